@@ -1,0 +1,171 @@
+"""Configuration: one TOML file → typed settings. Every error names the file and the key.
+
+    [dsr]
+    secret_key = "…"                 # salts opaque references; keep it secret
+
+    [controllers.gym-musterstadt]    # the key requests are addressed to
+    name = "Gymnasium Musterstadt"
+    kind = "school"                  # school | vendor
+    land = "BY"                      # picks holidays and the supervisory authority
+    public = true                    # public body (public school) or private
+    street = "…"; postal_code = "…"; city = "…"; email = "…"
+
+    [controllers.gym-musterstadt.dpo]
+    name = "…"; email = "…"
+
+    [controllers.gym-musterstadt.signatory]
+    name = "…"; role = "…"
+
+    [controllers.gym-musterstadt.stores.school]
+    connector = "sql"                # a name in the dsr.connectors entry-point group
+    url = "sqlite:///school.db"      # the rest of the table is the connector's own settings
+    mapping = "james-school"
+
+The full reference is in the README ("Configuration reference").
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import msgspec
+
+from dsr.connector import Connector, StoreContext, load_connector_class
+from dsr.errors import ConfigError, ConfigErrors
+
+LANDS = ("BW", "BY", "BE", "BB", "HB", "HH", "HE", "MV", "NI", "NW", "RP", "SL", "SN", "ST", "SH", "TH")
+
+
+class Contact(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    name: str
+    email: str | None = None
+    phone: str | None = None
+    street: str | None = None
+    postal_code: str | None = None
+    city: str | None = None
+    role: str | None = None
+
+
+class ControllerSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A controller in the GDPR sense: a school, or the vendor."""
+
+    key: str = ""
+    name: str
+    kind: Literal["school", "vendor"]
+    land: str
+    public: bool
+    street: str
+    postal_code: str
+    city: str
+    email: str
+    phone: str | None = None
+    website: str | None = None
+    #: letterhead footer details (register court, managing director, VAT id ...)
+    legal_details: list[str] = []
+    logo: str | None = None
+    dpo: Contact
+    signatory: Contact
+    #: age from which a pupil files requests alone (Land school law)
+    pupil_age_of_consent: int = 14
+    #: record of processing activities: a built-in name or a path to a TOML file
+    register: str | None = None
+    stores: dict[str, dict[str, Any]] = {}
+
+
+class GeneralSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    secret_key: str = ""
+    language: Literal["de", "en"] = "de"
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    file: Path
+    dsr: GeneralSettings
+    controllers: dict[str, ControllerSettings]
+
+    @property
+    def base_dir(self) -> Path:
+        return self.file.parent
+
+    def controller(self, key: str) -> ControllerSettings:
+        try:
+            return self.controllers[key]
+        except KeyError:
+            known = ", ".join(sorted(self.controllers)) or "none"
+            raise ConfigError(self.file, f"controllers.{key}", f"no such controller (configured: {known})") from None
+
+
+class _File(msgspec.Struct, forbid_unknown_fields=True):
+    dsr: GeneralSettings = GeneralSettings()
+    controllers: dict[str, ControllerSettings] = {}
+
+
+_PATH = re.compile(r" - at `\$(?P<path>[^`]*)`$")
+
+
+def _key_of(msg: str) -> tuple[str | None, str]:
+    """Turn msgspec's ``… - at `$.a.b[0]` `` into (``a.b[0]``, ``…``)."""
+    m = _PATH.search(msg)
+    if not m:
+        return None, msg
+    path = m.group("path").lstrip(".")
+    return path or None, msg[: m.start()]
+
+
+def load(path: str | Path) -> Settings:
+    """Read and validate a configuration file. Raises :class:`ConfigError` naming file and key."""
+    file = Path(path).resolve()
+    try:
+        raw = tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(file, None, "file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(file, None, f"not valid TOML: {exc}") from None
+    return parse(raw, file)
+
+
+def parse(raw: Mapping[str, Any], file: Path) -> Settings:
+    try:
+        data = msgspec.convert(raw, _File)
+    except msgspec.ValidationError as exc:
+        key, problem = _key_of(str(exc))
+        raise ConfigError(file, key, problem) from None
+    errors: list[ConfigError] = []
+    controllers: dict[str, ControllerSettings] = {}
+    for key, c in data.controllers.items():
+        where = f"controllers.{key}"
+        if c.land not in LANDS:
+            errors.append(ConfigError(file, f"{where}.land", f"unknown Land {c.land!r}; one of {', '.join(LANDS)}"))
+        if not c.stores:
+            errors.append(ConfigError(file, f"{where}.stores", "a controller needs at least one store"))
+        for store, table in c.stores.items():
+            if "connector" not in table:
+                errors.append(ConfigError(file, f"{where}.stores.{store}.connector", "missing: which connector reads this store"))
+        controllers[key] = msgspec.structs.replace(c, key=key)
+    if errors:
+        raise ConfigErrors(errors) if len(errors) > 1 else errors[0]
+    return Settings(file=file, dsr=data.dsr, controllers=controllers)
+
+
+def connect(settings: Settings, controller: str) -> list[Connector]:
+    """Build the connectors of one controller's stores. Raises :class:`ConfigError`."""
+    c = settings.controller(controller)
+    connectors: list[Connector] = []
+    for store, table in c.stores.items():
+        context = StoreContext(
+            file=settings.file,
+            key=f"controllers.{controller}.stores.{store}",
+            base_dir=settings.base_dir,
+            controller=controller,
+        )
+        name = table.get("connector")
+        try:
+            cls = load_connector_class(str(name))
+        except KeyError:
+            raise context.error("connector", f"no connector named {name!r} is installed") from None
+        options = {k: v for k, v in table.items() if k != "connector"}
+        connectors.append(cls.from_settings(store, options, context))
+    return connectors

@@ -1,0 +1,291 @@
+"""The typed values that flow between the stages of a request.
+
+intake → identify → gather → redact → compose → render → deliver
+
+Every stage takes and returns these values; no stage reaches into another's internals.
+They are msgspec Structs: cheap to create by the hundred thousand, and they encode to JSON
+without glue code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Union
+
+import msgspec
+
+#: A value as a store holds it. Dates, times and decimals keep their Python types; the
+#: renderers format them per language.
+Value = Union[str, int, float, bool, None, dt.date, dt.datetime, Decimal]
+
+#: Text in several languages: {"de": "...", "en": "..."}.
+Text = Mapping[str, str]
+
+
+class Classification(enum.StrEnum):
+    """What a field of a record is, as far as the data subject is concerned."""
+
+    OWN = "own"  #: the subject's own value: disclosed as it is
+    REFERENCE = "reference"  #: points at another person: printed as a role label, never a name
+    FREE_TEXT = "free_text"  #: may mention anybody: disclosed after text redaction
+    SECRET = "secret"  #: never printed (password hashes); its existence is disclosed
+    SYSTEM = "system"  #: technical value (internal numbers, flags): disclosed, explained
+
+
+class IdentifierKind(enum.StrEnum):
+    """Kinds of identifier that link a human across the stores of one controller."""
+
+    KEY = "key"  #: the person's primary key in one store (only meaningful with the store name)
+    CARD = "card"  #: library card number
+    LOGIN = "login"  #: catalogue / staff login name
+    EMAIL = "email"  #: e-mail address, lower-cased
+    NAME = "name"  #: "first last", case-folded (weak: never a match on its own)
+    DATE_OF_BIRTH = "date_of_birth"  #: ISO date
+    CUSTOMER = "customer"  #: vendor customer number
+    INVOICE = "invoice"  #: vendor invoice number
+    IP = "ip"  #: an IP address the subject used
+    PHONE = "phone"  #: a phone number in E.164
+
+
+#: Identifier kinds that single out one human on their own (with name + date of birth as a pair).
+STRONG_KINDS = frozenset({IdentifierKind.CARD, IdentifierKind.LOGIN, IdentifierKind.EMAIL})
+
+
+class Identifier(msgspec.Struct, frozen=True, order=True):
+    """One identifier of a human. ``store`` is set only for KEY identifiers."""
+
+    kind: IdentifierKind
+    value: str
+    store: str | None = None
+
+
+# --------------------------------------------------------------------------- intake
+
+
+class Descriptor(msgspec.Struct, frozen=True, kw_only=True):
+    """What a requester told us about who they are. Any field may be missing."""
+
+    card_number: str | None = None
+    login_name: str | None = None
+    email: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    date_of_birth: dt.date | None = None
+    customer_number: str | None = None
+    invoice_number: str | None = None
+
+    def is_empty(self) -> bool:
+        return not any(getattr(self, f) for f in self.__struct_fields__)
+
+
+# --------------------------------------------------------------------------- identify
+
+
+class Evidence(msgspec.Struct, frozen=True):
+    """Which identifier of the descriptor matched a candidate, in which store."""
+
+    store: str
+    kind: IdentifierKind
+    strong: bool
+
+
+class Profile(msgspec.Struct, frozen=True, kw_only=True):
+    """How to address a person in a letter. Personal data: never logged."""
+
+    first_name: str | None = None
+    last_name: str | None = None
+    display_name: str | None = None
+    email: str | None = None
+    street: str | None = None
+    postal_code: str | None = None
+    city: str | None = None
+    date_of_birth: dt.date | None = None
+    gender: str | None = None
+
+    @property
+    def name(self) -> str:
+        if self.display_name:
+            return self.display_name
+        return " ".join(p for p in (self.first_name, self.last_name) if p)
+
+
+class Candidate(msgspec.Struct, frozen=True, kw_only=True):
+    """A person in one store who may be the requester."""
+
+    reference: str  #: opaque, stable reference; safe to print and log
+    store: str
+    key: str  #: the person's key in that store; internal, never printed
+    evidence: tuple[Evidence, ...]
+    identifiers: frozenset[Identifier]  #: what this person's row says about them
+    #: identifier kinds the descriptor gave that this person's row contradicts (another
+    #: date of birth): such a candidate is never a match on its own
+    conflicts: tuple[IdentifierKind, ...] = ()
+    profile: Profile = Profile()
+
+    @property
+    def strong(self) -> bool:
+        """Matched by a strong identifier, or by name and date of birth together."""
+        if self.conflicts:
+            return False
+        kinds = {e.kind for e in self.evidence}
+        if any(e.strong for e in self.evidence):
+            return True
+        return IdentifierKind.NAME in kinds and IdentifierKind.DATE_OF_BIRTH in kinds
+
+
+class Subject(msgspec.Struct, frozen=True, kw_only=True):
+    """The one resolved human a request is about, within one controller."""
+
+    controller: str
+    reference: str  #: opaque reference of the primary candidate
+    identifiers: frozenset[Identifier]
+    profile: Profile = Profile()
+
+    def keys(self, store: str) -> tuple[str, ...]:
+        """The subject's primary keys in ``store`` (empty when not a person there)."""
+        return tuple(
+            sorted(i.value for i in self.identifiers if i.kind is IdentifierKind.KEY and i.store == store)
+        )
+
+    def values(self, kind: IdentifierKind) -> tuple[str, ...]:
+        return tuple(sorted({i.value for i in self.identifiers if i.kind is kind}))
+
+    def with_identifiers(self, more: frozenset[Identifier]) -> Subject:
+        return msgspec.structs.replace(self, identifiers=self.identifiers | more)
+
+
+class ResolutionStatus(enum.StrEnum):
+    MATCH = "match"
+    AMBIGUOUS = "ambiguous"
+    UNKNOWN = "unknown"
+
+
+class Resolution(msgspec.Struct, frozen=True, kw_only=True):
+    status: ResolutionStatus
+    candidates: tuple[Candidate, ...]
+    subject: Subject | None = None
+
+
+# --------------------------------------------------------------------------- gather
+
+
+class FieldSpec(msgspec.Struct, frozen=True, kw_only=True):
+    """How one column of a collection is described to the data subject."""
+
+    name: str
+    classification: Classification
+    label: Text
+    kind: str = "text"  #: text | int | date | datetime | money | bool | code
+    role: str | None = None  #: for references: the role the other person has
+    codes: Mapping[str, Text] = {}  #: explanation of stored codes, by value as text
+    explain: Text = {}  #: a sentence explaining the field, where a label is not enough
+
+
+class CollectionSpec(msgspec.Struct, frozen=True, kw_only=True):
+    """A kind of record in a store (a table, a log), described for the letter."""
+
+    store: str
+    name: str
+    title: Text
+    description: Text = {}
+    activity: str  #: key of the processing activity (Art. 30 record) it belongs to
+    category: str  #: data category, e.g. "loans"
+    fields: tuple[FieldSpec, ...]
+    order_by: str | None = None  #: field to sort records by in the letter (a date)
+
+    def field(self, name: str) -> FieldSpec:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+
+class Field(msgspec.Struct, frozen=True, array_like=True):
+    """One value of a record, with what it is."""
+
+    name: str
+    value: Value
+    classification: Classification
+    #: for references: True when the reference points at the subject themself
+    is_subject: bool = False
+
+
+class Record(msgspec.Struct, frozen=True, kw_only=True):
+    """One row / entry of a store that concerns the subject."""
+
+    store: str
+    collection: str
+    key: str  #: primary key as text
+    fields: tuple[Field, ...]
+    #: why the record concerns the subject when it is not simply theirs ("queue", "loan 17")
+    relation: str | None = None
+    #: a record the officer must decide on before it can be disclosed (e.g. the subject is
+    #: the suspect of an incident reported to the authorities)
+    restricted: bool = False
+
+    def value(self, name: str) -> Value:
+        for f in self.fields:
+            if f.name == name:
+                return f.value
+        raise KeyError(name)
+
+
+class StoreState(enum.StrEnum):
+    OK = "ok"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class StoreReport(msgspec.Struct, frozen=True, kw_only=True):
+    """How gathering went in one store. ``error`` is safe to show: it holds no personal data."""
+
+    store: str
+    state: StoreState
+    records: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+    malformed_lines: int = 0
+
+
+class Gathering(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything gathered for one subject in one controller's stores."""
+
+    subject: Subject
+    records: tuple[Record, ...]
+    collections: tuple[CollectionSpec, ...]
+    reports: tuple[StoreReport, ...]
+
+    @property
+    def complete(self) -> bool:
+        return all(r.state is StoreState.OK for r in self.reports)
+
+    def collection(self, store: str, name: str) -> CollectionSpec:
+        for c in self.collections:
+            if c.store == store and c.name == name:
+                return c
+        raise KeyError((store, name))
+
+
+# --------------------------------------------------------------------------- redact (gazetteer input)
+
+
+class KnownPerson(msgspec.Struct, frozen=True, kw_only=True):
+    """A person found in a store, as the redaction gazetteer needs them. Personal data."""
+
+    store: str
+    key: str
+    identifiers: frozenset[Identifier]
+    first_name: str | None = None
+    last_name: str | None = None
+    full_name: str | None = None  #: when the store has one name field only
+    street: str | None = None
+    postal_code: str | None = None
+    city: str | None = None
+    role: str | None = None  #: e.g. "student", "teacher", "guardian", "customer_contact"
+
+
+def today() -> dt.date:
+    return dt.date.today()

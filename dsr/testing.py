@@ -1,0 +1,131 @@
+"""Fakes for tests of dsr and of host applications (like httpx's MockTransport).
+
+    fake = FakeConnector("school", people=[FakePerson(key="1", card="L1", first_name="Anna", ...)],
+                         records={"1": [record, ...]})
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from dsr.connector import Connector
+from dsr.errors import ConnectorError
+from dsr.model import (
+    Candidate,
+    CollectionSpec,
+    Descriptor,
+    Evidence,
+    Identifier,
+    IdentifierKind,
+    KnownPerson,
+    Profile,
+    Record,
+    Subject,
+)
+from dsr.identify import candidate_reference, descriptor_identifiers
+
+
+@dataclass
+class FakePerson:
+    key: str
+    first_name: str
+    last_name: str
+    card: str | None = None
+    login: str | None = None
+    email: str | None = None
+    date_of_birth: str | None = None  #: ISO date
+    role: str = "student"
+
+    def identifiers(self, store: str) -> frozenset[Identifier]:
+        ids = {Identifier(IdentifierKind.KEY, self.key, store)}
+        if self.card:
+            ids.add(Identifier(IdentifierKind.CARD, self.card))
+        if self.login:
+            ids.add(Identifier(IdentifierKind.LOGIN, self.login))
+        if self.email:
+            ids.add(Identifier(IdentifierKind.EMAIL, self.email.lower()))
+        ids.add(Identifier(IdentifierKind.NAME, f"{self.first_name} {self.last_name}".casefold()))
+        if self.date_of_birth:
+            ids.add(Identifier(IdentifierKind.DATE_OF_BIRTH, self.date_of_birth))
+        return frozenset(ids)
+
+
+class FakeConnector(Connector):
+    """An in-memory store: people to identify, and records per person key.
+
+    ``fail=True`` makes every call raise :class:`ConnectorError`, like a store that is down.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        people: Sequence[FakePerson] = (),
+        records: Mapping[str, Sequence[Record]] | None = None,
+        collections: Sequence[CollectionSpec] = (),
+        fail: bool = False,
+        controller: str = "fake",
+    ) -> None:
+        super().__init__(name)
+        self.people_ = people
+        self.records_ = records or {}
+        self.collections_ = collections
+        self.fail = fail
+        self.controller = controller
+
+    def _check_up(self) -> None:
+        if self.fail:
+            raise ConnectorError(self.name, "store is down (fake)")
+
+    def records(self, subject: Subject) -> Iterator[Record]:
+        self._check_up()
+        for key in subject.keys(self.name):
+            yield from self.records_.get(key, ())
+
+    def candidates(self, descriptor: Descriptor) -> list[Candidate]:
+        self._check_up()
+        wanted = descriptor_identifiers(descriptor)
+        found = []
+        for p in self.people_:
+            ids = p.identifiers(self.name)
+            hits = wanted & ids
+            if not hits:
+                continue
+            evidence = tuple(
+                Evidence(self.name, h.kind, h.kind in (IdentifierKind.CARD, IdentifierKind.LOGIN, IdentifierKind.EMAIL))
+                for h in sorted(hits)
+            )
+            found.append(
+                Candidate(
+                    reference=candidate_reference(self.controller, self.name, p.key),
+                    store=self.name,
+                    key=p.key,
+                    evidence=evidence,
+                    identifiers=ids,
+                    profile=Profile(first_name=p.first_name, last_name=p.last_name, email=p.email),
+                )
+            )
+        return found
+
+    def identifiers(self, subject: Subject) -> frozenset[Identifier]:
+        keys = set(subject.keys(self.name))
+        out: set[Identifier] = set()
+        for p in self.people_:
+            if p.key in keys:
+                out |= p.identifiers(self.name)
+        return frozenset(out)
+
+    def collections(self) -> list[CollectionSpec]:
+        return list(self.collections_)
+
+    def people(self) -> Iterator[KnownPerson]:
+        self._check_up()
+        for p in self.people_:
+            yield KnownPerson(
+                store=self.name,
+                key=p.key,
+                identifiers=p.identifiers(self.name),
+                first_name=p.first_name,
+                last_name=p.last_name,
+                role=p.role,
+            )
