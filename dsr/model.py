@@ -47,6 +47,9 @@ class IdentifierKind(enum.StrEnum):
     CUSTOMER = "customer"  #: vendor customer number
     INVOICE = "invoice"  #: vendor invoice number
     IP = "ip"  #: an IP address the subject used
+    #: an IP address that, per the store's login records, only the subject ever used: lets an
+    #: officer include anonymous log lines from it (never a shared school NAT address)
+    IP_EXCLUSIVE = "ip_exclusive"
     PHONE = "phone"  #: a phone number in E.164
 
 
@@ -269,7 +272,21 @@ class Gathering(msgspec.Struct, frozen=True, kw_only=True):
         raise KeyError((store, name))
 
 
-# --------------------------------------------------------------------------- redact (gazetteer input)
+# --------------------------------------------------------------------------- redact
+
+
+class Withholding(msgspec.Struct, frozen=True):
+    """What kind of information was removed from the answer, how often, and on what ground.
+
+    Fed by the redaction stage into the letter's withheld-information section (Art. 12(4)).
+    ``kind``: name | email | phone | iban | ip | card | login | address | reference | record | other.
+    ``ground``: art15-4 (rights of others) | bdsg-34 | land-law | other.
+    """
+
+    kind: str
+    count: int
+    ground: str = "art15-4"
+
 
 
 class KnownPerson(msgspec.Struct, frozen=True, kw_only=True):
