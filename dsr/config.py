@@ -98,21 +98,23 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             raise ConfigError(self.file, f"controllers.{key}", f"no such controller (configured: {known})") from None
 
 
-class _File(msgspec.Struct, forbid_unknown_fields=True):
-    dsr: GeneralSettings = GeneralSettings()
-    controllers: dict[str, ControllerSettings] = {}
-
-
 _PATH = re.compile(r" - at `\$(?P<path>[^`]*)`$")
+_UNKNOWN = re.compile(r"Object contains unknown field `(?P<field>[^`]+)`")
 
 
-def _key_of(msg: str) -> tuple[str | None, str]:
-    """Turn msgspec's ``… - at `$.a.b[0]` `` into (``a.b[0]``, ``…``)."""
-    m = _PATH.search(msg)
-    if not m:
-        return None, msg
-    path = m.group("path").lstrip(".")
-    return path or None, msg[: m.start()]
+def _convert(value: Any, type_: type, file: Path, prefix: str) -> Any:
+    """msgspec.convert with errors turned into ``ConfigError(file, "prefix.key", problem)``."""
+    try:
+        return msgspec.convert(value, type_)
+    except msgspec.ValidationError as exc:
+        msg = str(exc)
+        m = _PATH.search(msg)
+        path, problem = (m.group("path"), msg[: m.start()]) if m else ("", msg)
+        unknown = _UNKNOWN.match(problem)
+        if unknown:
+            path, problem = f"{path}.{unknown.group('field')}", "unknown key (check the spelling)"
+        key = ".".join(p for p in (prefix, path.lstrip(".")) if p)
+        raise ConfigError(file, key or None, problem) from None
 
 
 def load(path: str | Path) -> Settings:
@@ -128,15 +130,22 @@ def load(path: str | Path) -> Settings:
 
 
 def parse(raw: Mapping[str, Any], file: Path) -> Settings:
-    try:
-        data = msgspec.convert(raw, _File)
-    except msgspec.ValidationError as exc:
-        key, problem = _key_of(str(exc))
-        raise ConfigError(file, key, problem) from None
+    for top in raw:
+        if top not in ("dsr", "controllers"):
+            raise ConfigError(file, top, "unknown section (expected [dsr] and [controllers.<key>])")
+    general = _convert(raw.get("dsr", {}), GeneralSettings, file, "dsr")
+    tables = raw.get("controllers", {})
+    if not isinstance(tables, Mapping) or not tables:
+        raise ConfigError(file, "controllers", "configure at least one controller: [controllers.<key>]")
     errors: list[ConfigError] = []
     controllers: dict[str, ControllerSettings] = {}
-    for key, c in data.controllers.items():
+    for key, table in tables.items():
         where = f"controllers.{key}"
+        try:
+            c = _convert(table, ControllerSettings, file, where)
+        except ConfigError as exc:
+            errors.append(exc)
+            continue
         if c.land not in LANDS:
             errors.append(ConfigError(file, f"{where}.land", f"unknown Land {c.land!r}; one of {', '.join(LANDS)}"))
         if not c.stores:
@@ -147,7 +156,7 @@ def parse(raw: Mapping[str, Any], file: Path) -> Settings:
         controllers[key] = msgspec.structs.replace(c, key=key)
     if errors:
         raise ConfigErrors(errors) if len(errors) > 1 else errors[0]
-    return Settings(file=file, dsr=data.dsr, controllers=controllers)
+    return Settings(file=file, dsr=general, controllers=controllers)
 
 
 def connect(settings: Settings, controller: str) -> list[Connector]:
