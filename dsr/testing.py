@@ -57,6 +57,10 @@ class FakeConnector(Connector):
     ``fail=True`` makes every call raise :class:`ConnectorError`, like a store that is down.
     """
 
+    contributes = frozenset(
+        {IdentifierKind.KEY, IdentifierKind.CARD, IdentifierKind.LOGIN, IdentifierKind.EMAIL}
+    )
+
     def __init__(
         self,
         name: str,
