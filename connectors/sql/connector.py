@@ -1,0 +1,191 @@
+"""SQLConnector: any SQLAlchemy database, read through a dataset mapping."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping as AbcMapping
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from connectors.sql.database import Database, bind_values
+from connectors.sql.mapping import PEOPLE_IDENTIFIERS, Mapping, load_mapping
+from connectors.sql.people import evidence, find, known_people, person_key, row_identifiers
+from connectors.sql.records import walk
+from connectors.sql.schema import check_schema
+from dsr.connector import Connector, StoreContext
+from dsr.errors import ConfigError
+from dsr.identify import candidate_reference
+from dsr.model import (
+    Candidate,
+    CollectionSpec,
+    Descriptor,
+    Identifier,
+    IdentifierKind,
+    KnownPerson,
+    Record,
+    Subject,
+)
+
+SETTINGS = ("url", "mapping")
+
+
+def resolve_mapping(value: str, context: StoreContext | None = None) -> Path:
+    """A built-in mapping name (``james-school``) or a path relative to the configuration file."""
+    from connectors.james import MAPPINGS
+
+    if value in MAPPINGS:
+        return MAPPINGS[value]
+    return context.path(value) if context else Path(value)
+
+
+def resolve_url(value: str, context: StoreContext) -> sa.URL:
+    """Parse a SQLAlchemy URL; a relative SQLite file is relative to the configuration file."""
+    try:
+        url = sa.make_url(value)
+    except sa.exc.ArgumentError:
+        raise context.error("url", "not a database URL (e.g. sqlite:///school.db, postgresql+psycopg://…)") from None
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:" and not url.database.startswith("file:"):
+        url = url.set(database=str(context.path(url.database)))
+    return url
+
+
+class SQLConnector(Connector):
+    """Reads one SQL database as described by a dataset mapping (see docs/mapping.md)."""
+
+    def __init__(
+        self,
+        name: str,
+        url: str | sa.URL | sa.Engine,
+        mapping: Mapping | str | Path,
+        controller: str = "",
+        context: StoreContext | None = None,
+    ) -> None:
+        super().__init__(name)
+        self.mapping = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
+        self.controller = controller
+        self.context = context
+        self.engine = url if isinstance(url, sa.Engine) else sa.create_engine(url, pool_pre_ping=True)
+        self.db = Database(name, self.engine, self.mapping.tables())
+        kinds = {IdentifierKind.KEY}
+        for source in self.mapping.people:
+            if source.identify:
+                kinds |= {k for a, k in PEOPLE_IDENTIFIERS.items() if getattr(source, a)}
+                if source.first_name or source.last_name or source.full_name:
+                    kinds.add(IdentifierKind.NAME)
+        for a in self.mapping.ip_addresses:
+            kinds |= {IdentifierKind.IP, IdentifierKind.IP_EXCLUSIVE} if a.exclusive else {IdentifierKind.IP}
+        kinds.discard(IdentifierKind.KEY)  # keys are store-local; nothing downstream consumes them
+        #: what this store tells the stores after it (instance attribute: depends on the mapping)
+        self.contributes = frozenset(kinds)  # type: ignore[misc]
+
+    @classmethod
+    def from_settings(cls, name: str, settings: AbcMapping[str, Any], context: StoreContext) -> SQLConnector:
+        for key in settings:
+            if key not in SETTINGS:
+                raise context.error(key, f"unknown setting for the sql connector; known: {', '.join(SETTINGS)}")
+        for key in SETTINGS:
+            if not isinstance(settings.get(key), str) or not settings[key]:
+                raise context.error(key, "missing: a text value is required")
+        url = resolve_url(settings["url"], context)
+        mapping = load_mapping(resolve_mapping(settings["mapping"], context))
+        try:
+            return cls(name, url, mapping, controller=context.controller, context=context)
+        except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
+            raise context.error("url", f"cannot use this database URL ({type(exc).__name__})") from None
+
+    # ------------------------------------------------------------------ identify
+
+    def candidates(self, descriptor: Descriptor) -> list[Candidate]:
+        with self.db.errors(), self.engine.connect() as conn:
+            found = find(self.db, self.mapping.people, descriptor, conn)
+        out = []
+        for person in found.values():
+            ids = frozenset(person.identifiers)
+            ev, conflicts = evidence(self.name, descriptor, ids)
+            if IdentifierKind.DATE_OF_BIRTH in conflicts and {e.kind for e in ev} <= {IdentifierKind.NAME}:
+                continue  # a namesake born on another day is not the person asked about
+            out.append(
+                Candidate(
+                    reference=candidate_reference(self.controller, self.name, person.key),
+                    store=self.name,
+                    key=person.key,
+                    evidence=ev,
+                    identifiers=ids,
+                    conflicts=conflicts,
+                    profile=person.profile,
+                )
+            )
+        return sorted(out, key=lambda c: c.reference)
+
+    def identifiers(self, subject: Subject) -> frozenset[Identifier]:
+        keys = subject.keys(self.name)
+        if not keys:
+            return frozenset()
+        out: set[Identifier] = set()
+        with self.db.errors(), self.engine.connect() as conn:
+            for source in self.mapping.people:
+                if not source.identify:
+                    continue
+                own = [k[len(source.key_prefix):] for k in keys if k.startswith(source.key_prefix)]
+                col = self.db.column(source.table, source.key)
+                values = bind_values(col, own)
+                if not values:
+                    continue
+                target = sa.func.lower(col) if source.key_format == "email" and source.fold_case else col
+                for row in conn.execute(sa.select(self.db.table(source.table)).where(target.in_(values))).mappings():
+                    key = person_key(source, row[source.key])
+                    if key in keys:
+                        out |= row_identifiers(self.name, source, row, key)
+            for a in self.mapping.ip_addresses:
+                out |= self._addresses(conn, a, keys)
+        return frozenset(out)
+
+    def _addresses(self, conn: sa.Connection, a: Any, keys: tuple[str, ...]) -> set[Identifier]:
+        person = self.db.column(a.table, a.person)
+        ip = self.db.column(a.table, a.column)
+        people = bind_values(person, keys)
+        if not people:
+            return set()
+        used = {str(v) for v in conn.execute(sa.select(ip).distinct().where(person.in_(people))).scalars() if v}
+        out = {Identifier(IdentifierKind.IP, v) for v in used}
+        if a.exclusive and used:
+            # an address anyone else (or an unknown login) used is shared, e.g. the school's NAT
+            shared: set[str] = set()
+            ordered = sorted(used)
+            for i in range(0, len(ordered), 500):
+                stmt = sa.select(ip).distinct().where(
+                    ip.in_(ordered[i : i + 500]), sa.or_(person.is_(None), person.not_in(people))
+                )
+                shared |= {str(v) for v in conn.execute(stmt).scalars()}
+            out |= {Identifier(IdentifierKind.IP_EXCLUSIVE, v) for v in used - shared}
+        return out
+
+    # ------------------------------------------------------------------ gather
+
+    def records(self, subject: Subject) -> Iterator[Record]:
+        with self.db.errors(), self.engine.connect() as conn:
+            yield from walk(self.db, self.mapping, self.name, subject, conn)
+
+    def collections(self) -> list[CollectionSpec]:
+        return self.mapping.specs(self.name)
+
+    def people(self) -> Iterator[KnownPerson]:
+        with self.db.errors(), self.engine.connect() as conn:
+            yield from known_people(self.db, self.mapping.people, conn)
+
+    # ------------------------------------------------------------------ check
+
+    def check(self) -> list[ConfigError]:
+        try:
+            inspector = sa.inspect(self.engine)
+            tables = {t: [c["name"] for c in inspector.get_columns(t)] for t in inspector.get_table_names()}
+        except sa.exc.SQLAlchemyError as exc:
+            problem = f"cannot read the database schema ({type(exc).__name__})"
+            if self.context:
+                return [self.context.error("url", problem)]
+            return [ConfigError(self.mapping.file, None, problem)]
+        return check_schema(self.mapping, tables)
+
+    def close(self) -> None:
+        self.engine.dispose()

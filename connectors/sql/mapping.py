@@ -1,0 +1,424 @@
+"""The dataset mapping: a TOML file that tells the SQL connector what a database means.
+
+Parsed into typed values here and validated as far as possible without a database; what needs
+the live schema (tables and columns exist, every column is classified) is checked by
+:mod:`connectors.sql.schema`. The format is documented in ``docs/mapping.md``.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping as AbcMapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import msgspec
+
+from dsr.errors import ConfigError, ConfigErrors
+from dsr.model import Classification, CollectionSpec, FieldSpec, IdentifierKind
+
+LANGUAGES = ("de", "en")
+KINDS = ("text", "int", "date", "datetime", "money", "bool", "code")
+
+Text = dict[str, str]
+
+
+class Column(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """How one column of a collection is classified and described."""
+
+    class_: Classification = msgspec.field(name="class")
+    label: Text
+    kind: Literal["text", "int", "date", "datetime", "money", "bool", "code"] = "text"
+    #: for references: the role label key of the other person
+    role: str | None = None
+    #: for references: what the stored value is; decides how "is it the subject?" is answered
+    #: and whether the value may be passed on (only keys are: names and addresses never are)
+    holds: Literal["key", "email", "name", "text"] = "key"
+    codes: dict[str, Text] = {}
+    explain: Text = {}
+
+
+class Condition(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One ``column = source`` condition of a match alternative."""
+
+    source: str
+    compare: Literal["exact", "casefold", "name", "email_in"] = "exact"
+
+
+class Collection(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    table: str
+    key: str = "id"
+    title: Text
+    description: Text = {}
+    activity: str
+    category: str
+    order_by: str | None = None
+    relation: str | None = None
+    #: alternatives (ORed); each maps column → source (ANDed)
+    match: list[dict[str, str | Condition]]
+    #: guards (ORed): run this collection only if one holds; ``coll.column`` or ``coll.column = value``
+    when: list[str] = []
+    #: a row is restricted (an officer decides) when any of these columns is set
+    restricted_when: list[str] = []
+    columns: dict[str, Column] = {}
+
+
+class People(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Where people are in the database: for identification and for the redaction gazetteer."""
+
+    table: str
+    key: str = "id"
+    #: ``email``: the key column holds an e-mail address, lower-cased to make the person key
+    key_format: Literal["plain", "email"] = "plain"
+    key_prefix: str = ""
+    identify: bool = True  #: used to find candidates
+    gazetteer: bool = True  #: listed by people() for the redaction gazetteer
+    #: rows where this column is set are found through another source (e.g. guardian.person_id)
+    identify_unless: str | None = None
+    #: compare e-mails and logins with lower(column): right for small tables with mixed case
+    fold_case: bool = False
+    role: str | None = None
+    role_column: str | None = None
+    card: str | None = None
+    login: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    full_name: str | None = None
+    date_of_birth: str | None = None
+    gender: str | None = None
+    street: str | None = None
+    postal_code: str | None = None
+    city: str | None = None
+    customer: str | None = None
+    invoice: str | None = None
+
+
+class Addresses(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A table of IP addresses used by people (a login log)."""
+
+    table: str
+    person: str
+    column: str
+    #: also contribute ``ip_exclusive`` for addresses nobody else used in this table
+    exclusive: bool = False
+
+
+class _File(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    name: str = ""
+    description: str = ""
+    people: list[People] = []
+    ip_addresses: list[Addresses] = []
+    collections: dict[str, Collection] = {}
+    #: tables that hold nobody's personal data, with the reason
+    ignore_tables: dict[str, str] = {}
+
+
+#: columns of People that carry identifiers, by identifier kind
+PEOPLE_IDENTIFIERS = {
+    "card": IdentifierKind.CARD,
+    "login": IdentifierKind.LOGIN,
+    "email": IdentifierKind.EMAIL,
+    "phone": IdentifierKind.PHONE,
+    "date_of_birth": IdentifierKind.DATE_OF_BIRTH,
+    "customer": IdentifierKind.CUSTOMER,
+    "invoice": IdentifierKind.INVOICE,
+}
+PEOPLE_COLUMNS = (
+    "key", "role_column", "identify_unless", "card", "login", "email", "phone", "first_name", "last_name",
+    "full_name", "date_of_birth", "gender", "street", "postal_code", "city", "customer", "invoice",
+)
+#: sources a condition may name besides ``key`` and ``<collection>.<column>``
+IDENTIFIER_SOURCES = {k.value: k for k in IdentifierKind if k is not IdentifierKind.KEY}
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where the values of a condition come from."""
+
+    kind: Literal["key", "identifier", "collection"]
+    identifier: IdentifierKind | None = None
+    collection: str | None = None
+    column: str | None = None
+
+
+@dataclass(frozen=True)
+class Match:
+    column: str
+    source: Source
+    compare: str
+
+    @property
+    def in_sql(self) -> bool:
+        return self.compare in ("exact", "casefold")
+
+
+@dataclass(frozen=True)
+class Guard:
+    collection: str
+    column: str
+    value: str | None  #: None: the column is set (not NULL, not empty)
+
+
+@dataclass(frozen=True)
+class CollectionMapping:
+    name: str
+    raw: Collection
+    alternatives: tuple[tuple[Match, ...], ...]
+    guards: tuple[Guard, ...]
+
+    @property
+    def table(self) -> str:
+        return self.raw.table
+
+    def depends_on(self) -> set[str]:
+        found = {m.source.collection for alt in self.alternatives for m in alt if m.source.collection}
+        return found | {g.collection for g in self.guards}
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A validated dataset mapping. ``collections`` are in dependency order."""
+
+    file: Path
+    name: str
+    people: tuple[People, ...]
+    ip_addresses: tuple[Addresses, ...]
+    collections: tuple[CollectionMapping, ...]
+    ignore_tables: AbcMapping[str, str]
+
+    def error(self, key: str, problem: str) -> ConfigError:
+        return ConfigError(self.file, key, problem)
+
+    def tables(self) -> set[str]:
+        return (
+            {c.table for c in self.collections}
+            | {p.table for p in self.people}
+            | {a.table for a in self.ip_addresses}
+        )
+
+    def specs(self, store: str) -> list[CollectionSpec]:
+        return [collection_spec(store, c) for c in self.collections]
+
+
+def collection_spec(store: str, c: CollectionMapping) -> CollectionSpec:
+    fields = tuple(
+        FieldSpec(
+            name=name,
+            classification=col.class_,
+            label=col.label,
+            kind=col.kind,
+            role=col.role,
+            codes=col.codes,
+            explain=col.explain,
+        )
+        for name, col in c.raw.columns.items()
+    )
+    return CollectionSpec(
+        store=store,
+        name=c.name,
+        title=c.raw.title,
+        description=c.raw.description,
+        activity=c.raw.activity,
+        category=c.raw.category,
+        fields=fields,
+        order_by=c.raw.order_by,
+    )
+
+
+_MSGSPEC_PATH = re.compile(r" - at `\$(?P<path>[^`]*)`$")
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def load_mapping(path: str | Path) -> Mapping:
+    """Read and validate a mapping file. Raises :class:`ConfigError` naming the file and key."""
+    file = Path(path)
+    try:
+        raw = tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(file, None, "mapping file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(file, None, f"not valid TOML: {exc}") from None
+    return parse_mapping(raw, file)
+
+
+def parse_mapping(raw: AbcMapping[str, Any], file: Path) -> Mapping:
+    raw = _inherit_columns(raw, file)
+    # converted piece by piece: msgspec reports dict keys as "[...]", and an error must name the key
+    top = {k: v for k, v in raw.items() if k != "collections"}
+    data = _convert(top, _File, file, "")
+    raw_collections = _convert(raw.get("collections", {}), dict[str, dict[str, Any]], file, "collections")
+    converted = {}
+    for name, c in raw_collections.items():
+        columns = _convert(c.get("columns", {}), dict[str, dict[str, Any]], file, f"collections.{name}.columns")
+        cols = {col: _convert(v, Column, file, f"collections.{name}.columns.{col}") for col, v in columns.items()}
+        coll = _convert({k: v for k, v in c.items() if k != "columns"}, Collection, file, f"collections.{name}")
+        converted[name] = msgspec.structs.replace(coll, columns=cols)
+    data = msgspec.structs.replace(data, collections=converted)
+    errors: list[ConfigError] = []
+    collections = {name: _collection(file, name, c, set(data.collections), errors) for name, c in data.collections.items()}
+    for i, p in enumerate(data.people):
+        _check_people(file, f"people[{i}]", p, errors)
+    _check_parent_columns(file, collections, errors)
+    ordered = _dependency_order(file, collections, errors)
+    if errors:
+        raise ConfigErrors(errors) if len(errors) > 1 else errors[0]
+    return Mapping(
+        file=file,
+        name=data.name,
+        people=tuple(data.people),
+        ip_addresses=tuple(data.ip_addresses),
+        collections=tuple(ordered),
+        ignore_tables=data.ignore_tables,
+    )
+
+
+def _convert(value: Any, type_: Any, file: Path, key: str) -> Any:
+    try:
+        return msgspec.convert(value, type_)
+    except msgspec.ValidationError as exc:
+        text = str(exc)
+        m = _MSGSPEC_PATH.search(text)
+        path = m.group("path") if m else ""
+        problem = text[: m.start()] if m else text
+        unknown = re.search(r"unknown field `([^`]+)`", problem)
+        if unknown:
+            path += "." + unknown.group(1)
+        full = ".".join(p for p in (key, path.lstrip(".")) if p).replace(".[", "[")
+        raise ConfigError(file, full or None, problem) from None
+
+
+def _inherit_columns(raw: AbcMapping[str, Any], file: Path) -> dict[str, Any]:
+    """``columns_from = "loan"``: start from another collection's columns, then override some.
+
+    One table often backs several collections that differ in a few columns only (the loans a
+    reader borrowed vs. the loans they issued as a pupil helper).
+    """
+    out = dict(raw)
+    colls = raw.get("collections")
+    if not isinstance(colls, dict):
+        return out
+    merged: dict[str, Any] = {}
+    for name, c in colls.items():
+        if isinstance(c, dict) and "columns_from" in c:
+            base = colls.get(c["columns_from"])
+            if not isinstance(base, dict) or "columns_from" in base or base.get("table") != c.get("table"):
+                raise ConfigError(file, f"collections.{name}.columns_from", "must name a collection of the same table that has no columns_from itself")
+            c = {k: v for k, v in c.items() if k != "columns_from"}
+            c["columns"] = {**base.get("columns", {}), **c.get("columns", {})}
+        merged[name] = c
+    out["collections"] = merged
+    return out
+
+
+def _text(file: Path, key: str, text: AbcMapping[str, str], errors: list[ConfigError], required: bool = True) -> None:
+    if not text and not required:
+        return
+    missing = [lang for lang in LANGUAGES if not text.get(lang)]
+    if missing:
+        errors.append(ConfigError(file, key, f"needs a text in {' and '.join(missing)}"))
+
+
+def _collection(file: Path, name: str, c: Collection, known: set[str], errors: list[ConfigError]) -> CollectionMapping:
+    where = f"collections.{name}"
+    _text(file, f"{where}.title", c.title, errors)
+    _text(file, f"{where}.description", c.description, errors, required=False)
+    if not c.columns:
+        errors.append(ConfigError(file, f"{where}.columns", "a collection needs its columns classified"))
+    for col_name, col in c.columns.items():
+        ckey = f"{where}.columns.{col_name}"
+        _text(file, f"{ckey}.label", col.label, errors)
+        if col.class_ is Classification.REFERENCE and not col.role:
+            errors.append(ConfigError(file, f"{ckey}.role", "a reference needs a role (the label key of the other person)"))
+        if col.class_ is not Classification.REFERENCE and (col.role or col.holds != "key"):
+            errors.append(ConfigError(file, ckey, "role and holds are for references only"))
+        for value, text in col.codes.items():
+            _text(file, f"{ckey}.codes.{value}", text, errors)
+    for attr in ("key", "order_by"):
+        col_name = getattr(c, attr)
+        if col_name is not None and col_name not in c.columns:
+            errors.append(ConfigError(file, f"{where}.{attr}", f"{col_name!r} is not among the columns"))
+    for i, col_name in enumerate(c.restricted_when):
+        if col_name not in c.columns:
+            errors.append(ConfigError(file, f"{where}.restricted_when[{i}]", f"{col_name!r} is not among the columns"))
+    if not c.match:
+        errors.append(ConfigError(file, f"{where}.match", "needs at least one alternative: how rows relate to the subject"))
+    alternatives = []
+    for i, alt in enumerate(c.match):
+        akey = f"{where}.match[{i}]"
+        matches = []
+        for col_name, cond in alt.items():
+            cond = Condition(source=cond) if isinstance(cond, str) else cond
+            if col_name not in c.columns:
+                errors.append(ConfigError(file, f"{akey}.{col_name}", f"{col_name!r} is not among the columns"))
+            source = _source(file, f"{akey}.{col_name}", cond.source, known, name, errors)
+            if source is not None:
+                matches.append(Match(col_name, source, cond.compare))
+        if not alt:
+            errors.append(ConfigError(file, akey, "an alternative needs at least one condition"))
+        elif matches and not any(m.in_sql for m in matches):
+            errors.append(ConfigError(file, akey, "needs at least one exact or casefold condition (the database query)"))
+        parents = {m.source.collection for m in matches if m.source.collection}
+        if len(parents) > 1:
+            errors.append(ConfigError(file, akey, "conditions of one alternative may name one other collection only"))
+        alternatives.append(tuple(matches))
+    guards = []
+    for i, text in enumerate(c.when):
+        m = re.fullmatch(r"\s*(\w+)\.(\w+)\s*(?:=\s*(.+?)\s*)?", text)
+        if not m or m.group(1) not in known or m.group(1) == name:
+            errors.append(ConfigError(file, f"{where}.when[{i}]", "expected 'collection.column' or 'collection.column = value' naming another collection"))
+            continue
+        guards.append(Guard(m.group(1), m.group(2), m.group(3)))
+    return CollectionMapping(name=name, raw=c, alternatives=tuple(alternatives), guards=tuple(guards))
+
+
+def _source(file: Path, key: str, text: str, known: set[str], own: str, errors: list[ConfigError]) -> Source | None:
+    if text == "key":
+        return Source("key")
+    if text in IDENTIFIER_SOURCES:
+        return Source("identifier", identifier=IDENTIFIER_SOURCES[text])
+    parts = text.split(".")
+    if len(parts) == 2 and parts[0] in known and parts[0] != own and _IDENT.match(parts[1]):
+        return Source("collection", collection=parts[0], column=parts[1])
+    choices = ", ".join(["key", *IDENTIFIER_SOURCES, "<collection>.<column>"])
+    errors.append(ConfigError(file, key, f"unknown source {text!r}; one of {choices}"))
+    return None
+
+
+def _check_people(file: Path, where: str, p: People, errors: list[ConfigError]) -> None:
+    if not (p.first_name or p.last_name or p.full_name or p.email):
+        errors.append(ConfigError(file, where, "a people source needs a name or an e-mail column"))
+    if p.role and p.role_column:
+        errors.append(ConfigError(file, f"{where}.role", "give role or role_column, not both"))
+
+
+def _check_parent_columns(file: Path, collections: dict[str, CollectionMapping], errors: list[ConfigError]) -> None:
+    for c in collections.values():
+        for i, alt in enumerate(c.alternatives):
+            for m in alt:
+                parent = m.source.collection
+                if parent and m.source.column not in collections[parent].raw.columns:
+                    errors.append(ConfigError(file, f"collections.{c.name}.match[{i}].{m.column}", f"{m.source.column!r} is not among the columns of {parent}"))
+        for i, g in enumerate(c.guards):
+            if g.column not in collections[g.collection].raw.columns:
+                errors.append(ConfigError(file, f"collections.{c.name}.when[{i}]", f"{g.column!r} is not among the columns of {g.collection}"))
+
+
+def _dependency_order(file: Path, collections: dict[str, CollectionMapping], errors: list[ConfigError]) -> list[CollectionMapping]:
+    done: list[CollectionMapping] = []
+    names: set[str] = set()
+    pending = list(collections.values())
+    while pending:
+        ready = [c for c in pending if c.depends_on() <= names]
+        if not ready:
+            cycle = ", ".join(c.name for c in pending)
+            errors.append(ConfigError(file, "collections", f"collections depend on each other in a cycle: {cycle}"))
+            return done
+        for c in ready:
+            done.append(c)
+            names.add(c.name)
+            pending.remove(c)
+    return done

@@ -1,0 +1,177 @@
+"""Walk a mapping's collections for one subject and turn rows into Records.
+
+Collections run in dependency order; each alternative of a collection is one batched query
+(``IN`` lists of the subject's keys or of an earlier collection's values), so the number of
+statements depends on the mapping, not on how many rows the subject has.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Iterator, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import sqlalchemy as sa
+
+from connectors.sql.database import Database, text_of
+from connectors.sql.mapping import CollectionMapping, Column, Guard, Mapping, Match
+from dsr.identify import normalise_email, normalise_name
+from dsr.model import Classification, Field, IdentifierKind, Record, Subject, Value
+
+
+class SubjectView:
+    """What the subject is, as comparisons in this store need it."""
+
+    def __init__(self, store: str, subject: Subject) -> None:
+        self.keys = set(subject.keys(store))
+        self.emails = set(subject.values(IdentifierKind.EMAIL))
+        names = set(subject.values(IdentifierKind.NAME))
+        if subject.profile.name:
+            names.add(normalise_name(subject.profile.name, None))
+        self.names = names
+        self.subject = subject
+
+    def values(self, m: Match) -> list[str]:
+        if m.source.kind == "key":
+            return sorted(self.keys)
+        assert m.source.identifier is not None
+        return list(self.subject.values(m.source.identifier))
+
+    def is_subject(self, column: Column, value: Any) -> bool:
+        if value is None:
+            return False
+        if column.holds == "key":
+            return text_of(value) in self.keys
+        if column.holds == "email":
+            return bool(_emails(value) & self.emails)
+        if column.holds == "name":
+            return normalise_name(str(value), None) in self.names
+        return False
+
+
+def walk(db: Database, mapping: Mapping, store: str, subject: Subject, conn: sa.Connection) -> Iterator[Record]:
+    view = SubjectView(store, subject)
+    found: dict[str, list[sa.RowMapping]] = {}
+    key_columns = {c.name: c.raw.key for c in mapping.collections}
+    for coll in mapping.collections:
+        if coll.guards and not any(_holds(g, found) for g in coll.guards):
+            found[coll.name] = []
+            continue
+        rows: dict[str, tuple[sa.RowMapping, str | None]] = {}
+        for alt in coll.alternatives:
+            for row, relation in _alternative(db, coll, alt, view, found, key_columns, conn):
+                rows.setdefault(text_of(row[coll.raw.key]), (row, relation))
+        found[coll.name] = [r for r, _ in rows.values()]
+        for key, (row, relation) in rows.items():
+            yield _record(store, coll, key, row, relation, view)
+
+
+def _holds(g: Guard, found: dict[str, list[sa.RowMapping]]) -> bool:
+    for row in found.get(g.collection, ()):
+        v = row[g.column]
+        if g.value is None and v not in (None, ""):
+            return True
+        if g.value is not None and v is not None and text_of(v) == g.value:
+            return True
+    return False
+
+
+def _alternative(
+    db: Database,
+    coll: CollectionMapping,
+    alt: Sequence[Match],
+    view: SubjectView,
+    found: dict[str, list[sa.RowMapping]],
+    key_columns: dict[str, str],
+    conn: sa.Connection,
+) -> Iterator[tuple[sa.RowMapping, str | None]]:
+    direct = [m for m in alt if m.source.kind != "collection"]
+    linked = [m for m in alt if m.source.kind == "collection"]
+    parents: list[sa.RowMapping] = []
+    parent_coll = linked[0].source.collection if linked else None
+    if parent_coll:
+        parents = [p for p in found[parent_coll] if all(p[m.source.column] is not None for m in linked)]
+        if not parents:
+            return
+    conditions = [(m.column, view.values(m), m.compare == "casefold") for m in direct if m.in_sql]
+    conditions += [(m.column, [p[m.source.column] for p in parents], m.compare == "casefold") for m in linked if m.in_sql]
+    rows = db.select_in(conn, coll.table, conditions)
+    # compare in Python too: collations differ (MariaDB ignores case), and name / e-mail-list
+    # comparisons cannot be done in SQL portably. Parents are indexed by their normalised
+    # values, so a row costs one look-up, not a pass over all parent rows.
+    wanted = [(m, {n for v in view.values(m) for n in _normal(m.compare, v)}) for m in direct if not m.in_sql]
+    index: dict[tuple[str, ...], Any] = {}
+    for p in parents:
+        for combo in itertools.product(*(_normal(m.compare, p[m.source.column]) for m in linked)):
+            index.setdefault(combo, p[key_columns[parent_coll]] if parent_coll else None)
+    for row in rows:
+        if not all(_normal(m.compare, row[m.column]) & values for m, values in wanted):
+            continue
+        if not parent_coll:
+            yield row, coll.raw.relation
+            continue
+        for combo in itertools.product(*(sorted(_normal(m.compare, row[m.column])) for m in linked)):
+            if combo in index:
+                yield row, f"{parent_coll} {text_of(index[combo])}"
+                break
+
+
+def _normal(mode: str, value: Any) -> set[str]:
+    """The forms of a value that compare equal under ``mode``."""
+    if value is None:
+        return set()
+    if mode == "name":
+        return {normalise_name(str(value), None)}
+    if mode == "email_in":
+        return _emails(value)
+    if isinstance(value, str):
+        return {value.casefold()}  # MariaDB compares text case-insensitively: be the same everywhere
+    return {text_of(value)}
+
+
+def _emails(value: Any) -> set[str]:
+    """The addresses in a stored e-mail field (it may hold a list: "a@x.de, b@y.de")."""
+    text = str(value).replace(";", ",")
+    return {normalise_email(p) for p in text.split(",") if p.strip()}
+
+
+def _record(store: str, coll: CollectionMapping, key: str, row: sa.RowMapping, relation: str | None, view: SubjectView) -> Record:
+    fields = []
+    for name, column in coll.raw.columns.items():
+        value = value_of(column, row[name])
+        is_subject = False
+        if column.class_ is Classification.REFERENCE:
+            is_subject = view.is_subject(column, row[name])
+            if column.holds != "key" and not is_subject and value is not None:
+                value = True  # another person's name or address never leaves the connector
+        elif column.class_ is Classification.SECRET:
+            value = True if value not in (None, "") else None  # that it exists, never what it is
+        fields.append(Field(name, value, column.class_, is_subject))
+    restricted = any(row[c] is not None for c in coll.raw.restricted_when)
+    return Record(store=store, collection=coll.name, key=key, fields=tuple(fields), relation=relation, restricted=restricted)
+
+
+def value_of(column: Column, v: Any) -> Value:
+    """A stored value in the Python type its kind promises (drivers differ: SQLite dates are text)."""
+    if v is None:
+        return None
+    try:
+        if column.kind == "bool":
+            return v if isinstance(v, bool) else bool(int(v))
+        if column.kind == "int":
+            return int(v)
+        if column.kind == "money":
+            return v if isinstance(v, Decimal) else Decimal(str(v))
+        if column.kind == "datetime":
+            return v if isinstance(v, dt.datetime) else dt.datetime.fromisoformat(str(v))
+        if column.kind == "date":
+            if isinstance(v, dt.datetime):
+                return v.date()
+            return v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v)[:10])
+    except (ValueError, TypeError, InvalidOperation):
+        return text_of(v)  # unexpected shape: disclose as stored rather than lose it
+    if isinstance(v, (str, int, float, bool, dt.date, Decimal)):
+        return v
+    return text_of(v)
