@@ -51,6 +51,7 @@ class IdentifierKind(enum.StrEnum):
     #: officer include anonymous log lines from it (never a shared school NAT address)
     IP_EXCLUSIVE = "ip_exclusive"
     PHONE = "phone"  #: a phone number in E.164
+    IBAN = "iban"  #: a bank account (compact, upper case); lets redaction keep the subject's own
 
 
 #: Identifier kinds that single out one human on their own (with name + date of birth as a pair).

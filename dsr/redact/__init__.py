@@ -1,0 +1,35 @@
+"""Redaction stage: remove other people's data from a subject's records (Art. 15(4) GDPR).
+
+Layers: structure (column classification) → gazetteer of known people → validated patterns →
+allow-lists → tiers (redact / review / keep) → officers' decisions → decision log.
+See docs/redaction.md.
+"""
+
+from dsr.redact.decisions import Action, Decision, LogEntry, REASONS, dump_decisions, load_decisions
+from dsr.redact.gazetteer import AllowList, Gazetteer
+from dsr.redact.markers import MARKERS
+from dsr.redact.review import ReviewItem, review_json
+from dsr.redact.spans import Hit, Kind, Tier
+from dsr.redact.stage import RedactionResult, redact
+from dsr.redact.tiers import NameSuggester, find
+
+__all__ = [
+    "Action",
+    "AllowList",
+    "Decision",
+    "Gazetteer",
+    "Hit",
+    "Kind",
+    "LogEntry",
+    "MARKERS",
+    "NameSuggester",
+    "REASONS",
+    "RedactionResult",
+    "ReviewItem",
+    "Tier",
+    "dump_decisions",
+    "find",
+    "load_decisions",
+    "redact",
+    "review_json",
+]

@@ -1,0 +1,56 @@
+"""Single rules of text redaction, on a small gazetteer."""
+
+from __future__ import annotations
+
+import pytest
+
+from dsr.model import Identifier, IdentifierKind, KnownPerson, Profile, Subject
+from dsr.redact import Gazetteer, Tier, find
+
+SUBJECT = Subject(controller="c", reference="r", identifiers=frozenset({Identifier(IdentifierKind.KEY, "1", "s")}),
+                  profile=Profile(first_name="Jonas", last_name="Keller"))
+PEOPLE = [
+    KnownPerson(store="s", key="1", identifiers=frozenset(), first_name="Jonas", last_name="Keller"),
+    KnownPerson(store="s", key="2", identifiers=frozenset(), first_name="Jürgen", last_name="Müller", role="teacher"),
+    KnownPerson(store="s", key="3", identifiers=frozenset(), first_name="Rose", last_name="Weiß"),
+]
+G = Gazetteer.build(PEOPLE, SUBJECT)
+
+
+def tiers(text: str) -> list[tuple[str, Tier]]:
+    return [(text[h.start : h.end], h.tier) for h in find(text, G)]
+
+
+@pytest.mark.parametrize("text", ["Juergen Mueller kam.", "MÜLLER, JÜRGEN kam.", "J. Müller kam.", "Rose Weiss kam."])
+def test_full_name_variants_are_redacted(text):
+    assert [t for _, t in tiers(text)] == [Tier.REDACT]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Müllers Tasche lag da.", [("Müller", Tier.REVIEW)]),  # inflected: review, not redact
+    ("Die Müllerstraße ist gesperrt.", []),  # part of a compound
+    ("eine rose im garten", []),  # lower case: a word, not a name
+    ("Rose hat angerufen.", [("Rose", Tier.REVIEW)]),  # bare first name: review
+    ("Jonas hat es zurückgebracht.", []),  # the subject's own first name
+    ("Herr Müller hat es gesehen.", [("Müller", Tier.REDACT)]),  # title + known surname
+    ("Mit Ausnahme der Ferien.", []),  # capitalised noun after a cue word
+])
+def test_tiers(text, expected):
+    assert tiers(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "IBAN DE89 3704 0044 0532 0130 01",  # wrong checksum
+    "IP 999.10.1.1",
+    "Signatur 12.03.2025",
+    "ISBN 978-3-16-148410-0",
+])
+def test_invalid_identifiers_are_not_redacted(text):
+    assert tiers(text) == []
+
+
+@pytest.mark.parametrize("text", [
+    "Konto DE89 3704 0044 0532 0130 00", "IP 2001:db8::1", "Tel. +49 30 1234567", "x@example.org",
+])
+def test_valid_identifiers_of_unknown_people_are_redacted(text):
+    assert [t for _, t in tiers(text)] == [Tier.REDACT]
