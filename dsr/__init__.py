@@ -5,6 +5,7 @@ The pipeline, one module per stage: intake → identify → gather → redact �
 
 from dsr.config import ControllerSettings, Settings, connect, load
 from dsr.connector import Connector, StoreContext
+from dsr.controllers import OtherControllers, Unreachable, other_controllers
 from dsr.errors import (
     AmbiguousSubject,
     ConfigError,
@@ -36,12 +37,35 @@ from dsr.model import (
     StoreState,
     Subject,
 )
+from dsr.representation import (
+    Capacity,
+    GuardianCheck,
+    GuardianStatus,
+    Requirement,
+    Routing,
+    recipient_for_child,
+    route,
+    route_request,
+    verify_guardian,
+)
+from dsr.restriction import (
+    RecordAction,
+    Restricted,
+    RestrictionDecision,
+    WithholdingGround,
+    decide_restricted,
+    load_restriction_decisions,
+    parse_restriction_decisions,
+    record_reference,
+    restricted_references,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AmbiguousSubject",
     "Candidate",
+    "Capacity",
     "Classification",
     "CollectionSpec",
     "ConfigError",
@@ -54,24 +78,44 @@ __all__ = [
     "Field",
     "FieldSpec",
     "Gathering",
+    "GuardianCheck",
+    "GuardianStatus",
     "Identifier",
     "IdentifierKind",
     "IdentityError",
     "KnownPerson",
+    "OtherControllers",
     "Profile",
     "Record",
+    "RecordAction",
     "RenderError",
+    "Requirement",
     "Resolution",
     "ResolutionStatus",
+    "Restricted",
+    "RestrictionDecision",
+    "Routing",
     "Settings",
     "StoreContext",
     "StoreReport",
     "StoreState",
     "Subject",
     "UnknownSubject",
+    "Unreachable",
+    "WithholdingGround",
     "confirm",
     "connect",
+    "decide_restricted",
     "gather",
     "load",
+    "load_restriction_decisions",
+    "other_controllers",
+    "parse_restriction_decisions",
+    "recipient_for_child",
+    "record_reference",
     "resolve",
+    "restricted_references",
+    "route",
+    "route_request",
+    "verify_guardian",
 ]

@@ -79,6 +79,8 @@ class ControllerSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unkno
 class GeneralSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     secret_key: str = ""
     language: Literal["de", "en"] = "de"
+    #: days after a case ends until its request file is purged (dsr.cases.purge_closed)
+    request_retention_days: int = 1095
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):

@@ -8,6 +8,8 @@ A connector has one job: given a resolved :class:`~dsr.model.Subject`, yield tha
   addresses), so that stores that ``consume`` them can run after it;
 - ``people()``: everyone the store knows, for the redaction gazetteer;
 - ``collections()``: descriptions of the record kinds it yields, for the letter;
+- ``guardians(subject)``: parents and guardians recorded for a pupil, to verify a parent
+  asking on the child's behalf;
 - ``check()``: configuration problems against the live store, for ``dsr check``.
 
 Connectors are found through the entry-point group ``dsr.connectors``; the built-in ones
@@ -95,6 +97,13 @@ class Connector(abc.ABC):
     def people(self) -> Iterator[KnownPerson]:
         """Everyone this store knows, for the redaction gazetteer. Default: nobody."""
         return iter(())
+
+    def guardians(self, subject: Subject) -> list[KnownPerson]:
+        """Parents and legal guardians this store records for ``subject`` (a pupil). Default: none.
+
+        Used to verify a parent who asks for their child's data (:mod:`dsr.representation`).
+        """
+        return []
 
     def check(self) -> list[ConfigError]:
         """Problems of the configuration against the live store. Default: none."""

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from connectors.sql.database import Database, bind_values
 from connectors.sql.mapping import PEOPLE_IDENTIFIERS, Mapping, load_mapping
-from connectors.sql.people import evidence, find, known_people, person_key, row_identifiers
+from connectors.sql.people import evidence, find, guardians_of, known_people, person_key, row_identifiers
 from connectors.sql.records import walk
 from connectors.sql.schema import check_schema
 from dsr.connector import Connector, StoreContext
@@ -173,6 +173,13 @@ class SQLConnector(Connector):
     def people(self) -> Iterator[KnownPerson]:
         with self.db.errors(), self.engine.connect() as conn:
             yield from known_people(self.db, self.mapping.people, conn)
+
+    def guardians(self, subject: Subject) -> list[KnownPerson]:
+        keys = subject.keys(self.name)
+        if not keys or not any(p.guardian_of for p in self.mapping.people):
+            return []
+        with self.db.errors(), self.engine.connect() as conn:
+            return guardians_of(self.db, self.mapping.people, keys, conn)
 
     # ------------------------------------------------------------------ check
 

@@ -95,6 +95,12 @@ class People(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tr
     city: str | None = None
     customer: str | None = None
     invoice: str | None = None
+    #: rows name the parent or guardian of a person: this column holds the child's key
+    #: (as the unprefixed people entry has it); the connector's guardians() reads it
+    guardian_of: str | None = None
+    #: column holding this person's key in the unprefixed people entry, when they are a
+    #: person there too (a teacher who is a guardian: guardian.person_id)
+    person_key: str | None = None
 
 
 class Addresses(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -130,6 +136,7 @@ PEOPLE_IDENTIFIERS = {
 PEOPLE_COLUMNS = (
     "key", "role_column", "identify_unless", "card", "login", "email", "phone", "first_name", "last_name",
     "full_name", "date_of_birth", "gender", "street", "postal_code", "city", "customer", "invoice",
+    "guardian_of", "person_key",
 )
 #: sources a condition may name besides ``key`` and ``<collection>.<column>``
 IDENTIFIER_SOURCES = {k.value: k for k in IdentifierKind if k is not IdentifierKind.KEY}

@@ -218,3 +218,46 @@ def known_people(db: Database, sources: tuple[People, ...], conn: sa.Connection)
                 city=p.city,
                 role=role,
             )
+
+
+def guardians_of(db: Database, sources: tuple[People, ...], keys: tuple[str, ...], conn: sa.Connection) -> list[KnownPerson]:
+    """The parents and guardians recorded for the person with ``keys`` (entries with ``guardian_of``).
+
+    A guardian who is a person of this store too carries that key as a KEY identifier, so a
+    requester identified as that person is recognised without comparing names.
+    """
+    out: list[KnownPerson] = []
+    for source in sources:
+        if not source.guardian_of or not keys:
+            continue
+        for row in db.select_in(conn, source.table, [(source.guardian_of, keys, False)]):
+            key = person_key(source, row[source.key])
+            if key is None:
+                continue
+            ids = set(row_identifiers(db.store, source, row, key))
+            own = person_key_of(source, row)
+            if own is not None:
+                ids.add(Identifier(IdentifierKind.KEY, own, db.store))
+            p = profile_of(source, row)
+            out.append(
+                KnownPerson(
+                    store=db.store,
+                    key=key,
+                    identifiers=frozenset(ids),
+                    first_name=p.first_name,
+                    last_name=p.last_name,
+                    full_name=p.display_name,
+                    street=p.street,
+                    postal_code=p.postal_code,
+                    city=p.city,
+                    role=source.role or "guardian",
+                )
+            )
+    return sorted(out, key=lambda k: k.key)
+
+
+def person_key_of(source: People, row: sa.RowMapping) -> str | None:
+    """The row's person as the unprefixed people entry keys them (``guardian.person_id``)."""
+    if not source.person_key or row[source.person_key] in (None, ""):
+        return None
+    return text_of(row[source.person_key]).strip()

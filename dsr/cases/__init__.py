@@ -1,0 +1,201 @@
+"""The portal's own database and the case workflow, free of any web framework.
+
+    from dsr import cases
+    cases.upgrade("sqlite:///dsr-cases.db")          # create / migrate (Alembic)
+    engine = cases.open_engine("sqlite:///dsr-cases.db")
+    opened = cases.open_case(engine, secret, cases.Intake(...))
+    ...
+    report = cases.verify(engine)                     # `dsr audit verify`
+    due = cases.due_cases(engine)                     # `dsr deadlines`
+
+Every service takes the Engine first and, where a person acts, the :class:`User`; ``now`` is a
+keyword for tests. See docs/cases.md.
+"""
+
+from dsr.cases.audit import AuditReport, Event, Problem, history, verify
+from dsr.cases.audit import head as audit_head
+from dsr.cases.casefile import (
+    CaseView,
+    Intake,
+    OpenedCase,
+    Party,
+    PublicStatus,
+    add_comment,
+    get_case,
+    list_cases,
+    open_case,
+    get_party,
+    public_status,
+    record_view,
+)
+from dsr.cases.codes import CodePolicy, IssuedCode
+from dsr.cases.database import DEFAULT_URL, current_revision, head_revision, is_current, open_engine, upgrade
+from dsr.cases.downloads import DownloadedFile, expire_downloads, fetch_download, send_download_code
+from dsr.cases.due import DueCase, any_overdue, deadline_digest, due_cases
+from dsr.cases.errors import (
+    AccessDenied,
+    CaseError,
+    CodeRejected,
+    LeaseLost,
+    LoginFailed,
+    NotFound,
+    TooManyRequests,
+    TransitionRefused,
+)
+from dsr.cases.identity import (
+    CheckMethod,
+    confirm_identity,
+    identity_query_answered,
+    record_candidates,
+    record_identity_check,
+    send_identity_query,
+)
+from dsr.cases.jobs import (
+    Job,
+    JobContext,
+    JobPolicy,
+    JobState,
+    StoreProgress,
+    enqueue,
+    get_job,
+    jobs_of_case,
+    retry_store,
+    run_next,
+)
+from dsr.cases.retention import DEFAULT_PERIOD, purge_closed
+from dsr.cases.sessions import SessionPolicy, close_session, purge_sessions, session_user_id
+from dsr.cases.states import Acting, CaseState, Channel, DispatchMethod, RequestType, allowed
+from dsr.cases.users import (
+    ROLES,
+    Login,
+    LoginPolicy,
+    User,
+    create_user,
+    disable_totp,
+    enable_totp,
+    get_user,
+    login,
+    set_password,
+    set_roles,
+    unlock,
+    use_password_hasher,
+)
+from dsr.cases.verification import confirm_email, start_email_verification
+from dsr.cases.workflow import (
+    Document,
+    add_review_items,
+    approve,
+    close_case,
+    decide,
+    dispatch_by_download,
+    dispatch_by_post,
+    extend_deadline,
+    finish_gathering,
+    prepare,
+    refuse,
+    send_back,
+    start_gathering,
+    withdraw,
+)
+
+__all__ = [
+    "AccessDenied",
+    "Acting",
+    "AuditReport",
+    "CaseError",
+    "CaseState",
+    "CaseView",
+    "Channel",
+    "CheckMethod",
+    "CodePolicy",
+    "CodeRejected",
+    "DEFAULT_PERIOD",
+    "DEFAULT_URL",
+    "DispatchMethod",
+    "Document",
+    "DownloadedFile",
+    "DueCase",
+    "Event",
+    "Intake",
+    "IssuedCode",
+    "Job",
+    "JobContext",
+    "JobPolicy",
+    "JobState",
+    "LeaseLost",
+    "Login",
+    "LoginFailed",
+    "LoginPolicy",
+    "NotFound",
+    "OpenedCase",
+    "Party",
+    "Problem",
+    "PublicStatus",
+    "ROLES",
+    "RequestType",
+    "SessionPolicy",
+    "StoreProgress",
+    "TooManyRequests",
+    "TransitionRefused",
+    "User",
+    "add_comment",
+    "add_review_items",
+    "allowed",
+    "any_overdue",
+    "approve",
+    "audit_head",
+    "close_case",
+    "close_session",
+    "confirm_email",
+    "confirm_identity",
+    "create_user",
+    "current_revision",
+    "deadline_digest",
+    "decide",
+    "disable_totp",
+    "dispatch_by_download",
+    "dispatch_by_post",
+    "due_cases",
+    "enable_totp",
+    "enqueue",
+    "expire_downloads",
+    "extend_deadline",
+    "fetch_download",
+    "finish_gathering",
+    "get_case",
+    "get_job",
+    "get_party",
+    "get_user",
+    "head_revision",
+    "history",
+    "identity_query_answered",
+    "is_current",
+    "jobs_of_case",
+    "list_cases",
+    "login",
+    "open_case",
+    "open_engine",
+    "prepare",
+    "public_status",
+    "purge_closed",
+    "purge_sessions",
+    "record_candidates",
+    "record_identity_check",
+    "record_view",
+    "refuse",
+    "retry_store",
+    "run_next",
+    "send_back",
+    "send_download_code",
+    "send_identity_query",
+    "session_user_id",
+    "set_password",
+    "set_roles",
+    "start_email_verification",
+    "start_gathering",
+    "unlock",
+    "upgrade",
+    "use_password_hasher",
+    "verify",
+    "withdraw",
+]

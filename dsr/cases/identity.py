@@ -1,0 +1,153 @@
+"""Identity in a case: match candidates, checks by staff, identity queries that pause the clock.
+
+Wrong person = data breach: a case proceeds only once an officer has confirmed exactly one
+person. A candidate found by weak evidence only (a name) can be confirmed only after an identity
+check (in person, by post, a reply from the address on file) has been recorded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Sequence
+
+import msgspec
+import sqlalchemy as sa
+
+from dsr.cases import audit, clock
+from dsr.cases.access import load_case
+from dsr.cases.errors import NotFound, TransitionRefused
+from dsr.cases.schema import candidates, cases, identity_checks, identity_queries
+from dsr.cases.states import CaseState, check_move
+from dsr.cases.users import User
+from dsr.deadlines import BERLIN
+from dsr.model import Candidate
+
+
+class CheckMethod(enum.StrEnum):
+    IN_PERSON = "in_person"  #: staff saw the person (and, for a parent, the guardian record)
+    POSTAL = "postal"  #: a letter to the postal address on file was answered
+    EMAIL_REPLY = "email_reply"  #: a reply from the e-mail address on file
+    PORTAL_ACCOUNT = "portal_account"  #: the person's logged-in library account
+    CARD_AND_BIRTHDATE = "card_and_birthdate"  #: library card number plus date of birth
+
+
+def _today(now: dt.datetime) -> dt.date:
+    return now.astimezone(BERLIN).date()
+
+
+def record_candidates(
+    engine: sa.Engine, user: User | None, reference: str, found: Sequence[Candidate], *, now: dt.datetime | None = None
+) -> None:
+    """Keep the identify stage's candidates (references and evidence, not the rows)."""
+    now = clock.resolve(now)
+    with engine.begin() as conn:
+        case = load_case(conn, user, reference)
+        conn.execute(sa.delete(candidates).where(candidates.c.case_id == case.id, candidates.c.confirmed.is_(False)))
+        for c in found:
+            conn.execute(
+                sa.insert(candidates).values(
+                    case_id=case.id, reference=c.reference, store=c.store, strong=c.strong,
+                    evidence=msgspec.to_builtins(list(c.evidence)), confirmed=False,
+                )
+            )
+        audit.append(
+            conn, "candidates found", actor=user.actor if user else "system", case_ref=reference, now=now,
+            detail={"candidates": sorted(c.reference for c in found), "strong": sum(c.strong for c in found)},
+        )
+
+
+def record_identity_check(
+    engine: sa.Engine, user: User, reference: str, method: CheckMethod, note: str | None = None,
+    *, now: dt.datetime | None = None,
+) -> None:
+    now = clock.resolve(now)
+    with engine.begin() as conn:
+        case = load_case(conn, user, reference)
+        conn.execute(
+            sa.insert(identity_checks).values(
+                case_id=case.id, method=method.value, performed_by=user.id, performed_at=now, note=note
+            )
+        )
+        audit.append(conn, "identity checked", actor=user.actor, case_ref=reference, detail={"method": method.value}, now=now)
+
+
+def confirm_identity(
+    engine: sa.Engine, user: User, reference: str, candidate_reference: str, *, now: dt.datetime | None = None
+) -> None:
+    """The officer confirms which person the request is about."""
+    now = clock.resolve(now)
+    with engine.begin() as conn:
+        case = load_case(conn, user, reference)
+        check_move(CaseState(case.state), CaseState.IDENTITY_CONFIRMED)
+        row = conn.execute(
+            sa.select(candidates).where(candidates.c.case_id == case.id, candidates.c.reference == candidate_reference)
+        ).first()
+        if row is None:
+            raise NotFound(f"candidate {candidate_reference} is not among this case's candidates")
+        checked = conn.execute(sa.select(identity_checks.c.id).where(identity_checks.c.case_id == case.id)).first()
+        if not row.strong and checked is None:
+            raise TransitionRefused("only weak evidence for this person: record an identity check first")
+        conn.execute(sa.update(candidates).where(candidates.c.id == row.id).values(confirmed=True))
+        conn.execute(
+            sa.update(identity_queries)
+            .where(identity_queries.c.case_id == case.id, identity_queries.c.answered_on.is_(None))
+            .values(answered_on=_today(now))
+        )
+        conn.execute(
+            sa.update(cases).where(cases.c.id == case.id).values(
+                subject_reference=candidate_reference, state=CaseState.IDENTITY_CONFIRMED.value, updated_at=now
+            )
+        )
+        audit.append(
+            conn, "identity confirmed", actor=user.actor, case_ref=reference, now=now,
+            detail={"candidate": candidate_reference, "from": case.state, "to": CaseState.IDENTITY_CONFIRMED.value},
+        )
+
+
+def send_identity_query(
+    engine: sa.Engine, user: User, reference: str, *, justified: bool, sent_on: dt.date | None = None,
+    now: dt.datetime | None = None,
+) -> None:
+    """Record that the requester was asked to prove who they are.
+
+    Only a *justified* identity query pauses the deadline; a clarification question does not.
+    """
+    now = clock.resolve(now)
+    sent_on = sent_on or _today(now)
+    with engine.begin() as conn:
+        case = load_case(conn, user, reference)
+        if not justified:
+            audit.append(conn, "clarification asked", actor=user.actor, case_ref=reference, now=now)
+            return
+        check_move(CaseState(case.state), CaseState.IDENTITY_PENDING)
+        conn.execute(sa.insert(identity_queries).values(case_id=case.id, sent_on=sent_on, sent_by=user.id))
+        conn.execute(
+            sa.update(cases).where(cases.c.id == case.id).values(state=CaseState.IDENTITY_PENDING.value, updated_at=now)
+        )
+        audit.append(
+            conn, "identity query sent", actor=user.actor, case_ref=reference, now=now,
+            detail={"sent_on": sent_on.isoformat(), "from": case.state, "to": CaseState.IDENTITY_PENDING.value},
+        )
+
+
+def identity_query_answered(
+    engine: sa.Engine, user: User, reference: str, *, answered_on: dt.date | None = None,
+    now: dt.datetime | None = None,
+) -> None:
+    """The requester replied: the clock runs again (confirm the identity separately)."""
+    now = clock.resolve(now)
+    answered_on = answered_on or _today(now)
+    with engine.begin() as conn:
+        case = load_case(conn, user, reference)
+        done = conn.execute(
+            sa.update(identity_queries)
+            .where(identity_queries.c.case_id == case.id, identity_queries.c.answered_on.is_(None))
+            .values(answered_on=answered_on)
+        )
+        if done.rowcount == 0:
+            raise TransitionRefused("no identity query is outstanding")
+        audit.append(
+            conn, "identity query answered", actor=user.actor, case_ref=reference, now=now,
+            detail={"answered_on": answered_on.isoformat()},
+        )

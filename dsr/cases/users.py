@@ -1,0 +1,250 @@
+"""Portal users: argon2id passwords, roles per controller, lock-out, optional TOTP, login.
+
+Every user belongs to one or more controllers with one or more roles there (officer, approver,
+admin); services check ``User.can(controller, role)`` so a user sees nothing of other controllers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import msgspec
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from dsr.cases import audit, clock, totp
+from dsr.cases.errors import LoginFailed, NotFound, TooManyRequests
+from dsr.cases.schema import memberships, users
+from dsr.cases.sessions import SessionPolicy, close_all_sessions, open_session
+
+ROLES = ("officer", "approver", "admin")
+_hasher = PasswordHasher()  # argon2id with the library's recommended parameters (RFC 9106)
+# verified against when the username is unknown, so both paths take about the same time
+_dummy_hash: str | None = None
+
+
+def use_password_hasher(hasher: PasswordHasher) -> None:
+    """Use other argon2id parameters (small hosts; test suites). Existing hashes are upgraded
+    to the new parameters at the next successful login."""
+    global _hasher, _dummy_hash
+    _hasher, _dummy_hash = hasher, None
+
+
+def _dummy() -> str:
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash("not a password of anyone")
+    return _dummy_hash
+
+
+@dataclass(frozen=True, slots=True)
+class LoginPolicy:
+    max_failures: int = 5
+    lock_for: dt.timedelta = dt.timedelta(minutes=15)
+    session: SessionPolicy = SessionPolicy()
+
+
+class User(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    username: str
+    active: bool
+    totp_enabled: bool
+    #: controller → roles there
+    roles: dict[str, frozenset[str]]
+
+    @property
+    def actor(self) -> str:
+        """How audit events name this user."""
+        return f"user:{self.id}"
+
+    @property
+    def controllers(self) -> frozenset[str]:
+        return frozenset(self.roles)
+
+    def can(self, controller: str, role: str) -> bool:
+        here = self.roles.get(controller, frozenset())
+        return role in here or "admin" in here
+
+
+class Login(msgspec.Struct, frozen=True):
+    token: str  #: for the session cookie; only its hash is stored
+    user: User
+
+
+def _check_roles(grants: Mapping[str, Iterable[str]]) -> dict[str, set[str]]:
+    result: dict[str, set[str]] = {}
+    for controller, roles in grants.items():
+        for role in roles:
+            if role not in ROLES:
+                raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+            result.setdefault(controller, set()).add(role)
+    return result
+
+
+def _load(conn: sa.Connection, user_id: int) -> User:
+    row = conn.execute(sa.select(users).where(users.c.id == user_id)).first()
+    if row is None:
+        raise NotFound(f"no user {user_id}")
+    roles: dict[str, set[str]] = {}
+    for controller, role in conn.execute(
+        sa.select(memberships.c.controller, memberships.c.role).where(memberships.c.user_id == user_id)
+    ):
+        roles.setdefault(controller, set()).add(role)
+    return User(
+        id=row.id, username=row.username, active=row.active, totp_enabled=row.totp_secret is not None,
+        roles={c: frozenset(r) for c, r in roles.items()},
+    )
+
+
+def get_user(engine: sa.Engine, user_id: int) -> User:
+    with engine.connect() as conn:
+        return _load(conn, user_id)
+
+
+def create_user(
+    engine: sa.Engine,
+    username: str,
+    password: str,
+    roles: Mapping[str, Iterable[str]],
+    *,
+    actor: str = "system",
+    now: dt.datetime | None = None,
+) -> User:
+    """Create a user with ``roles`` per controller, e.g. ``{"gym-musterstadt": ["officer"]}``."""
+    now = clock.resolve(now)
+    grants = _check_roles(roles)
+    if not grants:
+        raise ValueError("a user needs at least one role at one controller")
+    with engine.begin() as conn:
+        user_id = conn.execute(
+            sa.insert(users).values(
+                username=username, password_hash=_hasher.hash(password),
+                failed_logins=0, active=True, created_at=now,
+            )
+        ).inserted_primary_key[0]
+        for controller, names in grants.items():
+            for role in sorted(names):
+                conn.execute(sa.insert(memberships).values(user_id=user_id, controller=controller, role=role))
+        audit.append(conn, "user created", actor=actor, detail={"user": user_id, "roles": _plain(grants)}, now=now)
+        return _load(conn, user_id)
+
+
+def _plain(grants: Mapping[str, Iterable[str]]) -> dict[str, list[str]]:
+    return {c: sorted(r) for c, r in sorted(grants.items())}
+
+
+def set_roles(engine: sa.Engine, user_id: int, roles: Mapping[str, Iterable[str]], *, actor: str) -> User:
+    """Replace a user's roles (all controllers at once)."""
+    grants = _check_roles(roles)
+    with engine.begin() as conn:
+        _load(conn, user_id)
+        conn.execute(sa.delete(memberships).where(memberships.c.user_id == user_id))
+        for controller, names in grants.items():
+            for role in sorted(names):
+                conn.execute(sa.insert(memberships).values(user_id=user_id, controller=controller, role=role))
+        audit.append(conn, "roles changed", actor=actor, detail={"user": user_id, "roles": _plain(grants)})
+        return _load(conn, user_id)
+
+
+def set_password(engine: sa.Engine, user_id: int, password: str, *, actor: str) -> None:
+    """Change a password; every open session of the user ends."""
+    with engine.begin() as conn:
+        _load(conn, user_id)
+        conn.execute(sa.update(users).where(users.c.id == user_id).values(password_hash=_hasher.hash(password)))
+        close_all_sessions(conn, user_id)
+        audit.append(conn, "password changed", actor=actor, detail={"user": user_id})
+
+
+def enable_totp(engine: sa.Engine, user_id: int, secret: str, code: str, *, now: dt.datetime | None = None) -> None:
+    """Turn on the second factor once the user proves their app shows the right code."""
+    now = clock.resolve(now)
+    step = totp.matching_step(secret, code, now)
+    if step is None:
+        raise LoginFailed("the code does not match; check the authenticator app's clock")
+    with engine.begin() as conn:
+        _load(conn, user_id)
+        conn.execute(sa.update(users).where(users.c.id == user_id).values(totp_secret=secret, totp_last_step=step))
+        audit.append(conn, "second factor enabled", actor=f"user:{user_id}", detail={"user": user_id}, now=now)
+
+
+def disable_totp(engine: sa.Engine, user_id: int, *, actor: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(sa.update(users).where(users.c.id == user_id).values(totp_secret=None, totp_last_step=None))
+        audit.append(conn, "second factor disabled", actor=actor, detail={"user": user_id})
+
+
+def unlock(engine: sa.Engine, user_id: int, *, actor: str) -> None:
+    """Lift a lock-out before it runs out (an admin did check who is asking)."""
+    with engine.begin() as conn:
+        conn.execute(sa.update(users).where(users.c.id == user_id).values(failed_logins=0, locked_until=None))
+        audit.append(conn, "account unlocked", actor=actor, detail={"user": user_id})
+
+
+def login(
+    engine: sa.Engine,
+    username: str,
+    password: str,
+    totp_code: str | None = None,
+    *,
+    policy: LoginPolicy = LoginPolicy(),
+    now: dt.datetime | None = None,
+) -> Login:
+    """Check password (and second factor when enabled); open a session.
+
+    Raises :class:`LoginFailed` (never saying which part was wrong) or :class:`TooManyRequests`
+    while the account is locked after ``policy.max_failures`` failures in a row.
+    """
+    now = clock.resolve(now)
+    with engine.begin() as conn:
+        row = conn.execute(sa.select(users).where(users.c.username == username).with_for_update()).first()
+        if row is None or not row.active:
+            _verify(_dummy(), password)
+            raise LoginFailed("login failed")
+        if row.locked_until is not None and now < row.locked_until:
+            raise TooManyRequests("account locked after repeated failed logins; try again later")
+        ok = _verify(row.password_hash, password)
+        step = None
+        if ok and row.totp_secret is not None:
+            step = totp.matching_step(row.totp_secret, totp_code or "", now)
+            # a code already used (same or earlier step) is a replay
+            ok = step is not None and (row.totp_last_step is None or step > row.totp_last_step)
+        if not ok:
+            failures = row.failed_logins + 1
+            values: dict[str, object] = {"failed_logins": failures}
+            if failures >= policy.max_failures:
+                values = {"failed_logins": 0, "locked_until": now + policy.lock_for}
+            conn.execute(sa.update(users).where(users.c.id == row.id).values(**values))
+            action = "account locked" if "locked_until" in values else "login failed"
+            audit.append(conn, action, actor=f"user:{row.id}", detail={"user": row.id}, now=now)
+            failed = True
+        else:
+            failed = False
+            result = _succeed(conn, row, password, step, policy, now)
+    # raised outside the transaction, so the failure counter is committed
+    if failed:
+        raise LoginFailed("login failed")
+    return result
+
+
+def _succeed(
+    conn: sa.Connection, row: sa.Row[object], password: str, step: int | None, policy: LoginPolicy, now: dt.datetime
+) -> Login:
+    values: dict[str, object] = {"failed_logins": 0, "locked_until": None}
+    if step is not None:
+        values["totp_last_step"] = step
+    if _hasher.check_needs_rehash(row.password_hash):
+        values["password_hash"] = _hasher.hash(password)
+    conn.execute(sa.update(users).where(users.c.id == row.id).values(**values))
+    token = open_session(conn, row.id, policy.session, now)
+    audit.append(conn, "login", actor=f"user:{row.id}", detail={"user": row.id}, now=now)
+    return Login(token=token, user=_load(conn, row.id))
+
+
+def _verify(digest: str, password: str) -> bool:
+    try:
+        return _hasher.verify(digest, password)
+    except (VerificationError, InvalidHashError):
+        return False
