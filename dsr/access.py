@@ -90,10 +90,12 @@ def prepare_answer(
     language: str | None = None,
     decisions: Sequence[Decision] = (),
     restricted: dict[str, RestrictionDecision] | None = None,
+    formats: Sequence[str] = ("pdf", "json", "docx"),
 ) -> Answer:
     """Gather, redact, compose and render the answer for a resolved subject.
 
     Returns no documents when a store failed: an incomplete answer must not look complete.
+    ``formats`` picks the documents to render (``pdf``, ``json``, ``docx``).
     """
     controller = settings.controller(controller_key)
     secret = settings.dsr.secret_key.encode()
@@ -113,11 +115,8 @@ def prepare_answer(
         draft=redaction.is_draft or bool(restriction.undecided),
         register=register.load(controller.register or _default_register(controller), base_dir=settings.base_dir),
     )
-    documents = {
-        "disclosure.pdf": render.pdf(letter),
-        "disclosure.json": render.export_json(letter),
-        "disclosure.docx": docx_bytes(letter),
-    }
+    renderers = {"pdf": render.pdf, "json": render.export_json, "docx": docx_bytes}
+    documents = {f"disclosure.{f}": renderers[f](letter) for f in formats}
     if redaction.open_items or restriction.undecided:
         documents["review.json"] = review_json(redaction.review_items)
     return Answer(
