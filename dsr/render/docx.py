@@ -1,0 +1,197 @@
+"""The same letter as an editable Word document (python-docx).
+
+The text comes from the very HTML the PDF is made from, so legal wording lives only in the
+templates: this module maps a small set of elements (headings, paragraphs, lists, label/value
+lists, tables, the address and information block) to Word paragraphs and tables.
+Tables are created at full size and filled through one flat list of cells: python-docx's
+``table.cell(r, c)`` and ``row.cells`` recompute the whole grid on every call (quadratic).
+"""
+
+from __future__ import annotations
+
+import io
+from html.parser import HTMLParser
+
+import docx
+from docx.shared import Mm, Pt
+
+from dsr.compose.letter import Disclosure
+from dsr.render import templates
+
+SKIP = {"head", "style", "title", "footer", "script"}
+BLOCKS = {"h1", "h2", "h3", "p", "li", "address", "div", "dl", "ul"}
+
+
+class _Letter(HTMLParser):
+    def __init__(self, document: docx.Document) -> None:
+        super().__init__(convert_charrefs=True)
+        self.doc = document
+        self.skip = 0
+        self.stack: list[tuple[str, str]] = []
+        self.runs: list[tuple[str, bool]] = []
+        self.bold = 0
+        self.table: list[list[str]] | None = None
+        self.header_row = False
+        self.cell: list[str] | None = None
+        self.info: list[str] = []
+        self.in_info = False
+
+    # ---------------------------------------------------------------- events
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        cls = dict(attrs).get("class") or ""
+        if tag in SKIP or "fold" in cls.split() or "spacer" in cls.split():
+            self.skip += 1
+            self.stack.append((tag, "skip"))
+            return
+        self.stack.append((tag, cls))
+        if self.skip:
+            return
+        if tag == "aside":
+            self.in_info = True
+        elif tag in ("b", "strong", "dt"):
+            self.bold += 1
+        elif tag == "br":
+            self.runs.append(("\n", False))
+        elif tag == "table":
+            self.table = []
+        elif tag == "tr" and self.table is not None:
+            self.table.append([])
+        elif tag in ("td", "th"):
+            self.cell = []
+        elif tag in BLOCKS:
+            self._flush()
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "br" and not self.skip:
+            self.runs.append(("\n", False))
+
+    def handle_endtag(self, tag: str) -> None:
+        while self.stack:
+            open_tag, cls = self.stack.pop()
+            if cls == "skip":
+                self.skip -= 1
+            elif not self.skip:
+                self._close(open_tag, cls)
+            if open_tag == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        if self.skip:
+            return
+        if self.cell is not None:
+            self.cell.append(data)
+            return
+        if not data.strip() and not self.runs:
+            return
+        self.runs.append((data, self.bold > 0))
+
+    # ---------------------------------------------------------------- output
+    def _close(self, tag: str, cls: str) -> None:
+        if tag in ("b", "strong", "dt"):
+            self.bold -= 1
+        if tag in ("td", "th") and self.cell is not None and self.table is not None:
+            self.table[-1].append(" ".join("".join(self.cell).split()))
+            self.cell = None
+        elif tag == "table" and self.table is not None:
+            self._table(self.table)
+            self.table = None
+        elif tag == "aside":
+            self._flush()
+            self.in_info = False
+        elif tag == "dt":
+            if self.in_info:
+                self._flush()
+            else:
+                self.runs.append((": ", True))  # "Zweck: …" on one line, as in a form
+        elif tag in BLOCKS or tag == "dd":
+            self._flush(tag, cls)
+
+    def _flush(self, tag: str = "p", cls: str = "") -> None:
+        if not any(t.strip() for t, _ in self.runs):
+            self.runs = []
+            return
+        runs, self.runs = self.runs, []
+        if self.in_info:
+            self.info.append("".join(t for t, _ in runs).strip())
+            return
+        if tag in ("h1", "h2", "h3"):
+            self.doc.add_heading(" ".join("".join(t for t, _ in runs).split()), level={"h1": 1, "h2": 2, "h3": 3}[tag])
+            return
+        style = "List Bullet" if tag == "li" else None
+        para = self.doc.add_paragraph(style=style)
+        keep_lines = tag == "address" or "recipient" in cls
+        for i, (text, bold) in enumerate(runs):
+            if not keep_lines and text != "\n":
+                # collapse HTML whitespace, keeping one space at run boundaries
+                core = " ".join(text.split())
+                lead = " " if text[:1].isspace() and i and core else ""
+                trail = " " if text[-1:].isspace() and core else ""
+                text = lead + core + trail
+            run = para.add_run(text)
+            run.bold = bold
+        if "record" in cls.split() or "codes" in cls.split():
+            for run in para.runs:
+                run.font.size = Pt(8)
+
+    def _table(self, rows: list[list[str]]) -> None:
+        if not rows:
+            return
+        width = max(len(r) for r in rows)
+        table = self.doc.add_table(rows=len(rows), cols=width)
+        table.style = "Table Grid"
+        cells = table._cells  # one flat list, computed once
+        for r, values in enumerate(rows):
+            for c, value in enumerate(values):
+                cells[r * width + c].text = value
+        for cell in cells[:width]:
+            for run in cell.paragraphs[0].runs:
+                run.bold = True
+
+    def close(self) -> None:
+        super().close()
+        self._flush()
+
+
+def docx_bytes(letter: Disclosure) -> bytes:
+    """The letter as a .docx file (same text and records as the PDF)."""
+    document = docx.Document()
+    section = document.sections[0]
+    section.page_height, section.page_width = Mm(297), Mm(210)
+    section.left_margin, section.right_margin, section.top_margin, section.bottom_margin = Mm(25), Mm(20), Mm(20), Mm(20)
+    style = document.styles["Normal"]
+    style.font.name = "Noto Sans"
+    style.font.size = Pt(10)
+    document.core_properties.title = letter.request.case_reference
+    document.core_properties.created = _midnight(letter)
+    document.core_properties.modified = _midnight(letter)
+    document.core_properties.last_modified_by = letter.controller.name
+    document.core_properties.author = letter.controller.name
+    document.core_properties.revision = 1
+    parser = _Letter(document)
+    parser.feed(templates.html(letter.kind, letter.language, letter=letter, part="whole", table_limit=10**9))
+    parser.close()
+    if parser.info:
+        # the information block of the PDF, as a small table after the address
+        _info_table(document, parser.info)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def _info_table(document: docx.Document, lines: list[str]) -> None:
+    pairs = [lines[i : i + 2] for i in range(0, len(lines) - 1, 2)]
+    table = document.add_table(rows=len(pairs), cols=2)
+    cells = table._cells
+    for i, (label, value) in enumerate(pairs):
+        cells[2 * i].text, cells[2 * i + 1].text = label, value
+    # move it right after the address paragraphs: the third block of the body
+    body = document.element.body
+    body.remove(table._tbl)
+    anchor = body[min(4, len(body) - 1)]
+    anchor.addnext(table._tbl)
+
+
+def _midnight(letter: Disclosure):
+    import datetime as dt
+
+    return dt.datetime.combine(letter.letter_date_iso, dt.time())

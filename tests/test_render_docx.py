@@ -1,0 +1,45 @@
+"""The Word version of the letter: same sections, same records, no other person's name."""
+
+from __future__ import annotations
+
+import io
+
+import docx
+import pytest
+
+from dsr import compose, register
+from dsr.compose import specimen
+from dsr.render.docx import docx_bytes
+
+
+@pytest.fixture(scope="module")
+def document():
+    letter = compose.disclosure(specimen.SCHOOL, specimen.gathering(80), specimen.request("de"), register=register.load("james-school"))
+    return docx.Document(io.BytesIO(docx_bytes(letter)))
+
+
+def text_of(document) -> str:
+    cells = "\n".join(c.text for t in document.tables for c in t._cells)
+    return "\n".join(p.text for p in document.paragraphs) + "\n" + cells
+
+
+def test_docx_has_the_letter_parts_and_every_record(document):
+    text = text_of(document)
+    for part in ("1. Bestätigung", "Zweck: ", "Speicherdauer: ", "Art. 21", "Art. 77", "Wagmüllerstraße 18", "Mit freundlichen Grüßen", "Anna Muster"):
+        assert part in text
+    loans = next(t for t in document.tables if t._cells[0].text == "Titel")
+    assert len(loans.rows) == 81  # header + every loan, even beyond the PDF's table limit
+    assert loans._cells[len(loans.columns) * 1].text == "Die unendliche Geschichte, Band 1"
+    assert "2. Mahnung" in text
+
+
+def test_docx_names_roles_not_people(document):
+    text = text_of(document)
+    assert "Bibliotheksteam" in text and "gespeichert, wird nicht angezeigt" in text
+    for name in specimen.OTHER_PEOPLE:
+        assert name not in text
+
+
+def test_information_block_follows_the_address(document):
+    info = document.tables[0]
+    assert [c.text for c in info._cells[:2]] == ["Unser Zeichen", "DSR-2026-0042"]

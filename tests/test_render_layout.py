@@ -1,0 +1,114 @@
+"""DIN 5008 Form B positions, measured in the rendered PDF (±1 mm), page furniture, and what
+the renderer may fetch."""
+
+from __future__ import annotations
+
+import io
+
+import pdfplumber
+import pikepdf
+import pytest
+import weasyprint
+
+from dsr import compose, render
+from dsr.compose import specimen
+from dsr.render.fonts import TemplateFetcher
+
+MM = 72 / 25.4
+
+
+@pytest.fixture(scope="module")
+def pages():
+    letter = compose.disclosure(specimen.SCHOOL, specimen.gathering(3), specimen.request("de"))
+    with pdfplumber.open(io.BytesIO(render.pdf(letter, attach=False))) as pdf:
+        yield [(p.extract_words(keep_blank_chars=False), p.rects, p.extract_text()) for p in pdf.pages]
+
+
+def word(words, text):
+    w = next(w for w in words if w["text"] == text)
+    return w["x0"] / MM, w["top"] / MM, w["bottom"] / MM
+
+
+def test_address_field_and_information_block_sit_where_din_5008_b_puts_them(pages):
+    words, _, _ = pages[0]
+    x, top, bottom = word(words, "Anna")  # first line of the recipient
+    assert x == pytest.approx(25, abs=1)
+    assert 62.7 - 0.2 <= top <= 62.7 + 2  # first line in the recipient zone
+    x, top, bottom = word(words, "Lindenweg")
+    assert bottom < 90
+    # return address: one 8 pt line in the zone y 45 – 62.7, text from x 25
+    ret = [w for w in words if 45 <= w["top"] / MM and w["bottom"] / MM <= 62.7 and w["x0"] / MM < 100]
+    assert ret and min(w["x0"] for w in ret) / MM == pytest.approx(25, abs=1)
+    assert len({round(w["top"]) for w in ret}) == 1
+    x, top, _ = word(words, "Unser")
+    assert x == pytest.approx(125, abs=1) and top == pytest.approx(50, abs=1.5)
+    assert max(w["x1"] for w in words if w["top"] / MM > 45) / MM <= 190 + 1
+
+
+def test_subject_line_starts_below_the_address_field(pages):
+    words, _, _ = pages[0]
+    _, top, _ = word(words, "Ihre")  # subject "Ihre Auskunft …" (info block says "Ihre Anfrage" higher up)
+    tops = [w["top"] / MM for w in words if w["text"] == "Auskunft"]
+    assert min(tops) >= 98.5 - 1
+    assert min(tops) <= 98.5 + 3
+
+
+def test_fold_and_hole_marks(pages):
+    _, rects, _ = pages[0]
+    marks = sorted(round(r["top"] / MM, 1) for r in rects if r["x0"] / MM < 20)
+    assert marks == [pytest.approx(105, abs=1), pytest.approx(148.5, abs=1), pytest.approx(210, abs=1)]
+
+
+def test_page_numbers_from_page_two_and_footer_on_every_page(pages):
+    assert len(pages) >= 3
+    assert "Seite" not in pages[0][2]
+    for number, (_, _, text) in enumerate(pages[1:], start=2):
+        assert f"Seite {number} von {len(pages)}" in text
+    for _, _, text in pages:
+        assert "Schulnummer 0123" in text  # footer details
+
+
+def test_fetcher_serves_only_template_files(tmp_path):
+    fetcher = TemplateFetcher()
+    secret = tmp_path / "secret.txt"
+    secret.write_text("do not embed")
+    for url in (secret.as_uri(), "file:///etc/hostname", "http://127.0.0.1:9/x.css", "https://example.org/a.png"):
+        with pytest.raises(ValueError):
+            fetcher.fetch(url)
+    assert fetcher.fetch(render.fonts.FONTS.joinpath("OFL.txt").as_uri()).read()
+
+
+def test_references_inside_html_are_neither_embedded_nor_fetched(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("do not embed")
+    markup = f'<link rel="attachment" href="{secret.as_uri()}"><img src="http://127.0.0.1:9/x.png"><p>x</p>'
+    pdf = weasyprint.HTML(string=markup, base_url=tmp_path.as_uri() + "/", url_fetcher=TemplateFetcher()).write_pdf()
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        assert len(doc.attachments) == 0
+
+
+def test_markup_in_data_is_printed_as_text_not_followed(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("do not embed")
+    request = specimen.request("de")
+    evil = f'<link rel="attachment" href="{secret.as_uri()}">Eva'
+    request = compose.Request(**{**{f: getattr(request, f) for f in request.__struct_fields__}, "recipient": compose.Recipient(name=evil)})
+    letter = compose.disclosure(specimen.SCHOOL, specimen.gathering(1), request)
+    pdf = render.pdf(letter)
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        assert set(doc.attachments) == {"disclosure.json", "school-person.csv", "school-loan.csv", "school-fee.csv"}
+    assert b"do not embed" not in pdf
+
+
+def test_only_the_shipped_fonts_are_used(pages):
+    letter = compose.disclosure(specimen.SCHOOL, specimen.gathering(1), specimen.request("de"))
+    # a family the letter never ships, as a mapping or a controller's logo text might ask for
+    markup = '<link rel="stylesheet" href="../base/style.css"><p style="font-family: Helvetica, Arial">Grüße ĳ</p>'
+    pdf = weasyprint.HTML(string=markup, base_url=render.templates.base_url("disclosure"), url_fetcher=TemplateFetcher()).write_pdf()
+    names = set()
+    for data in (pdf, render.pdf(letter, attach=False)):
+        with pikepdf.open(io.BytesIO(data)) as doc:
+            for page in doc.pages:
+                for font in page.Resources.get("/Font", {}).values():
+                    names.add(str(font.BaseFont).split("+")[-1])
+    assert names and all(n.startswith(("Letter-Sans", "Noto-Sans", "NotoSans")) for n in names), names
