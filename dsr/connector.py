@@ -86,8 +86,12 @@ class Connector(abc.ABC):
         """People in this store who match ``descriptor``, with evidence. Default: none."""
         return []
 
-    def identifiers(self, subject: Subject) -> frozenset[Identifier]:
-        """Identifiers of ``subject`` that this store knows (see :attr:`contributes`)."""
+    def identifiers(self, subject: Subject, wanted: frozenset[IdentifierKind] | None = None) -> frozenset[Identifier]:
+        """Identifiers of ``subject`` that this store knows (see :attr:`contributes`).
+
+        ``wanted`` names the kinds some store of the controller consumes (``None``: all); a
+        connector may skip costly kinds nobody asked for.
+        """
         return frozenset()
 
     def collections(self) -> list[CollectionSpec]:

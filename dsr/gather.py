@@ -23,10 +23,11 @@ def gather(subject: Subject, connectors: Sequence[Connector], only: Collection[s
     records: list[Record] = []
     reports: list[StoreReport] = []
     collections: list[CollectionSpec] = []
+    wanted = frozenset().union(*(c.consumes for c in connectors))
     for connector in ordered(connectors):
         # identifiers flow forward even into stores that are not re-run
         try:
-            subject = subject.with_identifiers(connector.identifiers(subject))
+            subject = subject.with_identifiers(connector.identifiers(subject, wanted))
         except Exception:  # noqa: BLE001 - contributed identifiers are optional; records() reports
             log.warning("store %s: could not read contributed identifiers", connector.name)
         if only is not None and connector.name not in only:

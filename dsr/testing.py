@@ -111,7 +111,7 @@ class FakeConnector(Connector):
             )
         return found
 
-    def identifiers(self, subject: Subject) -> frozenset[Identifier]:
+    def identifiers(self, subject: Subject, wanted: frozenset[IdentifierKind] | None = None) -> frozenset[Identifier]:
         keys = set(subject.keys(self.name))
         out: set[Identifier] = set()
         for p in self.people_:

@@ -41,7 +41,14 @@ class WebLogConnector(Connector):
     :meth:`records` runs.
     """
 
-    consumes = frozenset({IdentifierKind.LOGIN, IdentifierKind.EMAIL, IdentifierKind.IP_EXCLUSIVE})
+    @property  # type: ignore[override]
+    def consumes(self) -> frozenset[IdentifierKind]:
+        """Logins and e-mails; addresses used only by the subject when the officer asked for them
+        (working those out scans the school's login table, so they are only requested then)."""
+        kinds = {IdentifierKind.LOGIN, IdentifierKind.EMAIL}
+        if self.include_exclusive_addresses:
+            kinds.add(IdentifierKind.IP_EXCLUSIVE)
+        return frozenset(kinds)
 
     def __init__(
         self,
