@@ -40,8 +40,8 @@ def gather(subject: Subject, connectors: Sequence[Connector], only: Collection[s
             reports.append(_failed(connector, started, exc.problem))
             continue
         except Exception as exc:  # noqa: BLE001 - any failure of one store must not lose the case
-            reports.append(_failed(connector, started, type(exc).__name__))
-            log.exception("store %s failed", connector.name)
+            # only the type: a traceback or message may carry the subject's data (SQL parameters)
+            reports.append(_failed(connector, started, f"unexpected error ({type(exc).__name__})"))
             continue
         records.extend(found)
         collections.extend(connector.collections())
