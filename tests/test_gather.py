@@ -54,3 +54,17 @@ def test_contributed_identifiers_reach_later_stores() -> None:
     subject = resolve("fake", [school], Descriptor(card_number="L1")).subject
     gather(subject, [Logs("logs"), school])
     assert seen["logins"] == ("anna",)
+
+
+def test_an_unexpected_failure_reports_no_personal_data(caplog) -> None:
+    class Broken(FakeConnector):
+        def records(self, subject):
+            raise RuntimeError("SELECT … WHERE email = 'anna@example.org'")
+
+    school = FakeConnector("school", people=[ANNA])
+    subject = resolve("fake", [school], Descriptor(card_number="L1")).subject
+    with caplog.at_level("DEBUG"):
+        g = gather(subject, [school, Broken("broken")])
+    failed = g.reports[1]
+    assert failed.state is StoreState.FAILED and "RuntimeError" in failed.error
+    assert "anna" not in failed.error and "anna" not in caplog.text
