@@ -120,3 +120,19 @@ def test_known_third_party_email_is_always_redacted(user, host, data, before, af
     out = result.gathering.records[0].value("t")
     assert email not in out.lower()
     assert "[E-Mail entfernt]" in out or "[Name entfernt]" in out
+
+
+@pytest.mark.parametrize("text", ["Buch ::0171 12345678_ ", "Buch L0000001;:: ", "Tel. +49 (171) 1234-5678::1"])
+def test_generic_patterns_never_cut_into_the_subjects_own_values(text):
+    # found by hypothesis: "::0171" looks like an IPv6 address and ate the subject's phone number
+    out, result = _redact(text)
+    assert out == text
+    assert not [e for e in result.log if e.outcome != "kept"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text())
+def test_one_pass_folding_equals_folding_then_preparing(text):
+    from dsr.redact.fold import fold, fold_for_scan, scan_text
+
+    assert fold_for_scan(text) == scan_text(fold(text))

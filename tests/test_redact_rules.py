@@ -54,3 +54,19 @@ def test_invalid_identifiers_are_not_redacted(text):
 ])
 def test_valid_identifiers_of_unknown_people_are_redacted(text):
     assert [t for _, t in tiers(text)] == [Tier.REDACT]
+
+
+@pytest.mark.parametrize("text", ["IP ::", "IP ::1", "IP 127.0.0.1", "Verhältnis 1::2", "IP 0.0.0.0"])
+def test_addresses_that_identify_no_device_are_not_redacted(text):
+    assert tiers(text) == []
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Jürgen Müllers Tasche", [("Jürgen Müller", Tier.REVIEW)]),  # inflected full name
+    ("Weiß, Rose kam.", [("Weiß, Rose", Tier.REDACT)]),
+    ("J.Müller kam.", [("J.Müller", Tier.REDACT)]),
+    ("Jürgen M. kam.", [("Jürgen M.", Tier.REVIEW)]),  # the initial may be anybody's
+    ("Jonas Keller und Jonas K. kamen.", []),  # the subject's own name, in every form
+])
+def test_name_forms(text, expected):
+    assert tiers(text) == expected

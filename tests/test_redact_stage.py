@@ -155,7 +155,9 @@ def test_log_holds_no_third_party_text(case):
     ("content", "key", "problem"),
     [
         ("{", None, "not valid JSON"),
-        ('{"x": []}', "decisions", "missing"),
+        ('{"x": []}', "x", "unknown key"),
+        ('{"restricted": {}, "decision": []}', "decision", "unknown key"),
+        ('{"decisions": {}}', "decisions", "must be a list"),
         ('{"decisions": [{"action": "keep", "reason": "other", "decider": "A"}]}', "decisions[0]", "exactly one"),
         ('{"decisions": [{"item": "a", "action": "hide", "reason": "other", "decider": "A"}]}',
          "decisions[0].action", "keep or redact"),
@@ -171,3 +173,46 @@ def test_bad_decisions_file_names_file_and_key(tmp_path, content, key, problem):
     with pytest.raises(ConfigError) as err:
         load_decisions(path)
     assert err.value.file == str(path) and err.value.key == key and problem in err.value.problem
+
+
+def test_decisions_file_with_only_restricted_records_has_no_redaction_decisions(tmp_path):
+    path = tmp_path / "d.json"
+    path.write_text('{"restricted": {"R-1A2B3C4D5E6F": {"decision": "withhold", "ground": "bdsg-34"}}}')
+    assert load_decisions(path) == ()
+
+
+def test_cached_index_serves_each_subject_its_own_overlay():
+    from dsr.model import Identifier, IdentifierKind, Profile, Subject
+    from dsr.redact import find
+    from dsr.redact.gazetteer import GazetteerCache
+
+    people = list(FakeConnector("school", people=PEOPLE).people())
+    calls = []
+
+    def load():
+        calls.append(1)
+        return people
+
+    def subject(key: str, first: str, last: str) -> Subject:
+        return Subject(controller="c", reference=key, identifiers=frozenset({Identifier(IdentifierKind.KEY, key, "school")}),
+                       profile=Profile(first_name=first, last_name=last))
+
+    cache = GazetteerCache()
+    anna = cache.gazetteer("v1", load, subject("1", "Anna", "Müller"))
+    lena = cache.gazetteer("v1", load, subject("2", "Lena", "Schmidt"))
+    assert len(calls) == 1  # the index is built once
+    text = "Anna Müller und Lena Schmidt"
+    assert [text[h.start:h.end] for h in find(text, anna)] == ["Lena Schmidt"]
+    assert [text[h.start:h.end] for h in find(text, lena)] == ["Anna Müller"]
+    cache.gazetteer("v2", load, subject("1", "Anna", "Müller"))
+    assert len(calls) == 2  # the stores changed: a new index
+
+
+def test_people_fingerprint_changes_with_the_stores_only():
+    from dsr.redact import people_fingerprint
+
+    people = list(FakeConnector("school", people=PEOPLE).people())
+    again = list(FakeConnector("school", people=list(reversed(PEOPLE))).people())
+    assert people_fingerprint(people) == people_fingerprint(sorted(again, key=lambda p: p.key))
+    fewer = list(FakeConnector("school", people=PEOPLE[:-1]).people())
+    assert people_fingerprint(people) != people_fingerprint(fewer)

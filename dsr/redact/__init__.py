@@ -6,7 +6,8 @@ See docs/redaction.md.
 """
 
 from dsr.redact.decisions import Action, Decision, LogEntry, REASONS, dump_decisions, load_decisions
-from dsr.redact.gazetteer import AllowList, Gazetteer
+from dsr.redact.gazetteer import AllowList, Gazetteer, GazetteerCache, people_fingerprint
+from dsr.redact.index import PeopleIndex
 from dsr.redact.markers import MARKERS
 from dsr.redact.review import ReviewItem, review_json
 from dsr.redact.spans import Hit, Kind, Tier
@@ -18,11 +19,13 @@ __all__ = [
     "AllowList",
     "Decision",
     "Gazetteer",
+    "GazetteerCache",
     "Hit",
     "Kind",
     "LogEntry",
     "MARKERS",
     "NameSuggester",
+    "PeopleIndex",
     "REASONS",
     "RedactionResult",
     "ReviewItem",
@@ -30,6 +33,7 @@ __all__ = [
     "dump_decisions",
     "find",
     "load_decisions",
+    "people_fingerprint",
     "redact",
     "review_json",
 ]

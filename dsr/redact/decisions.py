@@ -44,6 +44,10 @@ REASONS: dict[str, str] = {
 
 GROUNDS = ("art15-4", "bdsg-34", "bdsg-29", "land-law", "other")
 
+#: top-level keys of a decisions file: redaction decisions, and restricted-record decisions
+#: (read by dsr.restriction)
+_TOP_LEVEL = frozenset({"decisions", "restricted"})
+
 
 class Decision(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """One decision: on one item (``item``) or on all items with the same text (``group``)."""
@@ -92,9 +96,12 @@ def load_decisions(path: str | Path) -> tuple[Decision, ...]:
     except msgspec.DecodeError as exc:
         raise ConfigError(file, None, f"not valid JSON: {exc}") from None
     if isinstance(raw, dict):
-        if "decisions" not in raw:
-            raise ConfigError(file, "decisions", "missing: a list of decisions")
-        raw = raw["decisions"]
+        # the same file may carry the officer's restriction decisions (dsr.restriction); a file
+        # with only those holds no redaction decisions
+        unknown = set(raw) - _TOP_LEVEL
+        if unknown:
+            raise ConfigError(file, sorted(unknown)[0], f"unknown key; expected {' or '.join(sorted(_TOP_LEVEL))}")
+        raw = raw.get("decisions", [])
     if not isinstance(raw, list):
         raise ConfigError(file, "decisions", "must be a list of decisions")
     return tuple(_decision(file, i, entry) for i, entry in enumerate(raw))

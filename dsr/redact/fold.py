@@ -44,6 +44,12 @@ def fold(text: str) -> str:
 
 
 _HAS_VARIANT = re.compile(r"[äöüß]|ae|oe|ue|ss")
+_FORWARD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def transliterate(folded: str) -> str:
+    """The canonical spelling of a folded name: umlauts and ß written out ("müller" → "mueller")."""
+    return folded.translate(_FORWARD)
 
 
 def spellings(folded: str) -> set[str]:
@@ -69,6 +75,24 @@ def spellings(folded: str) -> set[str]:
 _SCAN = {ord(c): " " for c in "()[]{}<>\"/\\|:;!?*#=~^$%§«»„“”‚"}
 
 
+_SCAN_TABLE = {chr(k): v for k, v in {**_TABLE, **_SCAN}.items()}
+# Most characters fold to themselves: replacing the few that do not with a regex is several
+# times faster than str.translate on non-ASCII (German) text.
+_SCAN_CHARS = re.compile("[" + re.escape("".join(_SCAN_TABLE)) + "]")
+
+
+def _scan_char(m: re.Match[str]) -> str:
+    return _SCAN_TABLE[m.group()]
+
+
 def scan_text(folded: str) -> str:
     """``folded`` prepared for the automaton: one leading space, separators as spaces."""
     return " " + folded.translate(_SCAN)
+
+
+def fold_for_scan(text: str) -> str:
+    """``scan_text(fold(text))`` in one pass: offsets are those of ``text`` plus one."""
+    low = text.lower()
+    if len(low) != len(text):
+        low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    return " " + _SCAN_CHARS.sub(_scan_char, low)

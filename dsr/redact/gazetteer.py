@@ -1,121 +1,196 @@
-"""The gazetteer: every person the controller's stores know, as strings to find in free text.
+"""The gazetteer: every person the controller's stores know, with the subject marked as theirs.
 
-Built once per request (:meth:`Gazetteer.build`) from :meth:`Connector.people` of every store
-of the controller. Each key knows *which* person it belongs to, so the subject — and the
-subject's own household address — is excluded by identity, not by string: "Anna" stays when
-the requester is an Anna, even though a classmate is an Anna too.
+:meth:`Gazetteer.build` indexes ``people`` (:class:`~dsr.redact.index.PeopleIndex`, the costly
+part, independent of the request) and lays the subject over it (:class:`SubjectOverlay`). The
+subject — every store row linked to them by key or strong identifier, and their own household
+address — is kept by identity, not by string: "Anna" stays when the requester is an Anna, even
+though a classmate is an Anna too.
 
-Names go into one pyahocorasick automaton over :func:`~dsr.redact.fold.fold`-ed text; the
-word-boundary checks run in Python on hits only. Phones, IBANs and IP addresses are written in
-too many ways for exact keys: the patterns find them, and the gazetteer's dictionaries of
-normalised values say whose they are.
+The portal answers many requests against the same stores: :class:`GazetteerCache` keeps the
+index per store fingerprint and only builds the (small) overlay per request.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Iterable
-from typing import NamedTuple
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 
 import ahocorasick
 import msgspec
+import phonenumbers
 
-from dsr.model import Identifier, IdentifierKind, KnownPerson, Subject
+from dsr.model import IdentifierKind, KnownPerson, Subject
+from dsr.redact.allow import AllowList, address_key
 from dsr.redact.fold import fold, spellings
+from dsr.redact.index import CARD_PATTERN, PeopleIndex, person_name, street_forms
 from dsr.redact.patterns import normalise_ip, normalise_phone
-from dsr.redact.spans import Kind, Tier
 
-#: default format of library card numbers ("L0004711"); configurable per deployment
-CARD_PATTERN = r"(?<![\w-])L\d{5,10}(?![\w-])"
-
-_TITLES = {"dr.", "dr", "prof.", "prof", "herr", "frau", "mr", "mrs", "ms", "mr.", "mrs.", "ms."}
+__all__ = ["AllowList", "CARD_PATTERN", "Gazetteer", "GazetteerCache", "SubjectOverlay", "address_key",
+           "people_fingerprint"]
 
 
-class Person(NamedTuple):
-    """Whose a hit is. Internal: never printed, only hashed into the decision log."""
-
-    store: str
-    key: str
-    role: str | None
-    subject: bool
+#: identifier kinds that link a store row to the subject (besides the row's key)
+LINKING = frozenset({IdentifierKind.CARD, IdentifierKind.LOGIN, IdentifierKind.EMAIL, IdentifierKind.CUSTOMER})
 
 
-class Entry(NamedTuple):
-    """What an automaton key stands for."""
+def subject_rows(index: PeopleIndex, subject: Subject) -> list[int]:
+    """Indexes of the store rows that are the subject: by key, or by a strong identifier.
+    One pass over the rows per request (C-level set tests, milliseconds for 50 000 people)
+    keeps the cached index free of per-identifier link tables."""
+    keys = {(i.store, i.value) for i in subject.identifiers if i.kind is IdentifierKind.KEY}
+    strong = frozenset(i for i in subject.identifiers if i.kind in LINKING)
+    return [
+        n for n, p in enumerate(index.rows)
+        if p is not None and ((p.store, p.key) in keys or not strong.isdisjoint(p.identifiers))
+    ]
 
-    kind: Kind
-    tier: Tier
-    rule: str
-    person: int
-    bare: bool  #: a bare first name or surname: only counts when written with a capital letter
-    length: int
 
+class SubjectOverlay:
+    """What in the index is the subject's own: their rows, name tokens and values, and a small
+    pattern that finds their phone numbers, IBANs, IPs, e-mails, cards and logins however
+    they are written (so a generic pattern can never eat into them)."""
 
-class AllowList(msgspec.Struct, frozen=True, kw_only=True):
-    """Text that is never another person's data in this controller's answers.
+    def __init__(self, index: PeopleIndex, subject: Subject) -> None:
+        self.rows = frozenset(subject_rows(index, subject))
+        rows = self.rows
+        self.tokens: set[int] = set()  #: name token ids of the subject
+        self.words: set[str] = set()  #: the subject's name tokens, folded, in every spelling
+        self.pairs: set[tuple[int, int]] = set()
+        self.initials: set[tuple[str, int]] = set()
+        self.first_initials: set[tuple[int, str]] = set()
+        self.keys: set[str] = set()  #: folded identifier keys (e-mail, card, login, street)
+        self.emails: set[str] = set()
+        self.phones: set[str] = set()
+        self.ibans: set[str] = set()
+        self.ips: set[str] = set()
+        self.cards: set[str] = set()
+        self.addresses: set[str] = set()
+        self.postcodes: set[str] = set()
+        self._index = index
+        profile = subject.profile
+        self._name(*person_name(profile.first_name, profile.last_name,
+                                profile.display_name if not profile.first_name else None))
+        if profile.email:
+            self._email(profile.email)
+        if profile.street:
+            self._street(profile.street)
+        if profile.postal_code:
+            self.postcodes.add(profile.postal_code.strip())
+        self._identifiers(subject.identifiers, names=True)
+        for i in sorted(rows):
+            p = index.rows[i]
+            assert p is not None
+            self._name(*person_name(p.first_name, p.last_name, p.full_name))
+            self._identifiers(p.identifiers, names=False)
+            if p.street:
+                self._street(p.street)
+            if p.postal_code:
+                self.postcodes.add(p.postal_code.strip())
+        self.pattern = self._pattern()
+        self.literals = self._literals()
+        del self._index
 
-    ``terms``: catalogue titles and authors, the controller's own published names, extra
-    configured terms; ``emails``/``phones``/``addresses``: the controller's published contacts.
-    """
+    def _name(self, first: str, last: str) -> None:
+        tok = self._index.token_of.get
+        givens = {first, *first.split()} - {""}
+        for w in (*givens, last):
+            if w:
+                self.words |= spellings(w)
+                t = tok(w)
+                if t is not None:
+                    self.tokens.add(t)
+        lt = tok(last) if last else None
+        if lt is None:
+            return
+        for given in givens:
+            gt = tok(given)
+            if gt is not None:
+                self.pairs.add((gt, lt))
+        if first:
+            self.initials.add((first[0], lt))
+            ft = tok(first.split()[0])
+            if ft is not None:
+                self.first_initials.add((ft, last[0]))
 
-    terms: tuple[str, ...] = ()
-    emails: tuple[str, ...] = ()
-    phones: tuple[str, ...] = ()
-    addresses: tuple[str, ...] = ()
+    def _email(self, value: str) -> None:
+        v = value.strip().lower()
+        self.emails.add(v)
+        self.keys.add(fold(v))
 
-    @classmethod
-    def for_controller(cls, controller: object, catalogue: Iterable[str] = (), extra: Iterable[str] = ()) -> AllowList:
-        """The allow-list of a :class:`dsr.config.ControllerSettings`: its published contacts
-        (controller, data protection officer, signatory), plus catalogue titles/authors and
-        extra terms."""
-        emails: list[str] = []
-        phones: list[str] = []
-        addresses: list[str] = []
-        terms: list[str] = [*catalogue, *extra]
-        for contact in (controller, getattr(controller, "dpo", None), getattr(controller, "signatory", None)):
-            if contact is None:
+    def _street(self, street: str) -> None:
+        self.addresses.add(address_key(street))
+        self.keys |= street_forms(street)
+
+    def _identifiers(self, identifiers: Iterable, names: bool) -> None:
+        K = IdentifierKind
+        for ident in identifiers:
+            kind, value = ident.kind, ident.value
+            if not value:
                 continue
-            for attr, bucket in (("email", emails), ("phone", phones), ("street", addresses)):
-                value = getattr(contact, attr, None)
-                if value:
-                    bucket.append(value)
-            code, city = getattr(contact, "postal_code", None), getattr(contact, "city", None)
-            if code and city:
-                addresses.append(f"{code} {city}")
-            name = getattr(contact, "name", None)
-            if name:
-                terms.append(name)
-        return cls(terms=tuple(t for t in terms if t), emails=tuple(emails), phones=tuple(phones), addresses=tuple(addresses))
+            if kind is K.EMAIL:
+                self._email(value)
+            elif kind is K.CARD:
+                self.cards.add(value.strip().upper())
+                self.keys.add(fold(value.strip()))
+            elif kind is K.LOGIN:
+                self.keys.add(fold(value.strip()))
+            elif kind is K.PHONE:
+                v = normalise_phone(value)
+                if v:
+                    self.phones.add(v)
+            elif kind is K.IP or kind is K.IP_EXCLUSIVE:
+                v = normalise_ip(value)
+                if v:
+                    self.ips.add(v)
+            elif kind is K.IBAN:
+                self.ibans.add(value.replace(" ", "").upper())
+            elif kind is K.NAME and names:
+                words = value.split()
+                if len(words) >= 2:
+                    self._name(*person_name(" ".join(words[:-1]), words[-1], None))
 
+    def _pattern(self) -> re.Pattern[str] | None:
+        """The subject's phone numbers as written in free text (digits with any separators,
+        national or international prefix) and IBANs with or without spaces."""
+        alts: list[str] = []
+        sep = r"[ /().-]{0,2}"
+        for e164 in self.phones:
+            try:
+                number = phonenumbers.parse(e164)
+            except phonenumbers.NumberParseException:
+                continue
+            cc, national = str(number.country_code), str(number.national_number)
+            prefix = rf"(?:\+{sep}{cc}|00{cc}|0)" if cc == "49" else rf"(?:\+{sep}{cc}|00{cc})"
+            alts.append(prefix + sep + r"(?:\(0\))?" + sep + sep.join(national))
+        for iban in self.ibans:
+            alts.append(" ?".join(re.escape(c) for c in iban))
+        if not alts:
+            return None
+        alts.sort(key=len, reverse=True)
+        return re.compile(r"(?<![^\W_])(?:" + "|".join(alts) + r")(?![^\W_])", re.IGNORECASE)
 
-def address_key(value: str) -> str:
-    """A street address or "postcode city" compared loosely: folded, "str." = "straße", no spaces."""
-    v = fold(value).replace("strasse", "str.").replace("straße", "str.").replace("str ", "str.")
-    return re.sub(r"[\s,]+", "", v)
+    def _literals(self) -> ahocorasick.Automaton | None:
+        """The subject's e-mails, cards, logins, street addresses and IPs, folded."""
+        keys = {k for k in (*self.keys, *(fold(v) for v in (*self.ips, *self.emails, *self.cards))) if k}
+        if not keys:
+            return None
+        automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+        for k in keys:
+            automaton.add_word(k, len(k))
+        automaton.make_automaton()
+        return automaton
 
 
 class Gazetteer:
-    """Everyone the controller knows, ready to be found in text. Build with :meth:`build`."""
+    """Everyone the controller knows (:attr:`index`) and what of it is the subject's
+    (:attr:`subject`). Build with :meth:`build`, or from a cached index with :meth:`for_subject`."""
 
-    def __init__(self) -> None:
-        self.people: list[Person] = [Person("", "", "subject", True)]  #: index 0: the subject
-        self.automaton = ahocorasick.Automaton()
-        self.emails: dict[str, int] = {}
-        self.phones: dict[str, int] = {}
-        self.ibans: dict[str, int] = {}
-        self.ips: dict[str, int] = {}
-        self.addresses: dict[str, int] = {}
-        self.cards: dict[str, int] = {}
-        self.surnames: dict[str, int] = {}  #: folded surname → person (for "Frau Schulz")
-        self.first_names: dict[str, int] = {}
-        self.allowed_emails: frozenset[str] = frozenset()
-        self.allowed_phones: frozenset[str] = frozenset()
-        self.allowed_addresses: frozenset[str] = frozenset()
-        self.subject_postcodes: frozenset[str] = frozenset()
-        self.card_pattern: re.Pattern[str] | None = None
-        self._keys: dict[str, Entry] = {}
-
-    # ------------------------------------------------------------------ build
+    def __init__(self, index: PeopleIndex, subject: SubjectOverlay) -> None:
+        self.index = index
+        self.subject = subject
 
     @classmethod
     def build(
@@ -127,169 +202,57 @@ class Gazetteer:
     ) -> Gazetteer:
         """A gazetteer of ``people`` in which ``subject`` (and every store row that is the
         subject, by key or strong identifier) is marked as the subject's own."""
-        g = cls()
-        g.card_pattern = re.compile(card_pattern) if card_pattern else None
-        subject_ids = {(i.kind, i.value) for i in subject.identifiers if i.kind in _LINKING}
-        subject_keys = {(i.store, i.value) for i in subject.identifiers if i.kind is IdentifierKind.KEY}
-        postcodes: set[str] = set()
-        profile = subject.profile
-        g._add_names(0, profile.first_name, profile.last_name, profile.display_name if not profile.first_name else None)
-        g._add_identifiers(0, subject.identifiers)
-        if profile.email:
-            g._value(g.emails, profile.email.lower(), 0)
-        if profile.street:
-            g._add_street(0, profile.street)
-        if profile.postal_code:
-            postcodes.add(profile.postal_code.strip())
-        for p in people:
-            is_subject = (p.store, p.key) in subject_keys or any(
-                (i.kind, i.value) in subject_ids for i in p.identifiers
-            )
-            if is_subject:
-                idx = 0
-                if p.postal_code:
-                    postcodes.add(p.postal_code.strip())
-            else:
-                idx = len(g.people)
-                g.people.append(Person(p.store, p.key, p.role, False))
-            g._add_names(idx, p.first_name, p.last_name, p.full_name)
-            g._add_identifiers(idx, p.identifiers)
-            if p.street:
-                g._add_street(idx, p.street)
-        if allow is not None:
-            g._add_allow(allow)
-        g.subject_postcodes = frozenset(postcodes)
-        add = g.automaton.add_word
-        for key, entry in g._keys.items():
-            # keys match at word starts only (see fold.scan_text); e-mails anywhere, since
-            # "an+anna@x.de" or "x.anna@x.de" still contain the known address
-            add(key if entry.kind is Kind.EMAIL else " " + key, entry)
-        g.automaton.make_automaton()
-        del g._keys
-        return g
+        return cls.for_subject(PeopleIndex.build(people, allow, card_pattern), subject)
 
-    def _put(self, key: str, entry: Entry) -> None:
-        """Add a key; on collision the subject/allow-list wins, then the stronger tier."""
-        if len(key) < 2:
-            return
-        old = self._keys.get(key)
-        if old is not None and _rank(old) >= _rank(entry):
-            return
-        self._keys[key] = entry
+    @classmethod
+    def for_subject(cls, index: PeopleIndex, subject: Subject) -> Gazetteer:
+        return cls(index, SubjectOverlay(index, subject))
 
-    def _value(self, table: dict[str, int], value: str, idx: int) -> None:
-        old = table.get(value)
-        if old is None or (idx == 0 and old != 0):
-            table[value] = idx
-
-    def _entry(self, idx: int, kind: Kind, tier: Tier, rule: str, length: int, bare: bool = False) -> Entry:
-        if idx == 0:
-            return Entry(kind, Tier.KEEP, "subject-own", 0, bare, length)
-        return Entry(kind, tier, rule, idx, bare, length)
-
-    def _add_names(self, idx: int, first: str | None, last: str | None, full: str | None) -> None:
-        if not (first and last) and full:
-            tokens = [t for t in full.split() if t.lower() not in _TITLES]
-            if len(tokens) >= 2:
-                first, last = " ".join(tokens[:-1]), tokens[-1]
-            elif tokens and not last:
-                last = tokens[0]
-        first_f = fold(first.strip()) if first else ""
-        last_f = fold(last.strip()) if last else ""
-        firsts = [t for t in first_f.split() if t]
-        if first_f and last_f:
-            givens = {first_f, *firsts}
-            full_forms = set()
-            for given in givens:
-                full_forms |= {f"{given} {last_f}", f"{last_f} {given}", f"{last_f}, {given}"}
-            full_forms.add(f"{firsts[0][0]}. {last_f}")
-            full_forms.add(f"{firsts[0][0]}.{last_f}")
-            for form in full_forms:
-                for s in spellings(form):
-                    self._put(s, self._entry(idx, Kind.NAME, Tier.REDACT, "known-full-name", len(s)))
-            for s in spellings(f"{firsts[0]} {last_f[0]}."):
-                self._put(s, self._entry(idx, Kind.NAME, Tier.REVIEW, "known-first-name-initial", len(s)))
-        for given in {first_f, *firsts} - {""}:
-            if len(given) >= 3:
-                for s in spellings(given):
-                    self._put(s, self._entry(idx, Kind.NAME, Tier.REVIEW, "known-first-name", len(s), bare=True))
-                self._value(self.first_names, given, idx)
-        if len(last_f) >= 3:
-            for s in spellings(last_f):
-                self._put(s, self._entry(idx, Kind.NAME, Tier.REVIEW, "known-surname", len(s), bare=True))
-                self._value(self.surnames, s, idx)
-
-    def _add_identifiers(self, idx: int, identifiers: Iterable[Identifier]) -> None:
-        for ident in identifiers:
-            kind, value = ident.kind, ident.value
-            if not value:
-                continue
-            if kind is IdentifierKind.EMAIL:
-                v = value.strip().lower()
-                self._value(self.emails, v, idx)
-                self._put(fold(v), self._entry(idx, Kind.EMAIL, Tier.REDACT, "known-email", len(v)))
-            elif kind is IdentifierKind.CARD:
-                v = fold(value.strip())
-                self._value(self.cards, value.strip().upper(), idx)
-                if len(v) >= 4:
-                    self._put(v, self._entry(idx, Kind.CARD, Tier.REDACT, "known-card", len(v)))
-            elif kind is IdentifierKind.LOGIN:
-                v = fold(value.strip())
-                # a short all-letter login ("koch") may be an ordinary word: an officer decides
-                tier = Tier.REDACT if (len(v) >= 6 or not v.isalpha()) else Tier.REVIEW
-                if len(v) >= 3 and v not in self._keys:
-                    self._put(v, self._entry(idx, Kind.LOGIN, tier, "known-login", len(v)))
-            elif kind is IdentifierKind.PHONE:
-                v = normalise_phone(value)
-                if v:
-                    self._value(self.phones, v, idx)
-            elif kind in (IdentifierKind.IP, IdentifierKind.IP_EXCLUSIVE):
-                v = normalise_ip(value)
-                if v:
-                    self._value(self.ips, v, idx)
-            elif kind is IdentifierKind.NAME and idx == 0:
-                tokens = value.split()
-                if len(tokens) >= 2:
-                    self._add_names(0, " ".join(tokens[:-1]), tokens[-1], None)
-            elif kind is IdentifierKind.IBAN:
-                self._value(self.ibans, value.replace(" ", "").upper(), idx)
-
-    def _add_street(self, idx: int, street: str) -> None:
-        self._value(self.addresses, address_key(street), idx)
-        f = fold(street.strip())
-        forms = {f, f.replace("straße", "str."), f.replace("strasse", "str."), f.replace("straße", "strasse")}
-        for form in forms:
-            for s in spellings(form) | {form}:
-                self._put(s, self._entry(idx, Kind.ADDRESS, Tier.REDACT, "known-address", len(s)))
-
-    def _add_allow(self, allow: AllowList) -> None:
-        for term in allow.terms:
-            for s in spellings(fold(term.strip())):
-                self._put(s, Entry(Kind.OTHER, Tier.KEEP, "allow-list", -1, False, len(s)))
-        self.allowed_emails = frozenset(e.strip().lower() for e in allow.emails)
-        self.allowed_phones = frozenset(p for p in (normalise_phone(x) for x in allow.phones) if p)
-        self.allowed_addresses = frozenset(address_key(a) for a in allow.addresses)
-        for a in allow.addresses:
-            f = fold(a.strip())
-            self._put(f, Entry(Kind.ADDRESS, Tier.KEEP, "allow-list", -1, False, len(f)))
-
-    # ------------------------------------------------------------------ lookups
-
-    def owner(self, table: dict[str, int], value: str) -> int | None:
-        """Index of the person ``value`` belongs to (0: the subject), None when unknown."""
-        return table.get(value)
+    @property
+    def people(self) -> list[KnownPerson | None]:
+        """Store rows by person index (0: the subject). Never printed, only hashed into logs."""
+        return self.index.rows
 
     def __len__(self) -> int:
-        return len(self.people) - 1
+        return len(self.index)
 
 
-_LINKING = frozenset({IdentifierKind.CARD, IdentifierKind.LOGIN, IdentifierKind.EMAIL, IdentifierKind.CUSTOMER})
+def people_fingerprint(people: Iterable[KnownPerson]) -> str:
+    """A hash of every person's data: equal for equal store contents (for :class:`GazetteerCache`
+    when the stores offer no cheaper change marker)."""
+    h = hashlib.blake2b(digest_size=16)
+    enc = msgspec.msgpack.Encoder(order="deterministic")
+    for p in people:
+        h.update(enc.encode(p))
+    return h.hexdigest()
 
 
-def _rank(e: Entry) -> tuple[int, int]:
-    # allow-list, then the subject's own, then the stronger tier
-    if e.rule == "allow-list":
-        return (3, 0)
-    if e.tier is Tier.KEEP:
-        return (2, 0)
-    return (1, int(e.tier))
+class GazetteerCache:
+    """The people index per (store fingerprint, allow-list, card pattern), so a portal builds it
+    once per change of the stores instead of once per request. Least recently used go first."""
+
+    def __init__(self, size: int = 4) -> None:
+        self.size = size
+        self._indexes: OrderedDict[tuple, PeopleIndex] = OrderedDict()
+        self._lock = threading.Lock()  # a portal may build from worker threads
+
+    def gazetteer(
+        self,
+        fingerprint: str,
+        people: Callable[[], Iterable[KnownPerson]],
+        subject: Subject,
+        allow: AllowList | None = None,
+        card_pattern: str | None = CARD_PATTERN,
+    ) -> Gazetteer:
+        """The gazetteer for ``subject``; ``people`` is only called when the index is not cached."""
+        key = (fingerprint, allow, card_pattern)
+        with self._lock:
+            index = self._indexes.get(key)
+            if index is None:
+                index = PeopleIndex.build(people(), allow, card_pattern)
+                self._indexes[key] = index
+                while len(self._indexes) > self.size:
+                    self._indexes.popitem(last=False)
+            else:
+                self._indexes.move_to_end(key)
+        return Gazetteer.for_subject(index, subject)

@@ -8,7 +8,7 @@ text itself, leave this module in logs.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Sequence
 from typing import NamedTuple
 
 
@@ -58,7 +58,7 @@ def _contains(outer: Hit, inner: Hit) -> bool:
     return outer.start <= inner.start and inner.end <= outer.end
 
 
-def resolve(hits: Iterable[Hit]) -> list[Hit]:
+def resolve(hits: Sequence[Hit]) -> list[Hit]:
     """Non-overlapping spans, sorted by offset.
 
     Within a group of overlapping hits the longest one decides: when it is a KEEP (the
@@ -66,6 +66,8 @@ def resolve(hits: Iterable[Hit]) -> list[Hit]:
     group is merged into one span with the strongest tier, so a partial overlap never leaves
     part of a third party's value visible.
     """
+    if len(hits) == 1:  # the common case
+        return [] if hits[0].tier is Tier.KEEP else list(hits)
     ordered = sorted(hits, key=lambda h: (h.start, -h.end))
     out: list[Hit] = []
     i = 0

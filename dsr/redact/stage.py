@@ -20,7 +20,7 @@ from dsr.redact.fold import fold
 from dsr.redact.gazetteer import Gazetteer
 from dsr.redact.markers import ITEM_MASK, marker
 from dsr.redact.review import ReviewItem
-from dsr.redact.spans import Hit, Kind, Tier
+from dsr.redact.spans import Hit, Tier
 from dsr.redact.structure import structured
 from dsr.redact.tiers import NameSuggester, find
 
