@@ -43,3 +43,22 @@ def test_docx_names_roles_not_people(document):
 def test_information_block_follows_the_address(document):
     info = document.tables[0]
     assert [c.text for c in info._cells[:2]] == ["Unser Zeichen", "DSR-2026-0042"]
+
+
+def test_values_are_text_even_with_markup_or_control_characters():
+    from dsr.model import Classification, Field, Record
+
+    import msgspec
+
+    gathering = specimen.gathering(2)
+    odd = Record(
+        store="school",
+        collection="loan",
+        key="odd",
+        fields=(Field("title", "<b>Fett</b> & Co\x01\x0bKG", Classification.OWN),),
+    )
+    gathering = msgspec.structs.replace(gathering, records=(*gathering.records, odd))
+    letter = compose.disclosure(specimen.SCHOOL, gathering, specimen.request("de"))
+    document = docx.Document(io.BytesIO(docx_bytes(letter)))
+    cells = [c.text for t in document.tables for c in t._cells]
+    assert "<b>Fett</b> & Co KG" in cells  # escaped; what XML cannot carry is dropped or a space

@@ -222,7 +222,7 @@ def _activities(sections: tuple[Section, ...], register: Register, words: Wordin
             name=pick(entry.name, lang),
             purpose=pick(entry.purpose, lang),
             legal_basis=pick(entry.legal_basis, lang),
-            categories=tuple(pick(register.categories.get(c), lang, c) for c in categories),
+            categories=tuple(category_label(c, register, words) for c in categories),
             recipients=(
                 *(DataRecipient(name=r.name, role=pick(r.role, lang), address=r.address) for r in entry.recipients),
                 *(DataRecipient(name=n, role=pick(entry.recipients_role, lang)) for n in _named_in(sections, entry.recipient_fields)),
@@ -233,3 +233,10 @@ def _activities(sections: tuple[Section, ...], register: Register, words: Wordin
             automated=pick(entry.automated or d.automated, lang),
             rights=pick(entry.rights, lang),
         )
+
+
+def category_label(category: str, register: Register, words: Wording) -> str:
+    """The reader's words for a data category: the register's own text when it has one (its
+    TOML keys may spell the category with underscores), else ``wording.toml [categories]``."""
+    entry = register.categories.get(category) or register.categories.get(category.replace(" ", "_"))
+    return pick(entry, words.language) or words.get("categories", category)

@@ -50,6 +50,15 @@ class Section(msgspec.Struct, frozen=True, kw_only=True):
     codes: tuple[CodeNote, ...] = ()
     #: some rows say why they concern the reader (an extra column in the letter)
     with_relation: bool = False
+    #: in one part of a letter rendered in parts: rows of this collection printed in earlier
+    #: parts, and the collection's full count (0: the section is whole)
+    offset: int = 0
+    total: int = 0
+
+    @property
+    def size(self) -> int:
+        """Records of the whole collection, also when this is one part of it."""
+        return self.total or len(self.rows)
 
 
 class StoreLine(msgspec.Struct, frozen=True, kw_only=True):
@@ -124,7 +133,15 @@ class Disclosure(msgspec.Struct, frozen=True, kw_only=True):
     withheld: tuple[WithheldLine, ...] = ()
     draft: bool = False
     complete: bool = True  #: every store answered
+    #: in one part of a letter rendered in parts: the whole letter's record count
+    records_total: int = 0
 
     @property
     def record_count(self) -> int:
+        """Records in this letter (or in this part of it)."""
         return sum(len(s.rows) for s in self.sections)
+
+    @property
+    def total_records(self) -> int:
+        """Records of the whole letter, also when this is one part of it."""
+        return self.records_total or self.record_count

@@ -14,7 +14,7 @@ from dsr.errors import ConfigError
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "letter_templates"
 WORDING = TEMPLATES / "wording.toml"
-SECTIONS = ("values", "salutations", "roles", "channels", "identity_checks", "stores", "store_states", "withheld_kinds", "grounds")
+SECTIONS = ("values", "salutations", "roles", "categories", "channels", "identity_checks", "stores", "store_states", "withheld_kinds", "grounds")
 
 
 def pick(text: Mapping[str, str] | None, language: str, fallback: str = "") -> str:
