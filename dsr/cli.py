@@ -114,21 +114,107 @@ def cmd_disclose(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from dsr.demo import generate
+    from dsr.staff import demo_portal
 
     target = Path(args.out)
-    summary = generate(target, schools=2, readers_per_school=args.readers_per_school, seed=args.seed)
-    out.print(f"demo stores and configuration in [bold]{target.resolve()}[/bold]")
-    pupil = summary.featured_pupil()
-    ns = argparse.Namespace(
-        config=str(summary.config), controller=pupil.controller, card=pupil.card_number, login=None, email=None,
-        name=None, dob=None, out=str(target / "answer"), lang=args.lang, decisions=None,
-    )
-    out.print(f"answering an access request for the demo reader with card {pupil.card_number} "
-              f"at controller {pupil.controller}")
-    out.print(f"try yourself: dsr disclose --config {summary.config} --controller {pupil.controller} "
-              f"--card {pupil.card_number} --out answer")
-    return cmd_disclose(ns)
+    demo = demo_portal(target, readers_per_school=args.readers_per_school, seed=args.seed, host=args.host,
+                       port=args.port)
+    out.print(f"demo stores, configuration and portal database in [bold]{target.resolve()}[/bold]")
+    out.print("staff accounts (passwords are shown only now):")
+    for account in demo.accounts:
+        roles = sorted({r for rs in account.roles.values() for r in rs})
+        out.print(f"  [bold]{account.username}[/bold]  password [bold]{account.password}[/bold]  ({', '.join(roles)})")
+    pupil = demo.summary.featured_pupil()  # type: ignore[attr-defined]
+    out.print(f"try a request as the demo pupil {pupil.first_name} {pupil.last_name}, card {pupil.card_number}, "
+              f"born {pupil.date_of_birth}; codes and notices are printed here (console mail)")
+    out.print(f"officer pages: http://{args.host}:{args.port}/officer/")
+    if args.no_serve:
+        return EXIT_OK
+    return cmd_serve(argparse.Namespace(config=str(demo.config), host=args.host, port=args.port, behind_proxy=False,
+                                        verbose=args.verbose))
+
+
+def cmd_deadlines(args: argparse.Namespace) -> int:
+    from dsr.config import load
+    from dsr.staff import deadlines, send_digest
+
+    settings = load(args.config)
+    report = deadlines(settings, within_days=args.within)
+    out.print(report.digest, end="")
+    if args.digest_to:
+        send_digest(settings, report, args.digest_to)
+        out.print("digest sent")
+    return EXIT_FOUND if report.overdue else EXIT_OK
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from dsr.config import load
+    from dsr.staff import verify_audit
+
+    report = verify_audit(load(args.config))
+    for problem in report.problems:
+        err.print(f"[red]{problem.kind}[/red] at event {problem.seq}: {problem.explanation}", soft_wrap=True)
+    if not report.ok:
+        err.print(f"audit trail NOT intact: {len(report.problems)} problem(s) in {report.events} event(s)")
+        return EXIT_FOUND
+    out.print(f"audit trail intact: {report.events} event(s)")
+    return EXIT_OK
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    import getpass
+
+    from dsr.config import load
+    from dsr.staff import add_user
+
+    password = None
+    if args.prompt:
+        password = getpass.getpass("password: ")
+        if password != getpass.getpass("again: "):
+            err.print("the passwords differ")
+            return EXIT_CONFIG
+    account = add_user(load(args.config), args.username, args.role, args.controller, password)
+    out.print(f"user [bold]{account.username}[/bold] created")
+    if password is None:
+        out.print(f"password (shown only now): [bold]{account.password}[/bold]")
+    return EXIT_OK
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from dsr.casework import handlers
+    from dsr.config import load
+    from dsr.staff import portal_engine
+    from dsr.worker import work
+
+    settings = load(args.config)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    out.print("worker running (Ctrl-C to stop)")
+    try:
+        work(portal_engine(settings), handlers(settings), stop, idle=args.idle)
+    except KeyboardInterrupt:
+        pass
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from dsr import cases
+    from dsr.config import load
+    from dsr.portal import create_app
+
+    settings = load(args.config)
+    cases.upgrade(settings.portal_database_url)  # idempotent: a fresh install just works
+    out.print(f"portal on http://{args.host}:{args.port}{settings.portal.path or '/'}")
+    # access log off: request lines would carry references; errors still go to stderr
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, access_log=False,
+                proxy_headers=args.behind_proxy, forwarded_allow_ips="*" if args.behind_proxy else None,
+                log_level="info" if args.verbose else "warning")
+    return EXIT_OK
 
 
 # --------------------------------------------------------------------------- parser
@@ -139,12 +225,42 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="log progress (never personal data)")
     sub = p.add_subparsers(dest="command", required=True)
 
-    d = sub.add_parser("demo", help="generate demo stores and answer a request for a demo reader")
+    d = sub.add_parser("demo", help="demo stores + configuration + staff accounts, then the portal on :8000")
     d.add_argument("--out", default="demo", help="folder for the demo (default: ./demo)")
     d.add_argument("--readers-per-school", type=int, default=300)
     d.add_argument("--seed", type=int, default=1)
-    d.add_argument("--lang", choices=("de", "en"), default="de")
+    d.add_argument("--host", default="127.0.0.1")
+    d.add_argument("--port", type=int, default=8000)
+    d.add_argument("--no-serve", action="store_true", help="set everything up, but do not start the portal")
     d.set_defaults(func=cmd_demo)
+
+    dl = sub.add_parser("deadlines", help="list due and overdue cases (exit 1 if any is overdue; for cron)")
+    dl.add_argument("--config", required=True)
+    dl.add_argument("--within", type=int, default=7, help="days ahead to list (default 7)")
+    dl.add_argument("--digest-to", metavar="EMAIL", help="also e-mail the digest to this address")
+    dl.set_defaults(func=cmd_deadlines)
+
+    au = sub.add_parser("audit", help="the hash-chained audit trail")
+    au_sub = au.add_subparsers(dest="audit_command", required=True)
+    av = au_sub.add_parser("verify", help="detect altered or deleted events (exit 1 on problems)")
+    av.add_argument("--config", required=True)
+    av.set_defaults(func=cmd_audit_verify)
+
+    us = sub.add_parser("user", help="staff accounts of the portal")
+    us_sub = us.add_subparsers(dest="user_command", required=True)
+    ua = us_sub.add_parser("add", help="create a staff account (random password unless --prompt)")
+    ua.add_argument("--config", required=True)
+    ua.add_argument("--username", required=True)
+    ua.add_argument("--role", action="append", required=True, choices=("officer", "approver", "admin"),
+                    help="repeat for several roles")
+    ua.add_argument("--controller", action="append", required=True, help="controller key; repeat for several")
+    ua.add_argument("--prompt", action="store_true", help="type the password instead of generating one")
+    ua.set_defaults(func=cmd_user_add)
+
+    wk = sub.add_parser("worker", help="run background jobs (gathering) outside the web server")
+    wk.add_argument("--config", required=True)
+    wk.add_argument("--idle", type=float, default=2.0, help="seconds to wait when no job is due")
+    wk.set_defaults(func=cmd_worker)
 
     g = sub.add_parser("demo-data", help="generate demo James stores and a dsr.toml for them")
     g.add_argument("--out", required=True, help="folder to write into")
@@ -172,6 +288,14 @@ def parser() -> argparse.ArgumentParser:
     x.add_argument("--lang", choices=("de", "en"), default=None, help="letter language (default: configured)")
     x.add_argument("--decisions", help="redaction decisions (JSON) to apply; produces the final letter")
     x.set_defaults(func=cmd_disclose)
+
+    v = sub.add_parser("serve", help="run the web portal (uvicorn)")
+    v.add_argument("--config", required=True)
+    v.add_argument("--host", default="127.0.0.1")
+    v.add_argument("--port", type=int, default=8000)
+    v.add_argument("--behind-proxy", action="store_true",
+                   help="trust X-Forwarded-For/-Proto (rate limits per real client); only behind your own proxy")
+    v.set_defaults(func=cmd_serve)
     return p
 
 

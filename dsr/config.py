@@ -83,14 +83,61 @@ class GeneralSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_
     request_retention_days: int = 1095
 
 
+class MailSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """``[portal.mail]``: how the portal sends e-mail (codes, notices, digests)."""
+
+    #: smtp | file (one .eml per message in ``directory``) | console (stdout; demo only)
+    backend: Literal["smtp", "file", "console"] = "console"
+    sender: str = "datenschutz@localhost"
+    host: str = "127.0.0.1"
+    port: int = 25
+    username: str | None = None
+    password: str | None = None
+    #: "starttls" upgrades a plain connection, "tls" connects with TLS at once (port 465)
+    security: Literal["none", "starttls", "tls"] = "none"
+    timeout: float = 10.0
+    directory: str = "mail"  #: for backend = "file", relative to the config file
+
+
+class RateLimits(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """``[portal.rate_limits]``: per client address, on the public side."""
+
+    submissions_per_hour: int = 10
+    code_attempts_per_hour: int = 30  #: verification and download code entries, and resends
+    downloads_per_hour: int = 20
+
+
+class PortalSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """``[portal]``: the web portal (``dsr serve``). Every key is optional."""
+
+    #: SQLAlchemy URL of the portal's own database; "" = sqlite file dsr-portal.db next to the config
+    database_url: str = ""
+    #: the address requesters reach the portal at, used for links in e-mails (no trailing slash)
+    base_url: str = "http://127.0.0.1:8000"
+    #: the path the portal is mounted at ("" = the root; "/datenschutz" inside a host app)
+    path: str = ""
+    #: served over TLS (directly or behind a proxy): the session cookie gets ``Secure``, HSTS is sent
+    tls: bool = False
+    #: largest upload accepted (a representative's authorisation), in bytes
+    max_upload_bytes: int = 5_000_000
+    mail: MailSettings = MailSettings()
+    rate_limits: RateLimits = RateLimits()
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     file: Path
     dsr: GeneralSettings
     controllers: dict[str, ControllerSettings]
+    portal: PortalSettings = PortalSettings()
 
     @property
     def base_dir(self) -> Path:
         return self.file.parent
+
+    @property
+    def portal_database_url(self) -> str:
+        """``[portal] database_url``, or the default SQLite file next to the configuration."""
+        return self.portal.database_url or f"sqlite:///{self.base_dir / 'dsr-portal.db'}"
 
     def controller(self, key: str) -> ControllerSettings:
         try:
@@ -133,9 +180,10 @@ def load(path: str | Path) -> Settings:
 
 def parse(raw: Mapping[str, Any], file: Path) -> Settings:
     for top in raw:
-        if top not in ("dsr", "controllers"):
-            raise ConfigError(file, top, "unknown section (expected [dsr] and [controllers.<key>])")
+        if top not in ("dsr", "controllers", "portal"):
+            raise ConfigError(file, top, "unknown section (expected [dsr], [controllers.<key>] and [portal])")
     general = _convert(raw.get("dsr", {}), GeneralSettings, file, "dsr")
+    portal = _portal(raw.get("portal", {}), file)
     tables = raw.get("controllers", {})
     if not isinstance(tables, Mapping) or not tables:
         raise ConfigError(file, "controllers", "configure at least one controller: [controllers.<key>]")
@@ -158,7 +206,19 @@ def parse(raw: Mapping[str, Any], file: Path) -> Settings:
         controllers[key] = msgspec.structs.replace(c, key=key)
     if errors:
         raise ConfigErrors(errors) if len(errors) > 1 else errors[0]
-    return Settings(file=file, dsr=general, controllers=controllers)
+    return Settings(file=file, dsr=general, controllers=controllers, portal=portal)
+
+
+def _portal(raw: Any, file: Path) -> PortalSettings:
+    portal = _convert(raw, PortalSettings, file, "portal")
+    if portal.path and (not portal.path.startswith("/") or portal.path.endswith("/")):
+        raise ConfigError(file, "portal.path", "start with / and do not end with / (e.g. \"/datenschutz\"), or leave empty")
+    if not portal.base_url.startswith(("http://", "https://")) or portal.base_url.endswith("/"):
+        raise ConfigError(file, "portal.base_url", "an http(s) address without a trailing slash")
+    for key in RateLimits.__struct_fields__:
+        if getattr(portal.rate_limits, key) < 1:
+            raise ConfigError(file, f"portal.rate_limits.{key}", "must be at least 1")
+    return portal
 
 
 def connect(settings: Settings, controller: str) -> list[Connector]:

@@ -82,6 +82,7 @@ class PublicStatus(msgspec.Struct, frozen=True, kw_only=True):
     state: CaseState
     received_on: dt.date
     due_on: dt.date
+    controller: str = ""  #: the controller's key (the page shows its name)
 
 
 def _validate(intake: Intake) -> None:
@@ -190,7 +191,7 @@ def public_status(
         deadline = deadline_of(conn, row, today)
         return PublicStatus(
             reference=row.reference, state=CaseState(row.state),
-            received_on=row.received_at.astimezone(BERLIN).date(), due_on=deadline.due,
+            received_on=row.received_at.astimezone(BERLIN).date(), due_on=deadline.due, controller=row.controller,
         )
 
 

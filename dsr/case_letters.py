@@ -1,0 +1,138 @@
+"""Letters an officer sends from the case page, and the day's print batch.
+
+* the identity query (Art. 12(6)): recorded as a *justified* query, which pauses the deadline;
+* the extension notice (Art. 12(3)): the case's deadline moves only together with the notice;
+* the print batch: every approved answer of the officer's controllers in one PDF, for the
+  window envelopes, then "mark as mailed".
+
+The letters go to the person who asked: the parent or representative when someone acts for
+the subject. Every function checks the user's controller through ``dsr.cases``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+
+import sqlalchemy as sa
+from pypdf import PdfWriter
+
+from dsr import cases, compose, render
+from dsr.cases.documents import read_document, work_case
+from dsr.cases.workflow import answer_document
+from dsr.casework import facts_of
+from dsr.config import Settings
+from dsr.deadlines import BERLIN
+
+_POSTCODE_CITY = re.compile(r"^\s*(\d{5})\s+(.+?)\s*$")
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(dt.UTC).astimezone(BERLIN).date()
+
+
+def recipient(party: cases.Party, acting_for: cases.Party | None = None) -> compose.Recipient:
+    """The letter's address block from what the requester gave (postal address as free text)."""
+    d = party.descriptor
+    name = " ".join(p for p in (d.first_name, d.last_name) if p) or "—"
+    street = postal_code = city = None
+    lines = [line.strip() for line in (party.postal_address or "").replace(",", "\n").splitlines() if line.strip()]
+    for line in lines:
+        m = _POSTCODE_CITY.match(line)
+        if m:
+            postal_code, city = m.group(1), m.group(2)
+        elif street is None:
+            street = line
+    child = None
+    if acting_for is not None:
+        c = acting_for.descriptor
+        child = " ".join(p for p in (c.first_name, c.last_name) if p) or None
+    return compose.Recipient(name=name, street=street, postal_code=postal_code, city=city, acting_for=child)
+
+
+def _request(engine: sa.Engine, user: cases.User, reference: str, language: str) -> compose.Request:
+    view = cases.get_case(engine, user, reference)
+    subject = cases.get_party(engine, user, reference, "subject")
+    requester = cases.get_party(engine, user, reference, "requester") if view.acting is not cases.Acting.SELF else None
+    to = recipient(requester, subject) if requester is not None else recipient(subject) if subject else None
+    if to is None:
+        raise cases.TransitionRefused("the case has no requester to write to")
+    with engine.connect() as conn:
+        from dsr.cases.schema import cases as table
+
+        case_id = conn.execute(sa.select(table.c.id).where(table.c.reference == reference)).scalar_one()
+    facts = facts_of(work_case(engine, case_id))
+    return compose.Request(
+        case_reference=reference, received_at=view.received_at, channel=facts.channel,
+        identity_check=facts.identity_check, recipient=to, language=language,  # type: ignore[arg-type]
+        letter_date=_today(),
+    )
+
+
+def send_identity_query(
+    engine: sa.Engine, settings: Settings, user: cases.User, reference: str, reasons: str, *,
+    options: tuple[str, ...] = ("in_person", "card_and_birth_date"), reply_within_days: int = 14,
+    language: str | None = None,
+) -> int:
+    """Compose the identity query letter, keep it with the case, record the justified query (the
+    deadline pauses until it is answered). Returns the letter's document id."""
+    from dsr.cases.documents import attach_document
+
+    view = cases.get_case(engine, user, reference)
+    request = _request(engine, user, reference, language or settings.dsr.language)
+    letter = compose.notice(
+        "identity_query", settings.controller(view.controller), request, reasons=reasons,
+        reply_by=_today() + dt.timedelta(days=reply_within_days), identity_options=options,
+    )
+    pdf = render.pdf(letter)
+    cases.send_identity_query(engine, user, reference, justified=True)
+    return attach_document(engine, reference, "identity_query", cases.Document(
+        filename="identitaetsnachfrage.pdf", media_type="application/pdf", content=pdf), user=user)
+
+
+def extend_deadline(
+    engine: sa.Engine, settings: Settings, user: cases.User, reference: str, months: int, reasons: str, *,
+    language: str | None = None,
+) -> dt.date:
+    """Compose the extension notice and extend the deadline with it (refused after the first month)."""
+    view = cases.get_case(engine, user, reference)
+    today = _today()
+    # the new date is computed by the same rule the case will use; refused there if too late
+    from dsr.deadlines import Deadline, ExtensionNotAllowed
+
+    try:
+        new_due = Deadline(view.received_at, settings.controller(view.controller).land).extend(
+            view.extension_months + months, today).due
+    except ExtensionNotAllowed as exc:
+        raise cases.TransitionRefused(str(exc)) from None
+    request = _request(engine, user, reference, language or settings.dsr.language)
+    letter = compose.notice("extension", settings.controller(view.controller), request, reasons=reasons,
+                            new_deadline=new_due)
+    notice = cases.Document(filename="fristverlaengerung.pdf", media_type="application/pdf",
+                            content=render.pdf(letter))
+    return cases.extend_deadline(engine, user, reference, months, notice, today).due
+
+
+def print_batch(engine: sa.Engine, user: cases.User, *, references: list[str] | None = None) -> tuple[bytes, list[str]]:
+    """One PDF of the approved answers (of the user's controllers) to be posted; and their references.
+
+    ``references`` limits the batch; by default every approved case the user may see."""
+    approved = [v.reference for v in cases.list_cases(engine, user, states=[cases.CaseState.APPROVED])]
+    chosen = [r for r in approved if references is None or r in references]
+    writer = PdfWriter()
+    for ref in chosen:
+        with engine.connect() as conn:
+            from dsr.cases.schema import cases as table
+
+            case_id = conn.execute(sa.select(table.c.id).where(table.c.reference == ref)).scalar_one()
+            doc_id = answer_document(conn, case_id).id
+        _, content = read_document(engine, user, ref, doc_id)
+        writer.append(io.BytesIO(content))
+        if len(writer.pages) % 2:
+            # duplex printing: each letter starts on a fresh sheet
+            box = writer.pages[-1].mediabox
+            writer.add_blank_page(width=box.width, height=box.height)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue(), chosen

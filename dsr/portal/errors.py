@@ -1,0 +1,104 @@
+"""Exception handlers: a clear page (or JSON under ``/api/``) in the visitor's language, never a trace.
+
+Only the error's type and status reach the log: messages of foreign exceptions (database
+drivers, SMTP) can quote personal data.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from typing import Any
+
+from litestar import Request, Response
+from litestar.enums import MediaType
+from litestar.exceptions import HTTPException, ValidationException
+
+from dsr.cases import CaseError, CodeRejected, NotFound, TooManyRequests, TransitionRefused
+from dsr.errors import DSRError
+from dsr.mail import MailError
+from dsr.portal.i18n import Language, language_of, text
+from dsr.portal.security import HEADERS
+
+log = logging.getLogger("dsr.portal")
+
+#: messages of dsr.cases' CodeRejected (fixed English texts, no data) → page texts
+_CODE_TEXTS = {
+    "wrong code": "error.code_wrong",
+    "this code is no longer valid; ask for a new one": "error.code_invalid",
+    "too many wrong attempts; ask for a new code": "error.code_attempts",
+    "this download has expired; please contact us": "error.download_expired",
+    "unknown reference or wrong secret": "error.status_rejected",
+}
+
+
+def problem(exc: BaseException) -> tuple[int, str]:
+    """(HTTP status, text key) for an exception."""
+    if isinstance(exc, CodeRejected):
+        return 400, _CODE_TEXTS.get(str(exc), "error.code_invalid")
+    if isinstance(exc, TooManyRequests):
+        return 429, "error.too_many"
+    if isinstance(exc, NotFound):
+        return 404, "error.not_found"
+    if isinstance(exc, TransitionRefused):
+        return 409, "error.not_now"
+    if isinstance(exc, MailError):
+        return 503, "error.mail"
+    if isinstance(exc, ValidationException):
+        return 400, "error.bad_request"
+    if isinstance(exc, HTTPException):
+        key = {404: "error.not_found", 405: "error.not_found", 413: "error.too_large", 429: "error.rate_limited"}
+        return exc.status_code, key.get(exc.status_code, "error.bad_request" if exc.status_code < 500 else "error.internal")
+    if isinstance(exc, DSRError):
+        return 500, "error.internal"
+    return 500, "error.internal"
+
+
+def request_language(request: Request[Any, Any, Any]) -> Language:
+    explicit = request.query_params.get("lang")
+    if explicit is None:
+        mount = request.app.state.get("dsr_portal_path", "")
+        rest = request.url.path[len(mount):] if request.url.path.startswith(mount) else request.url.path
+        explicit = rest.strip("/").split("/", 1)[0]
+    return language_of(explicit, request.headers.get("accept-language"))
+
+
+def security_headers_for(request: Request[Any, Any, Any]) -> dict[str, str]:
+    headers = {**HEADERS, "cache-control": "no-store"}
+    portal = request.app.state.get("dsr_portal")
+    if portal is not None and portal.settings.portal.tls:
+        headers["strict-transport-security"] = "max-age=31536000; includeSubDomains"
+    return headers
+
+
+def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    status, key = problem(exc)
+    if status >= 500:
+        where = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+        place = f"{where[0].filename}:{where[0].lineno}" if where else "?"
+        log.error("request failed: %s %s -> %s (%s at %s)", request.method, request.scope.get("path_template", "?"),
+                  status, type(exc).__name__, place)
+    language = request_language(request)
+    message = text(language, key)
+    headers = {}
+    if isinstance(exc, HTTPException) and exc.headers:
+        headers = {k: v for k, v in exc.headers.items() if k.lower().startswith(("ratelimit", "retry-after", "allow"))}
+    if status == 429:
+        headers.setdefault("retry-after", "3600")
+    # errors raised in middleware (rate limits) or outside any route bypass the header middleware
+    headers.update(security_headers_for(request))
+    portal = request.app.state.get("dsr_portal")
+    wants_json = "/api/" in request.url.path or portal is None
+    if wants_json:
+        return Response({"error": key.removeprefix("error."), "message": message}, status_code=status,
+                        media_type=MediaType.JSON, headers=headers)
+    return portal.render(language, "public/error.html", status_code=status, headers=headers, message=message,
+                         status=status, here="/")
+
+
+EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
+    HTTPException: handle,
+    CaseError: handle,
+    MailError: handle,
+    Exception: handle,
+}

@@ -1,0 +1,310 @@
+"""What an officer can do to a case: one typed body and one function per action.
+
+The JSON API and the HTML forms share these, so both do exactly the same (forms post the same
+fields; a checkbox sends "on"). Every function runs in a worker thread (``portal.call``) and
+goes through ``dsr.cases``, which checks the user's controller and role.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+
+from dsr import case_letters, cases, casework
+from dsr.cases.casepage import candidates_of, checks_of, comments_of, queries_of
+from dsr.cases.documents import DocumentInfo, list_documents
+from dsr.deadlines import BERLIN
+from dsr.errors import DSRError
+from dsr.model import Descriptor
+from dsr.portal.context import Portal
+from dsr.redact import REASONS
+
+
+class Confirm(msgspec.Struct, kw_only=True):
+    candidate: str
+
+
+class IdentityCheck(msgspec.Struct, kw_only=True):
+    method: cases.CheckMethod
+    note: str | None = None
+
+
+class IdentityQuery(msgspec.Struct, kw_only=True):
+    reasons: str
+
+
+class RetryStore(msgspec.Struct, kw_only=True):
+    job: int
+    store: str
+
+
+class Decide(msgspec.Struct, kw_only=True):
+    item: str
+    decision: str  #: disclose | redact | withhold
+    reason: str  #: a code of dsr.redact.REASONS
+    same_text: bool = True  #: decide once for every item with the same text
+
+
+class MailedOn(msgspec.Struct, kw_only=True):
+    mailed_on: dt.date | None = None  #: default today
+
+
+class DownloadOffer(msgspec.Struct, kw_only=True):
+    valid_days: int = 14
+    max_count: int = 3
+
+
+class Extend(msgspec.Struct, kw_only=True):
+    months: int
+    reasons: str
+
+
+class Comment(msgspec.Struct, kw_only=True):
+    body: str
+
+
+class Refuse(msgspec.Struct, kw_only=True):
+    ground: str
+
+
+class Empty(msgspec.Struct, kw_only=True):
+    pass
+
+
+class ManualEntry(msgspec.Struct, kw_only=True):
+    """A request that came by post, e-mail or in person, entered by staff."""
+
+    controller: str
+    channel: cases.Channel
+    request_types: list[cases.RequestType]
+    received_at: dt.datetime | None = None  #: exact time of receipt; default now
+    acting: cases.Acting = cases.Acting.SELF
+    first_name: str | None = None
+    last_name: str | None = None
+    date_of_birth: dt.date | None = None
+    card_number: str | None = None
+    email: str | None = None
+    postal_address: str | None = None
+    requester_first_name: str | None = None
+    requester_last_name: str | None = None
+    requester_email: str | None = None
+    requester_postal_address: str | None = None
+    authorisation: str | None = None
+
+
+def today() -> dt.date:
+    return dt.datetime.now(dt.UTC).astimezone(BERLIN).date()
+
+
+# --------------------------------------------------------------------------- the actions
+
+
+def _find(p: Portal, u: cases.User, ref: str, _: Empty) -> Any:
+    cases.get_case(p.engine, u, ref)  # membership first: no store is asked for someone else's case
+    return {"status": casework.find_candidates(p.engine, p.settings, ref, user=u).value}
+
+
+def _confirm(p: Portal, u: cases.User, ref: str, b: Confirm) -> Any:
+    cases.confirm_identity(p.engine, u, ref, b.candidate)
+
+
+def _check(p: Portal, u: cases.User, ref: str, b: IdentityCheck) -> Any:
+    cases.record_identity_check(p.engine, u, ref, b.method, b.note or None)
+
+
+def _query(p: Portal, u: cases.User, ref: str, b: IdentityQuery) -> Any:
+    return {"document": case_letters.send_identity_query(p.engine, p.settings, u, ref, b.reasons)}
+
+
+def _gather(p: Portal, u: cases.User, ref: str, _: Empty) -> Any:
+    view = cases.get_case(p.engine, u, ref)
+    return {"job": cases.start_gathering(p.engine, u, ref, casework.store_names(p.settings, view.controller))}
+
+
+def _retry(p: Portal, u: cases.User, ref: str, b: RetryStore) -> Any:
+    view = cases.get_case(p.engine, u, ref)
+    case_id = _case_id(p, view.reference)
+    if cases.get_job(p.engine, b.job).case_id != case_id:
+        raise cases.NotFound(f"no job {b.job} in case {ref}")
+    cases.retry_store(p.engine, b.job, b.store, actor=u.actor)
+
+
+def _decide(p: Portal, u: cases.User, ref: str, b: Decide) -> Any:
+    return {"decided": casework.decide_items(p.engine, u, ref, b.item, b.decision, b.reason, same_text=b.same_text)}
+
+
+def _prepare(p: Portal, u: cases.User, ref: str, _: Empty) -> Any:
+    return {"document": casework.render_answer(p.engine, p.settings, u, ref)}
+
+
+def _approve(p: Portal, u: cases.User, ref: str, _: Empty) -> Any:
+    cases.approve(p.engine, u, ref)
+
+
+def _send_back(p: Portal, u: cases.User, ref: str, _: Empty) -> Any:
+    cases.send_back(p.engine, u, ref)
+
+
+def _post(p: Portal, u: cases.User, ref: str, b: MailedOn) -> Any:
+    cases.dispatch_by_post(p.engine, u, ref, b.mailed_on or today())
+
+
+def _download(p: Portal, u: cases.User, ref: str, b: DownloadOffer) -> Any:
+    from dsr.portal.officer.notify import offer_download
+
+    return {"download": offer_download(p, u, ref, valid_days=b.valid_days, max_count=b.max_count)}
+
+
+def _extend(p: Portal, u: cases.User, ref: str, b: Extend) -> Any:
+    return {"due_on": case_letters.extend_deadline(p.engine, p.settings, u, ref, b.months, b.reasons).isoformat()}
+
+
+def _comment(p: Portal, u: cases.User, ref: str, b: Comment) -> Any:
+    if not b.body.strip():
+        raise ValueError("a comment needs some text")
+    cases.add_comment(p.engine, u, ref, b.body.strip())
+
+
+def _refuse(p: Portal, u: cases.User, ref: str, b: Refuse) -> Any:
+    cases.refuse(p.engine, u, ref, b.ground)
+
+
+def _close(p: Portal, u: cases.User, ref: str, _: Empty) -> Any:
+    cases.close_case(p.engine, u, ref)
+
+
+Action = Callable[[Portal, cases.User, str, Any], Any]
+
+#: path segment → (body type, function). The API has one documented route per entry.
+ACTIONS: dict[str, tuple[type[msgspec.Struct], Action]] = {
+    "find-candidates": (Empty, _find),
+    "confirm-identity": (Confirm, _confirm),
+    "identity-check": (IdentityCheck, _check),
+    "identity-query": (IdentityQuery, _query),
+    "gather": (Empty, _gather),
+    "retry-store": (RetryStore, _retry),
+    "decide": (Decide, _decide),
+    "prepare": (Empty, _prepare),
+    "approve": (Empty, _approve),
+    "send-back": (Empty, _send_back),
+    "dispatch-post": (MailedOn, _post),
+    "dispatch-download": (DownloadOffer, _download),
+    "extend": (Extend, _extend),
+    "comment": (Comment, _comment),
+    "refuse": (Refuse, _refuse),
+    "close": (Empty, _close),
+}
+
+
+def from_form(body_type: type[msgspec.Struct], form: dict[str, Any]) -> msgspec.Struct:
+    """A form's fields as the action's body (strings converted; empty fields left out)."""
+    values: dict[str, Any] = {}
+    for key, value in form.items():
+        if key == "_csrf" or value in ("", None):
+            continue
+        values[key] = value
+    for name in getattr(body_type, "__struct_fields__", ()):
+        if name in ("same_text",):
+            values[name] = values.get(name) in ("on", "true", "1", True)
+    return msgspec.convert(values, body_type, strict=False)
+
+
+def run(portal: Portal, user: cases.User, reference: str, action: str, body: msgspec.Struct) -> Any:
+    return ACTIONS[action][1](portal, user, reference, body)
+
+
+def _case_id(p: Portal, reference: str) -> int:
+    import sqlalchemy as sa
+
+    from dsr.cases.schema import cases as table
+
+    with p.engine.connect() as conn:
+        return conn.execute(sa.select(table.c.id).where(table.c.reference == reference)).scalar_one()
+
+
+# --------------------------------------------------------------------------- reading
+
+
+class JobView(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    kind: str
+    state: str
+    attempts: int
+    progress: dict[str, dict[str, Any]]
+    failed_stores: list[str]
+
+
+class CaseDetail(msgspec.Struct, frozen=True, kw_only=True):
+    case: cases.CaseView
+    allowed: list[str]
+    subject: cases.Party | None
+    requester: cases.Party | None
+    candidates: list[Any]
+    identity_checks: list[Any]
+    identity_queries: list[Any]
+    jobs: list[JobView]
+    documents: list[DocumentInfo]
+    review: list[casework.ReviewEntry]
+    comments: list[Any]
+    history: list[cases.Event]
+    other_controllers: dict[str, Any] | None
+    reasons: dict[str, str]
+
+
+def case_detail(p: Portal, u: cases.User, ref: str) -> CaseDetail:
+    """Everything the case page shows. Viewing the request details and the review is audited."""
+    view = cases.get_case(p.engine, u, ref)
+    requester = cases.get_party(p.engine, u, ref, "requester") if view.acting is not cases.Acting.SELF else None
+    jobs = [
+        JobView(id=j.id, kind=j.kind, state=j.state.value, attempts=j.attempts, progress=j.progress,
+                failed_stores=list(j.failed_stores))
+        for j in cases.jobs_of_case(p.engine, _case_id(p, ref))
+    ]
+    return CaseDetail(
+        case=view, allowed=sorted(s.value for s in cases.allowed(view.state)),
+        subject=cases.get_party(p.engine, u, ref, "subject"), requester=requester,
+        candidates=candidates_of(p.engine, u, ref), identity_checks=checks_of(p.engine, u, ref),
+        identity_queries=queries_of(p.engine, u, ref), jobs=jobs, documents=list_documents(p.engine, u, ref),
+        review=casework.review_entries(p.engine, u, ref), comments=comments_of(p.engine, u, ref),
+        history=cases.history(p.engine, ref), other_controllers=casework.other_controllers_hint(p.engine, u, ref),
+        reasons=dict(REASONS),
+    )
+
+
+def enter_request(p: Portal, u: cases.User, b: ManualEntry) -> cases.OpenedCase:
+    """Manual entry of a request that came by post, e-mail or in person."""
+    if b.controller not in u.controllers or not u.can(b.controller, "officer"):
+        raise cases.NotFound(f"no controller {b.controller} for this user")
+    if b.channel is cases.Channel.PORTAL:
+        raise ValueError("requests through the portal are entered by the requester")
+    controller = p.settings.controller(b.controller)
+    subject = cases.Party(
+        descriptor=Descriptor(first_name=b.first_name, last_name=b.last_name, date_of_birth=b.date_of_birth,
+                              card_number=b.card_number, email=b.email),
+        email=b.email, postal_address=b.postal_address,
+    )
+    requester = None
+    if b.acting is not cases.Acting.SELF:
+        requester = cases.Party(
+            descriptor=Descriptor(first_name=b.requester_first_name, last_name=b.requester_last_name,
+                                  email=b.requester_email),
+            email=b.requester_email, postal_address=b.requester_postal_address,
+        )
+    received = b.received_at or dt.datetime.now(dt.UTC)
+    if received.tzinfo is None:
+        received = received.replace(tzinfo=BERLIN)  # a time typed by staff is local time
+    opened = cases.open_case(
+        p.engine, p.secret,
+        cases.Intake(controller=b.controller, land=controller.land, request_types=tuple(b.request_types),
+                     channel=b.channel, received_at=received, subject=subject, acting=b.acting,
+                     requester=requester, authorisation=b.authorisation or None),
+        user=u,
+    )
+    try:
+        casework.find_candidates(p.engine, p.settings, opened.reference, user=u)
+    except DSRError:
+        pass  # a store is down: the case page offers "find candidates" again
+    return opened

@@ -1,0 +1,201 @@
+"""The officer side's JSON API (``/api/officer/…``, in the OpenAPI schema): everything the pages do.
+
+Log in with ``POST /api/officer/login``; the answer carries the ``csrf_token`` to send as
+``X-CSRF-Token`` with every later POST (the session itself is the HttpOnly cookie).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Request, Response, get, post
+from litestar.params import Parameter
+
+from dsr import cases
+from dsr.case_letters import print_batch
+from dsr.cases.documents import read_document
+from dsr.portal.context import Portal
+from dsr.portal.officer import actions as a
+from dsr.portal.officer.session import COOKIE, csrf_token, expired_cookie, session_cookie
+
+
+class LoginIn(msgspec.Struct, kw_only=True):
+    username: str
+    password: str
+    totp: str | None = None
+
+
+class Me(msgspec.Struct, kw_only=True):
+    id: int
+    username: str
+    roles: dict[str, list[str]]
+    csrf_token: str
+
+
+class Opened(msgspec.Struct):
+    reference: str
+
+
+def _me(user: cases.User, csrf: str) -> Me:
+    return Me(id=user.id, username=user.username, roles={k: sorted(v) for k, v in user.roles.items()}, csrf_token=csrf)
+
+
+@post("/login", summary="Log in (password, TOTP code when enabled); sets the session cookie", status_code=200)
+async def login(portal: Portal, data: LoginIn) -> Response[Me]:
+    done = await portal.call(cases.login, portal.engine, data.username, data.password, data.totp or None)
+    return Response(_me(done.user, csrf_token(portal, done.token)), cookies=[session_cookie(portal, done.token)])
+
+
+@post("/logout", summary="End the session", status_code=200)
+async def logout(request: Request[Any, Any, Any], portal: Portal, user: cases.User) -> Response[dict[str, bool]]:
+    token = request.cookies.get(COOKIE, "")
+    await portal.call(cases.close_session, portal.engine, token)
+    return Response({"logged_out": True}, cookies=[expired_cookie(portal)])
+
+
+@get("/me", summary="Who is logged in, and the CSRF token")
+async def me(request: Request[Any, Any, Any], user: cases.User) -> Me:
+    return _me(user, request.state["dsr_csrf"])
+
+
+@get("/cases", summary="Cases of the user's controllers, soonest deadline first")
+async def list_cases(
+    portal: Portal, user: cases.User,
+    states: list[cases.CaseState] | None = Parameter(query="state", required=False),
+    q: str | None = Parameter(query="q", required=False, description="reference (or part of it)"),
+    controller: str | None = Parameter(query="controller", required=False),
+    overdue: bool = Parameter(query="overdue", default=False),
+) -> list[cases.CaseView]:
+    found = await portal.call(cases.list_cases, portal.engine, user, states=states or None)
+    return filter_cases(found, q=q, controller=controller, overdue=overdue)
+
+
+def filter_cases(found: list[cases.CaseView], *, q: str | None, controller: str | None, overdue: bool) -> list[cases.CaseView]:
+    if q:
+        found = [c for c in found if q.strip().upper() in c.reference]
+    if controller:
+        found = [c for c in found if c.controller == controller]
+    if overdue:
+        found = [c for c in found if c.days_left < 0]
+    return found
+
+
+@post("/cases", summary="Enter a request that came by post, e-mail or in person", status_code=201)
+async def enter(portal: Portal, user: cases.User, data: a.ManualEntry) -> Opened:
+    opened = await portal.call(a.enter_request, portal, user, data)
+    return Opened(opened.reference)
+
+
+@get("/cases/{ref:str}", summary="Everything on the case page (viewing is audited)")
+async def case(portal: Portal, user: cases.User, ref: str) -> a.CaseDetail:
+    return await portal.call(a.case_detail, portal, user, ref)
+
+
+@get("/cases/{ref:str}/documents/{document_id:int}", summary="A document of the case (viewing is audited)")
+async def document(portal: Portal, user: cases.User, ref: str, document_id: int) -> Response[bytes]:
+    info, content = await portal.call(read_document, portal.engine, user, ref, document_id)
+    return Response(content, media_type=info.media_type,
+                    headers={"content-disposition": f'attachment; filename="{info.filename}"'})
+
+
+@get("/print-batch", summary="One PDF of every approved answer to post (the user's controllers)")
+async def batch(portal: Portal, user: cases.User) -> Response[bytes]:
+    content, refs = await portal.call(print_batch, portal.engine, user)
+    if not refs:
+        raise cases.NotFound("no approved answers to print")
+    return Response(content, media_type="application/pdf",
+                    headers={"content-disposition": f'attachment; filename="druckstapel-{a.today()}.pdf"'})
+
+
+async def _do(portal: Portal, user: cases.User, ref: str, name: str, body: msgspec.Struct) -> dict[str, Any]:
+    result = await portal.call(a.run, portal, user, ref, name, body)
+    return {"ok": True, **(result or {})}
+
+
+@post("/cases/{ref:str}/find-candidates", summary="Run the identify stage and record candidates", status_code=200)
+async def find_candidates(portal: Portal, user: cases.User, ref: str) -> dict[str, Any]:
+    return await _do(portal, user, ref, "find-candidates", a.Empty())
+
+
+@post("/cases/{ref:str}/confirm-identity", summary="Confirm which candidate the request is about", status_code=200)
+async def confirm_identity(portal: Portal, user: cases.User, ref: str, data: a.Confirm) -> dict[str, Any]:
+    return await _do(portal, user, ref, "confirm-identity", data)
+
+
+@post("/cases/{ref:str}/identity-check", summary="Record an in-person or postal identity check", status_code=200)
+async def identity_check(portal: Portal, user: cases.User, ref: str, data: a.IdentityCheck) -> dict[str, Any]:
+    return await _do(portal, user, ref, "identity-check", data)
+
+
+@post("/cases/{ref:str}/identity-query", summary="Send the identity query letter (pauses the deadline)", status_code=200)
+async def identity_query(portal: Portal, user: cases.User, ref: str, data: a.IdentityQuery) -> dict[str, Any]:
+    return await _do(portal, user, ref, "identity-query", data)
+
+
+@post("/cases/{ref:str}/gather", summary="Start gathering from every store (background job)", status_code=200)
+async def gather(portal: Portal, user: cases.User, ref: str) -> dict[str, Any]:
+    return await _do(portal, user, ref, "gather", a.Empty())
+
+
+@post("/cases/{ref:str}/retry-store", summary="Run one failed store of a job again", status_code=200)
+async def retry_store(portal: Portal, user: cases.User, ref: str, data: a.RetryStore) -> dict[str, Any]:
+    return await _do(portal, user, ref, "retry-store", data)
+
+
+@post("/cases/{ref:str}/decide", summary="Decide a review item (and all with the same text)", status_code=200)
+async def decide(portal: Portal, user: cases.User, ref: str, data: a.Decide) -> dict[str, Any]:
+    return await _do(portal, user, ref, "decide", data)
+
+
+@post("/cases/{ref:str}/prepare", summary="Render the final answer with the decisions, for approval", status_code=200)
+async def prepare(portal: Portal, user: cases.User, ref: str) -> dict[str, Any]:
+    return await _do(portal, user, ref, "prepare", a.Empty())
+
+
+@post("/cases/{ref:str}/approve", summary="Approve (an approver other than the preparer)", status_code=200)
+async def approve(portal: Portal, user: cases.User, ref: str) -> dict[str, Any]:
+    return await _do(portal, user, ref, "approve", a.Empty())
+
+
+@post("/cases/{ref:str}/send-back", summary="Send the answer back to review", status_code=200)
+async def send_back(portal: Portal, user: cases.User, ref: str) -> dict[str, Any]:
+    return await _do(portal, user, ref, "send-back", a.Empty())
+
+
+@post("/cases/{ref:str}/dispatch-post", summary="Mark the approved answer as mailed", status_code=200)
+async def dispatch_post(portal: Portal, user: cases.User, ref: str, data: a.MailedOn) -> dict[str, Any]:
+    return await _do(portal, user, ref, "dispatch-post", data)
+
+
+@post("/cases/{ref:str}/dispatch-download", summary="Offer the answer for secure download and e-mail the notice",
+      status_code=200)
+async def dispatch_download(portal: Portal, user: cases.User, ref: str, data: a.DownloadOffer) -> dict[str, Any]:
+    return await _do(portal, user, ref, "dispatch-download", data)
+
+
+@post("/cases/{ref:str}/extend", summary="Extend the deadline with the notice letter (first month only)", status_code=200)
+async def extend(portal: Portal, user: cases.User, ref: str, data: a.Extend) -> dict[str, Any]:
+    return await _do(portal, user, ref, "extend", data)
+
+
+@post("/cases/{ref:str}/comment", summary="Add a comment", status_code=200)
+async def comment(portal: Portal, user: cases.User, ref: str, data: a.Comment) -> dict[str, Any]:
+    return await _do(portal, user, ref, "comment", data)
+
+
+@post("/cases/{ref:str}/refuse", summary="Refuse the request (ground code)", status_code=200)
+async def refuse(portal: Portal, user: cases.User, ref: str, data: a.Refuse) -> dict[str, Any]:
+    return await _do(portal, user, ref, "refuse", data)
+
+
+@post("/cases/{ref:str}/close", summary="Close the case", status_code=200)
+async def close(portal: Portal, user: cases.User, ref: str) -> dict[str, Any]:
+    return await _do(portal, user, ref, "close", a.Empty())
+
+
+HANDLERS = [
+    login, logout, me, list_cases, enter, case, document, batch, find_candidates, confirm_identity, identity_check,
+    identity_query, gather, retry_store, decide, prepare, approve, send_back, dispatch_post, dispatch_download, extend,
+    comment, refuse, close,
+]

@@ -1,0 +1,84 @@
+"""Officer sessions: the portal's only cookie, CSRF tokens bound to it, and who is logged in.
+
+The cookie holds a random token (``dsr.cases`` stores only its hash): HttpOnly, SameSite=Strict,
+Secure over TLS, scoped to the portal's path. Every state-changing request must carry the
+session's CSRF token — a hidden ``_csrf`` form field or the ``X-CSRF-Token`` header (API) —
+an HMAC of the session token, so it needs no second cookie and dies with the session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Any
+
+from litestar import Request
+from litestar.datastructures import Cookie
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+
+from dsr import cases
+from dsr.portal.context import Portal
+
+COOKIE = "dsr_officer"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class NotLoggedIn(NotAuthorizedException):
+    """No live officer session: pages redirect to the login, the API answers 401."""
+
+
+class CSRFRejected(PermissionDeniedException):
+    detail = "missing or wrong CSRF token"
+
+
+def csrf_token(portal: Portal, session_token: str) -> str:
+    return hmac.new(portal.secret, b"csrf:" + session_token.encode(), hashlib.sha256).hexdigest()
+
+
+def session_cookie(portal: Portal, token: str) -> Cookie:
+    return Cookie(key=COOKIE, value=token, path=portal.path or "/", httponly=True, samesite="strict",
+                  secure=portal.settings.portal.tls)
+
+
+def expired_cookie(portal: Portal) -> Cookie:
+    return Cookie(key=COOKIE, value="", path=portal.path or "/", httponly=True, samesite="strict",
+                  secure=portal.settings.portal.tls, max_age=0, expires=0)
+
+
+async def _sent_csrf(request: Request[Any, Any, Any]) -> str:
+    header = request.headers.get("x-csrf-token")
+    if header:
+        return header
+    if request.headers.get("content-type", "").startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()
+        value = form.get("_csrf")
+        return value if isinstance(value, str) else ""
+    return ""
+
+
+async def current_user(request: Request[Any, Any, Any], portal: Portal) -> cases.User:
+    """The dependency ``user`` of every officer route (except login): a live session, and for a
+    state change the right CSRF token."""
+    token = request.cookies.get(COOKIE)
+    if not token:
+        raise NotLoggedIn()
+    user_id = await portal.call(cases.session_user_id, portal.engine, token)
+    if user_id is None:
+        raise NotLoggedIn()
+    user = await portal.call(cases.get_user, portal.engine, user_id)
+    if not user.active:
+        raise NotLoggedIn()
+    if request.method not in SAFE_METHODS:
+        sent = await _sent_csrf(request)
+        if not hmac.compare_digest(sent, csrf_token(portal, token)):
+            raise CSRFRejected()
+    request.state["dsr_csrf"] = csrf_token(portal, token)
+    return user
+
+
+def is_api(request: Request[Any, Any, Any]) -> bool:
+    return "/api/" in request.url.path
+
+
+__all__ = ["COOKIE", "CSRFRejected", "NotLoggedIn", "csrf_token", "current_user", "expired_cookie",
+           "is_api", "session_cookie"]

@@ -1,0 +1,20 @@
+"""The public side: pages under ``/de`` and ``/en``, the JSON API under ``/api/public``. No cookies."""
+
+from __future__ import annotations
+
+from litestar import Router
+
+from dsr.portal.context import Portal
+from dsr.portal.public import api, pages
+from dsr.portal.security import rate_limits, security_headers
+
+
+def router(portal: Portal) -> Router:
+    settings = portal.settings.portal
+    return Router(
+        path="/",
+        route_handlers=[*pages.HANDLERS, Router(path="/api/public", route_handlers=api.HANDLERS, tags=["public"])],
+        middleware=[security_headers(settings.tls, strip_cookies=True), *rate_limits(settings.rate_limits)],
+        # an authorisation upload plus the form; larger bodies get a clear 413 page
+        request_max_body_size=settings.max_upload_bytes + 200_000,
+    )

@@ -1,0 +1,168 @@
+"""The JSON API of the public side (``/api/public/…``): everything the pages do, with OpenAPI.
+
+Errors come back as ``{"error": code, "message": text}`` in the language of ``?lang=`` or
+Accept-Language (see dsr.portal.errors).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+from typing import Any
+
+import msgspec
+from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from dsr.cases import CaseState
+from dsr.portal.context import Portal
+from dsr.portal.errors import request_language
+from dsr.portal.i18n import text
+from dsr.portal.public import actions
+from dsr.portal.public.intake import RequestForm, Upload
+from dsr.portal.public.pages import safe_filename
+
+#: de or en: the language of error messages and e-mails (default: Accept-Language)
+Lang = FromQuery[str | None]
+
+
+class ControllerOut(msgspec.Struct):
+    key: str
+    name: str
+    kind: str
+
+
+class AuthorisationIn(msgspec.Struct):
+    media_type: str  #: application/pdf, image/jpeg or image/png
+    content_base64: str
+    filename: str = "authorisation"
+
+
+class RequestIn(msgspec.Struct, kw_only=True):
+    controller: str
+    types: list[str]
+    acting: str = "self"
+    first_name: str
+    last_name: str
+    email: str
+    date_of_birth: str = ""
+    card_number: str = ""
+    requester_first_name: str = ""
+    requester_last_name: str = ""
+    postal_address: str = ""
+    details: str = ""
+    authorisation: AuthorisationIn | None = None
+
+
+class RequestOut(msgspec.Struct):
+    reference: str
+    status_secret: str
+    verification_code_id: int | None
+    verification_mail_sent: bool
+
+
+class FormProblems(msgspec.Struct):
+    error: str
+    message: str
+    fields: dict[str, str]
+
+
+class SecretIn(msgspec.Struct):
+    reference: str
+    status_secret: str
+
+
+class CodeIn(msgspec.Struct):
+    code: str
+
+
+class CodeSent(msgspec.Struct):
+    code_id: int
+
+
+class Verified(msgspec.Struct):
+    reference: str
+
+
+class StatusOut(msgspec.Struct):
+    reference: str
+    state: CaseState
+    received_on: dt.date
+    due_on: dt.date
+
+
+class DownloadIn(msgspec.Struct):
+    code_id: int
+    code: str
+
+
+@get("/controllers", summary="Controllers a request can be addressed to")
+async def controllers(portal: NamedDependency[Portal]) -> list[ControllerOut]:
+    return [ControllerOut(key, c.name, c.kind) for key, c in portal.settings.controllers.items()]
+
+
+@post("/requests", summary="Make a request; sends the verification code by e-mail", opt={"rate_limit": "submit"},
+      status_code=201, responses=None)
+async def make_request(data: JSONBody[RequestIn], request: Request[Any, Any, Any], portal: NamedDependency[Portal], lang: Lang = None
+                       ) -> Response[RequestOut | FormProblems]:
+    language = request_language(request)
+    if data.controller not in portal.settings.controllers:
+        raise NotFoundException()
+    upload = None
+    if data.authorisation is not None:
+        try:
+            content = base64.b64decode(data.authorisation.content_base64, validate=True)
+        except (binascii.Error, ValueError):
+            content = b""
+        upload = Upload(data.authorisation.filename, data.authorisation.media_type, content)
+    fields = {f: getattr(data, f) for f in ("acting", "first_name", "last_name", "email", "date_of_birth",
+                                            "card_number", "requester_first_name", "requester_last_name",
+                                            "postal_address", "details")}
+    result = await actions.submit(portal, data.controller, RequestForm.from_fields(fields, data.types, upload), language)
+    if isinstance(result, dict):
+        problems = {name: text(language, key) for name, key in result.items()}
+        return Response(FormProblems("invalid_form", text(language, "form.error.summary"), problems), status_code=400)
+    return Response(RequestOut(result.reference, result.status_secret, result.code_id, result.code_id is not None),
+                    status_code=201)
+
+
+@post("/verifications", summary="Send a new verification code", opt={"rate_limit": "code"}, status_code=200)
+async def resend_verification(data: JSONBody[SecretIn], request: Request[Any, Any, Any], portal: NamedDependency[Portal], lang: Lang = None
+                              ) -> CodeSent:
+    code_id = await actions.resend_verification(portal, data.reference.strip().upper(), data.status_secret.strip(),
+                                                request_language(request))
+    return CodeSent(code_id)
+
+
+@post("/verifications/{code_id:int}", summary="Confirm the e-mail address with the code", opt={"rate_limit": "code"},
+      status_code=200)
+async def confirm(code_id: FromPath[int], data: JSONBody[CodeIn], portal: NamedDependency[Portal], lang: Lang = None) -> Verified:
+    return Verified(await actions.verify(portal, code_id, data.code))
+
+
+@post("/status", summary="Stage and deadline of a request (never its data)", opt={"rate_limit": "code"},
+      status_code=200)
+async def status(data: JSONBody[SecretIn], portal: NamedDependency[Portal], lang: Lang = None) -> StatusOut:
+    s = await actions.status(portal, data.reference, data.status_secret)
+    return StatusOut(s.reference, s.state, s.received_on, s.due_on)
+
+
+@post("/downloads/{download_id:int}/code", summary="Send a one-time download code to the verified address",
+      opt={"rate_limit": "code"}, status_code=200)
+async def download_code(download_id: FromPath[int], request: Request[Any, Any, Any], portal: NamedDependency[Portal], lang: Lang = None
+                        ) -> CodeSent:
+    return CodeSent(await actions.send_download_code(portal, download_id, request_language(request)))
+
+
+@post("/downloads/{download_id:int}", summary="Download the answer with a fresh code", opt={"rate_limit": "download"},
+      status_code=200, media_type="application/octet-stream")
+async def download(download_id: FromPath[int], data: JSONBody[DownloadIn], portal: NamedDependency[Portal], lang: Lang = None) -> Response[bytes]:
+    file = await actions.download(portal, download_id, data.code_id, data.code)
+    return Response(file.content, media_type=file.media_type,
+                    headers={"content-disposition": f'attachment; filename="{safe_filename(file.filename)}"'})
+
+
+HANDLERS = [controllers, make_request, resend_verification, confirm, status, download_code, download]

@@ -1,0 +1,146 @@
+"""The public request form: reading what was entered, checking it, turning it into an ``Intake``.
+
+Shared by the HTML form and the JSON API. Problems come back per field as text keys, so the
+page can show each next to its input (linked with aria-describedby) and keep what was typed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from email_validator import EmailNotValidError, validate_email
+
+from dsr.cases import Acting, Channel, Intake, Party, RequestType
+from dsr.config import ControllerSettings
+from dsr.model import Descriptor
+
+TEXT_LIMIT = 200  #: names, card numbers
+LONG_LIMIT = 5000  #: postal address, details
+UPLOAD_TYPES = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    filename: str
+    media_type: str
+    content: bytes
+
+
+@dataclass(slots=True)
+class RequestForm:
+    """What the requester typed, as typed (re-shown on errors)."""
+
+    types: list[str] = field(default_factory=list)
+    acting: str = "self"
+    first_name: str = ""
+    last_name: str = ""
+    date_of_birth: str = ""
+    card_number: str = ""
+    requester_first_name: str = ""
+    requester_last_name: str = ""
+    email: str = ""
+    postal_address: str = ""
+    details: str = ""
+    authorisation: Upload | None = None
+
+    @classmethod
+    def from_fields(cls, fields: Mapping[str, str], types: Sequence[str], upload: Upload | None = None) -> RequestForm:
+        form = cls(types=[str(t) for t in types], authorisation=upload)
+        for name in ("acting", "first_name", "last_name", "date_of_birth", "card_number", "requester_first_name",
+                     "requester_last_name", "email", "postal_address", "details"):
+            value = fields.get(name)
+            if isinstance(value, str):
+                setattr(form, name, value.strip())
+        return form
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """A valid form, ready for the case file."""
+
+    intake: Intake
+    details: str | None
+    authorisation: Upload | None
+
+
+def check(form: RequestForm, controller: ControllerSettings, *, received_at: dt.datetime,
+          max_upload_bytes: int) -> Checked | dict[str, str]:
+    """The intake, or {field: text key} describing what to fix."""
+    problems: dict[str, str] = {}
+    types: list[RequestType] = []
+    for value in form.types:
+        try:
+            types.append(RequestType(value))
+        except ValueError:
+            problems["types"] = "form.error.types"
+    if not types:
+        problems["types"] = "form.error.types"
+    try:
+        acting = Acting(form.acting)
+    except ValueError:
+        problems["acting"] = "form.error.acting"
+        acting = Acting.SELF
+    for name in ("first_name", "last_name"):
+        if not getattr(form, name):
+            problems[name] = "form.error.required"
+    for name in ("first_name", "last_name", "card_number", "requester_first_name", "requester_last_name"):
+        if len(getattr(form, name)) > TEXT_LIMIT:
+            problems[name] = "form.error.too_long"
+    for name in ("postal_address", "details"):
+        if len(getattr(form, name)) > LONG_LIMIT:
+            problems[name] = "form.error.too_long"
+    dob: dt.date | None = None
+    if form.date_of_birth:
+        try:
+            dob = dt.date.fromisoformat(form.date_of_birth)
+            if not dt.date(1900, 1, 1) <= dob <= received_at.date():
+                problems["date_of_birth"] = "form.error.date"
+        except ValueError:
+            problems["date_of_birth"] = "form.error.date"
+    email = ""
+    try:
+        email = validate_email(form.email, check_deliverability=False).normalized
+    except EmailNotValidError:
+        problems["email"] = "form.error.email"
+    if acting is not Acting.SELF:
+        for name in ("requester_first_name", "requester_last_name"):
+            if not getattr(form, name):
+                problems[name] = "form.error.required"
+    upload = form.authorisation
+    if acting is Acting.REPRESENTATIVE:
+        if upload is None or not upload.content:
+            problems["authorisation"] = "form.error.authorisation"
+        elif upload.media_type not in UPLOAD_TYPES:
+            problems["authorisation"] = "form.error.upload_type"
+        elif len(upload.content) > max_upload_bytes:
+            problems["authorisation"] = "form.error.upload_size"
+    else:
+        upload = None  # a stray file for a request on one's own behalf is not kept
+    if problems:
+        return problems
+
+    address = form.postal_address or None
+    subject_descriptor = Descriptor(
+        first_name=form.first_name, last_name=form.last_name, date_of_birth=dob,
+        card_number=form.card_number or None, email=email if acting is Acting.SELF else None,
+    )
+    requester = None
+    if acting is not Acting.SELF:
+        requester = Party(
+            descriptor=Descriptor(first_name=form.requester_first_name, last_name=form.requester_last_name),
+            email=email, postal_address=address,
+        )
+    subject = Party(descriptor=subject_descriptor, email=email if requester is None else None,
+                    postal_address=address if requester is None else None)
+    authorisation = None
+    if upload is not None:
+        # the file itself is kept with the case; this notes how authority was shown
+        authorisation = f"uploaded with the request ({upload.media_type}, {len(upload.content)} bytes)"
+    intake = Intake(
+        controller=controller.key, land=controller.land, request_types=tuple(dict.fromkeys(types)),
+        channel=Channel.PORTAL, received_at=received_at, subject=subject, acting=acting, requester=requester,
+        authorisation=authorisation,
+    )
+    return Checked(intake, form.details or None, upload)

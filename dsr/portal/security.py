@@ -1,0 +1,98 @@
+"""Security headers on every portal response, no cookies on the public side, and rate limits.
+
+The CSP allows only the portal's own origin: no third-party scripts, styles, fonts or frames.
+Rate limits use Litestar's RateLimitMiddleware, one bucket per kind of action and client
+address; a route opts in with ``opt={"rate_limit": "submit" | "code" | "download"}`` and only
+its POSTs count.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.connection import Request
+from litestar.datastructures import MutableScopeHeaders
+from litestar.middleware.base import DefineMiddleware
+from litestar.middleware.rate_limit import RateLimitConfig, get_remote_address
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from dsr.config import RateLimits
+
+CSP = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+HEADERS = {
+    "content-security-policy": CSP,
+    "referrer-policy": "no-referrer",
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "cross-origin-opener-policy": "same-origin",
+    "cross-origin-resource-policy": "same-origin",
+    "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=(), interest-cohort=()",
+}
+
+
+def security_headers(tls: bool, *, strip_cookies: bool = False) -> DefineMiddleware:
+    """Middleware adding :data:`HEADERS` (and HSTS over TLS); ``strip_cookies`` for public routes."""
+    return DefineMiddleware(SecurityHeaders, tls=tls, strip_cookies=strip_cookies)
+
+
+class SecurityHeaders:
+    def __init__(self, app: ASGIApp, tls: bool, strip_cookies: bool) -> None:
+        self.app = app
+        self.tls = tls
+        self.strip_cookies = strip_cookies
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        static = "/static/" in scope["path"]
+
+        async def wrapped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableScopeHeaders(message)
+                for key, value in HEADERS.items():
+                    headers[key] = value
+                if self.tls:
+                    headers["strict-transport-security"] = "max-age=31536000; includeSubDomains"
+                if not static:
+                    # pages show references, secrets and codes: keep them out of shared caches and history
+                    headers["cache-control"] = "no-store"
+                if self.strip_cookies:
+                    # the public side never sets a cookie, whatever a host app or library adds
+                    del headers["set-cookie"]
+            await send(message)
+
+        await self.app(scope, receive, wrapped)
+
+
+def _bucket(name: str, limit: int) -> RateLimitConfig:
+    def applies(request: Request[Any, Any, Any]) -> bool:
+        return request.method == "POST" and request.route_handler.opt.get("rate_limit") == name
+
+    def identifier(request: Request[Any, Any, Any]) -> str:
+        return f"dsr-{name}::{get_remote_address(request)}"
+
+    return RateLimitConfig(
+        rate_limit=("hour", limit), check_throttle_handler=applies, identifier_for_request=identifier,
+        store="dsr_rate_limit",
+    )
+
+
+def rate_limits(limits: RateLimits) -> list[DefineMiddleware]:
+    return [
+        _bucket("submit", limits.submissions_per_hour).middleware,
+        _bucket("code", limits.code_attempts_per_hour).middleware,
+        _bucket("download", limits.downloads_per_hour).middleware,
+    ]

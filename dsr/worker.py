@@ -1,0 +1,48 @@
+"""The job worker: runs queued jobs until stopped. ``dsr serve`` runs one in a background thread,
+``dsr worker`` runs one on its own (several may run at once: claims never collide).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+
+import sqlalchemy as sa
+
+from dsr import cases
+
+log = logging.getLogger(__name__)
+
+
+def work(
+    engine: sa.Engine, handlers: Mapping[str, cases.jobs.Handler], stop: threading.Event, *, idle: float = 1.0,
+) -> None:
+    """Run due jobs; when none is due, wait ``idle`` seconds (or until ``stop`` is set)."""
+    while not stop.is_set():
+        try:
+            job = cases.run_next(engine, handlers)
+        except Exception as exc:  # noqa: BLE001 - the database may be briefly unavailable; keep the worker alive
+            log.warning("worker: could not claim a job (%s)", type(exc).__name__)
+            job = None
+        if job is None:
+            stop.wait(idle)
+        else:
+            log.info("worker: job %s (%s) is %s", job.id, job.kind, job.state)
+
+
+class BackgroundWorker:
+    """A worker thread for the web server's lifetime (``start`` on startup, ``stop`` on shutdown)."""
+
+    def __init__(self, engine: sa.Engine, handlers: Mapping[str, cases.jobs.Handler], *, idle: float = 1.0) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=work, args=(engine, handlers, self._stop), kwargs={"idle": idle}, name="dsr-worker", daemon=True
+        )
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout)

@@ -1,0 +1,247 @@
+"""Portal fixtures, shared by the public and officer tests.
+
+* ``portal_config`` — a dsr.toml (two controllers, portal DB in tmp, file mail backend)
+* ``portal_settings`` / ``portal_engine`` — loaded settings and the migrated portal DB
+* ``mail_dir`` + ``outbox`` — messages the file mail backend wrote (for TestClient tests)
+* ``client`` — Litestar TestClient on ``create_app`` (fast, no sockets)
+* ``smtp`` — an aiosmtpd server on loopback collecting messages (session-wide)
+* ``server`` — `dsr serve` in a subprocess on a free loopback port, mailing to ``smtp``
+* ``browser`` — one headless Chromium for the whole session (Playwright, /usr/bin/chromium)
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from dsr import cases
+from dsr.config import Settings, load
+
+SECRET = "portal-test-secret-0123456789abcdef"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+CONTROLLERS = """
+[controllers.gym-musterstadt]
+name = "Gymnasium Musterstadt"
+kind = "school"
+land = "BY"
+public = true
+street = "Schulweg 1"
+postal_code = "80331"
+city = "München"
+email = "datenschutz@gym-musterstadt.example"
+dpo = { name = "Dr. Datenschutz", email = "dsb@gym-musterstadt.example" }
+signatory = { name = "Frau Direktorin", role = "Schulleitung" }
+stores.school = { connector = "sql", url = "sqlite:///school.db", mapping = "james-school" }
+
+[controllers.james-vendor]
+name = "James Software GmbH"
+kind = "vendor"
+land = "BE"
+public = false
+street = "Hauptstraße 5"
+postal_code = "10115"
+city = "Berlin"
+email = "privacy@james.example"
+dpo = { name = "DSB James", email = "dsb@james.example" }
+signatory = { name = "Geschäftsführung", role = "Geschäftsführer" }
+stores.vendor = { connector = "sql", url = "sqlite:///vendor.db", mapping = "james-vendor" }
+"""
+
+
+def write_config(folder: Path, portal: str = "") -> Path:
+    """A dsr.toml in ``folder``; ``portal`` is the body of its [portal] section."""
+    path = folder / "dsr.toml"
+    path.write_text(f'[dsr]\nsecret_key = "{SECRET}"\n\n[portal]\n{portal}\n{CONTROLLERS}', encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def portal_config(tmp_path: Path) -> Path:
+    return write_config(tmp_path, 'mail = { backend = "file", directory = "mail", sender = "dsr@example.org" }\n')
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite portal DB per session; tests get copies (migrating takes ~0.5 s)."""
+    path = tmp_path_factory.mktemp("portal-template") / "dsr-portal.db"
+    cases.upgrade(f"sqlite:///{path}")
+    return path
+
+
+def migrate(settings: Settings, template: Path) -> None:
+    """Give ``settings`` a migrated portal DB: a copy of the template for the default SQLite file."""
+    if settings.portal.database_url:
+        cases.upgrade(settings.portal_database_url)
+    else:
+        shutil.copyfile(template, settings.base_dir / "dsr-portal.db")
+
+
+@pytest.fixture
+def portal_settings(portal_config: Path, migrated_sqlite: Path) -> Settings:
+    settings = load(portal_config)
+    migrate(settings, migrated_sqlite)
+    return settings
+
+
+@pytest.fixture
+def portal_engine(portal_settings: Settings) -> Iterator[object]:
+    engine = cases.open_engine(portal_settings.portal_database_url)
+    yield engine
+    engine.dispose()
+
+
+def read_mail(folder: Path) -> list[EmailMessage]:
+    """Messages the file backend wrote, oldest first."""
+    files = sorted(folder.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns) if folder.exists() else []
+    return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in files]  # type: ignore[misc]
+
+
+@pytest.fixture
+def outbox(portal_settings: Settings) -> callable:  # type: ignore[valid-type]
+    return lambda: read_mail(portal_settings.base_dir / "mail")
+
+
+def code_in(message: EmailMessage) -> str:
+    """The 8-character code indented on its own line of a dsr e-mail."""
+    body = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    match = re.search(r"^\s{4}([A-Z0-9]{8})\s*$", body, re.M)
+    assert match, "no code in the message"
+    return match.group(1)
+
+
+@pytest.fixture
+def client(portal_settings: Settings) -> Iterator[object]:
+    from litestar.testing import TestClient
+
+    from dsr.portal import create_app
+
+    with TestClient(create_app(portal_settings)) as test_client:
+        yield test_client
+
+
+# --------------------------------------------------------------------------- real sockets
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class SMTPSink:
+    host: str
+    port: int
+    messages: list[EmailMessage] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def wait_for(self, to: str, *, count: int = 1, timeout: float = 15.0) -> EmailMessage:
+        """The ``count``-th message to ``to`` (waits for it to arrive)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                mine = [m for m in self.messages if to in str(m["To"])]
+            if len(mine) >= count:
+                return mine[count - 1]
+            time.sleep(0.05)
+        raise AssertionError(f"no message #{count} arrived within {timeout}s")
+
+
+@pytest.fixture(scope="session")
+def smtp() -> Iterator[SMTPSink]:
+    from aiosmtpd.controller import Controller
+
+    sink = SMTPSink("127.0.0.1", free_port())
+
+    class Handler:
+        async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+            message = email.message_from_bytes(envelope.content, policy=email.policy.default)  # type: ignore[attr-defined]
+            with sink.lock:
+                sink.messages.append(message)  # type: ignore[arg-type]
+            return "250 OK"
+
+    controller = Controller(Handler(), hostname=sink.host, port=sink.port)
+    controller.start()
+    yield sink
+    controller.stop()
+
+
+@dataclass
+class Server:
+    url: str
+    config: Path
+    settings: Settings
+
+
+@pytest.fixture(scope="session")
+def server(smtp: SMTPSink, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """`dsr serve` on a free loopback port, mailing through ``smtp``."""
+    folder = tmp_path_factory.mktemp("portal-server")
+    port = free_port()
+    config = write_config(
+        folder,
+        f'base_url = "http://127.0.0.1:{port}"\n'
+        f'mail = {{ backend = "smtp", host = "{smtp.host}", port = {smtp.port}, sender = "dsr@example.org" }}\n',
+    )
+    settings = load(config)
+    cases.upgrade(settings.portal_database_url)
+    log = (folder / "server.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dsr.cli", "serve", "--config", str(config), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/de/", timeout=1).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError("dsr serve did not start:\n" + (folder / "server.log").read_text()) from None
+                time.sleep(0.2)
+        yield Server(url, config, settings)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: object) -> Iterator[object]:
+    context = browser.new_context(locale="de-DE")  # type: ignore[attr-defined]
+    page = context.new_page()
+    yield page
+    context.close()

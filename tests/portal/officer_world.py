@@ -1,0 +1,139 @@
+"""Fixtures of the officer tests: real demo stores, a portal on them, staff accounts, a logged-in client.
+
+Import the fixtures into a test module with ``from officer_world import *``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+
+from dsr import cases
+from dsr.casework import handlers
+from dsr.config import Settings, load
+from dsr.demo import DemoSummary, generate
+from dsr.model import Descriptor
+
+PASSWORD = "correct horse battery staple"
+SCHOOL = "gym-regensburg"
+VENDOR = "vendor"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_passwords() -> None:
+    # argon2id with small parameters: the tests are about behaviour, not hashing cost
+    cases.use_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoSummary:
+    """A small demo (one school + the vendor), shared by the session: tests never change its stores."""
+    return generate(tmp_path_factory.mktemp("demo"), schools=1, readers_per_school=20, loans_per_reader=3, seed=1)
+
+
+def demo_config(demo: DemoSummary, folder: Path, *, portal: str = "", weblog: str | None = None) -> Path:
+    """A config beside the demo stores (their paths are relative) with its own portal DB and mail folder."""
+    text = demo.config.read_text(encoding="utf-8")
+    if weblog is not None:
+        text = text.replace('path = "logs"\nscope = "catalogue"', f'path = "{weblog}"\nscope = "catalogue"', 1)
+    config = demo.config.with_name(f"dsr-{uuid.uuid4().hex[:8]}.toml")
+    config.write_text(
+        text + f'\n[portal]\ndatabase_url = "sqlite:///{folder / "portal.db"}"\n{portal}'
+        f'\n[portal.mail]\nbackend = "file"\ndirectory = "{folder / "mail"}"\nsender = "dsr@example.org"\n',
+        encoding="utf-8",
+    )
+    return config
+
+
+@dataclass
+class World:
+    settings: Settings
+    engine: sa.Engine
+    demo: DemoSummary
+    officer: cases.User
+    approver: cases.User
+    vendor_officer: cases.User
+
+    def run_jobs(self) -> list[cases.Job]:
+        """Run every due job now (the tests' worker)."""
+        done = []
+        while (job := cases.run_next(self.engine, handlers(self.settings))) is not None:
+            done.append(job)
+        return done
+
+    def open_request(self, descriptor: Descriptor, *, controller: str = SCHOOL, email: str = "req@example.org",
+                     acting: cases.Acting = cases.Acting.SELF, requester: cases.Party | None = None) -> str:
+        opened = cases.open_case(
+            self.engine, self.settings.dsr.secret_key.encode(),
+            cases.Intake(controller=controller, land=self.settings.controller(controller).land,
+                         request_types=(cases.RequestType.ACCESS,), channel=cases.Channel.PORTAL,
+                         received_at=dt.datetime.now(dt.UTC), subject=cases.Party(descriptor=descriptor, email=email),
+                         acting=acting, requester=requester),
+        )
+        return opened.reference
+
+    def pupil(self) -> Descriptor:
+        p = self.demo.featured_pupil()
+        return Descriptor(card_number=p.card_number, date_of_birth=p.date_of_birth, first_name=p.first_name,
+                          last_name=p.last_name)
+
+
+def make_world(demo: DemoSummary, tmp_path: Path, **config: Any) -> World:
+    settings = load(demo_config(demo, tmp_path, **config))
+    cases.upgrade(settings.portal_database_url)
+    engine = cases.open_engine(settings.portal_database_url)
+    officer = cases.create_user(engine, "officer", PASSWORD, {SCHOOL: ["officer"]})
+    approver = cases.create_user(engine, "approver", PASSWORD, {SCHOOL: ["officer", "approver"]})
+    vendor_officer = cases.create_user(engine, "vendor-officer", PASSWORD, {VENDOR: ["officer", "approver"]})
+    return World(settings, engine, demo, officer, approver, vendor_officer)
+
+
+@pytest.fixture
+def world(demo: DemoSummary, tmp_path: Path) -> Iterator[World]:
+    w = make_world(demo, tmp_path)
+    yield w
+    w.engine.dispose()
+
+
+@pytest.fixture
+def app_client(world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[], Any]]:
+    """``app_client()`` → a new TestClient on the portal (jobs run only through ``world.run_jobs``)."""
+    from litestar.testing import TestClient
+
+    from dsr.portal import create_app
+
+    monkeypatch.setenv("DSR_PORTAL_WORKER", "0")
+    opened: list[Any] = []
+
+    def new() -> Any:
+        # one app per client: a Litestar app runs its lifespan once
+        client = TestClient(create_app(world.settings, engine=world.engine))
+        client.__enter__()
+        opened.append(client)
+        return client
+
+    yield new
+    for client in opened:
+        client.__exit__(None, None, None)
+
+
+def api_login(client: Any, username: str, password: str = PASSWORD) -> str:
+    """Log in through the API; returns the CSRF token (the client keeps the cookie)."""
+    r = client.post("/api/officer/login", json={"username": username, "password": password})
+    assert r.status_code == 200, r.text
+    return str(r.json()["csrf_token"])
+
+
+def page_csrf(html: str) -> str:
+    match = re.search(r'name="_csrf" value="([^"]+)"', html)
+    assert match, "no CSRF field in the page"
+    return match.group(1)

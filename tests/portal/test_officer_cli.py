@@ -1,0 +1,76 @@
+"""`dsr deadlines`, `dsr audit verify`, `dsr user add`, `dsr demo --no-serve`: exit codes a cron job relies on."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from dsr import cases
+from dsr.cases.schema import events
+from dsr.cli import main
+from dsr.config import load
+from officer_world import SCHOOL, demo, demo_config, fast_passwords  # noqa: F401
+
+
+@pytest.fixture
+def config(demo: Any, tmp_path: Path) -> Path:
+    return demo_config(demo, tmp_path)
+
+
+def test_deadlines_exit_1_when_a_case_is_overdue_and_mail_the_digest(config: Path, capsys: Any) -> None:
+    settings = load(config)
+    assert main(["deadlines", "--config", str(config)]) == 0
+    cases.upgrade(settings.portal_database_url)
+    engine = cases.open_engine(settings.portal_database_url)
+    from dsr.model import Descriptor
+
+    old = dt.datetime.now(dt.UTC) - dt.timedelta(days=60)
+    opened = cases.open_case(engine, b"k", cases.Intake(
+        controller=SCHOOL, land="BY", request_types=(cases.RequestType.ACCESS,), channel=cases.Channel.POST,
+        received_at=old, subject=cases.Party(descriptor=Descriptor(first_name="A", last_name="B"))))
+    engine.dispose()
+    capsys.readouterr()
+    assert main(["deadlines", "--config", str(config), "--digest-to", "dpo@example.org"]) == 1
+    assert opened.reference in capsys.readouterr().out
+    [mail] = list((settings.base_dir / settings.portal.mail.directory).glob("*.eml"))
+    body = email.message_from_bytes(mail.read_bytes(), policy=email.policy.default).get_body().get_content()
+    assert opened.reference in body and "ÜBERFÄLLIG" in body and "Audit-Kette" in body and "A B" not in body
+
+
+def test_audit_verify_exit_1_after_an_event_was_altered(config: Path, capsys: Any) -> None:
+    assert main(["user", "add", "--config", str(config), "--username", "u1", "--role", "officer",
+                 "--controller", SCHOOL]) == 0
+    password = capsys.readouterr().out.split("shown only now):")[1].split()[0]
+    settings = load(config)
+    engine = cases.open_engine(settings.portal_database_url)
+    assert cases.login(engine, "u1", password).user.can(SCHOOL, "officer")
+    assert main(["audit", "verify", "--config", str(config)]) == 0
+    with engine.begin() as conn:
+        conn.execute(sa.update(events).where(events.c.seq == 1).values(actor="user:999"))
+    engine.dispose()
+    assert main(["audit", "verify", "--config", str(config)]) == 1
+    assert "altered" in capsys.readouterr().err
+
+
+def test_user_add_refuses_an_unknown_controller(config: Path, capsys: Any) -> None:
+    assert main(["user", "add", "--config", str(config), "--username", "u2", "--role", "officer",
+                 "--controller", "nowhere"]) == 2
+    assert "controllers.nowhere" in capsys.readouterr().err
+
+
+def test_demo_sets_up_stores_portal_and_two_accounts(tmp_path: Path, capsys: Any) -> None:
+    assert main(["demo", "--out", str(tmp_path / "d"), "--readers-per-school", "20", "--no-serve"]) == 0
+    out = capsys.readouterr().out
+    passwords = {line.split()[0]: line.split()[2] for line in out.splitlines() if " password " in line}
+    assert set(passwords) == {"officer", "approver"}
+    settings = load(tmp_path / "d" / "dsr.toml")
+    engine = cases.open_engine(settings.portal_database_url)
+    approver = cases.login(engine, "approver", passwords["approver"]).user
+    assert approver.can(SCHOOL, "approver") and approver.can("vendor", "officer")
+    engine.dispose()

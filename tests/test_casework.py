@@ -1,0 +1,138 @@
+"""The portal's job handlers on real demo stores: gather per store, review, final answer, retry one store."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from dsr import cases, casework
+from dsr.cases.casepage import candidates_of
+from dsr.cases.documents import latest_document_id, list_documents, read_document
+from dsr.demo import DemoSummary
+from dsr.model import Descriptor, ResolutionStatus
+from dsr.worker import BackgroundWorker
+from portal.officer_world import SCHOOL, World, demo, fast_passwords, make_world, world  # noqa: F401
+
+
+def pdf_text(content: bytes) -> str:
+    return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(content)).pages)
+
+
+def confirmed(w: World, descriptor: Descriptor) -> str:
+    ref = w.open_request(descriptor)
+    assert casework.find_candidates(w.engine, w.settings, ref, user=w.officer) is ResolutionStatus.MATCH
+    strong = [c for c in candidates_of(w.engine, w.officer, ref) if c.strong]
+    cases.confirm_identity(w.engine, w.officer, ref, strong[0].reference)
+    return ref
+
+
+@pytest.mark.slow
+def test_gathering_fills_the_case_store_by_store_and_the_decided_answer_is_prepared(world: World) -> None:
+    ref = confirmed(world, world.pupil())
+    cases.start_gathering(world.engine, world.officer, ref, casework.store_names(world.settings, SCHOOL))
+
+    [job] = world.run_jobs()
+
+    assert job.state is cases.JobState.DONE
+    assert set(job.progress) == {"school", "weblog"}
+    assert all(p["state"] == "ok" for p in job.progress.values())
+    assert job.progress["school"]["records"] > 0
+    view = cases.get_case(world.engine, world.officer, ref)
+    assert view.state is cases.CaseState.REVIEW
+    draft = latest_document_id(world.engine, world.officer, ref, "draft")
+    assert draft is not None
+    _, content = read_document(world.engine, world.officer, ref, draft)
+    assert ref in pdf_text(content)
+
+    entries = casework.review_entries(world.engine, world.officer, ref)
+    assert view.open_review_items == len(entries)
+    with pytest.raises(cases.TransitionRefused):
+        casework.render_answer(world.engine, world.settings, world.officer, ref)
+    for e in entries:
+        if cases.get_case(world.engine, world.officer, ref).open_review_items and e.decision is None:
+            casework.decide_items(world.engine, world.officer, ref, e.id, "redact", "third-party")
+    assert cases.get_case(world.engine, world.officer, ref).open_review_items == 0
+
+    doc_id = casework.render_answer(world.engine, world.settings, world.officer, ref)
+    assert cases.get_case(world.engine, world.officer, ref).state is cases.CaseState.PREPARED
+    _, answer = read_document(world.engine, world.officer, ref, doc_id)
+    text = pdf_text(answer)
+    assert ref in text and "ENTWURF" not in text.upper()
+    kinds = {d.kind for d in list_documents(world.engine, world.officer, ref)}
+    assert {"draft", "answer", "answer_json", "other_controllers"} <= kinds
+
+
+def test_one_decision_covers_every_item_with_the_same_text(world: World) -> None:
+    ref = confirmed(world, world.pupil())
+    cases.start_gathering(world.engine, world.officer, ref, casework.store_names(world.settings, SCHOOL))
+    world.run_jobs()
+    entries = casework.review_entries(world.engine, world.officer, ref)
+    if not entries:
+        pytest.skip("this demo pupil has no review items")
+    first = entries[0]
+    same = [e for e in entries if e.group == first.group]
+    assert casework.decide_items(world.engine, world.officer, ref, first.id, "disclose", "known-to-subject") == len(same)
+    after = {e.id: e for e in casework.review_entries(world.engine, world.officer, ref)}
+    assert all(after[e.id].decision == "disclose" and after[e.id].reason == "known-to-subject" for e in same)
+    with pytest.raises(ValueError, match="reason code"):
+        casework.decide_items(world.engine, world.officer, ref, first.id, "redact", "because")
+
+
+@pytest.mark.slow
+def test_a_failed_store_is_retried_alone_and_then_the_case_goes_to_review(demo: DemoSummary, tmp_path: Path) -> None:
+    logs = tmp_path / "logs-later"  # missing at first: the weblog store fails for real
+    w = make_world(demo, tmp_path, weblog=str(logs))
+    ref = confirmed(w, w.pupil())
+    cases.start_gathering(w.engine, w.officer, ref, casework.store_names(w.settings, SCHOOL))
+
+    [job] = w.run_jobs()
+    assert job.state is cases.JobState.DONE and job.failed_stores == ("weblog",)
+    assert job.progress["school"]["state"] == "ok"
+    assert "does not exist" in job.progress["weblog"]["error"]
+    assert cases.get_case(w.engine, w.officer, ref).state is cases.CaseState.GATHERING
+    school_before = job.progress["school"]
+
+    shutil.copytree(Path(demo.folder) / "logs", logs)  # the store is back
+    cases.retry_store(w.engine, job.id, "weblog", actor=w.officer.actor)
+    [again] = w.run_jobs()
+
+    assert again.id == job.id and not again.failed_stores
+    assert again.progress["school"] == school_before  # not asked again
+    assert again.progress["weblog"]["state"] == "ok"
+    assert cases.get_case(w.engine, w.officer, ref).state is cases.CaseState.REVIEW
+    assert "store retried" in [e.action for e in cases.history(w.engine, ref)]
+
+
+def test_an_ambiguous_namesake_cannot_be_gathered(world: World) -> None:
+    namesake = world.demo.featured(SCHOOL, "namesakes")
+    ref = world.open_request(Descriptor(first_name=namesake.first_name, last_name=namesake.last_name))
+    assert casework.find_candidates(world.engine, world.settings, ref, user=world.officer) is not ResolutionStatus.MATCH
+    assert len(candidates_of(world.engine, world.officer, ref)) >= 2
+    with pytest.raises(cases.TransitionRefused, match="ambiguous"):
+        cases.start_gathering(world.engine, world.officer, ref, ["school"])
+    weak = candidates_of(world.engine, world.officer, ref)[0]
+    with pytest.raises(cases.TransitionRefused, match="identity check"):
+        cases.confirm_identity(world.engine, world.officer, ref, weak.reference)
+
+
+@pytest.mark.slow
+def test_the_background_worker_runs_queued_jobs(world: World) -> None:
+    ref = confirmed(world, world.pupil())
+    cases.start_gathering(world.engine, world.officer, ref, casework.store_names(world.settings, SCHOOL))
+    worker = BackgroundWorker(world.engine, casework.handlers(world.settings), idle=0.1)
+    worker.start()
+    try:
+        deadline = time.monotonic() + 60
+        while cases.get_case(world.engine, world.officer, ref).state is cases.CaseState.GATHERING:
+            assert time.monotonic() < deadline, "the worker did not finish the job"
+            time.sleep(0.2)
+    finally:
+        worker.stop()
+    assert cases.get_case(world.engine, world.officer, ref).state is cases.CaseState.REVIEW
+    assert not any(t.name == "dsr-worker" and t.is_alive() for t in threading.enumerate())
