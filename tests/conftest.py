@@ -8,49 +8,20 @@ to run on SQLite alone.
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-MARIADB_ADMIN = "mysql+pymysql://root@127.0.0.1:3306/"
-DIALECTS = [d for d in os.environ.get("DSR_TEST_DIALECTS", "sqlite,postgresql,mariadb").split(",") if d]
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-
-
-def _fresh_database(dialect: str, tmp_path: Path) -> Iterator[str]:
-    name = "dsr_test_" + uuid.uuid4().hex[:12]
-    if dialect == "sqlite":
-        yield f"sqlite:///{tmp_path / (name + '.db')}"
-        return
-    admin_url = PG_ADMIN if dialect == "postgresql" else MARIADB_ADMIN
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"CREATE DATABASE {name}")
-    try:
-        if dialect == "postgresql":
-            yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-        else:
-            yield f"mysql+pymysql://root@127.0.0.1:3306/{name}?charset=utf8mb4"
-    finally:
-        with admin.connect() as conn:
-            if dialect == "postgresql":
-                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            else:
-                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
-        admin.dispose()
+from databases import DIALECTS, SHARED, fresh_database  # noqa: F401
 
 
 @pytest.fixture(params=DIALECTS)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """An empty database URL on each dialect in turn."""
-    yield from _fresh_database(request.param, tmp_path)
+    yield from fresh_database(request.param, tmp_path)
 
 
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> Iterator[str]:
-    yield from _fresh_database("sqlite", tmp_path)
+    yield from fresh_database("sqlite", tmp_path)

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.low_level import Type
-from conftest import DIALECTS, _fresh_database
+from databases import DIALECTS, fresh_database as _fresh_database
 
 from dsr.cases import current_revision, head_revision, is_current, open_engine, upgrade
 from dsr.cases.schema import chain_head, metadata

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from conftest import DIALECTS, _fresh_database
+from databases import DIALECTS, fresh_database as _fresh_database
 from dsr import (
     Capacity,
     Descriptor,

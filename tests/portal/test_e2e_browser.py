@@ -27,7 +27,7 @@ from dsr import cases
 from dsr.config import Settings, load
 from dsr.demo import DemoSummary, generate
 from officer_world import PASSWORD, SCHOOL, fast_passwords  # noqa: F401
-from conftest import free_port
+from portal_setup import free_port
 
 pytestmark = pytest.mark.slow
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import free_port
+from portal_setup import free_port
 
 from dsr.mail import (
     ConsoleMailer,

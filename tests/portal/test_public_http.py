@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from conftest import code_in, migrate, write_config
+from portal_setup import code_in, migrate, write_config
 
 from dsr import cases
 from dsr.cases.schema import documents, parties

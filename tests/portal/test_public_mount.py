@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import write_config
+from portal_setup import write_config
 
 from dsr.config import load
 from dsr.errors import ConfigError
