@@ -12,6 +12,7 @@ Nothing here logs a recipient, subject or body (they are personal data); a failu
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import email.utils
 import sys
 import tomllib
@@ -123,8 +124,17 @@ def mailer_for(settings: Settings) -> Mailer:
 
 
 def send_now(mailer: Mailer, message: Message) -> EmailMessage:
-    """Send from synchronous code (CLI, cron). Not from inside a running event loop."""
-    return asyncio.run(mailer.send(message))
+    """Send from synchronous code (CLI, cron, job handlers).
+
+    Where this thread already runs an event loop (a synchronous handler inside the server, a
+    test driving a browser), the mail goes out on a loop of its own in a helper thread.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(mailer.send(message))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, mailer.send(message)).result()
 
 
 # --------------------------------------------------------------------------- the messages

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import email
 import email.policy
 import io
@@ -53,6 +52,6 @@ def test_the_file_backend_writes_one_eml_per_message(tmp_path: Path) -> None:
 
 def test_the_console_backend_prints_for_the_demo() -> None:
     stream = io.StringIO()
-    asyncio.run(ConsoleMailer("dsr@example.org", stream).send(
-        verification_message("de", "b@example.org", "DSR-2026-ABCDEF", "CODE2345", "link", "Schule")))
+    send_now(ConsoleMailer("dsr@example.org", stream),
+             verification_message("de", "b@example.org", "DSR-2026-ABCDEF", "CODE2345", "link", "Schule"))
     assert "b@example.org" in stream.getvalue() and "DSR-2026-ABCDEF" in stream.getvalue()
