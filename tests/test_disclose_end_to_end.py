@@ -204,3 +204,40 @@ def _assert_no_third_party(raw: str, person: dict, people: list[dict], guardians
             if value and value not in own | allowed and value != own_name and value in raw:
                 leaks.append((f"guardian {kind}", g["student_id"]))
     assert not leaks, f"reader {person['id']}: third-party data in the answer: {leaks[:5]}"
+
+
+@pytest.mark.slow
+def test_decisions_turn_the_draft_into_the_final_letter(demo, tmp_path: Path) -> None:
+    out, summary = demo
+    controller = summary.featured_pupil().controller
+    answer = tmp_path / "answer"
+    # find a reader whose free texts name other people in a way an officer must review
+    settings = load(out / "dsr.toml")
+    connectors = connect(settings, controller)
+    engine = sa.create_engine(school_url(out))
+    with engine.connect() as c:
+        cards = [r for (r,) in c.execute(sa.text("SELECT card_number FROM person WHERE card_number IS NOT NULL"))]
+    engine.dispose()
+    card = next(
+        card for card in cards
+        if prepare_answer(settings, controller, identify(settings, controller, connectors, Descriptor(card_number=card)),
+                          connectors, formats=("json",)).open_reviews
+    )
+    for c in connectors:
+        c.close()
+    args = ["disclose", "--config", str(out / "dsr.toml"), "--controller", controller, "--card", card, "--out", str(answer)]
+    assert run(*args) == 0
+
+    def pdf_text() -> str:
+        return " ".join(p.extract_text() for p in PdfReader(answer / "disclosure.pdf").pages)
+
+    review = answer / "review.json"
+    items = json.loads(review.read_text())["items"]
+    assert items and "Entwurf" in pdf_text()
+    decisions = tmp_path / "decisions.json"
+    decisions.write_text(json.dumps({"decisions": [
+        {"group": g, "action": "redact", "reason": "third-party", "decider": "test"} for g in {i["group"] for i in items}
+    ]}))
+    assert run(*args, "--decisions", str(decisions)) == 0
+    assert not review.exists()
+    assert "Entwurf" not in pdf_text()
