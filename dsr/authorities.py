@@ -16,7 +16,7 @@ from typing import Literal
 
 import msgspec
 
-from dsr.config import _convert
+from dsr.config import convert
 from dsr.errors import ConfigError
 
 DATA = Path(__file__).resolve().parent / "data" / "authorities.toml"
@@ -45,7 +45,7 @@ def load(path: Path = DATA) -> tuple[AuthorityEntry, ...]:
         raise ConfigError(path, None, "file not found") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, None, f"not valid TOML: {exc}") from None
-    return tuple(_convert(raw, _File, path, "").authority)
+    return tuple(convert(raw, _File, path, "").authority)
 
 
 def competent(land: str, public: bool, path: Path = DATA) -> AuthorityEntry:

@@ -151,7 +151,7 @@ _PATH = re.compile(r" - at `\$(?P<path>[^`]*)`$")
 _UNKNOWN = re.compile(r"Object contains unknown field `(?P<field>[^`]+)`")
 
 
-def _convert(value: Any, type_: type, file: Path, prefix: str) -> Any:
+def convert(value: Any, type_: Any, file: Path, prefix: str) -> Any:
     """msgspec.convert with errors turned into ``ConfigError(file, "prefix.key", problem)``."""
     try:
         return msgspec.convert(value, type_)
@@ -161,28 +161,32 @@ def _convert(value: Any, type_: type, file: Path, prefix: str) -> Any:
         path, problem = (m.group("path"), msg[: m.start()]) if m else ("", msg)
         unknown = _UNKNOWN.match(problem)
         if unknown:
-            path, problem = f"{path}.{unknown.group('field')}", "unknown key (check the spelling)"
-        key = ".".join(p for p in (prefix, path.lstrip(".")) if p)
+            path, problem = f"{path}.{unknown.group('field')}", "unknown field (check the spelling)"
+        key = ".".join(p for p in (prefix, path.lstrip(".")) if p).replace(".[", "[")
         raise ConfigError(file, key or None, problem) from None
+
+
+def read_toml(file: Path, what: str = "file") -> dict[str, Any]:
+    """A TOML file's content; a missing or malformed file is a :class:`ConfigError` naming it."""
+    try:
+        return tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(file, None, f"{what} not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(file, None, f"not valid TOML: {exc}") from None
 
 
 def load(path: str | Path) -> Settings:
     """Read and validate a configuration file. Raises :class:`ConfigError` naming file and key."""
     file = Path(path).resolve()
-    try:
-        raw = tomllib.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(file, None, "file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(file, None, f"not valid TOML: {exc}") from None
-    return parse(raw, file)
+    return parse(read_toml(file), file)
 
 
 def parse(raw: Mapping[str, Any], file: Path) -> Settings:
     for top in raw:
         if top not in ("dsr", "controllers", "portal"):
             raise ConfigError(file, top, "unknown section (expected [dsr], [controllers.<key>] and [portal])")
-    general = _convert(raw.get("dsr", {}), GeneralSettings, file, "dsr")
+    general = convert(raw.get("dsr", {}), GeneralSettings, file, "dsr")
     portal = _portal(raw.get("portal", {}), file)
     tables = raw.get("controllers", {})
     if not isinstance(tables, Mapping) or not tables:
@@ -192,7 +196,7 @@ def parse(raw: Mapping[str, Any], file: Path) -> Settings:
     for key, table in tables.items():
         where = f"controllers.{key}"
         try:
-            c = _convert(table, ControllerSettings, file, where)
+            c = convert(table, ControllerSettings, file, where)
         except ConfigError as exc:
             errors.append(exc)
             continue
@@ -210,7 +214,7 @@ def parse(raw: Mapping[str, Any], file: Path) -> Settings:
 
 
 def _portal(raw: Any, file: Path) -> PortalSettings:
-    portal = _convert(raw, PortalSettings, file, "portal")
+    portal = convert(raw, PortalSettings, file, "portal")
     if portal.path and (not portal.path.startswith("/") or portal.path.endswith("/")):
         raise ConfigError(file, "portal.path", "start with / and do not end with / (e.g. \"/datenschutz\"), or leave empty")
     if not portal.base_url.startswith(("http://", "https://")) or portal.base_url.endswith("/"):

@@ -24,14 +24,13 @@ Built-in registers: ``james-school`` and ``james-vendor``; any other value is a 
 
 from __future__ import annotations
 
-import tomllib
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
-from dsr.config import _convert
+from dsr.config import convert, read_toml
 from dsr.errors import ConfigError
 
 LANGUAGES = ("de", "en")
@@ -97,13 +96,7 @@ def locate(name: str, base_dir: Path | None = None) -> Path:
 def load(name: str, base_dir: Path | None = None) -> Register:
     """Read and validate a register. Raises :class:`ConfigError` naming file and key."""
     file = locate(name, base_dir)
-    try:
-        raw = tomllib.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(file, None, "register file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(file, None, f"not valid TOML: {exc}") from None
-    return parse(raw, file)
+    return parse(read_toml(file, "register file"), file)
 
 
 def parse(raw: dict[str, Any], file: Path) -> Register:
@@ -113,9 +106,9 @@ def parse(raw: dict[str, Any], file: Path) -> Register:
             raise ConfigError(file, top, "unknown section (expected defaults, categories, activities)")
     if "defaults" not in raw:
         raise ConfigError(file, "defaults", "missing section")
-    defaults = _convert(raw["defaults"], Defaults, file, "defaults")
-    categories = {k: _convert(v, dict[str, str], file, f"categories.{k}") for k, v in raw.get("categories", {}).items()}
-    activities = {k: _convert(v, ActivityEntry, file, f"activities.{k}") for k, v in raw.get("activities", {}).items()}
+    defaults = convert(raw["defaults"], Defaults, file, "defaults")
+    categories = {k: convert(v, dict[str, str], file, f"categories.{k}") for k, v in raw.get("categories", {}).items()}
+    activities = {k: convert(v, ActivityEntry, file, f"activities.{k}") for k, v in raw.get("activities", {}).items()}
     _check_texts(raw, file)
     return Register(defaults=defaults, activities=activities, categories=categories, file=str(file))
 

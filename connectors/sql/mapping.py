@@ -8,7 +8,6 @@ the live schema (tables and columns exist, every column is classified) is checke
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping as AbcMapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any, Literal
 
 import msgspec
 
+from dsr.config import convert, read_toml
 from dsr.errors import ConfigError, ConfigErrors
 from dsr.model import Classification, CollectionSpec, FieldSpec, IdentifierKind
 
@@ -236,33 +236,26 @@ def collection_spec(store: str, c: CollectionMapping) -> CollectionSpec:
     )
 
 
-_MSGSPEC_PATH = re.compile(r" - at `\$(?P<path>[^`]*)`$")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def load_mapping(path: str | Path) -> Mapping:
     """Read and validate a mapping file. Raises :class:`ConfigError` naming the file and key."""
     file = Path(path)
-    try:
-        raw = tomllib.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(file, None, "mapping file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(file, None, f"not valid TOML: {exc}") from None
-    return parse_mapping(raw, file)
+    return parse_mapping(read_toml(file, "mapping file"), file)
 
 
 def parse_mapping(raw: AbcMapping[str, Any], file: Path) -> Mapping:
     raw = _inherit_columns(raw, file)
     # converted piece by piece: msgspec reports dict keys as "[...]", and an error must name the key
     top = {k: v for k, v in raw.items() if k != "collections"}
-    data = _convert(top, _File, file, "")
-    raw_collections = _convert(raw.get("collections", {}), dict[str, dict[str, Any]], file, "collections")
+    data = convert(top, _File, file, "")
+    raw_collections = convert(raw.get("collections", {}), dict[str, dict[str, Any]], file, "collections")
     converted = {}
     for name, c in raw_collections.items():
-        columns = _convert(c.get("columns", {}), dict[str, dict[str, Any]], file, f"collections.{name}.columns")
-        cols = {col: _convert(v, Column, file, f"collections.{name}.columns.{col}") for col, v in columns.items()}
-        coll = _convert({k: v for k, v in c.items() if k != "columns"}, Collection, file, f"collections.{name}")
+        columns = convert(c.get("columns", {}), dict[str, dict[str, Any]], file, f"collections.{name}.columns")
+        cols = {col: convert(v, Column, file, f"collections.{name}.columns.{col}") for col, v in columns.items()}
+        coll = convert({k: v for k, v in c.items() if k != "columns"}, Collection, file, f"collections.{name}")
         converted[name] = msgspec.structs.replace(coll, columns=cols)
     data = msgspec.structs.replace(data, collections=converted)
     errors: list[ConfigError] = []
@@ -281,21 +274,6 @@ def parse_mapping(raw: AbcMapping[str, Any], file: Path) -> Mapping:
         collections=tuple(ordered),
         ignore_tables=data.ignore_tables,
     )
-
-
-def _convert(value: Any, type_: Any, file: Path, key: str) -> Any:
-    try:
-        return msgspec.convert(value, type_)
-    except msgspec.ValidationError as exc:
-        text = str(exc)
-        m = _MSGSPEC_PATH.search(text)
-        path = m.group("path") if m else ""
-        problem = text[: m.start()] if m else text
-        unknown = re.search(r"unknown field `([^`]+)`", problem)
-        if unknown:
-            path += "." + unknown.group(1)
-        full = ".".join(p for p in (key, path.lstrip(".")) if p).replace(".[", "[")
-        raise ConfigError(file, full or None, problem) from None
 
 
 def _inherit_columns(raw: AbcMapping[str, Any], file: Path) -> dict[str, Any]:
