@@ -134,9 +134,13 @@ def _people(url: str) -> list[dict]:
                 owned.setdefault(pid, set()).add((table, str(rid)))
         guardians = [dict(r._mapping) for r in c.execute(sa.text("SELECT student_id, person_id, name, email, phone FROM guardian"))]
         authors = {a for (a,) in c.execute(sa.text("SELECT author FROM item WHERE author IS NOT NULL"))}
+        addresses: dict[int, set[str]] = {}
+        for pid, ip in c.execute(sa.text("SELECT person_id, ip_address FROM login_event WHERE person_id IS NOT NULL")):
+            addresses.setdefault(pid, set()).add(ip)
     engine.dispose()
     for p in people:
         p["owned"] = owned.get(p["id"], set())
+        p["ips"] = addresses.get(p["id"], set())
     return people, guardians, authors
 
 
@@ -184,7 +188,7 @@ def test_every_reader_gets_all_own_rows_and_nobody_elses(school_store) -> None:
 
 def _assert_no_third_party(raw: str, person: dict, people: list[dict], guardians: list[dict], allowed: set[str]) -> None:
     own_name = f"{person['first_name']} {person['last_name']}"
-    own = {v for v in (person["email"], person["phone"], person["card_number"], person["login_name"]) if v}
+    own = {v for v in (person["email"], person["phone"], person["card_number"], person["login_name"]) if v} | person["ips"]
     leaks = []
     for other in people:
         if other["id"] == person["id"]:
@@ -196,6 +200,11 @@ def _assert_no_third_party(raw: str, person: dict, people: list[dict], guardians
             value = other[kind]
             if value and value not in own | allowed and re.search(rf"(?<![\w.@-]){re.escape(value)}(?![\w@-])", raw):
                 leaks.append((kind, other["id"]))
+        for ip in other["ips"] - own:
+            if any(ip in p["ips"] for p in people if p["id"] != other["id"]):
+                continue  # a shared address (the school's NAT) is nobody's alone
+            if re.search(rf"(?<![\w.:]){re.escape(ip)}(?![\w.:])", raw):
+                leaks.append(("ip", other["id"]))
     for g in guardians:
         if g["person_id"] == person["id"]:
             continue
