@@ -20,10 +20,15 @@ from dsr.connector import Connector
 from dsr.errors import AmbiguousSubject, UnknownSubject
 from dsr.identify import resolve
 from dsr.gather import gather
-from dsr.model import Descriptor, Gathering, ResolutionStatus, StoreReport, Subject
+from dsr.model import Descriptor, Gathering, Record, ResolutionStatus, StoreReport, Subject
 from dsr.redact import AllowList, Decision, Gazetteer, RedactionResult, load_decisions, redact, review_json
 from dsr.render.docx import docx_bytes
-from dsr.restriction import RestrictionDecision, decide_restricted, load_restriction_decisions
+from dsr.restriction import (
+    RestrictionDecision,
+    decide_restricted,
+    load_restriction_decisions,
+    restricted_references,
+)
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +45,8 @@ class RequestFacts:
     channel: str = "in_person"
     identity_check: str = "in_person"
     letter_date: dt.date | None = None
+    #: the letter's addressee when not the subject (a parent "for" the child, a representative)
+    recipient: compose.Recipient | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,8 @@ class Answer:
     documents: dict[str, bytes] = field(default_factory=dict)  #: file name → content
     open_reviews: int = 0
     undecided_restricted: int = 0
+    #: every restricted record by its reference (decided or not): what the officer decides on
+    restricted_records: dict[str, Record] = field(default_factory=dict)
 
     @property
     def draft(self) -> bool:
@@ -125,6 +134,7 @@ def prepare_answer(
         documents=documents,
         open_reviews=len(redaction.open_items) + len(restriction.undecided),
         undecided_restricted=len(restriction.undecided),
+        restricted_records=restricted_references(gathering, secret),
     )
 
 
@@ -205,7 +215,7 @@ def _request(facts: RequestFacts, subject: Subject, gathering: Gathering, langua
         received_at=received,
         channel=facts.channel,
         identity_check=facts.identity_check,
-        recipient=compose.Recipient(
+        recipient=facts.recipient or compose.Recipient(
             name=p.name or "",
             street=p.street,
             postal_code=p.postal_code,

@@ -2,8 +2,9 @@
 
 * the identity query (Art. 12(6)): recorded as a *justified* query, which pauses the deadline;
 * the extension notice (Art. 12(3)): the case's deadline moves only together with the notice;
-* the print batch: every approved answer of the officer's controllers in one PDF, for the
-  window envelopes, then "mark as mailed".
+* the print batch: the approved answers not printed yet in one PDF, for the window envelopes
+  (marked printed, so the next batch leaves them out; a day's batch can be printed again),
+  then "mark as mailed".
 
 The letters go to the person who asked: the parent or representative when someone acts for
 the subject. Every function checks the user's controller through ``dsr.cases``.
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 
 import sqlalchemy as sa
 from pypdf import PdfWriter
@@ -21,34 +21,12 @@ from pypdf import PdfWriter
 from dsr import cases, compose, render
 from dsr.cases.documents import read_document, work_case
 from dsr.cases.workflow import answer_document
-from dsr.casework import facts_of
+from dsr.casework import facts_of, recipient
 from dsr.config import Settings
 from dsr.deadlines import BERLIN
 
-_POSTCODE_CITY = re.compile(r"^\s*(\d{5})\s+(.+?)\s*$")
-
-
 def _today() -> dt.date:
     return dt.datetime.now(dt.UTC).astimezone(BERLIN).date()
-
-
-def recipient(party: cases.Party, acting_for: cases.Party | None = None) -> compose.Recipient:
-    """The letter's address block from what the requester gave (postal address as free text)."""
-    d = party.descriptor
-    name = " ".join(p for p in (d.first_name, d.last_name) if p) or "—"
-    street = postal_code = city = None
-    lines = [line.strip() for line in (party.postal_address or "").replace(",", "\n").splitlines() if line.strip()]
-    for line in lines:
-        m = _POSTCODE_CITY.match(line)
-        if m:
-            postal_code, city = m.group(1), m.group(2)
-        elif street is None:
-            street = line
-    child = None
-    if acting_for is not None:
-        c = acting_for.descriptor
-        child = " ".join(p for p in (c.first_name, c.last_name) if p) or None
-    return compose.Recipient(name=name, street=street, postal_code=postal_code, city=city, acting_for=child)
 
 
 def _request(engine: sa.Engine, user: cases.User, reference: str, language: str) -> compose.Request:
@@ -80,7 +58,7 @@ def send_identity_query(
     from dsr.cases.documents import attach_document
 
     view = cases.get_case(engine, user, reference)
-    request = _request(engine, user, reference, language or settings.dsr.language)
+    request = _request(engine, user, reference, language or view.language or settings.dsr.language)
     letter = compose.notice(
         "identity_query", settings.controller(view.controller), request, reasons=reasons,
         reply_by=_today() + dt.timedelta(days=reply_within_days), identity_options=options,
@@ -106,7 +84,7 @@ def extend_deadline(
             view.extension_months + months, today).due
     except ExtensionNotAllowed as exc:
         raise cases.TransitionRefused(str(exc)) from None
-    request = _request(engine, user, reference, language or settings.dsr.language)
+    request = _request(engine, user, reference, language or view.language or settings.dsr.language)
     letter = compose.notice("extension", settings.controller(view.controller), request, reasons=reasons,
                             new_deadline=new_due)
     notice = cases.Document(filename="fristverlaengerung.pdf", media_type="application/pdf",
@@ -114,12 +92,21 @@ def extend_deadline(
     return cases.extend_deadline(engine, user, reference, months, notice, today).due
 
 
-def print_batch(engine: sa.Engine, user: cases.User, *, references: list[str] | None = None) -> tuple[bytes, list[str]]:
-    """One PDF of the approved answers (of the user's controllers) to be posted; and their references.
+def print_batch(
+    engine: sa.Engine, user: cases.User, *, day: dt.date | None = None, now: dt.datetime | None = None,
+) -> tuple[bytes, list[str]]:
+    """One PDF of approved answers (of the user's controllers) to post, and their references.
 
-    ``references`` limits the batch; by default every approved case the user may see."""
-    approved = [v.reference for v in cases.list_cases(engine, user, states=[cases.CaseState.APPROVED])]
-    chosen = [r for r in approved if references is None or r in references]
+    Without ``day``: every approved answer not printed yet, which are then marked printed (the
+    next batch leaves them out). With ``day`` (Berlin date): the batch printed that day again,
+    e.g. after a paper jam; nothing is marked."""
+    if day is None:
+        chosen = [v.reference for v in cases.list_cases(engine, user, states=[cases.CaseState.APPROVED])
+                  if v.printed_at is None]
+    else:
+        chosen = [v.reference for v in cases.list_cases(
+                  engine, user, states=[cases.CaseState.APPROVED, cases.CaseState.DISPATCHED])
+                  if v.printed_at is not None and v.printed_at.astimezone(BERLIN).date() == day]
     writer = PdfWriter()
     for ref in chosen:
         with engine.connect() as conn:
@@ -135,4 +122,7 @@ def print_batch(engine: sa.Engine, user: cases.User, *, references: list[str] | 
             writer.add_blank_page(width=box.width, height=box.height)
     out = io.BytesIO()
     writer.write(out)
+    if day is None:
+        for ref in chosen:
+            cases.mark_printed(engine, user, ref, now=now)
     return out.getvalue(), chosen

@@ -14,12 +14,13 @@ the reason code of :data:`dsr.redact.REASONS`. :func:`render_answer` turns them 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Sequence
 
 import msgspec
 import sqlalchemy as sa
 
-from dsr import cases
+from dsr import cases, compose
 from dsr.access import RequestFacts, prepare_answer
 from dsr.cases.documents import WorkCase, attach_document, latest_document_id, read_document, review_states, work_case
 from dsr.config import Settings, connect
@@ -27,8 +28,9 @@ from dsr.connector import Connector
 from dsr.errors import DSRError
 from dsr.gather import gather
 from dsr.identify import confirm, resolve
-from dsr.model import ResolutionStatus, StoreState, Subject
+from dsr.model import Descriptor, ResolutionStatus, StoreState, Subject
 from dsr.redact import REASONS, Action, Decision
+from dsr.restricted_review import RESTRICTED, restricted_decisions, restricted_json
 
 log = logging.getLogger(__name__)
 
@@ -116,8 +118,38 @@ def cases_table() -> sa.Table:
     return table
 
 
-def facts_of(case: WorkCase) -> RequestFacts:
-    """What the letter says about the request: channel, receipt, how identity was established."""
+_POSTCODE_CITY = re.compile(r"^\s*(\d{5})\s+(.+?)\s*$")
+
+
+def _full_name(d: Descriptor) -> str | None:
+    return " ".join(p for p in (d.first_name, d.last_name) if p) or None
+
+
+def recipient(party: cases.Party, acting_for: cases.Party | None = None, *, child_name: str | None = None) -> compose.Recipient:
+    """The letter's address block from what the requester gave (postal address as free text).
+
+    ``acting_for`` (or ``child_name``, the name the stores hold) makes it a letter "for" that person."""
+    street = postal_code = city = None
+    lines = [line.strip() for line in (party.postal_address or "").replace(",", "\n").splitlines() if line.strip()]
+    for line in lines:
+        m = _POSTCODE_CITY.match(line)
+        if m:
+            postal_code, city = m.group(1), m.group(2)
+        elif street is None:
+            street = line
+    child = child_name or (_full_name(acting_for.descriptor) if acting_for is not None else None)
+    return compose.Recipient(name=_full_name(party.descriptor) or "—", street=street, postal_code=postal_code,
+                             city=city, acting_for=child)
+
+
+def language_of(settings: Settings, case: WorkCase, language: str | None = None) -> str:
+    """The letter's language: an explicit choice, else the requester's, else the configured default."""
+    return language or case.language or settings.dsr.language
+
+
+def facts_of(case: WorkCase, subject: Subject | None = None) -> RequestFacts:
+    """What the letter says about the request: channel, receipt, how identity was established, and —
+    when a parent or representative asked — that the letter goes to them "for" the subject."""
     if case.identity_checks:
         check = CHECK_WORDING.get(case.identity_checks[-1], "in_person")
     elif case.acting is cases.Acting.PARENT:
@@ -126,8 +158,14 @@ def facts_of(case: WorkCase) -> RequestFacts:
         check = "card_and_birth_date"
     else:
         check = "email_reply"
+    to = None
+    if case.acting is not cases.Acting.SELF and case.requester is not None:
+        named = subject.profile.name if subject is not None and subject.profile.name else None
+        child = named or (_full_name(case.descriptor) if case.descriptor is not None else None)
+        to = recipient(case.requester, child_name=child)
     return RequestFacts(
         case_reference=case.reference, received_at=case.received_at, channel=case.channel.value, identity_check=check,
+        recipient=to,
     )
 
 
@@ -165,7 +203,8 @@ def gather_job(settings: Settings, *, connectors_of: ConnectorsOf = connect) -> 
             ctx.heartbeat()
             hint = _other_controllers(settings, case.controller, subject)
             answer = prepare_answer(
-                settings, case.controller, subject, connectors, facts=facts_of(case), formats=("pdf",),
+                settings, case.controller, subject, connectors, facts=facts_of(case, subject),
+                language=language_of(settings, case), formats=("pdf",),
             )
         finally:
             _close(connectors)
@@ -179,14 +218,20 @@ def gather_job(settings: Settings, *, connectors_of: ConnectorsOf = connect) -> 
             filename="other-controllers.json", media_type="application/json", content=hint))
         attach_document(engine, case.reference, "draft", cases.Document(
             filename="disclosure-draft.pdf", media_type="application/pdf", content=answer.documents["disclosure.pdf"]))
+        known = {r.item for r in review_states(engine, None, case.reference)}
+        items: list[tuple[str, str]] = []
         review = answer.documents.get("review.json")
         if review is not None:
             attach_document(engine, case.reference, "review", cases.Document(
                 filename="review.json", media_type="application/json", content=review))
-            known = {r.item for r in review_states(engine, None, case.reference)}
-            items = [(i["id"], i["rule"]) for i in msgspec.json.decode(review)["items"] if i["id"] not in known]
-            if items:
-                cases.add_review_items(engine, None, case.reference, items)
+            items += [(i["id"], i["rule"]) for i in msgspec.json.decode(review)["items"] if i["id"] not in known]
+        if answer.restricted_records:
+            attach_document(engine, case.reference, "restricted", cases.Document(
+                filename="restricted.json", media_type="application/json",
+                content=restricted_json(answer.restricted_records)))
+            items += [(ref, RESTRICTED) for ref in answer.restricted_records if ref not in known]
+        if items:
+            cases.add_review_items(engine, None, case.reference, items)
         cases.finish_gathering(engine, case.reference)
 
     return run
@@ -258,7 +303,7 @@ def decide_items(
 def _decisions(engine: sa.Engine, user: cases.User, reference: str) -> list[Decision]:
     result = []
     for s in review_states(engine, user, reference):
-        if s.decision is None:
+        if s.decision is None or s.reason == RESTRICTED:
             continue
         action = Action.KEEP if s.decision == "disclose" else Action.REDACT
         reason = s.ground if s.ground in REASONS else "other"
@@ -280,8 +325,10 @@ def render_answer(
     try:
         subject = confirmed_subject(settings, case, connectors)
         answer = prepare_answer(
-            settings, case.controller, subject, connectors, facts=facts_of(case), language=language,
-            decisions=_decisions(engine, user, reference), formats=("pdf", "json"),
+            settings, case.controller, subject, connectors, facts=facts_of(case, subject),
+            language=language_of(settings, case, language),
+            decisions=_decisions(engine, user, reference), restricted=restricted_decisions(engine, user, reference),
+            formats=("pdf", "json"),
         )
     finally:
         _close(connectors)

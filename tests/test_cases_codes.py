@@ -13,7 +13,7 @@ from test_cases_db import engine, migrated  # noqa: F401  (fixtures)
 from dsr import cases
 from dsr.cases import Channel, CodePolicy, CodeRejected, Document, Intake, Party, RequestType, TooManyRequests
 from dsr.cases.codes import ALPHABET, keyed_hash, matches, normalise
-from dsr.cases.schema import codes
+from dsr.cases.schema import codes, downloads
 from dsr.model import Candidate, Descriptor, Evidence, Identifier, IdentifierKind
 
 SECRET = b"server-secret-for-tests"
@@ -85,7 +85,8 @@ def _dispatched(engine: sa.Engine, max_count: int) -> tuple[str, int]:
     cases.finish_gathering(engine, ref, now=T)
     cases.prepare(engine, officer, ref, Document(filename="a.pdf", media_type="application/pdf", content=b"%PDF"), now=T)
     cases.approve(engine, approver, ref, now=T)
-    download = cases.dispatch_by_download(engine, officer, ref, valid_for=dt.timedelta(days=7), max_count=max_count, now=T)
+    download = cases.dispatch_by_download(engine, officer, ref, valid_for=dt.timedelta(days=7), max_count=max_count,
+                                          now=T).token
     _, issued = cases.start_email_verification(engine, SECRET, ref, now=T)
     cases.confirm_email(engine, SECRET, issued.id, issued.code, now=T)
     return ref, download
@@ -98,6 +99,17 @@ def test_downloads_are_counted(engine: sa.Engine) -> None:
     with pytest.raises(CodeRejected, match="expired"):  # used up
         cases.send_download_code(engine, SECRET, download, now=T)
     assert [e.detail["count"] for e in cases.history(engine, ref) if e.action == "answer downloaded"] == [1]
+
+
+def test_download_links_carry_an_opaque_token_stored_only_hashed(engine: sa.Engine) -> None:
+    ref, token = _dispatched(engine, max_count=1)
+    assert len(token) >= 32 and not token.isdigit()
+    with engine.connect() as conn:
+        stored = conn.execute(sa.select(downloads.c.id, downloads.c.token_hash)).one()
+    assert token not in stored.token_hash and len(stored.token_hash) == 64
+    for guess in (str(stored.id), stored.token_hash, token[:-1]):
+        with pytest.raises(cases.NotFound):
+            cases.send_download_code(engine, SECRET, guess, now=T)
 
 
 def test_downloads_expire(engine: sa.Engine) -> None:

@@ -75,3 +75,21 @@ def test_a_never_migrated_database_is_not_current(sqlite_url: str) -> None:
         assert current_revision(engine) is None and not is_current(engine)
     finally:
         engine.dispose()
+
+
+def test_a_database_at_the_first_revision_upgrades_to_exactly_the_schema_in_code(db_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    upgrade(db_url, "0001")
+    upgrade(db_url)
+    engine = open_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            differences = compare_metadata(MigrationContext.configure(conn), metadata)
+        columns = {c["name"] for c in sa.inspect(engine).get_columns("cases")}
+        download_columns = {c["name"] for c in sa.inspect(engine).get_columns("downloads")}
+    finally:
+        engine.dispose()
+    assert {"language", "printed_at"} <= columns and "token_hash" in download_columns
+    assert [d for d in differences if d[0] in ("add_column", "remove_column", "add_table", "remove_table")] == []

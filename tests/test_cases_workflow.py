@@ -81,7 +81,7 @@ def test_a_case_goes_from_receipt_to_secure_download(engine: sa.Engine, staff: t
     with pytest.raises(cases.AccessDenied):
         cases.approve(engine, officer, opened.reference, now=T)  # not an approver
     cases.approve(engine, approver, opened.reference, now=T)
-    download_id = cases.dispatch_by_download(engine, officer, opened.reference, now=T)
+    download_id = cases.dispatch_by_download(engine, officer, opened.reference, now=T).token
     view = cases.get_case(engine, officer, opened.reference, today=dt.date(2026, 3, 12))
     assert view.state is CaseState.DISPATCHED and view.prepared_by == officer.id and view.approved_by == approver.id
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import shutil
 import threading
@@ -136,3 +137,56 @@ def test_the_background_worker_runs_queued_jobs(world: World) -> None:
         worker.stop()
     assert cases.get_case(world.engine, world.officer, ref).state is cases.CaseState.REVIEW
     assert not any(t.name == "dsr-worker" and t.is_alive() for t in threading.enumerate())
+
+
+def _gathered_draft(w: World, ref: str) -> str:
+    strong = [c for c in candidates_of(w.engine, w.officer, ref) if c.strong]
+    cases.confirm_identity(w.engine, w.officer, ref, strong[0].reference)
+    cases.start_gathering(w.engine, w.officer, ref, casework.store_names(w.settings, SCHOOL))
+    [job] = w.run_jobs()
+    assert job.state is cases.JobState.DONE
+    draft = latest_document_id(w.engine, w.officer, ref, "draft")
+    assert draft is not None
+    return pdf_text(read_document(w.engine, w.officer, ref, draft)[1])
+
+
+@pytest.mark.slow
+def test_a_parents_letter_is_addressed_to_the_parent_for_the_child(world: World) -> None:
+    child = world.pupil()
+    parent = cases.Party(descriptor=Descriptor(first_name="Petra", last_name="Elternteil"), email="petra@example.org",
+                         postal_address="Amselweg 7\n93047 Regensburg")
+    ref = world.open_request(child, acting=cases.Acting.PARENT, requester=parent)
+    assert casework.find_candidates(world.engine, world.settings, ref, user=world.officer) is ResolutionStatus.MATCH
+
+    text = " ".join(_gathered_draft(world, ref).split())
+
+    assert "Petra Elternteil" in text and "Amselweg 7" in text and "93047 Regensburg" in text
+    assert f"gesetzliche Vertretung für {child.first_name}" in text
+
+
+@pytest.mark.slow
+def test_the_letter_is_written_in_the_requesters_language(world: World) -> None:
+    opened = cases.open_case(
+        world.engine, world.settings.dsr.secret_key.encode(),
+        cases.Intake(controller=SCHOOL, land=world.settings.controller(SCHOOL).land,
+                     request_types=(cases.RequestType.ACCESS,), channel=cases.Channel.PORTAL,
+                     received_at=dt.datetime.now(dt.UTC), subject=cases.Party(descriptor=world.pupil()),
+                     language="en"),
+    )
+    casework.find_candidates(world.engine, world.settings, opened.reference, user=world.officer)
+    assert cases.get_case(world.engine, world.officer, opened.reference).language == "en"
+
+    text = " ".join(_gathered_draft(world, opened.reference).split())
+
+    assert "Dear" in text or "personal data" in text
+    assert "Sehr geehrte" not in text
+
+
+def test_an_unknown_language_is_refused_at_intake(world: World) -> None:
+    with pytest.raises(ValueError, match="language"):
+        cases.open_case(
+            world.engine, b"k",
+            cases.Intake(controller=SCHOOL, land="BY", request_types=(cases.RequestType.ACCESS,),
+                         channel=cases.Channel.POST, received_at=dt.datetime.now(dt.UTC),
+                         subject=cases.Party(descriptor=world.pupil()), language="fr"),
+        )

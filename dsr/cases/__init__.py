@@ -30,7 +30,14 @@ from dsr.cases.casefile import (
 )
 from dsr.cases.codes import CodePolicy, IssuedCode
 from dsr.cases.database import DEFAULT_URL, current_revision, head_revision, is_current, open_engine, upgrade
-from dsr.cases.downloads import DownloadedFile, expire_downloads, fetch_download, send_download_code
+from dsr.cases.downloads import (
+    DownloadedFile,
+    DownloadOffer,
+    expire_downloads,
+    fetch_download,
+    renew_download_link,
+    send_download_code,
+)
 from dsr.cases.due import DueCase, any_overdue, deadline_digest, due_cases
 from dsr.cases.errors import (
     AccessDenied,
@@ -91,6 +98,7 @@ from dsr.cases.workflow import (
     dispatch_by_post,
     extend_deadline,
     finish_gathering,
+    mark_printed,
     prepare,
     refuse,
     send_back,
@@ -114,6 +122,7 @@ __all__ = [
     "DispatchMethod",
     "Document",
     "DownloadedFile",
+    "DownloadOffer",
     "DueCase",
     "Event",
     "Intake",
@@ -175,6 +184,7 @@ __all__ = [
     "login",
     "open_case",
     "open_engine",
+    "mark_printed",
     "prepare",
     "public_status",
     "purge_closed",
@@ -186,6 +196,7 @@ __all__ = [
     "retry_store",
     "run_next",
     "send_back",
+    "renew_download_link",
     "send_download_code",
     "send_identity_query",
     "session_user_id",

@@ -24,6 +24,8 @@ from dsr.deadlines import BERLIN, due_date
 from dsr.model import Descriptor
 
 STATUS_PURPOSE = "status"
+#: languages letters and mails are written in
+LANGUAGES = ("de", "en")
 
 
 class Party(msgspec.Struct, frozen=True, kw_only=True):
@@ -46,6 +48,7 @@ class Intake(msgspec.Struct, frozen=True, kw_only=True):
     acting: Acting = Acting.SELF
     requester: Party | None = None  #: the parent or representative
     authorisation: str | None = None  #: how the representative's authority was shown
+    language: str | None = None  #: the requester's language for letters and mails (de/en; None = default)
 
 
 class OpenedCase(msgspec.Struct, frozen=True):
@@ -73,6 +76,8 @@ class CaseView(msgspec.Struct, frozen=True, kw_only=True):
     open_review_items: int
     dispatched_at: dt.datetime | None
     closed_at: dt.datetime | None
+    language: str | None = None  #: the requester's language (None = the configured default)
+    printed_at: dt.datetime | None = None  #: when the approved answer went into a print batch
 
 
 class PublicStatus(msgspec.Struct, frozen=True, kw_only=True):
@@ -94,6 +99,8 @@ def _validate(intake: Intake) -> None:
         raise ValueError("the time of receipt must be timezone-aware")
     if intake.acting is not Acting.SELF and intake.requester is None:
         raise ValueError("a parent or representative must be recorded as the requester")
+    if intake.language is not None and intake.language not in LANGUAGES:
+        raise ValueError(f"language must be one of {', '.join(LANGUAGES)}")
     if intake.acting is Acting.REPRESENTATIVE and not intake.authorisation:
         raise ValueError("a representative needs a recorded written authorisation")
 
@@ -116,7 +123,7 @@ def open_case(
                 reference=reference, controller=intake.controller, land=intake.land,
                 state=CaseState.RECEIVED.value, request_types=sorted(t.value for t in intake.request_types),
                 acting=intake.acting.value, channel=intake.channel.value, received_at=intake.received_at,
-                due_on=due, extension_months=0, status_secret_hash=keyed_hash(secret, STATUS_PURPOSE, status_secret),
+                due_on=due, extension_months=0, language=intake.language, status_secret_hash=keyed_hash(secret, STATUS_PURPOSE, status_secret),
                 created_at=now, updated_at=now,
             )
         ).inserted_primary_key[0]
@@ -157,6 +164,7 @@ def _view(conn: sa.Connection, row: sa.Row[object], today: dt.date) -> CaseView:
         days_left=deadline.days_left(today), extension_months=row.extension_months,
         subject_reference=row.subject_reference, prepared_by=row.prepared_by, approved_by=row.approved_by,
         open_review_items=open_items, dispatched_at=row.dispatched_at, closed_at=row.closed_at,
+        language=row.language, printed_at=row.printed_at,
     )
 
 

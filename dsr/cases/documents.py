@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from dsr.cases import audit, clock
 from dsr.cases.access import load_case
+from dsr.cases.casefile import Party
 from dsr.cases.errors import NotFound
 from dsr.cases.schema import cases, identity_checks, parties, review_items
 from dsr.cases.states import Acting, CaseState, Channel
@@ -46,6 +47,8 @@ class WorkCase(msgspec.Struct, frozen=True, kw_only=True):
     subject_reference: str | None
     descriptor: Descriptor | None
     identity_checks: tuple[str, ...]  #: methods recorded, oldest first
+    requester: Party | None = None  #: the parent or representative, as given (the letter's addressee)
+    language: str | None = None  #: the requester's language (de/en); None = the configured default
 
 
 def work_case(engine: sa.Engine, case_id: int) -> WorkCase:
@@ -56,14 +59,23 @@ def work_case(engine: sa.Engine, case_id: int) -> WorkCase:
         party = conn.execute(
             sa.select(parties.c.descriptor).where(parties.c.case_id == case_id, parties.c.role == "subject")
         ).first()
+        asking = conn.execute(
+            sa.select(parties.c.descriptor, parties.c.email, parties.c.postal_address)
+            .where(parties.c.case_id == case_id, parties.c.role == "requester")
+        ).first()
         checks = conn.execute(
             sa.select(identity_checks.c.method).where(identity_checks.c.case_id == case_id).order_by(identity_checks.c.id)
         ).scalars().all()
     descriptor = msgspec.convert(party.descriptor, Descriptor) if party is not None and party.descriptor else None
+    requester = None
+    if asking is not None and asking.descriptor:
+        requester = Party(descriptor=msgspec.convert(asking.descriptor, Descriptor), email=asking.email,
+                          postal_address=asking.postal_address)
     return WorkCase(
         id=row.id, reference=row.reference, controller=row.controller, state=CaseState(row.state),
         acting=Acting(row.acting), channel=Channel(row.channel), received_at=row.received_at,
         subject_reference=row.subject_reference, descriptor=descriptor, identity_checks=tuple(checks),
+        requester=requester, language=row.language,
     )
 
 

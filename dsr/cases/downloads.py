@@ -4,11 +4,17 @@ A download offer is time-limited and counted. Each download needs a fresh one-ti
 the *verified* address; every download is audited. When the offer expires or is used up it
 ends (:func:`expire_downloads`); the archived copy of what was sent stays with the case until
 retention purges it, because the controller must be able to show what it sent.
+
+The link names the offer by a random token, never by its row id: ids count up, so they would
+tell how many answers went out and invite guessing. Only the token's sha256 is stored (it is
+long and random, so a plain hash suffices, as for session tokens).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import secrets
 
 import msgspec
 import sqlalchemy as sa
@@ -17,6 +23,8 @@ from dsr.cases import audit, clock, codes
 from dsr.cases.codes import CodePolicy, IssuedCode
 from dsr.cases.errors import CodeRejected, NotFound, TransitionRefused
 from dsr.cases.schema import cases, documents, downloads, parties
+from dsr.cases.access import load_case
+from dsr.cases.users import User
 from dsr.cases.verification import contact_role
 
 PURPOSE = "download"
@@ -28,23 +36,41 @@ class DownloadedFile(msgspec.Struct, frozen=True):
     content: bytes
 
 
-def _offer(conn: sa.Connection, download_id: int, now: dt.datetime) -> sa.Row[object]:
-    row = conn.execute(sa.select(downloads).where(downloads.c.id == download_id).with_for_update()).first()
+class DownloadOffer(msgspec.Struct, frozen=True):
+    """A new download offer: ``id`` for the case file and audit, ``token`` for the link (shown once)."""
+
+    id: int
+    token: str
+
+
+def new_download_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _offer(conn: sa.Connection, token: str, now: dt.datetime) -> sa.Row[object]:
+    row = conn.execute(
+        sa.select(downloads).where(downloads.c.token_hash == token_hash(token)).with_for_update()
+    ).first()
     if row is None:
-        raise NotFound(f"no download {download_id}")
+        raise NotFound("no such download")
     if row.ended_at is not None or now >= row.expires_at or row.count >= row.max_count:
         raise CodeRejected("this download has expired; please contact us")
     return row
 
 
 def send_download_code(
-    engine: sa.Engine, secret: bytes, download_id: int, *, policy: CodePolicy = CodePolicy(),
+    engine: sa.Engine, secret: bytes, token: str, *, policy: CodePolicy = CodePolicy(),
     now: dt.datetime | None = None,
 ) -> tuple[str, IssuedCode]:
     """A fresh one-time code for the verified address. Returns (address, code) for the mailer."""
     now = clock.resolve(now)
     with engine.begin() as conn:
-        offer = _offer(conn, download_id, now)
+        offer = _offer(conn, token, now)
+        download_id = offer.id
         role = contact_role(conn, offer.case_id)
         party = conn.execute(
             sa.select(parties).where(parties.c.case_id == offer.case_id, parties.c.role == role)
@@ -63,14 +89,15 @@ def send_download_code(
 
 
 def fetch_download(
-    engine: sa.Engine, secret: bytes, download_id: int, code_id: int, code: str, *,
+    engine: sa.Engine, secret: bytes, token: str, code_id: int, code: str, *,
     policy: CodePolicy = CodePolicy(), now: dt.datetime | None = None,
 ) -> DownloadedFile:
     """Hand out the answer for a correct, unused code; counts and audits the download."""
     now = clock.resolve(now)
     result: DownloadedFile | None = None
     with engine.begin() as conn:
-        offer = _offer(conn, download_id, now)
+        offer = _offer(conn, token, now)
+        download_id = offer.id
         row = codes.redeem(conn, secret, code_id=code_id, purpose=PURPOSE, code=code, policy=policy, now=now)
         if row is not None and row.target_id == download_id:
             doc = conn.execute(sa.select(documents).where(documents.c.id == offer.document_id)).one()
@@ -88,6 +115,26 @@ def fetch_download(
     if result is None:
         raise CodeRejected("wrong code")
     return result
+
+
+def renew_download_link(engine: sa.Engine, user: User, reference: str, *, now: dt.datetime | None = None) -> DownloadOffer:
+    """A new link token for the case's open download offer (the old link stops working).
+
+    Only the token's hash is kept, so a notice that could not be mailed cannot be re-sent with
+    the same link: the officer renews it and sends the notice again."""
+    now = clock.resolve(now)
+    token = new_download_token()
+    with engine.begin() as conn:
+        case = load_case(conn, user, reference)
+        offer = conn.execute(
+            sa.select(downloads).where(downloads.c.case_id == case.id).order_by(downloads.c.id.desc())
+        ).first()
+        if offer is None or offer.ended_at is not None or now >= offer.expires_at or offer.count >= offer.max_count:
+            raise TransitionRefused("the case has no open download offer")
+        conn.execute(sa.update(downloads).where(downloads.c.id == offer.id).values(token_hash=token_hash(token)))
+        audit.append(conn, "download link renewed", actor=user.actor, case_ref=reference, now=now,
+                     detail={"download": offer.id})
+    return DownloadOffer(id=offer.id, token=token)
 
 
 def expire_downloads(engine: sa.Engine, *, now: dt.datetime | None = None) -> int:

@@ -96,6 +96,8 @@ cases = sa.Table(
     sa.Column("dispatched_at", UTCDateTime, nullable=True),
     sa.Column("closed_at", UTCDateTime, nullable=True, index=True),
     sa.Column("purged_at", UTCDateTime, nullable=True),
+    sa.Column("language", sa.String(5), nullable=True),  # the requester's: de | en (None = default)
+    sa.Column("printed_at", UTCDateTime, nullable=True),  # the approved answer went into a print batch
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
 )
@@ -199,6 +201,8 @@ downloads = sa.Table(
     sa.Column("max_count", sa.Integer, nullable=False),
     sa.Column("count", sa.Integer, nullable=False, default=0),
     sa.Column("ended_at", UTCDateTime, nullable=True),  # expired, used up or revoked
+    # sha256 of the random token in the download link (the link never carries the row id)
+    sa.Column("token_hash", sa.String(64), nullable=True, unique=True),
 )
 
 #: short one-time codes sent by e-mail (address verification, download); stored keyed-hashed

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 import sqlalchemy as sa
@@ -22,7 +22,11 @@ from dsr.cases.states import TERMINAL, CaseState, DispatchMethod, check_move
 from dsr.cases.users import User
 from dsr.deadlines import BERLIN, Deadline, ExtensionNotAllowed
 
-DECISIONS = ("disclose", "redact", "withhold")
+if TYPE_CHECKING:
+    from dsr.cases.downloads import DownloadOffer
+
+#: withhold_silently: a restricted record left out and not even counted (dsr.restriction)
+DECISIONS = ("disclose", "redact", "withhold", "withhold_silently")
 
 
 class Document(msgspec.Struct, frozen=True, kw_only=True):
@@ -150,7 +154,8 @@ def approve(engine: sa.Engine, user: User, reference: str, *, now: dt.datetime |
             raise TransitionRefused("four eyes: the approver must not be the one who prepared the answer")
         if (n := _open_items(conn, case.id)) > 0:
             raise TransitionRefused(f"{n} review item(s) are still open")
-        _move(conn, case, CaseState.APPROVED, user.actor, now, {"approved_by": user.id})
+        # a newly approved answer has not been printed yet, even if an earlier version was
+        _move(conn, case, CaseState.APPROVED, user.actor, now, {"approved_by": user.id, "printed_at": None})
 
 
 def send_back(engine: sa.Engine, user: User, reference: str, *, now: dt.datetime | None = None) -> None:
@@ -159,6 +164,19 @@ def send_back(engine: sa.Engine, user: User, reference: str, *, now: dt.datetime
     with engine.begin() as conn:
         case = load_case(conn, user, reference, role="approver")
         _move(conn, case, CaseState.REVIEW, user.actor, now, {"approved_by": None})
+
+
+def mark_printed(engine: sa.Engine, user: User, reference: str, *, now: dt.datetime | None = None) -> None:
+    """Note that the approved answer went into a print batch: the next batch leaves it out."""
+    now = clock.resolve(now)
+    with engine.begin() as conn:
+        case = load_case(conn, user, reference)
+        if CaseState(case.state) is not CaseState.APPROVED:
+            raise TransitionRefused("only approved answers are printed")
+        doc = answer_document(conn, case.id)
+        conn.execute(sa.update(cases).where(cases.c.id == case.id).values(printed_at=now, updated_at=now))
+        audit.append(conn, "answer printed", actor=user.actor, case_ref=reference, now=now,
+                     detail={"document": doc.id, "sha256": doc.sha256})
 
 
 def answer_document(conn: sa.Connection, case_id: int) -> sa.Row[Any]:
@@ -190,16 +208,19 @@ def dispatch_by_post(
 def dispatch_by_download(
     engine: sa.Engine, user: User, reference: str, *, valid_for: dt.timedelta = dt.timedelta(days=14),
     max_count: int = 3, now: dt.datetime | None = None,
-) -> int:
-    """Offer the approved answer for secure download; returns the download id."""
+) -> DownloadOffer:
+    """Offer the approved answer for secure download; returns the offer's id and link token."""
+    from dsr.cases.downloads import DownloadOffer, new_download_token, token_hash
+
     now = clock.resolve(now)
+    token = new_download_token()
     with engine.begin() as conn:
         case = load_case(conn, user, reference)
         doc = answer_document(conn, case.id)
         download_id = conn.execute(
             sa.insert(downloads).values(
                 case_id=case.id, document_id=doc.id, created_at=now, expires_at=now + valid_for,
-                max_count=max_count, count=0,
+                max_count=max_count, count=0, token_hash=token_hash(token),
             )
         ).inserted_primary_key[0]
         _move(
@@ -207,7 +228,7 @@ def dispatch_by_download(
             {"dispatch_method": DispatchMethod.DOWNLOAD.value, "dispatched_at": now},
             {"method": "download", "download": download_id, "document": doc.id, "sha256": doc.sha256},
         )
-        return download_id
+        return DownloadOffer(id=download_id, token=token)
 
 
 def close_case(engine: sa.Engine, user: User, reference: str, *, now: dt.datetime | None = None) -> None:

@@ -71,13 +71,14 @@ class World:
         return done
 
     def open_request(self, descriptor: Descriptor, *, controller: str = SCHOOL, email: str = "req@example.org",
-                     acting: cases.Acting = cases.Acting.SELF, requester: cases.Party | None = None) -> str:
+                     acting: cases.Acting = cases.Acting.SELF, requester: cases.Party | None = None,
+                     language: str | None = None) -> str:
         opened = cases.open_case(
             self.engine, self.settings.dsr.secret_key.encode(),
             cases.Intake(controller=controller, land=self.settings.controller(controller).land,
                          request_types=(cases.RequestType.ACCESS,), channel=cases.Channel.PORTAL,
                          received_at=dt.datetime.now(dt.UTC), subject=cases.Party(descriptor=descriptor, email=email),
-                         acting=acting, requester=requester),
+                         acting=acting, requester=requester, language=language),
         )
         return opened.reference
 

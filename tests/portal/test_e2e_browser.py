@@ -177,7 +177,7 @@ def test_pupil_asks_officer_reviews_approver_approves_pupil_downloads(
     wait_for_state(approver, "dispatched")
 
     notice = smtp.wait_for(email, count=2).get_body(("plain",)).get_content()
-    page.goto(re.search(r"(http\S+/download/\d+)", notice).group(1))  # type: ignore[union-attr]
+    page.goto(re.search(r"(http\S+/download/[A-Za-z0-9_-]+)", notice).group(1))  # type: ignore[union-attr]
     page.get_by_role("button", name="Code per E-Mail senden").click()
     code_mail = smtp.wait_for(email, count=3).get_body(("plain",)).get_content()
     code = re.search(r"^\s{4}([A-Z0-9]{8})\s*$", code_mail, re.M).group(1)  # type: ignore[union-attr]

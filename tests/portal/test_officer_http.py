@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import io
 import re
 from typing import Any
@@ -9,7 +11,7 @@ from typing import Any
 import pytest
 from pypdf import PdfReader, PdfWriter
 
-from dsr import cases, casework
+from dsr import cases, casework, restricted_review
 from dsr.cases.casepage import candidates_of
 from dsr.cases.documents import attach_document
 from dsr.portal.officer.actions import ACTIONS
@@ -36,17 +38,17 @@ def tiny_pdf(pages: int = 1) -> bytes:
     return out.getvalue()
 
 
-def confirmed_case(w: World) -> str:
-    ref = w.open_request(w.pupil())
+def confirmed_case(w: World, language: str | None = None) -> str:
+    ref = w.open_request(w.pupil(), language=language)
     casework.find_candidates(w.engine, w.settings, ref, user=w.officer)
     strong = [c for c in candidates_of(w.engine, w.officer, ref) if c.strong][0]
     cases.confirm_identity(w.engine, w.officer, ref, strong.reference)
     return ref
 
 
-def prepared_case(w: World, preparer: cases.User) -> str:
+def prepared_case(w: World, preparer: cases.User, language: str | None = None) -> str:
     """A case in 'prepared' with a small real PDF as the answer (no rendering: fast)."""
-    ref = confirmed_case(w)
+    ref = confirmed_case(w, language)
     cases.start_gathering(w.engine, w.officer, ref, ["school"])
     cases.finish_gathering(w.engine, ref)
     cases.prepare(w.engine, preparer, ref, cases.Document(filename="disclosure.pdf", media_type="application/pdf",
@@ -115,7 +117,8 @@ def test_a_state_change_needs_the_session_csrf_token(world: World, app_client: A
 BODIES: dict[str, dict[str, Any]] = {
     "confirm-identity": {"candidate": "P-000"}, "identity-check": {"method": "in_person", "note": "n"},
     "identity-query": {"reasons": "r"}, "retry-store": {"job": 1, "store": "school"},
-    "decide": {"item": "x", "decision": "redact", "reason": "third-party"}, "dispatch-post": {"mailed_on": "2026-04-01"},
+    "decide": {"item": "x", "decision": "redact", "reason": "third-party"},
+    "decide-restricted": {"record": "R-000000000000", "decision": "withhold", "ground": "bdsg-34"}, "dispatch-post": {"mailed_on": "2026-04-01"},
     "dispatch-download": {}, "extend": {"months": 1, "reasons": "r"}, "comment": {"body": "b"},
     "refuse": {"ground": "g"},
 }
@@ -158,6 +161,8 @@ def test_a_user_of_another_controller_sees_and_changes_nothing_on_any_officer_ro
                 assert r.status_code == 404, f"{method} {path} -> {r.status_code}"
             elif path.endswith("print-batch"):
                 assert r.status_code == 404  # nothing approved of the vendor's
+            elif path.endswith("/totp") and method == "POST":
+                assert r.status_code == 400  # the user's own second factor: no secret sent, nothing changed
             else:
                 assert r.status_code == 200, f"{method} {path} -> {r.status_code}"
     # every officer route was tried: the enumeration found the whole API and the pages
@@ -197,9 +202,21 @@ def test_print_batch_merges_the_approved_letters_then_they_are_marked_mailed(wor
         cases.approve(world.engine, world.approver, ref)
     client = app_client()
     token = api_login(client, "officer")
-    r = client.get("/api/officer/print-batch")
+    r = client.post("/api/officer/print-batch", headers={"x-csrf-token": token})
     assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
     assert len(PdfReader(io.BytesIO(r.content)).pages) == 4  # one page each, padded for duplex
+    assert all(cases.get_case(world.engine, world.officer, ref).printed_at is not None for ref in refs)
+    assert client.post("/api/officer/print-batch", headers={"x-csrf-token": token}).status_code == 404  # all printed
+
+    later = prepared_case(world, world.officer)
+    cases.approve(world.engine, world.approver, later)
+    r = client.post("/api/officer/print-batch", headers={"x-csrf-token": token})
+    assert r.status_code == 200 and len(PdfReader(io.BytesIO(r.content)).pages) == 2  # only the new letter
+    again = client.get("/api/officer/print-batch")  # today's batches again, e.g. after a paper jam
+    assert again.status_code == 200 and len(PdfReader(io.BytesIO(again.content)).pages) == 6
+    assert client.get("/api/officer/print-batch?day=2020-01-01").status_code == 404
+    assert [e.action for e in cases.history(world.engine, later)].count("answer printed") == 1
+
     for ref in refs:
         r = client.post(f"/api/officer/cases/{ref}/dispatch-post", json={"mailed_on": "2026-04-02"},
                         headers={"x-csrf-token": token})
@@ -207,7 +224,18 @@ def test_print_batch_merges_the_approved_letters_then_they_are_marked_mailed(wor
         assert cases.get_case(world.engine, world.officer, ref).state is cases.CaseState.DISPATCHED
         sent = [e for e in cases.history(world.engine, ref) if e.detail.get("method") == "post"]
         assert sent and sent[0].detail["mailed_on"] == "2026-04-02" and len(sent[0].detail["sha256"]) == 64
-    assert client.get("/api/officer/print-batch").status_code == 404  # nothing left to print
+
+
+def test_the_print_batch_form_needs_the_csrf_token(world: World, app_client: Any) -> None:
+    ref = prepared_case(world, world.officer)
+    cases.approve(world.engine, world.approver, ref)
+    client = app_client()
+    api_login(client, "officer")
+    page = client.get("/officer/")
+    assert client.post("/api/officer/print-batch", data={"_csrf": "forged"}).status_code == 403
+    assert cases.get_case(world.engine, world.officer, ref).printed_at is None
+    r = client.post("/api/officer/print-batch", data={"_csrf": page_csrf(page.text)})
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
 
 
 def test_dispatch_by_download_mails_the_notice_to_the_requester(world: World, app_client: Any) -> None:
@@ -220,7 +248,32 @@ def test_dispatch_by_download_mails_the_notice_to_the_requester(world: World, ap
     mails = sorted((world.settings.base_dir / world.settings.portal.mail.directory).glob("*.eml"))
     assert mails, "no notice was sent"
     text = mails[-1].read_text()
-    assert "req@example.org" in text and f"/download/{download}" in text and ref in text
+    assert "req@example.org" in text and ref in text
+    link = re.search(r"/de/download/([A-Za-z0-9_-]+)", text)
+    assert link and link.group(1) != str(download) and len(link.group(1)) >= 32  # opaque, not the row id
+
+    # the notice got lost: a new link goes out and the old one stops working
+    r = client.post(f"/api/officer/cases/{ref}/resend-download-notice", headers={"x-csrf-token": api_login(client, "officer")})
+    assert r.status_code == 200 and r.json()["download"] == download
+    mails = list((world.settings.base_dir / world.settings.portal.mail.directory).glob("*.eml"))
+    tokens = {re.search(r"/de/download/([A-Za-z0-9_-]+)", m.read_text()).group(1) for m in mails}  # type: ignore[union-attr]
+    assert len(mails) == 2 and len(tokens) == 2
+    [renewed] = tokens - {link.group(1)}
+    assert client.post(f"/api/public/downloads/{link.group(1)}/code").status_code == 404
+    assert client.post(f"/api/public/downloads/{renewed}/code").status_code == 409  # known; address not verified
+    assert "download link renewed" in [e.action for e in cases.history(world.engine, ref)]
+
+
+def test_the_download_notice_is_written_in_the_requesters_language(world: World, app_client: Any) -> None:
+    ref = prepared_case(world, world.officer, language="en")
+    cases.approve(world.engine, world.approver, ref)
+    client = app_client()
+    r = client.post(f"/api/officer/cases/{ref}/dispatch-download", json={}, headers={"x-csrf-token": api_login(client, "officer")})
+    assert r.status_code == 200
+    mail = sorted((world.settings.base_dir / world.settings.portal.mail.directory).glob("*.eml"))[-1]
+    message = email.message_from_bytes(mail.read_bytes(), policy=email.policy.default)
+    assert "/en/download/" in message.get_content() and "secure download" in message.get_content()
+    assert str(message["Subject"]).startswith("Your answer is ready")
 
 
 def test_refused_actions_show_the_reason_on_the_case_page(world: World, app_client: Any) -> None:
@@ -256,6 +309,13 @@ def test_manual_entry_of_a_postal_request_finds_the_candidates(world: World, app
     ref = str(r.url).rsplit("/", 1)[1]
     view = cases.get_case(world.engine, world.officer, ref)
     assert view.channel is cases.Channel.POST and view.received_at.isoformat().startswith("2026-04-01T07:30")
+    assert view.language is None  # not chosen: letters use the configured language
+    r = client.post("/officer/new", data={
+        "_csrf": token, "controller": SCHOOL, "channel": "email", "request_types": "access", "language": "en",
+        "first_name": p.first_name, "last_name": p.last_name, "card_number": p.card_number,
+    })
+    assert r.status_code == 200
+    assert cases.get_case(world.engine, world.officer, str(r.url).rsplit("/", 1)[1]).language == "en"
     r = client.post("/officer/new", data={"_csrf": token, "controller": SCHOOL, "channel": "post"})
     assert r.status_code == 400 and 'role="alert"' in r.text
 
@@ -302,3 +362,113 @@ def test_review_in_context_decide_once_for_identical_items_and_retry_a_failed_st
         assert client.post(f"/api/officer/cases/{ref}/prepare", headers={"x-csrf-token": token}).status_code == 200
         assert cases.get_case(w.engine, w.officer, ref).state is cases.CaseState.PREPARED
     w.engine.dispose()
+
+
+# --------------------------------------------------------------------------- restricted records
+
+
+@pytest.mark.slow
+def test_restricted_records_need_a_decision_with_a_ground_before_the_answer_is_prepared(
+    world: World, app_client: Any
+) -> None:
+    from dsr.model import Descriptor
+
+    suspect = world.demo.featured(SCHOOL, "incident_suspect")
+    ref = world.open_request(Descriptor(first_name=suspect.first_name, last_name=suspect.last_name,
+                                        card_number=suspect.card_number, date_of_birth=suspect.date_of_birth))
+    casework.find_candidates(world.engine, world.settings, ref, user=world.officer)
+    strong = [c for c in candidates_of(world.engine, world.officer, ref) if c.strong][0]
+    cases.confirm_identity(world.engine, world.officer, ref, strong.reference)
+    client = app_client()
+    token = api_login(client, "officer")
+    assert client.post(f"/api/officer/cases/{ref}/gather", headers={"x-csrf-token": token}).status_code == 200
+    world.run_jobs()
+
+    detail = client.get(f"/api/officer/cases/{ref}").json()
+    [record] = detail["restricted"]
+    assert record["collection"] == "incident_suspect" and record["decision"] is None
+    page = client.get(f"/officer/cases/{ref}")
+    assert "Beschränkte Datensätze" in page.text and dict(record["fields"])["ip_address"] in page.text
+    for item in detail["review"]:
+        if cases.get_case(world.engine, world.officer, ref).open_review_items > 1:
+            casework.decide_items(world.engine, world.officer, ref, item["id"], "redact", "third-party")
+    assert cases.get_case(world.engine, world.officer, ref).open_review_items == 1  # only the restricted record
+
+    r = client.post(f"/api/officer/cases/{ref}/prepare", headers={"x-csrf-token": token})
+    assert r.status_code == 409 and cases.get_case(world.engine, world.officer, ref).state is cases.CaseState.REVIEW
+    r = client.post(f"/api/officer/cases/{ref}/decide-restricted", headers={"x-csrf-token": token},
+                    json={"record": record["reference"], "decision": "withhold"})
+    assert r.status_code == 400 and "ground" in r.json()["message"]
+    r = client.post(f"/api/officer/cases/{ref}/decide-restricted", headers={"x-csrf-token": token},
+                    json={"record": record["reference"], "decision": "withhold", "ground": "because"})
+    assert r.status_code == 400 and "bdsg-34" in r.json()["message"]
+    r = client.post(f"/officer/cases/{ref}/do/decide-restricted", data={
+        "_csrf": page_csrf(page.text), "record": record["reference"], "decision": "withhold", "ground": "bdsg-34"})
+    assert r.status_code == 200 and "Entschieden" in r.text
+
+    r = client.post(f"/api/officer/cases/{ref}/prepare", headers={"x-csrf-token": token})
+    assert r.status_code == 200, r.text
+    from dsr.cases.documents import read_document
+
+    _, answer = read_document(world.engine, world.officer, ref, r.json()["document"])
+    text = "\n".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(answer)).pages)
+    text = " ".join(text.split())
+    assert "ENTWURF" not in text.upper()
+    assert "Ihnen zugeordnet wurden" not in text and "§ 34 BDSG" in text  # left out, and counted with its ground
+    decided = [e for e in cases.history(world.engine, ref) if e.detail.get("item") == record["reference"]]
+    assert decided and decided[-1].detail == {"item": record["reference"], "decision": "withhold", "ground": "bdsg-34"}
+
+
+@pytest.mark.slow
+def test_a_restricted_record_disclosed_by_the_officer_appears_in_the_answer(world: World) -> None:
+    from dsr.model import Descriptor
+
+    suspect = world.demo.featured(SCHOOL, "incident_suspect")
+    ref = world.open_request(Descriptor(first_name=suspect.first_name, last_name=suspect.last_name,
+                                        card_number=suspect.card_number, date_of_birth=suspect.date_of_birth))
+    casework.find_candidates(world.engine, world.settings, ref, user=world.officer)
+    strong = [c for c in candidates_of(world.engine, world.officer, ref) if c.strong][0]
+    cases.confirm_identity(world.engine, world.officer, ref, strong.reference)
+    cases.start_gathering(world.engine, world.officer, ref, casework.store_names(world.settings, SCHOOL))
+    world.run_jobs()
+    [record] = restricted_review.restricted_entries(world.engine, world.officer, ref)
+    for item in casework.review_entries(world.engine, world.officer, ref):
+        casework.decide_items(world.engine, world.officer, ref, item.id, "disclose", "known-to-subject", same_text=False)
+    restricted_review.decide_restricted_record(world.engine, world.officer, ref, record.reference, "disclose")
+
+    doc = casework.render_answer(world.engine, world.settings, world.officer, ref)
+    from dsr.cases.documents import read_document
+
+    text = "\n".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(
+        read_document(world.engine, world.officer, ref, doc)[1])).pages)
+    assert "Sicherheitsvorfälle, die Ihnen zugeordnet wurden" in " ".join(text.split())
+
+
+# --------------------------------------------------------------------------- second factor
+
+
+def test_an_officer_turns_on_the_second_factor_and_then_needs_it_to_log_in(world: World, app_client: Any) -> None:
+    import datetime as dt
+
+    from dsr.cases import totp
+
+    client = app_client()
+    api_login(client, "officer")
+    page = client.get("/officer/totp")
+    secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', page.text).group(1)  # type: ignore[union-attr]
+    token = page_csrf(page.text)
+    wrong = client.post("/officer/totp", data={"_csrf": token, "secret": secret, "code": "000000"
+                                               if totp.code(secret, dt.datetime.now(dt.UTC)) != "000000" else "111111"})
+    assert wrong.status_code == 400 and 'role="alert"' in wrong.text and secret in wrong.text
+    ok = client.post("/officer/totp", data={"_csrf": token, "secret": secret,
+                                            "code": totp.code(secret, dt.datetime.now(dt.UTC))})
+    assert ok.status_code == 200 and 'id="totp-done"' in ok.text
+    assert "second factor enabled" in [e.action for e in cases.history(world.engine, None)]
+
+    other = app_client()
+    r = other.post("/api/officer/login", json={"username": "officer", "password": PASSWORD})
+    assert r.status_code in (400, 401)  # the password alone is no longer enough
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=30)  # the used code cannot be replayed
+    r = other.post("/api/officer/login", json={"username": "officer", "password": PASSWORD,
+                                               "totp": totp.code(secret, later)})
+    assert r.status_code == 200

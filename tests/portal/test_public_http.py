@@ -271,7 +271,15 @@ def test_an_internal_error_shows_a_clear_page_without_details(tmp_path: Path, cl
 # --------------------------------------------------------------------------- secure download
 
 
-def _dispatched(engine: sa.Engine, reference: str) -> int:
+def test_the_requests_language_is_the_page_language(client: Any, outbox: Any, portal_engine: Any) -> None:
+    english, _, _ = receipt(submit(client, lang="en"))
+    german, _, _ = receipt(submit(client, lang="de", email="b@example.org"))
+    with portal_engine.connect() as conn:
+        languages = dict(conn.execute(sa.select(cases.schema.cases.c.reference, cases.schema.cases.c.language)).all())
+    assert languages == {english: "en", german: "de"}
+
+
+def _dispatched(engine: sa.Engine, reference: str) -> str:
     from dsr.model import Candidate, Evidence, Identifier, IdentifierKind
 
     officer = cases.create_user(engine, "officer", "pw-officer-1", {"gym-musterstadt": ["officer"]})
@@ -286,7 +294,7 @@ def _dispatched(engine: sa.Engine, reference: str) -> int:
     cases.prepare(engine, officer, reference, cases.Document(filename="Auskunft \"x\".pdf", media_type="application/pdf",
                                                              content=b"%PDF-1.7 the answer"))
     cases.approve(engine, approver, reference)
-    return cases.dispatch_by_download(engine, officer, reference, max_count=2)
+    return cases.dispatch_by_download(engine, officer, reference, max_count=2).token
 
 
 def test_the_answer_downloads_only_with_a_fresh_code_sent_to_the_verified_address(
@@ -345,4 +353,4 @@ def test_the_json_api_does_what_the_pages_do(client: Any, outbox: Any) -> None:
     wrong = client.post("/api/public/status?lang=de", json={"reference": body["reference"], "status_secret": "x"})
     assert wrong.status_code == 400 and wrong.json()["error"] == "status_rejected"
     schema = client.get("/api/schema/openapi.json").json()
-    assert "/api/public/requests" in schema["paths"] and "/api/public/downloads/{download_id}" in schema["paths"]
+    assert "/api/public/requests" in schema["paths"] and "/api/public/downloads/{token}" in schema["paths"]

@@ -13,7 +13,7 @@ from typing import Any
 
 import msgspec
 
-from dsr import case_letters, cases, casework
+from dsr import case_letters, cases, casework, restricted_review
 from dsr.cases.casepage import candidates_of, checks_of, comments_of, queries_of
 from dsr.cases.documents import DocumentInfo, list_documents
 from dsr.deadlines import BERLIN
@@ -46,6 +46,12 @@ class Decide(msgspec.Struct, kw_only=True):
     decision: str  #: disclose | redact | withhold
     reason: str  #: a code of dsr.redact.REASONS
     same_text: bool = True  #: decide once for every item with the same text
+
+
+class DecideRestricted(msgspec.Struct, kw_only=True):
+    record: str  #: the record reference (R-…)
+    decision: str  #: disclose | withhold | withhold_silently
+    ground: str | None = None  #: bdsg-34 | land-law (required to withhold)
 
 
 class MailedOn(msgspec.Struct, kw_only=True):
@@ -93,6 +99,7 @@ class ManualEntry(msgspec.Struct, kw_only=True):
     requester_email: str | None = None
     requester_postal_address: str | None = None
     authorisation: str | None = None
+    language: str | None = None  #: de | en: the requester's language for letters and mails (default: config)
 
 
 def today() -> dt.date:
@@ -136,6 +143,10 @@ def _decide(p: Portal, u: cases.User, ref: str, b: Decide) -> Any:
     return {"decided": casework.decide_items(p.engine, u, ref, b.item, b.decision, b.reason, same_text=b.same_text)}
 
 
+def _decide_restricted(p: Portal, u: cases.User, ref: str, b: DecideRestricted) -> Any:
+    restricted_review.decide_restricted_record(p.engine, u, ref, b.record, b.decision, b.ground)
+
+
 def _prepare(p: Portal, u: cases.User, ref: str, _: Empty) -> Any:
     return {"document": casework.render_answer(p.engine, p.settings, u, ref)}
 
@@ -156,6 +167,12 @@ def _download(p: Portal, u: cases.User, ref: str, b: DownloadOffer) -> Any:
     from dsr.portal.officer.notify import offer_download
 
     return {"download": offer_download(p, u, ref, valid_days=b.valid_days, max_count=b.max_count)}
+
+
+def _resend_notice(p: Portal, u: cases.User, ref: str, _: Empty) -> Any:
+    from dsr.portal.officer.notify import resend_notice
+
+    return {"download": resend_notice(p, u, ref)}
 
 
 def _extend(p: Portal, u: cases.User, ref: str, b: Extend) -> Any:
@@ -187,11 +204,13 @@ ACTIONS: dict[str, tuple[type[msgspec.Struct], Action]] = {
     "gather": (Empty, _gather),
     "retry-store": (RetryStore, _retry),
     "decide": (Decide, _decide),
+    "decide-restricted": (DecideRestricted, _decide_restricted),
     "prepare": (Empty, _prepare),
     "approve": (Empty, _approve),
     "send-back": (Empty, _send_back),
     "dispatch-post": (MailedOn, _post),
     "dispatch-download": (DownloadOffer, _download),
+    "resend-download-notice": (Empty, _resend_notice),
     "extend": (Extend, _extend),
     "comment": (Comment, _comment),
     "refuse": (Refuse, _refuse),
@@ -248,6 +267,7 @@ class CaseDetail(msgspec.Struct, frozen=True, kw_only=True):
     jobs: list[JobView]
     documents: list[DocumentInfo]
     review: list[casework.ReviewEntry]
+    restricted: list[restricted_review.RestrictedEntry]
     comments: list[Any]
     history: list[cases.Event]
     other_controllers: dict[str, Any] | None
@@ -268,7 +288,8 @@ def case_detail(p: Portal, u: cases.User, ref: str) -> CaseDetail:
         subject=cases.get_party(p.engine, u, ref, "subject"), requester=requester,
         candidates=candidates_of(p.engine, u, ref), identity_checks=checks_of(p.engine, u, ref),
         identity_queries=queries_of(p.engine, u, ref), jobs=jobs, documents=list_documents(p.engine, u, ref),
-        review=casework.review_entries(p.engine, u, ref), comments=comments_of(p.engine, u, ref),
+        review=casework.review_entries(p.engine, u, ref),
+        restricted=restricted_review.restricted_entries(p.engine, u, ref), comments=comments_of(p.engine, u, ref),
         history=cases.history(p.engine, ref), other_controllers=casework.other_controllers_hint(p.engine, u, ref),
         reasons=dict(REASONS),
     )
@@ -300,7 +321,7 @@ def enter_request(p: Portal, u: cases.User, b: ManualEntry) -> cases.OpenedCase:
         p.engine, p.secret,
         cases.Intake(controller=b.controller, land=controller.land, request_types=tuple(b.request_types),
                      channel=b.channel, received_at=received, subject=subject, acting=b.acting,
-                     requester=requester, authorisation=b.authorisation or None),
+                     requester=requester, authorisation=b.authorisation or None, language=b.language or None),
         user=u,
     )
     try:

@@ -6,6 +6,7 @@ Log in with ``POST /api/officer/login``; the answer carries the ``csrf_token`` t
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import msgspec
@@ -99,13 +100,25 @@ async def document(portal: Portal, user: cases.User, ref: str, document_id: int)
                     headers={"content-disposition": f'attachment; filename="{info.filename}"'})
 
 
-@get("/print-batch", summary="One PDF of every approved answer to post (the user's controllers)")
-async def batch(portal: Portal, user: cases.User) -> Response[bytes]:
+@post("/print-batch", status_code=200,
+      summary="One PDF of the approved answers not printed yet (the user's controllers); marks them printed")
+async def new_batch(portal: Portal, user: cases.User) -> Response[bytes]:
     content, refs = await portal.call(print_batch, portal.engine, user)
+    return _batch(content, refs, a.today())
+
+
+@get("/print-batch", summary="The batch printed on a day again (default today); marks nothing")
+async def batch(portal: Portal, user: cases.User, day: dt.date | None = None) -> Response[bytes]:
+    day = day or a.today()
+    content, refs = await portal.call(print_batch, portal.engine, user, day=day)
+    return _batch(content, refs, day)
+
+
+def _batch(content: bytes, refs: list[str], day: dt.date) -> Response[bytes]:
     if not refs:
         raise cases.NotFound("no approved answers to print")
     return Response(content, media_type="application/pdf",
-                    headers={"content-disposition": f'attachment; filename="druckstapel-{a.today()}.pdf"'})
+                    headers={"content-disposition": f'attachment; filename="druckstapel-{day}.pdf"'})
 
 
 async def _do(portal: Portal, user: cases.User, ref: str, name: str, body: msgspec.Struct) -> dict[str, Any]:
@@ -148,6 +161,12 @@ async def decide(portal: Portal, user: cases.User, ref: str, data: a.Decide) -> 
     return await _do(portal, user, ref, "decide", data)
 
 
+@post("/cases/{ref:str}/decide-restricted", status_code=200,
+      summary="Disclose or withhold a restricted record (withholding needs a ground: bdsg-34 or land-law)")
+async def decide_restricted(portal: Portal, user: cases.User, ref: str, data: a.DecideRestricted) -> dict[str, Any]:
+    return await _do(portal, user, ref, "decide-restricted", data)
+
+
 @post("/cases/{ref:str}/prepare", summary="Render the final answer with the decisions, for approval", status_code=200)
 async def prepare(portal: Portal, user: cases.User, ref: str) -> dict[str, Any]:
     return await _do(portal, user, ref, "prepare", a.Empty())
@@ -174,6 +193,12 @@ async def dispatch_download(portal: Portal, user: cases.User, ref: str, data: a.
     return await _do(portal, user, ref, "dispatch-download", data)
 
 
+@post("/cases/{ref:str}/resend-download-notice", status_code=200,
+      summary="Renew the download link (the old one stops working) and mail the notice again")
+async def resend_download_notice(portal: Portal, user: cases.User, ref: str) -> dict[str, Any]:
+    return await _do(portal, user, ref, "resend-download-notice", a.Empty())
+
+
 @post("/cases/{ref:str}/extend", summary="Extend the deadline with the notice letter (first month only)", status_code=200)
 async def extend(portal: Portal, user: cases.User, ref: str, data: a.Extend) -> dict[str, Any]:
     return await _do(portal, user, ref, "extend", data)
@@ -195,7 +220,7 @@ async def close(portal: Portal, user: cases.User, ref: str) -> dict[str, Any]:
 
 
 HANDLERS = [
-    login, logout, me, list_cases, enter, case, document, batch, find_candidates, confirm_identity, identity_check,
-    identity_query, gather, retry_store, decide, prepare, approve, send_back, dispatch_post, dispatch_download, extend,
-    comment, refuse, close,
+    login, logout, me, list_cases, enter, case, document, batch, new_batch, find_candidates, confirm_identity,
+    identity_check, identity_query, gather, retry_store, decide, decide_restricted, prepare, approve, send_back,
+    dispatch_post, dispatch_download, resend_download_notice, extend, comment, refuse, close,
 ]

@@ -6,6 +6,7 @@ the case page again with the reason; nothing typed is lost.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import msgspec
@@ -22,6 +23,12 @@ from dsr.portal.officer import actions as a
 from dsr.portal.officer.api import filter_cases
 from dsr.portal.officer.session import COOKIE, expired_cookie, session_cookie
 
+#: how the case page names the choices on a restricted record (dsr.restriction)
+RESTRICTED_DECISIONS = {"withhold": "zurückhalten (in der Antwort gezählt)",
+                        "withhold_silently": "zurückhalten, nicht einmal erwähnen",
+                        "disclose": "offenlegen"}
+RESTRICTED_GROUNDS = {"bdsg-34": "§ 34 BDSG (Gefährdung der Strafverfolgung)",
+                      "land-law": "Landesdatenschutz- oder Schulgesetz"}
 LANG = "de"  # the officer pages are German (the staff's language); the API speaks codes
 
 
@@ -116,6 +123,7 @@ async def _case_page(request: Request[Any, Any, Any], portal: Portal, user: case
     running = any(j.state in ("queued", "running") for j in detail.jobs)
     return _page(portal, request, "officer/case.html", status_code=status_code, user=user, d=detail, error=error,
                  running=running, check_methods=list(cases.CheckMethod),
+                 restricted_decisions=RESTRICTED_DECISIONS, restricted_grounds=RESTRICTED_GROUNDS,
                  can_approve=user.can(detail.case.controller, "approver"))
 
 
@@ -149,4 +157,34 @@ async def document(portal: Portal, user: cases.User, ref: str, document_id: int)
                     headers={"content-disposition": f'{disposition}; filename="{info.filename}"'})
 
 
-HANDLERS = [login_page, login, logout, case_list, new_page, enter, case_page, case_action, document]
+@get("/totp", include_in_schema=False)
+async def totp_page(request: Request[Any, Any, Any], portal: Portal, user: cases.User) -> Response[str]:
+    return _totp(portal, request, user, cases.totp.new_secret())
+
+
+def _totp(portal: Portal, request: Request[Any, Any, Any], user: cases.User, secret: str, *, status_code: int = 200,
+          error: str | None = None, done: bool = False) -> Response[str]:
+    return _page(portal, request, "officer/totp.html", status_code=status_code, user=user, error=error, done=done,
+                 secret=secret, uri=cases.totp.provisioning_uri(secret, user.username, "dsr"))
+
+
+@post("/totp", include_in_schema=False)
+async def enable_totp(request: Request[Any, Any, Any], portal: Portal, user: cases.User) -> Response[str]:
+    """Turn on the second factor: the secret shown on the page and a code the app computed from it."""
+    if user.totp_enabled:
+        raise cases.TransitionRefused("the second factor is already on; an admin can reset it")
+    form = await request.form()
+    secret = str(form.get("secret", ""))
+    if not re.fullmatch(r"[A-Z2-7]{16,64}", secret):
+        return _totp(portal, request, user, cases.totp.new_secret(), status_code=400,
+                     error="Die Seite war veraltet: bitte mit dem neuen Schlüssel erneut einrichten.")
+    try:
+        await portal.call(cases.enable_totp, portal.engine, user.id, secret, str(form.get("code", "")).strip())
+    except cases.LoginFailed:
+        return _totp(portal, request, user, secret, status_code=400,
+                     error="Der Code passt nicht. Stimmt die Uhrzeit des Geräts?")
+    return _totp(portal, request, user, secret, done=True)
+
+
+HANDLERS = [login_page, login, logout, case_list, new_page, enter, case_page, case_action, document, totp_page,
+            enable_totp]

@@ -6,9 +6,12 @@ page or JSON. Mails go out after the database commit: a mail failure never loses
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from dataclasses import dataclass
+
+import msgspec
 
 from dsr import cases
 from dsr.cases.documents import attach_document
@@ -35,6 +38,8 @@ async def submit(portal: Portal, controller_key: str, form: RequestForm, languag
                     max_upload_bytes=portal.settings.portal.max_upload_bytes)
     if isinstance(checked, dict):
         return checked
+    # the page's language is the requester's: letters and mails to them are written in it
+    checked = dataclasses.replace(checked, intake=msgspec.structs.replace(checked.intake, language=language))
     opened = await portal.call(_open, portal, checked)
     log.info("request received via portal: %s", opened.reference)
     code_id = await _send_verification(portal, opened.reference, language, controller.name)
@@ -85,11 +90,11 @@ async def status(portal: Portal, reference: str, status_secret: str) -> cases.Pu
                              status_secret.strip())
 
 
-async def send_download_code(portal: Portal, download_id: int, language: Language) -> int:
-    address, issued = await portal.call(cases.send_download_code, portal.engine, portal.secret, download_id)
+async def send_download_code(portal: Portal, token: str, language: Language) -> int:
+    address, issued = await portal.call(cases.send_download_code, portal.engine, portal.secret, token)
     await portal.mailer.send(download_code_message(language, address, issued.code))
     return issued.id
 
 
-async def download(portal: Portal, download_id: int, code_id: int, code: str) -> cases.DownloadedFile:
-    return await portal.call(cases.fetch_download, portal.engine, portal.secret, download_id, code_id, code)
+async def download(portal: Portal, token: str, code_id: int, code: str) -> cases.DownloadedFile:
+    return await portal.call(cases.fetch_download, portal.engine, portal.secret, token, code_id, code)

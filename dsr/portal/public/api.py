@@ -150,17 +150,17 @@ async def status(data: JSONBody[SecretIn], portal: NamedDependency[Portal], lang
     return StatusOut(s.reference, s.state, s.received_on, s.due_on)
 
 
-@post("/downloads/{download_id:int}/code", summary="Send a one-time download code to the verified address",
+@post("/downloads/{token:str}/code", summary="Send a one-time download code to the verified address",
       opt={"rate_limit": "code"}, status_code=200)
-async def download_code(download_id: FromPath[int], request: Request[Any, Any, Any], portal: NamedDependency[Portal], lang: Lang = None
+async def download_code(token: FromPath[str], request: Request[Any, Any, Any], portal: NamedDependency[Portal], lang: Lang = None
                         ) -> CodeSent:
-    return CodeSent(await actions.send_download_code(portal, download_id, request_language(request)))
+    return CodeSent(await actions.send_download_code(portal, token, request_language(request)))
 
 
-@post("/downloads/{download_id:int}", summary="Download the answer with a fresh code", opt={"rate_limit": "download"},
+@post("/downloads/{token:str}", summary="Download the answer with a fresh code", opt={"rate_limit": "download"},
       status_code=200, media_type="application/octet-stream")
-async def download(download_id: FromPath[int], data: JSONBody[DownloadIn], portal: NamedDependency[Portal], lang: Lang = None) -> Response[bytes]:
-    file = await actions.download(portal, download_id, data.code_id, data.code)
+async def download(token: FromPath[str], data: JSONBody[DownloadIn], portal: NamedDependency[Portal], lang: Lang = None) -> Response[bytes]:
+    file = await actions.download(portal, token, data.code_id, data.code)
     return Response(file.content, media_type=file.media_type,
                     headers={"content-disposition": f'attachment; filename="{safe_filename(file.filename)}"'})
 

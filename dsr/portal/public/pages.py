@@ -144,39 +144,39 @@ async def status(lang: FromPath[str], request: Request[Any, Any, Any], portal: N
                          controller=portal.settings.controllers.get(result.controller))
 
 
-@get("/{lang:str}/download/{download_id:int}", include_in_schema=False)
-async def download_page(lang: FromPath[str], download_id: FromPath[int], portal: NamedDependency[Portal]) -> Page:
+@get("/{lang:str}/download/{token:str}", include_in_schema=False)
+async def download_page(lang: FromPath[str], token: FromPath[str], portal: NamedDependency[Portal]) -> Page:
     language = _language(lang)
-    return portal.render(language, "public/download.html", here=f"/download/{download_id}",
-                         download_id=download_id, code_id=None, error=None)
+    return portal.render(language, "public/download.html", here=f"/download/{token}",
+                         token=token, code_id=None, error=None)
 
 
-@post("/{lang:str}/download/{download_id:int}/code", include_in_schema=False, status_code=200, opt={"rate_limit": "code"})
-async def download_code(lang: FromPath[str], download_id: FromPath[int], portal: NamedDependency[Portal]) -> Page:
+@post("/{lang:str}/download/{token:str}/code", include_in_schema=False, status_code=200, opt={"rate_limit": "code"})
+async def download_code(lang: FromPath[str], token: FromPath[str], portal: NamedDependency[Portal]) -> Page:
     language = _language(lang)
     try:
-        code_id = await actions.send_download_code(portal, download_id, language)
+        code_id = await actions.send_download_code(portal, token, language)
     except (CaseError, MailError) as exc:
         status_code, message = _error_text(language, exc)
         return portal.render(language, "public/download.html", status_code=status_code,
-                             here=f"/download/{download_id}", download_id=download_id, code_id=None, error=message)
-    return portal.render(language, "public/download.html", here=f"/download/{download_id}",
-                         download_id=download_id, code_id=code_id, error=None)
+                             here=f"/download/{token}", token=token, code_id=None, error=message)
+    return portal.render(language, "public/download.html", here=f"/download/{token}",
+                         token=token, code_id=code_id, error=None)
 
 
-@post("/{lang:str}/download/{download_id:int}", include_in_schema=False, status_code=200, opt={"rate_limit": "download"})
-async def download(lang: FromPath[str], download_id: FromPath[int], request: Request[Any, Any, Any], portal: NamedDependency[Portal]) -> Page:
+@post("/{lang:str}/download/{token:str}", include_in_schema=False, status_code=200, opt={"rate_limit": "download"})
+async def download(lang: FromPath[str], token: FromPath[str], request: Request[Any, Any, Any], portal: NamedDependency[Portal]) -> Page:
     language = _language(lang)
     fields, _ = await _fields(request)
     code_id = fields.get("code_id", "")
     try:
         if not code_id.isdigit():
             raise CodeRejected("this code is no longer valid; ask for a new one")
-        file = await actions.download(portal, download_id, int(code_id), fields.get("code", ""))
+        file = await actions.download(portal, token, int(code_id), fields.get("code", ""))
     except (CodeRejected, TooManyRequests) as exc:
         status_code, message = _error_text(language, exc)
         return portal.render(language, "public/download.html", status_code=status_code,
-                             here=f"/download/{download_id}", download_id=download_id,
+                             here=f"/download/{token}", token=token,
                              code_id=int(code_id) if code_id.isdigit() else None, error=message)
     return Response(file.content, media_type=file.media_type,
                     headers={"content-disposition": f'attachment; filename="{safe_filename(file.filename)}"'})
