@@ -194,9 +194,21 @@ def cmd_worker(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     out.print("worker running (Ctrl-C to stop)")
     try:
-        work(portal_engine(settings), handlers(settings), stop, idle=args.idle)
+        work(portal_engine(settings), handlers(settings), stop, idle=args.idle, settings=settings)
     except KeyboardInterrupt:
         pass
+    return EXIT_OK
+
+
+def cmd_housekeeping(args: argparse.Namespace) -> int:
+    from dsr.config import load
+    from dsr.housekeeping import tidy
+    from dsr.staff import portal_engine
+
+    settings = load(args.config)
+    done = tidy(portal_engine(settings), settings)
+    out.print(f"{done.downloads_ended} download offer(s) ended, {done.sessions_deleted} session(s) deleted, "
+              f"{done.cases_purged} closed case(s) purged")
     return EXIT_OK
 
 
@@ -261,6 +273,10 @@ def parser() -> argparse.ArgumentParser:
     wk.add_argument("--config", required=True)
     wk.add_argument("--idle", type=float, default=2.0, help="seconds to wait when no job is due")
     wk.set_defaults(func=cmd_worker)
+
+    hk = sub.add_parser("housekeeping", help="end expired downloads, delete old sessions, purge old request files (cron)")
+    hk.add_argument("--config", required=True)
+    hk.set_defaults(func=cmd_housekeeping)
 
     g = sub.add_parser("demo-data", help="generate demo James stores and a dsr.toml for them")
     g.add_argument("--out", required=True, help="folder to write into")

@@ -6,20 +6,43 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Mapping
 
 import sqlalchemy as sa
 
 from dsr import cases
+from dsr.config import Settings
+from dsr.housekeeping import tidy
 
 log = logging.getLogger(__name__)
 
 
+#: seconds between two rounds of housekeeping (expired downloads, sessions, old request files)
+HOUSEKEEPING_EVERY = 300.0
+
+
 def work(
-    engine: sa.Engine, handlers: Mapping[str, cases.jobs.Handler], stop: threading.Event, *, idle: float = 1.0,
+    engine: sa.Engine,
+    handlers: Mapping[str, cases.jobs.Handler],
+    stop: threading.Event,
+    *,
+    idle: float = 1.0,
+    settings: Settings | None = None,
 ) -> None:
-    """Run due jobs; when none is due, wait ``idle`` seconds (or until ``stop`` is set)."""
+    """Run due jobs; when none is due, wait ``idle`` seconds (or until ``stop`` is set).
+
+    With ``settings`` the worker also does the housekeeping (:func:`dsr.housekeeping.tidy`)
+    every :data:`HOUSEKEEPING_EVERY` seconds, so expired download offers end without cron.
+    """
+    next_tidy = 0.0
     while not stop.is_set():
+        if settings is not None and time.monotonic() >= next_tidy:
+            next_tidy = time.monotonic() + HOUSEKEEPING_EVERY
+            try:
+                tidy(engine, settings)
+            except Exception as exc:  # noqa: BLE001 - housekeeping retries next round
+                log.warning("worker: housekeeping failed (%s)", type(exc).__name__)
         try:
             job = cases.run_next(engine, handlers)
         except Exception as exc:  # noqa: BLE001 - the database may be briefly unavailable; keep the worker alive
@@ -34,10 +57,21 @@ def work(
 class BackgroundWorker:
     """A worker thread for the web server's lifetime (``start`` on startup, ``stop`` on shutdown)."""
 
-    def __init__(self, engine: sa.Engine, handlers: Mapping[str, cases.jobs.Handler], *, idle: float = 1.0) -> None:
+    def __init__(
+        self,
+        engine: sa.Engine,
+        handlers: Mapping[str, cases.jobs.Handler],
+        *,
+        idle: float = 1.0,
+        settings: Settings | None = None,
+    ) -> None:
         self._stop = threading.Event()
         self._thread = threading.Thread(
-            target=work, args=(engine, handlers, self._stop), kwargs={"idle": idle}, name="dsr-worker", daemon=True
+            target=work,
+            args=(engine, handlers, self._stop),
+            kwargs={"idle": idle, "settings": settings},
+            name="dsr-worker",
+            daemon=True,
         )
 
     def start(self) -> None:

@@ -74,3 +74,41 @@ def test_demo_sets_up_stores_portal_and_two_accounts(tmp_path: Path, capsys: Any
     approver = cases.login(engine, "approver", passwords["approver"]).user
     assert approver.can(SCHOOL, "approver") and approver.can("vendor", "officer")
     engine.dispose()
+
+
+def test_housekeeping_deletes_idle_sessions_and_the_worker_does_it_too(config: Path, capsys: Any) -> None:
+    import threading
+
+    from dsr.housekeeping import tidy
+    from dsr.worker import work
+
+    settings = load(config)
+    cases.upgrade(settings.portal_database_url)
+    engine = cases.open_engine(settings.portal_database_url)
+    cases.create_user(engine, "tidy", "a long enough password 1", {SCHOOL: ["officer"]})
+    token = cases.login(engine, "tidy", "a long enough password 1").token
+    assert cases.session_user_id(engine, token) is not None
+    tomorrow = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+    assert tidy(engine, settings, now=dt.datetime.now(dt.UTC)).sessions_deleted == 0
+    assert tidy(engine, settings, now=tomorrow).sessions_deleted == 1
+
+    cases.login(engine, "tidy", "a long enough password 1")
+    assert main(["housekeeping", "--config", str(config)]) == 0
+    assert "session(s) deleted" in capsys.readouterr().out
+
+    # the worker runs a round at start: a session that is already over is gone afterwards
+    from dsr.cases.schema import sessions
+
+    cases.login(engine, "tidy", "a long enough password 1")
+    with engine.begin() as conn:
+        conn.execute(sa.update(sessions).values(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)))
+        assert conn.execute(sa.select(sa.func.count()).select_from(sessions)).scalar_one() >= 1
+    stop = threading.Event()
+    thread = threading.Thread(target=work, args=(engine, {}, stop), kwargs={"idle": 0.05, "settings": settings})
+    thread.start()
+    stop.wait(0.5)
+    stop.set()
+    thread.join(5)
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(sessions)).scalar_one() == 0
+    engine.dispose()

@@ -90,7 +90,7 @@ _workers: dict[int, BackgroundWorker] = {}
 def startup(portal: Portal) -> None:
     if os.environ.get(WORKER_ENV, "1") == "0":
         return
-    worker = BackgroundWorker(portal.engine, handlers(portal.settings))
+    worker = BackgroundWorker(portal.engine, handlers(portal.settings), settings=portal.settings)
     _workers[id(portal)] = worker
     worker.start()
 
