@@ -12,15 +12,10 @@
 from __future__ import annotations
 import email
 import email.policy
-import os
 import re
 import shutil
 import socket
-import subprocess
-import sys
 import threading
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -39,6 +34,7 @@ from portal_setup import (  # noqa: F401 - re-exported for the fixtures below
     read_mail,
     code_in,
     free_port,
+    serving,
     SMTPSink,
     Server,
 )
@@ -117,30 +113,8 @@ def server(smtp: SMTPSink, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     )
     settings = load(config)
     cases.upgrade(settings.portal_database_url)
-    log = (folder / "server.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "dsr.cli", "serve", "--config", str(config), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/de/", timeout=1).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError("dsr serve did not start:\n" + (folder / "server.log").read_text()) from None
-                time.sleep(0.2)
+    with serving(config, port, folder) as url:
         yield Server(url, config, settings)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """Helpers of the portal tests (plain functions and values; the fixtures are in conftest.py)."""
 
 from __future__ import annotations
+import contextlib
 import email
 import email.policy
 import os
@@ -119,3 +120,32 @@ class Server:
     url: str
     config: Path
     settings: Settings
+
+
+@contextlib.contextmanager
+def serving(config: Path, port: int, folder: Path) -> Iterator[str]:
+    """`dsr serve` for ``config`` in a subprocess on ``port`` until the block ends; yields its URL."""
+    log = (folder / "server.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dsr.cli", "serve", "--config", str(config), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/de/", timeout=1).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError("dsr serve did not start:\n" + (folder / "server.log").read_text()) from None
+                time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()

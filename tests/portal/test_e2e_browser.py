@@ -8,13 +8,9 @@ child; a namesake request cannot proceed.
 from __future__ import annotations
 
 import io
-import os
 import re
 import sqlite3
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +23,7 @@ from dsr import cases
 from dsr.config import Settings, load
 from dsr.demo import DemoSummary, generate
 from officer_world import PASSWORD, SCHOOL, fast_passwords  # noqa: F401
-from portal_setup import free_port
+from portal_setup import free_port, serving
 
 pytestmark = pytest.mark.slow
 
@@ -57,30 +53,8 @@ def demo_server(smtp: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     cases.create_user(engine, "officer", PASSWORD, {SCHOOL: ["officer"]})
     cases.create_user(engine, "approver", PASSWORD, {SCHOOL: ["officer", "approver"]})
     engine.dispose()
-    log = (folder / "server.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "dsr.cli", "serve", "--config", str(config), "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/de/", timeout=1).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError("dsr serve did not start:\n" + (folder / "server.log").read_text()) from None
-                time.sleep(0.2)
+    with serving(config, port, folder) as url:
         yield DemoServer(url, settings, demo)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 def submit(page: Any, server: DemoServer, *, first: str, last: str, dob: str, card: str, email: str,
