@@ -6,7 +6,7 @@ Each run starts `dsr serve` (uvicorn, one worker) on a free loopback port with a
 database and the file mail backend, then POSTs the HTML request form --requests times from
 --concurrency client threads. A submission = validate + open the case (audit event) + issue the
 verification code + write the mail. Prints a table (baseline: SQLite); peak memory is the
-server process's peak RSS. Record results in benchmarks/RESULTS-portal.md.
+server process's peak RSS. Record results in benchmarks/RESULTS.md.
 """
 
 from __future__ import annotations
