@@ -1,0 +1,144 @@
+"""WCAG 2.0/2.1 A and AA: axe-core run in real Chromium against every portal page a visitor meets.
+
+axe-core comes from npm (`scripts/install` puts it under `.cache/npm`). The portal's CSP forbids
+inline and foreign scripts, so axe is evaluated through the DevTools protocol (`page.evaluate`),
+which the page's CSP does not govern — the pages are checked exactly as served.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dsr import cases
+
+pytestmark = pytest.mark.slow
+
+AXE = Path(__file__).resolve().parents[2] / ".cache" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+PASSWORD = "accessible horse battery staple"
+CONTROLLER = "gym-musterstadt"
+
+RUN_AXE = """async (tags) => {
+  const result = await axe.run(document, {runOnly: {type: "tag", values: tags}});
+  return result.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.map(n => n.target.join(" ") + ": " + n.failureSummary.replace(/\\s+/g, " ")),
+  }));
+}"""
+
+
+@pytest.fixture(scope="module")
+def axe_source() -> str:
+    if not AXE.exists():
+        pytest.skip(f"axe-core is not installed ({AXE} missing): run scripts/install (needs npm)")
+    return AXE.read_text(encoding="utf-8")
+
+
+class Audit:
+    """Collects the WCAG violations of each page visited, to report them all at once."""
+
+    def __init__(self, page: Any, source: str) -> None:
+        self.page, self.source = page, source
+        self.found: dict[str, list[str]] = {}
+
+    def check(self, name: str) -> None:
+        self.page.wait_for_load_state()
+        if self.page.evaluate("typeof axe") == "undefined":  # each navigation starts a fresh window
+            self.page.evaluate(self.source + "\n;undefined")
+        for v in self.page.evaluate(RUN_AXE, TAGS):
+            self.found.setdefault(name, []).append(f"{v['id']} ({v['impact']}): {v['help']}\n      "
+                                                   + "\n      ".join(v["nodes"]))
+
+    def assert_clean(self) -> None:
+        report = "\n".join(f"{page}:\n    " + "\n    ".join(items) for page, items in self.found.items())
+        assert not self.found, "WCAG violations:\n" + report
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_the_public_pages_meet_wcag_21_aa(axe_source: str, lang: str, server: Any, smtp: Any, browser: Any) -> None:
+    context = browser.new_context(locale="de-DE" if lang == "de" else "en-GB")
+    page = context.new_page()
+    audit = Audit(page, axe_source)
+    base = f"{server.url}/{lang}"
+    try:
+        page.goto(f"{base}/")
+        audit.check("landing")
+
+        page.goto(f"{base}/request/{CONTROLLER}")
+        audit.check("request form")
+        page.locator("main form button[type=submit]").click()  # nothing filled in: every error shows
+        page.locator("[aria-invalid=true]").first.wait_for()
+        audit.check("request form with errors")
+
+        address = f"a11y-{lang}@schule.example"
+        page.locator("#type-access").check()
+        page.locator("#acting-self").check()
+        page.locator("#first_name").fill("Paula")
+        page.locator("#last_name").fill("Schüler")
+        page.locator("#email").fill(address)
+        page.locator("main form button[type=submit]").click()
+        page.locator("#reference").wait_for()
+        audit.check("receipt")
+        status_link = page.locator("main a[href*='#']").first.get_attribute("href")
+
+        body = smtp.wait_for(address).get_body(("plain",)).get_content()
+        link = re.search(r"(http\S+/verify/\d+)#code=", body).group(1)  # type: ignore[union-attr]
+        page.goto(link)
+        audit.check("verification form")
+        page.locator("#code").fill("WRONG000")
+        page.locator("main form button[type=submit]").first.click()
+        page.locator("[role=alert]").wait_for()
+        audit.check("verification form with a wrong code")
+
+        page.goto(f"{base}/verify")
+        audit.check("new code form")
+        page.goto(f"{server.url}{status_link}")
+        audit.check("status form")
+        page.locator("main form button[type=submit]").click()
+        page.locator("#stage").wait_for()
+        audit.check("status")
+
+        page.goto(f"{base}/download/{'x' * 32}")
+        audit.check("download page")
+        page.locator("main form button[type=submit]").last.click()  # an unknown link: the error state
+        page.locator("[role=alert]").wait_for()
+        audit.check("download page with an error")
+
+        assert page.goto(f"{base}/request/no-such-controller").status == 404
+        page.locator("main h1").wait_for()
+        audit.check("error page")
+    finally:
+        context.close()
+    audit.assert_clean()
+
+
+def test_the_officer_login_and_case_list_meet_wcag_21_aa(axe_source: str, server: Any, browser: Any) -> None:
+    engine = cases.open_engine(server.settings.portal_database_url)
+    username = f"a11y-{uuid.uuid4().hex[:8]}"  # the server is shared by the session's tests
+    try:
+        cases.create_user(engine, username, PASSWORD, {CONTROLLER: ["officer"]})
+    finally:
+        engine.dispose()
+    context = browser.new_context(locale="de-DE")
+    page = context.new_page()
+    audit = Audit(page, axe_source)
+    try:
+        page.goto(f"{server.url}/officer/login")
+        audit.check("officer login")
+        page.locator("#username").fill(username)
+        page.locator("#password").fill("wrong")
+        page.locator("main form button[type=submit]").click()
+        page.locator("[role=alert]").wait_for()
+        audit.check("officer login with an error")
+        page.locator("#password").fill(PASSWORD)
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_url(re.compile(r"/officer/$"))
+        audit.check("case list")
+    finally:
+        context.close()
+    audit.assert_clean()
