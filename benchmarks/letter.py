@@ -8,12 +8,11 @@ gather (from an in-memory store: :class:`dsr.testing.FakeConnector` with the spe
 records), redact (gazetteer of 500 other people, the subject's catalogue titles allowed),
 compose, and render the PDF/A (with disclosure.json and the CSVs embedded), the DOCX and the
 JSON. Every size runs in a fresh process that first answers one small request (fonts, style
-sheet, templates and the render pool warm, as in a running portal); the times are the median of
-``--repeat`` runs.
+sheet and templates warm, as in a running portal); the times are the median of ``--repeat``
+runs. Everything runs in one process (the appendix is typeset directly, without WeasyPrint).
 
-Columns: wall seconds; CPU seconds of this process and the pool's workers together (steadier
-than wall time on a shared machine); how the wall time splits (gather + redact + compose, PDF,
-DOCX + JSON); peak RSS of the main process and of the largest pool worker; the naive baseline
+Columns: wall seconds; CPU seconds (steadier than wall time on a shared machine); how the wall
+time splits (gather + redact + compose, PDF, DOCX + JSON); peak RSS; the naive baseline
 (the same appendix as one WeasyPrint document with one big table, PDF only) and the ratio of
 its wall time to the full answer's (median of at most 2 runs). Targets (wall): 300 ≤ 0.75 s, 2 000 ≤ 2 s,
 20 000 ≤ 10 s and ≤ 400 MB in any one process.
@@ -64,11 +63,8 @@ def answer(size: int) -> dict[str, float]:
 
 
 def run_case(size: int, mode: str, repeat: int) -> dict:
-    from dsr.render import pool
-
     if mode == "answer":
         answer(3)
-        answer(size)  # first long answer starts the pool's workers
         work = lambda: answer(size)  # noqa: E731
     else:
         letter = _letter(size)
@@ -76,12 +72,11 @@ def run_case(size: int, mode: str, repeat: int) -> dict:
         work = lambda: {"bytes": len(naive(letter))}  # noqa: E731
     runs = []
     for _ in range(repeat):
-        start, start_cpu = time.perf_counter(), _cpu(pool.worker_pids())
+        start, start_cpu = time.perf_counter(), _cpu()
         stages = work()
-        runs.append({**stages, "seconds": time.perf_counter() - start, "cpu": _cpu(pool.worker_pids()) - start_cpu})
+        runs.append({**stages, "seconds": time.perf_counter() - start, "cpu": _cpu() - start_cpu})
     out = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
     out["rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    out["worker_rss"] = max((_peak_rss(pid) for pid in pool.worker_pids()), default=0.0)
     return out
 
 
@@ -92,30 +87,10 @@ def _letter(size: int):
     return compose.disclosure(specimen.SCHOOL, specimen.gathering(size), specimen.request("de"), register=register.load("james-school"))
 
 
-def _cpu(workers: list[int]) -> float:
-    """CPU seconds of this process and of the pool's (long-lived) workers."""
+def _cpu() -> float:
+    """CPU seconds of this process."""
     own = resource.getrusage(resource.RUSAGE_SELF)
-    total = own.ru_utime + own.ru_stime
-    tick = os.sysconf("SC_CLK_TCK")
-    for pid in workers:
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
-        except OSError:
-            pass
-    return total
-
-
-def _peak_rss(pid: int) -> float:
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
+    return own.ru_utime + own.ru_stime
 
 
 def naive(letter) -> bytes:
@@ -162,7 +137,7 @@ def main() -> None:
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; median of {args.repeat} runs (20 000: ≤ 3)")
     print(
         f"{'records':>7} {'wall s':>7} {'cpu s':>6} {'target':>6} {'prep s':>6} {'pdf s':>6} {'docx+json':>9}"
-        f" {'main MB':>7} {'worker MB':>9} {'naive s':>7} {'n-cpu s':>7} {'naive MB':>8} {'ratio':>6}"
+        f" {'peak MB':>7} {'naive s':>7} {'n-cpu s':>7} {'naive MB':>8} {'ratio':>6}"
     )
     for size in args.sizes:
         repeat = args.repeat if size <= 2000 else min(3, args.repeat)
@@ -172,7 +147,7 @@ def main() -> None:
         ratio = f"{base['seconds'] / got['seconds']:.1f}x" if base else "—"
         print(
             f"{size:>7} {got['seconds']:>7.2f} {got['cpu']:>6.2f} {TARGETS.get(size, nan):>6.2f} {got['prepare']:>6.2f}"
-            f" {got['pdf']:>6.2f} {got['docx_json']:>9.2f} {got['rss']:>7.0f} {got['worker_rss']:>9.0f}"
+            f" {got['pdf']:>6.2f} {got['docx_json']:>9.2f} {got['rss']:>7.0f}"
             f" {base['seconds'] if base else nan:>7.2f} {base['cpu'] if base else nan:>7.2f} {base['rss'] if base else nan:>8.0f}"
             f" {ratio:>6}",
             flush=True,

@@ -190,7 +190,7 @@ def docx_bytes(letter: Disclosure) -> bytes:
     document.core_properties.author = letter.controller.name
     document.core_properties.revision = 1
     parser = _Letter(document)
-    parser.feed(templates.html(letter.kind, letter.language, letter=letter, part="whole", table_limit=10**9))
+    parser.feed(templates.html(letter.kind, letter.language, letter=letter, part="whole"))
     parser.close()
     if parser.info:
         # the information block of the PDF, as a small table after the address

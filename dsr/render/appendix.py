@@ -1,0 +1,338 @@
+"""The copy of the data (Anlage 1, Art. 15(3)) typeset directly as PDF pages.
+
+WeasyPrint spends about a millisecond of CPU on every record (boxes, glyphs, line breaking in
+pango); a teacher with 20 000 loans would wait half a minute. The appendix is regular — headings,
+tables, notes — so it is laid out here: greedy line breaking with the shipped font's advance
+widths, column widths from the content, and pages written as content streams (tens of
+microseconds a record). The letter itself stays WeasyPrint's; :mod:`dsr.render.pdf` merges the
+two and stamps footer and page numbers over every page.
+
+Layout, in the style sheet's measures (``base/style.css``): A4 with margins 25/20/30/25 mm;
+headings for the store and the collection ("Ausleihen (70)"); every collection a table with its
+column labels, a row per record, cells wrapping long texts (nothing is cut: a word wider than
+its column breaks between characters, a row taller than a page continues on the next); on every
+further page of a collection its heading "– Fortsetzung ab Eintrag 41" and the labels again;
+after the last row the explanations of codes and columns.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import pikepdf
+
+from dsr.compose.letter import Disclosure, Section
+from dsr.compose.wording import wording
+from dsr.render.typeface import Typeface, typeface
+
+MM = 72 / 25.4
+PAGE_WIDTH, PAGE_HEIGHT = 210 * MM, 297 * MM
+LEFT, RIGHT, TOP, BOTTOM = 25 * MM, 20 * MM, 25 * MM, 30 * MM
+WIDTH = PAGE_WIDTH - LEFT - RIGHT
+CELL_X, CELL_Y = 1.2 * MM, 0.6 * MM  # cell padding
+INK, MUTED, RULE_LIGHT = (0.067, 0.067, 0.067), (0.333, 0.333, 0.333), (0.8, 0.8, 0.8)
+RED = (0.8, 0.0, 0.0)
+
+REGULAR, BOLD = "NotoSans-Regular.ttf", "NotoSans-Bold.ttf"
+#: resource names of the two fonts on every appendix page
+FONT_NAMES = {REGULAR: "/DsrR", BOLD: "/DsrB"}
+
+
+@dataclass(frozen=True)
+class Style:
+    font: str
+    size: float
+    leading: float
+    color: tuple[float, float, float] = INK
+
+    @property
+    def face(self) -> Typeface:
+        return typeface(self.font)
+
+
+TITLE = Style(BOLD, 11, 11 * 1.35)
+STORE = Style(BOLD, 10.5, 10.5 * 1.35)
+COLLECTION = Style(BOLD, 10, 10 * 1.35)
+NOTE = Style(REGULAR, 7.5, 7.5 * 1.35, MUTED)
+HEAD = Style(BOLD, 8, 8 * 1.3)
+CELL = Style(REGULAR, 8, 8 * 1.3)
+
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def clean(value: str) -> str:
+    """Printable text: NFC (one glyph per letter), line breaks kept, other controls as spaces."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    value = _CONTROL.sub(" ", value)
+    return value if value.isascii() else unicodedata.normalize("NFC", value)
+
+
+def wrap(text: str, width: float, style: Style) -> list[str]:
+    """Greedy line breaking at spaces; a word wider than ``width`` breaks between characters."""
+    face, size = style.face, style.size
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        if face.width(paragraph, size) <= width:
+            lines.append(paragraph)
+            continue
+        space = face.width(" ", size)
+        line, used = "", 0.0
+        for word in paragraph.split(" "):
+            w = face.width(word, size)
+            if line and used + space + w <= width:
+                line, used = f"{line} {word}", used + space + w
+                continue
+            if line:
+                lines.append(line)
+            if w <= width:
+                line, used = word, w
+                continue
+            # too wide for any line: as many characters per line as fit
+            line, used = "", 0.0
+            for char in word:
+                cw = face.width(char, size)
+                if line and used + cw > width:
+                    lines.append(line)
+                    line, used = "", 0.0
+                line, used = line + char, used + cw
+        lines.append(line)
+    return lines
+
+
+@dataclass
+class Appendix:
+    """Typeset pages: one content stream each, and the characters used per font."""
+
+    pages: list[bytes] = field(default_factory=list)
+    used: dict[str, set[str]] = field(default_factory=lambda: {REGULAR: set(), BOLD: set()})
+
+    def write(self, pdf: pikepdf.Pdf) -> None:
+        """Append the pages to ``pdf``, with the fonts subset to what they print."""
+        fonts = pikepdf.Dictionary(
+            {FONT_NAMES[name]: typeface(name).embed(pdf, chars or " ") for name, chars in self.used.items()}
+        )
+        resources = pdf.make_indirect(pikepdf.Dictionary(Font=fonts))
+        box = pikepdf.Array([0, 0, round(PAGE_WIDTH, 6), round(PAGE_HEIGHT, 6)])
+        for content in self.pages:
+            page = pikepdf.Dictionary(
+                Type=pikepdf.Name.Page, MediaBox=box, Resources=resources, Contents=pdf.make_stream(content)
+            )
+            pdf.pages.append(pikepdf.Page(page))
+
+
+class _Typesetter:
+    def __init__(self, draft_word: str = "") -> None:
+        self.out = Appendix()
+        self.ops: list[str] = []
+        self.y = 0.0  # top of the free space, in points from the bottom of the page
+        self.draft_word = draft_word
+        self.fresh = True  # nothing on this page yet
+
+    # ------------------------------------------------------------ pages
+    def new_page(self) -> None:
+        self._flush()
+        self.y = PAGE_HEIGHT - TOP
+        self.fresh = True
+        if self.draft_word:
+            style = Style(BOLD, 10, 10, RED)
+            x = LEFT + (WIDTH - style.face.width(self.draft_word, style.size)) / 2
+            self.text(x, PAGE_HEIGHT - TOP / 2, style, self.draft_word)
+
+    def _flush(self) -> None:
+        if self.ops:
+            self.out.pages.append("\n".join(self.ops).encode("ascii"))
+            self.ops = []
+
+    def room(self) -> float:
+        return self.y - BOTTOM
+
+    def finish(self) -> Appendix:
+        self._flush()
+        return self.out
+
+    # ------------------------------------------------------------ drawing
+    def text(self, x: float, baseline: float, style: Style, line: str) -> None:
+        face = style.face
+        self.out.used[style.font].update(line)
+        r, g, b = style.color
+        self.ops.append(
+            f"BT {FONT_NAMES[style.font]} {style.size:g} Tf {r:g} {g:g} {b:g} rg "
+            f"1 0 0 1 {x:.2f} {baseline:.2f} Tm <{face.encode(line)}> Tj ET"
+        )
+
+    def rule(self, y: float, width: float, color: tuple[float, float, float]) -> None:
+        r, g, b = color
+        self.ops.append(f"{r:g} {g:g} {b:g} RG {width:g} w {LEFT:.2f} {y:.2f} m {LEFT + WIDTH:.2f} {y:.2f} l S")
+
+    @staticmethod
+    def baseline(top: float, style: Style) -> float:
+        face = style.face
+        content = (face.ascent - face.descent) * style.size / 1000
+        return top - (style.leading - content) / 2 - face.ascent * style.size / 1000
+
+    def paragraph(self, style: Style, text: str, before: float = 0.0, after: float = 0.0, keep: float = 0.0) -> None:
+        """A wrapped paragraph; moves to a new page first if it (plus ``keep``) does not fit."""
+        lines = wrap(clean(text), WIDTH, style)
+        if not self.fresh and before + style.leading * len(lines) + keep > self.room():
+            self.new_page()
+        if not self.fresh:
+            self.y -= before
+        for line in lines:
+            if style.leading > self.room():
+                self.new_page()
+            self.text(LEFT, self.baseline(self.y, style), style, line)
+            self.y -= style.leading
+            self.fresh = False
+        self.y -= after
+
+    # ------------------------------------------------------------ a collection as a table
+    def table(self, section: Section, words: dict[str, str]) -> None:
+        labels = [c.label for c in section.columns] + ([words["relation"]] if section.with_relation else [])
+        rows: list[Sequence[str]] = [
+            (*row.values, row.relation or "—") if section.with_relation else row.values for row in section.rows
+        ]
+        widths = column_widths(labels, rows)
+        head = [wrap(clean(label), w, HEAD) for label, w in zip(labels, widths, strict=True)]
+        head_height = max(len(lines) for lines in head) * HEAD.leading + 2 * CELL_Y
+        number = section.offset
+
+        def heading(continued: bool) -> None:
+            title = f"{section.title} ({section.size})"
+            if continued:
+                title += f" – {words['continued']} {number + 1}"
+            self.paragraph(COLLECTION, title, before=4 * MM, after=1.5 * MM, keep=head_height + CELL.leading * 2)
+            if not continued and section.description and not section.offset:
+                self.paragraph(NOTE, section.description, after=1 * MM, keep=head_height + CELL.leading * 2)
+            self._cells(head, widths, HEAD, head_height)
+            self.rule(self.y, 0.5, INK)
+
+        heading(continued=bool(section.offset))
+        # repeated values (dates, "Bibliotheksteam") are broken into lines once per column
+        caches: list[dict[str, list[str]]] = [{} for _ in widths]
+        for values in rows:
+            cells = []
+            for value, w, cache in zip(values, widths, caches, strict=True):
+                lines = cache.get(value)
+                if lines is None:
+                    lines = wrap(clean(value), w, CELL)
+                    if len(cache) < 20_000:
+                        cache[value] = lines
+                cells.append(lines)
+            height = max(len(lines) for lines in cells) * CELL.leading + 2 * CELL_Y
+            if height > self.room():
+                if height <= PAGE_HEIGHT - TOP - BOTTOM - head_height - 20 * MM or self.room() < 3 * CELL.leading:
+                    self.new_page()
+                    heading(continued=True)
+                else:
+                    cells = self._split_row(cells, widths, heading)
+                    height = max(len(lines) for lines in cells) * CELL.leading + 2 * CELL_Y
+            self._cells(cells, widths, CELL, height)
+            self.rule(self.y, 0.3, RULE_LIGHT)
+            number += 1
+        self.y -= 1 * MM
+        if section.offset + len(section.rows) >= section.size:
+            for note in section.codes:
+                pairs = "; ".join(f"{code} = {text}" for code, text in note.codes)
+                self.paragraph(NOTE, f"{note.column}: {pairs}", after=0.5 * MM)
+            for column in section.columns:
+                if column.explain:
+                    self.paragraph(NOTE, f"{column.label}: {column.explain}", after=0.5 * MM)
+        self.y -= 2 * MM
+
+    def _cells(self, cells: list[list[str]], widths: Sequence[float], style: Style, height: float) -> None:
+        top = self.y - CELL_Y
+        x = LEFT
+        first = self.baseline(top, style)
+        # line by line across the row, so text extraction reads a record in order
+        for k in range(max(len(lines) for lines in cells)):
+            x = LEFT
+            for lines, w in zip(cells, widths, strict=True):
+                if k < len(lines) and lines[k]:
+                    self.text(x + CELL_X, first - k * style.leading, style, lines[k])
+                x += w + 2 * CELL_X
+        self.y -= height
+        self.fresh = False
+
+    def _split_row(self, cells: list[list[str]], widths: Sequence[float], heading) -> list[list[str]]:
+        # a row taller than a page: print what fits, continue on the next page
+        while True:
+            fit = int((self.room() - 2 * CELL_Y) // CELL.leading)
+            if max(len(lines) for lines in cells) <= fit:
+                return cells
+            if fit < 1:
+                self.new_page()
+                heading(continued=True)
+                continue
+            self._cells([lines[:fit] for lines in cells], widths, CELL, fit * CELL.leading + 2 * CELL_Y)
+            cells = [lines[fit:] for lines in cells]
+            self.new_page()
+            heading(continued=True)
+
+
+def column_widths(labels: Sequence[str], rows: Iterable[Sequence[str]]) -> list[float]:
+    """Column widths (without padding) that fill the text width: every column as wide as its
+    widest cell when all fit; otherwise the room beyond the longest words goes to the columns
+    with the most text, as browsers lay out tables."""
+    n = len(labels)
+    room = WIDTH - n * 2 * CELL_X
+    cap = room * 0.3  # a single long word (a URL, a hash) must not take the whole table
+    natural = [HEAD.face.width(clean(label), HEAD.size) for label in labels]
+    minimum = [min(cap, max((HEAD.face.width(w, HEAD.size) for w in clean(label).split()), default=0)) for label in labels]
+    face, size = CELL.face, CELL.size
+    seen: set[str] = set()
+    for values in rows:
+        for i, value in enumerate(values):
+            if value in seen:
+                continue
+            if len(seen) < 100_000:
+                seen.add(value)
+            text = clean(value)
+            w = face.width(text, size)
+            if w > natural[i]:
+                natural[i] = w
+            if w > minimum[i] and minimum[i] < cap:
+                longest = max((face.width(word, size) for word in text.split()), default=0)
+                minimum[i] = min(cap, max(minimum[i], longest))
+    if sum(natural) <= room:
+        total = sum(natural) or 1
+        return [w + (room - sum(natural)) * w / total for w in natural]
+    # columns narrower than an even share keep their width: a date never wraps for the sake
+    # of a long note; the others share the rest
+    widths: dict[int, float] = {}
+    while True:
+        open_ = [i for i in range(n) if i not in widths]
+        share = (room - sum(widths.values())) / max(1, len(open_))
+        narrow = [i for i in open_ if natural[i] <= share]
+        if not narrow or len(narrow) == len(open_):
+            break
+        widths.update((i, natural[i]) for i in narrow)
+    open_ = [i for i in range(n) if i not in widths]
+    spare = room - sum(widths.values()) - sum(minimum[i] for i in open_)
+    if spare <= 0:
+        total = sum(minimum[i] for i in open_) or 1
+        left = room - sum(widths.values())
+        widths.update((i, max(0.0, left) * minimum[i] / total) for i in open_)
+    else:
+        slack = {i: max(0.0, natural[i] - minimum[i]) for i in open_}
+        total = sum(slack.values()) or 1
+        widths.update((i, minimum[i] + spare * slack[i] / total) for i in open_)
+    return [widths[i] for i in range(n)]
+
+
+def typeset(letter: Disclosure) -> Appendix:
+    """The appendix of ``letter`` (its sections) as pages, starting on a new page."""
+    words = wording(letter.language)
+    names = {key: words.value(f"appendix_{key}") for key in ("title", "relation", "continued")}
+    setter = _Typesetter(words.value("draft") if letter.draft else "")
+    setter.new_page()
+    setter.paragraph(TITLE, names["title"], after=6 * MM)
+    store = None
+    for section in letter.sections:
+        if section.store != store:
+            store = section.store
+            setter.paragraph(STORE, section.store_title, before=5 * MM, after=2 * MM, keep=40 * MM)
+        setter.table(section, names)
+    return setter.finish()
