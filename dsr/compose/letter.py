@@ -50,15 +50,11 @@ class Section(msgspec.Struct, frozen=True, kw_only=True):
     codes: tuple[CodeNote, ...] = ()
     #: some rows say why they concern the reader (an extra column in the letter)
     with_relation: bool = False
-    #: in one part of a letter rendered in parts: rows of this collection printed in earlier
-    #: parts, and the collection's full count (0: the section is whole)
-    offset: int = 0
-    total: int = 0
 
     @property
     def size(self) -> int:
-        """Records of the whole collection, also when this is one part of it."""
-        return self.total or len(self.rows)
+        """Records of the collection."""
+        return len(self.rows)
 
 
 class StoreLine(msgspec.Struct, frozen=True, kw_only=True):
@@ -133,7 +129,8 @@ class Disclosure(msgspec.Struct, frozen=True, kw_only=True):
     withheld: tuple[WithheldLine, ...] = ()
     draft: bool = False
     complete: bool = True  #: every store answered
-    #: in one part of a letter rendered in parts: the whole letter's record count
+    #: the letter's record count when it is rendered without its sections (the appendix is
+    #: typeset separately, see dsr.render.pdf)
     records_total: int = 0
 
     @property

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import pikepdf
@@ -197,19 +197,19 @@ class _Typesetter:
         widths = column_widths(labels, rows)
         head = [wrap(clean(label), w, HEAD) for label, w in zip(labels, widths, strict=True)]
         head_height = max(len(lines) for lines in head) * HEAD.leading + 2 * CELL_Y
-        number = section.offset
+        number = 0  # records printed so far
 
         def heading(continued: bool) -> None:
             title = f"{section.title} ({section.size})"
             if continued:
                 title += f" – {words['continued']} {number + 1}"
             self.paragraph(COLLECTION, title, before=4 * MM, after=1.5 * MM, keep=head_height + CELL.leading * 2)
-            if not continued and section.description and not section.offset:
+            if not continued and section.description:
                 self.paragraph(NOTE, section.description, after=1 * MM, keep=head_height + CELL.leading * 2)
             self._cells(head, widths, HEAD, head_height)
             self.rule(self.y, 0.5, INK)
 
-        heading(continued=bool(section.offset))
+        heading(continued=False)
         # repeated values (dates, "Bibliotheksteam") are broken into lines once per column
         caches: list[dict[str, list[str]]] = [{} for _ in widths]
         for values in rows:
@@ -233,13 +233,12 @@ class _Typesetter:
             self.rule(self.y, 0.3, RULE_LIGHT)
             number += 1
         self.y -= 1 * MM
-        if section.offset + len(section.rows) >= section.size:
-            for note in section.codes:
-                pairs = "; ".join(f"{code} = {text}" for code, text in note.codes)
-                self.paragraph(NOTE, f"{note.column}: {pairs}", after=0.5 * MM)
-            for column in section.columns:
-                if column.explain:
-                    self.paragraph(NOTE, f"{column.label}: {column.explain}", after=0.5 * MM)
+        for note in section.codes:
+            pairs = "; ".join(f"{code} = {text}" for code, text in note.codes)
+            self.paragraph(NOTE, f"{note.column}: {pairs}", after=0.5 * MM)
+        for column in section.columns:
+            if column.explain:
+                self.paragraph(NOTE, f"{column.label}: {column.explain}", after=0.5 * MM)
         self.y -= 2 * MM
 
     def _cells(self, cells: list[list[str]], widths: Sequence[float], style: Style, height: float) -> None:
@@ -256,7 +255,9 @@ class _Typesetter:
         self.y -= height
         self.fresh = False
 
-    def _split_row(self, cells: list[list[str]], widths: Sequence[float], heading) -> list[list[str]]:
+    def _split_row(
+        self, cells: list[list[str]], widths: Sequence[float], heading: Callable[[bool], None]
+    ) -> list[list[str]]:
         # a row taller than a page: print what fits, continue on the next page
         while True:
             fit = int((self.room() - 2 * CELL_Y) // CELL.leading)
@@ -264,12 +265,12 @@ class _Typesetter:
                 return cells
             if fit < 1:
                 self.new_page()
-                heading(continued=True)
+                heading(True)
                 continue
             self._cells([lines[:fit] for lines in cells], widths, CELL, fit * CELL.leading + 2 * CELL_Y)
             cells = [lines[fit:] for lines in cells]
             self.new_page()
-            heading(continued=True)
+            heading(True)
 
 
 def column_widths(labels: Sequence[str], rows: Iterable[Sequence[str]]) -> list[float]:
