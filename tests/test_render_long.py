@@ -192,3 +192,18 @@ def test_a_date_column_is_not_squeezed_by_a_long_note():
     rows = [("15.09.2025, 10:30 Uhr", "lang " * 80)] * 3
     date, note = column_widths(["Ausgeliehen am", "Notiz"], rows)
     assert date >= CELL.face.width("15.09.2025, 10:30 Uhr", CELL.size)
+
+
+def test_the_copy_is_grouped_by_store_then_activity_then_collection():
+    from dsr import register
+
+    letter = compose.disclosure(
+        specimen.SCHOOL, specimen.gathering(3), specimen.request("de"), register=register.load("james-school")
+    )
+    text = "\n".join(texts(render.pdf(letter, attach=False)))
+    appendix = text[text.index("Anlage 1: Kopie Ihrer Daten (Art") :]
+    order = [appendix.index(f"Verarbeitungstätigkeit: {a.name}") for a in letter.activities]
+    # every activity heads its own collections, in the order of the letter's section 2
+    assert order == sorted(order)
+    assert appendix.index("Verarbeitungstätigkeit: Ausleihe") < appendix.index("Ausleihen (3)")
+    assert appendix.index("Ausleihen (3)") < appendix.index("Verarbeitungstätigkeit: Gebühren")

@@ -116,9 +116,12 @@ def _sections(gathering: Gathering, words: Wording) -> Iterable[Section]:
     specs = {(c.store, c.name): c for c in gathering.collections}
     # Collections in the mapping's order; collections without a spec last, so nothing is lost.
     order = [k for k in specs if k in by_collection] + sorted(k for k in by_collection if k not in specs)
-    for key in order:
-        spec = specs.get(key) or _spec_from_records(key, by_collection[key])
-        yield _section(spec, by_collection[key], words)
+    sections = [_section(specs.get(key) or _spec_from_records(key, by_collection[key]), by_collection[key], words) for key in order]
+    # The copy reads store by store, and within a store activity by activity (the order in
+    # which they first appear), each with its collections in the mapping's order.
+    stores = {s.store: i for i, s in reversed(list(enumerate(sections)))}
+    activities = {(s.store, s.activity): i for i, s in reversed(list(enumerate(sections)))}
+    yield from sorted(sections, key=lambda s: (stores[s.store], activities[(s.store, s.activity)]))
 
 
 def _spec_from_records(key: tuple[str, str], records: list[Record]) -> CollectionSpec:

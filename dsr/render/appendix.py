@@ -8,7 +8,8 @@ microseconds a record). The letter itself stays WeasyPrint's; :mod:`dsr.render.p
 two and stamps footer and page numbers over every page.
 
 Layout, in the style sheet's measures (``base/style.css``): A4 with margins 25/20/30/25 mm;
-headings for the store and the collection ("Ausleihen (70)"); every collection a table with its
+headings for the store, the processing activity and the collection ("Ausleihen (70)"), in
+that order (grouped by :mod:`dsr.compose`); every collection a table with its
 column labels, a row per record, cells wrapping long texts (nothing is cut: a word wider than
 its column breaks between characters, a row taller than a page continues on the next); on every
 further page of a collection its heading "– Fortsetzung ab Eintrag 41" and the labels again;
@@ -55,6 +56,7 @@ class Style:
 
 TITLE = Style(BOLD, 11, 11 * 1.35)
 STORE = Style(BOLD, 10.5, 10.5 * 1.35)
+ACTIVITY = Style(BOLD, 9, 9 * 1.35, MUTED)
 COLLECTION = Style(BOLD, 10, 10 * 1.35)
 NOTE = Style(REGULAR, 7.5, 7.5 * 1.35, MUTED)
 HEAD = Style(BOLD, 8, 8 * 1.3)
@@ -326,14 +328,20 @@ def column_widths(labels: Sequence[str], rows: Iterable[Sequence[str]]) -> list[
 def typeset(letter: Disclosure) -> Appendix:
     """The appendix of ``letter`` (its sections) as pages, starting on a new page."""
     words = wording(letter.language)
-    names = {key: words.value(f"appendix_{key}") for key in ("title", "relation", "continued")}
+    names = {key: words.value(f"appendix_{key}") for key in ("title", "relation", "continued", "activity")}
+    activities = {a.key: a.name for a in letter.activities}
     setter = _Typesetter(words.value("draft") if letter.draft else "")
     setter.new_page()
     setter.paragraph(TITLE, names["title"], after=6 * MM)
-    store = None
+    store = activity = None
     for section in letter.sections:
         if section.store != store:
-            store = section.store
+            store, activity = section.store, None
             setter.paragraph(STORE, section.store_title, before=5 * MM, after=2 * MM, keep=40 * MM)
+        if section.activity != activity:
+            activity = section.activity
+            if activity in activities:
+                text = f"{names['activity']}: {activities[activity]}"
+                setter.paragraph(ACTIVITY, text, before=2 * MM, after=0.5 * MM, keep=35 * MM)
         setter.table(section, names)
     return setter.finish()
