@@ -6,6 +6,10 @@ answered — renders the draft letter, keeps it and the review list with the cas
 case to review. A failed store leaves the case in ``gathering``; the officer retries that store
 alone (``dsr.cases.retry_store``) and the job carries on with only that store.
 
+The ``find_candidates`` job (:func:`candidates_job`) runs the identify stage in the background
+once a requester confirmed their address (:func:`queue_candidate_search`), so the officer finds
+the candidates ready; :func:`find_candidates` is the same search on the officer's click.
+
 Review decisions are stored per item in ``dsr.cases`` (``decide``); the ``ground`` column holds
 the reason code of :data:`dsr.redact.REASONS`. :func:`render_answer` turns them into
 ``dsr.redact.Decision`` values and renders the final letter for approval.
@@ -15,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import msgspec
 import sqlalchemy as sa
@@ -28,7 +32,7 @@ from dsr.connector import Connector
 from dsr.errors import DSRError
 from dsr.gather import gather
 from dsr.identify import confirm, resolve
-from dsr.model import Descriptor, ResolutionStatus, StoreState, Subject
+from dsr.model import Candidate, Descriptor, Record, ResolutionStatus, StoreState, Subject
 from dsr.redact import REASONS, Action, Decision
 from dsr.restricted_review import RESTRICTED, restricted_decisions, restricted_json
 
@@ -100,6 +104,99 @@ def find_candidates(
         _close(connectors)
     cases.record_candidates(engine, user, reference, resolution.candidates)
     return resolution.status
+
+
+# --------------------------------------------------------------------------- the candidate search job
+
+
+def queue_candidate_search(engine: sa.Engine, settings: Settings, reference: str, *,
+                           actor: str = "requester") -> int | None:
+    """Queue the ``find_candidates`` job once the requester confirmed their address.
+
+    Idempotent: a case gets at most one such job (a second verification finds it), and none
+    once the case left ``received``. Returns the job id, None when nothing was queued.
+    """
+    from dsr.cases import audit
+    from dsr.cases.access import load_case
+
+    with engine.begin() as conn:
+        case = load_case(conn, None, reference)
+        if case.state != cases.CaseState.RECEIVED.value:
+            return None
+        job_id, new = cases.jobs.enqueue_once_in(conn, "find_candidates", case_id=case.id,
+                                                 stores=store_names(settings, case.controller))
+        if new:
+            audit.append(conn, "candidate search queued", actor=actor, case_ref=reference, detail={"job": job_id})
+    return job_id if new else None
+
+
+class _Answered(Connector):
+    """One store's answer, replayed: :func:`dsr.identify.resolve` groups every store's candidates at once."""
+
+    def __init__(self, name: str, found: list[Candidate]) -> None:
+        super().__init__(name)
+        self.found = found
+
+    def records(self, subject: Subject) -> Iterator[Record]:
+        return iter(())
+
+    def candidates(self, descriptor: Descriptor) -> list[Candidate]:
+        return self.found
+
+
+def _has_candidates(engine: sa.Engine, case_id: int) -> bool:
+    from dsr.cases.schema import candidates
+
+    with engine.connect() as conn:
+        return conn.execute(sa.select(candidates.c.id).where(candidates.c.case_id == case_id).limit(1)).first() is not None
+
+
+def candidates_job(settings: Settings, *, connectors_of: ConnectorsOf = connect) -> cases.jobs.Handler:
+    """The handler of ``find_candidates`` jobs: the identify stage, per store, in the background.
+
+    Each store's answer is recorded in the job (visible on the case page). If a store fails, no
+    candidates are recorded — a store that cannot be asked must not turn an ambiguous case into a
+    match — and the job fails its attempt, so the worker tries again with backoff; the officer can
+    also retry the store or search by hand. Nothing happens when the officer was quicker (the case
+    has candidates or moved on).
+    """
+
+    def run(ctx: cases.JobContext) -> None:
+        engine = ctx.engine
+        assert ctx.job.case_id is not None
+        case = work_case(engine, ctx.job.case_id)
+        if case.state is not cases.CaseState.RECEIVED or case.descriptor is None:
+            return
+        if _has_candidates(engine, ctx.job.case_id):
+            return  # the officer searched already
+        answered: list[Connector] = []
+        connectors = connectors_of(settings, case.controller)
+        try:
+            for connector in sorted(connectors, key=lambda c: c.name):
+                ctx.store(connector.name, cases.StoreProgress.RUNNING)
+                try:
+                    found = connector.candidates(case.descriptor)
+                except Exception as exc:  # noqa: BLE001 - one store's outage is that store's failure
+                    # dsr's own errors promise messages without personal data; others only by type
+                    error = f"{type(exc).__name__}: {exc}" if isinstance(exc, DSRError) else type(exc).__name__
+                    ctx.store(connector.name, cases.StoreProgress.FAILED, error=error)
+                    continue
+                ctx.store(connector.name, cases.StoreProgress.OK, records=len(found))
+                answered.append(_Answered(connector.name, found))
+        finally:
+            _close(connectors)
+        failed = [s for s, p in sorted(ctx.progress.items()) if p.get("state") != cases.StoreProgress.OK]
+        if failed:
+            raise CaseworkError(f"case {case.reference}: store(s) not searched ({', '.join(failed)})")
+        resolution = resolve(case.controller, answered, case.descriptor, secret=settings.dsr.secret_key.encode())
+        if _has_candidates(engine, ctx.job.case_id):
+            return  # the officer searched while the stores were asked
+        try:
+            cases.record_candidates(engine, None, case.reference, resolution.candidates)
+        except sa.exc.IntegrityError:
+            log.info("candidate search for %s: the officer's search recorded them first", case.reference)
+
+    return run
 
 
 def _case_by_reference(engine: sa.Engine, reference: str) -> WorkCase:
@@ -259,7 +356,10 @@ def other_controllers_hint(engine: sa.Engine, user: cases.User, reference: str) 
 
 def handlers(settings: Settings, *, connectors_of: ConnectorsOf = connect) -> dict[str, cases.jobs.Handler]:
     """Every job kind the portal queues, for :func:`dsr.cases.run_next`."""
-    return {"gather": gather_job(settings, connectors_of=connectors_of)}
+    return {
+        "gather": gather_job(settings, connectors_of=connectors_of),
+        "find_candidates": candidates_job(settings, connectors_of=connectors_of),
+    }
 
 
 # --------------------------------------------------------------------------- review and answer

@@ -122,6 +122,9 @@ class PortalSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_f
     max_upload_bytes: int = 5_000_000
     mail: MailSettings = MailSettings()
     rate_limits: RateLimits = RateLimits()
+    #: where rate-limit counters live: "memory" (one server process) or "database" (the portal's
+    #: database, shared by every process and host serving the portal)
+    rate_limit_store: str = "memory"
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -222,6 +225,9 @@ def _portal(raw: Any, file: Path) -> PortalSettings:
     for key in RateLimits.__struct_fields__:
         if getattr(portal.rate_limits, key) < 1:
             raise ConfigError(file, f"portal.rate_limits.{key}", "must be at least 1")
+    if portal.rate_limit_store not in ("memory", "database"):
+        raise ConfigError(file, "portal.rate_limit_store",
+                          'one of "memory" (one server process) or "database" (shared by all processes)')
     return portal
 
 

@@ -1,7 +1,8 @@
 """Housekeeping the law and security ask for, run by the worker every few minutes and by
 ``dsr housekeeping`` from cron: end download offers past their time, delete idle or expired
-officer sessions, and purge request files of cases that ended longer ago than
-``[dsr] request_retention_days``.
+officer sessions, purge request files of cases that ended longer ago than
+``[dsr] request_retention_days``, and delete rate-limit counters whose window has ended (they
+are keyed by a hash of a client address).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from dsr import cases
+from dsr.cases import ratelimit
 from dsr.config import Settings
 
 log = logging.getLogger(__name__)
@@ -23,6 +25,7 @@ class Tidied:
     downloads_ended: int
     sessions_deleted: int
     cases_purged: int
+    rate_limits_purged: int = 0
 
 
 def tidy(engine: sa.Engine, settings: Settings, *, now: dt.datetime | None = None) -> Tidied:
@@ -33,7 +36,9 @@ def tidy(engine: sa.Engine, settings: Settings, *, now: dt.datetime | None = Non
         cases_purged=len(
             cases.purge_closed(engine, period=dt.timedelta(days=settings.dsr.request_retention_days), now=now)
         ),
+        rate_limits_purged=ratelimit.purge_expired(engine, now=now),
     )
-    log.info("housekeeping: %d download offers ended, %d sessions deleted, %d cases purged",
-             result.downloads_ended, result.sessions_deleted, result.cases_purged)
+    log.info("housekeeping: %d download offers ended, %d sessions deleted, %d cases purged, "
+             "%d rate-limit counters deleted", result.downloads_ended, result.sessions_deleted,
+             result.cases_purged, result.rate_limits_purged)
     return result

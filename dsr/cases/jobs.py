@@ -94,6 +94,24 @@ def enqueue_in(
     ).inserted_primary_key[0]
 
 
+def enqueue_once_in(
+    conn: sa.Connection, kind: str, *, case_id: int, stores: Sequence[str] = (), now: dt.datetime | None = None,
+) -> tuple[int, bool]:
+    """Queue a job of ``kind`` for a case unless it has one already (in any state).
+
+    Returns (job id, whether it is new). The case row is written first (a change of nothing):
+    that takes its lock on PostgreSQL and MariaDB and the write lock on SQLite, so two callers
+    at the same moment queue one job between them.
+    """
+    conn.execute(sa.update(cases).where(cases.c.id == case_id).values(updated_at=cases.c.updated_at))
+    existing = conn.execute(
+        sa.select(jobs.c.id).where(jobs.c.case_id == case_id, jobs.c.kind == kind).order_by(jobs.c.id).limit(1)
+    ).scalar_one_or_none()
+    if existing is not None:
+        return existing, False
+    return enqueue_in(conn, kind, case_id=case_id, stores=stores, now=now), True
+
+
 def enqueue(engine: sa.Engine, kind: str, **kwargs: Any) -> int:
     with engine.begin() as conn:
         return enqueue_in(conn, kind, **kwargs)

@@ -50,6 +50,7 @@ users = sa.Table(
     sa.Column("locked_until", UTCDateTime, nullable=True),
     sa.Column("active", sa.Boolean, nullable=False, default=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("language", sa.String(5), nullable=True),  # de | en for the officer pages; None = the browser's
 )
 
 memberships = sa.Table(
@@ -268,4 +269,17 @@ jobs = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.Column("finished_at", UTCDateTime, nullable=True),
+)
+
+# --------------------------------------------------------------------------- rate limits
+
+#: the portal's shared rate-limit counters and key/value entries (dsr.cases.ratelimit); the key
+#: is a hash, so no client address is stored in clear
+rate_limits = sa.Table(
+    "rate_limits",
+    metadata,
+    sa.Column("key_hash", sa.String(64), primary_key=True),
+    sa.Column("hits", sa.Integer, nullable=False),
+    sa.Column("value", Blob, nullable=True),
+    sa.Column("expires_at", UTCDateTime, nullable=True, index=True),
 )

@@ -54,6 +54,8 @@ class User(msgspec.Struct, frozen=True, kw_only=True):
     totp_enabled: bool
     #: controller → roles there
     roles: dict[str, frozenset[str]]
+    #: "de" | "en" chosen for the officer pages; None = the browser's Accept-Language
+    language: str | None = None
 
     @property
     def actor(self) -> str:
@@ -95,13 +97,22 @@ def _load(conn: sa.Connection, user_id: int) -> User:
         roles.setdefault(controller, set()).add(role)
     return User(
         id=row.id, username=row.username, active=row.active, totp_enabled=row.totp_secret is not None,
-        roles={c: frozenset(r) for c, r in roles.items()},
+        roles={c: frozenset(r) for c, r in roles.items()}, language=row.language,
     )
 
 
 def get_user(engine: sa.Engine, user_id: int) -> User:
     with engine.connect() as conn:
         return _load(conn, user_id)
+
+
+def set_language(engine: sa.Engine, user_id: int, language: str | None) -> None:
+    """Remember the language of the officer pages for this user (a preference: not audited)."""
+    if language not in (None, "de", "en"):
+        raise ValueError(f"unknown language {language!r}: de or en")
+    with engine.begin() as conn:
+        if conn.execute(sa.update(users).where(users.c.id == user_id).values(language=language)).rowcount != 1:
+            raise NotFound(f"no user {user_id}")
 
 
 def create_user(

@@ -10,7 +10,8 @@ Extension points (see docs/portal.md):
   Router (e.g. ``path="/officer"``) with the officer side's own middleware (sessions, CSRF).
   ``dsr.portal.officer.startup(portal)`` / ``shutdown(portal)``, if defined, run with the app
   (background job workers).
-* Every handler can take ``portal: Portal`` (settings, engine, mailer, ``render``, ``call``).
+* Every handler can take ``portal: NamedDependency[Portal]`` (settings, engine, mailer, ``render``,
+  ``call``); parameters and dependencies are always marked explicitly (docs/portal.md).
 * Pages render through ``portal.render(language, "officer/x.html", **context)`` with the
   shared Jinja2 environment of ``templates/`` (``base.html`` is the common layout).
 """

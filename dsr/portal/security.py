@@ -3,7 +3,9 @@
 The CSP allows only the portal's own origin: no third-party scripts, styles, fonts or frames.
 Rate limits use Litestar's RateLimitMiddleware, one bucket per kind of action and client
 address; a route opts in with ``opt={"rate_limit": "submit" | "code" | "download"}`` and only
-its POSTs count.
+its POSTs count. The address is kept as a keyed hash only. ``[portal] rate_limit_store`` picks
+where the counters live: in the process ("memory") or in the portal's database, shared by every
+process ("database", see ``dsr.portal.ratelimit``).
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ from typing import Any
 from litestar.connection import Request
 from litestar.datastructures import MutableScopeHeaders
 from litestar.middleware.base import DefineMiddleware
-from litestar.middleware.rate_limit import RateLimitConfig, get_remote_address
+from litestar.stores.base import Store
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from dsr.config import RateLimits
+from dsr.portal.context import Portal
+from dsr.portal.ratelimit import DatabaseStore, SharedRateLimitConfig, client_key
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -77,22 +80,25 @@ class SecurityHeaders:
         await self.app(scope, receive, wrapped)
 
 
-def _bucket(name: str, limit: int) -> RateLimitConfig:
+def _bucket(name: str, limit: int, secret: bytes, store: Store | None) -> SharedRateLimitConfig:
     def applies(request: Request[Any, Any, Any]) -> bool:
         return request.method == "POST" and request.route_handler.opt.get("rate_limit") == name
 
     def identifier(request: Request[Any, Any, Any]) -> str:
-        return f"dsr-{name}::{get_remote_address(request)}"
+        return f"dsr-{name}::{client_key(secret, request)}"
 
-    return RateLimitConfig(
+    return SharedRateLimitConfig(
         rate_limit=("hour", limit), check_throttle_handler=applies, identifier_for_request=identifier,
-        store="dsr_rate_limit",
+        store="dsr_rate_limit", shared_store=store,
     )
 
 
-def rate_limits(limits: RateLimits) -> list[DefineMiddleware]:
+def rate_limits(portal: Portal) -> list[DefineMiddleware]:
+    """The public side's limits, counted where ``[portal] rate_limit_store`` says."""
+    limits = portal.settings.portal.rate_limits
+    store = DatabaseStore(portal.engine) if portal.settings.portal.rate_limit_store == "database" else None
     return [
-        _bucket("submit", limits.submissions_per_hour).middleware,
-        _bucket("code", limits.code_attempts_per_hour).middleware,
-        _bucket("download", limits.downloads_per_hour).middleware,
+        _bucket("submit", limits.submissions_per_hour, portal.secret, store).middleware,
+        _bucket("code", limits.code_attempts_per_hour, portal.secret, store).middleware,
+        _bucket("download", limits.downloads_per_hour, portal.secret, store).middleware,
     ]

@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from dsr import cases
+from dsr import cases, casework
+from dsr.cases.casepage import candidates_of
+from dsr.model import Descriptor
+from officer_world import SCHOOL, demo, fast_passwords, make_world  # noqa: F401  (fixtures)
+from portal_setup import free_port, serving
 
 pytestmark = pytest.mark.slow
 
@@ -117,14 +123,16 @@ def test_the_public_pages_meet_wcag_21_aa(axe_source: str, lang: str, server: An
     audit.assert_clean()
 
 
-def test_the_officer_login_and_case_list_meet_wcag_21_aa(axe_source: str, server: Any, browser: Any) -> None:
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_the_officer_login_and_case_list_meet_wcag_21_aa(axe_source: str, lang: str, server: Any,
+                                                         browser: Any) -> None:
     engine = cases.open_engine(server.settings.portal_database_url)
     username = f"a11y-{uuid.uuid4().hex[:8]}"  # the server is shared by the session's tests
     try:
         cases.create_user(engine, username, PASSWORD, {CONTROLLER: ["officer"]})
     finally:
         engine.dispose()
-    context = browser.new_context(locale="de-DE")
+    context = browser.new_context(locale="de-DE" if lang == "de" else "en-GB")  # Accept-Language picks the pages'
     page = context.new_page()
     audit = Audit(page, axe_source)
     try:
@@ -138,7 +146,80 @@ def test_the_officer_login_and_case_list_meet_wcag_21_aa(axe_source: str, server
         page.locator("#password").fill(PASSWORD)
         page.locator("main form button[type=submit]").click()
         page.wait_for_url(re.compile(r"/officer/$"))
+        assert page.locator("html").get_attribute("lang") == lang
         audit.check("case list")
+    finally:
+        context.close()
+    audit.assert_clean()
+
+
+@dataclass
+class OfficerPortal:
+    url: str
+    found: str  #: a new case with candidates found (namesakes: ambiguous), identity forms open
+    review: str  #: a gathered case in review: review items, a restricted record, the draft letter
+
+
+@pytest.fixture(scope="module")
+def officer_portal(demo: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[OfficerPortal]:
+    """`dsr serve` on the demo stores with two cases prepared in-process (gathered before it starts)."""
+    folder = tmp_path_factory.mktemp("a11y-officer")
+    w = make_world(demo, folder)
+    try:
+        namesake = w.demo.featured(SCHOOL, "namesakes")
+        found = w.open_request(Descriptor(first_name=namesake.first_name, last_name=namesake.last_name))
+        casework.find_candidates(w.engine, w.settings, found, user=w.officer)
+        suspect = w.demo.featured(SCHOOL, "incident_suspect")
+        review = w.open_request(Descriptor(first_name=suspect.first_name, last_name=suspect.last_name,
+                                           card_number=suspect.card_number, date_of_birth=suspect.date_of_birth))
+        casework.find_candidates(w.engine, w.settings, review, user=w.officer)
+        strong = [c for c in candidates_of(w.engine, w.officer, review) if c.strong][0]
+        cases.confirm_identity(w.engine, w.officer, review, strong.reference)
+        cases.start_gathering(w.engine, w.officer, review, casework.store_names(w.settings, SCHOOL))
+        w.run_jobs()
+        cases.add_comment(w.engine, w.officer, review, "Rückruf vereinbart")
+        for lang in ("de", "en"):
+            cases.create_user(w.engine, f"a11y-{lang}", PASSWORD, {SCHOOL: ["officer"]})
+    finally:
+        w.engine.dispose()
+    with serving(w.settings.file, free_port(), folder) as url:
+        yield OfficerPortal(url, found, review)
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_the_officer_case_new_and_totp_pages_meet_wcag_21_aa(axe_source: str, lang: str, officer_portal: Any,
+                                                             browser: Any) -> None:
+    context = browser.new_context(locale="de-DE" if lang == "de" else "en-GB")
+    page = context.new_page()
+    audit = Audit(page, axe_source)
+    base = f"{officer_portal.url}/officer"
+    try:
+        page.goto(f"{base}/login")
+        page.locator("#username").fill(f"a11y-{lang}")
+        page.locator("#password").fill(PASSWORD)
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_url(re.compile(r"/officer/$"))
+
+        page.goto(f"{base}/cases/{officer_portal.found}")
+        assert page.locator("html").get_attribute("lang") == lang
+        assert page.locator("main table").first.locator("tbody tr").count() > 1  # the namesakes
+        audit.check("case with candidates")
+        page.goto(f"{base}/cases/{officer_portal.review}")
+        assert page.locator("ol.review li").count() > 1 and page.locator("#h-restricted").count() == 1
+        assert page.locator("#h-docs + ul a").count() >= 1  # the draft letter
+        audit.check("case in review")
+        page.locator("#prepare").click()  # refused: review items and the restricted record are open
+        page.locator("#action-error").wait_for()
+        audit.check("case with a refused action")
+
+        page.goto(f"{base}/new")
+        audit.check("manual entry")
+        page.goto(f"{base}/totp")
+        audit.check("second factor")
+        page.locator("#code").fill("000000")
+        page.locator("main form button[type=submit]").click()
+        page.locator("[role=alert]").wait_for()
+        audit.check("second factor with a wrong code")
     finally:
         context.close()
     audit.assert_clean()

@@ -19,18 +19,23 @@ from dsr.casework import CaseworkError, handlers
 from dsr.portal.context import Portal
 from dsr.portal.errors import handle
 from dsr.portal.officer import api, pages
-from dsr.portal.officer.session import CSRFRejected, NotLoggedIn, current_user, is_api
+from dsr.portal.i18n import text
+from dsr.portal.officer.session import CSRFRejected, NotLoggedIn, current_user, is_api, page_language
 from dsr.worker import BackgroundWorker
 
 #: set DSR_PORTAL_WORKER=0 to run jobs only in a separate `dsr worker`
 WORKER_ENV = "DSR_PORTAL_WORKER"
 
 
-def _json_or_page(request: Request[Any, Any, Any], status: int, code: str, message: str) -> Response[Any]:
+def _json_or_page(request: Request[Any, Any, Any], status: int, code: str, message: str,
+                  page_text: str | None = None) -> Response[Any]:
+    """JSON for the API (English ``message``); else the error page, in ``page_text`` of texts.toml if given."""
     if is_api(request):
         return Response({"error": code, "message": message}, status_code=status, media_type=MediaType.JSON)
     portal: Portal = request.app.state["dsr_portal"]
-    return portal.render("de", "officer/error.html", status_code=status, message=message, user=None, csrf="")
+    language = page_language(request)
+    return portal.render(language, "officer/error.html", status_code=status, user=None, csrf="", here="",
+                         message=text(language, page_text) if page_text else message)
 
 
 def _not_logged_in(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -41,11 +46,11 @@ def _not_logged_in(request: Request[Any, Any, Any], exc: Exception) -> Response[
 
 
 def _csrf(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    return _json_or_page(request, 403, "csrf", "Sicherheitsprüfung fehlgeschlagen: bitte die Seite neu laden.")
+    return _json_or_page(request, 403, "csrf", "security check failed: reload the page", "officer.error.csrf")
 
 
 def _denied(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    return _json_or_page(request, 403, "forbidden", "Dafür fehlt die Rolle.")
+    return _json_or_page(request, 403, "forbidden", "this needs a role you do not have", "officer.error.forbidden")
 
 
 def _refused(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:

@@ -11,75 +11,95 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
 from litestar.response import Redirect
 
 from dsr import cases
 from dsr.cases.documents import read_document
+from dsr.cases.users import set_language
 from dsr.errors import DSRError
 from dsr.portal.context import Portal
 from dsr.portal.errors import problem
-from dsr.portal.i18n import text
+from dsr.portal.i18n import LANGUAGES, Language, keys, text
 from dsr.portal.officer import actions as a
 from dsr.portal.officer.api import filter_cases
-from dsr.portal.officer.session import COOKIE, expired_cookie, session_cookie
+from dsr.portal.officer.session import COOKIE, expired_cookie, page_language, session_cookie
 
-#: how the case page names the choices on a restricted record (dsr.restriction)
-RESTRICTED_DECISIONS = {"withhold": "zurückhalten (in der Antwort gezählt)",
-                        "withhold_silently": "zurückhalten, nicht einmal erwähnen",
-                        "disclose": "offenlegen"}
-RESTRICTED_GROUNDS = {"bdsg-34": "§ 34 BDSG (Gefährdung der Strafverfolgung)",
-                      "land-law": "Landesdatenschutz- oder Schulgesetz"}
-LANG = "de"  # the officer pages are German (the staff's language); the API speaks codes
+#: the choices on a restricted record (dsr.restriction); their names are officer.restricted_* texts
+RESTRICTED_DECISIONS = ("withhold", "withhold_silently", "disclose")
+RESTRICTED_GROUNDS = ("bdsg-34", "land-law")
 
 
 def _page(portal: Portal, request: Request[Any, Any, Any], template: str, *, status_code: int = 200,
-          user: cases.User | None = None, **context: Any) -> Response[str]:
-    return portal.render(LANG, template, status_code=status_code, user=user,
-                         csrf=request.state.get("dsr_csrf", ""), **context)
+          user: cases.User | None = None, language: Language | None = None, here: str | None = None,
+          **context: Any) -> Response[str]:
+    """A page in the officer's language; ``here`` is where the language switch returns to."""
+    if here is None:  # after a POST the page shown is not the address: the switch goes to the list
+        here = request.url.path if request.method == "GET" else portal.url("/officer/")
+        here += f"?{request.url.query}" if request.method == "GET" and request.url.query else ""
+    return portal.render(language or page_language(request), template, status_code=status_code, user=user,
+                         csrf=request.state.get("dsr_csrf", ""), here=here, **context)
 
 
-def _message(exc: Exception) -> tuple[int, str]:
+def _message(exc: Exception, language: Language) -> tuple[int, str]:
     """Status and a safe message: our errors' messages hold no personal data by contract."""
     if isinstance(exc, (ValueError, msgspec.ValidationError)):
         return 400, str(exc)
     if isinstance(exc, cases.AccessDenied):
-        return 403, "Dafür fehlt Ihnen die Rolle (z. B. Freigabe)."
+        return 403, text(language, "officer.error.role")
     if isinstance(exc, DSRError):
         status, _ = problem(exc)
         return (status if status < 500 else 409), str(exc)
     status, key = problem(exc)
-    return status, text(LANG, key)
+    return status, text(language, key)
+
+
+def _named(language: Language, prefix: str, codes: Any) -> dict[str, str]:
+    """code → its name in ``language`` (the code itself when texts.toml does not name it)."""
+    return {code: text(language, f"{prefix}.{code}") if f"{prefix}.{code}" in keys() else code for code in codes}
 
 
 @get("/login", include_in_schema=False)
-async def login_page(request: Request[Any, Any, Any], portal: Portal) -> Response[str]:
-    return _page(portal, request, "officer/login.html", error=None, username="")
+async def login_page(request: Request[Any, Any, Any], portal: NamedDependency[Portal]) -> Response[str]:
+    chosen = request.query_params.get("lang")
+    return _page(portal, request, "officer/login.html", error=None, username="",
+                 chosen_lang=chosen if chosen in LANGUAGES else None, here=portal.url("/officer/login"))
 
 
 @post("/login", include_in_schema=False)
-async def login(request: Request[Any, Any, Any], portal: Portal) -> Response[Any]:
+async def login(request: Request[Any, Any, Any], portal: NamedDependency[Portal]) -> Response[Any]:
     form = await request.form()
     username = str(form.get("username", ""))
+    # the login page's switch: a choice made before logging in is kept with the account
+    chosen = form.get("lang") if form.get("lang") in LANGUAGES else None
+    language = chosen or page_language(request)
+    failed = {"username": username, "chosen_lang": chosen, "language": language,
+              "here": portal.url("/officer/login")}
     try:
         done = await portal.call(cases.login, portal.engine, username, str(form.get("password", "")),
                                  str(form.get("totp", "")) or None)
     except cases.TooManyRequests:
-        return _page(portal, request, "officer/login.html", status_code=429, username=username,
-                     error="Zu viele Fehlversuche: das Konto ist vorübergehend gesperrt.")
+        return _page(portal, request, "officer/login.html", status_code=429,
+                     error=text(language, "officer.login.locked"), **failed)
     except cases.LoginFailed:
-        return _page(portal, request, "officer/login.html", status_code=400, username=username,
-                     error="Benutzername, Passwort oder Bestätigungscode ist falsch.")
+        return _page(portal, request, "officer/login.html", status_code=400,
+                     error=text(language, "officer.login.failed"), **failed)
+    if chosen is not None and chosen != done.user.language:
+        await portal.call(set_language, portal.engine, done.user.id, chosen)
     return Redirect(portal.url("/officer/"), status_code=303, cookies=[session_cookie(portal, done.token)])
 
 
 @post("/logout", include_in_schema=False)
-async def logout(request: Request[Any, Any, Any], portal: Portal, user: cases.User) -> Redirect:
+async def logout(request: Request[Any, Any, Any], portal: NamedDependency[Portal],
+                 user: NamedDependency[cases.User]) -> Redirect:
     await portal.call(cases.close_session, portal.engine, request.cookies.get(COOKIE, ""))
     return Redirect(portal.url("/officer/login"), status_code=303, cookies=[expired_cookie(portal)])
 
 
 @get("/", include_in_schema=False)
-async def case_list(request: Request[Any, Any, Any], portal: Portal, user: cases.User) -> Response[str]:
+async def case_list(request: Request[Any, Any, Any], portal: NamedDependency[Portal],
+                    user: NamedDependency[cases.User]) -> Response[str]:
     params = request.query_params
     state = params.get("state") or None
     states = [cases.CaseState(state)] if state in {s.value for s in cases.CaseState} else None
@@ -92,7 +112,8 @@ async def case_list(request: Request[Any, Any, Any], portal: Portal, user: cases
 
 
 @get("/new", include_in_schema=False)
-async def new_page(request: Request[Any, Any, Any], portal: Portal, user: cases.User) -> Response[str]:
+async def new_page(request: Request[Any, Any, Any], portal: NamedDependency[Portal],
+                   user: NamedDependency[cases.User]) -> Response[str]:
     return _page(portal, request, "officer/new.html", user=user, error=None, form={}, **_choices())
 
 
@@ -102,7 +123,8 @@ def _choices() -> dict[str, Any]:
 
 
 @post("/new", include_in_schema=False)
-async def enter(request: Request[Any, Any, Any], portal: Portal, user: cases.User) -> Response[Any]:
+async def enter(request: Request[Any, Any, Any], portal: NamedDependency[Portal],
+                user: NamedDependency[cases.User]) -> Response[Any]:
     raw = await request.form()
     form = {k: v for k, v in raw.items() if isinstance(v, str) and k not in ("_csrf", "request_types") and v != ""}
     if len(form.get("received_at", "")) == 16:
@@ -111,9 +133,9 @@ async def enter(request: Request[Any, Any, Any], portal: Portal, user: cases.Use
         body = msgspec.convert({**form, "request_types": raw.getall("request_types", [])}, a.ManualEntry, strict=False)
         opened = await portal.call(a.enter_request, portal, user, body)
     except (DSRError, ValueError, msgspec.ValidationError) as exc:
-        status, message = _message(exc)
+        status, message = _message(exc, page_language(request))
         return _page(portal, request, "officer/new.html", status_code=status, user=user, error=message, form=form,
-                     **_choices())
+                     here=portal.url("/officer/new"), **_choices())
     return Redirect(portal.url(f"/officer/cases/{opened.reference}"), status_code=303)
 
 
@@ -121,20 +143,26 @@ async def _case_page(request: Request[Any, Any, Any], portal: Portal, user: case
                      status_code: int = 200, error: str | None = None) -> Response[str]:
     detail = await portal.call(a.case_detail, portal, user, ref)
     running = any(j.state in ("queued", "running") for j in detail.jobs)
+    language = page_language(request)
+    kinds = _named(language, "officer.request_type", [str(k) for k in detail.case.request_types])
     return _page(portal, request, "officer/case.html", status_code=status_code, user=user, d=detail, error=error,
-                 running=running, check_methods=list(cases.CheckMethod),
-                 restricted_decisions=RESTRICTED_DECISIONS, restricted_grounds=RESTRICTED_GROUNDS,
+                 running=running, check_methods=list(cases.CheckMethod), here=portal.url(f"/officer/cases/{ref}"),
+                 request_types=", ".join(kinds.values()), reasons=_named(language, "officer.reason", detail.reasons),
+                 restricted_decisions=_named(language, "officer.restricted_decision", RESTRICTED_DECISIONS),
+                 restricted_grounds=_named(language, "officer.restricted_ground", RESTRICTED_GROUNDS),
                  can_approve=user.can(detail.case.controller, "approver"))
 
 
 @get("/cases/{ref:str}", include_in_schema=False)
-async def case_page(request: Request[Any, Any, Any], portal: Portal, user: cases.User, ref: str) -> Response[str]:
+async def case_page(request: Request[Any, Any, Any], portal: NamedDependency[Portal],
+                    user: NamedDependency[cases.User], ref: FromPath[str]) -> Response[str]:
     return await _case_page(request, portal, user, ref)
 
 
 @post("/cases/{ref:str}/do/{action:str}", include_in_schema=False)
-async def case_action(request: Request[Any, Any, Any], portal: Portal, user: cases.User, ref: str,
-                      action: str) -> Response[Any]:
+async def case_action(request: Request[Any, Any, Any], portal: NamedDependency[Portal],
+                      user: NamedDependency[cases.User], ref: FromPath[str],
+                      action: FromPath[str]) -> Response[Any]:
     if action not in a.ACTIONS:
         raise cases.NotFound(f"no action {action}")
     form = await request.form()
@@ -144,13 +172,14 @@ async def case_action(request: Request[Any, Any, Any], portal: Portal, user: cas
     except cases.NotFound:
         raise
     except (DSRError, ValueError, msgspec.ValidationError) as exc:
-        status, message = _message(exc)
+        status, message = _message(exc, page_language(request))
         return await _case_page(request, portal, user, ref, status_code=status, error=message)
     return Redirect(portal.url(f"/officer/cases/{ref}"), status_code=303)
 
 
 @get("/cases/{ref:str}/documents/{document_id:int}", include_in_schema=False)
-async def document(portal: Portal, user: cases.User, ref: str, document_id: int) -> Response[bytes]:
+async def document(portal: NamedDependency[Portal], user: NamedDependency[cases.User], ref: FromPath[str],
+                   document_id: FromPath[int]) -> Response[bytes]:
     info, content = await portal.call(read_document, portal.engine, user, ref, document_id)
     disposition = "inline" if info.media_type == "application/pdf" else "attachment"
     return Response(content, media_type=info.media_type,
@@ -158,18 +187,21 @@ async def document(portal: Portal, user: cases.User, ref: str, document_id: int)
 
 
 @get("/totp", include_in_schema=False)
-async def totp_page(request: Request[Any, Any, Any], portal: Portal, user: cases.User) -> Response[str]:
+async def totp_page(request: Request[Any, Any, Any], portal: NamedDependency[Portal],
+                    user: NamedDependency[cases.User]) -> Response[str]:
     return _totp(portal, request, user, cases.totp.new_secret())
 
 
 def _totp(portal: Portal, request: Request[Any, Any, Any], user: cases.User, secret: str, *, status_code: int = 200,
           error: str | None = None, done: bool = False) -> Response[str]:
     return _page(portal, request, "officer/totp.html", status_code=status_code, user=user, error=error, done=done,
-                 secret=secret, uri=cases.totp.provisioning_uri(secret, user.username, "dsr"))
+                 secret=secret, here=portal.url("/officer/totp"),
+                 uri=cases.totp.provisioning_uri(secret, user.username, "dsr"))
 
 
 @post("/totp", include_in_schema=False)
-async def enable_totp(request: Request[Any, Any, Any], portal: Portal, user: cases.User) -> Response[str]:
+async def enable_totp(request: Request[Any, Any, Any], portal: NamedDependency[Portal],
+                      user: NamedDependency[cases.User]) -> Response[str]:
     """Turn on the second factor: the secret shown on the page and a code the app computed from it."""
     if user.totp_enabled:
         raise cases.TransitionRefused("the second factor is already on; an admin can reset it")
@@ -177,14 +209,28 @@ async def enable_totp(request: Request[Any, Any, Any], portal: Portal, user: cas
     secret = str(form.get("secret", ""))
     if not re.fullmatch(r"[A-Z2-7]{16,64}", secret):
         return _totp(portal, request, user, cases.totp.new_secret(), status_code=400,
-                     error="Die Seite war veraltet: bitte mit dem neuen Schlüssel erneut einrichten.")
+                     error=text(page_language(request), "officer.totp.stale"))
     try:
         await portal.call(cases.enable_totp, portal.engine, user.id, secret, str(form.get("code", "")).strip())
     except cases.LoginFailed:
         return _totp(portal, request, user, secret, status_code=400,
-                     error="Der Code passt nicht. Stimmt die Uhrzeit des Geräts?")
+                     error=text(page_language(request), "officer.totp.wrong"))
     return _totp(portal, request, user, secret, done=True)
 
 
+@post("/language", include_in_schema=False)
+async def switch_language(request: Request[Any, Any, Any], portal: NamedDependency[Portal],
+                          user: NamedDependency[cases.User]) -> Redirect:
+    """The header's language switch: saved with the account (no cookie), back to the page it was on."""
+    form = await request.form()
+    language = form.get("language")
+    if language in LANGUAGES:  # anything else changes nothing: back to the page as it was
+        await portal.call(set_language, portal.engine, user.id, language)
+    back = str(form.get("back", ""))
+    home = portal.url("/officer/")
+    # only a page of the officer side: the field must not send anyone elsewhere
+    return Redirect(back if back.startswith(home) and "//" not in back else home, status_code=303)
+
+
 HANDLERS = [login_page, login, logout, case_list, new_page, enter, case_page, case_action, document, totp_page,
-            enable_totp]
+            enable_totp, switch_language]

@@ -4,6 +4,9 @@ The cookie holds a random token (``dsr.cases`` stores only its hash): HttpOnly, 
 Secure over TLS, scoped to the portal's path. Every state-changing request must carry the
 session's CSRF token — a hidden ``_csrf`` form field or the ``X-CSRF-Token`` header (API) —
 an HMAC of the session token, so it needs no second cookie and dies with the session.
+
+The language of the officer pages is the user's saved choice (``users.language``, set by the
+switch in the page header), else Accept-Language; before login ``?lang=`` — still no cookie.
 """
 
 from __future__ import annotations
@@ -14,10 +17,12 @@ from typing import Any
 
 from litestar import Request
 from litestar.datastructures import Cookie
+from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 
 from dsr import cases
 from dsr.portal.context import Portal
+from dsr.portal.i18n import Language, language_of
 
 COOKIE = "dsr_officer"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -56,7 +61,7 @@ async def _sent_csrf(request: Request[Any, Any, Any]) -> str:
     return ""
 
 
-async def current_user(request: Request[Any, Any, Any], portal: Portal) -> cases.User:
+async def current_user(request: Request[Any, Any, Any], portal: NamedDependency[Portal]) -> cases.User:
     """The dependency ``user`` of every officer route (except login): a live session, and for a
     state change the right CSRF token."""
     token = request.cookies.get(COOKIE)
@@ -68,6 +73,8 @@ async def current_user(request: Request[Any, Any, Any], portal: Portal) -> cases
     user = await portal.call(cases.get_user, portal.engine, user_id)
     if not user.active:
         raise NotLoggedIn()
+    # before the CSRF check, so even its error page is in the officer's language
+    request.state["dsr_language"] = officer_language(request, user)
     if request.method not in SAFE_METHODS:
         sent = await _sent_csrf(request)
         if not hmac.compare_digest(sent, csrf_token(portal, token)):
@@ -76,9 +83,20 @@ async def current_user(request: Request[Any, Any, Any], portal: Portal) -> cases
     return user
 
 
+def officer_language(request: Request[Any, Any, Any], user: cases.User | None = None) -> Language:
+    """The user's saved choice; without a session ``?lang=`` (the login page's switch); else Accept-Language."""
+    explicit = user.language if user is not None else request.query_params.get("lang")
+    return language_of(explicit, request.headers.get("accept-language"))
+
+
+def page_language(request: Request[Any, Any, Any]) -> Language:
+    """The language ``current_user`` settled on for this request (also for error pages after it)."""
+    return request.state.get("dsr_language") or officer_language(request)
+
+
 def is_api(request: Request[Any, Any, Any]) -> bool:
     return "/api/" in request.url.path
 
 
 __all__ = ["COOKIE", "CSRFRejected", "NotLoggedIn", "csrf_token", "current_user", "expired_cookie",
-           "is_api", "session_cookie"]
+           "is_api", "officer_language", "page_language", "session_cookie"]

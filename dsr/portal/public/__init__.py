@@ -14,7 +14,7 @@ def router(portal: Portal) -> Router:
     return Router(
         path="/",
         route_handlers=[*pages.HANDLERS, Router(path="/api/public", route_handlers=api.HANDLERS, tags=["public"])],
-        middleware=[security_headers(settings.tls, strip_cookies=True), *rate_limits(settings.rate_limits)],
+        middleware=[security_headers(settings.tls, strip_cookies=True), *rate_limits(portal)],
         # an authorisation upload plus the form; larger bodies get a clear 413 page
         request_max_body_size=settings.max_upload_bytes + 200_000,
     )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import msgspec
 
-from dsr import cases
+from dsr import cases, casework
 from dsr.cases.documents import attach_document
 from dsr.mail import MailError, download_code_message, verification_message
 from dsr.portal.context import Portal
@@ -82,7 +82,13 @@ async def resend_verification(portal: Portal, reference: str, status_secret: str
 
 
 async def verify(portal: Portal, code_id: int, code: str) -> str:
-    return await portal.call(cases.confirm_email, portal.engine, portal.secret, code_id, code)
+    """Confirm the address; the search for the person in the stores is then queued for the worker."""
+    reference = await portal.call(cases.confirm_email, portal.engine, portal.secret, code_id, code)
+    try:
+        await portal.call(casework.queue_candidate_search, portal.engine, portal.settings, reference)
+    except Exception as exc:  # noqa: BLE001 - the address is confirmed; the officer can still search by hand
+        log.warning("candidate search for %s not queued (%s)", reference, type(exc).__name__)
+    return reference
 
 
 async def status(portal: Portal, reference: str, status_secret: str) -> cases.PublicStatus:
