@@ -208,7 +208,7 @@ def cmd_housekeeping(args: argparse.Namespace) -> int:
     settings = load(args.config)
     done = tidy(portal_engine(settings), settings)
     out.print(f"{done.downloads_ended} download offer(s) ended, {done.sessions_deleted} session(s) deleted, "
-              f"{done.cases_purged} closed case(s) purged")
+              f"{done.cases_purged} closed case(s) purged, {done.rate_limits_purged} ended rate-limit window(s) deleted")
     return EXIT_OK
 
 

@@ -25,7 +25,7 @@ def load_case(conn: sa.Connection, user: User | None, reference: str, role: str 
     if row is None or (user is not None and row.controller not in user.controllers):
         raise NotFound(f"no case {reference}")
     if user is not None and not user.can(row.controller, role):
-        raise AccessDenied(f"user {user.id} is not {role} for this controller")
+        raise AccessDenied(f"user {user.id} is not {role} for this controller", code="role", role=role)
     return row
 
 

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from dsr.cases import audit, clock
 from dsr.cases.access import actor_of, deadline_of, load_case
 from dsr.cases.codes import case_reference, keyed_hash, matches, new_status_secret
-from dsr.cases.errors import CodeRejected
+from dsr.cases.errors import CodeRejected, InputRejected
 from dsr.cases.schema import cases, comments, parties, review_items
 from dsr.cases.states import Acting, CaseState, Channel, RequestType
 from dsr.cases.users import User
@@ -92,17 +92,17 @@ class PublicStatus(msgspec.Struct, frozen=True, kw_only=True):
 
 def _validate(intake: Intake) -> None:
     if not intake.request_types:
-        raise ValueError("a request names at least one kind (access, erasure, ...)")
+        raise InputRejected("a request names at least one kind (access, erasure, ...)", code="no_kind")
     if intake.land not in LANDS:
-        raise ValueError(f"unknown Land {intake.land!r}")
+        raise InputRejected(f"unknown Land {intake.land!r}", code="unknown_land", land=intake.land)
     if intake.received_at.tzinfo is None:
-        raise ValueError("the time of receipt must be timezone-aware")
+        raise InputRejected("the time of receipt must be timezone-aware", code="naive_time")
     if intake.acting is not Acting.SELF and intake.requester is None:
-        raise ValueError("a parent or representative must be recorded as the requester")
+        raise InputRejected("a parent or representative must be recorded as the requester", code="requester_missing")
     if intake.language is not None and intake.language not in LANGUAGES:
-        raise ValueError(f"language must be one of {', '.join(LANGUAGES)}")
+        raise InputRejected(f"language must be one of {', '.join(LANGUAGES)}", code="language_unknown")
     if intake.acting is Acting.REPRESENTATIVE and not intake.authorisation:
-        raise ValueError("a representative needs a recorded written authorisation")
+        raise InputRejected("a representative needs a recorded written authorisation", code="authorisation_missing")
 
 
 def open_case(

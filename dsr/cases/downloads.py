@@ -76,7 +76,7 @@ def send_download_code(
             sa.select(parties).where(parties.c.case_id == offer.case_id, parties.c.role == role)
         ).first()
         if party is None or not party.email or party.email_verified_at is None:
-            raise TransitionRefused("the e-mail address is not verified")
+            raise TransitionRefused("the e-mail address is not verified", code="email_not_verified")
         issued = codes.issue(
             conn, secret, case_id=offer.case_id, purpose=PURPOSE, target_id=download_id, policy=policy, now=now
         )
@@ -130,7 +130,7 @@ def renew_download_link(engine: sa.Engine, user: User, reference: str, *, now: d
             sa.select(downloads).where(downloads.c.case_id == case.id).order_by(downloads.c.id.desc())
         ).first()
         if offer is None or offer.ended_at is not None or now >= offer.expires_at or offer.count >= offer.max_count:
-            raise TransitionRefused("the case has no open download offer")
+            raise TransitionRefused("the case has no open download offer", code="no_download_offer")
         conn.execute(sa.update(downloads).where(downloads.c.id == offer.id).values(token_hash=token_hash(token)))
         audit.append(conn, "download link renewed", actor=user.actor, case_ref=reference, now=now,
                      detail={"download": offer.id})

@@ -6,7 +6,18 @@ from dsr.errors import DSRError
 
 
 class CaseError(DSRError):
-    """Base of the case workflow's errors."""
+    """Base of the case workflow's errors.
+
+    ``code`` names the rule that refused, stably (``four_eyes``, ``transition``, …) and ``values``
+    what the message fills in (states, counts — never personal data): the officer pages show the
+    text of ``code`` in the officer's language, the JSON API passes it on as ``code``. The English
+    message stays for logs and the API's ``message``.
+    """
+
+    def __init__(self, message: str = "", *, code: str | None = None, **values: object) -> None:
+        super().__init__(message)
+        self.code = code
+        self.values = values
 
 
 class NotFound(CaseError):
@@ -35,3 +46,12 @@ class LoginFailed(CaseError):
 
 class LeaseLost(CaseError):
     """A worker's lease on a job expired and another worker took it over."""
+
+
+class InputRejected(ValueError):
+    """A value a person typed breaks a rule (still a ``ValueError``); ``code``/``values`` as on :class:`CaseError`."""
+
+    def __init__(self, message: str, *, code: str, **values: object) -> None:
+        super().__init__(message)
+        self.code = code
+        self.values = values

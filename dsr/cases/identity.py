@@ -87,7 +87,8 @@ def confirm_identity(
             raise NotFound(f"candidate {candidate_reference} is not among this case's candidates")
         checked = conn.execute(sa.select(identity_checks.c.id).where(identity_checks.c.case_id == case.id)).first()
         if not row.strong and checked is None:
-            raise TransitionRefused("only weak evidence for this person: record an identity check first")
+            raise TransitionRefused("only weak evidence for this person: record an identity check first",
+                                    code="weak_evidence")
         conn.execute(sa.update(candidates).where(candidates.c.id == row.id).values(confirmed=True))
         conn.execute(
             sa.update(identity_queries)
@@ -146,7 +147,7 @@ def identity_query_answered(
             .values(answered_on=answered_on)
         )
         if done.rowcount == 0:
-            raise TransitionRefused("no identity query is outstanding")
+            raise TransitionRefused("no identity query is outstanding", code="no_query_open")
         audit.append(
             conn, "identity query answered", actor=user.actor, case_ref=reference, now=now,
             detail={"answered_on": answered_on.isoformat()},

@@ -38,6 +38,7 @@ class StoreProgress(enum.StrEnum):
     RUNNING = "running"
     OK = "ok"
     FAILED = "failed"
+    SKIPPED = "skipped"  #: not asked: the job found nothing left to do (e.g. the officer searched already)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +59,7 @@ class Job(msgspec.Struct, frozen=True, kw_only=True):
     attempts: int
     max_attempts: int
     params: dict[str, Any]
-    #: {store: {"state": pending|running|ok|failed, "records": n, "error": "..."}}
+    #: {store: {"state": pending|running|ok|failed|skipped, "records": n, "error": "..."}}
     progress: dict[str, dict[str, Any]]
     error: str | None
     not_before: dt.datetime
@@ -228,7 +229,7 @@ def run_next(
     handler = handlers.get(job.kind)
     try:
         if handler is None:
-            raise TransitionRefused(f"no handler for jobs of kind {job.kind!r}")
+            raise TransitionRefused(f"no handler for jobs of kind {job.kind!r}", code="job_kind_unknown")
         handler(ctx)
     except LeaseLost:
         return get_job(engine, job.id)  # the new owner carries on
@@ -272,7 +273,7 @@ def retry_store(engine: sa.Engine, job_id: int, store: str, *, actor: str, now: 
         if row is None:
             raise NotFound(f"no job {job_id}")
         if row.state in (JobState.QUEUED.value, JobState.RUNNING.value):
-            raise TransitionRefused("the job is still queued or running")
+            raise TransitionRefused("the job is still queued or running", code="job_busy")
         if store not in row.progress:
             raise NotFound(f"job {job_id} has no store {store!r}")
         progress = {k: dict(v) for k, v in row.progress.items()}

@@ -85,4 +85,5 @@ def allowed(current: CaseState) -> frozenset[CaseState]:
 
 def check_move(current: CaseState, target: CaseState) -> None:
     if target not in allowed(current):
-        raise TransitionRefused(f"a case that is {current.value} cannot become {target.value}")
+        raise TransitionRefused(f"a case that is {current.value} cannot become {target.value}", code="transition",
+                                current=current.value, target=target.value)

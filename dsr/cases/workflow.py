@@ -66,7 +66,7 @@ def start_gathering(
     with engine.begin() as conn:
         case = load_case(conn, user, reference)
         if case.subject_reference is None:
-            raise TransitionRefused("the person is not confirmed: an ambiguous match cannot proceed")
+            raise TransitionRefused("the person is not confirmed: an ambiguous match cannot proceed", code="not_confirmed")
         _move(conn, case, CaseState.GATHERING, user.actor, now)
         return jobs.enqueue_in(conn, "gather", case_id=case.id, stores=stores, now=now)
 
@@ -107,7 +107,7 @@ def decide(
     with engine.begin() as conn:
         case = load_case(conn, user, reference)
         if CaseState(case.state) is not CaseState.REVIEW:
-            raise TransitionRefused("decisions are taken while the case is in review")
+            raise TransitionRefused("decisions are taken while the case is in review", code="decide_in_review")
         done = conn.execute(
             sa.update(review_items)
             .where(review_items.c.case_id == case.id, review_items.c.item == item)
@@ -139,7 +139,7 @@ def prepare(engine: sa.Engine, user: User, reference: str, answer: Document, *, 
     with engine.begin() as conn:
         case = load_case(conn, user, reference)
         if (n := _open_items(conn, case.id)) > 0:
-            raise TransitionRefused(f"{n} review item(s) are still open")
+            raise TransitionRefused(f"{n} review item(s) are still open", code="items_open", count=n)
         doc_id = _store_document(conn, case.id, "answer", answer, user.id, now)
         _move(conn, case, CaseState.PREPARED, user.actor, now, {"prepared_by": user.id}, {"document": doc_id})
         return doc_id
@@ -151,9 +151,9 @@ def approve(engine: sa.Engine, user: User, reference: str, *, now: dt.datetime |
     with engine.begin() as conn:
         case = load_case(conn, user, reference, role="approver")
         if case.prepared_by == user.id:
-            raise TransitionRefused("four eyes: the approver must not be the one who prepared the answer")
+            raise TransitionRefused("four eyes: the approver must not be the one who prepared the answer", code="four_eyes")
         if (n := _open_items(conn, case.id)) > 0:
-            raise TransitionRefused(f"{n} review item(s) are still open")
+            raise TransitionRefused(f"{n} review item(s) are still open", code="items_open", count=n)
         # a newly approved answer has not been printed yet, even if an earlier version was
         _move(conn, case, CaseState.APPROVED, user.actor, now, {"approved_by": user.id, "printed_at": None})
 
@@ -172,7 +172,7 @@ def mark_printed(engine: sa.Engine, user: User, reference: str, *, now: dt.datet
     with engine.begin() as conn:
         case = load_case(conn, user, reference)
         if CaseState(case.state) is not CaseState.APPROVED:
-            raise TransitionRefused("only approved answers are printed")
+            raise TransitionRefused("only approved answers are printed", code="print_unapproved")
         doc = answer_document(conn, case.id)
         conn.execute(sa.update(cases).where(cases.c.id == case.id).values(printed_at=now, updated_at=now))
         audit.append(conn, "answer printed", actor=user.actor, case_ref=reference, now=now,
@@ -260,12 +260,12 @@ def extend_deadline(
     with engine.begin() as conn:
         case = load_case(conn, user, reference)
         if CaseState(case.state) in TERMINAL or CaseState(case.state) is CaseState.DISPATCHED:
-            raise TransitionRefused("the answer has already gone out")
+            raise TransitionRefused("the answer has already gone out", code="already_sent")
         today = now.astimezone(BERLIN).date()
         try:
             deadline = deadline_of(conn, case, today).extend(months, notice_sent_on)
         except ExtensionNotAllowed as exc:
-            raise TransitionRefused(str(exc)) from None
+            raise TransitionRefused(str(exc), code="extension_not_allowed") from None
         doc_id = _store_document(conn, case.id, "extension_notice", notice, user.id, now)
         conn.execute(
             sa.update(cases).where(cases.c.id == case.id).values(

@@ -7,9 +7,11 @@ drivers, SMTP) can quote personal data.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import traceback
 from typing import Any
 
+import sqlalchemy as sa
 from litestar import Request, Response
 from litestar.enums import MediaType
 from litestar.exceptions import HTTPException, ValidationException
@@ -32,8 +34,31 @@ _CODE_TEXTS = {
 }
 
 
+#: how long a client should wait when the database is gone (a restart or failover takes minutes)
+RETRY_AFTER_UNAVAILABLE = "120"
+
+
+#: what SQLite says when its file cannot be used (it reports a missing table as OperationalError, too)
+_SQLITE_OUTAGES = ("unable to open", "locked", "readonly", "disk i/o", "disk is full")
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """The portal database cannot be reached or written: refused, gone, read-only, pool exhausted.
+
+    Not every DBAPIError: a constraint violation, a bad statement or a database that was never
+    migrated is a bug (500), not an outage. (The driver's message is only inspected, never logged.)
+    """
+    if isinstance(exc, sa.exc.OperationalError) and isinstance(exc.orig, sqlite3.Error):
+        return any(sign in str(exc.orig).lower() for sign in _SQLITE_OUTAGES)
+    if isinstance(exc, (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError)):
+        return True
+    return isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated
+
+
 def problem(exc: BaseException) -> tuple[int, str]:
     """(HTTP status, text key) for an exception."""
+    if database_unavailable(exc):
+        return 503, "error.unavailable"
     if isinstance(exc, CodeRejected):
         return 400, _CODE_TEXTS.get(str(exc), "error.code_invalid")
     if isinstance(exc, TooManyRequests):
@@ -71,13 +96,19 @@ def security_headers_for(request: Request[Any, Any, Any]) -> dict[str, str]:
     return headers
 
 
+def log_failure(request: Request[Any, Any, Any], status: int, exc: BaseException) -> None:
+    """One line: route template, status, the error's class and code location — never its message,
+    which for a database driver can quote the statement's parameters (personal data)."""
+    where = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+    place = f"{where[0].filename}:{where[0].lineno}" if where else "?"
+    log.error("request failed: %s %s -> %s (%s at %s)", request.method, request.scope.get("path_template", "?"),
+              status, type(exc).__name__, place)
+
+
 def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     status, key = problem(exc)
     if status >= 500:
-        where = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
-        place = f"{where[0].filename}:{where[0].lineno}" if where else "?"
-        log.error("request failed: %s %s -> %s (%s at %s)", request.method, request.scope.get("path_template", "?"),
-                  status, type(exc).__name__, place)
+        log_failure(request, status, exc)
     language = request_language(request)
     message = text(language, key)
     headers = {}
@@ -85,6 +116,8 @@ def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
         headers = {k: v for k, v in exc.headers.items() if k.lower().startswith(("ratelimit", "retry-after", "allow"))}
     if status == 429:
         headers.setdefault("retry-after", "3600")
+    if status == 503 and key == "error.unavailable":
+        headers["retry-after"] = RETRY_AFTER_UNAVAILABLE
     # errors raised in middleware (rate limits) or outside any route bypass the header middleware
     headers.update(security_headers_for(request))
     portal = request.app.state.get("dsr_portal")

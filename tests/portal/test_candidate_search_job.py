@@ -8,6 +8,7 @@ the job is retried.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -87,7 +88,12 @@ def test_verifying_again_or_searching_by_hand_adds_no_job_and_no_candidate(world
     # ... and the queued job then leaves their result alone
     [done] = world.run_jobs()
     assert done.state is cases.JobState.DONE  # without asking any store again:
-    assert {p["state"] for p in done.progress.values()} == {"pending"}
+    assert {p["state"] for p in done.progress.values()} == {"skipped"}
+    # ... and the case page says so, instead of showing the stores waiting forever
+    job_table = re.search(rf'<table id="job-{done.id}">.*?</table>', officer.get(f"/officer/cases/{ref}").text, re.S)
+    assert job_table is not None
+    assert f"Auftrag {done.id} (Treffersuche): erledigt" in job_table.group(0) and "<code>find_candidates</code>" in job_table.group(0)
+    assert job_table.group(0).count("nicht nötig") == len(done.progress) and "wartet" not in job_table.group(0)
     assert len(candidates_of(world.engine, world.officer, ref)) == 1
     assert [e.action for e in cases.history(world.engine, ref)].count("candidates found") == 1
 

@@ -108,7 +108,7 @@ def open_case(page: Any, server: DemoServer, reference: str) -> None:
 
 def wait_for_state(page: Any, state: str, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
-    while page.locator("#case-state").inner_text() != state:
+    while page.locator("#case-state").get_attribute("data-state") != state:
         assert time.monotonic() < deadline, f"the case did not reach {state}"
         time.sleep(1)
         page.reload()
@@ -133,7 +133,8 @@ def test_pupil_asks_officer_reviews_approver_approves_pupil_downloads(
     officer = staff(browser, demo_server, "officer")
     open_case(officer, demo_server, reference)
     confirm_and_gather(officer)
-    assert "ok" in officer.locator("table", has_text="Auftrag").first.inner_text()
+    gathered = officer.locator("table", has_text="Datensammlung").first.inner_text()
+    assert "fertig" in gathered and "Schulbibliothek" in gathered  # in words, not "ok" and "school"
     while officer.get_by_role("button", name="Entscheiden").count():
         item = officer.locator("ol.review li", has=officer.get_by_role("button", name="Entscheiden")).first
         assert "[[?]]" in item.locator("blockquote").inner_text()  # the item in context, masked
@@ -198,6 +199,7 @@ def test_an_ambiguous_namesake_cannot_proceed(demo_server: DemoServer, smtp: Any
     officer.get_by_role("button", name="Treffer suchen").click()
     assert "Mehrdeutig" in officer.locator("main").inner_text()
     officer.get_by_role("button", name="Diese Person bestätigen").first.click()
-    assert officer.get_by_role("alert").inner_text().startswith("only weak evidence")
+    assert officer.get_by_role("alert").inner_text().startswith("Für diese Person gibt es nur schwache Belege")
     assert officer.get_by_role("button", name="Daten sammeln").count() == 0
-    assert officer.locator("#case-state").inner_text() == "received"
+    assert officer.locator("#case-state").get_attribute("data-state") == "received"
+    assert officer.locator("#case-state").inner_text().startswith("eingegangen")

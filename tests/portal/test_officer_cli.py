@@ -93,8 +93,18 @@ def test_housekeeping_deletes_idle_sessions_and_the_worker_does_it_too(config: P
     assert tidy(engine, settings, now=tomorrow).sessions_deleted == 1
 
     cases.login(engine, "tidy", "a long enough password 1")
+    # two rate-limit windows that ended an hour ago and one still running: only the ended ones go
+    from dsr.cases import ratelimit
+
+    two_hours_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
+    for client in ("a", "b"):
+        ratelimit.hit(engine, f"submit:{client}", 10, dt.timedelta(hours=1), now=two_hours_ago)
+    ratelimit.hit(engine, "submit:c", 10, dt.timedelta(hours=1))
     assert main(["housekeeping", "--config", str(config)]) == 0
-    assert "session(s) deleted" in capsys.readouterr().out
+    printed = " ".join(capsys.readouterr().out.split())  # the console wraps long lines
+    assert "session(s) deleted" in printed
+    assert "2 ended rate-limit window(s) deleted" in printed
+    assert ratelimit.hit(engine, "submit:c", 10, dt.timedelta(hours=1)).hits == 2  # the running window counts on
 
     # the worker runs a round at start: a session that is already over is gone afterwards
     from dsr.cases.schema import sessions

@@ -186,7 +186,7 @@ def test_four_eyes_the_preparer_cannot_approve_and_an_officer_without_the_role_n
     preparer = app_client()
     token = api_login(preparer, "approver")
     r = preparer.post(f"/api/officer/cases/{ref}/approve", headers={"x-csrf-token": token})
-    assert r.status_code == 409 and "four eyes" in r.json()["message"]
+    assert r.status_code == 409 and "four eyes" in r.json()["message"] and r.json()["code"] == "four_eyes"
     officer = app_client()
     r = officer.post(f"/api/officer/cases/{ref}/approve", headers={"x-csrf-token": api_login(officer, "officer")})
     assert r.status_code == 403
@@ -289,7 +289,8 @@ def test_refused_actions_show_the_reason_on_the_case_page(world: World, app_clie
     assert "Mehrdeutig" in page.text
     candidate = re.findall(r'name="candidate" value="([^"]+)"', page.text)[0]
     r = client.post(f"/officer/cases/{ref}/do/confirm-identity", data={"_csrf": token, "candidate": candidate})
-    assert r.status_code == 409 and "identity check" in r.text and 'role="alert"' in r.text
+    assert r.status_code == 409 and 'role="alert"' in r.text
+    assert "nur schwache Belege: bitte zuerst eine Identitätsprüfung festhalten" in r.text  # the page's language
     r = client.post(f"/api/officer/cases/{ref}/gather", headers={"x-csrf-token": token})
     assert r.status_code == 409
     assert cases.get_case(world.engine, world.officer, ref).state is cases.CaseState.RECEIVED

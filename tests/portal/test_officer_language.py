@@ -223,3 +223,122 @@ def test_list_new_and_totp_pages_in_both_languages(app_client: Any, world: World
     for path, (english, german_labels) in pages.items():
         de = german.get(path, headers=GERMAN).text
         assert '<html lang="de">' in de and all(label in de for label in german_labels), path
+
+
+# --------------------------------------------------------------------------- dsr's rules and codes in words
+
+
+def test_rule_messages_reach_the_page_in_the_officers_language_and_the_api_gets_a_code(
+    app_client: Any, world: World
+) -> None:
+    from test_officer_http import prepared_case
+
+    ref = prepared_case(world, world.approver)
+    for headers, four_eyes, transition, english in [
+        (GERMAN, "Vier-Augen-Prinzip: Freigeben muss eine andere Person als die, die die Antwort erstellt hat.",
+         "Ein Fall im Stand „wartet auf Freigabe“ kann nicht in den Stand „abgeschlossen“ wechseln.", False),
+        (ENGLISH, "Four eyes: the approver must be a different person from the one who prepared the answer.",
+         "A case that is “awaiting approval” cannot become “closed”.", True),
+    ]:
+        client = app_client()
+        login(client, "approver", headers=headers)
+        token = page_csrf(client.get(f"/officer/cases/{ref}", headers=headers).text)
+        refused = client.post(f"/officer/cases/{ref}/do/approve", data={"_csrf": token}, headers=headers)
+        assert refused.status_code == 409 and four_eyes in unescape(refused.text)
+        assert "four eyes: the approver must not be" not in refused.text  # the English rule text is gone
+        closing = client.post(f"/officer/cases/{ref}/do/close", data={"_csrf": token}, headers=headers)
+        assert closing.status_code == 409 and transition in unescape(closing.text)
+        assert "cannot become closed" not in closing.text
+        if english:
+            assert german_left_in(refused.text) == []
+
+    # the JSON API: the English rule stays the message, the code is for programs to branch on
+    api = app_client()
+    token = api.post("/api/officer/login", json={"username": "approver", "password": PASSWORD}).json()["csrf_token"]
+    r = api.post(f"/api/officer/cases/{ref}/approve", headers={"x-csrf-token": token})
+    assert r.status_code == 409 and r.json()["code"] == "four_eyes"
+    assert r.json()["message"] == "four eyes: the approver must not be the one who prepared the answer"
+    r = api.post(f"/api/officer/cases/{ref}/close", headers={"x-csrf-token": token})
+    assert r.status_code == 409 and r.json()["code"] == "transition"
+    r = api.post(f"/api/officer/cases/{ref}/comment", json={"body": "  "}, headers={"x-csrf-token": token})
+    assert r.status_code == 400 and r.json()["code"] == "comment_empty"
+
+
+def test_a_rule_without_a_code_of_its_own_still_reads_in_the_officers_language() -> None:
+    from dsr.deadlines import ExtensionNotAllowed
+    from dsr.portal.officer.refusals import refusal_code, refusal_text
+
+    outside = cases.TransitionRefused("the case has no requester to write to")  # a rule outside dsr.cases
+    assert refusal_text(outside, "de") == "Das ist im jetzigen Stand des Falls nicht möglich " \
+                                          "(the case has no requester to write to)."
+    assert refusal_code(outside) == "not_now"
+    try:  # how dsr.case_letters hands on a deadline refusal: the cause decides the text
+        try:
+            raise ExtensionNotAllowed("the deadline may be extended by at most 2 months in total")
+        except ExtensionNotAllowed as exc:
+            raise cases.TransitionRefused(str(exc)) from None
+    except cases.TransitionRefused as wrapped:
+        assert refusal_code(wrapped) == "extension_not_allowed"
+        assert refusal_text(wrapped, "en").startswith("No extension possible: at most two months in total")
+    assert refusal_text(ValueError("withholding needs a ground"), "de") == \
+        "Eine Angabe passt nicht (withholding needs a ground)."
+
+
+def test_every_rule_code_and_every_code_the_pages_show_has_words_in_both_languages(world: World) -> None:
+    import ast
+
+    from dsr.casework import handlers
+
+    source = Path(__file__).parents[2] / "dsr"
+    files = [*source.glob("cases/*.py"), *source.glob("casework/*.py"), *source.glob("portal/officer/*.py")]
+    codes = {m for f in files for m in re.findall(r'\bcode="([a-z_]+)"', f.read_text(encoding="utf-8"))}
+    assert {"four_eyes", "transition", "not_confirmed", "weak_evidence", "items_open"} <= codes
+    assert {f"officer.refused.{c}" for c in codes} <= keys()
+
+    actions: set[str] = set()  # every audit action dsr writes: append(conn, "<action>", ...)
+    for f in source.rglob("*.py"):
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "append" and len(node.args) > 1
+                    and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str)):
+                actions.add(node.args[1].value)
+    actions |= {"login failed", "account locked"}  # chosen in a variable (dsr.cases.users)
+    assert {"case opened", "state changed", "candidates found", "e-mail verified"} <= actions
+    from dsr.portal.officer.words import audit_key
+
+    assert {f"officer.audit.{audit_key(a)}" for a in actions} <= keys()
+    kinds = handlers(world.settings)  # the job kinds the worker runs
+    for prefix, values in [("officer.state", [s.value for s in cases.CaseState]),
+                           ("officer.job_state", [s.value for s in cases.JobState]),
+                           ("officer.progress", [s.value for s in cases.StoreProgress]),
+                           ("officer.job_kind", list(kinds)),
+                           ("officer.check_method", [m.value for m in cases.CheckMethod])]:
+        assert {f"{prefix}.{v}" for v in values} <= keys(), prefix
+
+
+def test_states_jobs_stores_and_history_show_in_words_with_the_code_beside_them(app_client: Any, world: World) -> None:
+    ref = suspect_case_in_review(world)
+    pages = {}
+    for name, headers in (("de", GERMAN), ("en", ENGLISH)):
+        client = app_client()
+        login(client, headers=headers)
+        pages[name] = (unescape(client.get(f"/officer/cases/{ref}", headers=headers).text),
+                       unescape(client.get("/officer/", headers=headers).text))
+    de, de_list = pages["de"]
+    en, en_list = pages["en"]
+    assert 'id="case-state" data-state="review">in der Schwärzungsprüfung <code>review</code>' in de
+    assert 'id="case-state" data-state="review">in redaction review <code>review</code>' in en
+    assert re.search(r"Auftrag \d+ \(Datensammlung\): erledigt <code>gather</code>", de)
+    assert re.search(r"Job \d+ \(gathering the data\): done <code>gather</code>", en)
+    assert "(gather)" not in de and "(gather)" not in en
+    assert "Schulbibliothek <code>school</code>" in de and "school library <code>school</code>" in en
+    assert 'title="ok">fertig<' in de and 'title="ok">done<' in en
+    # the history: actions in words, the logged action as the cell's title
+    assert '<td title="case opened">Fall angelegt</td>' in de and '<td title="case opened">case opened</td>' in en
+    assert '<td title="state changed">Stand geändert: Daten werden gesammelt → in der Schwärzungsprüfung</td>' in de
+    assert '<td title="state changed">state changed: gathering data → in redaction review</td>' in en
+    assert "<td>state changed</td>" not in de and "<td>candidates found</td>" not in de
+    # the list: the state in words, the filter too
+    assert 'data-state="review">in der Schwärzungsprüfung <code>review</code>' in de_list
+    assert 'data-state="review">in redaction review <code>review</code>' in en_list
+    assert '<option value="review">in der Schwärzungsprüfung</option>' in de_list
+    assert german_left_in(pages["en"][0]) == [] and german_left_in(pages["en"][1]) == []

@@ -10,6 +10,7 @@ import os
 from typing import Any
 
 import msgspec
+import sqlalchemy as sa
 from litestar import MediaType, Request, Response, Router
 from litestar.di import Provide
 from litestar.response import Redirect
@@ -17,8 +18,9 @@ from litestar.response import Redirect
 from dsr import cases
 from dsr.casework import CaseworkError, handlers
 from dsr.portal.context import Portal
-from dsr.portal.errors import handle
+from dsr.portal.errors import RETRY_AFTER_UNAVAILABLE, database_unavailable, handle, log_failure
 from dsr.portal.officer import api, pages
+from dsr.portal.officer.refusals import refusal_code, refusal_text
 from dsr.portal.i18n import text
 from dsr.portal.officer.session import CSRFRejected, NotLoggedIn, current_user, is_api, page_language
 from dsr.worker import BackgroundWorker
@@ -28,14 +30,33 @@ WORKER_ENV = "DSR_PORTAL_WORKER"
 
 
 def _json_or_page(request: Request[Any, Any, Any], status: int, code: str, message: str,
-                  page_text: str | None = None) -> Response[Any]:
-    """JSON for the API (English ``message``); else the error page, in ``page_text`` of texts.toml if given."""
+                  page_text: str | None = None, *, headers: dict[str, str] | None = None,
+                  refusal: Exception | None = None) -> Response[Any]:
+    """JSON for the API (English ``message``, plus the rule's ``code`` for a refusal); else the error
+    page, in ``page_text`` of texts.toml or the refusal's text in the officer's language."""
     if is_api(request):
-        return Response({"error": code, "message": message}, status_code=status, media_type=MediaType.JSON)
+        body = {"error": code, "message": message}
+        if refusal is not None:
+            body["code"] = refusal_code(refusal)
+        return Response(body, status_code=status, media_type=MediaType.JSON, headers=headers)
     portal: Portal = request.app.state["dsr_portal"]
     language = page_language(request)
+    if refusal is not None:
+        message = refusal_text(refusal, language)
+    elif page_text:
+        message = text(language, page_text)
     return portal.render(language, "officer/error.html", status_code=status, user=None, csrf="", here="",
-                         message=text(language, page_text) if page_text else message)
+                         message=message, headers=headers)
+
+
+def _unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """The portal database is down: 503 with Retry-After, on the officer's own error page."""
+    if not database_unavailable(exc):
+        return handle(request, exc)  # a bug, not an outage: the generic 500
+    log_failure(request, 503, exc)
+    return _json_or_page(request, 503, "unavailable", "the database cannot be reached; nothing was saved. "
+                         "Try again in a few minutes", "officer.error.unavailable",
+                         headers={"retry-after": RETRY_AFTER_UNAVAILABLE})
 
 
 def _not_logged_in(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -56,7 +77,7 @@ def _denied(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
 def _refused(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     # dsr's own errors promise messages without personal data; they say which rule refused
     status = 409 if isinstance(exc, (cases.TransitionRefused, CaseworkError)) else 400
-    return _json_or_page(request, status, "refused" if status == 409 else "bad_request", str(exc))
+    return _json_or_page(request, status, "refused" if status == 409 else "bad_request", str(exc), refusal=exc)
 
 
 def _login_failed(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -85,6 +106,8 @@ def router(portal: Portal) -> Router:
             ValueError: _refused,
             msgspec.ValidationError: _refused,
             cases.NotFound: handle,
+            sa.exc.DBAPIError: _unavailable,
+            sa.exc.TimeoutError: _unavailable,
         },
     )
 

@@ -181,7 +181,7 @@ def _extend(p: Portal, u: cases.User, ref: str, b: Extend) -> Any:
 
 def _comment(p: Portal, u: cases.User, ref: str, b: Comment) -> Any:
     if not b.body.strip():
-        raise ValueError("a comment needs some text")
+        raise cases.InputRejected("a comment needs some text", code="comment_empty")
     cases.add_comment(p.engine, u, ref, b.body.strip())
 
 
@@ -300,7 +300,7 @@ def enter_request(p: Portal, u: cases.User, b: ManualEntry) -> cases.OpenedCase:
     if b.controller not in u.controllers or not u.can(b.controller, "officer"):
         raise cases.NotFound(f"no controller {b.controller} for this user")
     if b.channel is cases.Channel.PORTAL:
-        raise ValueError("requests through the portal are entered by the requester")
+        raise cases.InputRejected("requests through the portal are entered by the requester", code="portal_channel")
     controller = p.settings.controller(b.controller)
     subject = cases.Party(
         descriptor=Descriptor(first_name=b.first_name, last_name=b.last_name, date_of_birth=b.date_of_birth,

@@ -27,7 +27,7 @@ def _address(portal: Portal, user: cases.User, reference: str) -> str:
         role = contact_role(conn, case_id)
     party = cases.get_party(portal.engine, user, reference, role)
     if party is None or not party.email:
-        raise cases.TransitionRefused("no e-mail address for this request: dispatch by post instead")
+        raise cases.TransitionRefused("no e-mail address for this request: dispatch by post instead", code="no_email")
     return party.email
 
 

@@ -24,7 +24,9 @@ from dsr.portal.errors import problem
 from dsr.portal.i18n import LANGUAGES, Language, keys, text
 from dsr.portal.officer import actions as a
 from dsr.portal.officer.api import filter_cases
+from dsr.portal.officer.refusals import refusal_text
 from dsr.portal.officer.session import COOKIE, expired_cookie, page_language, session_cookie
+from dsr.portal.officer.words import Words
 
 #: the choices on a restricted record (dsr.restriction); their names are officer.restricted_* texts
 RESTRICTED_DECISIONS = ("withhold", "withhold_silently", "disclose")
@@ -38,19 +40,21 @@ def _page(portal: Portal, request: Request[Any, Any, Any], template: str, *, sta
     if here is None:  # after a POST the page shown is not the address: the switch goes to the list
         here = request.url.path if request.method == "GET" else portal.url("/officer/")
         here += f"?{request.url.query}" if request.method == "GET" and request.url.query else ""
-    return portal.render(language or page_language(request), template, status_code=status_code, user=user,
-                         csrf=request.state.get("dsr_csrf", ""), here=here, **context)
+    language = language or page_language(request)
+    return portal.render(language, template, status_code=status_code, user=user,
+                         csrf=request.state.get("dsr_csrf", ""), here=here, words=Words(language, portal.settings),
+                         **context)
 
 
 def _message(exc: Exception, language: Language) -> tuple[int, str]:
-    """Status and a safe message: our errors' messages hold no personal data by contract."""
+    """Status and the rule that refused, in the officer's language (dsr's errors carry a code for it)."""
     if isinstance(exc, (ValueError, msgspec.ValidationError)):
-        return 400, str(exc)
+        return 400, refusal_text(exc, language)
     if isinstance(exc, cases.AccessDenied):
-        return 403, text(language, "officer.error.role")
+        return 403, refusal_text(exc, language)
     if isinstance(exc, DSRError):
         status, _ = problem(exc)
-        return (status if status < 500 else 409), str(exc)
+        return (status if status < 500 else 409), refusal_text(exc, language)
     status, key = problem(exc)
     return status, text(language, key)
 
@@ -204,7 +208,7 @@ async def enable_totp(request: Request[Any, Any, Any], portal: NamedDependency[P
                       user: NamedDependency[cases.User]) -> Response[str]:
     """Turn on the second factor: the secret shown on the page and a code the app computed from it."""
     if user.totp_enabled:
-        raise cases.TransitionRefused("the second factor is already on; an admin can reset it")
+        raise cases.TransitionRefused("the second factor is already on; an admin can reset it", code="totp_on")
     form = await request.form()
     secret = str(form.get("secret", ""))
     if not re.fullmatch(r"[A-Z2-7]{16,64}", secret):

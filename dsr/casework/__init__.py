@@ -1,0 +1,44 @@
+"""The portal's long work, framework-free: finding candidates, gathering per store, the final answer.
+
+* :mod:`dsr.casework.candidates` — the identify stage: :func:`find_candidates` on the officer's
+  click, and the ``find_candidates`` job queued when a requester confirmed their address.
+* :mod:`dsr.casework.gathering` — the ``gather`` job and the facts the letters state.
+* :mod:`dsr.casework.review` — the redaction review and :func:`render_answer` (for approval).
+* :mod:`dsr.casework.common` — :class:`CaseworkError`, connectors, the case row.
+
+Everything is importable from ``dsr.casework`` itself; :func:`handlers` gives the worker every
+job kind the portal queues.
+"""
+
+from __future__ import annotations
+
+from dsr import cases
+from dsr.casework.candidates import candidates_job, find_candidates, queue_candidate_search
+from dsr.casework.common import (
+    CaseworkError,
+    ConnectorsOf,
+    case_by_reference,
+    cases_table,
+    close_connectors,
+    confirmed_subject,
+    store_names,
+)
+from dsr.casework.gathering import CHECK_WORDING, facts_of, gather_job, language_of, other_controllers_hint, recipient
+from dsr.casework.review import ReviewEntry, decide_items, render_answer, review_entries
+from dsr.config import Settings, connect
+
+
+def handlers(settings: Settings, *, connectors_of: ConnectorsOf = connect) -> dict[str, cases.jobs.Handler]:
+    """Every job kind the portal queues, for :func:`dsr.cases.run_next`."""
+    return {
+        "gather": gather_job(settings, connectors_of=connectors_of),
+        "find_candidates": candidates_job(settings, connectors_of=connectors_of),
+    }
+
+
+__all__ = [
+    "CHECK_WORDING", "CaseworkError", "ConnectorsOf", "ReviewEntry", "candidates_job", "case_by_reference",
+    "cases_table", "close_connectors", "confirmed_subject", "decide_items", "facts_of", "find_candidates",
+    "gather_job", "handlers", "language_of", "other_controllers_hint", "queue_candidate_search", "recipient",
+    "render_answer", "review_entries", "store_names",
+]
