@@ -35,7 +35,7 @@ def _request(engine: sa.Engine, user: cases.User, reference: str, language: str)
     requester = cases.get_party(engine, user, reference, "requester") if view.acting is not cases.Acting.SELF else None
     to = recipient(requester, subject) if requester is not None else recipient(subject) if subject else None
     if to is None:
-        raise cases.TransitionRefused("the case has no requester to write to")
+        raise cases.TransitionRefused("the case has no requester to write to", code="no_requester")
     with engine.connect() as conn:
         from dsr.cases.schema import cases as table
 

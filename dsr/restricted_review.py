@@ -70,14 +70,18 @@ def decide_restricted_record(
     try:
         action = RecordAction(decision)
     except ValueError:
-        raise ValueError(f"decision must be one of {', '.join(a.value for a in RecordAction)}") from None
+        raise cases.InputRejected(
+            f"decision must be one of {', '.join(a.value for a in RecordAction)}", code="restricted_decision"
+        ) from None
     if ground is not None:
         try:
             WithholdingGround(ground)
         except ValueError:
-            raise ValueError(f"ground must be one of {', '.join(g.value for g in WithholdingGround)}") from None
+            raise cases.InputRejected(
+                f"ground must be one of {', '.join(g.value for g in WithholdingGround)}", code="ground_unknown"
+            ) from None
     if action is not RecordAction.DISCLOSE and ground is None:
-        raise ValueError("withholding needs a ground: bdsg-34 or land-law")
+        raise cases.InputRejected("withholding needs a ground: bdsg-34 or land-law", code="ground_missing")
     if not any(s.item == record and s.reason == RESTRICTED for s in review_states(engine, user, reference)):
         raise cases.NotFound(f"no restricted record {record!r} in case {reference}")
     cases.decide(engine, user, reference, record, action.value, ground)
