@@ -62,14 +62,21 @@ NOTE = Style(REGULAR, 7.5, 7.5 * 1.35, MUTED)
 HEAD = Style(BOLD, 8, 8 * 1.3)
 CELL = Style(REGULAR, 8, 8 * 1.3)
 
-_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+# what str.splitlines() breaks at (but the file/group/record separators): a line break
+_LINE_BREAK = re.compile(r"\r\n|[\r\x0b\x0c\x85\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+# a soft hyphen only says where a word may be hyphenated: browsers show nothing in mid-line,
+# the font would draw a hyphen
+_SOFT_HYPHEN = "\u00ad"
 
 
 def clean(value: str) -> str:
-    """Printable text: NFC (one glyph per letter), line breaks kept, other controls as spaces."""
-    value = value.replace("\r\n", "\n").replace("\r", "\n")
-    value = _CONTROL.sub(" ", value)
-    return value if value.isascii() else unicodedata.normalize("NFC", value)
+    """Printable text: NFC (one glyph per letter), line breaks kept (also U+2028, VT, FF, NEL),
+    soft hyphens left out, other controls as spaces."""
+    if value.isascii():
+        return _CONTROL.sub(" ", _LINE_BREAK.sub("\n", value))
+    value = _CONTROL.sub(" ", _LINE_BREAK.sub("\n", value)).replace(_SOFT_HYPHEN, "")
+    return unicodedata.normalize("NFC", value)
 
 
 def wrap(text: str, width: float, style: Style) -> list[str]:
@@ -96,6 +103,7 @@ def wrap(text: str, width: float, style: Style) -> list[str]:
             line, used = "", 0.0
             for char in word:
                 cw = face.width(char, size)
+                # (a combining mark has no width: it never starts a line, it stays with its letter)
                 if line and used + cw > width:
                     lines.append(line)
                     line, used = "", 0.0
@@ -191,30 +199,47 @@ class _Typesetter:
         self.y -= after
 
     # ------------------------------------------------------------ a collection as a table
-    def table(self, section: Section, words: dict[str, str]) -> None:
+    def table(self, section: Section, words: dict[str, str], lead: Sequence[Lead] = ()) -> None:
+        """The collection as a table under its heading; ``lead`` are the headings above it (store,
+        activity), which stay on one page with the start of the table."""
         labels = [c.label for c in section.columns] + ([words["relation"]] if section.with_relation else [])
         rows: list[Sequence[str]] = [
             (*row.values, row.relation or "—") if section.with_relation else row.values for row in section.rows
         ]
         widths = column_widths(labels, rows)
         head = [wrap(clean(label), w, HEAD) for label, w in zip(labels, widths, strict=True)]
-        head_height = max(len(lines) for lines in head) * HEAD.leading + 2 * CELL_Y
+        head_height = _height(head, HEAD)
+        usable = PAGE_HEIGHT - TOP - BOTTOM
+        # labels taller than a third of a page are printed once: repeated on every page, they
+        # would leave little or no room for the rows
+        repeat = head_height <= usable / 3
+        # a row up to this height goes to the next page whole; a taller one is split
+        whole = usable - head_height - 20 * MM
         number = 0  # records printed so far
 
-        def heading(continued: bool) -> None:
+        def heading(continued: bool, first: float = 0.0) -> None:
+            # no heading or labels alone at the foot of a page: the first row (or, when it is
+            # split anyway, its first lines) must fit below them
+            below = head_height + (first if first <= whole else 3 * CELL.leading + 2 * CELL_Y)
             title = f"{section.title} ({section.size})"
             if continued:
                 title += f" – {words['continued']} {number + 1}"
-            self.paragraph(COLLECTION, title, before=4 * MM, after=1.5 * MM, keep=head_height + CELL.leading * 2)
-            if not continued and section.description:
-                self.paragraph(NOTE, section.description, after=1 * MM, keep=head_height + CELL.leading * 2)
-            self._cells(head, widths, HEAD, head_height)
-            self.rule(self.y, 0.5, INK)
+                self.paragraph(COLLECTION, title, before=4 * MM, after=1.5 * MM, keep=below)
+            else:
+                parts = [*lead, (COLLECTION, title, 4 * MM, 1.5 * MM)]
+                if section.description:
+                    parts.append((NOTE, section.description, 0.0, 1 * MM))
+                for k, (style, text, before, after) in enumerate(parts):
+                    rest = sum(_paragraph_height(*part) for part in parts[k + 1 :])
+                    self.paragraph(style, text, before=before, after=after, keep=rest + below)
+            if not continued or repeat:
+                self._row(head, widths, HEAD, lambda: None)
+                self.rule(self.y, 0.5, INK)
 
-        heading(continued=False)
         # repeated values (dates, "Bibliotheksteam") are broken into lines once per column
         caches: list[dict[str, list[str]]] = [{} for _ in widths]
-        for values in rows:
+
+        def cells_of(values: Sequence[str]) -> list[list[str]]:
             cells = []
             for value, w, cache in zip(values, widths, caches, strict=True):
                 lines = cache.get(value)
@@ -223,15 +248,22 @@ class _Typesetter:
                     if len(cache) < 20_000:
                         cache[value] = lines
                 cells.append(lines)
-            height = max(len(lines) for lines in cells) * CELL.leading + 2 * CELL_Y
-            if height > self.room():
-                if height <= PAGE_HEIGHT - TOP - BOTTOM - head_height - 20 * MM or self.room() < 3 * CELL.leading:
-                    self.new_page()
-                    heading(continued=True)
-                else:
-                    cells = self._split_row(cells, widths, heading)
-                    height = max(len(lines) for lines in cells) * CELL.leading + 2 * CELL_Y
-            self._cells(cells, widths, CELL, height)
+            return cells
+
+        first = cells_of(rows[0]) if rows else []
+        heading(continued=False, first=_height(first, CELL) if rows else 0.0)
+        for values in rows:
+            cells = first if number == 0 else cells_of(values)
+            height = _height(cells, CELL)
+            # a row that fits on a page goes to the next one whole; a taller one starts here
+            # when a few of its lines fit
+            if height > self.room() and (height <= whole or self.room() < 3 * CELL.leading + 2 * CELL_Y):
+                self.new_page()
+                heading(continued=True)
+            if height <= self.room():
+                self._cells(cells, widths, CELL, height)
+            else:
+                self._row(cells, widths, CELL, lambda: heading(continued=True))
             self.rule(self.y, 0.3, RULE_LIGHT)
             number += 1
         self.y -= 1 * MM
@@ -248,7 +280,7 @@ class _Typesetter:
         x = LEFT
         first = self.baseline(top, style)
         # line by line across the row, so text extraction reads a record in order
-        for k in range(max(len(lines) for lines in cells)):
+        for k in range(max((len(lines) for lines in cells), default=0)):
             x = LEFT
             for lines, w in zip(cells, widths, strict=True):
                 if k < len(lines) and lines[k]:
@@ -257,22 +289,38 @@ class _Typesetter:
         self.y -= height
         self.fresh = False
 
-    def _split_row(
-        self, cells: list[list[str]], widths: Sequence[float], heading: Callable[[bool], None]
-    ) -> list[list[str]]:
-        # a row taller than a page: print what fits, continue on the next page
+    def _row(
+        self, cells: list[list[str]], widths: Sequence[float], style: Style, after_break: Callable[[], None]
+    ) -> None:
+        """A row (or the labels); one taller than the room left prints what fits and goes on
+        on the next page, after ``after_break`` (the repeated heading)."""
         while True:
-            fit = int((self.room() - 2 * CELL_Y) // CELL.leading)
-            if max(len(lines) for lines in cells) <= fit:
-                return cells
-            if fit < 1:
-                self.new_page()
-                heading(True)
-                continue
-            self._cells([lines[:fit] for lines in cells], widths, CELL, fit * CELL.leading + 2 * CELL_Y)
-            cells = [lines[fit:] for lines in cells]
+            fit = int((self.room() - 2 * CELL_Y) // style.leading)
+            if max((len(lines) for lines in cells), default=0) <= fit:
+                break
+            if fit >= 1:
+                self._cells([lines[:fit] for lines in cells], widths, style, fit * style.leading + 2 * CELL_Y)
+                cells = [lines[fit:] for lines in cells]
             self.new_page()
-            heading(True)
+            after_break()
+        self._cells(cells, widths, style, _height(cells, style))
+
+
+#: a heading above a table: style, text, space before and after
+Lead = tuple[Style, str, float, float]
+
+
+def _height(cells: list[list[str]], style: Style) -> float:
+    return max((len(lines) for lines in cells), default=0) * style.leading + 2 * CELL_Y
+
+
+def _paragraph_height(style: Style, text: str, before: float, after: float) -> float:
+    return before + len(wrap(clean(text), WIDTH, style)) * style.leading + after
+
+
+def _words(text: str) -> list[str]:
+    # the words wrap() keeps whole: a no-break space joins, as it does there
+    return text.replace("\n", " ").split(" ")
 
 
 def column_widths(labels: Sequence[str], rows: Iterable[Sequence[str]]) -> list[float]:
@@ -283,21 +331,24 @@ def column_widths(labels: Sequence[str], rows: Iterable[Sequence[str]]) -> list[
     room = WIDTH - n * 2 * CELL_X
     cap = room * 0.3  # a single long word (a URL, a hash) must not take the whole table
     natural = [HEAD.face.width(clean(label), HEAD.size) for label in labels]
-    minimum = [min(cap, max((HEAD.face.width(w, HEAD.size) for w in clean(label).split()), default=0)) for label in labels]
+    minimum = [
+        min(cap, max((HEAD.face.width(w, HEAD.size) for w in _words(clean(label))), default=0)) for label in labels
+    ]
     face, size = CELL.face, CELL.size
-    seen: set[str] = set()
+    # per column: a date in two columns must widen both
+    seen: list[set[str]] = [set() for _ in labels]
     for values in rows:
         for i, value in enumerate(values):
-            if value in seen:
+            if value in seen[i]:
                 continue
-            if len(seen) < 100_000:
-                seen.add(value)
+            if len(seen[i]) < 50_000:
+                seen[i].add(value)
             text = clean(value)
             w = face.width(text, size)
             if w > natural[i]:
                 natural[i] = w
             if w > minimum[i] and minimum[i] < cap:
-                longest = max((face.width(word, size) for word in text.split()), default=0)
+                longest = max((face.width(word, size) for word in _words(text)), default=0)
                 minimum[i] = min(cap, max(minimum[i], longest))
     if sum(natural) <= room:
         total = sum(natural) or 1
@@ -335,13 +386,13 @@ def typeset(letter: Disclosure) -> Appendix:
     setter.paragraph(TITLE, names["title"], after=6 * MM)
     store = activity = None
     for section in letter.sections:
+        lead: list[Lead] = []  # printed by the table, kept with its first row
         if section.store != store:
             store, activity = section.store, None
-            setter.paragraph(STORE, section.store_title, before=5 * MM, after=2 * MM, keep=40 * MM)
+            lead.append((STORE, section.store_title, 5 * MM, 2 * MM))
         if section.activity != activity:
             activity = section.activity
             if activity in activities:
-                text = f"{names['activity']}: {activities[activity]}"
-                setter.paragraph(ACTIVITY, text, before=2 * MM, after=0.5 * MM, keep=35 * MM)
-        setter.table(section, names)
+                lead.append((ACTIVITY, f"{names['activity']}: {activities[activity]}", 2 * MM, 0.5 * MM))
+        setter.table(section, names, lead)
     return setter.finish()

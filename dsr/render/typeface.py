@@ -138,7 +138,9 @@ class Typeface:
         options.name_languages = ["*"]
         subsetter = subset.Subsetter(options)
         subsetter.populate(gids=list(gids))
-        font = TTFont(str(self.path))
+        # fontTools would stamp the current time into "head" on saving: the same letter would
+        # differ from one second to the next
+        font = TTFont(str(self.path), recalcTimestamp=False)
         subsetter.subset(font)
         out = io.BytesIO()
         font.save(out)
