@@ -212,6 +212,21 @@ def cmd_housekeeping(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from dsr import cases
+    from dsr.config import load
+
+    settings = load(args.config)
+    engine = cases.open_engine(settings.portal_database_url)
+    try:
+        before = cases.current_revision(engine)
+        cases.upgrade(engine)
+        out.print(f"portal database: schema {before or 'none'} → {cases.current_revision(engine)} (newest)")
+    finally:
+        engine.dispose()
+    return EXIT_OK
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -304,6 +319,10 @@ def parser() -> argparse.ArgumentParser:
     x.add_argument("--lang", choices=("de", "en"), default=None, help="letter language (default: configured)")
     x.add_argument("--decisions", help="redaction decisions (JSON) to apply; produces the final letter")
     x.set_defaults(func=cmd_disclose)
+
+    m = sub.add_parser("migrate", help="create or migrate the portal database's schema (Alembic; idempotent)")
+    m.add_argument("--config", required=True)
+    m.set_defaults(func=cmd_migrate)
 
     v = sub.add_parser("serve", help="run the web portal (uvicorn)")
     v.add_argument("--config", required=True)

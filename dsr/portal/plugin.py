@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from litestar import Litestar, Router
 from litestar.config.app import AppConfig
 from litestar.di import Provide
@@ -35,12 +37,14 @@ from litestar.types import ControllerRouterHandler
 
 import letter_templates
 from dsr.config import Settings
+from dsr.errors import ConfigError
 from dsr.mail import Mailer
 from dsr.portal.context import STATIC, Portal
 from dsr.portal.errors import EXCEPTION_HANDLERS
 from dsr.portal.security import security_headers
 
 FONTS = Path(letter_templates.__file__).with_name("fonts")
+log = logging.getLogger(__name__)
 OFFICER_MODULE = "dsr.portal.officer"
 
 
@@ -68,11 +72,38 @@ def route_handlers(portal: Portal) -> list[ControllerRouterHandler]:
 
 
 class DSRPlugin(InitPlugin):
-    """Mounts the portal under ``path`` (default: ``[portal] path``) of any Litestar app."""
+    """Mounts the portal under ``path`` (default: ``[portal] path``) of any Litestar app.
+
+    At startup the portal database's schema is brought to the newest migration (``migrate=True``,
+    idempotent and cheap when nothing is to do), or — with ``migrate=False``, for hosts that run
+    ``dsr migrate`` in their deployment — checked, so an old schema stops the app with a clear
+    message instead of failing requests later.
+    """
 
     def __init__(self, settings: Settings, *, path: str | None = None, engine: Any = None,
-                 mailer: Mailer | None = None) -> None:
+                 mailer: Mailer | None = None, migrate: bool = True) -> None:
         self.portal = Portal.from_settings(settings, engine=engine, mailer=mailer, path=path)
+        self.migrate = migrate
+
+    def _schema(self) -> None:
+        from dsr import cases
+
+        engine = self.portal.engine
+        try:
+            if self.migrate:
+                cases.upgrade(engine)
+                return
+            current = cases.is_current(engine)
+        except sa.exc.DBAPIError as exc:
+            # the database is down: start anyway, requests answer 503 until it is back
+            log.warning("portal database unreachable at startup (%s): schema not checked", type(exc).__name__)
+            return
+        if not current:
+            raise ConfigError(
+                self.portal.settings.file, "portal.database_url",
+                f"the portal database's schema is at {cases.current_revision(engine) or 'none'}, this dsr needs "
+                f"{cases.head_revision()}: run `dsr migrate --config …` (or mount DSRPlugin with migrate=True)",
+            )
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         portal = self.portal
@@ -88,6 +119,8 @@ class DSRPlugin(InitPlugin):
         app_config.state["dsr_portal"] = portal
         app_config.state["dsr_portal_path"] = portal.path
         app_config.signature_namespace["Portal"] = Portal
+        # the schema first: the officer side's startup starts job workers that use it
+        app_config.on_startup.insert(0, self._schema)
         officer = _officer_module()
         if officer is not None and hasattr(officer, "startup"):
             app_config.on_startup.append(lambda: officer.startup(portal))
