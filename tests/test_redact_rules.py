@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dsr.model import Identifier, IdentifierKind, KnownPerson, Profile, Subject
-from dsr.redact import Gazetteer, Tier, find
+from dsr.redact import AllowList, Gazetteer, Tier, find
 
 SUBJECT = Subject(controller="c", reference="r", identifiers=frozenset({Identifier(IdentifierKind.KEY, "1", "s")}),
                   profile=Profile(first_name="Jonas", last_name="Keller"))
@@ -70,3 +70,42 @@ def test_addresses_that_identify_no_device_are_not_redacted(text):
 ])
 def test_name_forms(text, expected):
     assert tiers(text) == expected
+
+
+# People a controller's stores do not know (a pupil of a customer school, in the vendor's
+# support ticket): only the words around them can send them to review.
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Hello, our principal Waltrud Zirme asks for a copy.", [("Waltrud Zirme", Tier.REVIEW)]),
+    ("Unsere Schulleiterin Waltrud Zirme bittet um Rückruf.", [("Waltrud Zirme", Tier.REVIEW)]),
+    ("Ansprechpartner Hannchen Grein Groth ist neu.", [("Hannchen Grein Groth", Tier.REVIEW)]),  # three words
+    ("Termin mit Hanna Rücksprache halten.", [("Hanna", Tier.REVIEW)]),  # the name ends before a common noun
+    # the cue found the name once; its words elsewhere in the text have no cue
+    ("Der Ausweis von Daniela Zirme (Daniela ist in der 7b) fehlt.",
+     [("Daniela Zirme", Tier.REVIEW), ("Daniela", Tier.REVIEW)]),
+    # a known first name with an unknown surname: the item is the whole name, not "Rose" alone
+    ("Rose Zirme hat angerufen.", [("Rose Zirme", Tier.REVIEW)]),
+    ("Rose Bitte beachten.", [("Rose", Tier.REVIEW)]),
+    # precision: the subject's own name and a known name keep their rules
+    ("Unsere Schulleiterin Frau Müller lässt grüßen, Jonas Keller", [("Müller", Tier.REDACT)]),
+    ("Contact Jonas Keller for details.", []),
+    ("Von Jonas Zirme, Jonas war da.", [("Jonas Zirme", Tier.REVIEW)]),  # another Jonas; the subject's "Jonas" stays
+])
+def test_unknown_names_after_role_cues_go_to_review(text, expected):
+    assert tiers(text) == expected
+
+
+def test_a_catalogue_author_after_a_cue_stays_and_is_not_followed():
+    g = Gazetteer.build(PEOPLE, SUBJECT, allow=AllowList(terms=("Michael Ende",)))
+    text = "Das Buch von Michael Ende gelesen. Michael sagt, das Ende ist traurig."
+    assert find(text, g) == []
+
+
+def test_organisations_in_a_name_column_are_no_persons_names():
+    """A domain registrant is the school, a payer may be "Stadtkasse Regensburg": the town is
+    no surname, and the requester's school is not redacted as a person."""
+    orgs = [KnownPerson(store="v", key=f"o{i}", identifiers=frozenset(), full_name=name, role="registrant")
+            for i, name in enumerate(("Goethe-Gymnasium Regensburg", "Stadtkasse Regensburg", "Muster AG"))]
+    g = Gazetteer.build([*PEOPLE, *orgs], SUBJECT)
+    text = "Das Goethe-Gymnasium Regensburg zahlt über die Stadtkasse Regensburg; Rose Weiß hilft."
+    assert [(text[h.start : h.end], h.tier) for h in find(text, g)] == [("Rose Weiß", Tier.REDACT)]
+    assert find("Wir sind in Regensburg.", g) == []

@@ -77,6 +77,7 @@ TEMPLATES_DE = [
     "{S_FULL} wohnt {S_ADDR}; Post bitte nicht an {T_ADDR} schicken.",
     "Login {T_LOGIN} von IP {T_IP} gesperrt, Hinweis an {S_EMAIL}.",
     "Laut {T_FULL} war {U_FULL} beim Vorfall dabei.",
+    "Unsere Schulleiterin {U_FULL} bittet um eine Kopie des Vertrags. Gruß, {S_FULL}",
     "Info an {S_EMAIL}: Das Buch \"{BOOK}\" ist da.",
     "{T_FIRST} und {S_FIRST} haben zusammen ein Referat über {AUTHOR} gehalten.",
     "Herr {T_LAST} (Klassenlehrer) bittet um Verlängerung für {S_FULL}.",
@@ -89,6 +90,7 @@ TEMPLATES_DE = [
 ]
 TEMPLATES_EN = [
     "Great book! My friend {T_FULL} recommended it. - {S_FIRST}",
+    "Hello, our principal {U_FULL} asks for a copy of the processing agreement. Regards, {S_FULL}",
     "{S_FULL} returned \"{BOOK}\" late; {T_FIRST} said it was lost at home.",
     "Contact {T_EMAIL} or call {T_PHONE} about the fee paid by {T_FULL}.",
     "Mrs {U_LAST} from the parents' council asked about {S_FIRST}'s card {S_CARD}.",

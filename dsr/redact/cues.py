@@ -24,10 +24,25 @@ OTHER_CUES = frozenset(
     mother father mum mom dad brother sister aunt uncle son daughter with from by teacher classmate friend
     """.split()
 )
+# Roles people are named by in correspondence ("our principal Waltrud Zirme", "Schulleiterin
+# Anna Berg"). Such a person is often in none of this controller's stores (a pupil or head of
+# a customer school is only in the school's own database), so the cue is the only signal.
+ROLE_CUES = frozenset(
+    """
+    schulleiter schulleiterin schulleitung rektor rektorin konrektor konrektorin direktor direktorin
+    stellvertreter stellvertreterin ansprechpartner ansprechpartnerin kontaktperson sekretär sekretärin
+    hausmeister hausmeisterin klassenlehrer klassenlehrerin lehrkraft referendar referendarin bibliothekar
+    bibliothekarin erzieher erzieherin betreuer betreuerin mitarbeiter mitarbeiterin nachbar nachbarin
+    elternteil erziehungsberechtigte erziehungsberechtigter
+    principal headteacher headmaster headmistress deputy colleague coworker contact pupil student parent
+    guardian librarian secretary caretaker janitor neighbour neighbor coordinator assistant
+    """.split()
+)
+OTHER_CUES = OTHER_CUES | ROLE_CUES
 #: every cue word as the gazetteer's automaton finds it (folded)
 CUE_KEYS = frozenset({t.lower() for t in TITLES} | OTHER_CUES)
 _NAME = r"[A-ZÄÖÜ][a-zäöüßéèáàç]+(?:-[A-ZÄÖÜ][a-zäöüßéèáàç]+)?"
-_NAME_AFTER = re.compile(r"[ \t]+(" + _NAME + r"(?:[ \t]" + _NAME + r")?)")
+_NAME_AFTER = re.compile(r"[ \t]+(" + _NAME + r"(?:[ \t]" + _NAME + r"){0,2})")  # up to 3 words: "Anna Grein Groth"
 
 # Capitalised words that follow "mit", "von", "Frau" ... without being names. German nouns are
 # capitalised, so the cue rule needs this list to keep review work bearable.
@@ -60,6 +75,51 @@ _NOT_NAMES = frozenset(
 
 RULE_TITLE_KNOWN = "title-known-surname"
 RULE_CUE = "cue-unknown-name"
+RULE_REPEAT = "cue-name-repeated"
+RULE_GIVEN_UNKNOWN = "known-first-name-unknown-surname"
+
+_WORD = re.compile(_NAME)
+
+
+def name_after(text: str, end: int) -> int | None:
+    """End of a capitalised word right after ``text[:end]`` ("Anna| Zirme"): a surname nobody in
+    the stores has, or ``None`` when the next word is no name (lower case, a common noun)."""
+    m = _NAME_AFTER.match(text, end)
+    if m is None:
+        return None
+    word = _WORD.match(text, m.start(1))
+    assert word is not None
+    if word.group() in _NOT_NAMES:
+        return None
+    return word.end()
+
+
+def repeated(text: str, hits: list[Hit], kept: list[Hit], g) -> list[Hit]:
+    """Other places in ``text`` where a word of a cue-found unknown name (``hits``) appears
+    again ("von Daniela Zirme (Daniela ist in der 7b)"): the cue was the only signal, the
+    repeat has none. Names inside an allow-listed phrase of ``kept`` ("von Michael Ende") and
+    the subject's own name words are not followed."""
+    me = g.subject
+    words: set[str] = set()
+    for h in hits:
+        if h.rule == RULE_CUE and not any(k.start <= h.start and h.end <= k.end for k in kept):
+            words.update(w for w in text[h.start : h.end].split()
+                         if len(w) >= 3 and w not in _NOT_NAMES and fold(w) not in me.words)
+    out: list[Hit] = []
+    n = len(text)
+    for w in words:  # str.find, not a regex: a pattern per name would be compiled per text
+        i = text.find(w)
+        while i >= 0:
+            j = i + len(w)
+            if (i == 0 or not _joins(text[i - 1])) and (j >= n or not _joins(text[j])) \
+                    and not any(h.start <= i < h.end for h in hits):
+                out.append(Hit(i, j, Kind.NAME, Tier.REVIEW, RULE_REPEAT))
+            i = text.find(w, j)
+    return out
+
+
+def _joins(c: str) -> bool:
+    return c.isalnum() or c in "-_"
 
 
 def cue_hit(text: str, start: int, end: int, g, out: list[Hit]) -> None:
@@ -75,9 +135,11 @@ def cue_hit(text: str, start: int, end: int, g, out: list[Hit]) -> None:
     words = name.split()
     if words[0] in _NOT_NAMES:
         return
-    if len(words) > 1 and words[1] in _NOT_NAMES:
-        words = words[:1]
-        name = words[0]
+    for k in range(1, len(words)):
+        if words[k] in _NOT_NAMES:  # "mit Anna Bescheid geben": the name ends before the noun
+            words = words[:k]
+            name = " ".join(words)
+            break
     begin = m.start(1)
     x, me = g.index, g.subject
     folded = [fold(w) for w in words]

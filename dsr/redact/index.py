@@ -40,6 +40,13 @@ ALLOWED = 8
 CUE = 16
 SHIFT = 5
 
+# A name column of a store may hold an organisation (a domain registrant, "Stadtkasse Kassel"
+# as payer): its words are no person's name, and "Regensburg" must not become a surname.
+_ORGANISATION = re.compile(
+    r"(?i)\b\w*(?:schule|gymnasium|kasse|verein|bibliothek|verwaltung)\b|\b\w{3,}amt\b"
+    r"|\b(?:gmbh|e\.\s?v\.|stadt|gemeinde|landkreis|universität|hochschule|school|council|ltd|inc)(?!\w)"
+    r"|\b(?-i:AG|KG|UG)\b"
+)
 _E164 = re.compile(r"\+[1-9]\d{6,14}")
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _CANONICAL_IPV4 = re.compile(rf"(?:{_OCTET}\.){{3}}{_OCTET}")
@@ -108,7 +115,10 @@ class PeopleIndex:
             rows.append(p)
             first, last = p.first_name, p.last_name
             if not (first and last):
-                first, last = person_name(first, last, p.full_name)
+                if p.full_name and _ORGANISATION.search(p.full_name):
+                    first = last = ""  # "Goethe-Gymnasium Regensburg", "Stadtkasse Kassel": no person's name
+                else:
+                    first, last = person_name(first, last, p.full_name)
             else:
                 f = folded.get(first)
                 if f is None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from dsr.redact.gazetteer import Gazetteer
-from dsr.redact.cues import cue_hit
+from dsr.redact.cues import RULE_GIVEN_UNKNOWN, cue_hit, name_after, repeated
 from dsr.redact.index import ADDRESS, ALLOWED, CARD, CUE, EMAIL, INITIAL, LOGIN, LOGIN_REVIEW, SHIFT, TOKEN
 from dsr.redact.spans import Hit, Kind, Tier
 
@@ -56,7 +56,9 @@ def gazetteer_hits(text: str, scan: str, g: Gazetteer) -> list[Hit]:
             else:
                 tier = Tier.REVIEW if code == LOGIN_REVIEW else Tier.REDACT
                 out.append(Hit(start, end, _KINDS[code], tier, _RULES[code], person))
-    out += cues
+    if cues:
+        out += repeated(text, cues, [h for h in out if h.rule == "allow-list"], g)
+        out += cues
     return out
 
 
@@ -125,8 +127,25 @@ def _token(text: str, scan: str, start: int, end: int, tid: int, at_end: bool, g
             return
     if tid in me.tokens:
         out.append(Hit(start, end, Kind.NAME, Tier.KEEP, "subject-own", 0))
+    elif rule == "known-first-name" and not inflected and (after := _unknown_after(text, scan, end, x)) is not None:
+        # "Anna Zirme": a known first name with a surname nobody in the stores has — the whole
+        # name is the item, or deciding on "Anna" alone would leave "Zirme" in the letter
+        out.append(Hit(start, after, Kind.NAME, Tier.REVIEW, RULE_GIVEN_UNKNOWN, person))
     else:
         out.append(Hit(start, end, Kind.NAME, Tier.REVIEW, "inflected-name" if inflected else rule, person))
+
+
+def _unknown_after(text: str, scan: str, end: int, x) -> int | None:
+    """End of the capitalised word after ``text[:end]`` when it is no name token of the stores
+    (a known one, also inflected, makes its own hit: "Jürgen Müllers")."""
+    after = name_after(text, end)
+    if after is None:
+        return None
+    word = scan[end + 2 : after + 1]
+    m = _SUFFIX.search(word)
+    if word in x.token_of or (m is not None and m.end() == len(word) and word[: m.start()] in x.token_of):
+        return None
+    return after
 
 
 def _named(start: int, end: int, person: int, own: bool, inflected: bool) -> Hit:
