@@ -166,16 +166,86 @@ def test_two_columns_with_the_same_values_both_get_their_width():
     assert f"{stamp} {stamp}" in text
 
 
-def test_twenty_columns_with_long_labels_keep_every_letter_inside_the_text_area():
+def card_parts(pdf: bytes) -> tuple[str, str, str]:
+    """What a reader finds in cards, in reading (content stream) order: the entry numbers
+    (muted), the labels (bold) and the values."""
+    numbers, labels, values = [], [], []
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        for page in doc.pages:
+            for c in page.chars:
+                if round(c["size"], 2) != CELL.size:
+                    continue
+                if "Bold" in c["fontname"]:
+                    labels.append(c["text"])
+                elif c["non_stroking_color"] == appendix.MUTED:
+                    numbers.append(c["text"])
+                else:
+                    values.append(c["text"])
+    return "".join(numbers), "".join(labels), "".join(values)
+
+
+def test_twenty_columns_with_long_labels_print_as_cards_inside_the_text_area():
     labels = [f"Sehr lange Spaltenbezeichnung Nummer {i}" for i in range(20)]
     rows = [[f"Wert {i}/{j} " + "x" * (i * 3) for i in range(20)] for j in range(6)]
+    assert appendix.as_cards(labels, rows)
     pdf = typeset(section(labels, rows))
     assert misplaced_glyphs(pdf) == []
-    widths, pages = column_widths(labels, rows), len(pypdf_pages(pdf))
-    columns = zip(column_texts(pdf, widths, labels=True), column_texts(pdf, widths), strict=True)
-    for k, (label, column) in enumerate(columns):
-        assert printed(label) == printed(labels[k]) * pages  # repeated on every page
-        assert printed(column) == "".join(printed(values[k]) for values in rows)
+    numbers, label_text, values = card_parts(pdf)
+    assert numbers == "123456"
+    assert printed(label_text) == printed("".join(labels)) * 6  # every label beside its value
+    assert printed(values) == "".join(printed(v) for values in rows for v in values)
+
+
+def test_a_single_record_with_many_fields_is_a_card_with_each_value_beside_its_label():
+    # the reader's account: ~30 fields of a few characters, unreadable as a 30-column table
+    labels = [f"Feld {i} des Kontos" for i in range(29)]
+    values = [f"W{i}" for i in range(29)]
+    pdf = typeset(section(labels, [values], title="Ihr Benutzerkonto"))
+    assert misplaced_glyphs(pdf) == []
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        words = doc.pages[0].extract_words()
+    for i in range(29):
+        label = next(w for w in words if w["text"] == "Feld" and any(
+            v["text"] == str(i) and abs(v["top"] - w["top"]) < 0.5 and v["x0"] > w["x0"] for v in words))
+        value = next(w for w in words if w["text"] == f"W{i}")
+        assert abs(value["top"] - label["top"]) < 0.5 and value["x0"] > label["x1"]
+
+
+def test_many_records_of_many_fields_go_on_with_their_entry_number():
+    labels = ["Ausleihnummer", "Medium", "Leserin/Leser", "Ausgeliehen am", "Fällig am", "Zurückgegeben am",
+              "Verlängerungen", "Ausgegeben von", "Rücknahme durch", "Notiz", "Anonymisiert am"]
+    rows = [(f"{3300 + j}", "64", "Sie", "02.01.2025, 08:13 Uhr", "13.02.2025", "09.02.2025, 08:13 Uhr", "1",
+             "Bibliotheksteam", "Bibliotheksteam", "—", "—") for j in range(40)]
+    pdf = typeset(section(labels, rows))
+    assert misplaced_glyphs(pdf) == []
+    pages = pypdf_pages(pdf)
+    assert len(pages) > 2
+    numbers = []
+    for text in pages:
+        on_page = [int(n) for n in re.findall(r"^(\d+) Ausleihnummer", text, re.M)]
+        numbers += on_page
+        continued = re.search(r"Ausleihen \(40\) – Fortsetzung ab Eintrag (\d+)", text)
+        if continued:
+            assert int(continued.group(1)) == on_page[0]
+    assert numbers == list(range(1, 41))
+    # no date split inside (no "15.04.2" / "025"), every field on its label's line
+    assert all("02.01.2025, 08:13 Uhr" in text for text in pages[1:-1])
+
+
+def test_a_table_gives_every_column_its_longest_word_when_they_fit():
+    # narrow columns at full width used to squeeze the others below their longest word
+    # ("Ausleihnu / mmer", "15.04.2 / 025"); each column must now hold its longest word
+    labels = ["Ort", "Zeit", "Tag", "Art", "Ausgegeben von", "Zurückgenommen von", "Geändert von", "Gemahnt von"]
+    team = "Schulbibliotheksteam und Schulverwaltung"
+    rows = [("Regal 3 b", "ab 9 bis 12", "Mo bis Fr", "je 1 € am", team, team, team, team)] * 3
+    assert not appendix.as_cards(labels, rows)
+    widths = column_widths(labels, rows)
+    for k, label in enumerate(labels):
+        longest = max(CELL.face.width(w, CELL.size) for w in rows[0][k].split())
+        longest = max(longest, *(appendix.HEAD.face.width(w, appendix.HEAD.size) for w in label.split()))
+        assert widths[k] >= longest - 0.01, label
+    text = pypdf_pages(typeset(section(labels, rows)))[0]
+    assert text.count("Schulbibliotheksteam") == 12 and "Zurückgenommen" in text
 
 
 def test_a_single_column_and_empty_or_blank_values():
@@ -194,12 +264,24 @@ def test_a_collection_without_columns_prints_its_heading():
 def test_long_unbreakable_tokens_in_narrow_columns_break_inside_their_column():
     url = "https://bibliothek.example.org/katalog?isbn=978-3-16-148410-0&" + "a1b2c3d4e5f6" * 12
     digest = hashlib.sha256(b"x").hexdigest() * 3
-    rows = [(url, digest, "15.09.2025", url, digest, "W" * 60, "\ufffd" * 40, "—")] * 5
-    labels = ["URL", "Prüfsumme", "Datum", "URL 2", "Summe 2", "W", "?", "-"]
+    rows = [(url, digest, "15.09.2025", "—")] * 5
+    labels = ["URL", "Prüfsumme", "Datum", "-"]
+    assert not appendix.as_cards(labels, rows)  # a token longer than 30 % of the width may break
     pdf = typeset(section(labels, rows))
     assert misplaced_glyphs(pdf) == []
     for k, column in enumerate(column_texts(pdf, column_widths(labels, rows))):
         assert printed(column) == printed(rows[0][k]) * 5
+
+
+def test_long_unbreakable_tokens_in_many_columns_print_whole_in_cards():
+    url = "https://bibliothek.example.org/katalog?isbn=978-3-16-148410-0&" + "a1b2c3d4e5f6" * 12
+    digest = hashlib.sha256(b"x").hexdigest() * 3
+    rows = [(url, digest, "15.09.2025", url, digest, "W" * 60, "\ufffd" * 40, "—")] * 5
+    labels = ["URL", "Prüfsumme", "Datum", "URL 2", "Summe 2", "W", "?", "-"]
+    pdf = typeset(section(labels, rows))
+    assert misplaced_glyphs(pdf) == []
+    numbers, label_text, values = card_parts(pdf)
+    assert numbers == "12345" and printed(values) == "".join(printed(v) for v in rows[0]) * 5
 
 
 # ---------------------------------------------------------------- pages
@@ -406,6 +488,11 @@ def sections(draw):
 def test_any_section_is_typeset_completely_inside_the_text_area(section_):
     pdf = typeset(section_)
     assert misplaced_glyphs(pdf) == []
+    labels, rows = [c.label for c in section_.columns], [row.values for row in section_.rows]
+    if appendix.as_cards(labels, rows):
+        # every value, whole and in order, record by record
+        assert printed(card_parts(pdf)[2]) == "".join(printed(v) for values in rows for v in values)
+        return
     widths = column_widths([c.label for c in section_.columns], [row.values for row in section_.rows])
     for k, column in enumerate(column_texts(pdf, widths)):
         # every cell of the column, whole and in order, and nothing else

@@ -62,3 +62,27 @@ def test_values_are_text_even_with_markup_or_control_characters():
     document = docx.Document(io.BytesIO(docx_bytes(letter)))
     cells = [c.text for t in document.tables for c in t._cells]
     assert "<b>Fett</b> & Co KG" in cells  # escaped; what XML cannot carry is dropped or a space
+
+
+def test_footer_has_the_controllers_details_and_page_x_of_y(document):
+    footer = document.sections[0].footer
+    details, numbers = footer.paragraphs[0].text, footer.paragraphs[1]
+    assert "Gymnasium Musterstadt · Schulstraße 1, 80331 München" in details and "Schulnummer 0123" in details
+    assert numbers.text == "Seite  von "  # the numbers are Word fields, filled in when Word lays out pages
+    xml = numbers._p.xml
+    assert xml.index('w:instr="PAGE"') < xml.index('w:instr="NUMPAGES"')
+
+
+def test_no_generator_text_and_identical_bytes_for_identical_input():
+    import time
+
+    letter = compose.disclosure(specimen.SCHOOL, specimen.gathering(3), specimen.request("de"))
+    first = docx_bytes(letter)
+    time.sleep(2.1)  # zip entries carry a two-second clock
+    assert docx_bytes(letter) == first
+    document = docx.Document(io.BytesIO(first))
+    assert document.core_properties.comments == ""
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(first)) as package:
+        assert all(b"python-docx" not in package.read(name) for name in package.namelist())

@@ -112,3 +112,73 @@ def test_only_the_shipped_fonts_are_used(pages):
                 for font in page.Resources.get("/Font", {}).values():
                     names.add(str(font.BaseFont).split("+")[-1])
     assert names and all(n.startswith(("Letter-Sans", "Noto-Sans", "NotoSans")) for n in names), names
+
+
+LONG_SENDER = dict(
+    name="Goethe-Gymnasium Regensburg",
+    street="Cynthia-Hoffmann-Straße 77b",
+    postal_code="93047",
+    city="Regensburg",
+    email="sekretariat@gym-regensburg.example",
+)
+
+
+@pytest.fixture(scope="module")
+def long_sender_page():
+    import msgspec
+
+    school = msgspec.structs.replace(specimen.SCHOOL, **LONG_SENDER)
+    letter = compose.disclosure(school, specimen.gathering(1), specimen.request("de"), draft=True)
+    with pdfplumber.open(io.BytesIO(render.pdf(letter, attach=False))) as pdf:
+        page = pdf.pages[0]
+        yield page.extract_words(), page.extract_text(), page.chars
+
+
+def test_a_long_return_address_is_whole_inside_the_address_field_above_the_recipient(long_sender_page):
+    words, _, _ = long_sender_page
+    small = [w for w in words if 40 <= w["top"] / MM < 62.7 and w["x0"] / MM < 110]
+    line = " ".join(w["text"] for w in sorted(small, key=lambda w: (round(w["top"]), w["x0"])))
+    assert line == "Goethe-Gymnasium Regensburg · Cynthia-Hoffmann-Straße 77b · 93047 Regensburg"
+    for w in small:  # in the zone 45 – 62.7 mm, inside x 25 – 105 mm
+        assert 45 <= w["top"] / MM and w["bottom"] / MM <= 62.7 + 0.2
+        assert 25 - 0.5 <= w["x0"] / MM and w["x1"] / MM <= 105
+    assert max(w["bottom"] for w in small) / MM > 62.7 - 4  # ends just above the recipient
+    x, top, _ = word(words, "Anna")
+    assert 62.7 - 0.2 <= top <= 62.7 + 2
+
+
+def test_the_draft_mark_on_page_one_is_whole_on_the_page(long_sender_page):
+    _, _, chars = long_sender_page
+    mark = [c for c in chars if c["non_stroking_color"] in ((0.8, 0, 0), (0.8, 0.0, 0.0)) and c["top"] < 12 * MM]
+    assert "".join(c["text"] for c in mark) == "Entwurf"
+    assert all(c["top"] >= 1 * MM for c in mark)
+
+
+def test_an_email_address_in_the_information_block_breaks_only_after_the_at_sign(long_sender_page):
+    words, _, _ = long_sender_page
+    block = [w["text"] for w in words if w["x0"] / MM >= 124 and 48 <= w["top"] / MM <= 90]
+    text = " ".join(block)
+    assert "sekretariat@gym-regensburg.example" in text or "sekretariat@ gym-regensburg.example" in text, text
+
+
+def test_the_closing_and_the_authoritys_address_are_never_split_or_alone():
+    import msgspec
+
+    request = specimen.request("de")
+    seen = set()
+    for extra in range(0, 40, 2):  # a longer representative's name pushes the end of the letter down
+        acting = " ".join(["Maximiliane"] * extra) or None
+        recipient = msgspec.structs.replace(request.recipient, acting_for=acting)
+        letter = compose.notice("refusal", specimen.SCHOOL, msgspec.structs.replace(request, recipient=recipient),
+                                reasons="Begründung. " * (1 + extra * 6))
+        with pdfplumber.open(io.BytesIO(render.pdf(letter))) as pdf:
+            pages = [p.extract_text() for p in pdf.pages]
+        closing = next(i for i, t in enumerate(pages) if "Mit freundlichen Grüßen" in t)
+        seen.add(closing)
+        body = pages[closing].split("Mit freundlichen Grüßen")[0]
+        signatory = specimen.SCHOOL.signatory.name
+        assert signatory in pages[closing].split("Mit freundlichen Grüßen")[1]  # with the greeting
+        assert len(body.split("\n")) > 3, extra  # not alone at the top of a page: text above it
+        authority = next(i for i, t in enumerate(pages) if "Wagmüllerstraße 18" in t)
+        assert "80538 München" in pages[authority]
+    assert len(seen) > 1  # the range moved the closing across a page break

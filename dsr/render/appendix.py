@@ -9,11 +9,14 @@ two and stamps footer and page numbers over every page.
 
 Layout, in the style sheet's measures (``base/style.css``): A4 with margins 25/20/30/25 mm;
 headings for the store, the processing activity and the collection ("Ausleihen (70)"), in
-that order (grouped by :mod:`dsr.compose`); every collection a table with its
-column labels, a row per record, cells wrapping long texts (nothing is cut: a word wider than
-its column breaks between characters, a row taller than a page continues on the next); on every
-further page of a collection its heading "– Fortsetzung ab Eintrag 41" and the labels again;
-after the last row the explanations of codes and columns.
+that order (grouped by :mod:`dsr.compose`); a collection is a table with its column labels,
+a row per record, every column at least as wide as its longest word, cells wrapping long texts
+(nothing is cut: only a word longer than 30 % of the width breaks between characters, a row
+taller than a page continues on the next). Too wide for that (see :func:`as_cards`), its
+records print as cards: entry number, bold label, value, a line or more per field, two cards
+side by side where they fit. On every further page of a collection its heading
+"– Fortsetzung ab Eintrag 41" (and a table's labels again); after the last record the
+explanations of codes and columns.
 """
 
 from __future__ import annotations
@@ -61,6 +64,14 @@ COLLECTION = Style(BOLD, 10, 10 * 1.35)
 NOTE = Style(REGULAR, 7.5, 7.5 * 1.35, MUTED)
 HEAD = Style(BOLD, 8, 8 * 1.3)
 CELL = Style(REGULAR, 8, 8 * 1.3)
+NUMBER = Style(REGULAR, 8, 8 * 1.3, MUTED)  # a card's entry number
+
+GUTTER = 6 * MM  # between two columns of cards
+
+#: more columns than a reader can follow across A4: the records print as cards
+MAX_COLUMNS = 8
+#: a single record with more fields than this prints as a card (a form), not a one-row table
+SINGLE_RECORD_COLUMNS = 4
 
 # what str.splitlines() breaks at (but the file/group/record separators): a line break
 _LINE_BREAK = re.compile(r"\r\n|[\r\x0b\x0c\x85\u2028\u2029]")
@@ -140,6 +151,7 @@ class _Typesetter:
         self.y = 0.0  # top of the free space, in points from the bottom of the page
         self.draft_word = draft_word
         self.fresh = True  # nothing on this page yet
+        self.left = LEFT  # left edge of the column being set (cards may run in two)
 
     # ------------------------------------------------------------ pages
     def new_page(self) -> None:
@@ -173,9 +185,11 @@ class _Typesetter:
             f"1 0 0 1 {x:.2f} {baseline:.2f} Tm <{face.encode(line)}> Tj ET"
         )
 
-    def rule(self, y: float, width: float, color: tuple[float, float, float]) -> None:
+    def rule(
+        self, y: float, width: float, color: tuple[float, float, float], left: float = LEFT, span: float = WIDTH
+    ) -> None:
         r, g, b = color
-        self.ops.append(f"{r:g} {g:g} {b:g} RG {width:g} w {LEFT:.2f} {y:.2f} m {LEFT + WIDTH:.2f} {y:.2f} l S")
+        self.ops.append(f"{r:g} {g:g} {b:g} RG {width:g} w {left:.2f} {y:.2f} m {left + span:.2f} {y:.2f} l S")
 
     @staticmethod
     def baseline(top: float, style: Style) -> float:
@@ -198,15 +212,53 @@ class _Typesetter:
             self.fresh = False
         self.y -= after
 
-    # ------------------------------------------------------------ a collection as a table
-    def table(self, section: Section, words: dict[str, str], lead: Sequence[Lead] = ()) -> None:
-        """The collection as a table under its heading; ``lead`` are the headings above it (store,
-        activity), which stay on one page with the start of the table."""
+    # ------------------------------------------------------------ a collection
+    def collection(self, section: Section, words: dict[str, str], lead: Sequence[Lead] = ()) -> None:
+        """The collection under its heading, as a table or (too wide for one) as cards; ``lead``
+        are the headings above it (store, activity), which stay on one page with its start."""
         labels = [c.label for c in section.columns] + ([words["relation"]] if section.with_relation else [])
         rows: list[Sequence[str]] = [
             (*row.values, row.relation or "—") if section.with_relation else row.values for row in section.rows
         ]
-        widths = column_widths(labels, rows)
+        natural, minimum = _measure(labels, rows)
+        if as_cards(labels, rows, minimum):
+            self.cards(section, words, lead, labels, rows)
+        else:
+            self.table(section, words, lead, labels, rows, _fit(natural, minimum))
+        self.y -= 1 * MM
+        for note in section.codes:
+            pairs = "; ".join(f"{code} = {text}" for code, text in note.codes)
+            self.paragraph(NOTE, f"{note.column}: {pairs}", after=0.5 * MM)
+        for column in section.columns:
+            if column.explain:
+                self.paragraph(NOTE, f"{column.label}: {column.explain}", after=0.5 * MM)
+        self.y -= 2 * MM
+
+    def heading(self, section: Section, words: dict[str, str], lead: Sequence[Lead], entry: int, below: float) -> None:
+        """The collection's heading, or (``entry`` not 0) its continuation from that entry on. ``below`` is
+        what must fit under it (labels, the first lines): no heading alone at the foot of a page."""
+        title = f"{section.title} ({section.size})"
+        if entry:
+            title += f" – {words['continued']} {entry}"
+            self.paragraph(COLLECTION, title, before=4 * MM, after=1.5 * MM, keep=below)
+            return
+        parts = [*lead, (COLLECTION, title, 4 * MM, 1.5 * MM)]
+        if section.description:
+            parts.append((NOTE, section.description, 0.0, 1 * MM))
+        for k, (style, text, before, after) in enumerate(parts):
+            rest = sum(_paragraph_height(*part) for part in parts[k + 1 :])
+            self.paragraph(style, text, before=before, after=after, keep=rest + below)
+
+    def table(
+        self,
+        section: Section,
+        words: dict[str, str],
+        lead: Sequence[Lead],
+        labels: Sequence[str],
+        rows: Sequence[Sequence[str]],
+        widths: Sequence[float],
+    ) -> None:
+        """Column labels in bold above a rule, a row per record."""
         head = [wrap(clean(label), w, HEAD) for label, w in zip(labels, widths, strict=True)]
         head_height = _height(head, HEAD)
         usable = PAGE_HEIGHT - TOP - BOTTOM
@@ -216,24 +268,16 @@ class _Typesetter:
         # a row up to this height goes to the next page whole; a taller one is split
         whole = usable - head_height - 20 * MM
         number = 0  # records printed so far
+        head_styles = (HEAD,) * len(widths)
+        cell_styles = (CELL,) * len(widths)
 
         def heading(continued: bool, first: float = 0.0) -> None:
             # no heading or labels alone at the foot of a page: the first row (or, when it is
             # split anyway, its first lines) must fit below them
             below = head_height + (first if first <= whole else 3 * CELL.leading + 2 * CELL_Y)
-            title = f"{section.title} ({section.size})"
-            if continued:
-                title += f" – {words['continued']} {number + 1}"
-                self.paragraph(COLLECTION, title, before=4 * MM, after=1.5 * MM, keep=below)
-            else:
-                parts = [*lead, (COLLECTION, title, 4 * MM, 1.5 * MM)]
-                if section.description:
-                    parts.append((NOTE, section.description, 0.0, 1 * MM))
-                for k, (style, text, before, after) in enumerate(parts):
-                    rest = sum(_paragraph_height(*part) for part in parts[k + 1 :])
-                    self.paragraph(style, text, before=before, after=after, keep=rest + below)
+            self.heading(section, words, lead, number + 1 if continued else 0, below)
             if not continued or repeat:
-                self._row(head, widths, HEAD, lambda: None)
+                self._row(head, widths, head_styles, self.new_page)
                 self.rule(self.y, 0.5, INK)
 
         # repeated values (dates, "Bibliotheksteam") are broken into lines once per column
@@ -250,6 +294,10 @@ class _Typesetter:
                 cells.append(lines)
             return cells
 
+        def go_on() -> None:
+            self.new_page()
+            heading(continued=True)
+
         first = cells_of(rows[0]) if rows else []
         heading(continued=False, first=_height(first, CELL) if rows else 0.0)
         for values in rows:
@@ -258,31 +306,88 @@ class _Typesetter:
             # a row that fits on a page goes to the next one whole; a taller one starts here
             # when a few of its lines fit
             if height > self.room() and (height <= whole or self.room() < 3 * CELL.leading + 2 * CELL_Y):
-                self.new_page()
-                heading(continued=True)
+                go_on()
             if height <= self.room():
-                self._cells(cells, widths, CELL, height)
+                self._cells(cells, widths, cell_styles, height)
             else:
-                self._row(cells, widths, CELL, lambda: heading(continued=True))
+                self._row(cells, widths, cell_styles, go_on)
             self.rule(self.y, 0.3, RULE_LIGHT)
             number += 1
-        self.y -= 1 * MM
-        for note in section.codes:
-            pairs = "; ".join(f"{code} = {text}" for code, text in note.codes)
-            self.paragraph(NOTE, f"{note.column}: {pairs}", after=0.5 * MM)
-        for column in section.columns:
-            if column.explain:
-                self.paragraph(NOTE, f"{column.label}: {column.explain}", after=0.5 * MM)
-        self.y -= 2 * MM
 
-    def _cells(self, cells: list[list[str]], widths: Sequence[float], style: Style, height: float) -> None:
-        top = self.y - CELL_Y
-        x = LEFT
+    def cards(
+        self, section: Section, words: dict[str, str], lead: Sequence[Lead], labels: Sequence[str], rows: Sequence[Sequence[str]]
+    ) -> None:
+        """A block per record: its entry number, then a line (or more) per field with the label
+        in bold on the left and the value on the right; blocks separated by a rule. Short
+        blocks stand two side by side (1 | 2, 3 | 4: a page of loans would be half empty)."""
+        usable = PAGE_HEIGHT - TOP - BOTTOM
+        few = 3 * CELL.leading + 2 * CELL_Y  # the least of a split block that starts on a page
+        pair = _Cards(labels, (WIDTH - GUTTER) / 2, len(rows))
+        # side by side only when no word breaks and no block splits (it could not go on beside)
+        if len(rows) > 1 and pair.whole_words(rows) and all(pair.height(v) <= usable / 3 for v in rows):
+            cards, columns = pair, 2
+        else:
+            cards, columns = _Cards(labels, WIDTH, len(rows)), 1
+        number = 0  # records printed so far
+
+        def heading(continued: bool, first: float = 0.0) -> None:
+            below = first if first <= usable / 3 else few
+            self.heading(section, words, lead, number + 1 if continued else 0, below)
+            self.rule(self.y, 0.5, INK)
+
+        def go_on() -> None:
+            self.new_page()
+            heading(continued=True)
+
+        def block(fields: list[list[list[str]]]) -> None:
+            self.y -= CELL_Y
+            for cells in fields:
+                lines = max(len(lines) for lines in cells)
+                # a field goes on the next page whole unless it is long (a note of many lines)
+                if lines * CELL.leading > self.room() - CELL_Y and lines * CELL.leading <= usable / 3:
+                    go_on()
+                self._row(cells, cards.widths, (NUMBER, HEAD, CELL), go_on, padding=0.0)
+            self.y -= CELL_Y
+            self.rule(self.y, 0.3, RULE_LIGHT, self.left, cards.span)
+
+        heading(continued=False, first=cards.height(rows[0]) if rows else 0.0)
+        row_top = row_bottom = self.y  # the pair of blocks being set
+        for values in rows:
+            fields = cards.fields(values, number + 1)
+            height = _block_height(fields)
+            if columns == 1:
+                # a block up to a third of a page goes to the next page whole; a longer one
+                # starts here when a few of its lines fit, and goes on between two fields
+                if height > self.room() and (height <= usable / 3 or self.room() < few):
+                    go_on()
+                block(fields)
+            else:
+                side = number % 2
+                if side and height > row_top - BOTTOM:
+                    side = 0  # does not fit beside the left one: the next page
+                if side == 0:
+                    self.left, self.y = LEFT, row_bottom
+                    if height > self.room():
+                        go_on()
+                    row_top = row_bottom = self.y
+                self.left, self.y = LEFT + side * (cards.span + GUTTER), row_top
+                block(fields)
+                row_bottom = min(row_bottom, self.y)
+            number += 1
+        self.left = LEFT
+        if columns == 2:
+            self.y = row_bottom
+
+    def _cells(
+        self, cells: list[list[str]], widths: Sequence[float], styles: Sequence[Style], height: float, padding: float = CELL_Y
+    ) -> None:
+        top = self.y - padding
+        style = styles[0] if styles else CELL
         first = self.baseline(top, style)
         # line by line across the row, so text extraction reads a record in order
         for k in range(max((len(lines) for lines in cells), default=0)):
-            x = LEFT
-            for lines, w in zip(cells, widths, strict=True):
+            x = self.left
+            for lines, w, style in zip(cells, widths, styles, strict=True):
                 if k < len(lines) and lines[k]:
                     self.text(x + CELL_X, first - k * style.leading, style, lines[k])
                 x += w + 2 * CELL_X
@@ -290,28 +395,38 @@ class _Typesetter:
         self.fresh = False
 
     def _row(
-        self, cells: list[list[str]], widths: Sequence[float], style: Style, after_break: Callable[[], None]
+        self,
+        cells: list[list[str]],
+        widths: Sequence[float],
+        styles: Sequence[Style],
+        go_on: Callable[[], None],
+        padding: float = CELL_Y,
     ) -> None:
-        """A row (or the labels); one taller than the room left prints what fits and goes on
-        on the next page, after ``after_break`` (the repeated heading)."""
+        """A row (or the labels, or a card's field); one taller than the room left prints what
+        fits and goes on where ``go_on`` moves to (the next page, under the repeated heading)."""
+        style = styles[0] if styles else CELL  # (a collection may have no columns)
+        leading = style.leading
         while True:
-            fit = int((self.room() - 2 * CELL_Y) // style.leading)
+            fit = int((self.room() - 2 * padding) // leading)
             if max((len(lines) for lines in cells), default=0) <= fit:
                 break
             if fit >= 1:
-                self._cells([lines[:fit] for lines in cells], widths, style, fit * style.leading + 2 * CELL_Y)
+                self._cells([lines[:fit] for lines in cells], widths, styles, fit * leading + 2 * padding, padding)
                 cells = [lines[fit:] for lines in cells]
-            self.new_page()
-            after_break()
-        self._cells(cells, widths, style, _height(cells, style))
+            go_on()
+        self._cells(cells, widths, styles, _height(cells, style, padding), padding)
 
 
 #: a heading above a table: style, text, space before and after
 Lead = tuple[Style, str, float, float]
 
 
-def _height(cells: list[list[str]], style: Style) -> float:
-    return max((len(lines) for lines in cells), default=0) * style.leading + 2 * CELL_Y
+def _height(cells: list[list[str]], style: Style, padding: float = CELL_Y) -> float:
+    return max((len(lines) for lines in cells), default=0) * style.leading + 2 * padding
+
+
+def _block_height(fields: list[list[list[str]]]) -> float:
+    return sum(max(len(lines) for lines in cells) or 1 for cells in fields) * CELL.leading + 2 * CELL_Y
 
 
 def _paragraph_height(style: Style, text: str, before: float, after: float) -> float:
@@ -323,13 +438,80 @@ def _words(text: str) -> list[str]:
     return text.replace("\n", " ").split(" ")
 
 
-def column_widths(labels: Sequence[str], rows: Iterable[Sequence[str]]) -> list[float]:
-    """Column widths (without padding) that fill the text width: every column as wide as its
-    widest cell when all fit; otherwise the room beyond the longest words goes to the columns
-    with the most text, as browsers lay out tables."""
-    n = len(labels)
-    room = WIDTH - n * 2 * CELL_X
-    cap = room * 0.3  # a single long word (a URL, a hash) must not take the whole table
+def _room(columns: int) -> float:
+    return WIDTH - columns * 2 * CELL_X
+
+
+def as_cards(labels: Sequence[str], rows: Sequence[Sequence[str]], minimum: Sequence[float] | None = None) -> bool:
+    """Whether the records print as cards rather than as a table: more columns than a reader
+    can follow across A4, columns that cannot be set without breaking words (their longest
+    words, up to the cap on one column, are wider than the page), or a single record with many
+    fields (a one-row table with its labels above reads worse than a form)."""
+    if len(labels) > MAX_COLUMNS or (len(rows) == 1 and len(labels) > SINGLE_RECORD_COLUMNS):
+        return True
+    if minimum is None:
+        minimum = _measure(labels, rows)[1]
+    return sum(minimum) > _room(len(labels))
+
+
+class _Cards:
+    """How records print as cards ``span`` wide: entry number, label and value columns (widths
+    without padding), the labels broken into lines once, values once per distinct text."""
+
+    def __init__(self, labels: Sequence[str], span: float, records: int) -> None:
+        self.span = span
+        number = NUMBER.face.width(str(max(records, 1)), NUMBER.size)
+        # the labels' column as wide as the longest label, up to a third of the text width
+        # (a longer label wraps between words; a longer word widens it up to half the span)
+        cap = min(WIDTH / 3, span * 0.45)
+        self.label_words = max((HEAD.face.width(w, HEAD.size) for t in labels for w in _words(clean(t))), default=0.0)
+        label = max((HEAD.face.width(clean(text), HEAD.size) for text in labels), default=0.0)
+        if label > cap:
+            label = max(cap, min(self.label_words, span / 2))
+        self.widths = (number, label, max(0.0, span - number - label - 6 * CELL_X))
+        self.labels = [wrap(clean(text), label, HEAD) for text in labels]
+        self.caches: list[dict[str, list[str]]] = [{} for _ in labels]
+
+    def lines(self, k: int, value: str) -> list[str]:
+        cache = self.caches[k]
+        lines = cache.get(value)
+        if lines is None:
+            lines = wrap(clean(value), self.widths[2], CELL)
+            if len(cache) < 20_000:
+                cache[value] = lines
+        return lines
+
+    def fields(self, values: Sequence[str], entry: int) -> list[list[list[str]]]:
+        """The block of one record: per field, its cells (entry number, label, value)."""
+        return [
+            [[str(entry)] if k == 0 else [], label, self.lines(k, value)]
+            for k, (value, label) in enumerate(zip(values, self.labels, strict=True))
+        ]
+
+    def height(self, values: Sequence[str]) -> float:
+        return _block_height(self.fields(values, 1))
+
+    def whole_words(self, rows: Sequence[Sequence[str]]) -> bool:
+        """Whether every label and value word fits its column."""
+        if self.label_words > self.widths[1]:
+            return False
+        face, size, room = CELL.face, CELL.size, self.widths[2]
+        seen: set[str] = set()
+        for values in rows:
+            for text in values:
+                if text in seen:
+                    continue
+                seen.add(text)
+                text = clean(text)
+                if face.width(text, size) > room and any(face.width(w, size) > room for w in _words(text)):
+                    return False
+        return True
+
+
+def _measure(labels: Sequence[str], rows: Iterable[Sequence[str]]) -> tuple[list[float], list[float]]:
+    """Per column: the natural width (widest label or cell on one line) and the minimum (its
+    longest word, capped: a single long word, a URL or a hash, must not take the whole table)."""
+    cap = _room(len(labels)) * 0.3
     natural = [HEAD.face.width(clean(label), HEAD.size) for label in labels]
     minimum = [
         min(cap, max((HEAD.face.width(w, HEAD.size) for w in _words(clean(label))), default=0)) for label in labels
@@ -350,9 +532,26 @@ def column_widths(labels: Sequence[str], rows: Iterable[Sequence[str]]) -> list[
             if w > minimum[i] and minimum[i] < cap:
                 longest = max((face.width(word, size) for word in _words(text)), default=0)
                 minimum[i] = min(cap, max(minimum[i], longest))
+    return natural, minimum
+
+
+def column_widths(labels: Sequence[str], rows: Iterable[Sequence[str]]) -> list[float]:
+    """Column widths (without padding) that fill the text width: every column as wide as its
+    widest cell when all fit; otherwise the room beyond the longest words goes to the columns
+    with the most text, as browsers lay out tables."""
+    return _fit(*_measure(labels, rows))
+
+
+def _fit(natural: Sequence[float], minimum: Sequence[float]) -> list[float]:
+    n = len(natural)
+    room = _room(n)
     if sum(natural) <= room:
         total = sum(natural) or 1
         return [w + (room - sum(natural)) * w / total for w in natural]
+    if sum(minimum) >= room:
+        # words must break (only where the table is not printed as cards: a capped long word)
+        total = sum(minimum) or 1
+        return [room * w / total for w in minimum]
     # columns narrower than an even share keep their width: a date never wraps for the sake
     # of a long note; the others share the rest
     widths: dict[int, float] = {}
@@ -365,14 +564,13 @@ def column_widths(labels: Sequence[str], rows: Iterable[Sequence[str]]) -> list[
         widths.update((i, natural[i]) for i in narrow)
     open_ = [i for i in range(n) if i not in widths]
     spare = room - sum(widths.values()) - sum(minimum[i] for i in open_)
-    if spare <= 0:
-        total = sum(minimum[i] for i in open_) or 1
-        left = room - sum(widths.values())
-        widths.update((i, max(0.0, left) * minimum[i] / total) for i in open_)
-    else:
-        slack = {i: max(0.0, natural[i] - minimum[i]) for i in open_}
-        total = sum(slack.values()) or 1
-        widths.update((i, minimum[i] + spare * slack[i] / total) for i in open_)
+    if spare < 0:
+        # the narrow columns at full width would leave another too little for its longest
+        # word: every column from its longest word, the rest to those with the most text
+        widths, open_, spare = {}, list(range(n)), room - sum(minimum)
+    slack = {i: max(0.0, natural[i] - minimum[i]) for i in open_}
+    total = sum(slack.values()) or 1
+    widths.update((i, minimum[i] + spare * slack[i] / total) for i in open_)
     return [widths[i] for i in range(n)]
 
 
@@ -394,5 +592,5 @@ def typeset(letter: Disclosure) -> Appendix:
             activity = section.activity
             if activity in activities:
                 lead.append((ACTIVITY, f"{names['activity']}: {activities[activity]}", 2 * MM, 0.5 * MM))
-        setter.table(section, names, lead)
+        setter.collection(section, names, lead)
     return setter.finish()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
 
 import jinja2
+from markupsafe import Markup, escape
 
 from dsr.compose.wording import TEMPLATES, wording
 from dsr.errors import RenderError
@@ -19,10 +21,23 @@ def environment() -> jinja2.Environment:
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=False,
+        finalize=_breakable_email,
     )
     # short texts shared with the typeset appendix (wording.toml): wording("de").value("draft")
     env.globals["wording"] = wording
     return env
+
+
+_EMAIL = re.compile(r"[^@\s<>&\"']+@[^@\s<>&\"']+\.[^@\s<>&\"']+")
+
+
+def _breakable_email(value: Any) -> Any:
+    """An e-mail address may break after its "@" and nowhere else ("sekretariat@gym- /
+    regensburg.example" misreads): each half kept whole, a <wbr> between them."""
+    if isinstance(value, str) and "@" in value and not isinstance(value, Markup) and _EMAIL.fullmatch(value):
+        local, domain = value.split("@")
+        return Markup('{}@<wbr><span class="nobr">{}</span>').format(local, domain)
+    return value
 
 
 def html(letter_kind: str, language: str, **context: Any) -> str:
