@@ -7,7 +7,6 @@ portal's job handlers both call :func:`prepare_answer`, so the same case gives t
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import itertools
 import logging
 from collections.abc import Sequence
@@ -18,9 +17,9 @@ from dsr import compose, register, render
 from dsr.config import ControllerSettings, Settings, connect, load
 from dsr.connector import Connector
 from dsr.errors import AmbiguousSubject, UnknownSubject
-from dsr.identify import resolve
+from dsr.identify import descriptor_identifiers, resolve
 from dsr.gather import gather
-from dsr.model import Descriptor, Gathering, Record, ResolutionStatus, StoreReport, Subject
+from dsr.model import Descriptor, Gathering, Profile, Record, ResolutionStatus, StoreReport, Subject
 from dsr.redact import AllowList, Decision, Gazetteer, RedactionResult, load_decisions, redact, review_json
 from dsr.render.docx import docx_bytes
 from dsr.restriction import (
@@ -38,14 +37,17 @@ CATALOGUE_FIELDS = frozenset({"title", "author"})
 
 @dataclass(frozen=True)
 class RequestFacts:
-    """What the letter states about the request; defaults describe a request handled by staff."""
+    """What the letter states about the request. A fact left None was not recorded: the letter
+    says so ("nicht erfasst") and is a draft, rather than claiming what nobody checked."""
 
     case_reference: str | None = None
-    received_at: dt.datetime | None = None
-    channel: str = "in_person"
-    identity_check: str = "in_person"
+    #: a date alone when the time of day was not recorded (naive times are German local time)
+    received_at: dt.datetime | dt.date | None = None
+    channel: str | None = None  #: key of ``[channels]`` in wording.toml
+    identity_check: str | None = None  #: key of ``[identity_checks]`` in wording.toml
     letter_date: dt.date | None = None
-    #: the letter's addressee when not the subject (a parent "for" the child, a representative)
+    #: the letter's addressee when not the subject as the stores know them (a parent "for" the
+    #: child, a representative, an address the requester gave)
     recipient: compose.Recipient | None = None
 
 
@@ -58,6 +60,10 @@ class Answer:
     documents: dict[str, bytes] = field(default_factory=dict)  #: file name → content
     open_reviews: int = 0
     undecided_restricted: int = 0
+    negative: bool = False  #: nobody matched and every store answered: the negative letter
+    #: facts the letter states as "not recorded" (it is a draft until they are given)
+    unrecorded: tuple[str, ...] = ()
+    postal_address: bool = True  #: the letter has an address for a window envelope
     #: every restricted record by its reference (decided or not): what the officer decides on
     restricted_records: dict[str, Record] = field(default_factory=dict)
 
@@ -72,6 +78,12 @@ class WrittenAnswer:
     complete: bool
     files: dict[str, Path]
     open_reviews: int
+    #: nobody matched and every store answered: the files are the negative answer
+    negative: bool = False
+    #: facts the letter states as "not recorded" (it is a draft until they are given)
+    unrecorded: tuple[str, ...] = ()
+    #: the letter has an address for a window envelope
+    postal_address: bool = True
 
 
 def identify(settings: Settings, controller: str, connectors: Sequence[Connector], descriptor: Descriptor) -> Subject:
@@ -112,6 +124,8 @@ def prepare_answer(
     gathering = gather(subject, connectors)
     if not gathering.complete:
         return Answer(reports=gathering.reports, complete=False)
+    if subject.reference == NOBODY:
+        return _negative_answer(settings, controller_key, subject, gathering, facts, lang, formats)
 
     restriction = decide_restricted(gathering, restricted or {}, secret=secret)
     redaction = _redact(controller, restriction.gathering, connectors, decisions, secret, lang)
@@ -135,6 +149,8 @@ def prepare_answer(
         open_reviews=len(redaction.open_items) + len(restriction.undecided),
         undecided_restricted=len(restriction.undecided),
         restricted_records=restricted_references(gathering, secret),
+        unrecorded=request.unrecorded,
+        postal_address=request.recipient.has_postal_address,
     )
 
 
@@ -148,13 +164,20 @@ def answer_access(
     decisions: Path | None = None,
     facts: RequestFacts = RequestFacts(),
 ) -> WrittenAnswer:
-    """``dsr disclose``: identify, answer, and write the documents into ``out_dir``."""
+    """``dsr disclose``: identify, answer, and write the documents into ``out_dir``.
+
+    Nobody matching is answered with the negative letter, but only when every store answered;
+    an ambiguous match raises :class:`AmbiguousSubject` (a person must decide).
+    """
     settings = load(config)
     redaction_decisions = load_decisions(decisions) if decisions else ()
     restricted = load_restriction_decisions(decisions) if decisions else {}
     connectors = connect(settings, controller_key)
     try:
-        subject = identify(settings, controller_key, connectors, descriptor)
+        try:
+            subject = identify(settings, controller_key, connectors, descriptor)
+        except UnknownSubject:
+            subject = nobody(controller_key, descriptor)
         answer = prepare_answer(
             settings, controller_key, subject, connectors,
             facts=facts, language=language, decisions=redaction_decisions, restricted=restricted,
@@ -171,7 +194,49 @@ def answer_access(
         for name, content in answer.documents.items():
             (out_dir / name).write_bytes(content)
             files[_label(name)] = out_dir / name
-    return WrittenAnswer(reports=answer.reports, complete=answer.complete, files=files, open_reviews=answer.open_reviews)
+    return WrittenAnswer(
+        reports=answer.reports, complete=answer.complete, files=files, open_reviews=answer.open_reviews,
+        negative=answer.negative, unrecorded=answer.unrecorded, postal_address=answer.postal_address,
+    )
+
+
+#: the reference of :func:`nobody`: no person row of any store
+NOBODY = "-"
+
+
+def nobody(controller: str, descriptor: Descriptor) -> Subject:
+    """The requester whom no person row matches, carrying what they told us: every store is still
+    asked with it (a log may hold an e-mail address without any account), so that a negative
+    answer rests on a complete search."""
+    profile = Profile(first_name=descriptor.first_name, last_name=descriptor.last_name,
+                      date_of_birth=descriptor.date_of_birth)  # what they called themselves: the salutation
+    return Subject(controller=controller, reference=NOBODY, identifiers=descriptor_identifiers(descriptor), profile=profile)
+
+
+def _negative_answer(
+    settings: Settings, controller_key: str, subject: Subject, gathering: Gathering, facts: RequestFacts,
+    language: str, formats: Sequence[str],
+) -> Answer:
+    """"We hold no data about you" (Art. 15(1)): only for a complete search that found nothing."""
+    if gathering.records:
+        # no person row, yet a store holds records for what the requester gave: a person must look
+        raise UnknownSubject(
+            "nobody in this controller's stores matches the request, but records carry what it names; "
+            "an officer must check them before anything is answered"
+        )
+    controller = settings.controller(controller_key)
+    request = _request(facts, subject, gathering, language, controller_key)
+    letter = compose.disclosure(controller, gathering, request)
+    assert letter.kind == "negative"
+    renderers = {"pdf": render.pdf, "json": render.export_json, "docx": docx_bytes}
+    return Answer(
+        reports=gathering.reports,
+        complete=True,
+        documents={f"disclosure.{f}": renderers[f](letter) for f in formats},
+        negative=True,
+        unrecorded=request.unrecorded,
+        postal_address=request.recipient.has_postal_address,
+    )
 
 
 def _label(name: str) -> str:
@@ -208,11 +273,19 @@ def _default_register(controller: ControllerSettings) -> str:
 
 def _request(facts: RequestFacts, subject: Subject, gathering: Gathering, language: str, controller: str) -> compose.Request:
     p = subject.profile
-    received = facts.received_at or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-    reference = facts.case_reference or _reference(controller, subject, received)
+    letter_date = facts.letter_date or dt.date.today()
+    received: dt.datetime | dt.date | None = facts.received_at
+    if isinstance(received, dt.datetime):
+        at, precision = received, "time"
+    elif isinstance(received, dt.date):
+        at, precision = dt.datetime.combine(received, dt.time()), "day"
+    else:
+        # only a placeholder: the letter says "not recorded" and is a draft
+        at, precision = dt.datetime.combine(letter_date, dt.time()), "unrecorded"
     return compose.Request(
-        case_reference=reference,
-        received_at=received,
+        case_reference=facts.case_reference or "",
+        received_at=at,
+        received=precision,  # type: ignore[arg-type]
         channel=facts.channel,
         identity_check=facts.identity_check,
         recipient=facts.recipient or compose.Recipient(
@@ -221,13 +294,8 @@ def _request(facts: RequestFacts, subject: Subject, gathering: Gathering, langua
             postal_code=p.postal_code,
             city=p.city,
             form={"f": "frau", "m": "herr"}.get(p.gender or ""),
+            date_of_birth=p.date_of_birth,
         ),
         language=language,  # type: ignore[arg-type]
-        letter_date=facts.letter_date or dt.date.today(),
+        letter_date=letter_date,
     )
-
-
-def _reference(controller: str, subject: Subject, received: dt.datetime) -> str:
-    """A case reference for requests handled outside the portal: no personal data in it."""
-    digest = hashlib.blake2b(f"{controller}|{subject.reference}|{received.isoformat()}".encode(), digest_size=4)
-    return f"DSR-{received:%Y}-{digest.hexdigest().upper()}"

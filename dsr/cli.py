@@ -1,7 +1,8 @@
 """``dsr …``: the command line. Thin: every command calls a core function.
 
 Exit codes: 0 done · 1 a check found something (overdue cases) · 2 configuration error ·
-3 the subject is ambiguous or unknown · 4 a store failed (nothing written; retry later).
+3 the subject is ambiguous or unknown · 4 a store failed (nothing written; retry later) ·
+5 nobody matches, every store answered: the negative answer was written.
 """
 
 from __future__ import annotations
@@ -12,13 +13,25 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
 from dsr.errors import ConfigError, DSRError, IdentityError
 from dsr.model import Descriptor
 
-EXIT_OK, EXIT_FOUND, EXIT_CONFIG, EXIT_IDENTITY, EXIT_STORE = 0, 1, 2, 3, 4
+if TYPE_CHECKING:
+    from dsr.access import RequestFacts
+
+EXIT_OK, EXIT_FOUND, EXIT_CONFIG, EXIT_IDENTITY, EXIT_STORE, EXIT_NEGATIVE = 0, 1, 2, 3, 4, 5
+
+#: ``dsr disclose --channel`` / ``--identity-check``: keys of wording.toml (the letter's words)
+CHANNELS = ("portal", "email", "post", "in_person", "phone")
+IDENTITY_CHECKS = ("card_and_birth_date", "account", "email_reply", "postal_address", "in_person", "guardian_records",
+                   "customer_number")
+#: how ``dsr disclose`` names the facts a letter may lack
+FACT_OPTIONS = {"case_reference": "--reference", "received": "--received", "channel": "--channel",
+                "identity_check": "--identity-check"}
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -40,6 +53,37 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _received(text: str) -> dt.datetime | dt.date:
+    """YYYY-MM-DD (the day only) or YYYY-MM-DDTHH:MM (German local time)."""
+    try:
+        if "T" in text or " " in text:
+            return dt.datetime.fromisoformat(text).replace(second=0, microsecond=0)
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD) or date and time (YYYY-MM-DDTHH:MM): {text!r}") from None
+
+
+def _day(value: dt.datetime | dt.date) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def facts_from(args: argparse.Namespace) -> RequestFacts:
+    """What the officer states about the request; left out means not recorded (a draft letter)."""
+    from dsr import compose
+    from dsr.access import RequestFacts
+
+    recipient = None
+    if args.recipient_name or args.street or args.postal_code or args.city:
+        if not args.recipient_name:
+            raise argparse.ArgumentTypeError("--street, --postal-code and --city need --recipient-name")
+        recipient = compose.Recipient(name=args.recipient_name, street=args.street, postal_code=args.postal_code,
+                                      city=args.city)
+    if args.received is not None and _day(args.received) > dt.date.today():
+        raise argparse.ArgumentTypeError(f"--received lies in the future: {args.received.isoformat()}")
+    return RequestFacts(case_reference=args.reference, received_at=args.received, channel=args.channel,
+                        identity_check=args.identity_check, recipient=recipient)
 
 
 def descriptor_from(args: argparse.Namespace) -> Descriptor:
@@ -90,6 +134,11 @@ def cmd_disclose(args: argparse.Namespace) -> int:
     if descriptor.is_empty():
         err.print("say who the request is about: --card, --login, --email or --name with --dob")
         return EXIT_CONFIG
+    try:
+        facts = facts_from(args)
+    except argparse.ArgumentTypeError as exc:
+        err.print(str(exc))
+        return EXIT_CONFIG
     result = answer_access(
         args.config,
         args.controller,
@@ -97,6 +146,7 @@ def cmd_disclose(args: argparse.Namespace) -> int:
         out_dir=Path(args.out),
         language=args.lang,
         decisions=Path(args.decisions) if args.decisions else None,
+        facts=facts,
     )
     for report in result.reports:
         out.print(f"  {report.store}: {report.state} ({report.records} records)"
@@ -105,12 +155,22 @@ def cmd_disclose(args: argparse.Namespace) -> int:
         failed = ", ".join(r.store for r in result.reports if r.state == "failed")
         err.print(f"[red]store(s) failed:[/red] {failed} — nothing written; run again when they are back")
         return EXIT_STORE
+    if result.negative:
+        out.print("[bold]negative answer:[/bold] nobody in this controller's stores matches, and every store answered; "
+                  "the letter says that we hold no data about the requester")
     for label, path in result.files.items():
         out.print(f"{label}: [bold]{path}[/bold]")
     if result.open_reviews:
         out.print(f"[yellow]{result.open_reviews} redaction item(s) need review[/yellow] — the letter is a draft; "
                   f"decide them in {result.files.get('review')} and run again with --decisions FILE")
-    return EXIT_OK
+    if result.unrecorded:
+        missing = ", ".join(FACT_OPTIONS[f] for f in result.unrecorded)
+        err.print(f"[yellow]warning:[/yellow] the letter is a draft: it says \"not recorded\" where {missing} "
+                  "would state the request's facts")
+    if not result.postal_address:
+        err.print("[yellow]warning:[/yellow] the letter has no postal address and cannot go in a window envelope; "
+                  "give --recipient-name, --street, --postal-code and --city")
+    return EXIT_NEGATIVE if result.negative else EXIT_OK
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -318,6 +378,17 @@ def parser() -> argparse.ArgumentParser:
     x.add_argument("--out", required=True, help="folder for disclosure.pdf, disclosure.json, ...")
     x.add_argument("--lang", choices=("de", "en"), default=None, help="letter language (default: configured)")
     x.add_argument("--decisions", help="redaction decisions (JSON) to apply; produces the final letter")
+    facts = x.add_argument_group("the request, as the letter states it (left out: \"not recorded\", a draft letter)")
+    facts.add_argument("--reference", help="case reference for the letter")
+    facts.add_argument("--received", type=_received, metavar="YYYY-MM-DD[THH:MM]",
+                       help="when the request arrived (German local time)")
+    facts.add_argument("--channel", choices=CHANNELS, help="how the request arrived")
+    facts.add_argument("--identity-check", choices=IDENTITY_CHECKS, help="how the requester's identity was checked")
+    to = x.add_argument_group("the letter's addressee (default: name and address the stores hold for the subject)")
+    to.add_argument("--recipient-name", help="name in the address field and the salutation")
+    to.add_argument("--street", help="street and number")
+    to.add_argument("--postal-code")
+    to.add_argument("--city")
     x.set_defaults(func=cmd_disclose)
 
     m = sub.add_parser("migrate", help="create or migrate the portal database's schema (Alembic; idempotent)")

@@ -3,7 +3,10 @@
 - every row of the school database that belongs to a reader is in their ``disclosure.json``,
   and no row of another reader is;
 - no name, e-mail, phone, card number or login of any other person of the demo school is in it;
-- the command's exit codes: 0 done, 2 configuration, 3 ambiguous/unknown, 4 store down.
+- the command's exit codes: 0 done, 2 configuration, 3 ambiguous, 4 store down, 5 nobody matches
+  (the negative answer is written, but only when every store answered);
+- the letter states only the facts the officer gave (reference, receipt, channel, identity check,
+  address); anything else reads "nicht erfasst" and makes the letter a draft.
 """
 
 from __future__ import annotations
@@ -71,11 +74,74 @@ def test_ambiguous_namesake_exits_3_and_names_nobody(demo, tmp_path: Path, capsy
     assert not (tmp_path / "a").exists()
 
 
-def test_unknown_subject_exits_3(demo, tmp_path: Path) -> None:
+def pdf_text(path: Path) -> str:
+    return " ".join(" ".join(p.extract_text().split()) for p in PdfReader(path).pages)
+
+
+#: everything ``dsr disclose`` needs to state the request's facts and address the letter
+FACTS = ("--reference", "DSR-2026-0107", "--received", "2026-01-02T10:15", "--channel", "email",
+         "--identity-check", "email_reply", "--recipient-name", "Nora Niemand", "--street", "Am Hang 3",
+         "--postal-code", "93047", "--city", "Regensburg")
+
+
+def test_unknown_subject_gets_the_negative_answer_exit_5(demo, tmp_path: Path, capsys) -> None:
     out, summary = demo
     controller = summary.featured_pupil().controller
-    assert run("disclose", "--config", str(out / "dsr.toml"), "--controller", controller,
-               "--card", "L9999999", "--out", str(tmp_path / "a")) == 3
+    answer = tmp_path / "a"
+    code = run("disclose", "--config", str(out / "dsr.toml"), "--controller", controller,
+               "--card", "L9999999", "--out", str(answer), *FACTS)
+    assert code == 5
+    printed = capsys.readouterr()
+    assert "negative answer" in printed.out and "warning" not in printed.err
+    data = json.loads((answer / "disclosure.json").read_text())
+    assert data["kind"] == "negative" and data["complete"] is True and data["stores"] == []
+    text = pdf_text(answer / "disclosure.pdf")
+    assert "keine personenbezogenen Daten über Sie" in text
+    assert "Entwurf" not in text and "nicht erfasst" not in text
+    for fact in ("DSR-2026-0107", "02.01.2026, 10:15 Uhr", "per E-Mail", "Antwort von der bei uns gespeicherten E-Mail-Adresse",
+                 "Nora Niemand", "Am Hang 3", "93047 Regensburg", "Guten Tag Nora Niemand,"):
+        assert fact in text
+
+
+def test_facts_nobody_gave_read_not_recorded_in_a_draft(demo, tmp_path: Path, capsys) -> None:
+    out, summary = demo
+    answer = tmp_path / "a"
+    code = run("disclose", "--config", str(out / "dsr.toml"), "--controller", summary.featured_pupil().controller,
+               "--email", "nobody@example.invalid", "--out", str(answer))
+    assert code == 5
+    err = capsys.readouterr().err.replace("\n", " ")
+    assert "draft" in err and "--received" in err and "--identity-check" in err
+    assert "no postal address" in err and "window envelope" in err
+    text = pdf_text(answer / "disclosure.pdf")
+    assert "Entwurf" in text and "nicht erfasst" in text and "noch nicht vergeben" in text
+    assert "persönlich" not in text  # the old default: a check nobody made
+    assert "Guten Tag," in text
+
+
+def test_a_date_without_time_and_a_bad_date(demo, tmp_path: Path, capsys) -> None:
+    out, summary = demo
+    base = ("disclose", "--config", str(out / "dsr.toml"), "--controller", summary.featured_pupil().controller,
+            "--email", "nobody@example.invalid")
+    assert run(*base, "--out", str(tmp_path / "a"), "--received", "2026-01-02") == 5
+    text = pdf_text(tmp_path / "a" / "disclosure.pdf")
+    assert "02.01.2026" in text and "Uhr" not in text
+    with pytest.raises(SystemExit) as bad:
+        run(*base, "--out", str(tmp_path / "b"), "--received", "2.1.2026")
+    assert bad.value.code == 2 and "YYYY-MM-DD" in capsys.readouterr().err
+    assert run(*base, "--out", str(tmp_path / "c"), "--received", "2999-01-01") == 2
+    assert not (tmp_path / "c").exists()
+
+
+def test_store_down_gives_no_negative_answer(demo, tmp_path: Path, capsys) -> None:
+    out, summary = demo
+    copy = tmp_path / "demo"
+    shutil.copytree(out, copy)
+    shutil.rmtree(copy / "logs")  # the web-log store is down: it might hold the requester's data
+    code = run("disclose", "--config", str(copy / "dsr.toml"), "--controller", summary.featured_pupil().controller,
+               "--email", "nobody@example.invalid", "--out", str(tmp_path / "a"), *FACTS)
+    assert code == 4
+    assert "weblog" in capsys.readouterr().err
+    assert not (tmp_path / "a").exists()
 
 
 def test_configuration_error_exits_2_naming_file_and_key(demo, tmp_path: Path, capsys) -> None:
@@ -234,19 +300,46 @@ def test_decisions_turn_the_draft_into_the_final_letter(demo, tmp_path: Path) ->
     )
     for c in connectors:
         c.close()
-    args = ["disclose", "--config", str(out / "dsr.toml"), "--controller", controller, "--card", card, "--out", str(answer)]
+    args = ["disclose", "--config", str(out / "dsr.toml"), "--controller", controller, "--card", card, "--out", str(answer),
+            *FACTS[:8]]  # the facts, not the address: the stores' address of the reader is used
     assert run(*args) == 0
-
-    def pdf_text() -> str:
-        return " ".join(p.extract_text() for p in PdfReader(answer / "disclosure.pdf").pages)
 
     review = answer / "review.json"
     items = json.loads(review.read_text())["items"]
-    assert items and "Entwurf" in pdf_text()
+    assert items and "Entwurf" in pdf_text(answer / "disclosure.pdf")
     decisions = tmp_path / "decisions.json"
     decisions.write_text(json.dumps({"decisions": [
         {"group": g, "action": "redact", "reason": "third-party", "decider": "test"} for g in {i["group"] for i in items}
     ]}))
     assert run(*args, "--decisions", str(decisions)) == 0
     assert not review.exists()
-    assert "Entwurf" not in pdf_text()
+    assert "Entwurf" not in pdf_text(answer / "disclosure.pdf")
+
+
+# --------------------------------------------------------------------------- negative answer, every dialect
+
+
+def test_nobody_matching_gets_the_negative_answer_on_every_dialect(school_store, tmp_path: Path, capsys) -> None:
+    config, controller, url = school_store
+    args = ("disclose", "--config", str(config), "--controller", controller, "--email", "nobody@example.invalid", *FACTS)
+    assert run(*args, "--out", str(tmp_path / "a")) == 5
+    data = json.loads((tmp_path / "a" / "disclosure.json").read_text())
+    assert data["kind"] == "negative" and {s["state"] for s in data["searched"]} == {"vollständig durchsucht"}
+    assert "keine personenbezogenen Daten über Sie" in pdf_text(tmp_path / "a" / "disclosure.pdf")
+    # a store that cannot be asked never yields "we hold nothing"
+    down = tmp_path / "down.toml"
+    down.write_text(re.sub(r'path = "[^"]*logs"', f'path = "{tmp_path / "gone"}"', config.read_text()), encoding="utf-8")
+    assert run(*args[:2], str(down), *args[3:], "--out", str(tmp_path / "b")) == 4
+    assert not (tmp_path / "b").exists()
+
+
+def test_an_ambiguous_match_still_stops_on_every_dialect(school_store, tmp_path: Path) -> None:
+    config, controller, url = school_store
+    engine = sa.create_engine(url)
+    with engine.connect() as c:
+        first, last = c.execute(sa.text(
+            "SELECT first_name, last_name FROM person GROUP BY first_name, last_name HAVING COUNT(*) > 1")).first()
+    engine.dispose()
+    assert run("disclose", "--config", str(config), "--controller", controller, "--name", f"{first} {last}",
+               "--out", str(tmp_path / "a"), *FACTS) == 3
+    assert not (tmp_path / "a").exists()

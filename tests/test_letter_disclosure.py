@@ -58,7 +58,7 @@ GERMAN_PARTS = [
     "Art. 77",
     "Der Bayerische Landesbeauftragte für den Datenschutz",  # public school in Bavaria
     "Wagmüllerstraße 18",
-    "Stand dieser Angaben: 2026-11-25",
+    "Stand dieser Angaben: 25.11.2026",  # DIN 5008 date, not ISO
     "kostenlos",
     "DSR-2026-0042",
     "02.11.2026",
@@ -89,6 +89,7 @@ ENGLISH_PARTS = [
     "Art. 21",
     "Art. 77",
     "Wagmüllerstraße 18",
+    "Details last verified: 25 November 2026",
     "free of charge",
     "DSR-2026-0042",
     "Information withheld",

@@ -42,6 +42,7 @@ def disclosure(
     With no records at all the letter is the negative answer ("we hold no data about you").
     """
     words = wording(request.language)
+    child = addressed_to_child(request, controller)
     sections = tuple(_sections(gathering, words))
     kind = "disclosure" if sections else "negative"
     return Disclosure(
@@ -49,13 +50,14 @@ def disclosure(
         language=request.language,
         controller=public_part(controller),
         request=request,
-        received=datetime_text(request.received_at, request.language),
+        received=received_text(request),
         letter_date=date_text(request.letter_date, request.language),
         letter_date_iso=request.letter_date,
-        channel=words.get("channels", request.channel),
-        identity_check=words.get("identity_checks", request.identity_check),
-        salutation=salutation(request, words),
+        channel=words.get("channels", request.channel) if request.channel else "",
+        identity_check=words.get("identity_checks", request.identity_check) if request.identity_check else "",
+        salutation=salutation(request, words, child),
         address_lines=address_lines(request),
+        child=child,
         stores=tuple(
             StoreLine(
                 store=r.store,
@@ -67,13 +69,14 @@ def disclosure(
         ),
         sections=sections,
         activities=tuple(_activities(sections, register, words)) if register else (),
-        authority=competent_authority(controller),
+        authority=competent_authority(controller, request.language),
         withheld=tuple(
             WithheldLine(kind=words.get("withheld_kinds", w.kind), count=w.count, ground=words.get("grounds", w.ground))
             for w in withheld
             if w.count
         ),
-        draft=draft,
+        # a letter stating facts nobody recorded must not go out as final
+        draft=draft or bool(request.unrecorded),
         complete=gathering.complete,
     )
 
@@ -90,14 +93,39 @@ def address_lines(request: Request) -> tuple[str, ...]:
     return tuple(line for line in (r.name, r.street, place) if line)[:6]
 
 
-def salutation(request: Request, words: Wording) -> str:
+def received_text(request: Request) -> str:
+    """When the request arrived, as far as it was recorded; "" when nobody recorded it."""
+    if request.received == "unrecorded":
+        return ""
+    if request.received == "day":
+        return date_text(request.received_at, request.language)
+    return datetime_text(request.received_at, request.language)
+
+
+def addressed_to_child(request: Request, controller: ControllerSettings) -> bool:
+    """The letter goes to the subject themself, who is below the controller's age of consent on
+    the letter date: it must be in language a child understands (Art. 12(1) GDPR)."""
+    from dsr.representation import age_on  # here: dsr.representation imports dsr.compose
+
     r = request.recipient
-    last = r.name.split()[-1] if r.name.split() else r.name
+    if r.date_of_birth is None or r.acting_for:
+        return False
+    return age_on(r.date_of_birth, request.letter_date) < controller.pupil_age_of_consent
+
+
+def salutation(request: Request, words: Wording, child: bool = False) -> str:
+    r = request.recipient
+    parts = r.name.split()
+    if not parts:
+        return words.get("salutations", "unnamed")
+    last = parts[-1]
+    first = " ".join(parts[:-1]) or last
+    key = "child" if child else r.form or "neutral"
     # str.replace, not str.format: a name may contain braces
-    return words.get("salutations", r.form or "neutral").replace("{last}", last).replace("{name}", r.name)
+    return words.get("salutations", key).replace("{first}", first).replace("{last}", last).replace("{name}", r.name)
 
 
-def competent_authority(controller: ControllerSettings) -> Authority:
+def competent_authority(controller: ControllerSettings, language: str = "de") -> Authority:
     entry = authorities.competent(controller.land, controller.public)
     return Authority(
         name=entry.name,
@@ -105,7 +133,7 @@ def competent_authority(controller: ControllerSettings) -> Authority:
         postal_code=entry.postal_code,
         city=entry.city,
         website=entry.website,
-        verified=entry.verified.isoformat(),
+        verified=date_text(entry.verified, language, long=True),
     )
 
 

@@ -98,7 +98,7 @@ class Authority(msgspec.Struct, frozen=True, kw_only=True):
     postal_code: str
     city: str
     website: str
-    verified: str
+    verified: str  #: when the details were last checked, formatted for the reader
 
 
 class WithheldLine(msgspec.Struct, frozen=True, kw_only=True):
@@ -114,11 +114,11 @@ class Disclosure(msgspec.Struct, frozen=True, kw_only=True):
     language: str
     controller: ControllerSettings
     request: Request
-    received: str  #: date and time of receipt, formatted
+    received: str  #: date (and time) of receipt, formatted; "" when nobody recorded it
     letter_date: str  #: formatted for the information block
     letter_date_iso: dt.date
-    channel: str
-    identity_check: str
+    channel: str  #: "" when not recorded
+    identity_check: str  #: "" when not recorded
     salutation: str
     #: the recipient's address as printed in the window: at most six lines, none blank
     address_lines: tuple[str, ...]
@@ -129,6 +129,8 @@ class Disclosure(msgspec.Struct, frozen=True, kw_only=True):
     withheld: tuple[WithheldLine, ...] = ()
     draft: bool = False
     complete: bool = True  #: every store answered
+    #: addressed to a child below the age of consent: friendlier words on top (Art. 12(1))
+    child: bool = False
     #: the letter's record count when it is rendered without its sections (the appendix is
     #: typeset separately, see dsr.render.pdf)
     records_total: int = 0

@@ -14,12 +14,20 @@ from collections.abc import Sequence
 
 import msgspec
 
-from dsr.compose.disclosure import address_lines, competent_authority, public_part, salutation
+from dsr.compose.disclosure import (
+    addressed_to_child,
+    address_lines,
+    competent_authority,
+    public_part,
+    received_text,
+    salutation,
+)
 from dsr.compose.letter import Authority
 from dsr.compose.request import Request
-from dsr.compose.values import date_text, datetime_text
+from dsr.compose.values import date_text
 from dsr.compose.wording import wording
 from dsr.config import ControllerSettings
+from dsr.deadlines import MAX_EXTENSION_MONTHS, Deadline, ExtensionNotAllowed
 
 KINDS = ("identity_query", "extension", "refusal", "erasure")
 
@@ -37,15 +45,16 @@ class Notice(msgspec.Struct, frozen=True, kw_only=True):
     language: str
     controller: ControllerSettings
     request: Request
-    received: str
+    received: str  #: "" when nobody recorded it
     letter_date: str
     letter_date_iso: dt.date
-    channel: str
-    identity_check: str
+    channel: str  #: "" when not recorded
+    identity_check: str  #: "" when not recorded (and always in an identity query: it is pending)
     salutation: str
     address_lines: tuple[str, ...]
     authority: Authority
     draft: bool = False
+    child: bool = False  #: addressed to a child below the age of consent (Art. 12(1))
     reasons: str = ""  #: the officer's reasons (extension, refusal, identity query)
     new_deadline: str = ""  #: extension: the new date
     reply_by: str = ""  #: identity query: answer by this date
@@ -72,31 +81,43 @@ def notice(
     kept: Sequence[Kept] = (),
     informed: Sequence[str] = (),
     draft: bool = False,
+    paused_days: int = 0,
 ) -> Notice:
     """Compose one of the letters in :data:`KINDS`. ``identity_options`` are keys of
-    ``[identity_checks]`` in ``wording.toml`` (or plain text)."""
+    ``[identity_checks]`` in ``wording.toml`` (or plain text). ``paused_days``: days the
+    deadline stood still for a justified identity query (they move the first month's end)."""
     if kind not in KINDS:
         raise ValueError(f"unknown letter {kind!r}; one of {', '.join(KINDS)}")
     if kind == "extension" and (new_deadline is None or not reasons):
         raise ValueError("an extension needs the new deadline and the reasons (Art. 12(3) GDPR)")
+    if kind == "extension":
+        assert new_deadline is not None
+        _check_extension(controller, request, new_deadline, paused_days)
     if kind == "refusal" and not reasons:
         raise ValueError("a refusal needs the reasons (Art. 12(4) GDPR)")
     lang = request.language
     words = wording(lang)
+    child = addressed_to_child(request, controller)
+    # an identity query is sent because the check has not been done: that is no missing fact
+    unrecorded = [f for f in request.unrecorded if not (kind == "identity_query" and f == "identity_check")]
     return Notice(
         kind=kind,
         language=lang,
         controller=public_part(controller),
         request=request,
-        received=datetime_text(request.received_at, lang),
+        received=received_text(request),
         letter_date=date_text(request.letter_date, lang),
         letter_date_iso=request.letter_date,
-        channel=words.get("channels", request.channel),
-        identity_check=words.get("identity_checks", request.identity_check),
-        salutation=salutation(request, words),
+        channel=words.get("channels", request.channel) if request.channel else "",
+        identity_check=(
+            words.get("identity_checks", request.identity_check)
+            if request.identity_check and kind != "identity_query" else ""
+        ),
+        salutation=salutation(request, words, child),
         address_lines=address_lines(request),
-        authority=competent_authority(controller),
-        draft=draft,
+        authority=competent_authority(controller, lang),
+        draft=draft or bool(unrecorded),
+        child=child,
         reasons=reasons,
         new_deadline=date_text(new_deadline, lang) if new_deadline else "",
         reply_by=date_text(reply_by, lang) if reply_by else "",
@@ -105,3 +126,19 @@ def notice(
         kept=tuple(kept),
         informed=tuple(informed),
     )
+
+
+def _check_extension(controller: ControllerSettings, request: Request, new_deadline: dt.date, paused_days: int) -> None:
+    """Art. 12(3) GDPR, by the rule the case's deadline follows (:mod:`dsr.deadlines`): the notice
+    goes out within the first month, and the answer is due at most two months after that month."""
+    if request.received == "unrecorded":
+        raise ExtensionNotAllowed("an extension notice needs the date the request was received")
+    deadline = Deadline(request.received_at, controller.land, paused_days=paused_days)
+    latest = deadline.extend(MAX_EXTENSION_MONTHS, request.letter_date).due  # refuses a late notice
+    if new_deadline > latest:
+        raise ExtensionNotAllowed(
+            f"the new deadline may be at most {MAX_EXTENSION_MONTHS} months after the first month "
+            f"(by {latest.isoformat()}), not {new_deadline.isoformat()}"
+        )
+    if new_deadline <= deadline.due:
+        raise ExtensionNotAllowed(f"the new deadline must be after the first month's end ({deadline.due.isoformat()})")

@@ -23,6 +23,14 @@ class Recipient(msgspec.Struct, frozen=True, kw_only=True):
     #: "frau" | "herr" | None (neutral salutation)
     form: Literal["frau", "herr"] | None = None
     acting_for: str | None = None
+    #: the addressee's date of birth, when the addressee is the subject: a child below the
+    #: controller's age of consent gets a letter in child-appropriate language (Art. 12(1))
+    date_of_birth: dt.date | None = None
+
+    @property
+    def has_postal_address(self) -> bool:
+        """Enough for a window envelope: a street and a town."""
+        return bool(self.street and self.city)
 
 
 class Request(msgspec.Struct, frozen=True, kw_only=True):
@@ -30,13 +38,30 @@ class Request(msgspec.Struct, frozen=True, kw_only=True):
 
     ``channel`` and ``identity_check`` are keys explained in ``letter_templates/wording.toml``
     (e.g. ``portal``, ``card_and_birth_date``); an unknown key is printed as it is.
+
+    A fact nobody recorded is never invented: ``channel`` / ``identity_check`` None, an empty
+    ``case_reference``, or ``received`` "day" (no time) or "unrecorded" (``received_at`` is then
+    only a placeholder). The letter says "nicht erfasst" for it and is a draft.
     """
 
     case_reference: str
     received_at: dt.datetime
-    channel: str
-    identity_check: str
+    channel: str | None
+    identity_check: str | None
     recipient: Recipient
     language: Language = "de"
     #: date printed on the letter; fixed dates give identical bytes for identical input
     letter_date: dt.date = msgspec.field(default_factory=dt.date.today)
+    #: how much of the receipt was recorded: "time" (date and time), "day", or "unrecorded"
+    received: Literal["time", "day", "unrecorded"] = "time"
+
+    @property
+    def unrecorded(self) -> tuple[str, ...]:
+        """The facts the letter must state but nobody recorded; any of them makes it a draft."""
+        missing = {
+            "case_reference": not self.case_reference,
+            "received": self.received == "unrecorded",
+            "channel": not self.channel,
+            "identity_check": not self.identity_check,
+        }
+        return tuple(name for name, absent in missing.items() if absent)

@@ -8,16 +8,38 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from dsr.compose.wording import Wording, pick
 from dsr.model import Classification, Field, FieldSpec, Value
 
 
-def date_text(value: dt.date, language: str) -> str:
-    return value.strftime("%d.%m.%Y") if language == "de" else value.isoformat()
+MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+             "November", "December")
+
+
+def date_text(value: dt.date, language: str, *, long: bool = False) -> str:
+    """25.11.2026 in German; 2026-11-25 in English, or 25 November 2026 with ``long`` (for prose,
+    where an ISO date reads as a code). Month names are not taken from the locale: the letter must
+    not depend on the machine's settings."""
+    if isinstance(value, dt.datetime):  # the day in German time, not in UTC (near midnight they differ)
+        value = local_time(value).date()
+    if language == "de":
+        return value.strftime("%d.%m.%Y")
+    return f"{value.day} {MONTHS_EN[value.month - 1]} {value.year}" if long else value.isoformat()
+
+
+#: the schools' time zone: letters give times as the reader's clock showed them
+LETTER_ZONE = ZoneInfo("Europe/Berlin")
+
+
+def local_time(value: dt.datetime) -> dt.datetime:
+    """An aware time (the portal stores UTC) in German time; a naive one is taken as already local."""
+    return value.astimezone(LETTER_ZONE) if value.tzinfo is not None else value
 
 
 def datetime_text(value: dt.datetime, language: str) -> str:
+    value = local_time(value)
     if language == "de":
         return value.strftime("%d.%m.%Y, %H:%M Uhr")
     return value.strftime("%Y-%m-%d %H:%M")
