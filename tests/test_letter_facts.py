@@ -194,3 +194,11 @@ def test_the_age_of_consent_is_the_controllers():
     letter = compose.disclosure(older, specimen.gathering(empty=True), child("de", dt.date(2013, 1, 1)))
     assert not letter.child
     assert compose.disclosure(specimen.SCHOOL, specimen.gathering(empty=True), child("de", dt.date(2013, 1, 1))).child
+
+
+def test_the_machine_readable_copy_says_null_for_what_nobody_recorded(school_register):
+    unknown = request("de", case_reference="", received="unrecorded")
+    data = msgspec.json.decode(render.export_json(compose.disclosure(specimen.SCHOOL, specimen.gathering(1), unknown)))
+    assert data["received"] is None and data["case_reference"] is None
+    day = msgspec.json.decode(render.export_json(compose.disclosure(specimen.SCHOOL, specimen.gathering(1), request("de", received="day"))))
+    assert day["received"] == "2026-11-02"

@@ -33,8 +33,9 @@ def export_document(letter: Disclosure) -> dict:
         "format": "dsr-disclosure/1",
         "language": letter.language,
         "controller": letter.controller.name,
-        "case_reference": letter.request.case_reference,
-        "received": letter.request.received_at.isoformat(),
+        # what nobody recorded is null, never a placeholder
+        "case_reference": letter.request.case_reference or None,
+        "received": _received(letter),
         "letter_date": letter.letter_date_iso.isoformat(),
         "kind": letter.kind,
         "complete": letter.complete,
@@ -42,6 +43,15 @@ def export_document(letter: Disclosure) -> dict:
         "stores": list(stores.values()),
         "withheld": [{"kind": w.kind, "count": w.count, "ground": w.ground} for w in letter.withheld],
     }
+
+
+def _received(letter: Disclosure) -> str | None:
+    request = letter.request
+    if request.received == "unrecorded":
+        return None
+    if request.received == "day":
+        return request.received_at.date().isoformat()
+    return request.received_at.isoformat()
 
 
 def _record(section: Section, values: tuple[str, ...], relation: str) -> dict[str, str]:
