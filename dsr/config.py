@@ -100,11 +100,12 @@ class MailSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
 
 
 class RateLimits(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """``[portal.rate_limits]``: per client address, on the public side."""
+    """``[portal.rate_limits]``: per client address (the public side, and the officer login)."""
 
     submissions_per_hour: int = 10
     code_attempts_per_hour: int = 30  #: verification and download code entries, and resends
     downloads_per_hour: int = 20
+    logins_per_hour: int = 20  #: officer login attempts (right or wrong) per client address
 
 
 class PortalSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

@@ -157,6 +157,8 @@ def test_a_parents_letter_is_addressed_to_the_parent_for_the_child(world: World)
                          postal_address="Amselweg 7\n93047 Regensburg")
     ref = world.open_request(child, acting=cases.Acting.PARENT, requester=parent)
     assert casework.find_candidates(world.engine, world.settings, ref, user=world.officer) is ResolutionStatus.MATCH
+    # not on the guardian rows: staff checked the custody papers (tests/test_casework_routing.py)
+    cases.record_identity_check(world.engine, world.officer, ref, cases.CheckMethod.GUARDIAN_IN_PERSON)
 
     text = " ".join(_gathered_draft(world, ref).split())
 

@@ -70,6 +70,7 @@ from dsr.cases.jobs import (
     retry_store,
     run_next,
 )
+from dsr.cases.requirements import Requirements, RoutingRecord, record_routing, requirements_of
 from dsr.cases.retention import DEFAULT_PERIOD, purge_closed
 from dsr.cases.sessions import SessionPolicy, close_session, purge_sessions, session_user_id
 from dsr.cases.states import Acting, CaseState, Channel, DispatchMethod, RequestType, allowed
@@ -147,6 +148,8 @@ __all__ = [
     "SessionPolicy",
     "StoreProgress",
     "TooManyRequests",
+    "Requirements",
+    "RoutingRecord",
     "TransitionRefused",
     "User",
     "add_comment",
@@ -193,6 +196,8 @@ __all__ = [
     "purge_sessions",
     "record_candidates",
     "record_identity_check",
+    "record_routing",
+    "requirements_of",
     "record_view",
     "refuse",
     "retry_store",

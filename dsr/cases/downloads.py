@@ -129,12 +129,58 @@ def renew_download_link(engine: sa.Engine, user: User, reference: str, *, now: d
         offer = conn.execute(
             sa.select(downloads).where(downloads.c.case_id == case.id).order_by(downloads.c.id.desc())
         ).first()
-        if offer is None or offer.ended_at is not None or now >= offer.expires_at or offer.count >= offer.max_count:
+        if not _open(offer, now):
             raise TransitionRefused("the case has no open download offer", code="no_download_offer")
         conn.execute(sa.update(downloads).where(downloads.c.id == offer.id).values(token_hash=token_hash(token)))
         audit.append(conn, "download link renewed", actor=user.actor, case_ref=reference, now=now,
                      detail={"download": offer.id})
     return DownloadOffer(id=offer.id, token=token)
+
+
+def _open(offer: sa.Row[object] | None, now: dt.datetime) -> bool:
+    return offer is not None and offer.ended_at is None and now < offer.expires_at and offer.count < offer.max_count
+
+
+def offer_again(
+    engine: sa.Engine, user: User, reference: str, *, valid_for: dt.timedelta | None = None,
+    max_count: int | None = None, now: dt.datetime | None = None,
+) -> DownloadOffer:
+    """A new download offer for a case dispatched by download whose last offer ended (expired or
+    used up): the requester lost the chance to download, not the right to the answer.
+
+    The same archived answer is offered (it is what was sent); by default for as long and as
+    often as the last offer. While an offer is still open the officer renews its link instead
+    (:func:`renew_download_link`)."""
+    now = clock.resolve(now)
+    token = new_download_token()
+    with engine.begin() as conn:
+        case = load_case(conn, user, reference)
+        if case.state != "dispatched" or case.dispatch_method != "download":
+            raise TransitionRefused("only an answer dispatched by download can be offered again",
+                                    code="not_offered_by_download")
+        last = conn.execute(
+            sa.select(downloads).where(downloads.c.case_id == case.id).order_by(downloads.c.id.desc())
+        ).first()
+        if last is None:
+            raise TransitionRefused("only an answer dispatched by download can be offered again",
+                                    code="not_offered_by_download")
+        if _open(last, now):
+            raise TransitionRefused("the download offer is still open: renew its link instead",
+                                    code="download_offer_open")
+        if last.ended_at is None:  # expired, but housekeeping has not ended it yet
+            conn.execute(sa.update(downloads).where(downloads.c.id == last.id).values(ended_at=now))
+        valid_for = valid_for or (last.expires_at - last.created_at)
+        max_count = max_count or last.max_count
+        download_id = conn.execute(
+            sa.insert(downloads).values(
+                case_id=case.id, document_id=last.document_id, created_at=now, expires_at=now + valid_for,
+                max_count=max_count, count=0, token_hash=token_hash(token),
+            )
+        ).inserted_primary_key[0]
+        audit.append(conn, "download offered again", actor=user.actor, case_ref=reference, now=now,
+                     detail={"download": download_id, "previous": last.id, "days": valid_for.days,
+                             "max_count": max_count})
+    return DownloadOffer(id=download_id, token=token)
 
 
 def expire_downloads(engine: sa.Engine, *, now: dt.datetime | None = None) -> int:

@@ -2,7 +2,8 @@
 
 Wrong person = data breach: a case proceeds only once an officer has confirmed exactly one
 person. A candidate found by weak evidence only (a name) can be confirmed only after an identity
-check (in person, by post, a reply from the address on file) has been recorded.
+check (in person, by post, a reply from the address on file) has been recorded. The same
+recording keeps what a parent's or representative's case needs (``dsr.cases.requirements``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,12 @@ class CheckMethod(enum.StrEnum):
     EMAIL_REPLY = "email_reply"  #: a reply from the e-mail address on file
     PORTAL_ACCOUNT = "portal_account"  #: the person's logged-in library account
     CARD_AND_BIRTHDATE = "card_and_birthdate"  #: library card number plus date of birth
+    # what a parent's, a young pupil's or a representative's case needs (dsr.cases.requirements);
+    # the automatic check against the guardian rows ("guardian_records") is recorded by the system only
+    GUARDIAN_IN_PERSON = "guardian_in_person"  #: staff saw the parent and checked the guardianship (custody papers)
+    GUARDIAN_POSTAL = "guardian_postal"  #: a letter to the guardian's postal address on file was answered
+    PUPIL_CONSENT = "pupil_consent"  #: the pupil (old enough to act alone) agrees to the parent's request
+    WRITTEN_AUTHORISATION = "written_authorisation"  #: the subject's written authorisation is on file
 
 
 def _today(now: dt.datetime) -> dt.date:

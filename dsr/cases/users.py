@@ -17,7 +17,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from dsr.cases import audit, clock, totp
 from dsr.cases.errors import LoginFailed, NotFound, TooManyRequests
-from dsr.cases.schema import memberships, users
+from dsr.cases.ratelimit import key_hash
+from dsr.cases.schema import memberships, rate_limits, users
 from dsr.cases.sessions import SessionPolicy, close_all_sessions, open_session
 
 ROLES = ("officer", "approver", "admin")
@@ -202,11 +203,17 @@ def login(
     *,
     policy: LoginPolicy = LoginPolicy(),
     now: dt.datetime | None = None,
+    client: str | None = None,
 ) -> Login:
     """Check password (and second factor when enabled); open a session.
 
     Raises :class:`LoginFailed` (never saying which part was wrong) or :class:`TooManyRequests`
     while the account is locked after ``policy.max_failures`` failures in a row.
+
+    ``client`` (the portal passes a keyed hash of the client's address) locks the account only
+    for that client: failures from one address cannot lock an officer out everywhere else. A
+    client locked out gets the same :class:`LoginFailed` as for a wrong password, so nobody
+    learns from the answer that the account exists or is locked; the audit log records the lock.
     """
     now = clock.resolve(now)
     with engine.begin() as conn:
@@ -214,30 +221,79 @@ def login(
         if row is None or not row.active:
             _verify(_dummy(), password)
             raise LoginFailed("login failed")
-        if row.locked_until is not None and now < row.locked_until:
-            raise TooManyRequests("account locked after repeated failed logins; try again later")
-        ok = _verify(row.password_hash, password)
-        step = None
-        if ok and row.totp_secret is not None:
-            step = totp.matching_step(row.totp_secret, totp_code or "", now)
-            # a code already used (same or earlier step) is a replay
-            ok = step is not None and (row.totp_last_step is None or step > row.totp_last_step)
-        if not ok:
-            failures = row.failed_logins + 1
-            values: dict[str, object] = {"failed_logins": failures}
-            if failures >= policy.max_failures:
-                values = {"failed_logins": 0, "locked_until": now + policy.lock_for}
-            conn.execute(sa.update(users).where(users.c.id == row.id).values(**values))
-            action = "account locked" if "locked_until" in values else "login failed"
-            audit.append(conn, action, actor=f"user:{row.id}", detail={"user": row.id}, now=now)
-            failed = True
+        if client is not None:
+            result = _login_from(conn, row, password, totp_code, client, policy, now)
         else:
-            failed = False
-            result = _succeed(conn, row, password, step, policy, now)
+            result = _login_account(conn, row, password, totp_code, policy, now)
     # raised outside the transaction, so the failure counter is committed
-    if failed:
+    if result is None:
         raise LoginFailed("login failed")
     return result
+
+
+def _login_account(
+    conn: sa.Connection, row: sa.Row[object], password: str, totp_code: str | None, policy: LoginPolicy,
+    now: dt.datetime,
+) -> Login | None:
+    """:func:`login` with failures counted on the account (no client known: the command line)."""
+    if row.locked_until is not None and now < row.locked_until:
+        raise TooManyRequests("account locked after repeated failed logins; try again later")
+    ok, step = _credentials_ok(row, password, totp_code, now)
+    if ok:
+        return _succeed(conn, row, password, step, policy, now)
+    failures = row.failed_logins + 1
+    values: dict[str, object] = {"failed_logins": failures}
+    if failures >= policy.max_failures:
+        values = {"failed_logins": 0, "locked_until": now + policy.lock_for}
+    conn.execute(sa.update(users).where(users.c.id == row.id).values(**values))
+    action = "account locked" if "locked_until" in values else "login failed"
+    audit.append(conn, action, actor=f"user:{row.id}", detail={"user": row.id}, now=now)
+    return None
+
+
+def _credentials_ok(row: sa.Row[object], password: str, totp_code: str | None, now: dt.datetime) -> tuple[bool, int | None]:
+    """Password and (when enrolled) second factor right; the TOTP step used, to refuse replays."""
+    ok = _verify(row.password_hash, password)
+    step = None
+    if ok and row.totp_secret is not None:
+        step = totp.matching_step(row.totp_secret, totp_code or "", now)
+        # a code already used (same or earlier step) is a replay
+        ok = step is not None and (row.totp_last_step is None or step > row.totp_last_step)
+    return ok, step
+
+
+def _failures_key(user_id: int, client: str) -> str:
+    return key_hash(f"login-failures::{user_id}::{client}")
+
+
+def _login_from(
+    conn: sa.Connection, row: sa.Row[object], password: str, totp_code: str | None, client: str,
+    policy: LoginPolicy, now: dt.datetime,
+) -> Login | None:
+    """:func:`login` with failures counted per (account, client) in ``rate_limits`` (same
+    transaction as the user row's lock, so concurrent attempts count one after the other)."""
+    key = _failures_key(row.id, client)
+    counter = conn.execute(sa.select(rate_limits).where(rate_limits.c.key_hash == key)).first()
+    live = counter is not None and counter.expires_at is not None and counter.expires_at > now
+    if live and counter.hits >= policy.max_failures:
+        _verify(_dummy(), password)  # as long as a real check: the time tells nothing either
+        return None
+    ok, step = _credentials_ok(row, password, totp_code, now)
+    if ok:
+        conn.execute(sa.delete(rate_limits).where(rate_limits.c.key_hash == key))
+        return _succeed(conn, row, password, step, policy, now)
+    failures = counter.hits + 1 if live else 1
+    # failures in a row within lock_for of the first; the lock then lasts lock_for from now
+    ends = now + policy.lock_for if failures >= policy.max_failures or not live else counter.expires_at
+    if counter is None:
+        conn.execute(sa.insert(rate_limits).values(key_hash=key, hits=failures, value=None, expires_at=ends))
+    else:
+        conn.execute(sa.update(rate_limits).where(rate_limits.c.key_hash == key)
+                     .values(hits=failures, expires_at=ends))
+    locked = failures >= policy.max_failures
+    audit.append(conn, "account locked" if locked else "login failed", actor=f"user:{row.id}", now=now,
+                 detail={"user": row.id, "scope": "address"} if locked else {"user": row.id})
+    return None
 
 
 def _succeed(

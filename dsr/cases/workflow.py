@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from dsr.cases import audit, clock, jobs
 from dsr.cases.access import actor_of, deadline_of, load_case
 from dsr.cases.errors import NotFound, TransitionRefused
+from dsr.cases.requirements import ensure_may_gather, ensure_met
 from dsr.cases.schema import cases, documents, downloads, review_items
 from dsr.cases.states import TERMINAL, CaseState, DispatchMethod, check_move
 from dsr.cases.users import User
@@ -67,6 +68,7 @@ def start_gathering(
         case = load_case(conn, user, reference)
         if case.subject_reference is None:
             raise TransitionRefused("the person is not confirmed: an ambiguous match cannot proceed", code="not_confirmed")
+        ensure_may_gather(conn, case)
         _move(conn, case, CaseState.GATHERING, user.actor, now)
         return jobs.enqueue_in(conn, "gather", case_id=case.id, stores=stores, now=now)
 
@@ -154,6 +156,7 @@ def approve(engine: sa.Engine, user: User, reference: str, *, now: dt.datetime |
             raise TransitionRefused("four eyes: the approver must not be the one who prepared the answer", code="four_eyes")
         if (n := _open_items(conn, case.id)) > 0:
             raise TransitionRefused(f"{n} review item(s) are still open", code="items_open", count=n)
+        ensure_met(conn, case)
         # a newly approved answer has not been printed yet, even if an earlier version was
         _move(conn, case, CaseState.APPROVED, user.actor, now, {"approved_by": user.id, "printed_at": None})
 
@@ -197,6 +200,7 @@ def dispatch_by_post(
     now = clock.resolve(now)
     with engine.begin() as conn:
         case = load_case(conn, user, reference)
+        ensure_met(conn, case)
         doc = answer_document(conn, case.id)
         _move(
             conn, case, CaseState.DISPATCHED, user.actor, now,
@@ -216,6 +220,7 @@ def dispatch_by_download(
     token = new_download_token()
     with engine.begin() as conn:
         case = load_case(conn, user, reference)
+        ensure_met(conn, case, download=True)
         doc = answer_document(conn, case.id)
         download_id = conn.execute(
             sa.insert(downloads).values(

@@ -3,6 +3,8 @@
 * :mod:`dsr.casework.candidates` — the identify stage: :func:`find_candidates` on the officer's
   click, and the ``find_candidates`` job queued when a requester confirmed their address.
 * :mod:`dsr.casework.gathering` — the ``gather`` job and the facts the letters state.
+* :mod:`dsr.casework.routing` — who may receive the data: :func:`start_gathering` settles the
+  routing (age of consent, the parent's guardian check) before anything is gathered.
 * :mod:`dsr.casework.review` — the redaction review and :func:`render_answer` (for approval).
 * :mod:`dsr.casework.common` — :class:`CaseworkError`, connectors, the case row.
 
@@ -23,7 +25,16 @@ from dsr.casework.common import (
     confirmed_subject,
     store_names,
 )
-from dsr.casework.gathering import CHECK_WORDING, facts_of, gather_job, language_of, other_controllers_hint, recipient
+from dsr.casework.gathering import (
+    CHECK_WORDING,
+    facts_of,
+    gather_job,
+    language_of,
+    letter_facts,
+    other_controllers_hint,
+    recipient,
+)
+from dsr.casework.routing import addressee, settle_routing, start_gathering
 from dsr.casework.review import ReviewEntry, decide_items, render_answer, review_entries
 from dsr.config import Settings, connect
 
@@ -39,6 +50,6 @@ def handlers(settings: Settings, *, connectors_of: ConnectorsOf = connect) -> di
 __all__ = [
     "CHECK_WORDING", "CaseworkError", "ConnectorsOf", "ReviewEntry", "candidates_job", "case_by_reference",
     "cases_table", "close_connectors", "confirmed_subject", "decide_items", "facts_of", "find_candidates",
-    "gather_job", "handlers", "language_of", "other_controllers_hint", "queue_candidate_search", "recipient",
-    "render_answer", "review_entries", "store_names",
+    "gather_job", "handlers", "language_of", "letter_facts", "other_controllers_hint", "queue_candidate_search",
+    "recipient", "render_answer", "review_entries", "settle_routing", "start_gathering", "store_names", "addressee",
 ]

@@ -10,6 +10,7 @@ store leaves the case in ``gathering``; the officer retries that store alone
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import msgspec
 import sqlalchemy as sa
@@ -17,8 +18,11 @@ import sqlalchemy as sa
 from dsr import cases, compose
 from dsr.access import RequestFacts, prepare_answer
 from dsr.cases.documents import WorkCase, attach_document, latest_document_id, read_document, review_states, work_case
-from dsr.casework.common import ConnectorsOf, close_connectors, confirmed_subject
+from dsr.cases.errors import TransitionRefused
+from dsr.cases.requirements import GUARDIAN_RECORDS, ensure_may_gather, routing_in
+from dsr.casework.common import CaseworkError, ConnectorsOf, close_connectors, confirmed_subject
 from dsr.config import Settings, connect
+from dsr.connector import Connector
 from dsr.gather import gather
 from dsr.model import Descriptor, StoreState, Subject
 from dsr.restricted_review import RESTRICTED, restricted_json
@@ -30,6 +34,9 @@ CHECK_WORDING = {
     "email_reply": "email_reply",
     "portal_account": "account",
     "card_and_birthdate": "card_and_birth_date",
+    GUARDIAN_RECORDS: "guardian_records",  #: recorded by the system only when the guardian rows verified
+    "guardian_in_person": "in_person",
+    "guardian_postal": "postal_address",
 }
 
 
@@ -62,19 +69,25 @@ def language_of(settings: Settings, case: WorkCase, language: str | None = None)
     return language or case.language or settings.dsr.language
 
 
-def facts_of(case: WorkCase, subject: Subject | None = None) -> RequestFacts:
+def identity_wording(methods: Sequence[str]) -> str | None:
+    """The letter's wording of the last recorded check that established identity (consent and
+    authorisation records are not identity checks and never read as one)."""
+    worded = [CHECK_WORDING[m] for m in methods if m in CHECK_WORDING]
+    return worded[-1] if worded else None
+
+
+def facts_of(case: WorkCase, subject: Subject | None = None, *,
+             addressee: compose.Recipient | None = None) -> RequestFacts:
     """What the letter says about the request: channel, receipt, how identity was established, and —
-    when a parent or representative asked — that the letter goes to them "for" the subject."""
-    if case.identity_checks:
-        check = CHECK_WORDING.get(case.identity_checks[-1], "in_person")
-    elif case.acting is cases.Acting.PARENT:
-        check = "guardian_records"
-    elif case.descriptor is not None and case.descriptor.card_number:
-        check = "card_and_birth_date"
-    else:
-        check = "email_reply"
-    to = None
-    if case.acting is not cases.Acting.SELF and case.requester is not None:
+    when a parent or representative asked, or a young pupil's answer goes to the guardians — that the
+    letter goes to them "for" the subject (``addressee``: :func:`dsr.casework.routing.addressee`).
+
+    "Checked against the guardian records" is said only when that check is recorded on the case."""
+    check = identity_wording(case.identity_checks)
+    if check is None:
+        check = "card_and_birth_date" if case.descriptor is not None and case.descriptor.card_number else "email_reply"
+    to = addressee
+    if to is None and case.acting is not cases.Acting.SELF and case.requester is not None:
         named = subject.profile.name if subject is not None and subject.profile.name else None
         child = named or (_full_name(case.descriptor) if case.descriptor is not None else None)
         to = recipient(case.requester, child_name=child)
@@ -82,6 +95,15 @@ def facts_of(case: WorkCase, subject: Subject | None = None) -> RequestFacts:
         case_reference=case.reference, received_at=case.received_at, channel=case.channel.value, identity_check=check,
         recipient=to,
     )
+
+
+def letter_facts(engine: sa.Engine, case: WorkCase, subject: Subject, connectors: Sequence[Connector]) -> RequestFacts:
+    """:func:`facts_of` with the addressee the case's routing asks for."""
+    from dsr.casework.routing import addressee
+
+    with engine.connect() as conn:
+        routing = routing_in(conn, case.id, case.subject_reference)
+    return facts_of(case, subject, addressee=addressee(engine, case, subject, routing, connectors))
 
 
 def gather_job(settings: Settings, *, connectors_of: ConnectorsOf = connect) -> cases.jobs.Handler:
@@ -96,6 +118,7 @@ def gather_job(settings: Settings, *, connectors_of: ConnectorsOf = connect) -> 
         connectors = connectors_of(settings, case.controller)
         try:
             subject = confirmed_subject(settings, case, connectors)
+            _ensure_routing(engine, settings, case, subject, connectors)
             for store in ctx.pending_stores():
                 ctx.store(store, cases.StoreProgress.RUNNING)
                 found = gather(subject, connectors, only=[store])
@@ -111,7 +134,8 @@ def gather_job(settings: Settings, *, connectors_of: ConnectorsOf = connect) -> 
             ctx.heartbeat()
             hint = _other_controllers(settings, case.controller, subject)
             answer = prepare_answer(
-                settings, case.controller, subject, connectors, facts=facts_of(case, subject),
+                settings, case.controller, subject, connectors,
+                facts=letter_facts(engine, work_case(engine, case.id), subject, connectors),
                 language=language_of(settings, case), formats=("pdf",),
             )
         finally:
@@ -143,6 +167,20 @@ def gather_job(settings: Settings, *, connectors_of: ConnectorsOf = connect) -> 
         cases.finish_gathering(engine, case.reference)
 
     return run
+
+
+def _ensure_routing(engine: sa.Engine, settings: Settings, case: WorkCase, subject: Subject,
+                    connectors: Sequence[Connector]) -> None:
+    """Before any store is read: the routing is settled, and a parent not verified as guardian gets nothing."""
+    from dsr.casework.routing import settle_routing
+    from dsr.cases.access import load_case
+
+    settle_routing(engine, settings, case, subject, connectors)
+    try:
+        with engine.connect() as conn:
+            ensure_may_gather(conn, load_case(conn, None, case.reference))
+    except TransitionRefused as exc:
+        raise CaseworkError(f"case {case.reference}: not gathered, {exc}", code=exc.code) from None
 
 
 def _other_controllers(settings: Settings, controller: str, subject: Subject) -> bytes:

@@ -14,7 +14,8 @@ from dsr import cases
 from dsr.access import prepare_answer
 from dsr.cases.documents import attach_document, latest_document_id, read_document, review_states
 from dsr.casework.common import CaseworkError, ConnectorsOf, case_by_reference, close_connectors, confirmed_subject
-from dsr.casework.gathering import facts_of, language_of
+from dsr.casework.gathering import language_of, letter_facts
+from dsr.casework.routing import settle_routing
 from dsr.config import Settings, connect
 from dsr.model import StoreState
 from dsr.redact import REASONS, Action, Decision
@@ -96,8 +97,9 @@ def render_answer(
     connectors = connectors_of(settings, case.controller)
     try:
         subject = confirmed_subject(settings, case, connectors)
+        settle_routing(engine, settings, case, subject, connectors, actor=user.actor)  # kept since gathering
         answer = prepare_answer(
-            settings, case.controller, subject, connectors, facts=facts_of(case, subject),
+            settings, case.controller, subject, connectors, facts=letter_facts(engine, case, subject, connectors),
             language=language_of(settings, case, language),
             decisions=_decisions(engine, user, reference), restricted=restricted_decisions(engine, user, reference),
             formats=("pdf", "json"),

@@ -71,6 +71,9 @@ def problem(exc: BaseException) -> tuple[int, str]:
         return 503, "error.mail"
     if isinstance(exc, ValidationException):
         return 400, "error.bad_request"
+    if isinstance(exc, UnicodeDecodeError):
+        # a body that is not UTF-8 (Litestar's JSON decoding lets this through): the client's mistake
+        return 400, "error.bad_request"
     if isinstance(exc, HTTPException):
         key = {404: "error.not_found", 405: "error.not_found", 413: "error.too_large", 429: "error.rate_limited"}
         return exc.status_code, key.get(exc.status_code, "error.bad_request" if exc.status_code < 500 else "error.internal")

@@ -2,7 +2,7 @@
 
 The CSP allows only the portal's own origin: no third-party scripts, styles, fonts or frames.
 Rate limits use Litestar's RateLimitMiddleware, one bucket per kind of action and client
-address; a route opts in with ``opt={"rate_limit": "submit" | "code" | "download"}`` and only
+address; a route opts in with ``opt={"rate_limit": "submit" | "code" | "download" | "login"}`` and only
 its POSTs count. The address is kept as a keyed hash only. ``[portal] rate_limit_store`` picks
 where the counters live: in the process ("memory") or in the portal's database, shared by every
 process ("database", see ``dsr.portal.ratelimit``).
@@ -93,10 +93,21 @@ def _bucket(name: str, limit: int, secret: bytes, store: Store | None) -> Shared
     )
 
 
+def _store(portal: Portal) -> Store | None:
+    return DatabaseStore(portal.engine) if portal.settings.portal.rate_limit_store == "database" else None
+
+
+def login_limits(portal: Portal) -> list[DefineMiddleware]:
+    """The officer side's limit: login attempts per client address (routes with
+    ``opt={"rate_limit": "login"}``), so one address cannot try passwords at will."""
+    limits = portal.settings.portal.rate_limits
+    return [_bucket("login", limits.logins_per_hour, portal.secret, _store(portal)).middleware]
+
+
 def rate_limits(portal: Portal) -> list[DefineMiddleware]:
     """The public side's limits, counted where ``[portal] rate_limit_store`` says."""
     limits = portal.settings.portal.rate_limits
-    store = DatabaseStore(portal.engine) if portal.settings.portal.rate_limit_store == "database" else None
+    store = _store(portal)
     return [
         _bucket("submit", limits.submissions_per_hour, portal.secret, store).middleware,
         _bucket("code", limits.code_attempts_per_hour, portal.secret, store).middleware,

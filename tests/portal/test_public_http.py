@@ -257,9 +257,13 @@ def test_a_mail_failure_loses_no_request(client_with: Any) -> None:
 
 
 def test_an_internal_error_shows_a_clear_page_without_details(tmp_path: Path, client_with: Any, caplog: pytest.LogCaptureFixture) -> None:
-    # a database that was never migrated: every query fails inside SQLAlchemy
-    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    # a table gone after startup (the plugin migrates at startup): every query fails inside SQLAlchemy
+    url = f"sqlite:///{tmp_path / 'broken.db'}"
     with client_with(f'database_url = "{url}"\nmail = {{ backend = "file" }}\n') as c:
+        engine = sa.create_engine(url)
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ALTER TABLE cases RENAME TO cases_gone")
+        engine.dispose()
         page = submit(c, "en", first_name="Zacharias")
         assert page.status_code == 500 and "Something went wrong on our side" in page.text
         assert "Traceback" not in page.text and "sqlite" not in page.text.lower()

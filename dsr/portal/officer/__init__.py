@@ -22,6 +22,7 @@ from dsr.portal.errors import RETRY_AFTER_UNAVAILABLE, database_unavailable, han
 from dsr.portal.officer import api, pages
 from dsr.portal.officer.refusals import refusal_code, refusal_text
 from dsr.portal.i18n import text
+from dsr.portal.security import login_limits
 from dsr.portal.officer.session import CSRFRejected, NotLoggedIn, current_user, is_api, page_language
 from dsr.worker import BackgroundWorker
 
@@ -94,6 +95,7 @@ def router(portal: Portal) -> Router:
             Router(path="/api/officer", route_handlers=api.HANDLERS, tags=["officer"]),
         ],
         dependencies={"user": Provide(current_user)},
+        middleware=login_limits(portal),  # login attempts per client address
         signature_namespace={"Portal": Portal},
         exception_handlers={
             NotLoggedIn: _not_logged_in,

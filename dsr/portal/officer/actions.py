@@ -12,14 +12,18 @@ from collections.abc import Callable
 from typing import Any
 
 import msgspec
+import sqlalchemy as sa
 
 from dsr import case_letters, cases, casework, restricted_review
 from dsr.cases.casepage import candidates_of, checks_of, comments_of, queries_of
 from dsr.cases.documents import DocumentInfo, list_documents
+from dsr.cases.schema import cases as case_table
+from dsr.cases.schema import parties
 from dsr.deadlines import BERLIN
 from dsr.errors import DSRError
 from dsr.model import Descriptor
 from dsr.portal.context import Portal
+from dsr.portal.params import RowId
 from dsr.redact import REASONS
 
 
@@ -37,7 +41,7 @@ class IdentityQuery(msgspec.Struct, kw_only=True):
 
 
 class RetryStore(msgspec.Struct, kw_only=True):
-    job: int
+    job: RowId
     store: str
 
 
@@ -59,8 +63,8 @@ class MailedOn(msgspec.Struct, kw_only=True):
 
 
 class DownloadOffer(msgspec.Struct, kw_only=True):
-    valid_days: int = 14
-    max_count: int = 3
+    valid_days: int = 14  #: 1 to 60 (notify.VALID_DAYS)
+    max_count: int = 3  #: 1 to 10 (notify.MAX_DOWNLOADS)
 
 
 class Extend(msgspec.Struct, kw_only=True):
@@ -127,15 +131,23 @@ def _query(p: Portal, u: cases.User, ref: str, b: IdentityQuery) -> Any:
 
 
 def _gather(p: Portal, u: cases.User, ref: str, _: Empty) -> Any:
-    view = cases.get_case(p.engine, u, ref)
-    return {"job": cases.start_gathering(p.engine, u, ref, casework.store_names(p.settings, view.controller))}
+    # routing first: a parent not verified as the child's guardian is refused before any store is read
+    return {"job": casework.start_gathering(p.engine, p.settings, u, ref)}
 
 
 def _retry(p: Portal, u: cases.User, ref: str, b: RetryStore) -> Any:
     view = cases.get_case(p.engine, u, ref)
     case_id = _case_id(p, view.reference)
-    if cases.get_job(p.engine, b.job).case_id != case_id:
+    job = cases.get_job(p.engine, b.job)
+    if job.case_id != case_id:
         raise cases.NotFound(f"no job {b.job} in case {ref}")
+    if job.state in (cases.JobState.QUEUED, cases.JobState.RUNNING):
+        raise cases.TransitionRefused("the job is still queued or running", code="job_busy")
+    # only a store that failed is asked again: re-running one that answered (a finished job)
+    # would re-open gathering behind the officer's back
+    if job.progress.get(b.store, {}).get("state") != cases.StoreProgress.FAILED:
+        raise cases.TransitionRefused(f"store {b.store!r} of job {b.job} did not fail: nothing to retry",
+                                      code="store_not_failed", store=b.store)
     cases.retry_store(p.engine, b.job, b.store, actor=u.actor)
 
 
@@ -160,7 +172,14 @@ def _send_back(p: Portal, u: cases.User, ref: str, _: Empty) -> Any:
 
 
 def _post(p: Portal, u: cases.User, ref: str, b: MailedOn) -> Any:
-    cases.dispatch_by_post(p.engine, u, ref, b.mailed_on or today())
+    received_on = cases.get_case(p.engine, u, ref).received_at.astimezone(BERLIN).date()  # membership first
+    mailed_on = b.mailed_on or today()
+    if mailed_on > today():
+        raise cases.InputRejected("the answer cannot have been mailed in the future", code="mailed_on_future")
+    if mailed_on < received_on:
+        raise cases.InputRejected("the answer cannot have been mailed before the request came in",
+                                  code="mailed_on_before_receipt", received_on=received_on.strftime("%d.%m.%Y"))
+    cases.dispatch_by_post(p.engine, u, ref, mailed_on)
 
 
 def _download(p: Portal, u: cases.User, ref: str, b: DownloadOffer) -> Any:
@@ -236,12 +255,8 @@ def run(portal: Portal, user: cases.User, reference: str, action: str, body: msg
 
 
 def _case_id(p: Portal, reference: str) -> int:
-    import sqlalchemy as sa
-
-    from dsr.cases.schema import cases as table
-
     with p.engine.connect() as conn:
-        return conn.execute(sa.select(table.c.id).where(table.c.reference == reference)).scalar_one()
+        return conn.execute(sa.select(case_table.c.id).where(case_table.c.reference == reference)).scalar_one()
 
 
 # --------------------------------------------------------------------------- reading
@@ -272,6 +287,30 @@ class CaseDetail(msgspec.Struct, frozen=True, kw_only=True):
     history: list[cases.Event]
     other_controllers: dict[str, Any] | None
     reasons: dict[str, str]
+    #: the contact address (requester's, else subject's) was confirmed with a code; None: no address.
+    #: Without it nobody can download the answer: dispatch by download is refused.
+    email_verified: bool | None = None
+
+
+def contact_email_verified(p: Portal, references: list[str]) -> dict[str, bool]:
+    """reference → whether its contact address (the requester's, else the subject's) was confirmed
+    with a code; cases whose contact has no e-mail address are left out."""
+    if not references:
+        return {}
+    others = parties.alias("others")
+    requester = sa.exists().where(others.c.case_id == case_table.c.id, others.c.role == "requester")
+    contact = sa.case((requester, "requester"), else_="subject")
+    query = (sa.select(case_table.c.reference, parties.c.email_verified_at)
+             .join(parties, parties.c.case_id == case_table.c.id)
+             .where(case_table.c.reference.in_(references), parties.c.role == contact,
+                    parties.c.email.is_not(None), parties.c.email != ""))
+    with p.engine.connect() as conn:
+        return {ref: verified is not None for ref, verified in conn.execute(query)}
+
+
+def unverified_emails(p: Portal, references: list[str]) -> set[str]:
+    """Of ``references`` (cases the user may see), those whose contact address was never confirmed."""
+    return {ref for ref, verified in contact_email_verified(p, references).items() if not verified}
 
 
 def case_detail(p: Portal, u: cases.User, ref: str) -> CaseDetail:
@@ -291,7 +330,7 @@ def case_detail(p: Portal, u: cases.User, ref: str) -> CaseDetail:
         review=casework.review_entries(p.engine, u, ref),
         restricted=restricted_review.restricted_entries(p.engine, u, ref), comments=comments_of(p.engine, u, ref),
         history=cases.history(p.engine, ref), other_controllers=casework.other_controllers_hint(p.engine, u, ref),
-        reasons=dict(REASONS),
+        reasons=dict(REASONS), email_verified=contact_email_verified(p, [view.reference]).get(view.reference),
     )
 
 

@@ -19,7 +19,8 @@ from dsr.case_letters import print_batch
 from dsr.cases.documents import read_document
 from dsr.portal.context import Portal
 from dsr.portal.officer import actions as a
-from dsr.portal.officer.session import COOKIE, csrf_token, expired_cookie, session_cookie
+from dsr.portal.params import RowIdPath
+from dsr.portal.officer.session import COOKIE, csrf_token, expired_cookie, log_in, session_cookie
 
 
 class LoginIn(msgspec.Struct, kw_only=True):
@@ -43,9 +44,10 @@ def _me(user: cases.User, csrf: str) -> Me:
     return Me(id=user.id, username=user.username, roles={k: sorted(v) for k, v in user.roles.items()}, csrf_token=csrf)
 
 
-@post("/login", summary="Log in (password, TOTP code when enabled); sets the session cookie", status_code=200)
-async def login(portal: NamedDependency[Portal], data: JSONBody[LoginIn]) -> Response[Me]:
-    done = await portal.call(cases.login, portal.engine, data.username, data.password, data.totp or None)
+@post("/login", summary="Log in (password, TOTP code when enabled); sets the session cookie", status_code=200,
+      opt={"rate_limit": "login"})
+async def login(request: Request[Any, Any, Any], portal: NamedDependency[Portal], data: JSONBody[LoginIn]) -> Response[Me]:
+    done = await log_in(portal, request, data.username, data.password, data.totp or None)
     return Response(_me(done.user, csrf_token(portal, done.token)), cookies=[session_cookie(portal, done.token)])
 
 
@@ -99,7 +101,7 @@ async def case(portal: NamedDependency[Portal], user: NamedDependency[cases.User
 
 @get("/cases/{ref:str}/documents/{document_id:int}", summary="A document of the case (viewing is audited)")
 async def document(portal: NamedDependency[Portal], user: NamedDependency[cases.User], ref: FromPath[str],
-                   document_id: FromPath[int]) -> Response[bytes]:
+                   document_id: RowIdPath) -> Response[bytes]:
     info, content = await portal.call(read_document, portal.engine, user, ref, document_id)
     return Response(content, media_type=info.media_type,
                     headers={"content-disposition": f'attachment; filename="{info.filename}"'})

@@ -2,8 +2,10 @@
 
 The mail goes to the contact address (the parent's or representative's when someone acts for
 the subject), in the requester's language; the download itself needs a fresh code sent to that
-verified address. The link carries a random token of which only the hash is stored, so when the
-notice could not be mailed, :func:`resend_notice` renews the link and sends it again.
+verified address — so an address that was never verified cannot get a download offer at all.
+The link carries a random token of which only the hash is stored, so when the notice could not
+be mailed, :func:`resend_notice` renews the link and sends it again. Once an offer has ended
+(expired or used up), both :func:`offer_download` and :func:`resend_notice` make a new one.
 """
 
 from __future__ import annotations
@@ -13,21 +15,54 @@ import datetime as dt
 import sqlalchemy as sa
 
 from dsr import cases
+from dsr.cases.downloads import offer_again
 from dsr.cases.schema import cases as case_table
-from dsr.cases.schema import downloads
+from dsr.cases.schema import downloads, parties
 from dsr.cases.verification import contact_role
 from dsr.deadlines import BERLIN
 from dsr.mail import download_notice_message, send_now
 from dsr.portal.context import Portal
 
+#: how long an offer may run, in days: long enough to be noticed, short enough that a forgotten
+#: link does not stay open for ever
+VALID_DAYS = (1, 60)
+#: how many downloads one offer allows (a retry after a broken connection, a second device)
+MAX_DOWNLOADS = (1, 10)
+
+
+def check_offer(valid_days: int, max_count: int) -> None:
+    """Refuse an offer outside :data:`VALID_DAYS` / :data:`MAX_DOWNLOADS` (a clear 400, not a 500)."""
+    if not VALID_DAYS[0] <= valid_days <= VALID_DAYS[1]:
+        raise cases.InputRejected(f"a download can be offered for {VALID_DAYS[0]} to {VALID_DAYS[1]} days",
+                                  code="valid_days_range", low=VALID_DAYS[0], high=VALID_DAYS[1])
+    if not MAX_DOWNLOADS[0] <= max_count <= MAX_DOWNLOADS[1]:
+        raise cases.InputRejected(f"an offer allows {MAX_DOWNLOADS[0]} to {MAX_DOWNLOADS[1]} downloads",
+                                  code="max_count_range", low=MAX_DOWNLOADS[0], high=MAX_DOWNLOADS[1])
+
+
+def contact_verified(engine: sa.Engine, reference: str) -> bool:
+    """Whether the address mail goes to was confirmed with a code (only then can anyone download)."""
+    with engine.connect() as conn:
+        case_id = conn.execute(sa.select(case_table.c.id).where(case_table.c.reference == reference)).scalar_one()
+        role = contact_role(conn, case_id)
+        verified = conn.execute(sa.select(parties.c.email_verified_at).where(
+            parties.c.case_id == case_id, parties.c.role == role)).scalar()
+    return verified is not None
+
 
 def _address(portal: Portal, user: cases.User, reference: str) -> str:
+    """The verified contact address (membership and role are checked first, by get_case)."""
+    cases.get_case(portal.engine, user, reference)
     with portal.engine.connect() as conn:
         case_id = conn.execute(sa.select(case_table.c.id).where(case_table.c.reference == reference)).scalar_one()
         role = contact_role(conn, case_id)
     party = cases.get_party(portal.engine, user, reference, role)
     if party is None or not party.email:
         raise cases.TransitionRefused("no e-mail address for this request: dispatch by post instead", code="no_email")
+    if not contact_verified(portal.engine, reference):
+        # the download needs a code sent to a verified address: the requester could never fetch it
+        raise cases.TransitionRefused("the e-mail address is not verified: dispatch by post instead",
+                                      code="email_not_verified")
     return party.email
 
 
@@ -43,17 +78,31 @@ def _notify(portal: Portal, view: cases.CaseView, to: str, offer: cases.Download
 
 
 def offer_download(portal: Portal, user: cases.User, reference: str, *, valid_days: int = 14, max_count: int = 3) -> int:
-    """Dispatch by download and e-mail the notice; returns the download id."""
+    """Dispatch by download (or, after the last offer ended, offer again) and e-mail the notice;
+    returns the download id."""
+    check_offer(valid_days, max_count)
     to = _address(portal, user, reference)
-    offer = cases.dispatch_by_download(
-        portal.engine, user, reference, valid_for=dt.timedelta(days=valid_days), max_count=max_count)
+    view = cases.get_case(portal.engine, user, reference)
+    if view.state is cases.CaseState.DISPATCHED:
+        offer = offer_again(portal.engine, user, reference, valid_for=dt.timedelta(days=valid_days),
+                            max_count=max_count)
+    else:
+        offer = cases.dispatch_by_download(
+            portal.engine, user, reference, valid_for=dt.timedelta(days=valid_days), max_count=max_count)
     _notify(portal, cases.get_case(portal.engine, user, reference), to, offer)
     return offer.id
 
 
 def resend_notice(portal: Portal, user: cases.User, reference: str) -> int:
-    """Renew the open offer's link (the old one stops working) and mail the notice again."""
+    """Renew the open offer's link (the old one stops working) and mail the notice again; when the
+    offer has ended, a new one like it (same length, same number of downloads)."""
     to = _address(portal, user, reference)
-    offer = cases.renew_download_link(portal.engine, user, reference)
+    try:
+        offer = cases.renew_download_link(portal.engine, user, reference)
+    except cases.TransitionRefused as exc:
+        dispatched = cases.get_case(portal.engine, user, reference).state is cases.CaseState.DISPATCHED
+        if getattr(exc, "code", None) != "no_download_offer" or not dispatched:
+            raise
+        offer = offer_again(portal.engine, user, reference)
     _notify(portal, cases.get_case(portal.engine, user, reference), to, offer)
     return offer.id

@@ -17,6 +17,7 @@ from litestar.response import Redirect
 
 from dsr import cases
 from dsr.cases.documents import read_document
+from dsr.cases.states import OPEN
 from dsr.cases.users import set_language
 from dsr.errors import DSRError
 from dsr.portal.context import Portal
@@ -25,8 +26,9 @@ from dsr.portal.i18n import LANGUAGES, Language, keys, text
 from dsr.portal.officer import actions as a
 from dsr.portal.officer.api import filter_cases
 from dsr.portal.officer.refusals import refusal_text
-from dsr.portal.officer.session import COOKIE, expired_cookie, page_language, session_cookie
+from dsr.portal.officer.session import COOKIE, expired_cookie, log_in, page_language, session_cookie
 from dsr.portal.officer.words import Words
+from dsr.portal.params import RowIdPath
 
 #: the choices on a restricted record (dsr.restriction); their names are officer.restricted_* texts
 RESTRICTED_DECISIONS = ("withhold", "withhold_silently", "disclose")
@@ -71,7 +73,7 @@ async def login_page(request: Request[Any, Any, Any], portal: NamedDependency[Po
                  chosen_lang=chosen if chosen in LANGUAGES else None, here=portal.url("/officer/login"))
 
 
-@post("/login", include_in_schema=False)
+@post("/login", include_in_schema=False, opt={"rate_limit": "login"})
 async def login(request: Request[Any, Any, Any], portal: NamedDependency[Portal]) -> Response[Any]:
     form = await request.form()
     username = str(form.get("username", ""))
@@ -81,8 +83,7 @@ async def login(request: Request[Any, Any, Any], portal: NamedDependency[Portal]
     failed = {"username": username, "chosen_lang": chosen, "language": language,
               "here": portal.url("/officer/login")}
     try:
-        done = await portal.call(cases.login, portal.engine, username, str(form.get("password", "")),
-                                 str(form.get("totp", "")) or None)
+        done = await log_in(portal, request, username, str(form.get("password", "")), str(form.get("totp", "")) or None)
     except cases.TooManyRequests:
         return _page(portal, request, "officer/login.html", status_code=429,
                      error=text(language, "officer.login.locked"), **failed)
@@ -110,7 +111,9 @@ async def case_list(request: Request[Any, Any, Any], portal: NamedDependency[Por
     found = await portal.call(cases.list_cases, portal.engine, user, states=states)
     found = filter_cases(found, q=params.get("q"), controller=params.get("controller"),
                          overdue=params.get("overdue") == "on")
+    unverified = await portal.call(a.unverified_emails, portal, [c.reference for c in found])
     return _page(portal, request, "officer/list.html", user=user, cases=found, states=list(cases.CaseState),
+                 unverified=unverified,
                  filters={"state": state or "", "q": params.get("q", ""), "controller": params.get("controller", ""),
                           "overdue": params.get("overdue") == "on"})
 
@@ -146,6 +149,7 @@ async def enter(request: Request[Any, Any, Any], portal: NamedDependency[Portal]
 async def _case_page(request: Request[Any, Any, Any], portal: Portal, user: cases.User, ref: str, *,
                      status_code: int = 200, error: str | None = None) -> Response[str]:
     detail = await portal.call(a.case_detail, portal, user, ref)
+    needs = await portal.call(cases.requirements_of, portal.engine, user, ref)
     running = any(j.state in ("queued", "running") for j in detail.jobs)
     language = page_language(request)
     kinds = _named(language, "officer.request_type", [str(k) for k in detail.case.request_types])
@@ -154,7 +158,9 @@ async def _case_page(request: Request[Any, Any, Any], portal: Portal, user: case
                  request_types=", ".join(kinds.values()), reasons=_named(language, "officer.reason", detail.reasons),
                  restricted_decisions=_named(language, "officer.restricted_decision", RESTRICTED_DECISIONS),
                  restricted_grounds=_named(language, "officer.restricted_ground", RESTRICTED_GROUNDS),
-                 can_approve=user.can(detail.case.controller, "approver"))
+                 can_approve=user.can(detail.case.controller, "approver"), needs=needs,
+                 # the officer records a guardianship check, consent or authorisation while the case is open
+                 may_check=detail.case.state in OPEN)
 
 
 @get("/cases/{ref:str}", include_in_schema=False)
@@ -183,7 +189,7 @@ async def case_action(request: Request[Any, Any, Any], portal: NamedDependency[P
 
 @get("/cases/{ref:str}/documents/{document_id:int}", include_in_schema=False)
 async def document(portal: NamedDependency[Portal], user: NamedDependency[cases.User], ref: FromPath[str],
-                   document_id: FromPath[int]) -> Response[bytes]:
+                   document_id: RowIdPath) -> Response[bytes]:
     info, content = await portal.call(read_document, portal.engine, user, ref, document_id)
     disposition = "inline" if info.media_type == "application/pdf" else "attachment"
     return Response(content, media_type=info.media_type,

@@ -23,6 +23,7 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from dsr import cases
 from dsr.portal.context import Portal
 from dsr.portal.i18n import Language, language_of
+from dsr.portal.ratelimit import client_key
 
 COOKIE = "dsr_officer"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -83,6 +84,15 @@ async def current_user(request: Request[Any, Any, Any], portal: NamedDependency[
     return user
 
 
+async def log_in(portal: Portal, request: Request[Any, Any, Any], username: str, password: str,
+                 totp_code: str | None) -> cases.Login:
+    """``cases.login`` with failed attempts counted per client address (a keyed hash of it), so
+    wrong passwords from one place lock the account for that place only. A locked client gets the
+    same LoginFailed as a wrong password; the audit log records the lock."""
+    return await portal.call(cases.login, portal.engine, username, password, totp_code,
+                             client=client_key(portal.secret, request))
+
+
 def officer_language(request: Request[Any, Any, Any], user: cases.User | None = None) -> Language:
     """The user's saved choice; without a session ``?lang=`` (the login page's switch); else Accept-Language."""
     explicit = user.language if user is not None else request.query_params.get("lang")
@@ -99,4 +109,4 @@ def is_api(request: Request[Any, Any, Any]) -> bool:
 
 
 __all__ = ["COOKIE", "CSRFRejected", "NotLoggedIn", "csrf_token", "current_user", "expired_cookie",
-           "is_api", "officer_language", "page_language", "session_cookie"]
+           "is_api", "log_in", "officer_language", "page_language", "session_cookie"]

@@ -21,6 +21,7 @@ from dsr.cases import CaseState
 from dsr.portal.context import Portal
 from dsr.portal.errors import request_language
 from dsr.portal.i18n import text
+from dsr.portal.params import RowId, RowIdPath
 from dsr.portal.public import actions
 from dsr.portal.public.intake import RequestForm, Upload
 from dsr.portal.public.pages import safe_filename
@@ -95,7 +96,7 @@ class StatusOut(msgspec.Struct):
 
 
 class DownloadIn(msgspec.Struct):
-    code_id: int
+    code_id: RowId
     code: str
 
 
@@ -139,7 +140,7 @@ async def resend_verification(data: JSONBody[SecretIn], request: Request[Any, An
 
 @post("/verifications/{code_id:int}", summary="Confirm the e-mail address with the code", opt={"rate_limit": "code"},
       status_code=200)
-async def confirm(code_id: FromPath[int], data: JSONBody[CodeIn], portal: NamedDependency[Portal], lang: Lang = None) -> Verified:
+async def confirm(code_id: RowIdPath, data: JSONBody[CodeIn], portal: NamedDependency[Portal], lang: Lang = None) -> Verified:
     return Verified(await actions.verify(portal, code_id, data.code))
 
 

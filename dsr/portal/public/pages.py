@@ -21,6 +21,7 @@ from dsr.mail import MailError
 from dsr.portal.context import Portal
 from dsr.portal.errors import problem
 from dsr.portal.i18n import LANGUAGES, Language, language_of, text
+from dsr.portal.params import RowIdPath, row_id
 from dsr.portal.public import actions
 from dsr.portal.public.intake import RequestForm, Upload
 
@@ -84,13 +85,13 @@ async def submit_request(lang: FromPath[str], controller: FromPath[str], request
 
 
 @get("/{lang:str}/verify/{code_id:int}", include_in_schema=False)
-async def verify_page(lang: FromPath[str], code_id: FromPath[int], portal: NamedDependency[Portal]) -> Page:
+async def verify_page(lang: FromPath[str], code_id: RowIdPath, portal: NamedDependency[Portal]) -> Page:
     language = _language(lang)
     return portal.render(language, "public/verify.html", here=f"/verify/{code_id}", code_id=code_id, error=None)
 
 
 @post("/{lang:str}/verify/{code_id:int}", include_in_schema=False, status_code=200, opt={"rate_limit": "code"})
-async def verify(lang: FromPath[str], code_id: FromPath[int], request: Request[Any, Any, Any], portal: NamedDependency[Portal]) -> Page:
+async def verify(lang: FromPath[str], code_id: RowIdPath, request: Request[Any, Any, Any], portal: NamedDependency[Portal]) -> Page:
     language = _language(lang)
     fields, _ = await _fields(request)
     try:
@@ -168,16 +169,15 @@ async def download_code(lang: FromPath[str], token: FromPath[str], portal: Named
 async def download(lang: FromPath[str], token: FromPath[str], request: Request[Any, Any, Any], portal: NamedDependency[Portal]) -> Page:
     language = _language(lang)
     fields, _ = await _fields(request)
-    code_id = fields.get("code_id", "")
+    code_id = row_id(fields.get("code_id", ""))
     try:
-        if not code_id.isdigit():
+        if code_id is None:
             raise CodeRejected("this code is no longer valid; ask for a new one")
-        file = await actions.download(portal, token, int(code_id), fields.get("code", ""))
+        file = await actions.download(portal, token, code_id, fields.get("code", ""))
     except (CodeRejected, TooManyRequests) as exc:
         status_code, message = _error_text(language, exc)
         return portal.render(language, "public/download.html", status_code=status_code,
-                             here=f"/download/{token}", token=token,
-                             code_id=int(code_id) if code_id.isdigit() else None, error=message)
+                             here=f"/download/{token}", token=token, code_id=code_id, error=message)
     return Response(file.content, media_type=file.media_type,
                     headers={"content-disposition": f'attachment; filename="{safe_filename(file.filename)}"'})
 
