@@ -76,17 +76,20 @@ def extend_deadline(
     """Compose the extension notice and extend the deadline with it (refused after the first month)."""
     view = cases.get_case(engine, user, reference)
     today = _today()
-    # the new date is computed by the same rule the case will use; refused there if too late
+    # the new date is computed by the same rule the case will use (identity-query pauses
+    # included, or the letter would name a day earlier than the case's); refused there if too late
+    from dsr.cases.identity import paused_days
     from dsr.deadlines import Deadline, ExtensionNotAllowed
 
+    paused = paused_days(engine, user, reference, today)
     try:
-        new_due = Deadline(view.received_at, settings.controller(view.controller).land).extend(
+        new_due = Deadline(view.received_at, settings.controller(view.controller).land, paused_days=paused).extend(
             view.extension_months + months, today).due
     except ExtensionNotAllowed as exc:
         raise cases.TransitionRefused(str(exc)) from None
     request = _request(engine, user, reference, language or view.language or settings.dsr.language)
     letter = compose.notice("extension", settings.controller(view.controller), request, reasons=reasons,
-                            new_deadline=new_due)
+                            new_deadline=new_due, paused_days=paused)
     notice = cases.Document(filename="fristverlaengerung.pdf", media_type="application/pdf",
                             content=render.pdf(letter))
     return cases.extend_deadline(engine, user, reference, months, notice, today).due

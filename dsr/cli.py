@@ -13,7 +13,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
@@ -200,11 +200,75 @@ def cmd_deadlines(args: argparse.Namespace) -> int:
 
     settings = load(args.config)
     report = deadlines(settings, within_days=args.within)
-    out.print(report.digest, end="")
+    # plain text, one case a line: rich would wrap long lines at the terminal's width and read [..] as markup
+    out.print(report.digest, end="", soft_wrap=True, markup=False, highlight=False)
     if args.digest_to:
         send_digest(settings, report, args.digest_to)
         out.print("digest sent")
     return EXIT_FOUND if report.overdue else EXIT_OK
+
+
+def _staff_account(args: argparse.Namespace) -> tuple[Any, Any] | None:
+    """The portal database and the account named by --username (None: said so on stderr)."""
+    from dsr import cases
+    from dsr.cases.users import find_user
+    from dsr.config import load
+    from dsr.staff import portal_engine
+
+    engine = portal_engine(load(args.config))
+    try:
+        return engine, find_user(engine, args.username)
+    except cases.NotFound:
+        err.print(f"[red]no user named {args.username!r}[/red]")
+        return None
+
+
+def cmd_user_unlock(args: argparse.Namespace) -> int:
+    from dsr import cases
+
+    found = _staff_account(args)
+    if found is None:
+        return EXIT_CONFIG
+    engine, user = found
+    cases.unlock(engine, user.id, actor="cli")
+    out.print(f"user [bold]{user.username}[/bold] unlocked")
+    return EXIT_OK
+
+
+def cmd_user_reset_totp(args: argparse.Namespace) -> int:
+    from dsr import cases
+
+    found = _staff_account(args)
+    if found is None:
+        return EXIT_CONFIG
+    engine, user = found
+    cases.disable_totp(engine, user.id, actor="cli")
+    out.print(f"second factor of [bold]{user.username}[/bold] turned off; they set it up again after logging in")
+    return EXIT_OK
+
+
+def cmd_user_password(args: argparse.Namespace) -> int:
+    import getpass
+
+    from dsr import cases
+    from dsr.staff import new_password
+
+    found = _staff_account(args)
+    if found is None:
+        return EXIT_CONFIG
+    engine, user = found
+    if args.prompt:
+        password = getpass.getpass("password: ")
+        if not password or password != getpass.getpass("again: "):
+            err.print("the passwords differ or are empty")
+            return EXIT_CONFIG
+    else:
+        password = new_password()
+    cases.set_password(engine, user.id, password, actor="cli")
+    out.print(f"password of [bold]{user.username}[/bold] changed; their sessions ended")
+    if not args.prompt:
+        out.print(f"password (shown only now): [bold]{password}[/bold]")
+    return EXIT_OK
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
@@ -343,6 +407,14 @@ def parser() -> argparse.ArgumentParser:
     ua.add_argument("--controller", action="append", required=True, help="controller key; repeat for several")
     ua.add_argument("--prompt", action="store_true", help="type the password instead of generating one")
     ua.set_defaults(func=cmd_user_add)
+    uu = us_sub.add_parser("unlock", help="lift a lock-out after failed logins (every address)")
+    uz = us_sub.add_parser("reset-totp", help="turn off the second factor (lost phone); set up again after login")
+    up = us_sub.add_parser("password", help="set a new password (random, shown once, unless --prompt); ends sessions")
+    for command, handler in ((uu, cmd_user_unlock), (uz, cmd_user_reset_totp), (up, cmd_user_password)):
+        command.add_argument("--config", required=True)
+        command.add_argument("--username", required=True)
+        command.set_defaults(func=handler)
+    up.add_argument("--prompt", action="store_true", help="type the password instead of generating one")
 
     wk = sub.add_parser("worker", help="run background jobs (gathering) outside the web server")
     wk.add_argument("--config", required=True)

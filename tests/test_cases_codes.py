@@ -46,16 +46,16 @@ def test_wrong_codes_use_up_attempts_even_the_right_one_fails_after(engine: sa.E
     _, issued = cases.start_email_verification(engine, SECRET, ref, policy=POLICY, now=T)
     for _ in range(POLICY.max_attempts):
         with pytest.raises(CodeRejected, match="wrong code"):
-            cases.confirm_email(engine, SECRET, issued.id, _wrong(issued.code), policy=POLICY, now=T)
+            cases.confirm_email(engine, SECRET, issued.link, _wrong(issued.code), policy=POLICY, now=T)
     with pytest.raises(CodeRejected, match="too many"):
-        cases.confirm_email(engine, SECRET, issued.id, issued.code, policy=POLICY, now=T)
+        cases.confirm_email(engine, SECRET, issued.link, issued.code, policy=POLICY, now=T)
 
 
 def test_codes_expire(engine: sa.Engine) -> None:
     ref = _open(engine)
     _, issued = cases.start_email_verification(engine, SECRET, ref, policy=POLICY, now=T)
     with pytest.raises(CodeRejected, match="no longer valid"):
-        cases.confirm_email(engine, SECRET, issued.id, issued.code, policy=POLICY, now=T + dt.timedelta(minutes=31))
+        cases.confirm_email(engine, SECRET, issued.link, issued.code, policy=POLICY, now=T + dt.timedelta(minutes=31))
 
 
 def test_resending_is_limited_and_a_new_code_voids_the_old(engine: sa.Engine) -> None:
@@ -65,8 +65,8 @@ def test_resending_is_limited_and_a_new_code_voids_the_old(engine: sa.Engine) ->
     with pytest.raises(TooManyRequests):
         cases.start_email_verification(engine, SECRET, ref, policy=POLICY, now=T + dt.timedelta(minutes=2))
     with pytest.raises(CodeRejected):
-        cases.confirm_email(engine, SECRET, first.id, first.code, policy=POLICY, now=T + dt.timedelta(minutes=2))
-    assert cases.confirm_email(engine, SECRET, second.id, second.code, policy=POLICY, now=T + dt.timedelta(minutes=2)) == ref
+        cases.confirm_email(engine, SECRET, first.link, first.code, policy=POLICY, now=T + dt.timedelta(minutes=2))
+    assert cases.confirm_email(engine, SECRET, second.link, second.code, policy=POLICY, now=T + dt.timedelta(minutes=2)) == ref
     # an hour later another code may be sent
     cases.start_email_verification(engine, SECRET, ref, policy=POLICY, now=T + dt.timedelta(minutes=70))
 
@@ -88,7 +88,7 @@ def _dispatched(engine: sa.Engine, max_count: int) -> tuple[str, int]:
     download = cases.dispatch_by_download(engine, officer, ref, valid_for=dt.timedelta(days=7), max_count=max_count,
                                           now=T).token
     _, issued = cases.start_email_verification(engine, SECRET, ref, now=T)
-    cases.confirm_email(engine, SECRET, issued.id, issued.code, now=T)
+    cases.confirm_email(engine, SECRET, issued.link, issued.code, now=T)
     return ref, download
 
 

@@ -39,7 +39,8 @@ def test_a_justified_identity_query_pauses_the_clock_a_clarification_does_not(en
     # still open on 20 March: 8 days paused so far
     view = cases.get_case(engine, officer, ref, today=dt.date(2026, 3, 20))
     assert view.state is cases.CaseState.IDENTITY_PENDING and view.due_on == dt.date(2026, 4, 20)
-    cases.identity_query_answered(engine, officer, ref, answered_on=dt.date(2026, 3, 19), now=RECEIVED)
+    cases.identity_query_answered(engine, officer, ref, answered_on=dt.date(2026, 3, 19),
+                                  now=dt.datetime(2026, 3, 19, 9, tzinfo=dt.UTC))
     # 7 days paused: 17 April; the clock no longer moves
     assert cases.get_case(engine, officer, ref, today=dt.date(2026, 4, 1)).due_on == dt.date(2026, 4, 17)
 

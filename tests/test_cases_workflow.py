@@ -90,7 +90,7 @@ def test_a_case_goes_from_receipt_to_secure_download(engine: sa.Engine, staff: t
         cases.send_download_code(engine, SECRET, download_id, now=T)
     address, issued = cases.start_email_verification(engine, SECRET, opened.reference, now=T)
     assert address == "anna@example.org"
-    cases.confirm_email(engine, SECRET, issued.id, issued.code.lower(), now=T)  # typed in lower case: fine
+    cases.confirm_email(engine, SECRET, issued.link, issued.code.lower(), now=T)  # typed in lower case: fine
 
     _, code = cases.send_download_code(engine, SECRET, download_id, now=T)
     got = cases.fetch_download(engine, SECRET, download_id, code.id, code.code, now=T)

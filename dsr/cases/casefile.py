@@ -90,13 +90,17 @@ class PublicStatus(msgspec.Struct, frozen=True, kw_only=True):
     controller: str = ""  #: the controller's key (the page shows its name)
 
 
-def _validate(intake: Intake) -> None:
+def _validate(intake: Intake, now: dt.datetime) -> None:
     if not intake.request_types:
         raise InputRejected("a request names at least one kind (access, erasure, ...)", code="no_kind")
     if intake.land not in LANDS:
         raise InputRejected(f"unknown Land {intake.land!r}", code="unknown_land", land=intake.land)
     if intake.received_at.tzinfo is None:
         raise InputRejected("the time of receipt must be timezone-aware", code="naive_time")
+    # by the German calendar day: a date typed ahead would move the deadline and the reference's year
+    if intake.received_at.astimezone(BERLIN).date() > now.astimezone(BERLIN).date():
+        raise InputRejected("the request cannot have been received in the future", code="received_in_future",
+                            today=now.astimezone(BERLIN).strftime("%d.%m.%Y"))
     if intake.acting is not Acting.SELF and intake.requester is None:
         raise InputRejected("a parent or representative must be recorded as the requester", code="requester_missing")
     if intake.language is not None and intake.language not in LANGUAGES:
@@ -108,37 +112,46 @@ def _validate(intake: Intake) -> None:
 def open_case(
     engine: sa.Engine, secret: bytes, intake: Intake, *, user: User | None = None, now: dt.datetime | None = None
 ) -> OpenedCase:
-    """Record a request. ``user`` is the officer entering a postal/e-mail/in-person request."""
-    _validate(intake)
+    """Record a request. ``user`` is the officer entering a postal/e-mail/in-person request.
+    (A request that brings files: :func:`dsr.cases.documents.open_case_with_documents`.)"""
     now = clock.resolve(now)
+    with engine.begin() as conn:
+        opened, _ = open_case_in(conn, secret, intake, user=user, now=now)
+    return opened
+
+
+def open_case_in(
+    conn: sa.Connection, secret: bytes, intake: Intake, *, user: User | None, now: dt.datetime
+) -> tuple[OpenedCase, int]:
+    """:func:`open_case` inside the caller's transaction; returns the case and its row id."""
+    _validate(intake, now)
     status_secret = new_status_secret()
     due = due_date(intake.received_at, intake.land)
-    with engine.begin() as conn:
-        for _ in range(10):
-            reference = case_reference(intake.received_at.astimezone(BERLIN).year)
-            if conn.execute(sa.select(cases.c.id).where(cases.c.reference == reference)).first() is None:
-                break
-        case_id = conn.execute(
-            sa.insert(cases).values(
-                reference=reference, controller=intake.controller, land=intake.land,
-                state=CaseState.RECEIVED.value, request_types=sorted(t.value for t in intake.request_types),
-                acting=intake.acting.value, channel=intake.channel.value, received_at=intake.received_at,
-                due_on=due, extension_months=0, language=intake.language, status_secret_hash=keyed_hash(secret, STATUS_PURPOSE, status_secret),
-                created_at=now, updated_at=now,
-            )
-        ).inserted_primary_key[0]
-        _add_party(conn, case_id, "subject", intake.subject, None)
-        if intake.requester is not None:
-            _add_party(conn, case_id, "requester", intake.requester, intake.authorisation)
-        audit.append(
-            conn, "case opened", actor=actor_of(user), case_ref=reference, now=now,
-            detail={
-                "channel": intake.channel.value, "acting": intake.acting.value,
-                "types": sorted(t.value for t in intake.request_types),
-                "received_at": intake.received_at.astimezone(dt.UTC).isoformat(),
-            },
+    for _ in range(10):
+        reference = case_reference(intake.received_at.astimezone(BERLIN).year)
+        if conn.execute(sa.select(cases.c.id).where(cases.c.reference == reference)).first() is None:
+            break
+    case_id = conn.execute(
+        sa.insert(cases).values(
+            reference=reference, controller=intake.controller, land=intake.land,
+            state=CaseState.RECEIVED.value, request_types=sorted(t.value for t in intake.request_types),
+            acting=intake.acting.value, channel=intake.channel.value, received_at=intake.received_at,
+            due_on=due, extension_months=0, language=intake.language, status_secret_hash=keyed_hash(secret, STATUS_PURPOSE, status_secret),
+            created_at=now, updated_at=now,
         )
-    return OpenedCase(reference, status_secret)
+    ).inserted_primary_key[0]
+    _add_party(conn, case_id, "subject", intake.subject, None)
+    if intake.requester is not None:
+        _add_party(conn, case_id, "requester", intake.requester, intake.authorisation)
+    audit.append(
+        conn, "case opened", actor=actor_of(user), case_ref=reference, now=now,
+        detail={
+            "channel": intake.channel.value, "acting": intake.acting.value,
+            "types": sorted(t.value for t in intake.request_types),
+            "received_at": intake.received_at.astimezone(dt.UTC).isoformat(),
+        },
+    )
+    return OpenedCase(reference, status_secret), case_id
 
 
 def _add_party(conn: sa.Connection, case_id: int, role: str, party: Party, authorisation: str | None) -> None:

@@ -34,11 +34,14 @@ class CodePolicy:
 
 
 class IssuedCode(msgspec.Struct, frozen=True):
-    """A code to send to the requester. ``code`` exists only here, never in the database."""
+    """A code to send to the requester. ``code`` and ``link`` exist only here, never in the database."""
 
     id: int
     code: str
     expires_at: dt.datetime
+    #: the random token naming this code in the mail's link (issued with ``link=True``); only its
+    #: sha256 is stored, so nobody without the mail can reach the code's attempt counter
+    link: str | None = None
 
 
 def random_text(length: int) -> str:
@@ -59,6 +62,25 @@ def normalise(code: str) -> str:
     return "".join(code.split()).replace("-", "").upper()
 
 
+def new_link_token() -> str:
+    """A random name for a code in a URL (~190 bits): unlike the row id it cannot be counted or guessed."""
+    return secrets.token_urlsafe(24)
+
+
+def link_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def code_by_link(conn: sa.Connection, purpose: str, token: str) -> int:
+    """The id of the code a link token names; an unknown token is refused like a stale code."""
+    code_id = conn.execute(
+        sa.select(codes.c.id).where(codes.c.link_hash == link_hash(token), codes.c.purpose == purpose)
+    ).scalar()
+    if code_id is None:
+        raise CodeRejected("this code is no longer valid; ask for a new one")
+    return int(code_id)
+
+
 def keyed_hash(secret: bytes, purpose: str, value: str) -> str:
     return hmac.new(secret, purpose.encode() + b"\0" + normalise(value).encode(), hashlib.sha256).hexdigest()
 
@@ -76,8 +98,10 @@ def issue(
     target_id: int | None,
     policy: CodePolicy,
     now: dt.datetime,
+    link: bool = False,
 ) -> IssuedCode:
-    """A fresh code; earlier unused codes for the same purpose stop working."""
+    """A fresh code; earlier unused codes for the same purpose stop working. ``link``: also a
+    random token for the URL that names the code (see :func:`code_by_link`)."""
     same = sa.and_(codes.c.case_id == case_id, codes.c.purpose == purpose, codes.c.target_id == target_id)
     recent = conn.execute(
         sa.select(sa.func.count()).select_from(codes).where(same, codes.c.created_at > now - policy.send_window)
@@ -86,14 +110,15 @@ def issue(
         raise TooManyRequests("too many codes sent recently; wait before asking for another")
     conn.execute(sa.update(codes).where(same, codes.c.used_at.is_(None), codes.c.expires_at > now).values(expires_at=now))
     code = random_text(policy.length)
+    token = new_link_token() if link else None
     expires = now + policy.valid_for
     code_id = conn.execute(
         sa.insert(codes).values(
             case_id=case_id, purpose=purpose, target_id=target_id, code_hash=keyed_hash(secret, purpose, code),
-            created_at=now, expires_at=expires, attempts=0,
+            created_at=now, expires_at=expires, attempts=0, link_hash=link_hash(token) if token else None,
         )
     ).inserted_primary_key[0]
-    return IssuedCode(id=code_id, code=code, expires_at=expires)
+    return IssuedCode(id=code_id, code=code, expires_at=expires, link=token)
 
 
 def redeem(
@@ -105,13 +130,19 @@ def redeem(
     code: str,
     policy: CodePolicy,
     now: dt.datetime,
+    target_id: int | None = None,
 ) -> sa.Row[object] | None:
     """Check a code and use it up. Returns its row, or None when wrong (the attempt is counted).
 
     Raises :class:`CodeRejected` when the code is unknown, expired, used or out of attempts.
+    ``target_id``: the code must belong to it (e.g. the download whose token the caller holds),
+    else it counts as unknown, so one target's holder cannot spend another's attempts.
     The caller must commit even when None is returned, so the attempt stays counted.
     """
-    row = conn.execute(sa.select(codes).where(codes.c.id == code_id, codes.c.purpose == purpose).with_for_update()).first()
+    query = sa.select(codes).where(codes.c.id == code_id, codes.c.purpose == purpose)
+    if target_id is not None:
+        query = query.where(codes.c.target_id == target_id)
+    row = conn.execute(query.with_for_update()).first()
     if row is None or row.used_at is not None or now >= row.expires_at:
         raise CodeRejected("this code is no longer valid; ask for a new one")
     if row.attempts >= policy.max_attempts:

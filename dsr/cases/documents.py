@@ -8,14 +8,15 @@ empties them, logs never see them.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
 import sqlalchemy as sa
 
 from dsr.cases import audit, clock
-from dsr.cases.access import load_case
-from dsr.cases.casefile import Party
+from dsr.cases.access import actor_of, load_case
+from dsr.cases.casefile import Intake, OpenedCase, Party, open_case_in
 from dsr.cases.errors import NotFound
 from dsr.cases.schema import cases, identity_checks, parties, review_items
 from dsr.cases.states import Acting, CaseState, Channel
@@ -32,6 +33,16 @@ class DocumentInfo(msgspec.Struct, frozen=True, kw_only=True):
     sha256: str
     size: int
     created_at: dt.datetime
+
+    @property
+    def shown_inline(self) -> bool:
+        """Whether a browser may open it in place: only the letters dsr wrote itself. Anything a
+        requester sent (an upload whose content nobody vouches for) or a mail is a download."""
+        return self.kind in LETTER_KINDS and self.media_type == "application/pdf"
+
+
+#: the PDFs dsr renders (drafts, the answer, letters); every other kind is served as an attachment
+LETTER_KINDS = frozenset({"draft", "answer", "identity_query", "extension_notice"})
 
 
 class WorkCase(msgspec.Struct, frozen=True, kw_only=True):
@@ -93,6 +104,22 @@ def attach_document(
             detail={"document": doc_id, "kind": kind},
         )
         return doc_id
+
+
+def open_case_with_documents(
+    engine: sa.Engine, secret: bytes, intake: Intake, attachments: Sequence[tuple[str, Document]], *,
+    user: User | None = None, now: dt.datetime | None = None,
+) -> OpenedCase:
+    """Open a case together with the files that came with the request (``(kind, document)``), in
+    one transaction: when a file cannot be stored, no case without it remains."""
+    now = clock.resolve(now)
+    with engine.begin() as conn:
+        opened, case_id = open_case_in(conn, secret, intake, user=user, now=now)
+        for kind, document in attachments:
+            doc_id = _store_document(conn, case_id, kind, document, user.id if user else None, now)
+            audit.append(conn, "document stored", actor=actor_of(user), case_ref=opened.reference, now=now,
+                         detail={"document": doc_id, "kind": kind})
+    return opened
 
 
 def _doc_columns() -> list[Any]:

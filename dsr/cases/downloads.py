@@ -98,7 +98,9 @@ def fetch_download(
     with engine.begin() as conn:
         offer = _offer(conn, token, now)
         download_id = offer.id
-        row = codes.redeem(conn, secret, code_id=code_id, purpose=PURPOSE, code=code, policy=policy, now=now)
+        # only a code of this offer: the holder of one link cannot spend another offer's attempts
+        row = codes.redeem(conn, secret, code_id=code_id, purpose=PURPOSE, code=code, policy=policy, now=now,
+                           target_id=download_id)
         if row is not None and row.target_id == download_id:
             doc = conn.execute(sa.select(documents).where(documents.c.id == offer.document_id)).one()
             count = offer.count + 1

@@ -17,11 +17,11 @@ import sqlalchemy as sa
 
 from dsr.cases import audit, clock
 from dsr.cases.access import load_case
-from dsr.cases.errors import NotFound, TransitionRefused
+from dsr.cases.errors import InputRejected, NotFound, TransitionRefused
 from dsr.cases.schema import candidates, cases, identity_checks, identity_queries
 from dsr.cases.states import CaseState, check_move
 from dsr.cases.users import User
-from dsr.deadlines import BERLIN
+from dsr.deadlines import BERLIN, pause_days
 from dsr.model import Candidate
 
 
@@ -97,6 +97,7 @@ def confirm_identity(
             raise TransitionRefused("only weak evidence for this person: record an identity check first",
                                     code="weak_evidence")
         conn.execute(sa.update(candidates).where(candidates.c.id == row.id).values(confirmed=True))
+        # a reply recorded earlier already ended the pause on its day; one never recorded ends it now
         conn.execute(
             sa.update(identity_queries)
             .where(identity_queries.c.case_id == case.id, identity_queries.c.answered_on.is_(None))
@@ -128,7 +129,12 @@ def send_identity_query(
         if not justified:
             audit.append(conn, "clarification asked", actor=user.actor, case_ref=reference, now=now)
             return
-        check_move(CaseState(case.state), CaseState.IDENTITY_PENDING)
+        if _open_query(conn, case.id) is not None:
+            raise TransitionRefused("an identity query is already outstanding: record the reply first",
+                                    code="query_open")
+        # after an unsatisfactory reply the case is still pending: a new query starts a new pause
+        if CaseState(case.state) is not CaseState.IDENTITY_PENDING:
+            check_move(CaseState(case.state), CaseState.IDENTITY_PENDING)
         conn.execute(sa.insert(identity_queries).values(case_id=case.id, sent_on=sent_on, sent_by=user.id))
         conn.execute(
             sa.update(cases).where(cases.c.id == case.id).values(state=CaseState.IDENTITY_PENDING.value, updated_at=now)
@@ -139,23 +145,49 @@ def send_identity_query(
         )
 
 
+def _open_query(conn: sa.Connection, case_id: int) -> sa.Row[object] | None:
+    """The identity query still waiting for a reply (there is at most one)."""
+    return conn.execute(
+        sa.select(identity_queries.c.id, identity_queries.c.sent_on)
+        .where(identity_queries.c.case_id == case_id, identity_queries.c.answered_on.is_(None))
+    ).first()
+
+
 def identity_query_answered(
     engine: sa.Engine, user: User, reference: str, *, answered_on: dt.date | None = None,
     now: dt.datetime | None = None,
 ) -> None:
-    """The requester replied: the clock runs again (confirm the identity separately)."""
+    """The reply to the identity query came in on ``answered_on`` (default today): the pause ends
+    that day, whether or not the reply proves who the requester is. Confirm the identity
+    separately, or send a new query (a new pause) when the reply was not enough."""
     now = clock.resolve(now)
-    answered_on = answered_on or _today(now)
+    today = _today(now)
+    answered_on = answered_on or today
+    if answered_on > today:
+        raise InputRejected("the reply cannot have come in the future", code="reply_in_future")
     with engine.begin() as conn:
         case = load_case(conn, user, reference)
-        done = conn.execute(
-            sa.update(identity_queries)
-            .where(identity_queries.c.case_id == case.id, identity_queries.c.answered_on.is_(None))
-            .values(answered_on=answered_on)
-        )
-        if done.rowcount == 0:
+        query = _open_query(conn, case.id)
+        if query is None:
             raise TransitionRefused("no identity query is outstanding", code="no_query_open")
+        if answered_on < query.sent_on:
+            raise InputRejected("the reply cannot have come before the query was sent", code="reply_before_query",
+                                sent_on=query.sent_on.strftime("%d.%m.%Y"))
+        conn.execute(sa.update(identity_queries).where(identity_queries.c.id == query.id)
+                     .values(answered_on=answered_on))
         audit.append(
             conn, "identity query answered", actor=user.actor, case_ref=reference, now=now,
             detail={"answered_on": answered_on.isoformat()},
         )
+
+
+def paused_days(engine: sa.Engine, user: User, reference: str, today: dt.date) -> int:
+    """Days the case's deadline stood still for justified identity queries, as of ``today``
+    (an unanswered query keeps counting)."""
+    with engine.connect() as conn:
+        case = load_case(conn, user, reference)
+        pauses = conn.execute(
+            sa.select(identity_queries.c.sent_on, identity_queries.c.answered_on)
+            .where(identity_queries.c.case_id == case.id)
+        ).all()
+    return pause_days([(p.sent_on, p.answered_on) for p in pauses], today)

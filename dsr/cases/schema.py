@@ -219,6 +219,8 @@ codes = sa.Table(
     sa.Column("expires_at", UTCDateTime, nullable=False),
     sa.Column("attempts", sa.Integer, nullable=False, default=0),
     sa.Column("used_at", UTCDateTime, nullable=True),
+    # sha256 of the random token naming the code in a mail's link (verification); never the row id
+    sa.Column("link_hash", sa.String(64), nullable=True, unique=True),
 )
 
 # ----------------------------------------------------------------------------------- audit

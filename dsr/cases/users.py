@@ -16,7 +16,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from dsr.cases import audit, clock, totp
-from dsr.cases.errors import LoginFailed, NotFound, TooManyRequests
+from dsr.cases.errors import AccessDenied, LoginFailed, NotFound, TooManyRequests
 from dsr.cases.ratelimit import key_hash
 from dsr.cases.schema import memberships, rate_limits, users
 from dsr.cases.sessions import SessionPolicy, close_all_sessions, open_session
@@ -184,15 +184,110 @@ def enable_totp(engine: sa.Engine, user_id: int, secret: str, code: str, *, now:
 
 def disable_totp(engine: sa.Engine, user_id: int, *, actor: str) -> None:
     with engine.begin() as conn:
+        _load(conn, user_id)
         conn.execute(sa.update(users).where(users.c.id == user_id).values(totp_secret=None, totp_last_step=None))
         audit.append(conn, "second factor disabled", actor=actor, detail={"user": user_id})
 
 
 def unlock(engine: sa.Engine, user_id: int, *, actor: str) -> None:
-    """Lift a lock-out before it runs out (an admin did check who is asking)."""
+    """Lift a lock-out before it runs out (an admin did check who is asking): the account's own
+    and every per-address lock (their counters carry :func:`_lock_marker`)."""
     with engine.begin() as conn:
+        _load(conn, user_id)
         conn.execute(sa.update(users).where(users.c.id == user_id).values(failed_logins=0, locked_until=None))
+        conn.execute(sa.delete(rate_limits).where(rate_limits.c.value == _lock_marker(user_id)))
         audit.append(conn, "account unlocked", actor=actor, detail={"user": user_id})
+
+
+def _lock_marker(user_id: int) -> bytes:
+    # the counter's key is a hash of (user, client address): the marker lets an admin find them all
+    return f"login-failures:{user_id}".encode()
+
+
+def find_user(engine: sa.Engine, username: str) -> User:
+    with engine.connect() as conn:
+        user_id = conn.execute(sa.select(users.c.id).where(users.c.username == username)).scalar()
+        if user_id is None:
+            raise NotFound(f"no user named {username!r}")
+        return _load(conn, user_id)
+
+
+# ------------------------------------------------------------------------ the admin role
+
+
+class Account(msgspec.Struct, frozen=True, kw_only=True):
+    """A user as an admin sees them: only the roles at the admin's own controllers."""
+
+    id: int
+    username: str
+    active: bool
+    totp_enabled: bool
+    locked: bool  #: locked out (the account, or from at least one address) right now
+    roles: dict[str, list[str]]
+
+
+def administered(admin: User) -> frozenset[str]:
+    """The controllers where ``admin`` holds the admin role (refused when there is none)."""
+    mine = frozenset(c for c, roles in admin.roles.items() if "admin" in roles)
+    if not mine:
+        raise AccessDenied(f"user {admin.id} is not admin anywhere", code="role", role="admin")
+    return mine
+
+
+def _locked(conn: sa.Connection, row: sa.Row[object], now: dt.datetime, policy: LoginPolicy) -> bool:
+    if row.locked_until is not None and now < row.locked_until:
+        return True
+    return conn.execute(
+        sa.select(rate_limits.c.key_hash).where(
+            rate_limits.c.value == _lock_marker(row.id), rate_limits.c.expires_at > now,
+            rate_limits.c.hits >= policy.max_failures,
+        )
+    ).first() is not None
+
+
+def list_accounts(
+    engine: sa.Engine, admin: User, *, now: dt.datetime | None = None, policy: LoginPolicy = LoginPolicy(),
+) -> list[Account]:
+    """Users who are members of a controller ``admin`` administers, by username."""
+    now = clock.resolve(now)
+    mine = administered(admin)
+    with engine.connect() as conn:
+        grants: dict[int, dict[str, list[str]]] = {}
+        for user_id, controller, role in conn.execute(
+            sa.select(memberships.c.user_id, memberships.c.controller, memberships.c.role)
+            .where(memberships.c.controller.in_(sorted(mine))).order_by(memberships.c.controller, memberships.c.role)
+        ):
+            grants.setdefault(user_id, {}).setdefault(controller, []).append(role)
+        rows = conn.execute(sa.select(users).where(users.c.id.in_(list(grants))).order_by(users.c.username)).all()
+        return [
+            Account(id=r.id, username=r.username, active=r.active, totp_enabled=r.totp_secret is not None,
+                    locked=_locked(conn, r, now, policy), roles=grants[r.id])
+            for r in rows
+        ]
+
+
+def _administered_user(engine: sa.Engine, admin: User, user_id: int) -> None:
+    """Refuse a user outside the admin's controllers as if they did not exist."""
+    mine = administered(admin)
+    with engine.connect() as conn:
+        member = conn.execute(
+            sa.select(memberships.c.user_id).where(memberships.c.user_id == user_id,
+                                                    memberships.c.controller.in_(sorted(mine)))
+        ).first()
+    if member is None:
+        raise NotFound(f"no user {user_id}")
+
+
+def admin_unlock(engine: sa.Engine, admin: User, user_id: int) -> None:
+    """An admin lifts the lock-out of a user of their controllers."""
+    _administered_user(engine, admin, user_id)
+    unlock(engine, user_id, actor=admin.actor)
+
+
+def admin_reset_totp(engine: sa.Engine, admin: User, user_id: int) -> None:
+    """An admin turns off a user's second factor (lost phone); the user can set it up again."""
+    _administered_user(engine, admin, user_id)
+    disable_totp(engine, user_id, actor=admin.actor)
 
 
 def login(
@@ -286,10 +381,11 @@ def _login_from(
     # failures in a row within lock_for of the first; the lock then lasts lock_for from now
     ends = now + policy.lock_for if failures >= policy.max_failures or not live else counter.expires_at
     if counter is None:
-        conn.execute(sa.insert(rate_limits).values(key_hash=key, hits=failures, value=None, expires_at=ends))
+        conn.execute(sa.insert(rate_limits).values(key_hash=key, hits=failures, value=_lock_marker(row.id),
+                                                   expires_at=ends))
     else:
         conn.execute(sa.update(rate_limits).where(rate_limits.c.key_hash == key)
-                     .values(hits=failures, expires_at=ends))
+                     .values(hits=failures, expires_at=ends, value=_lock_marker(row.id)))
     locked = failures >= policy.max_failures
     audit.append(conn, "account locked" if locked else "login failed", actor=f"user:{row.id}", now=now,
                  detail={"user": row.id, "scope": "address"} if locked else {"user": row.id})

@@ -2,7 +2,9 @@
 
 The link opens a page whose *button* confirms (a POST): mail scanners that follow links
 (GET) cannot confirm an address on the requester's behalf. The portal calls
-:func:`confirm_email` only from the POST handler.
+:func:`confirm_email` only from the POST handler. The link names the code by a random token
+(``IssuedCode.link``, stored as its sha256), never by the row id: ids count up, and whoever
+could name a code could use up its attempts and lock the requester out.
 """
 
 from __future__ import annotations
@@ -39,23 +41,27 @@ def start_email_verification(
     engine: sa.Engine, secret: bytes, reference: str, *, policy: CodePolicy = CodePolicy(),
     now: dt.datetime | None = None,
 ) -> tuple[str, IssuedCode]:
-    """A code for the requester's address. Returns (address, code) for the mailer; nothing is sent here."""
+    """A code for the requester's address. Returns (address, code) for the mailer; nothing is sent here.
+    The mail's link names the code by ``code.link``."""
     now = clock.resolve(now)
     with engine.begin() as conn:
         case = load_case(conn, None, reference)
         party = _party(conn, case.id, contact_role(conn, case.id))
-        issued = codes.issue(conn, secret, case_id=case.id, purpose=PURPOSE, target_id=party.id, policy=policy, now=now)
+        issued = codes.issue(conn, secret, case_id=case.id, purpose=PURPOSE, target_id=party.id, policy=policy, now=now,
+                             link=True)
         audit.append(conn, "verification code sent", actor="system", case_ref=reference, now=now, detail={"code": issued.id})
         return party.email, issued
 
 
 def confirm_email(
-    engine: sa.Engine, secret: bytes, code_id: int, code: str, *, policy: CodePolicy = CodePolicy(),
+    engine: sa.Engine, secret: bytes, link: str, code: str, *, policy: CodePolicy = CodePolicy(),
     now: dt.datetime | None = None,
 ) -> str:
-    """Confirm the address with the code it received; returns the case reference."""
+    """Confirm the address with the code it received; ``link`` is the code's token from the mail's
+    link (``IssuedCode.link``). Returns the case reference."""
     now = clock.resolve(now)
     with engine.begin() as conn:
+        code_id = codes.code_by_link(conn, PURPOSE, link)
         row = codes.redeem(conn, secret, code_id=code_id, purpose=PURPOSE, code=code, policy=policy, now=now)
         if row is not None:
             reference = conn.execute(sa.select(cases.c.reference).where(cases.c.id == row.case_id)).scalar_one()

@@ -148,12 +148,18 @@ def prepare(engine: sa.Engine, user: User, reference: str, answer: Document, *, 
 
 
 def approve(engine: sa.Engine, user: User, reference: str, *, now: dt.datetime | None = None) -> None:
-    """Second pair of eyes: an approver who did not prepare the answer."""
+    """Second pair of eyes: an approver who did not prepare the answer — and took none of its
+    redaction decisions (review items, restricted records): whoever decided what the answer
+    leaves out prepared it as much as whoever rendered it."""
     now = clock.resolve(now)
     with engine.begin() as conn:
         case = load_case(conn, user, reference, role="approver")
-        if case.prepared_by == user.id:
-            raise TransitionRefused("four eyes: the approver must not be the one who prepared the answer", code="four_eyes")
+        decided = conn.execute(
+            sa.select(review_items.c.id).where(review_items.c.case_id == case.id, review_items.c.decided_by == user.id)
+        ).first()
+        if case.prepared_by == user.id or decided is not None:
+            raise TransitionRefused("four eyes: the approver must not be the one who prepared the answer "
+                                    "or decided what it leaves out", code="four_eyes")
         if (n := _open_items(conn, case.id)) > 0:
             raise TransitionRefused(f"{n} review item(s) are still open", code="items_open", count=n)
         ensure_met(conn, case)

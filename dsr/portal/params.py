@@ -15,7 +15,7 @@ from litestar.params import PathParameter
 #: the largest id a row can have (signed 32-bit INTEGER on SQLite, PostgreSQL and MariaDB)
 MAX_ROW_ID = 2**31 - 1
 
-#: a row id in the path, e.g. ``/verify/{code_id:int}``
+#: a row id in the path, e.g. ``/documents/{document_id:int}``
 RowIdPath = Annotated[int, PathParameter(ge=1, le=MAX_ROW_ID)]
 
 #: a row id in a JSON body or form

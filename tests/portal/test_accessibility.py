@@ -93,7 +93,7 @@ def test_the_public_pages_meet_wcag_21_aa(axe_source: str, lang: str, server: An
         status_link = page.locator("main a[href*='#']").first.get_attribute("href")
 
         body = smtp.wait_for(address).get_body(("plain",)).get_content()
-        link = re.search(r"(http\S+/verify/\d+)#code=", body).group(1)  # type: ignore[union-attr]
+        link = re.search(r"(http\S+/verify/[A-Za-z0-9_-]+)#code=", body).group(1)  # type: ignore[union-attr]
         page.goto(link)
         audit.check("verification form")
         page.locator("#code").fill("WRONG000")

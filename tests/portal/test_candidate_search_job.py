@@ -35,13 +35,13 @@ def request_and_verify(world: World, client: Any) -> tuple[str, str]:
     })
     assert r.status_code == 201, r.text
     out = r.json()
-    verify(world, client, out["verification_code_id"])
+    verify(world, client, out["verification_token"])
     return out["reference"], out["status_secret"]
 
 
-def verify(world: World, client: Any, code_id: int) -> None:
+def verify(world: World, client: Any, token: str) -> None:
     mail = read_mail(world.settings.base_dir / world.settings.portal.mail.directory)[-1]
-    r = client.post(f"/api/public/verifications/{code_id}", json={"code": code_in(mail)})
+    r = client.post(f"/api/public/verifications/{token}", json={"code": code_in(mail)})
     assert r.status_code == 200, r.text
 
 
@@ -77,7 +77,7 @@ def test_verifying_again_or_searching_by_hand_adds_no_job_and_no_candidate(world
     ref, secret = request_and_verify(world, client)
     resent = client.post("/api/public/verifications?lang=de", json={"reference": ref, "status_secret": secret})
     assert resent.status_code == 200
-    verify(world, client, resent.json()["code_id"])
+    verify(world, client, resent.json()["verification_token"])
     assert len(search_jobs(world, ref)) == 1
 
     # the officer is quicker than the worker: their button still works ...
@@ -110,7 +110,7 @@ def test_a_case_the_officer_already_moved_on_gets_no_search(world: World, app_cl
     [candidate] = candidates_of(world.engine, world.officer, ref)
     cases.confirm_identity(world.engine, world.officer, ref, candidate.reference)
     resent = client.post("/api/public/verifications?lang=de", json={"reference": ref, "status_secret": secret})
-    verify(world, client, resent.json()["code_id"])
+    verify(world, client, resent.json()["verification_token"])
     assert len(search_jobs(world, ref)) == 1 and world.run_jobs() == []
 
 

@@ -20,7 +20,7 @@ def approved_case(w: World, *, verified: bool = True) -> str:
     cases.approve(w.engine, w.approver, ref)
     if verified:  # the requester confirmed the address with the code from the mail
         _, issued = cases.start_email_verification(w.engine, w.settings.dsr.secret_key.encode(), ref)
-        cases.confirm_email(w.engine, w.settings.dsr.secret_key.encode(), issued.id, issued.code)
+        cases.confirm_email(w.engine, w.settings.dsr.secret_key.encode(), issued.link, issued.code)
     return ref
 
 

@@ -80,7 +80,7 @@ def submit(page: Any, server: DemoServer, *, first: str, last: str, dob: str, ca
 
 def verify(page: Any, smtp: Any, email: str) -> None:
     body = smtp.wait_for(email).get_body(("plain",)).get_content()
-    page.goto(re.search(r"(http\S+/verify/\d+#code=[A-Z0-9]+)", body).group(1))  # type: ignore[union-attr]
+    page.goto(re.search(r"(http\S+/verify/[A-Za-z0-9_-]+#code=[A-Z0-9]+)", body).group(1))  # type: ignore[union-attr]
     page.get_by_role("button", name="Bestätigen").click()
     page.get_by_role("heading", name="E-Mail-Adresse bestätigt").wait_for()
 

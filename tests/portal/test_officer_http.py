@@ -117,7 +117,7 @@ def test_a_state_change_needs_the_session_csrf_token(world: World, app_client: A
 
 BODIES: dict[str, dict[str, Any]] = {
     "confirm-identity": {"candidate": "P-000"}, "identity-check": {"method": "in_person", "note": "n"},
-    "identity-query": {"reasons": "r"}, "retry-store": {"job": 1, "store": "school"},
+    "identity-query": {"reasons": "r"}, "identity-reply": {"received_on": "2026-01-02"}, "retry-store": {"job": 1, "store": "school"},
     "decide": {"item": "x", "decision": "redact", "reason": "third-party"},
     "decide-restricted": {"record": "R-000000000000", "decision": "withhold", "ground": "bdsg-34"}, "dispatch-post": {"mailed_on": "2026-04-01"},
     "dispatch-download": {}, "extend": {"months": 1, "reasons": "r"}, "comment": {"body": "b"},
@@ -130,6 +130,9 @@ def test_a_user_of_another_controller_sees_and_changes_nothing_on_any_officer_ro
     doc = attach_document(world.engine, ref, "draft", cases.Document(filename="d.pdf", media_type="application/pdf",
                                                                      content=tiny_pdf()))
     cases.add_comment(world.engine, world.officer, ref, "internal note")
+    # an admin of the vendor: the admin routes must not reach a school user either
+    cases.set_roles(world.engine, world.vendor_officer.id, {"vendor": ["officer", "approver", "admin"]}, actor="test")
+    librarian = cases.create_user(world.engine, "school-librarian-only", PASSWORD, {SCHOOL: ["officer"]})
     before = [e.seq for e in cases.history(world.engine, ref)]
     client = app_client()
     token = api_login(client, "vendor-officer")
@@ -142,7 +145,8 @@ def test_a_user_of_another_controller_sees_and_changes_nothing_on_any_officer_ro
         if "officer" not in path or path.endswith(("/login", "/logout")):
             continue
         url = (path.replace("{ref:str}", ref).replace("{document_id:int}", str(doc))
-               .replace("{action:str}", "comment"))
+               .replace("{user_id:int}", str(librarian.id))
+               .replace("{action:str}", "unlock" if "/admin/" in path else "comment"))
         for method in sorted(set(getattr(route, "methods", ())) - {"OPTIONS", "HEAD"}):
             if method == "GET":
                 r = client.get(url)
@@ -157,8 +161,8 @@ def test_a_user_of_another_controller_sees_and_changes_nothing_on_any_officer_ro
                 r = client.post(url, json=body, headers={"x-csrf-token": token})
             checked += 1
             assert ref not in r.text, f"{method} {path} shows the other controller's case"
-            assert "internal note" not in r.text
-            if "{ref:str}" in path or path.endswith(("/officer/new", "/api/officer/cases")) and method == "POST":
+            assert "internal note" not in r.text and "school-librarian-only" not in r.text
+            if "{ref:str}" in path or "{user_id:int}" in path or path.endswith(("/officer/new", "/api/officer/cases")) and method == "POST":
                 assert r.status_code == 404, f"{method} {path} -> {r.status_code}"
             elif path.endswith("print-batch"):
                 assert r.status_code == 404  # nothing approved of the vendor's
@@ -173,6 +177,7 @@ def test_a_user_of_another_controller_sees_and_changes_nothing_on_any_officer_ro
             k: str(v) for k, v in BODIES.get(action, {}).items()}})
         assert r.status_code == 404 and ref not in r.text, action
     assert [e.seq for e in cases.history(world.engine, ref)] == before  # not even a view was recorded
+    assert "account unlocked" not in [e.action for e in cases.history(world.engine, None)]
     assert cases.get_case(world.engine, world.officer, ref).state is cases.CaseState.PREPARED
 
 
@@ -245,7 +250,7 @@ def verify_address(w: World, ref: str) -> None:
     """The requester confirms the address with the code from the mail (downloads need it)."""
     secret = w.settings.dsr.secret_key.encode()
     _, issued = cases.start_email_verification(w.engine, secret, ref)
-    cases.confirm_email(w.engine, secret, issued.id, issued.code)
+    cases.confirm_email(w.engine, secret, issued.link, issued.code)
 
 
 def test_dispatch_by_download_mails_the_notice_to_the_requester(world: World, app_client: Any) -> None:

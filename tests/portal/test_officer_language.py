@@ -235,9 +235,11 @@ def test_rule_messages_reach_the_page_in_the_officers_language_and_the_api_gets_
 
     ref = prepared_case(world, world.approver)
     for headers, four_eyes, transition, english in [
-        (GERMAN, "Vier-Augen-Prinzip: Freigeben muss eine andere Person als die, die die Antwort erstellt hat.",
+        (GERMAN, "Vier-Augen-Prinzip: Freigeben muss eine andere Person als die, die die Antwort erstellt oder über "
+         "ihre Schwärzungen entschieden hat.",
          "Ein Fall im Stand „wartet auf Freigabe“ kann nicht in den Stand „abgeschlossen“ wechseln.", False),
-        (ENGLISH, "Four eyes: the approver must be a different person from the one who prepared the answer.",
+        (ENGLISH, "Four eyes: the approver must be a different person from the one who prepared the answer or decided "
+         "its redactions.",
          "A case that is “awaiting approval” cannot become “closed”.", True),
     ]:
         client = app_client()
@@ -257,7 +259,8 @@ def test_rule_messages_reach_the_page_in_the_officers_language_and_the_api_gets_
     token = api.post("/api/officer/login", json={"username": "approver", "password": PASSWORD}).json()["csrf_token"]
     r = api.post(f"/api/officer/cases/{ref}/approve", headers={"x-csrf-token": token})
     assert r.status_code == 409 and r.json()["code"] == "four_eyes"
-    assert r.json()["message"] == "four eyes: the approver must not be the one who prepared the answer"
+    assert r.json()["message"] == ("four eyes: the approver must not be the one who prepared the answer "
+                                   "or decided what it leaves out")
     r = api.post(f"/api/officer/cases/{ref}/close", headers={"x-csrf-token": token})
     assert r.status_code == 409 and r.json()["code"] == "transition"
     r = api.post(f"/api/officer/cases/{ref}/comment", json={"body": "  "}, headers={"x-csrf-token": token})

@@ -34,7 +34,7 @@ def test_a_pupil_submits_verifies_by_mail_and_checks_the_status(server: Any, smt
 
     mail = smtp.wait_for("paula@schule.example")
     body = mail.get_body(("plain",)).get_content()
-    found = re.search(r"(http\S+/verify/\d+#code=[A-Z0-9]+)", body)
+    found = re.search(r"(http\S+/verify/[A-Za-z0-9_-]+#code=[A-Z0-9]+)", body)
     assert found, body
     link = found.group(1)
     page.goto(link)

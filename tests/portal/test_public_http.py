@@ -22,10 +22,11 @@ def submit(client: Any, lang: str = "de", controller: str = "gym-musterstadt", *
     return client.post(f"/{lang}/request/{controller}", data={**FORM, **changes})
 
 
-def receipt(response: Any) -> tuple[str, str, int]:
+def receipt(response: Any) -> tuple[str, str, str]:
+    """(reference, status secret, the token naming the verification code in its link)."""
     reference = re.search(r'id="reference">([^<]+)<', response.text).group(1)
     secret = re.search(r'id="status-secret">([^<]+)<', response.text).group(1)
-    code_id = int(re.search(r'/verify/(\d+)"', response.text).group(1))
+    code_id = re.search(r'/verify/([A-Za-z0-9_-]{32})"', response.text).group(1)
     return reference, secret, code_id
 
 
@@ -265,7 +266,9 @@ def test_an_internal_error_shows_a_clear_page_without_details(tmp_path: Path, cl
             conn.exec_driver_sql("ALTER TABLE cases RENAME TO cases_gone")
         engine.dispose()
         page = submit(c, "en", first_name="Zacharias")
-        assert page.status_code == 500 and "Something went wrong on our side" in page.text
+        # nothing of the request was kept: the form says so, with everything typed still in it
+        assert page.status_code == 500 and "Your request could not be stored" in page.text
+        assert 'value="Zacharias"' in page.text
         assert "Traceback" not in page.text and "sqlite" not in page.text.lower()
         api = c.post("/api/public/status", json={"reference": "DSR-2026-AAAAAA", "status_secret": "x"})
         assert api.status_code == 500 and api.json()["error"] == "internal"
@@ -350,7 +353,7 @@ def test_the_json_api_does_what_the_pages_do(client: Any, outbox: Any) -> None:
     assert made.status_code == 201
     body = made.json()
     assert body["verification_mail_sent"] is True
-    confirmed = client.post(f"/api/public/verifications/{body['verification_code_id']}", json={"code": code_in(outbox()[0])})
+    confirmed = client.post(f"/api/public/verifications/{body['verification_token']}", json={"code": code_in(outbox()[0])})
     assert confirmed.json() == {"reference": body["reference"]}
     status = client.post("/api/public/status", json={"reference": body["reference"], "status_secret": body["status_secret"]})
     assert status.status_code == 200 and status.json()["state"] == "received" and "due_on" in status.json()

@@ -40,6 +40,10 @@ class IdentityQuery(msgspec.Struct, kw_only=True):
     reasons: str
 
 
+class IdentityReply(msgspec.Struct, kw_only=True):
+    received_on: dt.date  #: the day the reply came in: the deadline's pause ends then
+
+
 class RetryStore(msgspec.Struct, kw_only=True):
     job: RowId
     store: str
@@ -128,6 +132,10 @@ def _check(p: Portal, u: cases.User, ref: str, b: IdentityCheck) -> Any:
 
 def _query(p: Portal, u: cases.User, ref: str, b: IdentityQuery) -> Any:
     return {"document": case_letters.send_identity_query(p.engine, p.settings, u, ref, b.reasons)}
+
+
+def _reply(p: Portal, u: cases.User, ref: str, b: IdentityReply) -> Any:
+    cases.identity_query_answered(p.engine, u, ref, answered_on=b.received_on)
 
 
 def _gather(p: Portal, u: cases.User, ref: str, _: Empty) -> Any:
@@ -220,6 +228,7 @@ ACTIONS: dict[str, tuple[type[msgspec.Struct], Action]] = {
     "confirm-identity": (Confirm, _confirm),
     "identity-check": (IdentityCheck, _check),
     "identity-query": (IdentityQuery, _query),
+    "identity-reply": (IdentityReply, _reply),
     "gather": (Empty, _gather),
     "retry-store": (RetryStore, _retry),
     "decide": (Decide, _decide),

@@ -17,6 +17,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from dsr import cases
 from dsr.case_letters import print_batch
 from dsr.cases.documents import read_document
+from dsr.cases.users import Account, admin_reset_totp, admin_unlock, list_accounts
 from dsr.portal.context import Portal
 from dsr.portal.officer import actions as a
 from dsr.portal.params import RowIdPath
@@ -158,6 +159,13 @@ async def identity_query(portal: NamedDependency[Portal], user: NamedDependency[
     return await _do(portal, user, ref, "identity-query", data)
 
 
+@post("/cases/{ref:str}/identity-reply", status_code=200,
+      summary="The reply to the identity query came in on received_on: the deadline runs again from that day")
+async def identity_reply(portal: NamedDependency[Portal], user: NamedDependency[cases.User], ref: FromPath[str],
+                         data: JSONBody[a.IdentityReply]) -> dict[str, Any]:
+    return await _do(portal, user, ref, "identity-reply", data)
+
+
 @post("/cases/{ref:str}/gather", summary="Start gathering from every store (background job)", status_code=200)
 async def gather(portal: NamedDependency[Portal], user: NamedDependency[cases.User], ref: FromPath[str]) -> dict[str,
                  Any]:
@@ -245,8 +253,29 @@ async def close(portal: NamedDependency[Portal], user: NamedDependency[cases.Use
     return await _do(portal, user, ref, "close", a.Empty())
 
 
+@get("/admin/users", summary="Users of the controllers the admin administers: roles, second factor, lock-out")
+async def admin_users(portal: NamedDependency[Portal], user: NamedDependency[cases.User]) -> list[Account]:
+    return await portal.call(list_accounts, portal.engine, user)
+
+
+@post("/admin/users/{user_id:int}/unlock", summary="Lift a user's lock-out after failed logins (admin)",
+      status_code=200)
+async def admin_unlock_user(portal: NamedDependency[Portal], user: NamedDependency[cases.User],
+                            user_id: RowIdPath) -> dict[str, bool]:
+    await portal.call(admin_unlock, portal.engine, user, user_id)
+    return {"ok": True}
+
+
+@post("/admin/users/{user_id:int}/reset-totp", status_code=200,
+      summary="Turn off a user's second factor (lost phone); they set it up again after logging in (admin)")
+async def admin_reset_user_totp(portal: NamedDependency[Portal], user: NamedDependency[cases.User],
+                                user_id: RowIdPath) -> dict[str, bool]:
+    await portal.call(admin_reset_totp, portal.engine, user, user_id)
+    return {"ok": True}
+
+
 HANDLERS = [
     login, logout, me, list_cases, enter, case, document, batch, new_batch, find_candidates, confirm_identity,
-    identity_check, identity_query, gather, retry_store, decide, decide_restricted, prepare, approve, send_back,
+    identity_check, identity_query, identity_reply, admin_users, admin_unlock_user, admin_reset_user_totp, gather, retry_store, decide, decide_restricted, prepare, approve, send_back,
     dispatch_post, dispatch_download, resend_download_notice, extend, comment, refuse, close,
 ]

@@ -6,6 +6,7 @@ verified address — so an address that was never verified cannot get a download
 The link carries a random token of which only the hash is stored, so when the notice could not
 be mailed, :func:`resend_notice` renews the link and sends it again. Once an offer has ended
 (expired or used up), both :func:`offer_download` and :func:`resend_notice` make a new one.
+Every notice sent is kept with the case as the exact message (``download_notice``, .eml).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from dsr import cases
+from dsr.cases.documents import attach_document
 from dsr.cases.downloads import offer_again
 from dsr.cases.schema import cases as case_table
 from dsr.cases.schema import downloads, parties
@@ -26,6 +28,8 @@ from dsr.portal.context import Portal
 #: how long an offer may run, in days: long enough to be noticed, short enough that a forgotten
 #: link does not stay open for ever
 VALID_DAYS = (1, 60)
+#: the kind under which the sent notice (.eml) is kept with the case
+NOTICE_KIND = "download_notice"
 #: how many downloads one offer allows (a retry after a broken connection, a second device)
 MAX_DOWNLOADS = (1, 10)
 
@@ -66,7 +70,9 @@ def _address(portal: Portal, user: cases.User, reference: str) -> str:
     return party.email
 
 
-def _notify(portal: Portal, view: cases.CaseView, to: str, offer: cases.DownloadOffer) -> None:
+def _notify(portal: Portal, user: cases.User, view: cases.CaseView, to: str, offer: cases.DownloadOffer) -> None:
+    """Mail the notice, then keep the message exactly as sent (the .eml bytes) with the case: the
+    record of what the requester was told, and when (audited as "document stored")."""
     language = view.language or portal.settings.dsr.language  # the requester's, from the form
     with portal.engine.connect() as conn:
         expires_at = conn.execute(sa.select(downloads.c.expires_at).where(downloads.c.id == offer.id)).scalar_one()
@@ -74,7 +80,11 @@ def _notify(portal: Portal, view: cases.CaseView, to: str, offer: cases.Download
         language, to, view.reference, portal.absolute(f"/{language}/download/{offer.token}"),
         expires_at.astimezone(BERLIN).strftime("%d.%m.%Y"), portal.settings.controller(view.controller).name,
     )
-    send_now(portal.mailer, message)
+    sent = send_now(portal.mailer, message)
+    day = dt.datetime.now(dt.UTC).astimezone(BERLIN)
+    attach_document(portal.engine, view.reference, NOTICE_KIND, cases.Document(
+        filename=f"download-notice-{day:%Y-%m-%d-%H%M}.eml", media_type="message/rfc822", content=bytes(sent),
+    ), user=user)
 
 
 def offer_download(portal: Portal, user: cases.User, reference: str, *, valid_days: int = 14, max_count: int = 3) -> int:
@@ -89,7 +99,7 @@ def offer_download(portal: Portal, user: cases.User, reference: str, *, valid_da
     else:
         offer = cases.dispatch_by_download(
             portal.engine, user, reference, valid_for=dt.timedelta(days=valid_days), max_count=max_count)
-    _notify(portal, cases.get_case(portal.engine, user, reference), to, offer)
+    _notify(portal, user, cases.get_case(portal.engine, user, reference), to, offer)
     return offer.id
 
 
@@ -104,5 +114,5 @@ def resend_notice(portal: Portal, user: cases.User, reference: str) -> int:
         if getattr(exc, "code", None) != "no_download_offer" or not dispatched:
             raise
         offer = offer_again(portal.engine, user, reference)
-    _notify(portal, cases.get_case(portal.engine, user, reference), to, offer)
+    _notify(portal, user, cases.get_case(portal.engine, user, reference), to, offer)
     return offer.id

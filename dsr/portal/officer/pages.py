@@ -17,8 +17,9 @@ from litestar.response import Redirect
 
 from dsr import cases
 from dsr.cases.documents import read_document
+from dsr.cases.identity import paused_days
 from dsr.cases.states import OPEN
-from dsr.cases.users import set_language
+from dsr.cases.users import admin_reset_totp, admin_unlock, list_accounts, set_language
 from dsr.errors import DSRError
 from dsr.portal.context import Portal
 from dsr.portal.errors import problem
@@ -150,6 +151,7 @@ async def _case_page(request: Request[Any, Any, Any], portal: Portal, user: case
                      status_code: int = 200, error: str | None = None) -> Response[str]:
     detail = await portal.call(a.case_detail, portal, user, ref)
     needs = await portal.call(cases.requirements_of, portal.engine, user, ref)
+    paused = await portal.call(paused_days, portal.engine, user, ref, a.today())
     running = any(j.state in ("queued", "running") for j in detail.jobs)
     language = page_language(request)
     kinds = _named(language, "officer.request_type", [str(k) for k in detail.case.request_types])
@@ -158,7 +160,8 @@ async def _case_page(request: Request[Any, Any, Any], portal: Portal, user: case
                  request_types=", ".join(kinds.values()), reasons=_named(language, "officer.reason", detail.reasons),
                  restricted_decisions=_named(language, "officer.restricted_decision", RESTRICTED_DECISIONS),
                  restricted_grounds=_named(language, "officer.restricted_ground", RESTRICTED_GROUNDS),
-                 can_approve=user.can(detail.case.controller, "approver"), needs=needs,
+                 can_approve=user.can(detail.case.controller, "approver"), needs=needs, paused_days=paused,
+                 query_open=any(q.answered_on is None for q in detail.identity_queries), today=a.today(),
                  # the officer records a guardianship check, consent or authorisation while the case is open
                  may_check=detail.case.state in OPEN)
 
@@ -191,9 +194,11 @@ async def case_action(request: Request[Any, Any, Any], portal: NamedDependency[P
 async def document(portal: NamedDependency[Portal], user: NamedDependency[cases.User], ref: FromPath[str],
                    document_id: RowIdPath) -> Response[bytes]:
     info, content = await portal.call(read_document, portal.engine, user, ref, document_id)
-    disposition = "inline" if info.media_type == "application/pdf" else "attachment"
+    # uploads are never opened in the portal's origin; nosniff keeps the browser to the stored type
+    disposition = "inline" if info.shown_inline else "attachment"
     return Response(content, media_type=info.media_type,
-                    headers={"content-disposition": f'{disposition}; filename="{info.filename}"'})
+                    headers={"content-disposition": f'{disposition}; filename="{info.filename}"',
+                             "x-content-type-options": "nosniff"})
 
 
 @get("/totp", include_in_schema=False)
@@ -242,5 +247,32 @@ async def switch_language(request: Request[Any, Any, Any], portal: NamedDependen
     return Redirect(back if back.startswith(home) and "//" not in back else home, status_code=303)
 
 
+@get("/admin", include_in_schema=False)
+async def admin_page(request: Request[Any, Any, Any], portal: NamedDependency[Portal],
+                     user: NamedDependency[cases.User]) -> Response[str]:
+    done = request.query_params.get("done")
+    return await _admin(request, portal, user, done=done if done in ADMIN_ACTIONS else None)
+
+
+async def _admin(request: Request[Any, Any, Any], portal: Portal, user: cases.User, *, status_code: int = 200,
+                 error: str | None = None, done: str | None = None) -> Response[str]:
+    accounts = await portal.call(list_accounts, portal.engine, user)  # refused unless admin somewhere
+    return _page(portal, request, "officer/admin.html", status_code=status_code, user=user, accounts=accounts,
+                 error=error, done=done, here=portal.url("/officer/admin"))
+
+
+#: what the admin page's buttons do to a user of the admin's controllers
+ADMIN_ACTIONS = {"unlock": admin_unlock, "reset-totp": admin_reset_totp}
+
+
+@post("/admin/users/{user_id:int}/{action:str}", include_in_schema=False)
+async def admin_action(request: Request[Any, Any, Any], portal: NamedDependency[Portal],
+                       user: NamedDependency[cases.User], user_id: RowIdPath, action: FromPath[str]) -> Response[Any]:
+    if action not in ADMIN_ACTIONS:
+        raise cases.NotFound(f"no action {action}")
+    await portal.call(ADMIN_ACTIONS[action], portal.engine, user, user_id)
+    return Redirect(portal.url(f"/officer/admin?done={action}"), status_code=303)
+
+
 HANDLERS = [login_page, login, logout, case_list, new_page, enter, case_page, case_action, document, totp_page,
-            enable_totp, switch_language]
+            enable_totp, switch_language, admin_page, admin_action]

@@ -9,25 +9,34 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import traceback
 from dataclasses import dataclass
 
 import msgspec
 
 from dsr import cases, casework
-from dsr.cases.documents import attach_document
+from dsr.cases.documents import open_case_with_documents
 from dsr.mail import MailError, download_code_message, verification_message
 from dsr.portal.context import Portal
+from dsr.portal.errors import database_unavailable
 from dsr.portal.i18n import Language
 from dsr.portal.public.intake import UPLOAD_TYPES, Checked, RequestForm, check
 
 log = logging.getLogger("dsr.portal")
+#: link tokens are 32 characters; anything much longer is not one of ours
+LINK_LIMIT = 64
+
+
+class NotSaved(Exception):
+    """Storing the request failed and nothing of it was kept: the requester is asked to send it again."""
 
 
 @dataclass(frozen=True, slots=True)
 class Submitted:
     reference: str
     status_secret: str  #: shown once on the receipt, stored only as a keyed hash
-    code_id: int | None  #: the verification code's id (None when the mail could not be sent)
+    #: the random token naming the verification code in its link (None when the mail could not be sent)
+    verify_link: str | None
 
 
 async def submit(portal: Portal, controller_key: str, form: RequestForm, language: Language) -> Submitted | dict[str, str]:
@@ -40,50 +49,64 @@ async def submit(portal: Portal, controller_key: str, form: RequestForm, languag
         return checked
     # the page's language is the requester's: letters and mails to them are written in it
     checked = dataclasses.replace(checked, intake=msgspec.structs.replace(checked.intake, language=language))
-    opened = await portal.call(_open, portal, checked)
+    try:
+        opened = await portal.call(_open, portal, checked)
+    except Exception as exc:
+        if database_unavailable(exc):
+            raise  # the 503 page: nothing stored, try again in a few minutes
+        # everything was rolled back: say so on the form. The log gets the error's type and place
+        # only (a driver's message can quote the statement's values: names, the upload)
+        where = traceback.extract_tb(exc.__traceback__)[-1:]
+        log.error("request not saved: %s at %s", type(exc).__name__,
+                  f"{where[0].filename}:{where[0].lineno}" if where else "?")
+        raise NotSaved("the request could not be stored") from None
     log.info("request received via portal: %s", opened.reference)
-    code_id = await _send_verification(portal, opened.reference, language, controller.name)
-    return Submitted(opened.reference, opened.status_secret, code_id)
+    verify_link = await _send_verification(portal, opened.reference, language, controller.name)
+    return Submitted(opened.reference, opened.status_secret, verify_link)
 
 
 def _open(portal: Portal, checked: Checked) -> cases.OpenedCase:
-    opened = cases.open_case(portal.engine, portal.secret, checked.intake)
+    """The case with its details and upload, in one transaction (no case without its files)."""
+    attachments = []
     if checked.details:
-        attach_document(portal.engine, opened.reference, "request_details",
-                        cases.Document(filename="details.txt", media_type="text/plain; charset=utf-8",
-                                       content=checked.details.encode()))
+        attachments.append(("request_details", cases.Document(
+            filename="details.txt", media_type="text/plain; charset=utf-8", content=checked.details.encode())))
     if checked.authorisation is not None:
         upload = checked.authorisation
-        attach_document(portal.engine, opened.reference, "authorisation",
-                        cases.Document(filename=f"authorisation{UPLOAD_TYPES[upload.media_type]}",
-                                       media_type=upload.media_type, content=upload.content))
-    return opened
+        attachments.append(("authorisation", cases.Document(
+            filename=f"authorisation{UPLOAD_TYPES[upload.media_type]}", media_type=upload.media_type,
+            content=upload.content)))
+    return open_case_with_documents(portal.engine, portal.secret, checked.intake, attachments)
 
 
-async def _send_verification(portal: Portal, reference: str, language: Language, controller_name: str) -> int | None:
+async def _send_verification(portal: Portal, reference: str, language: Language, controller_name: str) -> str | None:
+    """Mail a verification code; returns the token naming it in the link (None: the mail failed)."""
     address, issued = await portal.call(cases.start_email_verification, portal.engine, portal.secret, reference)
-    link = portal.absolute(f"/{language}/verify/{issued.id}#code={issued.code}")
+    link = portal.absolute(f"/{language}/verify/{issued.link}#code={issued.code}")
     try:
         await portal.mailer.send(verification_message(language, address, reference, issued.code, link, controller_name))
     except MailError as exc:
         log.warning("verification mail for %s not sent: %s", reference, exc)
         return None
-    return issued.id
+    return issued.link
 
 
-async def resend_verification(portal: Portal, reference: str, status_secret: str, language: Language) -> int:
+async def resend_verification(portal: Portal, reference: str, status_secret: str, language: Language) -> str:
     """A new verification code, for someone holding the reference and status secret."""
     status = await portal.call(cases.public_status, portal.engine, portal.secret, reference, status_secret)
     controller = portal.settings.controllers.get(status.controller)
-    code_id = await _send_verification(portal, status.reference, language, controller.name if controller else "")
-    if code_id is None:
+    verify_link = await _send_verification(portal, status.reference, language, controller.name if controller else "")
+    if verify_link is None:
         raise MailError("the mail backend failed")
-    return code_id
+    return verify_link
 
 
-async def verify(portal: Portal, code_id: int, code: str) -> str:
-    """Confirm the address; the search for the person in the stores is then queued for the worker."""
-    reference = await portal.call(cases.confirm_email, portal.engine, portal.secret, code_id, code)
+async def verify(portal: Portal, link: str, code: str) -> str:
+    """Confirm the address (``link``: the code's token from the mail's link); the search for the
+    person in the stores is then queued for the worker."""
+    if len(link) > LINK_LIMIT:
+        raise cases.CodeRejected("this code is no longer valid; ask for a new one")
+    reference = await portal.call(cases.confirm_email, portal.engine, portal.secret, link, code)
     try:
         await portal.call(casework.queue_candidate_search, portal.engine, portal.settings, reference)
     except Exception as exc:  # noqa: BLE001 - the address is confirmed; the officer can still search by hand

@@ -21,7 +21,7 @@ from dsr.cases import CaseState
 from dsr.portal.context import Portal
 from dsr.portal.errors import request_language
 from dsr.portal.i18n import text
-from dsr.portal.params import RowId, RowIdPath
+from dsr.portal.params import RowId
 from dsr.portal.public import actions
 from dsr.portal.public.intake import RequestForm, Upload
 from dsr.portal.public.pages import safe_filename
@@ -61,7 +61,8 @@ class RequestIn(msgspec.Struct, kw_only=True):
 class RequestOut(msgspec.Struct):
     reference: str
     status_secret: str
-    verification_code_id: int | None
+    #: names the code for ``POST /verifications/{token}`` (random; null when the mail could not be sent)
+    verification_token: str | None
     verification_mail_sent: bool
 
 
@@ -82,6 +83,11 @@ class CodeIn(msgspec.Struct):
 
 class CodeSent(msgspec.Struct):
     code_id: int
+
+
+class VerificationSent(msgspec.Struct):
+    #: names the new code for ``POST /verifications/{token}``
+    verification_token: str
 
 
 class Verified(msgspec.Struct):
@@ -122,26 +128,31 @@ async def make_request(data: JSONBody[RequestIn], request: Request[Any, Any, Any
     fields = {f: getattr(data, f) for f in ("acting", "first_name", "last_name", "email", "date_of_birth",
                                             "card_number", "requester_first_name", "requester_last_name",
                                             "postal_address", "details")}
-    result = await actions.submit(portal, data.controller, RequestForm.from_fields(fields, data.types, upload), language)
+    try:
+        result = await actions.submit(portal, data.controller, RequestForm.from_fields(fields, data.types, upload),
+                                      language)
+    except actions.NotSaved:
+        return Response(FormProblems("not_saved", text(language, "form.error.not_saved"), {}), status_code=500)
     if isinstance(result, dict):
         problems = {name: text(language, key) for name, key in result.items()}
         return Response(FormProblems("invalid_form", text(language, "form.error.summary"), problems), status_code=400)
-    return Response(RequestOut(result.reference, result.status_secret, result.code_id, result.code_id is not None),
+    return Response(RequestOut(result.reference, result.status_secret, result.verify_link, result.verify_link is not None),
                     status_code=201)
 
 
 @post("/verifications", summary="Send a new verification code", opt={"rate_limit": "code"}, status_code=200)
 async def resend_verification(data: JSONBody[SecretIn], request: Request[Any, Any, Any], portal: NamedDependency[Portal], lang: Lang = None
-                              ) -> CodeSent:
-    code_id = await actions.resend_verification(portal, data.reference.strip().upper(), data.status_secret.strip(),
-                                                request_language(request))
-    return CodeSent(code_id)
+                              ) -> VerificationSent:
+    token = await actions.resend_verification(portal, data.reference.strip().upper(), data.status_secret.strip(),
+                                              request_language(request))
+    return VerificationSent(token)
 
 
-@post("/verifications/{code_id:int}", summary="Confirm the e-mail address with the code", opt={"rate_limit": "code"},
-      status_code=200)
-async def confirm(code_id: RowIdPath, data: JSONBody[CodeIn], portal: NamedDependency[Portal], lang: Lang = None) -> Verified:
-    return Verified(await actions.verify(portal, code_id, data.code))
+@post("/verifications/{token:str}", summary="Confirm the e-mail address with the code", opt={"rate_limit": "code"},
+      status_code=200, description="`token` is the `verification_token` of the request (or of a resend), as in the "
+      "mail's link; an unknown token is refused like a stale code (`code_invalid`).")
+async def confirm(token: FromPath[str], data: JSONBody[CodeIn], portal: NamedDependency[Portal], lang: Lang = None) -> Verified:
+    return Verified(await actions.verify(portal, token, data.code))
 
 
 @post("/status", summary="Stage and deadline of a request (never its data)", opt={"rate_limit": "code"},

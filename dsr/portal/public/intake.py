@@ -19,6 +19,14 @@ from dsr.model import Descriptor
 TEXT_LIMIT = 200  #: names, card numbers
 LONG_LIMIT = 5000  #: postal address, details
 UPLOAD_TYPES = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
+#: how each allowed type begins. The declared Content-Type is whatever the sender claims (an
+#: ``MZ…`` program sent as application/pdf); the first bytes say what the file is.
+MAGIC = {"application/pdf": b"%PDF-", "image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG\r\n\x1a\n"}
+
+
+def sniff(content: bytes) -> str | None:
+    """The allowed media type the content really is, or None."""
+    return next((media_type for media_type, magic in MAGIC.items() if content.startswith(magic)), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +124,11 @@ def check(form: RequestForm, controller: ControllerSettings, *, received_at: dt.
             problems["authorisation"] = "form.error.upload_type"
         elif len(upload.content) > max_upload_bytes:
             problems["authorisation"] = "form.error.upload_size"
+        elif (actual := sniff(upload.content)) is None:
+            problems["authorisation"] = "form.error.upload_content"
+        else:
+            # kept under the type its content has (a PNG declared as JPEG is still a PNG)
+            upload = Upload(upload.filename, actual, upload.content)
     else:
         upload = None  # a stray file for a request on one's own behalf is not kept
     if problems:

@@ -21,7 +21,7 @@ from dsr.mail import MailError
 from dsr.portal.context import Portal
 from dsr.portal.errors import problem
 from dsr.portal.i18n import LANGUAGES, Language, language_of, text
-from dsr.portal.params import RowIdPath, row_id
+from dsr.portal.params import row_id
 from dsr.portal.public import actions
 from dsr.portal.public.intake import RequestForm, Upload
 
@@ -76,7 +76,13 @@ async def submit_request(lang: FromPath[str], controller: FromPath[str], request
     if isinstance(upload, UploadFile) and upload.filename:
         file = Upload(upload.filename, upload.content_type or "", await upload.read())
     form = RequestForm.from_fields(fields, raw.getall("types", []), file)
-    result = await actions.submit(portal, controller, form, language)
+    try:
+        result = await actions.submit(portal, controller, form, language)
+    except actions.NotSaved:
+        # nothing was kept: the form again, everything typed still in it, saying to send it once more
+        return portal.render(language, "public/form.html", status_code=500, here=f"/request/{controller}",
+                             controller=portal.settings.controllers[controller], form=form, problems={},
+                             not_saved=True)
     if isinstance(result, dict):
         return portal.render(language, "public/form.html", status_code=400, here=f"/request/{controller}",
                              controller=portal.settings.controllers[controller], form=form, problems=result)
@@ -84,22 +90,23 @@ async def submit_request(lang: FromPath[str], controller: FromPath[str], request
                          controller=portal.settings.controllers[controller])
 
 
-@get("/{lang:str}/verify/{code_id:int}", include_in_schema=False)
-async def verify_page(lang: FromPath[str], code_id: RowIdPath, portal: NamedDependency[Portal]) -> Page:
+# ``link`` is the random token naming the code (never its row id: see dsr.cases.verification)
+@get("/{lang:str}/verify/{link:str}", include_in_schema=False)
+async def verify_page(lang: FromPath[str], link: FromPath[str], portal: NamedDependency[Portal]) -> Page:
     language = _language(lang)
-    return portal.render(language, "public/verify.html", here=f"/verify/{code_id}", code_id=code_id, error=None)
+    return portal.render(language, "public/verify.html", here=f"/verify/{link}", link=link, error=None)
 
 
-@post("/{lang:str}/verify/{code_id:int}", include_in_schema=False, status_code=200, opt={"rate_limit": "code"})
-async def verify(lang: FromPath[str], code_id: RowIdPath, request: Request[Any, Any, Any], portal: NamedDependency[Portal]) -> Page:
+@post("/{lang:str}/verify/{link:str}", include_in_schema=False, status_code=200, opt={"rate_limit": "code"})
+async def verify(lang: FromPath[str], link: FromPath[str], request: Request[Any, Any, Any], portal: NamedDependency[Portal]) -> Page:
     language = _language(lang)
     fields, _ = await _fields(request)
     try:
-        reference = await actions.verify(portal, code_id, fields.get("code", ""))
+        reference = await actions.verify(portal, link, fields.get("code", ""))
     except CodeRejected as exc:
         status, message = _error_text(language, exc)
-        return portal.render(language, "public/verify.html", status_code=status, here=f"/verify/{code_id}",
-                             code_id=code_id, error=message)
+        return portal.render(language, "public/verify.html", status_code=status, here=f"/verify/{link}",
+                             link=link, error=message)
     return portal.render(language, "public/verified.html", here="/", reference=reference)
 
 
@@ -115,13 +122,12 @@ async def resend(lang: FromPath[str], request: Request[Any, Any, Any], portal: N
     fields, _ = await _fields(request)
     reference = fields.get("reference", "").strip().upper()
     try:
-        code_id = await actions.resend_verification(portal, reference, fields.get("secret", "").strip(), language)
+        link = await actions.resend_verification(portal, reference, fields.get("secret", "").strip(), language)
     except (CaseError, MailError) as exc:
         status, message = _error_text(language, exc)
         return portal.render(language, "public/resend.html", status_code=status, here="/verify", error=message,
                              reference=reference)
-    return portal.render(language, "public/verify.html", here=f"/verify/{code_id}", code_id=code_id, error=None,
-                         sent=True)
+    return portal.render(language, "public/verify.html", here=f"/verify/{link}", link=link, error=None, sent=True)
 
 
 @get("/{lang:str}/status", include_in_schema=False)
