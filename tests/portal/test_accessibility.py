@@ -179,7 +179,7 @@ def officer_portal(demo: Any, tmp_path_factory: pytest.TempPathFactory) -> Itera
         w.run_jobs()
         cases.add_comment(w.engine, w.officer, review, "Rückruf vereinbart")
         for lang in ("de", "en"):
-            cases.create_user(w.engine, f"a11y-{lang}", PASSWORD, {SCHOOL: ["officer"]})
+            cases.create_user(w.engine, f"a11y-{lang}", PASSWORD, {SCHOOL: ["officer", "admin"]})
     finally:
         w.engine.dispose()
     with serving(w.settings.file, free_port(), folder) as url:
@@ -187,7 +187,7 @@ def officer_portal(demo: Any, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 
 @pytest.mark.parametrize("lang", ["de", "en"])
-def test_the_officer_case_new_and_totp_pages_meet_wcag_21_aa(axe_source: str, lang: str, officer_portal: Any,
+def test_the_officer_case_new_admin_and_totp_pages_meet_wcag_21_aa(axe_source: str, lang: str, officer_portal: Any,
                                                              browser: Any) -> None:
     context = browser.new_context(locale="de-DE" if lang == "de" else "en-GB")
     page = context.new_page()
@@ -214,6 +214,9 @@ def test_the_officer_case_new_and_totp_pages_meet_wcag_21_aa(axe_source: str, la
 
         page.goto(f"{base}/new")
         audit.check("manual entry")
+        page.goto(f"{base}/admin")
+        assert page.locator("main table tbody tr").count() >= 2  # the accounts of this school
+        audit.check("administration")
         page.goto(f"{base}/totp")
         audit.check("second factor")
         page.locator("#code").fill("000000")
