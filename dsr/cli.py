@@ -219,6 +219,7 @@ def _staff_account(args: argparse.Namespace) -> tuple[Any, Any] | None:
     try:
         return engine, find_user(engine, args.username)
     except cases.NotFound:
+        engine.dispose()
         err.print(f"[red]no user named {args.username!r}[/red]")
         return None
 
@@ -230,7 +231,10 @@ def cmd_user_unlock(args: argparse.Namespace) -> int:
     if found is None:
         return EXIT_CONFIG
     engine, user = found
-    cases.unlock(engine, user.id, actor="cli")
+    try:
+        cases.unlock(engine, user.id, actor="cli")
+    finally:
+        engine.dispose()
     out.print(f"user [bold]{user.username}[/bold] unlocked")
     return EXIT_OK
 
@@ -242,7 +246,10 @@ def cmd_user_reset_totp(args: argparse.Namespace) -> int:
     if found is None:
         return EXIT_CONFIG
     engine, user = found
-    cases.disable_totp(engine, user.id, actor="cli")
+    try:
+        cases.disable_totp(engine, user.id, actor="cli")
+    finally:
+        engine.dispose()
     out.print(f"second factor of [bold]{user.username}[/bold] turned off; they set it up again after logging in")
     return EXIT_OK
 
@@ -261,10 +268,14 @@ def cmd_user_password(args: argparse.Namespace) -> int:
         password = getpass.getpass("password: ")
         if not password or password != getpass.getpass("again: "):
             err.print("the passwords differ or are empty")
+            engine.dispose()
             return EXIT_CONFIG
     else:
         password = new_password()
-    cases.set_password(engine, user.id, password, actor="cli")
+    try:
+        cases.set_password(engine, user.id, password, actor="cli")
+    finally:
+        engine.dispose()
     out.print(f"password of [bold]{user.username}[/bold] changed; their sessions ended")
     if not args.prompt:
         out.print(f"password (shown only now): [bold]{password}[/bold]")
