@@ -93,3 +93,15 @@ def test_a_reference_prints_its_role_in_the_readers_language():
     field = Field("handled_by_staff_id", 7, Classification.REFERENCE)
     assert field_text(field, spec, wording("de")) == "Support-Team von DS-Software-Lösungen"
     assert field_text(field, spec, wording("en")) == "DS-Software-Lösungen support team"
+
+
+def test_every_withholding_ground_has_its_words_in_both_languages():
+    from dsr.compose.wording import wording
+    from dsr.redact.decisions import GROUNDS
+
+    for language in ("de", "en"):
+        words = wording(language)
+        for ground in GROUNDS:
+            text = words.get("grounds", ground)
+            assert text and text != ground, (language, ground)
+            assert "siehe Begründung" not in text and "see reasons" not in text  # the letter gives no reasons section
