@@ -75,7 +75,8 @@ def test_only_activities_that_apply_are_listed_with_the_categories_found():
     letter = compose.disclosure(specimen.SCHOOL, specimen.gathering(2), specimen.request("en"), register=register.load("james-school"))
     assert [a.key for a in letter.activities] == ["library-accounts", "circulation", "fees"]
     circulation = letter.activities[1]
-    assert circulation.categories == ("loans",)
+    # the category as it applies to this reader: the fields actually held, not the register's examples
+    assert circulation.categories == ("loans: Title, Borrowed, Due, Issued by, Note",)
     assert circulation.recipients[0].name == "DS-Software-Lösungen"
     assert "Art. 22" in circulation.automated
 
@@ -124,3 +125,16 @@ def test_a_broken_authorities_file_names_the_entry(tmp_path):
     with pytest.raises(ConfigError) as err:
         authorities.load(path)
     assert err.value.key == "authority[0].sector"
+
+
+def test_a_field_that_holds_nothing_about_the_reader_is_not_named_among_the_categories():
+    import msgspec
+
+    gathering = specimen.gathering(2)
+    records = tuple(
+        msgspec.structs.replace(r, fields=tuple(f for f in r.fields if f.name != "note")) for r in gathering.records
+    )
+    letter = compose.disclosure(specimen.SCHOOL, msgspec.structs.replace(gathering, records=records),
+                                specimen.request("de"), register=register.load("james-school"))
+    circulation = next(a for a in letter.activities if a.key == "circulation")
+    assert circulation.categories == ("Ausleihen: Titel, Ausgeliehen am, Fällig am, Ausgegeben von",)

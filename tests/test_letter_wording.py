@@ -79,10 +79,11 @@ def test_a_german_letter_names_categories_in_german():
     reg = register.load("james-school")
     de = compose.disclosure(specimen.SCHOOL, gathering, specimen.request("de"), register=reg)
     en = compose.disclosure(specimen.SCHOOL, gathering, specimen.request("en"), register=reg)
-    de_categories = [c for a in de.activities for c in a.categories]
+    # the category's name (before the fields held): "Zahlungsdaten: Betrag, …"
+    de_categories = [c.split(":")[0] for a in de.activities for c in a.categories]
     assert "Zahlungsdaten" in de_categories
     assert not {"master data", "payment data"} & set(de_categories)
-    assert "payment data" in [c for a in en.activities for c in a.categories]
+    assert "payment data" in [c.split(":")[0] for a in en.activities for c in a.categories]
 
 
 def test_a_reference_prints_its_role_in_the_readers_language():

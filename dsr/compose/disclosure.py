@@ -236,12 +236,19 @@ def _named_in(sections: tuple[Section, ...], refs: list[str]) -> list[str]:
 def _activities(sections: tuple[Section, ...], register: Register, words: Wording) -> Iterable[Activity]:
     lang = words.language
     found: dict[str, list[str]] = {}
+    # the fields of each category that actually hold something about this reader
+    fields: dict[tuple[str, str], list[str]] = {}
+    empty = words.value("empty")
     for s in sections:
         if not s.activity:
             continue
         cats = found.setdefault(s.activity, [])
         if s.category and s.category not in cats:
             cats.append(s.category)
+        held = fields.setdefault((s.activity, s.category), [])
+        for i, column in enumerate(s.columns):
+            if column.label not in held and any(row.values[i] not in ("", empty) for row in s.rows):
+                held.append(column.label)
     d = register.defaults
     for key, categories in found.items():
         entry = register.activity(key)
@@ -253,7 +260,7 @@ def _activities(sections: tuple[Section, ...], register: Register, words: Wordin
             name=pick(entry.name, lang),
             purpose=pick(entry.purpose, lang),
             legal_basis=pick(entry.legal_basis, lang),
-            categories=tuple(category_label(c, register, words) for c in categories),
+            categories=tuple(_tailored(category_label(c, register, words), fields.get((key, c), [])) for c in categories),
             recipients=(
                 *(DataRecipient(name=r.name, role=pick(r.role, lang), address=r.address) for r in entry.recipients),
                 *(DataRecipient(name=n, role=pick(entry.recipients_role, lang)) for n in _named_in(sections, entry.recipient_fields)),
@@ -264,6 +271,15 @@ def _activities(sections: tuple[Section, ...], register: Register, words: Wordin
             automated=pick(entry.automated or d.automated, lang),
             rights=pick(entry.rights, lang),
         )
+
+
+def _tailored(label: str, held: list[str]) -> str:
+    """"Stammdaten (Name, Klasse, …)" as it applies to this reader: "Stammdaten: Vorname, Nachname, …"
+    — the register's general examples give way to the fields actually held."""
+    if not held:
+        return label
+    base = label.split(" (", 1)[0] if label.endswith(")") else label
+    return f"{base}: {', '.join(held)}"
 
 
 def category_label(category: str, register: Register, words: Wording) -> str:
