@@ -1,4 +1,4 @@
-"""The other letters: identity query, extension, refusal, erasure confirmation."""
+"""The other letters: identity query, extension, refusal, erasure and restriction confirmations."""
 
 from __future__ import annotations
 
@@ -38,6 +38,16 @@ CASES = {
         ),
         {"de": ["Gelöscht", "Ausleihhistorie", "Gebührenbeleg", "31.12.2034", "Art. 19"], "en": ["Erased", "Restricted instead of erased", "Art. 19"]},
     ),
+    "restriction": (
+        dict(
+            restricted=("Ausleihhistorie",),
+            reasons="Sie bestreiten die Richtigkeit der Ausleihhistorie; wir prüfen sie (Art. 18 Abs. 1 lit. a DSGVO).",
+            informed=("DS-Software-Lösungen",),
+        ),
+        {"de": ["Bestätigung der Einschränkung", "Ausleihhistorie", "bestreiten die Richtigkeit", "Art. 18 Abs. 3",
+                "DS-Software-Lösungen", "Art. 19"],
+         "en": ["confirmation of restriction", "Art. 18(3)", "Art. 19"]},
+    ),
 }
 
 
@@ -59,5 +69,7 @@ def test_extension_and_refusal_need_reasons():
         compose.notice("extension", specimen.SCHOOL, specimen.request(), new_deadline=dt.date(2027, 2, 2))
     with pytest.raises(ValueError, match="reasons"):
         compose.notice("refusal", specimen.SCHOOL, specimen.request())
+    with pytest.raises(ValueError, match="restricted"):
+        compose.notice("restriction", specimen.SCHOOL, specimen.request(), reasons="geprüft")
     with pytest.raises(ValueError, match="unknown letter"):
         compose.notice("apology", specimen.SCHOOL, specimen.request())

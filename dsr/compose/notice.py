@@ -4,7 +4,9 @@
 - ``extension``: the answer takes up to two more months, and why (Art. 12(3));
 - ``refusal``: we will not act on a manifestly unfounded or excessive request (Art. 12(5));
 - ``erasure``: what we erased, what we had to keep (restricted) and until when, whom we told
-  (Art. 17, 18, 19).
+  (Art. 17, 18, 19);
+- ``restriction``: what we restricted at your request and why, that we tell you before lifting
+  it, whom we told (Art. 18, 19).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from dsr.compose.wording import wording
 from dsr.config import ControllerSettings
 from dsr.deadlines import MAX_EXTENSION_MONTHS, Deadline, ExtensionNotAllowed
 
-KINDS = ("identity_query", "extension", "refusal", "erasure")
+KINDS = ("identity_query", "extension", "refusal", "erasure", "restriction")
 
 
 class Kept(msgspec.Struct, frozen=True, kw_only=True):
@@ -61,7 +63,8 @@ class Notice(msgspec.Struct, frozen=True, kw_only=True):
     identity_options: tuple[str, ...] = ()  #: identity query: what would do, in words
     erased: tuple[str, ...] = ()
     kept: tuple[Kept, ...] = ()
-    informed: tuple[str, ...] = ()  #: recipients told of the erasure (Art. 19)
+    informed: tuple[str, ...] = ()  #: recipients told of the erasure or restriction (Art. 19)
+    restricted: tuple[str, ...] = ()  #: what is restricted at the person's request (Art. 18)
 
     @property
     def record_count(self) -> int:
@@ -80,6 +83,7 @@ def notice(
     erased: Sequence[str] = (),
     kept: Sequence[Kept] = (),
     informed: Sequence[str] = (),
+    restricted: Sequence[str] = (),
     draft: bool = False,
     paused_days: int = 0,
 ) -> Notice:
@@ -95,6 +99,8 @@ def notice(
         _check_extension(controller, request, new_deadline, paused_days)
     if kind == "refusal" and not reasons:
         raise ValueError("a refusal needs the reasons (Art. 12(4) GDPR)")
+    if kind == "restriction" and (not restricted or not reasons):
+        raise ValueError("a restriction confirmation needs what is restricted and the reasons (Art. 18(1) GDPR)")
     lang = request.language
     words = wording(lang)
     child = addressed_to_child(request, controller)
@@ -125,6 +131,7 @@ def notice(
         erased=tuple(erased),
         kept=tuple(kept),
         informed=tuple(informed),
+        restricted=tuple(restricted),
     )
 
 
