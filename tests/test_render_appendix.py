@@ -27,7 +27,7 @@ from pypdf import PdfReader
 from dsr import compose
 from dsr.compose import specimen
 from dsr.compose.letter import Column, Row, Section
-from dsr.render import appendix
+from dsr.render import appendix, measure
 from dsr.render.appendix import CELL, column_widths
 
 MM = 72 / 25.4
@@ -177,7 +177,7 @@ def card_parts(pdf: bytes) -> tuple[str, str, str]:
                     continue
                 if "Bold" in c["fontname"]:
                     labels.append(c["text"])
-                elif c["non_stroking_color"] == appendix.MUTED:
+                elif c["non_stroking_color"] == measure.MUTED:
                     numbers.append(c["text"])
                 else:
                     values.append(c["text"])

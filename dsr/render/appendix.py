@@ -7,7 +7,7 @@ widths, column widths from the content, and pages written as content streams (te
 microseconds a record). The letter itself stays WeasyPrint's; :mod:`dsr.render.pdf` merges the
 two and stamps footer and page numbers over every page.
 
-Layout, in the style sheet's measures (``base/style.css``): A4 with margins 25/20/30/25 mm;
+Layout (measured by :mod:`dsr.render.measure`), in the style sheet's measures (``base/style.css``): A4 with margins 25/20/30/25 mm;
 headings for the store, the processing activity and the collection ("Ausleihen (70)"), in
 that order (grouped by :mod:`dsr.compose`); a collection is a table with its column labels,
 a row per record, every column at least as wide as its longest word, cells wrapping long texts
@@ -21,107 +21,21 @@ explanations of codes and columns.
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import pikepdf
 
 from dsr.compose.letter import Disclosure, Section
 from dsr.compose.wording import wording
-from dsr.render.typeface import Typeface, typeface
+from dsr.render.measure import (
+    ACTIVITY, BOLD, BOTTOM, CELL, CELL_X, CELL_Y, COLLECTION, FONT_NAMES, GUTTER, HEAD, INK, LEFT, MM, NOTE, NUMBER,
+    PAGE_HEIGHT, PAGE_WIDTH, RED, REGULAR, RULE_LIGHT, STORE, TITLE, TOP, WIDTH, Cards, Style, as_cards, clean,
+    block_height, column_widths, fit, measure, paragraph_height, row_height, wrap,
+)
+from dsr.render.typeface import typeface
 
-MM = 72 / 25.4
-PAGE_WIDTH, PAGE_HEIGHT = 210 * MM, 297 * MM
-LEFT, RIGHT, TOP, BOTTOM = 25 * MM, 20 * MM, 25 * MM, 30 * MM
-WIDTH = PAGE_WIDTH - LEFT - RIGHT
-CELL_X, CELL_Y = 1.2 * MM, 0.6 * MM  # cell padding
-INK, MUTED, RULE_LIGHT = (0.067, 0.067, 0.067), (0.333, 0.333, 0.333), (0.8, 0.8, 0.8)
-RED = (0.8, 0.0, 0.0)
-
-REGULAR, BOLD = "NotoSans-Regular.ttf", "NotoSans-Bold.ttf"
-#: resource names of the two fonts on every appendix page
-FONT_NAMES = {REGULAR: "/DsrR", BOLD: "/DsrB"}
-
-
-@dataclass(frozen=True)
-class Style:
-    font: str
-    size: float
-    leading: float
-    color: tuple[float, float, float] = INK
-
-    @property
-    def face(self) -> Typeface:
-        return typeface(self.font)
-
-
-TITLE = Style(BOLD, 11, 11 * 1.35)
-STORE = Style(BOLD, 10.5, 10.5 * 1.35)
-ACTIVITY = Style(BOLD, 9, 9 * 1.35, MUTED)
-COLLECTION = Style(BOLD, 10, 10 * 1.35)
-NOTE = Style(REGULAR, 7.5, 7.5 * 1.35, MUTED)
-HEAD = Style(BOLD, 8, 8 * 1.3)
-CELL = Style(REGULAR, 8, 8 * 1.3)
-NUMBER = Style(REGULAR, 8, 8 * 1.3, MUTED)  # a card's entry number
-
-GUTTER = 6 * MM  # between two columns of cards
-
-#: more columns than a reader can follow across A4: the records print as cards
-MAX_COLUMNS = 8
-#: a single record with more fields than this prints as a card (a form), not a one-row table
-SINGLE_RECORD_COLUMNS = 4
-
-# what str.splitlines() breaks at (but the file/group/record separators): a line break
-_LINE_BREAK = re.compile(r"\r\n|[\r\x0b\x0c\x85\u2028\u2029]")
-_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
-# a soft hyphen only says where a word may be hyphenated: browsers show nothing in mid-line,
-# the font would draw a hyphen
-_SOFT_HYPHEN = "\u00ad"
-
-
-def clean(value: str) -> str:
-    """Printable text: NFC (one glyph per letter), line breaks kept (also U+2028, VT, FF, NEL),
-    soft hyphens left out, other controls as spaces."""
-    if value.isascii():
-        return _CONTROL.sub(" ", _LINE_BREAK.sub("\n", value))
-    value = _CONTROL.sub(" ", _LINE_BREAK.sub("\n", value)).replace(_SOFT_HYPHEN, "")
-    return unicodedata.normalize("NFC", value)
-
-
-def wrap(text: str, width: float, style: Style) -> list[str]:
-    """Greedy line breaking at spaces; a word wider than ``width`` breaks between characters."""
-    face, size = style.face, style.size
-    lines: list[str] = []
-    for paragraph in text.split("\n"):
-        if face.width(paragraph, size) <= width:
-            lines.append(paragraph)
-            continue
-        space = face.width(" ", size)
-        line, used = "", 0.0
-        for word in paragraph.split(" "):
-            w = face.width(word, size)
-            if line and used + space + w <= width:
-                line, used = f"{line} {word}", used + space + w
-                continue
-            if line:
-                lines.append(line)
-            if w <= width:
-                line, used = word, w
-                continue
-            # too wide for any line: as many characters per line as fit
-            line, used = "", 0.0
-            for char in word:
-                cw = face.width(char, size)
-                # (a combining mark has no width: it never starts a line, it stays with its letter)
-                if line and used + cw > width:
-                    lines.append(line)
-                    line, used = "", 0.0
-                line, used = line + char, used + cw
-        lines.append(line)
-    return lines
-
+__all__ = ["CELL", "Appendix", "as_cards", "clean", "column_widths", "typeset", "wrap"]  # measure's, for callers
 
 @dataclass
 class Appendix:
@@ -220,11 +134,11 @@ class _Typesetter:
         rows: list[Sequence[str]] = [
             (*row.values, row.relation or "—") if section.with_relation else row.values for row in section.rows
         ]
-        natural, minimum = _measure(labels, rows)
+        natural, minimum = measure(labels, rows)
         if as_cards(labels, rows, minimum):
             self.cards(section, words, lead, labels, rows)
         else:
-            self.table(section, words, lead, labels, rows, _fit(natural, minimum))
+            self.table(section, words, lead, labels, rows, fit(natural, minimum))
         self.y -= 1 * MM
         for note in section.codes:
             pairs = "; ".join(f"{code} = {text}" for code, text in note.codes)
@@ -246,7 +160,7 @@ class _Typesetter:
         if section.description:
             parts.append((NOTE, section.description, 0.0, 1 * MM))
         for k, (style, text, before, after) in enumerate(parts):
-            rest = sum(_paragraph_height(*part) for part in parts[k + 1 :])
+            rest = sum(paragraph_height(*part) for part in parts[k + 1 :])
             self.paragraph(style, text, before=before, after=after, keep=rest + below)
 
     def table(
@@ -260,7 +174,7 @@ class _Typesetter:
     ) -> None:
         """Column labels in bold above a rule, a row per record."""
         head = [wrap(clean(label), w, HEAD) for label, w in zip(labels, widths, strict=True)]
-        head_height = _height(head, HEAD)
+        head_height = row_height(head, HEAD)
         usable = PAGE_HEIGHT - TOP - BOTTOM
         # labels taller than a third of a page are printed once: repeated on every page, they
         # would leave little or no room for the rows
@@ -299,10 +213,10 @@ class _Typesetter:
             heading(continued=True)
 
         first = cells_of(rows[0]) if rows else []
-        heading(continued=False, first=_height(first, CELL) if rows else 0.0)
+        heading(continued=False, first=row_height(first, CELL) if rows else 0.0)
         for values in rows:
             cells = first if number == 0 else cells_of(values)
-            height = _height(cells, CELL)
+            height = row_height(cells, CELL)
             # a row that fits on a page goes to the next one whole; a taller one starts here
             # when a few of its lines fit
             if height > self.room() and (height <= whole or self.room() < 3 * CELL.leading + 2 * CELL_Y):
@@ -322,12 +236,12 @@ class _Typesetter:
         blocks stand two side by side (1 | 2, 3 | 4: a page of loans would be half empty)."""
         usable = PAGE_HEIGHT - TOP - BOTTOM
         few = 3 * CELL.leading + 2 * CELL_Y  # the least of a split block that starts on a page
-        pair = _Cards(labels, (WIDTH - GUTTER) / 2, len(rows))
+        pair = Cards(labels, (WIDTH - GUTTER) / 2, len(rows))
         # side by side only when no word breaks and no block splits (it could not go on beside)
         if len(rows) > 1 and pair.whole_words(rows) and all(pair.height(v) <= usable / 3 for v in rows):
             cards, columns = pair, 2
         else:
-            cards, columns = _Cards(labels, WIDTH, len(rows)), 1
+            cards, columns = Cards(labels, WIDTH, len(rows)), 1
         number = 0  # records printed so far
 
         def heading(continued: bool, first: float = 0.0) -> None:
@@ -354,7 +268,7 @@ class _Typesetter:
         row_top = row_bottom = self.y  # the pair of blocks being set
         for values in rows:
             fields = cards.fields(values, number + 1)
-            height = _block_height(fields)
+            height = block_height(fields)
             if columns == 1:
                 # a block up to a third of a page goes to the next page whole; a longer one
                 # starts here when a few of its lines fit, and goes on between two fields
@@ -414,164 +328,11 @@ class _Typesetter:
                 self._cells([lines[:fit] for lines in cells], widths, styles, fit * leading + 2 * padding, padding)
                 cells = [lines[fit:] for lines in cells]
             go_on()
-        self._cells(cells, widths, styles, _height(cells, style, padding), padding)
+        self._cells(cells, widths, styles, row_height(cells, style, padding), padding)
 
 
 #: a heading above a table: style, text, space before and after
 Lead = tuple[Style, str, float, float]
-
-
-def _height(cells: list[list[str]], style: Style, padding: float = CELL_Y) -> float:
-    return max((len(lines) for lines in cells), default=0) * style.leading + 2 * padding
-
-
-def _block_height(fields: list[list[list[str]]]) -> float:
-    return sum(max(len(lines) for lines in cells) or 1 for cells in fields) * CELL.leading + 2 * CELL_Y
-
-
-def _paragraph_height(style: Style, text: str, before: float, after: float) -> float:
-    return before + len(wrap(clean(text), WIDTH, style)) * style.leading + after
-
-
-def _words(text: str) -> list[str]:
-    # the words wrap() keeps whole: a no-break space joins, as it does there
-    return text.replace("\n", " ").split(" ")
-
-
-def _room(columns: int) -> float:
-    return WIDTH - columns * 2 * CELL_X
-
-
-def as_cards(labels: Sequence[str], rows: Sequence[Sequence[str]], minimum: Sequence[float] | None = None) -> bool:
-    """Whether the records print as cards rather than as a table: more columns than a reader
-    can follow across A4, columns that cannot be set without breaking words (their longest
-    words, up to the cap on one column, are wider than the page), or a single record with many
-    fields (a one-row table with its labels above reads worse than a form)."""
-    if len(labels) > MAX_COLUMNS or (len(rows) == 1 and len(labels) > SINGLE_RECORD_COLUMNS):
-        return True
-    if minimum is None:
-        minimum = _measure(labels, rows)[1]
-    return sum(minimum) > _room(len(labels))
-
-
-class _Cards:
-    """How records print as cards ``span`` wide: entry number, label and value columns (widths
-    without padding), the labels broken into lines once, values once per distinct text."""
-
-    def __init__(self, labels: Sequence[str], span: float, records: int) -> None:
-        self.span = span
-        number = NUMBER.face.width(str(max(records, 1)), NUMBER.size)
-        # the labels' column as wide as the longest label, up to a third of the text width
-        # (a longer label wraps between words; a longer word widens it up to half the span)
-        cap = min(WIDTH / 3, span * 0.45)
-        self.label_words = max((HEAD.face.width(w, HEAD.size) for t in labels for w in _words(clean(t))), default=0.0)
-        label = max((HEAD.face.width(clean(text), HEAD.size) for text in labels), default=0.0)
-        if label > cap:
-            label = max(cap, min(self.label_words, span / 2))
-        self.widths = (number, label, max(0.0, span - number - label - 6 * CELL_X))
-        self.labels = [wrap(clean(text), label, HEAD) for text in labels]
-        self.caches: list[dict[str, list[str]]] = [{} for _ in labels]
-
-    def lines(self, k: int, value: str) -> list[str]:
-        cache = self.caches[k]
-        lines = cache.get(value)
-        if lines is None:
-            lines = wrap(clean(value), self.widths[2], CELL)
-            if len(cache) < 20_000:
-                cache[value] = lines
-        return lines
-
-    def fields(self, values: Sequence[str], entry: int) -> list[list[list[str]]]:
-        """The block of one record: per field, its cells (entry number, label, value)."""
-        return [
-            [[str(entry)] if k == 0 else [], label, self.lines(k, value)]
-            for k, (value, label) in enumerate(zip(values, self.labels, strict=True))
-        ]
-
-    def height(self, values: Sequence[str]) -> float:
-        return _block_height(self.fields(values, 1))
-
-    def whole_words(self, rows: Sequence[Sequence[str]]) -> bool:
-        """Whether every label and value word fits its column."""
-        if self.label_words > self.widths[1]:
-            return False
-        face, size, room = CELL.face, CELL.size, self.widths[2]
-        seen: set[str] = set()
-        for values in rows:
-            for text in values:
-                if text in seen:
-                    continue
-                seen.add(text)
-                text = clean(text)
-                if face.width(text, size) > room and any(face.width(w, size) > room for w in _words(text)):
-                    return False
-        return True
-
-
-def _measure(labels: Sequence[str], rows: Iterable[Sequence[str]]) -> tuple[list[float], list[float]]:
-    """Per column: the natural width (widest label or cell on one line) and the minimum (its
-    longest word, capped: a single long word, a URL or a hash, must not take the whole table)."""
-    cap = _room(len(labels)) * 0.3
-    natural = [HEAD.face.width(clean(label), HEAD.size) for label in labels]
-    minimum = [
-        min(cap, max((HEAD.face.width(w, HEAD.size) for w in _words(clean(label))), default=0)) for label in labels
-    ]
-    face, size = CELL.face, CELL.size
-    # per column: a date in two columns must widen both
-    seen: list[set[str]] = [set() for _ in labels]
-    for values in rows:
-        for i, value in enumerate(values):
-            if value in seen[i]:
-                continue
-            if len(seen[i]) < 50_000:
-                seen[i].add(value)
-            text = clean(value)
-            w = face.width(text, size)
-            if w > natural[i]:
-                natural[i] = w
-            if w > minimum[i] and minimum[i] < cap:
-                longest = max((face.width(word, size) for word in _words(text)), default=0)
-                minimum[i] = min(cap, max(minimum[i], longest))
-    return natural, minimum
-
-
-def column_widths(labels: Sequence[str], rows: Iterable[Sequence[str]]) -> list[float]:
-    """Column widths (without padding) that fill the text width: every column as wide as its
-    widest cell when all fit; otherwise the room beyond the longest words goes to the columns
-    with the most text, as browsers lay out tables."""
-    return _fit(*_measure(labels, rows))
-
-
-def _fit(natural: Sequence[float], minimum: Sequence[float]) -> list[float]:
-    n = len(natural)
-    room = _room(n)
-    if sum(natural) <= room:
-        total = sum(natural) or 1
-        return [w + (room - sum(natural)) * w / total for w in natural]
-    if sum(minimum) >= room:
-        # words must break (only where the table is not printed as cards: a capped long word)
-        total = sum(minimum) or 1
-        return [room * w / total for w in minimum]
-    # columns narrower than an even share keep their width: a date never wraps for the sake
-    # of a long note; the others share the rest
-    widths: dict[int, float] = {}
-    while True:
-        open_ = [i for i in range(n) if i not in widths]
-        share = (room - sum(widths.values())) / max(1, len(open_))
-        narrow = [i for i in open_ if natural[i] <= share]
-        if not narrow or len(narrow) == len(open_):
-            break
-        widths.update((i, natural[i]) for i in narrow)
-    open_ = [i for i in range(n) if i not in widths]
-    spare = room - sum(widths.values()) - sum(minimum[i] for i in open_)
-    if spare < 0:
-        # the narrow columns at full width would leave another too little for its longest
-        # word: every column from its longest word, the rest to those with the most text
-        widths, open_, spare = {}, list(range(n)), room - sum(minimum)
-    slack = {i: max(0.0, natural[i] - minimum[i]) for i in open_}
-    total = sum(slack.values()) or 1
-    widths.update((i, minimum[i] + spare * slack[i] / total) for i in open_)
-    return [widths[i] for i in range(n)]
 
 
 def typeset(letter: Disclosure) -> Appendix:
