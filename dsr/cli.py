@@ -106,9 +106,14 @@ def descriptor_from(args: argparse.Namespace) -> Descriptor:
 
 
 def cmd_demo_data(args: argparse.Namespace) -> int:
-    from dsr.demo import generate
+    from dsr.demo import generate, today_in_berlin
 
-    summary = generate(Path(args.out), schools=args.schools, readers_per_school=args.readers_per_school, seed=args.seed)
+    try:  # today by default: the letters written from the demo are dated today and print its retention periods
+        summary = generate(Path(args.out), schools=args.schools, readers_per_school=args.readers_per_school,
+                           seed=args.seed, today=args.today or today_in_berlin())
+    except ValueError as e:  # sizes too small or a reference day before the demo's school year
+        err.print(f"[red]error[/red] {e}", soft_wrap=True)
+        return EXIT_CONFIG
     out.print(f"demo stores written to [bold]{Path(args.out).resolve()}[/bold]")
     out.print(f"configuration: {summary.config}")
     return EXIT_OK
@@ -441,6 +446,8 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--schools", type=int, default=2)
     g.add_argument("--readers-per-school", type=int, default=300)
     g.add_argument("--seed", type=int, default=1)
+    g.add_argument("--today", type=dt.date.fromisoformat, default=None, metavar="YYYY-MM-DD",
+                   help="the demo's reference day (default: today); the same seed and day give the same stores")
     g.set_defaults(func=cmd_demo_data)
 
     c = sub.add_parser("check", help="validate configuration and mappings against the live stores")

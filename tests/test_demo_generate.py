@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import re
 import sqlite3
@@ -13,6 +14,7 @@ from stdnum import iban
 
 from dsr import config
 from dsr.demo import DemoSummary, generate
+from dsr.demo.world import SUMMER_TIME_DAY
 
 SCHOOL_TABLES = ("school", "person", "guardian", "item", "loan", "reservation", "fee", "notice", "review",
                  "login_event", "search_log", "privilege_change", "security_incident")
@@ -22,7 +24,9 @@ COMBINED = re.compile(r'^(\S+) - (\S+) \[(\d\d)/(\w{3})/(\d{4}):(\d\d:\d\d:\d\d)
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoSummary:
-    return generate(tmp_path_factory.mktemp("demo") / "d", schools=2, readers_per_school=60, seed=7, loans_per_reader=12)
+    # two weeks of logs across the switch to summer time
+    return generate(tmp_path_factory.mktemp("demo") / "d", schools=2, readers_per_school=60, seed=7, loans_per_reader=12,
+                    today=SUMMER_TIME_DAY)
 
 
 def _db(demo: DemoSummary, controller: str, store: str) -> sqlite3.Connection:
@@ -52,13 +56,18 @@ def _dump(folder: Path) -> dict[str, object]:
     return out
 
 
-def test_same_seed_gives_identical_stores_and_logs(tmp_path: Path) -> None:
-    a = generate(tmp_path / "a", schools=1, readers_per_school=40, seed=3, loans_per_reader=6)
-    b = generate(tmp_path / "b", schools=1, readers_per_school=40, seed=3, loans_per_reader=6)
-    c = generate(tmp_path / "c", schools=1, readers_per_school=40, seed=4, loans_per_reader=6)
+def test_same_seed_and_day_give_identical_stores_and_logs(tmp_path: Path) -> None:
+    day = dt.date(2026, 11, 25)
+    a = generate(tmp_path / "a", schools=1, readers_per_school=40, seed=3, loans_per_reader=6, today=day)
+    b = generate(tmp_path / "b", schools=1, readers_per_school=40, seed=3, loans_per_reader=6, today=day)
+    c = generate(tmp_path / "c", schools=1, readers_per_school=40, seed=4, loans_per_reader=6, today=day)
+    d = generate(tmp_path / "d", schools=1, readers_per_school=40, seed=3, loans_per_reader=6, today=day + dt.timedelta(days=1))
     assert _dump(tmp_path / "a") == _dump(tmp_path / "b")
     assert _dump(tmp_path / "a") != _dump(tmp_path / "c")
+    assert _dump(tmp_path / "a") != _dump(tmp_path / "d")
     assert a.controllers == b.controllers
+    # another day moves the activity, not the people: featured people stay who they are
+    assert {k: c.featured for k, c in a.controllers.items()} == {k: c.featured for k, c in d.controllers.items()}
 
 
 def test_every_table_has_rows(demo: DemoSummary) -> None:

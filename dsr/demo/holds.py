@@ -6,7 +6,8 @@ import datetime as dt
 
 from dsr.demo.catalogue import Catalogue
 from dsr.demo.letters import Letters
-from dsr.demo.world import NOW, SchoolWorld
+from dsr.demo.retention import RESERVATION_CLOSED_DAYS
+from dsr.demo.world import SchoolWorld
 
 RES_COLS = ("id", "item_id", "person_id", "placed_at", "queue_position", "status", "notified_at", "expires_at",
             "closed_at", "placed_by_id")
@@ -25,7 +26,7 @@ def write_reservations(w: SchoolWorld, sink, cat: Catalogue, letters: Letters) -
         if n == 0 and typical not in queue:
             queue[-1] = typical  # the typical reader waits behind others: their queue shows other readers
         cat.status[item] = "on_loan" if cat.status[item] == "available" else cat.status[item]
-        placed = NOW - dt.timedelta(days=rng.randint(10, 30))
+        placed = w.now - dt.timedelta(days=rng.randint(10, 30))
         for pos, p in enumerate(queue, start=1):
             placed += dt.timedelta(hours=rng.randint(1, 48))
             ready = pos == 1 and rng.random() < 0.4
@@ -35,9 +36,11 @@ def write_reservations(w: SchoolWorld, sink, cat: Catalogue, letters: Letters) -
                          rng.choice(staff) if rng.random() < 0.2 else None))
             if notified:
                 letters.hold_ready(p, f"Medium M{item:08d}", notified)
+    # closed reservations are kept at most three months: all of these closed within RESERVATION_CLOSED_DAYS
+    # (placed at least 28 days ago, closed at most 27 days after placing)
     for _ in range(len(readers) // 4):
         p = rng.choice(readers)
-        placed = max(p.created_at, NOW - dt.timedelta(days=rng.randint(40, 2000)))
+        placed = max(p.created_at, w.now - dt.timedelta(days=rng.randint(28, RESERVATION_CLOSED_DAYS)))
         status = rng.choice(("fulfilled", "fulfilled", "cancelled", "expired"))
         notified = placed + dt.timedelta(days=rng.randint(1, 20)) if status != "cancelled" else None
         closed = (notified or placed) + dt.timedelta(days=rng.randint(1, 7))
@@ -55,15 +58,16 @@ def write_reviews(w: SchoolWorld, sink, cat: Catalogue) -> None:  # noqa: ANN001
     rows: list[tuple] = []
     typical = w.people[w.featured["typical"]["id"] - 1]
     authors = [typical, typical, *rng.sample(pupils, k=len(pupils) // 4)]
-    for p in authors:
+    for n, p in enumerate(authors):
         people = {"self": w.someone(p), "mate": w.someone(rng.choice(pupils))}
         parent = w.parent_of(p)
         if parent is not None:
             people["parent"] = w.someone(parent)
         if p.class_teacher_id:
             people["teacher"] = w.someone(w.people[p.class_teacher_id - 1])
-        text = w.notes.write("review", people).text
-        at = max(p.created_at, NOW - dt.timedelta(days=rng.randint(1, 2000)))
+        # the typical pupil's first review names a classmate by first name alone: staff must decide on it
+        text = w.notes.write("review", people, mentioning="{mate.first}" if n == 0 else None).text
+        at = max(p.created_at, w.now - dt.timedelta(days=rng.randint(1, 2000)))
         if p.left_at:
             at = min(at, dt.datetime.combine(p.left_at, dt.time(10)))
         visible = rng.random() < 0.85

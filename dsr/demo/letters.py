@@ -8,7 +8,8 @@ from decimal import Decimal
 
 from dsr.demo.people import Guardian, Person
 from dsr.demo.texts import Note, Someone, mention
-from dsr.demo.world import NOW, SchoolWorld
+from dsr.demo.retention import NOTICE_YEARS
+from dsr.demo.world import SchoolWorld, years_before
 
 NOTICE_COLS = ("id", "person_id", "kind", "channel", "to_address", "cc_address", "subject", "body", "loan_id", "fee_id",
                "created_at", "sent_at", "created_by_id")
@@ -28,6 +29,8 @@ class Letters:
         #: ground truth of the notice bodies (index = notice id - 1)
         self.notes: list[Note] = []
         self._staff = [p.id for p in w.people if p.kind == "staff"]
+        #: notices sent before this are deleted already (the register keeps them one year after sending)
+        self.kept_from = years_before(w.now, NOTICE_YEARS)
 
     def _guardian_with_mail(self, p: Person) -> Guardian | None:
         for gid in p.extra.get("guardians", []):  # type: ignore[union-attr]
@@ -42,6 +45,8 @@ class Letters:
     def _add(self, p: Person, kind: str, body_parts: list, at: dt.datetime, *, loan_id: int | None = None,
              fee_id: int | None = None, cc: Someone | None = None) -> None:
         w = self.w
+        if at + dt.timedelta(minutes=5) < self.kept_from:
+            return
         me = w.someone(p)
         salutation = "Liebe" if p.gender == "f" else "Lieber" if p.gender == "m" else "Hallo"
         parts = [(f"{salutation} ", None, None), ("", me, "full"), (",\n\n", None, None), *body_parts]
@@ -51,7 +56,7 @@ class Letters:
         parts += [("\n\nIhr Team der Schulbibliothek", None, None)]
         note = mention(parts, me.key)
         channel = "email" if p.email else "print"
-        sent = at + dt.timedelta(minutes=5) if at + dt.timedelta(minutes=5) <= NOW else None
+        sent = at + dt.timedelta(minutes=5) if at + dt.timedelta(minutes=5) <= w.now else None
         to = p.email or f"{p.street}, {p.postal_code} {p.city}"
         self.rows.append((len(self.rows) + 1, p.id, kind, channel, to, cc.email if cc else None, SUBJECTS[kind],
                           note.text, loan_id, fee_id, at, sent, w.rng.choice(self._staff) if w.rng.random() < 0.3 else None))
@@ -77,11 +82,13 @@ class Letters:
         self._add(p, "privacy_info", body, at, cc=self._cc(p, at.date()))
 
     def reminder(self, p: Person, loan_id: int, due: dt.date, at: dt.datetime) -> None:
+        if at > self.w.now:
+            return
         body = [(f"die Leihfrist Ihres Mediums ist am {due:%d.%m.%Y} abgelaufen. Bitte geben Sie es bald zurück.", None, None)]
         self._add(p, "reminder", body, at, loan_id=loan_id, cc=self._cc(p, due))
 
     def dunning(self, p: Person, fee_id: int, at: dt.datetime, level: int, amount: Decimal) -> None:
-        if at > NOW:
+        if at > self.w.now:
             return
         body = [(f"dies ist die {level}. Mahnung. Offener Betrag: {amount:.2f} EUR.", None, None)]
         self._add(p, "dunning", body, at, fee_id=fee_id, cc=self._cc(p, at.date()))

@@ -13,7 +13,7 @@ from decimal import Decimal
 from dsr.demo.catalogue import Catalogue
 from dsr.demo.letters import Letters
 from dsr.demo.people import Person
-from dsr.demo.world import LIVE_SINCE, NOW, SchoolWorld
+from dsr.demo.world import LIVE_SINCE, SchoolWorld
 
 LOAN_COLS = ("id", "item_id", "person_id", "issued_at", "due_at", "returned_at", "renewals", "issued_by_id",
              "returned_by_id", "note", "anonymized_at")
@@ -67,7 +67,8 @@ def write_loans(w: SchoolWorld, sink, cat: Catalogue, letters: Letters, per_read
     desk = staff * 3 + helpers
     heavy = w.featured["heavy"]["id"]
     featured_ids = {w.featured["typical"]["id"], heavy, *w.featured["siblings"]["ids"], *w.featured["namesakes"]["ids"]}
-    cutoff = NOW - dt.timedelta(days=180)
+    now = w.now
+    cutoff = now - dt.timedelta(days=180)
 
     def fee(p: Person, loan_id: int | None, kind: str, amount: Decimal, at: dt.datetime, *, by_parent: bool = False) -> None:
         fid = len(c.fees) + 1
@@ -83,8 +84,8 @@ def write_loans(w: SchoolWorld, sink, cat: Catalogue, letters: Letters, per_read
         elif r < 0.7:
             waived, waiver = at + dt.timedelta(days=rng.randint(1, 20)), rng.choice(staff)
         else:
-            level = rng.randint(0, 3) if at < NOW - dt.timedelta(days=14) else 0
-        if paid and paid > NOW:
+            level = rng.randint(0, 3) if at < now - dt.timedelta(days=14) else 0
+        if paid and paid > now:
             paid, payer, cashier = None, None, None
         if by_parent or rng.random() < 0.15:
             people = {"self": w.someone(p), "mate": w.someone(rng.choice(w.people))}
@@ -106,12 +107,12 @@ def write_loans(w: SchoolWorld, sink, cat: Catalogue, letters: Letters, per_read
             if not n:
                 continue
             start = max(p.created_at, LIVE_SINCE)
-            end = NOW if p.left_at is None else dt.datetime.combine(p.left_at, dt.time(12))
+            end = now if p.left_at is None else dt.datetime.combine(p.left_at, dt.time(12))
             seconds = max(3600.0, (end - start).total_seconds())
             times = sorted(_school_time(w, start, seconds) for _ in range(n))
             is_heavy = p.id == heavy
             for issued in times:
-                if issued > NOW:
+                if issued > now:
                     continue
                 lid += 1
                 item = rng.choice(cat.class_sets) if is_heavy or (p.kind == "teacher" and rng.random() < 0.2) else int(rng.random() * cat.lendable) + 1
@@ -122,17 +123,17 @@ def write_loans(w: SchoolWorld, sink, cat: Catalogue, letters: Letters, per_read
                 returned = returned_by = note = anonymized = None
                 person_id: int | None = p.id
                 r = rng.random()
-                if issued > NOW - dt.timedelta(days=40) and r < 0.6 and item not in c.open_items:
+                if issued > now - dt.timedelta(days=40) and r < 0.6 and item not in c.open_items:
                     c.open_items.add(item)
-                    if dt.datetime.combine(due, dt.time(8)) + dt.timedelta(days=3) < NOW and rng.random() < 0.5:
+                    if dt.datetime.combine(due, dt.time(8)) + dt.timedelta(days=3) < now and rng.random() < 0.5:
                         letters.reminder(p, lid, due, dt.datetime.combine(due, dt.time(6)) + dt.timedelta(days=3))
-                elif r < 0.002 and issued < NOW - dt.timedelta(days=120) and item <= cat.lendable:
+                elif r < 0.002 and issued < now - dt.timedelta(days=120) and item <= cat.lendable:
                     cat.status[item] = "lost"
                     fee(p, lid, "lost", Decimal(rng.choice(("14.90", "19.90", "24.95"))), dt.datetime.combine(due, dt.time(9)) + dt.timedelta(days=42))
                 else:
                     late = rng.randint(1, 30) if rng.random() < 0.08 else 0
                     back = min(dt.datetime.combine(due, issued.time()) + dt.timedelta(days=late), issued + dt.timedelta(days=rng.randint(1, 21 + 21 * renewals) + late))
-                    returned = min(back, NOW - dt.timedelta(hours=1))
+                    returned = min(back, now - dt.timedelta(hours=1))
                     returned_by = rng.choice(desk)
                     has_fee = False
                     if late > 3:
@@ -162,7 +163,7 @@ def write_loans(w: SchoolWorld, sink, cat: Catalogue, letters: Letters, per_read
     _hard_fees(w, c, fee)
     for p in w.people:
         if rng.random() < 0.01:
-            fee(p, None, "card_replacement", Decimal("2.00"), max(p.created_at, NOW - dt.timedelta(days=rng.randint(1, 900))))
+            fee(p, None, "card_replacement", Decimal("2.00"), max(p.created_at, now - dt.timedelta(days=rng.randint(1, 900))))
     w.counts["fee"] = sink.insert("fee", FEE_COLS, c.fees)
     for item in c.open_items:
         cat.status[item] = "on_loan" if cat.status[item] == "available" else cat.status[item]
@@ -175,5 +176,6 @@ def write_loans(w: SchoolWorld, sink, cat: Catalogue, letters: Letters, per_read
 def _hard_fees(w: SchoolWorld, c: Circulation, fee) -> None:  # noqa: ANN001
     """A fee paid by a parent for the elder of the featured siblings, whatever the dice said."""
     elder = w.people[w.featured["siblings"]["ids"][0] - 1]
+    now = w.now
     loans = c.recent.get(elder.id) or [(None, None)]
-    fee(elder, loans[0][0], "damage", Decimal("9.50"), NOW - dt.timedelta(days=60), by_parent=True)
+    fee(elder, loans[0][0], "damage", Decimal("9.50"), now - dt.timedelta(days=60), by_parent=True)

@@ -11,7 +11,7 @@ import datetime as dt
 import math
 
 from dsr.demo.people import Guardian, Person
-from dsr.demo.world import CURRENT_YEAR, LIVE_SINCE, NOW, SchoolWorld
+from dsr.demo.world import CURRENT_YEAR, LIVE_SINCE, SchoolWorld
 
 GRADES = range(5, 13)
 
@@ -59,7 +59,7 @@ def _adult(w: SchoolWorld, p: Person) -> None:
     p.phone = w.pool.landline() if w.rng.random() < 0.5 else w.pool.mobile()
     p.school_year = CURRENT_YEAR
     p.created_at = LIVE_SINCE + dt.timedelta(days=w.rng.randrange(0, 5 * 365), hours=w.rng.randrange(9))
-    p.created_at = min(p.created_at, NOW - dt.timedelta(days=30))
+    p.created_at = min(p.created_at, w.now - dt.timedelta(days=30))
 
 
 def _guardian(w: SchoolWorld, child: Person, *, parent: Person | None = None, relation: str | None = None,
@@ -207,7 +207,7 @@ def build_roster(w: SchoolWorld, readers: int) -> None:
 
     # someone who left keeps nothing but loan history; some readers got locked for unpaid fees
     for p in rng.sample(pupils[8:], k=min(len(pupils) - 8, max(1, len(pupils) // 100))):
-        p.locked_at = NOW - dt.timedelta(days=rng.randint(3, 200))
+        p.locked_at = w.now - dt.timedelta(days=rng.randint(3, 200))
         p.lock_reason = "Gebühren offen" if rng.random() < 0.7 else "Ausweis verloren gemeldet"
 
     w.featured.update({
@@ -229,13 +229,17 @@ def build_roster(w: SchoolWorld, readers: int) -> None:
 def staff_notes(w: SchoolWorld) -> None:
     """Some readers get a staff note that names classmates, parents' phones and e-mails."""
     pupils = [p for p in w.people if p.kind == "student"]
+    suspect = w.featured["incident"]["suspect"]
     for p in w.people:
-        if w.rng.random() > 0.08 and p.id not in (w.featured["typical"]["id"], w.featured["incident"]["target"]):
+        if w.rng.random() > 0.08 and p.id not in (w.featured["typical"]["id"], w.featured["incident"]["target"], suspect):
             continue
-        people = {"self": w.someone(p), "mate": w.someone(w.rng.choice(pupils))}
+        # the incident suspect's note names another pupil by first name alone: a review item in their answer
+        mate = w.rng.choice([q for q in pupils if q is not p] if p.id == suspect else pupils)
+        people = {"self": w.someone(p), "mate": w.someone(mate)}
         parent = w.parent_of(p)
         if parent is not None:
             people["parent"] = w.someone(parent)
         if p.class_teacher_id:
             people["teacher"] = w.someone(w.people[p.class_teacher_id - 1])
-        p.staff_note = w.notes.write("staff_note", people, {"date": (NOW - dt.timedelta(days=w.rng.randrange(400))).strftime("%d.%m.%Y")}).text or None
+        p.staff_note = w.notes.write("staff_note", people, {"date": (w.now - dt.timedelta(days=w.rng.randrange(400))).strftime("%d.%m.%Y")},
+                                     mentioning="{mate.first}" if p.id == suspect else None).text or None

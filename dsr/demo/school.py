@@ -26,7 +26,7 @@ from dsr.demo.sink import open_sink
 from dsr.demo.summary import Featured
 from dsr.demo.texts import NoteWriter
 from dsr.demo.weblogs import WebEvent
-from dsr.demo.world import NOW, SchoolWorld
+from dsr.demo.world import SchoolWorld, demo_clock
 
 PERSON_COLS = ("id", "kind", "card_number", "login_name", "password_hash", "roles", "first_name", "last_name",
                "date_of_birth", "gender", "class_name", "school_year", "email", "phone", "street", "postal_code", "city",
@@ -71,7 +71,7 @@ def _person_rows(w: SchoolWorld):
     for p in w.people:
         updated = updated_by = None
         if rng.random() < 0.3:
-            updated = min(NOW - dt.timedelta(hours=2), p.created_at + dt.timedelta(days=rng.randint(1, 900)))
+            updated = min(w.now - dt.timedelta(hours=2), p.created_at + dt.timedelta(days=rng.randint(1, 900)))
             updated_by = p.extra.get("created_by")
         yield (p.id, p.kind, p.card_number, p.login_name, _password_hash(rng) if p.login_name else None, p.roles,
                p.first_name, p.last_name, p.date_of_birth, p.gender, p.class_name, p.school_year, p.email, p.phone,
@@ -81,15 +81,16 @@ def _person_rows(w: SchoolWorld):
 
 
 def populate_school(target: str | sa.Engine | Path, *, index: int = 0, readers: int = 300, loans_per_reader: int = 40,
-                    seed: int = 1, create: bool = True) -> SchoolResult:
+                    seed: int = 1, create: bool = True, today: dt.date | None = None) -> SchoolResult:
     """Fill a school database (an SQLAlchemy URL, engine or SQLite file path) for the ``index``-th demo town.
 
     With ``create`` the James school DDL is loaded first; otherwise the tables must exist and be empty.
+    ``today`` is the demo's reference day (see ``demo_clock``).
     """
     t = town(index)
     rng = random.Random(f"{seed}/school/{t.tenant_key}")
     w = SchoolWorld(t.tenant_key, t, rng, PeoplePool(rng, t, faker_seed=seed * 1000 + index), NoteWriter(rng),
-                    nat_ip=f"198.51.100.{10 + index % 240}")
+                    now=demo_clock(today), nat_ip=f"198.51.100.{10 + index % 240}")
     build_roster(w, readers)
     staff_notes(w)
     activity = build_activity(w)
@@ -105,10 +106,14 @@ def populate_school(target: str | sa.Engine | Path, *, index: int = 0, readers: 
             for g in w.guardians))
         cat = write_items(w, sink, readers)
         letters = Letters(w)
+        # this school year's privacy letter is younger than the year notices are kept; the featured
+        # siblings always get it, so their parent finds copies of notices (cc) in the answer
+        info_day = _privacy_info_day(w.now)
+        siblings = set(w.featured["siblings"]["ids"])
         for p in w.people:
             letters.welcome(p)
-            if p.active and p.created_at < dt.datetime(2023, 8, 1) and rng.random() < 0.3:
-                letters.privacy_info(p, dt.datetime(2023, 9, 4, 7, 30) + dt.timedelta(minutes=rng.randrange(300)))
+            if p.active and p.created_at < info_day and (rng.random() < 0.3 or p.id in siblings):
+                letters.privacy_info(p, info_day + dt.timedelta(minutes=rng.randrange(300)))
         circulation = write_loans(w, sink, cat, letters, loans_per_reader)
         write_reservations(w, sink, cat, letters)
         write_reviews(w, sink, cat)
@@ -128,6 +133,12 @@ def populate_school(target: str | sa.Engine | Path, *, index: int = 0, readers: 
         events=activity.events, contact=contact, principal=principal, teachers=teachers,
         pupils=[p for p in w.people if p.kind == "student" and p.active],
     )
+
+
+def _privacy_info_day(now: dt.datetime) -> dt.datetime:
+    """The last 1 October before ``now``: in the school year, after enrolment, less than a year ago."""
+    day = dt.datetime(now.year, 10, 1, 7, 30)
+    return day if day < now else day.replace(year=now.year - 1)
 
 
 def _reader(w: SchoolWorld, role: str, pid: int, **extra: object) -> Featured:

@@ -52,6 +52,8 @@ class DemoSummary(msgspec.Struct, frozen=True, kw_only=True):
     loans_per_reader: int
     controllers: dict[str, ControllerSummary]
     log_files: tuple[str, ...] = ()
+    #: the demo's reference day: records end at noon that day (None in demo.json files written before it)
+    today: dt.date | None = None
 
     @property
     def config(self) -> Path:

@@ -157,10 +157,14 @@ class NoteWriter:
         self.rng = rng
         self._parsed = {k: [(t, _fields(t)) for t in ts] for k, ts in TEMPLATES.items()}
 
-    def write(self, kind: str, people: Mapping[str, Someone], values: Mapping[str, str] | None = None) -> Note:
-        """A text of ``kind`` about ``people['self']``; templates needing people or values not given are skipped."""
+    def write(self, kind: str, people: Mapping[str, Someone], values: Mapping[str, str] | None = None, *,
+              mentioning: str | None = None) -> Note:
+        """A text of ``kind`` about ``people['self']``; templates needing people or values not given are skipped.
+
+        ``mentioning`` (a placeholder such as ``"{mate.first}"``) keeps only templates that contain it.
+        """
         values = values or {}
-        usable = [p for p in self._parsed[kind] if self._fits(p[1], people, values)]
+        usable = [p for p in self._parsed[kind] if self._fits(p[1], people, values) and (mentioning is None or mentioning in p[0])]
         if not usable:
             return Note("", ())
         _template, parts = self.rng.choice(usable)

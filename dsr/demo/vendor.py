@@ -19,7 +19,8 @@ from dsr.demo.sink import open_sink
 from dsr.demo.summary import Featured
 from dsr.demo.texts import NoteWriter, Someone
 from dsr.demo.weblogs import AGENTS, WebEvent
-from dsr.demo.world import LIVE_SINCE, NOW, new_iban
+from dsr.demo.retention import TICKET_YEARS, WEB_LOG_DAYS, first_invoice_year
+from dsr.demo.world import LIVE_SINCE, demo_clock, new_iban, years_before
 
 VENDOR = {"name": "DS-Software-Lösungen GmbH", "street": "Hafenstraße 12", "postal_code": "48153", "city": "Münster",
           "land": "NW", "email": "datenschutz@ds-software.example", "phone": "0251 3904410"}
@@ -36,8 +37,12 @@ class VendorResult:
 
 
 def populate_vendor(target: str | sa.Engine | Path, schools: list[SchoolResult], *, seed: int = 1,
-                    extra_customers: int = 3, create: bool = True) -> VendorResult:
-    """Fill the vendor database: one customer per generated school plus a few schools without demo stores."""
+                    extra_customers: int = 3, create: bool = True, today: dt.date | None = None) -> VendorResult:
+    """Fill the vendor database: one customer per generated school plus a few schools without demo stores.
+
+    ``today`` is the demo's reference day (see ``demo_clock``).
+    """
+    now = demo_clock(today)
     rng = random.Random(f"{seed}/vendor")
     pool = PeoplePool(rng, TOWNS[0], faker_seed=seed * 1000 + 999)
     notes = NoteWriter(rng)
@@ -85,30 +90,33 @@ def populate_vendor(target: str | sa.Engine | Path, schools: list[SchoolResult],
                            {"date": f"{since + dt.timedelta(days=400):%d.%m.%Y}"}).text
         contracts.append((k, cid, product, since, None, since - dt.timedelta(days=14), principal, "Schulleitung",
                           since - dt.timedelta(days=10), 1, note))
-        for year in range(since.year, NOW.year + 1):
+        # older invoices are past the eight years the register keeps them
+        for year in range(max(since.year, first_invoice_year(now)), now.year + 1):
             day = dt.date(year, 1, 15)
-            if day < since or day > NOW.date():
+            if day < since or day > now.date():
                 continue
             clerk = rng.random() < 0.5
             invoices.append((len(invoices) + 1, k, f"RE-{year}-{len(invoices) + 1:05d}", day,
                              Decimal(rng.choice(("480.00", "690.00", "1290.00"))),
                              f"{contact.first_name} {contact.last_name}" if clerk else f"Stadtkasse {t.city}",
                              contact.email if clerk else f"stadtkasse@{t.tenant_key}-stadt.example", new_iban(rng),
-                             day + dt.timedelta(days=rng.randint(5, 40)) if year < NOW.year or rng.random() < 0.5 else None,
-                             0 if year < NOW.year else rng.randint(0, 1)))
+                             day + dt.timedelta(days=rng.randint(5, 40)) if year < now.year or rng.random() < 0.5 else None,
+                             0 if year < now.year else rng.randint(0, 1)))
         if product == "hosted":
             ordered = dt.datetime.combine(since, dt.time(11))
             domains.append((len(domains) + 1, cid, f"bibliothek.{tenant}.example", REGISTRAR, ordered,
                             ordered + dt.timedelta(hours=2), f"ORD-{rng.randrange(10**6, 10**7)}", name,
                             f"{contact.first_name} {contact.last_name}", contact.email, contact.phone, 3))
+        # closed tickets are kept two years after closing: none is older
+        oldest = (now - years_before(now, TICKET_YEARS)).days - 10
         for _ in range(rng.randint(1, 4)):
-            opened = NOW - dt.timedelta(days=rng.randint(1, 1500), hours=rng.randint(0, 8))
+            opened = now - dt.timedelta(days=rng.randint(1, oldest), hours=rng.randint(0, 8))
             body = notes.write("ticket_body", {"self": contact, "mate": mate_someone, "parent": Someone(
                 f"vendor/parent/{cid}", pool.first_name("f"), mate_someone.last_name, "f", None, pool.mobile())}).text
             tickets.append((len(tickets) + 1, cid, opened, f"{contact.first_name} {contact.last_name}", contact.email,
                             rng.choice(("Login-Problem", "Frage zur Rechnung", "Export", "Ausweisdruck")), body,
-                            rng.choice((2, 4)), opened + dt.timedelta(days=rng.randint(0, 9)) if rng.random() < 0.85 else None))
-    tickets.append((len(tickets) + 1, None, NOW - dt.timedelta(days=40), "Interessent ohne Vertrag",
+                            rng.choice((2, 4)), _closed(opened + dt.timedelta(days=rng.randint(0, 9)), now) if rng.random() < 0.85 else None))
+    tickets.append((len(tickets) + 1, None, now - dt.timedelta(days=40), "Interessent ohne Vertrag",
                     pool.private_email("interessent", "schule"), "Angebot", "Bitte senden Sie uns ein Angebot.", 1, None))
 
     try:
@@ -132,7 +140,7 @@ def populate_vendor(target: str | sa.Engine | Path, schools: list[SchoolResult],
     finally:
         sink.close()
 
-    events += _site_events(rng, contacts)
+    events += _site_events(rng, contacts, now)
     cid, first, _nat = contacts[0]
     featured = {
         "customer_contact": Featured(role="customer_contact", controller="vendor", person_id=cid,
@@ -144,11 +152,16 @@ def populate_vendor(target: str | sa.Engine | Path, schools: list[SchoolResult],
     return VendorResult(counts=counts, featured=featured, events=events)
 
 
-def _site_events(rng: random.Random, contacts: list[tuple[int, Someone, str]]) -> list[WebEvent]:
+def _closed(at: dt.datetime, now: dt.datetime) -> dt.datetime | None:
+    """A ticket closed after the demo's "now" is still open."""
+    return at if at <= now else None
+
+
+def _site_events(rng: random.Random, contacts: list[tuple[int, Someone, str]], now: dt.datetime) -> list[WebEvent]:
     """Visits to the vendor's own site: contacts in the customer area (from their school), anonymous visitors."""
     out: list[WebEvent] = []
-    first_day = NOW.date() - dt.timedelta(days=13)
-    for day_offset in range(14):
+    first_day = now.date() - dt.timedelta(days=WEB_LOG_DAYS - 1)
+    for day_offset in range(WEB_LOG_DAYS):
         day = first_day + dt.timedelta(days=day_offset)
         for _ in range(rng.randint(5, 15)):
             at = dt.datetime.combine(day, dt.time(rng.randint(7, 22), rng.randrange(60), rng.randrange(60)))
@@ -158,7 +171,7 @@ def _site_events(rng: random.Random, contacts: list[tuple[int, Someone, str]]) -
         for cid, c, nat in contacts:
             if rng.random() < 0.3:
                 at = dt.datetime.combine(day, dt.time(rng.randint(8, 15), rng.randrange(60), rng.randrange(60)))
-                if at > NOW:
+                if at > now:
                     continue
                 agent = AGENTS[cid % len(AGENTS)]
                 out.append(WebEvent(at, nat, "-", "POST", "/kunden/login", 302, 512, "https://www.ds-software.example/kunden/", agent))

@@ -58,8 +58,12 @@ def noise(rng: random.Random, day: dt.date, site_host: str) -> list[WebEvent]:
     return out
 
 
-def write_logs(folder: Path, events: list[WebEvent], *, first_day: dt.date, last_day: dt.date, seed: int) -> list[Path]:
-    """One file per day from ``first_day`` to ``last_day``; malformed lines mixed in. Returns the files."""
+def write_logs(folder: Path, events: list[WebEvent], *, first_day: dt.date, last_day: dt.date, seed: int,
+               until: dt.datetime | None = None) -> list[Path]:
+    """One file per day from ``first_day`` to ``last_day``; malformed lines mixed in. Returns the files.
+
+    With ``until`` (the demo's "now") no line is later than it: today's file ends there.
+    """
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     by_day: dict[dt.date, list[WebEvent]] = {}
@@ -69,6 +73,7 @@ def write_logs(folder: Path, events: list[WebEvent], *, first_day: dt.date, last
     day, n = last_day, 0
     while day >= first_day:
         todays = sorted(by_day.get(day, []) + noise(rng, day, "www"), key=lambda e: (e.at, e.host, e.path))
+        todays = [e for e in todays if until is None or e.at <= until]
         buf = io.BytesIO()
         for e in todays:
             line = format_line(e).encode()
