@@ -213,8 +213,9 @@ def cmd_deadlines(args: argparse.Namespace) -> int:
     return EXIT_FOUND if report.overdue else EXIT_OK
 
 
-def _staff_account(args: argparse.Namespace) -> tuple[Any, Any] | None:
-    """The portal database and the account named by --username (None: said so on stderr)."""
+def _change_account(args: argparse.Namespace, change: Any) -> Any | None:
+    """``change(engine, user)`` on the account named by --username, the portal database closed
+    afterwards; the user if ``change`` went through, else None (said so on stderr)."""
     from dsr import cases
     from dsr.cases.users import find_user
     from dsr.config import load
@@ -222,24 +223,21 @@ def _staff_account(args: argparse.Namespace) -> tuple[Any, Any] | None:
 
     engine = portal_engine(load(args.config))
     try:
-        return engine, find_user(engine, args.username)
+        user = find_user(engine, args.username)
+        return user if change(engine, user) is not False else None
     except cases.NotFound:
-        engine.dispose()
         err.print(f"[red]no user named {args.username!r}[/red]")
         return None
+    finally:
+        engine.dispose()
 
 
 def cmd_user_unlock(args: argparse.Namespace) -> int:
     from dsr import cases
 
-    found = _staff_account(args)
-    if found is None:
+    user = _change_account(args, lambda engine, user: cases.unlock(engine, user.id, actor="cli"))
+    if user is None:
         return EXIT_CONFIG
-    engine, user = found
-    try:
-        cases.unlock(engine, user.id, actor="cli")
-    finally:
-        engine.dispose()
     out.print(f"user [bold]{user.username}[/bold] unlocked")
     return EXIT_OK
 
@@ -247,14 +245,9 @@ def cmd_user_unlock(args: argparse.Namespace) -> int:
 def cmd_user_reset_totp(args: argparse.Namespace) -> int:
     from dsr import cases
 
-    found = _staff_account(args)
-    if found is None:
+    user = _change_account(args, lambda engine, user: cases.disable_totp(engine, user.id, actor="cli"))
+    if user is None:
         return EXIT_CONFIG
-    engine, user = found
-    try:
-        cases.disable_totp(engine, user.id, actor="cli")
-    finally:
-        engine.dispose()
     out.print(f"second factor of [bold]{user.username}[/bold] turned off; they set it up again after logging in")
     return EXIT_OK
 
@@ -265,22 +258,23 @@ def cmd_user_password(args: argparse.Namespace) -> int:
     from dsr import cases
     from dsr.staff import new_password
 
-    found = _staff_account(args)
-    if found is None:
-        return EXIT_CONFIG
-    engine, user = found
-    if args.prompt:
-        password = getpass.getpass("password: ")
-        if not password or password != getpass.getpass("again: "):
-            err.print("the passwords differ or are empty")
-            engine.dispose()
-            return EXIT_CONFIG
-    else:
-        password = new_password()
-    try:
+    password = ""
+
+    def change(engine: Any, user: Any) -> bool:
+        nonlocal password
+        if args.prompt:
+            password = getpass.getpass("password: ")
+            if not password or password != getpass.getpass("again: "):
+                err.print("the passwords differ or are empty")
+                return False
+        else:
+            password = new_password()
         cases.set_password(engine, user.id, password, actor="cli")
-    finally:
-        engine.dispose()
+        return True
+
+    user = _change_account(args, change)
+    if user is None:
+        return EXIT_CONFIG
     out.print(f"password of [bold]{user.username}[/bold] changed; their sessions ended")
     if not args.prompt:
         out.print(f"password (shown only now): [bold]{password}[/bold]")
