@@ -24,8 +24,9 @@ from rich.table import Table
 
 from connectors.james import MAPPINGS
 from connectors.sql import SQLConnector
-from dsr import Descriptor, gather, resolve
+from dsr import Descriptor, resolve
 from dsr.demo.school import populate_school
+from dsr.pipeline import gather
 
 
 def store(folder: Path, readers: int, loans_per_reader: int) -> Path:
@@ -50,7 +51,10 @@ STAFF = "kind IN ('teacher', 'staff') OR (roles IS NOT NULL AND roles <> '')"
 def measure(path: Path, samples: int, who: str = PUPILS) -> dict[str, float]:
     engine = sa.create_engine(f"sqlite:///{path}")
     with engine.connect() as c:
-        cards = [r for (r,) in c.execute(sa.text(f"SELECT card_number FROM person WHERE card_number IS NOT NULL AND ({who})"))]
+        cards = [
+            r
+            for (r,) in c.execute(sa.text(f"SELECT card_number FROM person WHERE card_number IS NOT NULL AND ({who})"))
+        ]
         loans = c.execute(sa.text("SELECT count(*) FROM loan")).scalar_one()
         readers = c.execute(sa.text("SELECT count(*) FROM person")).scalar_one()
     engine.dispose()
@@ -94,13 +98,32 @@ def main() -> None:
     for label, readers in (("small, staff", args.small), ("big, staff", args.big)):
         results[label] = measure(store(args.dir, readers, args.loans_per_reader), 10, STAFF)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    table = Table(title="gather one reader (identify by card + gather school database, SQLite, warm); pupils, then staff and pupil helpers")
-    for col in ("store", "readers", "loans", "records/reader (median)", "median ms", "p95 ms", "max ms", "ratio vs small"):
+    table = Table(
+        title="gather one reader (identify by card + gather school database, SQLite, warm); pupils, then staff and pupil helpers"
+    )
+    for col in (
+        "store",
+        "readers",
+        "loans",
+        "records/reader (median)",
+        "median ms",
+        "p95 ms",
+        "max ms",
+        "ratio vs small",
+    ):
         table.add_column(col, justify="right")
     for label, r in results.items():
         base = results["small, staff" if "staff" in label else "small"]["median_ms"]
-        table.add_row(label, f"{r['readers']:,}", f"{r['loans']:,}", f"{r['records']:.0f}", f"{r['median_ms']:.1f}",
-                      f"{r['p95_ms']:.1f}", f"{r['max_ms']:.1f}", f"{r['median_ms'] / base:.2f}")
+        table.add_row(
+            label,
+            f"{r['readers']:,}",
+            f"{r['loans']:,}",
+            f"{r['records']:.0f}",
+            f"{r['median_ms']:.1f}",
+            f"{r['p95_ms']:.1f}",
+            f"{r['max_ms']:.1f}",
+            f"{r['median_ms'] / base:.2f}",
+        )
     console = Console()
     console.print(table)
     console.print(f"peak RSS of this process: {peak_mb:.0f} MB · target: ≤ 100 ms at {args.big:,} readers, ratio ≤ 1.5")

@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/letter.py                 # 300, 2 000, 20 000 records
     .venv/bin/python benchmarks/letter.py --sizes 300 2000 --repeat 5
 
-What one run includes, as :func:`dsr.access.prepare_answer` does it after identification:
+What one run includes, as :func:`dsr.pipeline.answer.prepare_answer` does it after identification:
 gather (from an in-memory store: :class:`dsr.testing.FakeConnector` with the specimen school
 records), redact (gazetteer of 500 other people, the subject's catalogue titles allowed),
 compose, and render the PDF/A (with disclosure.json and the CSVs embedded), the DOCX and the
@@ -34,23 +34,31 @@ TARGETS = {300: 0.75, 2000: 2.0, 20000: 10.0}
 
 def answer(size: int) -> dict[str, float]:
     """One access answer for a reader with ``size`` loans; seconds per stage."""
-    from dsr import compose, register, render
-    from dsr.compose import specimen
-    from dsr.gather import gather
-    from dsr.redact import AllowList, Gazetteer, redact
+    from dsr.pipeline import compose, register, render
+    from dsr.pipeline.compose import specimen
+    from dsr.pipeline.gather import gather
+    from dsr.pipeline.redact import AllowList, Gazetteer, redact
     from dsr.testing import FakeConnector, FakePerson
 
     start = time.perf_counter()
     people = [FakePerson(key="17", first_name="Anna", last_name="Muster", card="L-0017")]
     people += [FakePerson(key=str(1000 + i), first_name=f"Vorname{i}", last_name=f"Nachname{i}") for i in range(500)]
-    store = FakeConnector("school", people=people, records={"17": specimen.records(size)}, collections=specimen.COLLECTIONS)
+    store = FakeConnector(
+        "school", people=people, records={"17": specimen.records(size)}, collections=specimen.COLLECTIONS
+    )
     subject = specimen.subject()
     gathering = gather(subject, [store])
     titles = {str(f.value) for r in gathering.records for f in r.fields if f.name == "title"}
-    gazetteer = Gazetteer.build(store.people(), subject, allow=AllowList.for_controller(specimen.SCHOOL, catalogue=titles))
+    gazetteer = Gazetteer.build(
+        store.people(), subject, allow=AllowList.for_controller(specimen.SCHOOL, catalogue=titles)
+    )
     redaction = redact(gathering, gazetteer, secret=b"benchmark", language="de")
     letter = compose.disclosure(
-        specimen.SCHOOL, redaction.gathering, specimen.request("de"), withheld=redaction.withheld, register=register.load("james-school")
+        specimen.SCHOOL,
+        redaction.gathering,
+        specimen.request("de"),
+        withheld=redaction.withheld,
+        register=register.load("james-school"),
     )
     composed = time.perf_counter()
     pdf = render.pdf(letter)
@@ -81,10 +89,12 @@ def run_case(size: int, mode: str, repeat: int) -> dict:
 
 
 def _letter(size: int):
-    from dsr import compose, register
-    from dsr.compose import specimen
+    from dsr.pipeline import compose, register
+    from dsr.pipeline.compose import specimen
 
-    return compose.disclosure(specimen.SCHOOL, specimen.gathering(size), specimen.request("de"), register=register.load("james-school"))
+    return compose.disclosure(
+        specimen.SCHOOL, specimen.gathering(size), specimen.request("de"), register=register.load("james-school")
+    )
 
 
 def _cpu() -> float:
@@ -99,8 +109,8 @@ def naive(letter) -> bytes:
 
     import weasyprint
 
-    from dsr.render.fonts import TemplateFetcher
-    from dsr.render.templates import base_url
+    from dsr.pipeline.render.fonts import TemplateFetcher
+    from dsr.pipeline.render.templates import base_url
 
     parts = ['<link rel="stylesheet" href="../base/style.css"><body>']
     for s in letter.sections:
@@ -110,7 +120,9 @@ def naive(letter) -> bytes:
         for row in s.rows:
             parts.append("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row.values) + "</tr>")
         parts.append("</table>")
-    return weasyprint.HTML(string="".join(parts), base_url=base_url("disclosure"), url_fetcher=TemplateFetcher()).write_pdf()
+    return weasyprint.HTML(
+        string="".join(parts), base_url=base_url("disclosure"), url_fetcher=TemplateFetcher()
+    ).write_pdf()
 
 
 def measure(size: int, mode: str, repeat: int) -> dict:
@@ -127,14 +139,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[300, 2000, 20000])
     parser.add_argument("--repeat", type=int, default=5, help="runs per case (20 000: at most 3)")
-    parser.add_argument("--naive-max", type=int, default=20000, help="skip the naive baseline above this size (its 20 000 rows take about two minutes and 2 GB)")
+    parser.add_argument(
+        "--naive-max",
+        type=int,
+        default=20000,
+        help="skip the naive baseline above this size (its 20 000 rows take about two minutes and 2 GB)",
+    )
     parser.add_argument("--case", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--mode", default="answer", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.case:
         print(json.dumps(run_case(args.case, args.mode, args.repeat)))
         return
-    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; median of {args.repeat} runs (20 000: ≤ 3)")
+    print(
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; median of {args.repeat} runs (20 000: ≤ 3)"
+    )
     print(
         f"{'records':>7} {'wall s':>7} {'cpu s':>6} {'target':>6} {'prep s':>6} {'pdf s':>6} {'docx+json':>9}"
         f" {'peak MB':>7} {'naive s':>7} {'n-cpu s':>7} {'naive MB':>8} {'ratio':>6}"

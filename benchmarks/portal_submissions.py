@@ -33,8 +33,14 @@ sys.path.insert(0, str(ROOT / "tests" / "portal"))
 from conftest import free_port, write_config  # noqa: E402  (the test config: two controllers)
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-FORM = {"types": ["access", "copy"], "acting": "self", "first_name": "Bench", "last_name": "Mark",
-        "date_of_birth": "2010-03-04", "card_number": "L-1"}
+FORM = {
+    "types": ["access", "copy"],
+    "acting": "self",
+    "first_name": "Bench",
+    "last_name": "Mark",
+    "date_of_birth": "2010-03-04",
+    "card_number": "L-1",
+}
 
 
 def peak_rss_mib(pid: int) -> float:
@@ -52,7 +58,8 @@ def run(label: str, database_url: str, requests: int, concurrency: int) -> dict[
     config = write_config(folder, db + limits + 'mail = { backend = "file" }\n')
     server = subprocess.Popen(
         [sys.executable, "-m", "dsr.cli", "serve", "--config", str(config), "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}/de/request/gym-musterstadt"
     try:
@@ -89,8 +96,14 @@ def run(label: str, database_url: str, requests: int, concurrency: int) -> dict[
             list(pool.map(submit, range(requests)))
         wall = time.perf_counter() - started
         cuts = statistics.quantiles(latencies, n=100)
-        return {"label": label, "rate": requests / wall, "p50": cuts[49] * 1000, "p99": cuts[98] * 1000,
-                "failures": failures, "rss": peak_rss_mib(server.pid)}
+        return {
+            "label": label,
+            "rate": requests / wall,
+            "p50": cuts[49] * 1000,
+            "p99": cuts[98] * 1000,
+            "failures": failures,
+            "rss": peak_rss_mib(server.pid),
+        }
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -110,21 +123,35 @@ def main() -> None:
         with admin.connect() as conn:
             conn.exec_driver_sql(f"CREATE DATABASE {name}")
         try:
-            results.append(run("PostgreSQL (loopback)", f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}",
-                               args.requests, args.concurrency))
+            results.append(
+                run(
+                    "PostgreSQL (loopback)",
+                    f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}",
+                    args.requests,
+                    args.concurrency,
+                )
+            )
         finally:
             with admin.connect() as conn:
                 conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
             admin.dispose()
 
     base = float(results[0]["rate"])
-    table = Table(title=f"portal submissions: {args.requests} POSTs, {args.concurrency} concurrent clients, "
-                        f"{os.cpu_count()} CPUs")
+    table = Table(
+        title=f"portal submissions: {args.requests} POSTs, {args.concurrency} concurrent clients, {os.cpu_count()} CPUs"
+    )
     for column in ("database", "submissions/s", "p50 ms", "p99 ms", "failed", "server peak RSS MiB", "rate vs SQLite"):
         table.add_column(column, justify="right")
     for r in results:
-        table.add_row(str(r["label"]), f"{r['rate']:.1f}", f"{r['p50']:.0f}", f"{r['p99']:.0f}", str(r["failures"]),
-                      f"{r['rss']:.0f}", f"{float(r['rate']) / base:.2f}")
+        table.add_row(
+            str(r["label"]),
+            f"{r['rate']:.1f}",
+            f"{r['p50']:.0f}",
+            f"{r['p99']:.0f}",
+            str(r["failures"]),
+            f"{r['rss']:.0f}",
+            f"{float(r['rate']) / base:.2f}",
+        )
     Console(width=130).print(table)
 
 

@@ -25,11 +25,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from dsr.redact import Gazetteer, find  # noqa: E402
-from dsr.redact.corpus import Corpus, generate  # noqa: E402
-from dsr.redact.gazetteer import GazetteerCache  # noqa: E402
-from dsr.redact.quality import KINDS, evaluate, misses  # noqa: E402
-from dsr.redact.spans import Tier  # noqa: E402
+from dsr.demo.redaction_corpus import Corpus, generate  # noqa: E402
+from dsr.demo.redaction_quality import KINDS, evaluate, misses  # noqa: E402
+from dsr.pipeline.redact import Gazetteer, find  # noqa: E402
+from dsr.pipeline.redact.gazetteer import GazetteerCache  # noqa: E402
+from dsr.pipeline.redact.spans import Tier  # noqa: E402
 
 PRESIDIO_PYTHON = Path("/tmp/presidio-venv/bin/python")
 
@@ -37,8 +37,10 @@ PRESIDIO_PYTHON = Path("/tmp/presidio-venv/bin/python")
 def run_dsr(corpus: Corpus) -> tuple[list[list[tuple[int, int, str]]], float]:
     g = Gazetteer.build(corpus.people, corpus.subject, allow=corpus.allow)
     started = time.process_time()
-    found = [[(h.start, h.end, "redact" if h.tier is Tier.REDACT else "review") for h in find(d.text, g)]
-             for d in corpus.docs]
+    found = [
+        [(h.start, h.end, "redact" if h.tier is Tier.REDACT else "review") for h in find(d.text, g)]
+        for d in corpus.docs
+    ]
     return found, time.process_time() - started
 
 
@@ -73,9 +75,16 @@ def speed(corpus: Corpus, people: int, repeat: int = 5) -> dict:
         for t in texts:
             find(t, g)
         passes.append(time.process_time() - started)
-    return {"people": people, "build_s": min(builds), "build_median_s": statistics.median(builds),
-            "build_peak_mb": peak / 2**20, "overlay_ms": overlay * 1000, "chars": chars,
-            "chars_per_s": chars / min(passes), "chars_per_s_median": chars / statistics.median(passes)}
+    return {
+        "people": people,
+        "build_s": min(builds),
+        "build_median_s": statistics.median(builds),
+        "build_peak_mb": peak / 2**20,
+        "overlay_ms": overlay * 1000,
+        "chars": chars,
+        "chars_per_s": chars / min(passes),
+        "chars_per_s_median": chars / statistics.median(passes),
+    }
 
 
 PRESIDIO_SCRIPT = r"""
@@ -109,8 +118,13 @@ print(json.dumps({"found": out, "seconds": best}))
 def run_presidio(corpus: Corpus, repeat: int = 3) -> tuple[list[list[tuple[int, int, str]]], float] | None:
     if not PRESIDIO_PYTHON.exists():
         return None
-    proc = subprocess.run([str(PRESIDIO_PYTHON), "-c", PRESIDIO_SCRIPT, str(repeat)], input=json.dumps([d.text for d in corpus.docs]),
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [str(PRESIDIO_PYTHON), "-c", PRESIDIO_SCRIPT, str(repeat)],
+        input=json.dumps([d.text for d in corpus.docs]),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if proc.returncode != 0:
         print("presidio failed:", proc.stderr.strip().splitlines()[-1:] or "?")
         return None
@@ -125,7 +139,8 @@ def _table(name: str, q: dict, chars_per_s: float | None) -> list[str]:
         + " | ".join("-" if r[k] is None else f"{r[k]:.3f}" for k in KINDS)
         + f" | {q['recall_full_names_known']:.3f} | {q['redacted_or_review']:.3f} | "
         f"{q['subject_wrongly_redacted_auto'] * 100:.2f} % | {q['review_items']} | {q['review_noise']:.3f} | "
-        + ("-" if chars_per_s is None else f"{chars_per_s / 1e6:.2f} M") + " |"
+        + ("-" if chars_per_s is None else f"{chars_per_s / 1e6:.2f} M")
+        + " |"
     ]
 
 
@@ -140,9 +155,12 @@ def main() -> None:
     print(f"corpus: {len(corpus.docs)} documents, {chars} characters, seed {args.seed}")
     found, _ = run_dsr(corpus)
     q = evaluate(corpus.docs, found)
-    head = ("| approach | precision (auto) | " + " | ".join(f"recall {k}" for k in KINDS)
-            + " | recall full names (known) | redacted or review | subject redacted (auto) | review items"
-            " | review noise | chars/s |")
+    head = (
+        "| approach | precision (auto) | "
+        + " | ".join(f"recall {k}" for k in KINDS)
+        + " | recall full names (known) | redacted or review | subject redacted (auto) | review items"
+        " | review noise | chars/s |"
+    )
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     s = speed(corpus, args.people)
     lines += _table(f"dsr (gazetteer + patterns; chars/s with {args.people} people)", q, s["chars_per_s"])
@@ -153,19 +171,25 @@ def main() -> None:
         pq = evaluate(corpus.docs, presidio[0])
         lines += _table("presidio-analyzer, pattern recognizers", pq, chars / presidio[1])
     print("\n".join(lines))
-    print(f"\nsubject's own data in review or redacted (draft, before an officer decides): "
-          f"{q['subject_in_review_or_redacted'] * 100:.2f} %  "
-          f"({q['third_party_mentions']} third-party and {q['subject_mentions']} subject mentions)")
+    print(
+        f"\nsubject's own data in review or redacted (draft, before an officer decides): "
+        f"{q['subject_in_review_or_redacted'] * 100:.2f} %  "
+        f"({q['third_party_mentions']} third-party and {q['subject_mentions']} subject mentions)"
+    )
     print("review noise: share of review items that overlap no third-party mention")
     missed = misses(q)
     print("targets: " + ("all met" if not missed else "NOT MET: " + "; ".join(missed)))
     ratio = f" {s['chars_per_s'] / (chars / presidio[1]):.1f}x |" if presidio else ""
-    print(f"\n| gazetteer people | build s (best of 3) | build s (median) | build peak MB | overlay per request ms |"
-          f" text chars | chars/s (1 core, best of 5) | chars/s (median) |{' ratio vs presidio |' if presidio else ''}"
-          f"\n|---|---|---|---|---|---|---|---|{'---|' if presidio else ''}")
-    print(f"| {s['people']} | {s['build_s']:.2f} | {s['build_median_s']:.2f} | {s['build_peak_mb']:.0f} | "
-          f"{s['overlay_ms']:.0f} | {s['chars']} | {s['chars_per_s'] / 1e6:.2f} M | "
-          f"{s['chars_per_s_median'] / 1e6:.2f} M |{ratio}")
+    print(
+        f"\n| gazetteer people | build s (best of 3) | build s (median) | build peak MB | overlay per request ms |"
+        f" text chars | chars/s (1 core, best of 5) | chars/s (median) |{' ratio vs presidio |' if presidio else ''}"
+        f"\n|---|---|---|---|---|---|---|---|{'---|' if presidio else ''}"
+    )
+    print(
+        f"| {s['people']} | {s['build_s']:.2f} | {s['build_median_s']:.2f} | {s['build_peak_mb']:.0f} | "
+        f"{s['overlay_ms']:.0f} | {s['chars']} | {s['chars_per_s'] / 1e6:.2f} M | "
+        f"{s['chars_per_s_median'] / 1e6:.2f} M |{ratio}"
+    )
 
 
 if __name__ == "__main__":

@@ -50,7 +50,7 @@ def _lines(rng: random.Random, n: int) -> list[bytes]:
         if "@" in user:
             path = f"/kunden/rechnungen/{rng.randrange(10**5)}"
         out.append(
-            f'{rng.choice(hosts)} - {user} [{rng.randrange(1, 29):02d}/Mar/2026:{rng.randrange(24):02d}:'
+            f"{rng.choice(hosts)} - {user} [{rng.randrange(1, 29):02d}/Mar/2026:{rng.randrange(24):02d}:"
             f'{rng.randrange(60):02d}:{rng.randrange(60):02d} {zone}] "GET {path} HTTP/1.1" 200 '
             f'{rng.randrange(100, 90000)} "https://opac.example.de/opac/{tenants[0]}/" "{rng.choice(agents)}"\n'.encode()
         )
@@ -90,9 +90,16 @@ def measure(variant: str, directory: Path) -> dict:
     from connectors.weblog.line import parse
     from dsr.model import Identifier, IdentifierKind, Subject
 
-    subject = Subject(controller="bench", reference="R", identifiers=frozenset({
-        Identifier(IdentifierKind.LOGIN, TARGET), Identifier(IdentifierKind.EMAIL, "lea.k@example.org"),
-    }))
+    subject = Subject(
+        controller="bench",
+        reference="R",
+        identifiers=frozenset(
+            {
+                Identifier(IdentifierKind.LOGIN, TARGET),
+                Identifier(IdentifierKind.EMAIL, "lea.k@example.org"),
+            }
+        ),
+    )
     started_rss = _peak_kb()
     wall, cpu = time.perf_counter(), time.process_time()
     if variant == "baseline":  # decode and parse every line
@@ -161,7 +168,9 @@ def main() -> None:
             f"{label:38} {r['bytes'] / MB:7.0f} {r['hits']:6d} {r['wall']:7.2f} {r['cpu']:7.2f} "
             f"{rate / MB:9.0f} {r['rss_peak_kb'] / 1024:12.1f} {rate / base:11.1f}x"
         )
-    print(f"\n(peak RSS includes the interpreter and imports: {results[1][1]['rss_start_kb'] / 1024:.1f} MB before reading)")
+    print(
+        f"\n(peak RSS includes the interpreter and imports: {results[1][1]['rss_start_kb'] / 1024:.1f} MB before reading)"
+    )
 
 
 if __name__ == "__main__":

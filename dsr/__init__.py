@@ -5,7 +5,6 @@ The pipeline, one module per stage: intake → identify → gather → redact �
 
 from dsr.config import ControllerSettings, Settings, connect, load
 from dsr.connector import Connector, StoreContext
-from dsr.controllers import OtherControllers, Unreachable, other_controllers
 from dsr.errors import (
     AmbiguousSubject,
     ConfigError,
@@ -15,8 +14,6 @@ from dsr.errors import (
     RenderError,
     UnknownSubject,
 )
-from dsr.gather import gather
-from dsr.identify import confirm, resolve
 from dsr.model import (
     Candidate,
     Classification,
@@ -37,7 +34,10 @@ from dsr.model import (
     StoreState,
     Subject,
 )
-from dsr.representation import (
+from dsr.pipeline.gather import gather
+from dsr.pipeline.identify import confirm, resolve
+from dsr.pipeline.other_controllers import OtherControllers, Unreachable, other_controllers
+from dsr.pipeline.representation import (
     Capacity,
     GuardianCheck,
     GuardianStatus,
@@ -48,7 +48,7 @@ from dsr.representation import (
     route_request,
     verify_guardian,
 )
-from dsr.restriction import (
+from dsr.pipeline.restriction import (
     RecordAction,
     Restricted,
     RestrictionDecision,

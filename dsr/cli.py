@@ -21,17 +21,28 @@ from dsr.errors import ConfigError, DSRError, IdentityError
 from dsr.model import Descriptor
 
 if TYPE_CHECKING:
-    from dsr.access import RequestFacts
+    from dsr.pipeline.answer import RequestFacts
 
 EXIT_OK, EXIT_FOUND, EXIT_CONFIG, EXIT_IDENTITY, EXIT_STORE, EXIT_NEGATIVE = 0, 1, 2, 3, 4, 5
 
 #: ``dsr disclose --channel`` / ``--identity-check``: keys of wording.toml (the letter's words)
 CHANNELS = ("portal", "email", "post", "in_person", "phone")
-IDENTITY_CHECKS = ("card_and_birth_date", "account", "email_reply", "postal_address", "in_person", "guardian_records",
-                   "customer_number")
+IDENTITY_CHECKS = (
+    "card_and_birth_date",
+    "account",
+    "email_reply",
+    "postal_address",
+    "in_person",
+    "guardian_records",
+    "customer_number",
+)
 #: how ``dsr disclose`` names the facts a letter may lack
-FACT_OPTIONS = {"case_reference": "--reference", "received": "--received", "channel": "--channel",
-                "identity_check": "--identity-check"}
+FACT_OPTIONS = {
+    "case_reference": "--reference",
+    "received": "--received",
+    "channel": "--channel",
+    "identity_check": "--identity-check",
+}
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -62,7 +73,9 @@ def _received(text: str) -> dt.datetime | dt.date:
             return dt.datetime.fromisoformat(text).replace(second=0, microsecond=0)
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD) or date and time (YYYY-MM-DDTHH:MM): {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"not a date (YYYY-MM-DD) or date and time (YYYY-MM-DDTHH:MM): {text!r}"
+        ) from None
 
 
 def _day(value: dt.datetime | dt.date) -> dt.date:
@@ -71,19 +84,25 @@ def _day(value: dt.datetime | dt.date) -> dt.date:
 
 def facts_from(args: argparse.Namespace) -> RequestFacts:
     """What the officer states about the request; left out means not recorded (a draft letter)."""
-    from dsr import compose
-    from dsr.access import RequestFacts
+    from dsr.pipeline import compose
+    from dsr.pipeline.answer import RequestFacts
 
     recipient = None
     if args.recipient_name or args.street or args.postal_code or args.city:
         if not args.recipient_name:
             raise argparse.ArgumentTypeError("--street, --postal-code and --city need --recipient-name")
-        recipient = compose.Recipient(name=args.recipient_name, street=args.street, postal_code=args.postal_code,
-                                      city=args.city)
+        recipient = compose.Recipient(
+            name=args.recipient_name, street=args.street, postal_code=args.postal_code, city=args.city
+        )
     if args.received is not None and _day(args.received) > dt.date.today():
         raise argparse.ArgumentTypeError(f"--received lies in the future: {args.received.isoformat()}")
-    return RequestFacts(case_reference=args.reference, received_at=args.received, channel=args.channel,
-                        identity_check=args.identity_check, recipient=recipient)
+    return RequestFacts(
+        case_reference=args.reference,
+        received_at=args.received,
+        channel=args.channel,
+        identity_check=args.identity_check,
+        recipient=recipient,
+    )
 
 
 def descriptor_from(args: argparse.Namespace) -> Descriptor:
@@ -109,8 +128,13 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
     from dsr.demo import generate, today_in_berlin
 
     try:  # today by default: the letters written from the demo are dated today and print its retention periods
-        summary = generate(Path(args.out), schools=args.schools, readers_per_school=args.readers_per_school,
-                           seed=args.seed, today=args.today or today_in_berlin())
+        summary = generate(
+            Path(args.out),
+            schools=args.schools,
+            readers_per_school=args.readers_per_school,
+            seed=args.seed,
+            today=args.today or today_in_berlin(),
+        )
     except ValueError as e:  # sizes too small or a reference day before the demo's school year
         err.print(f"[red]error[/red] {e}", soft_wrap=True)
         return EXIT_CONFIG
@@ -120,7 +144,7 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from dsr.check import check
+    from dsr.pipeline.check import check
 
     problems = check(args.config)
     for p in problems:
@@ -133,7 +157,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_disclose(args: argparse.Namespace) -> int:
-    from dsr.access import answer_access
+    from dsr.pipeline.answer import answer_access
 
     descriptor = descriptor_from(args)
     if descriptor.is_empty():
@@ -154,54 +178,70 @@ def cmd_disclose(args: argparse.Namespace) -> int:
         facts=facts,
     )
     for report in result.reports:
-        out.print(f"  {report.store}: {report.state} ({report.records} records)"
-                  + (f", {report.malformed_lines} malformed lines skipped" if report.malformed_lines else ""))
+        out.print(
+            f"  {report.store}: {report.state} ({report.records} records)"
+            + (f", {report.malformed_lines} malformed lines skipped" if report.malformed_lines else "")
+        )
     if not result.complete:
         failed = ", ".join(r.store for r in result.reports if r.state == "failed")
         err.print(f"[red]store(s) failed:[/red] {failed} — nothing written; run again when they are back")
         return EXIT_STORE
     if result.negative:
-        out.print("[bold]negative answer:[/bold] nobody in this controller's stores matches, and every store answered; "
-                  "the letter says that we hold no data about the requester")
+        out.print(
+            "[bold]negative answer:[/bold] nobody in this controller's stores matches, and every store answered; "
+            "the letter says that we hold no data about the requester"
+        )
     for label, path in result.files.items():
         out.print(f"{label}: [bold]{path}[/bold]")
     if result.open_reviews:
-        out.print(f"[yellow]{result.open_reviews} redaction item(s) need review[/yellow] — the letter is a draft; "
-                  f"decide them in {result.files.get('review')} and run again with --decisions FILE")
+        out.print(
+            f"[yellow]{result.open_reviews} redaction item(s) need review[/yellow] — the letter is a draft; "
+            f"decide them in {result.files.get('review')} and run again with --decisions FILE"
+        )
     if result.unrecorded:
         missing = ", ".join(FACT_OPTIONS[f] for f in result.unrecorded)
-        err.print(f"[yellow]warning:[/yellow] the letter is a draft: it says \"not recorded\" where {missing} "
-                  "would state the request's facts")
+        err.print(
+            f'[yellow]warning:[/yellow] the letter is a draft: it says "not recorded" where {missing} '
+            "would state the request's facts"
+        )
     if not result.postal_address:
-        err.print("[yellow]warning:[/yellow] the letter has no postal address and cannot go in a window envelope; "
-                  "give --recipient-name, --street, --postal-code and --city")
+        err.print(
+            "[yellow]warning:[/yellow] the letter has no postal address and cannot go in a window envelope; "
+            "give --recipient-name, --street, --postal-code and --city"
+        )
     return EXIT_NEGATIVE if result.negative else EXIT_OK
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from dsr.staff import demo_portal
+    from dsr.demo.portal import demo_portal
 
     target = Path(args.out)
-    demo = demo_portal(target, readers_per_school=args.readers_per_school, seed=args.seed, host=args.host,
-                       port=args.port)
+    demo = demo_portal(
+        target, readers_per_school=args.readers_per_school, seed=args.seed, host=args.host, port=args.port
+    )
     out.print(f"demo stores, configuration and portal database in [bold]{target.resolve()}[/bold]")
     out.print("staff accounts (passwords are shown only now):")
     for account in demo.accounts:
         roles = sorted({r for rs in account.roles.values() for r in rs})
         out.print(f"  [bold]{account.username}[/bold]  password [bold]{account.password}[/bold]  ({', '.join(roles)})")
     pupil = demo.summary.featured_pupil()  # type: ignore[attr-defined]
-    out.print(f"try a request as the demo pupil {pupil.first_name} {pupil.last_name}, card {pupil.card_number}, "
-              f"born {pupil.date_of_birth}; codes and notices are printed here (console mail)")
+    out.print(
+        f"try a request as the demo pupil {pupil.first_name} {pupil.last_name}, card {pupil.card_number}, "
+        f"born {pupil.date_of_birth}; codes and notices are printed here (console mail)"
+    )
     out.print(f"officer pages: http://{args.host}:{args.port}/officer/")
     if args.no_serve:
         return EXIT_OK
-    return cmd_serve(argparse.Namespace(config=str(demo.config), host=args.host, port=args.port, behind_proxy=False,
-                                        verbose=args.verbose))
+    return cmd_serve(
+        argparse.Namespace(
+            config=str(demo.config), host=args.host, port=args.port, behind_proxy=False, verbose=args.verbose
+        )
+    )
 
 
 def cmd_deadlines(args: argparse.Namespace) -> int:
     from dsr.config import load
-    from dsr.staff import deadlines, send_digest
+    from dsr.service.staff import deadlines, send_digest
 
     settings = load(args.config)
     report = deadlines(settings, within_days=args.within)
@@ -216,16 +256,16 @@ def cmd_deadlines(args: argparse.Namespace) -> int:
 def _change_account(args: argparse.Namespace, change: Any) -> Any | None:
     """``change(engine, user)`` on the account named by --username, the portal database closed
     afterwards; the user if ``change`` went through, else None (said so on stderr)."""
-    from dsr import cases
-    from dsr.cases.users import find_user
+    from dsr import casefile
+    from dsr.casefile.users import find_user
     from dsr.config import load
-    from dsr.staff import portal_engine
+    from dsr.service.staff import portal_engine
 
     engine = portal_engine(load(args.config))
     try:
         user = find_user(engine, args.username)
         return user if change(engine, user) is not False else None
-    except cases.NotFound:
+    except casefile.NotFound:
         err.print(f"[red]no user named {args.username!r}[/red]")
         return None
     finally:
@@ -233,9 +273,9 @@ def _change_account(args: argparse.Namespace, change: Any) -> Any | None:
 
 
 def cmd_user_unlock(args: argparse.Namespace) -> int:
-    from dsr import cases
+    from dsr import casefile
 
-    user = _change_account(args, lambda engine, user: cases.unlock(engine, user.id, actor="cli"))
+    user = _change_account(args, lambda engine, user: casefile.unlock(engine, user.id, actor="cli"))
     if user is None:
         return EXIT_CONFIG
     out.print(f"user [bold]{user.username}[/bold] unlocked")
@@ -243,9 +283,9 @@ def cmd_user_unlock(args: argparse.Namespace) -> int:
 
 
 def cmd_user_reset_totp(args: argparse.Namespace) -> int:
-    from dsr import cases
+    from dsr import casefile
 
-    user = _change_account(args, lambda engine, user: cases.disable_totp(engine, user.id, actor="cli"))
+    user = _change_account(args, lambda engine, user: casefile.disable_totp(engine, user.id, actor="cli"))
     if user is None:
         return EXIT_CONFIG
     out.print(f"second factor of [bold]{user.username}[/bold] turned off; they set it up again after logging in")
@@ -255,8 +295,8 @@ def cmd_user_reset_totp(args: argparse.Namespace) -> int:
 def cmd_user_password(args: argparse.Namespace) -> int:
     import getpass
 
-    from dsr import cases
-    from dsr.staff import new_password
+    from dsr import casefile
+    from dsr.service.staff import new_password
 
     password = ""
 
@@ -269,7 +309,7 @@ def cmd_user_password(args: argparse.Namespace) -> int:
                 return False
         else:
             password = new_password()
-        cases.set_password(engine, user.id, password, actor="cli")
+        casefile.set_password(engine, user.id, password, actor="cli")
         return True
 
     user = _change_account(args, change)
@@ -283,7 +323,7 @@ def cmd_user_password(args: argparse.Namespace) -> int:
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     from dsr.config import load
-    from dsr.staff import verify_audit
+    from dsr.service.staff import verify_audit
 
     report = verify_audit(load(args.config))
     for problem in report.problems:
@@ -299,7 +339,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     import getpass
 
     from dsr.config import load
-    from dsr.staff import add_user
+    from dsr.service.staff import add_user
 
     password = None
     if args.prompt:
@@ -318,10 +358,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
     import signal
     import threading
 
-    from dsr.casework import handlers
     from dsr.config import load
-    from dsr.staff import portal_engine
-    from dsr.worker import work
+    from dsr.service.casework import handlers
+    from dsr.service.staff import portal_engine
+    from dsr.service.worker import work
 
     settings = load(args.config)
     stop = threading.Event()
@@ -336,26 +376,28 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 def cmd_housekeeping(args: argparse.Namespace) -> int:
     from dsr.config import load
-    from dsr.housekeeping import tidy
-    from dsr.staff import portal_engine
+    from dsr.service.housekeeping import tidy
+    from dsr.service.staff import portal_engine
 
     settings = load(args.config)
     done = tidy(portal_engine(settings), settings)
-    out.print(f"{done.downloads_ended} download offer(s) ended, {done.sessions_deleted} session(s) deleted, "
-              f"{done.cases_purged} closed case(s) purged, {done.rate_limits_purged} ended rate-limit window(s) deleted")
+    out.print(
+        f"{done.downloads_ended} download offer(s) ended, {done.sessions_deleted} session(s) deleted, "
+        f"{done.cases_purged} closed case(s) purged, {done.rate_limits_purged} ended rate-limit window(s) deleted"
+    )
     return EXIT_OK
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    from dsr import cases
+    from dsr import casefile
     from dsr.config import load
 
     settings = load(args.config)
-    engine = cases.open_engine(settings.portal_database_url)
+    engine = casefile.open_engine(settings.portal_database_url)
     try:
-        before = cases.current_revision(engine)
-        cases.upgrade(engine)
-        out.print(f"portal database: schema {before or 'none'} → {cases.current_revision(engine)} (newest)")
+        before = casefile.current_revision(engine)
+        casefile.upgrade(engine)
+        out.print(f"portal database: schema {before or 'none'} → {casefile.current_revision(engine)} (newest)")
     finally:
         engine.dispose()
     return EXIT_OK
@@ -364,17 +406,23 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from dsr import cases
+    from dsr import casefile
     from dsr.config import load
     from dsr.portal import create_app
 
     settings = load(args.config)
-    cases.upgrade(settings.portal_database_url)  # idempotent: a fresh install just works
+    casefile.upgrade(settings.portal_database_url)  # idempotent: a fresh install just works
     out.print(f"portal on http://{args.host}:{args.port}{settings.portal.path or '/'}")
     # access log off: request lines would carry references; errors still go to stderr
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, access_log=False,
-                proxy_headers=args.behind_proxy, forwarded_allow_ips="*" if args.behind_proxy else None,
-                log_level="info" if args.verbose else "warning")
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        access_log=False,
+        proxy_headers=args.behind_proxy,
+        forwarded_allow_ips="*" if args.behind_proxy else None,
+        log_level="info" if args.verbose else "warning",
+    )
     return EXIT_OK
 
 
@@ -412,8 +460,13 @@ def parser() -> argparse.ArgumentParser:
     ua = us_sub.add_parser("add", help="create a staff account (random password unless --prompt)")
     ua.add_argument("--config", required=True)
     ua.add_argument("--username", required=True)
-    ua.add_argument("--role", action="append", required=True, choices=("officer", "approver", "admin"),
-                    help="repeat for several roles")
+    ua.add_argument(
+        "--role",
+        action="append",
+        required=True,
+        choices=("officer", "approver", "admin"),
+        help="repeat for several roles",
+    )
     ua.add_argument("--controller", action="append", required=True, help="controller key; repeat for several")
     ua.add_argument("--prompt", action="store_true", help="type the password instead of generating one")
     ua.set_defaults(func=cmd_user_add)
@@ -431,7 +484,9 @@ def parser() -> argparse.ArgumentParser:
     wk.add_argument("--idle", type=float, default=2.0, help="seconds to wait when no job is due")
     wk.set_defaults(func=cmd_worker)
 
-    hk = sub.add_parser("housekeeping", help="end expired downloads, delete old sessions, purge old request files (cron)")
+    hk = sub.add_parser(
+        "housekeeping", help="end expired downloads, delete old sessions, purge old request files (cron)"
+    )
     hk.add_argument("--config", required=True)
     hk.set_defaults(func=cmd_housekeeping)
 
@@ -440,8 +495,13 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--schools", type=int, default=2)
     g.add_argument("--readers-per-school", type=int, default=300)
     g.add_argument("--seed", type=int, default=1)
-    g.add_argument("--today", type=dt.date.fromisoformat, default=None, metavar="YYYY-MM-DD",
-                   help="the demo's reference day (default: today); the same seed and day give the same stores")
+    g.add_argument(
+        "--today",
+        type=dt.date.fromisoformat,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="the demo's reference day (default: today); the same seed and day give the same stores",
+    )
     g.set_defaults(func=cmd_demo_data)
 
     c = sub.add_parser("check", help="validate configuration and mappings against the live stores")
@@ -462,10 +522,11 @@ def parser() -> argparse.ArgumentParser:
     x.add_argument("--out", required=True, help="folder for disclosure.pdf, disclosure.json, ...")
     x.add_argument("--lang", choices=("de", "en"), default=None, help="letter language (default: configured)")
     x.add_argument("--decisions", help="redaction decisions (JSON) to apply; produces the final letter")
-    facts = x.add_argument_group("the request, as the letter states it (left out: \"not recorded\", a draft letter)")
+    facts = x.add_argument_group('the request, as the letter states it (left out: "not recorded", a draft letter)')
     facts.add_argument("--reference", help="case reference for the letter")
-    facts.add_argument("--received", type=_received, metavar="YYYY-MM-DD[THH:MM]",
-                       help="when the request arrived (German local time)")
+    facts.add_argument(
+        "--received", type=_received, metavar="YYYY-MM-DD[THH:MM]", help="when the request arrived (German local time)"
+    )
     facts.add_argument("--channel", choices=CHANNELS, help="how the request arrived")
     facts.add_argument("--identity-check", choices=IDENTITY_CHECKS, help="how the requester's identity was checked")
     to = x.add_argument_group("the letter's addressee (default: name and address the stores hold for the subject)")
@@ -483,15 +544,20 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--config", required=True)
     v.add_argument("--host", default="127.0.0.1")
     v.add_argument("--port", type=int, default=8000)
-    v.add_argument("--behind-proxy", action="store_true",
-                   help="trust X-Forwarded-For/-Proto (rate limits per real client); only behind your own proxy")
+    v.add_argument(
+        "--behind-proxy",
+        action="store_true",
+        help="trust X-Forwarded-For/-Proto (rate limits per real client); only behind your own proxy",
+    )
     v.set_defaults(func=cmd_serve)
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
     try:
         return int(args.func(args))
     except IdentityError as exc:

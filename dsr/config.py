@@ -79,7 +79,7 @@ class ControllerSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unkno
 class GeneralSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     secret_key: str = ""
     language: Literal["de", "en"] = "de"
-    #: days after a case ends until its request file is purged (dsr.cases.purge_closed)
+    #: days after a case ends until its request file is purged (dsr.casefile.purge_closed)
     request_retention_days: int = 1095
 
 
@@ -210,7 +210,9 @@ def parse(raw: Mapping[str, Any], file: Path) -> Settings:
             errors.append(ConfigError(file, f"{where}.stores", "a controller needs at least one store"))
         for store, table in c.stores.items():
             if "connector" not in table:
-                errors.append(ConfigError(file, f"{where}.stores.{store}.connector", "missing: which connector reads this store"))
+                errors.append(
+                    ConfigError(file, f"{where}.stores.{store}.connector", "missing: which connector reads this store")
+                )
         controllers[key] = msgspec.structs.replace(c, key=key)
     if errors:
         raise ConfigErrors(errors) if len(errors) > 1 else errors[0]
@@ -220,15 +222,20 @@ def parse(raw: Mapping[str, Any], file: Path) -> Settings:
 def _portal(raw: Any, file: Path) -> PortalSettings:
     portal = convert(raw, PortalSettings, file, "portal")
     if portal.path and (not portal.path.startswith("/") or portal.path.endswith("/")):
-        raise ConfigError(file, "portal.path", "start with / and do not end with / (e.g. \"/datenschutz\"), or leave empty")
+        raise ConfigError(
+            file, "portal.path", 'start with / and do not end with / (e.g. "/datenschutz"), or leave empty'
+        )
     if not portal.base_url.startswith(("http://", "https://")) or portal.base_url.endswith("/"):
         raise ConfigError(file, "portal.base_url", "an http(s) address without a trailing slash")
     for key in RateLimits.__struct_fields__:
         if getattr(portal.rate_limits, key) < 1:
             raise ConfigError(file, f"portal.rate_limits.{key}", "must be at least 1")
     if portal.rate_limit_store not in ("memory", "database"):
-        raise ConfigError(file, "portal.rate_limit_store",
-                          'one of "memory" (one server process) or "database" (shared by all processes)')
+        raise ConfigError(
+            file,
+            "portal.rate_limit_store",
+            'one of "memory" (one server process) or "database" (shared by all processes)',
+        )
     return portal
 
 

@@ -105,7 +105,7 @@ class Connector(abc.ABC):
     def guardians(self, subject: Subject) -> list[KnownPerson]:
         """Parents and legal guardians this store records for ``subject`` (a pupil). Default: none.
 
-        Used to verify a parent who asks for their child's data (:mod:`dsr.representation`).
+        Used to verify a parent who asks for their child's data (:mod:`dsr.pipeline.representation`).
         """
         return []
 
@@ -115,14 +115,6 @@ class Connector(abc.ABC):
 
     def close(self) -> None:
         """Release connections."""
-
-
-def available_connectors() -> dict[str, type[Connector]]:
-    """Connector classes registered in the ``dsr.connectors`` entry-point group, by name."""
-    found: dict[str, type[Connector]] = {}
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        found[ep.name] = ep
-    return found  # type: ignore[return-value]
 
 
 def load_connector_class(name: str) -> type[Connector]:
@@ -147,9 +139,7 @@ def ordered(connectors: Iterable[Connector]) -> list[Connector]:
     done: list[Connector] = []
     while pending:
         for c in pending:
-            providers = [
-                o for o in pending if o is not c and (o.contributes & c.consumes)
-            ]
+            providers = [o for o in pending if o is not c and (o.contributes & c.consumes)]
             if not providers:
                 done.append(c)
                 pending.remove(c)

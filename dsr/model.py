@@ -150,9 +150,7 @@ class Subject(msgspec.Struct, frozen=True, kw_only=True):
 
     def keys(self, store: str) -> tuple[str, ...]:
         """The subject's primary keys in ``store`` (empty when not a person there)."""
-        return tuple(
-            sorted(i.value for i in self.identifiers if i.kind is IdentifierKind.KEY and i.store == store)
-        )
+        return tuple(sorted(i.value for i in self.identifiers if i.kind is IdentifierKind.KEY and i.store == store))
 
     def values(self, kind: IdentifierKind) -> tuple[str, ...]:
         return tuple(sorted({i.value for i in self.identifiers if i.kind is kind}))
@@ -287,7 +285,6 @@ class Withholding(msgspec.Struct, frozen=True):
     kind: str
     count: int
     ground: str = "art15-4"
-
 
 
 class KnownPerson(msgspec.Struct, frozen=True, kw_only=True):

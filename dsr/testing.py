@@ -1,7 +1,7 @@
 """Fakes for tests of dsr and of host applications (like httpx's MockTransport).
 
-    fake = FakeConnector("school", people=[FakePerson(key="1", card="L1", first_name="Anna", ...)],
-                         records={"1": [record, ...]})
+fake = FakeConnector("school", people=[FakePerson(key="1", card="L1", first_name="Anna", ...)],
+                     records={"1": [record, ...]})
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from dsr.model import (
     Record,
     Subject,
 )
-from dsr.identify import candidate_reference, descriptor_identifiers
+from dsr.pipeline.identify import candidate_reference, descriptor_identifiers
 
 
 @dataclass
@@ -57,9 +57,7 @@ class FakeConnector(Connector):
     ``fail=True`` makes every call raise :class:`ConnectorError`, like a store that is down.
     """
 
-    contributes = frozenset(
-        {IdentifierKind.KEY, IdentifierKind.CARD, IdentifierKind.LOGIN, IdentifierKind.EMAIL}
-    )
+    contributes = frozenset({IdentifierKind.KEY, IdentifierKind.CARD, IdentifierKind.LOGIN, IdentifierKind.EMAIL})
 
     def __init__(
         self,

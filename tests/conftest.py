@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from databases import DIALECTS, SHARED, fresh_database  # noqa: F401
 
 

@@ -36,5 +36,3 @@ def fresh_database(dialect: str, tmp_path: Path) -> Iterator[str]:
             else:
                 conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
         admin.dispose()
-
-

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+
 import sqlalchemy as sa
 from test_cases_db import engine, migrated  # noqa: F401  (fixtures)
 
-from dsr.cases import audit, verify
-from dsr.cases.schema import chain_head, events
+from dsr.casefile import audit, verify
+from dsr.casefile.schema import chain_head, events
 
 T0 = dt.datetime(2026, 3, 10, 9, 30, 0, 123456, tzinfo=dt.UTC)
 
@@ -16,8 +17,12 @@ def _log(engine: sa.Engine, n: int) -> None:
     with engine.begin() as conn:
         for i in range(n):
             audit.append(
-                conn, "state changed", actor="user:1", case_ref="DSR-2026-AAAAAA",
-                detail={"from": "review", "to": "prepared", "i": i}, now=T0 + dt.timedelta(seconds=i),
+                conn,
+                "state changed",
+                actor="user:1",
+                case_ref="DSR-2026-AAAAAA",
+                detail={"from": "review", "to": "prepared", "i": i},
+                now=T0 + dt.timedelta(seconds=i),
             )
 
 
@@ -45,8 +50,13 @@ def test_an_altered_and_rehashed_event_breaks_the_link_to_the_next(engine: sa.En
     with engine.begin() as conn:
         row = conn.execute(sa.select(events).where(events.c.seq == 2)).one()
         forged = audit.event_hash(
-            seq=2, at=row.at, case_ref=row.case_ref, actor="user:99", action=row.action,
-            detail=row.detail, prev_hash=row.prev_hash,
+            seq=2,
+            at=row.at,
+            case_ref=row.case_ref,
+            actor="user:99",
+            action=row.action,
+            detail=row.detail,
+            prev_hash=row.prev_hash,
         )
         conn.execute(sa.update(events).where(events.c.seq == 2).values(actor="user:99", hash=forged))
     assert [(p.seq, p.kind) for p in verify(engine).problems] == [(3, "broken_link")]

@@ -13,11 +13,12 @@ import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.low_level import Type
-from databases import DIALECTS, fresh_database as _fresh_database
+from databases import DIALECTS
+from databases import fresh_database as _fresh_database
 
-from dsr.cases import current_revision, head_revision, is_current, open_engine, upgrade
-from dsr.cases.schema import chain_head, metadata
-from dsr.cases.users import use_password_hasher
+from dsr.casefile import current_revision, head_revision, is_current, open_engine, upgrade
+from dsr.casefile.schema import chain_head, metadata
+from dsr.casefile.users import use_password_hasher
 
 # real argon2id, with parameters small enough for a test suite (production: RFC 9106 defaults)
 use_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1, type=Type.ID))

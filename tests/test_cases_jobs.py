@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 from test_cases_db import engine, migrated  # noqa: F401  (fixtures)
 
-from dsr.cases import JobContext, JobPolicy, JobState, StoreProgress, enqueue, get_job, retry_store, run_next, verify
+from dsr.casefile import JobContext, JobPolicy, JobState, StoreProgress, enqueue, get_job, retry_store, run_next, verify
+from dsr.casefile.jobs import _claim
 from dsr.errors import ConnectorError
-from dsr.cases.jobs import _claim
 
 T = dt.datetime(2026, 3, 10, 8, 0, tzinfo=dt.UTC)
 POLICY = JobPolicy(lease=dt.timedelta(minutes=5), backoff=dt.timedelta(seconds=30))
@@ -73,7 +73,9 @@ def test_a_failing_job_is_retried_with_backoff_then_given_up(engine: sa.Engine) 
     assert job.not_before == T + dt.timedelta(seconds=30)
     assert run_next(engine, {"render": explode}, policy=POLICY, now=clock) is None  # backing off
     clock.advance(seconds=31)
-    assert run_next(engine, {"render": explode}, policy=POLICY, now=clock).not_before == clock.now + dt.timedelta(seconds=60)
+    assert run_next(engine, {"render": explode}, policy=POLICY, now=clock).not_before == clock.now + dt.timedelta(
+        seconds=60
+    )
     clock.advance(seconds=61)
     job = run_next(engine, {"render": explode}, policy=POLICY, now=clock)
     assert job.state is JobState.FAILED and job.attempts == 3

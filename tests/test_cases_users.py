@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from test_cases_db import engine, migrated  # noqa: F401  (fixtures)
 
-from dsr.cases import (
+from dsr.casefile import (
     LoginFailed,
     LoginPolicy,
     SessionPolicy,
@@ -19,11 +19,11 @@ from dsr.cases import (
     login,
     session_user_id,
     set_password,
+    totp,
     unlock,
     verify,
 )
-from dsr.cases import totp
-from dsr.cases.schema import sessions, users
+from dsr.casefile.schema import sessions, users
 
 T0 = dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.UTC)
 

@@ -10,15 +10,16 @@ import time
 from pathlib import Path
 
 import pytest
+from portal.officer_world import SCHOOL, World, demo, fast_passwords, make_world, world  # noqa: F401
 from pypdf import PdfReader
 
-from dsr import cases, casework
-from dsr.cases.casepage import candidates_of
-from dsr.cases.documents import latest_document_id, list_documents, read_document
+from dsr import casefile
+from dsr.casefile.casepage import candidates_of
+from dsr.casefile.documents import latest_document_id, list_documents, read_document
 from dsr.demo import DemoSummary
 from dsr.model import Descriptor, ResolutionStatus
-from dsr.worker import BackgroundWorker
-from portal.officer_world import SCHOOL, World, demo, fast_passwords, make_world, world  # noqa: F401
+from dsr.service import casework
+from dsr.service.worker import BackgroundWorker
 
 
 def pdf_text(content: bytes) -> str:
@@ -29,23 +30,23 @@ def confirmed(w: World, descriptor: Descriptor) -> str:
     ref = w.open_request(descriptor)
     assert casework.find_candidates(w.engine, w.settings, ref, user=w.officer) is ResolutionStatus.MATCH
     strong = [c for c in candidates_of(w.engine, w.officer, ref) if c.strong]
-    cases.confirm_identity(w.engine, w.officer, ref, strong[0].reference)
+    casefile.confirm_identity(w.engine, w.officer, ref, strong[0].reference)
     return ref
 
 
 @pytest.mark.slow
 def test_gathering_fills_the_case_store_by_store_and_the_decided_answer_is_prepared(world: World) -> None:
     ref = confirmed(world, world.pupil())
-    cases.start_gathering(world.engine, world.officer, ref, casework.store_names(world.settings, SCHOOL))
+    casefile.start_gathering(world.engine, world.officer, ref, casework.store_names(world.settings, SCHOOL))
 
     [job] = world.run_jobs()
 
-    assert job.state is cases.JobState.DONE
+    assert job.state is casefile.JobState.DONE
     assert set(job.progress) == {"school", "weblog"}
     assert all(p["state"] == "ok" for p in job.progress.values())
     assert job.progress["school"]["records"] > 0
-    view = cases.get_case(world.engine, world.officer, ref)
-    assert view.state is cases.CaseState.REVIEW
+    view = casefile.get_case(world.engine, world.officer, ref)
+    assert view.state is casefile.CaseState.REVIEW
     draft = latest_document_id(world.engine, world.officer, ref, "draft")
     assert draft is not None
     _, content = read_document(world.engine, world.officer, ref, draft)
@@ -53,15 +54,15 @@ def test_gathering_fills_the_case_store_by_store_and_the_decided_answer_is_prepa
 
     entries = casework.review_entries(world.engine, world.officer, ref)
     assert view.open_review_items == len(entries)
-    with pytest.raises(cases.TransitionRefused):
+    with pytest.raises(casefile.TransitionRefused):
         casework.render_answer(world.engine, world.settings, world.officer, ref)
     for e in entries:
-        if cases.get_case(world.engine, world.officer, ref).open_review_items and e.decision is None:
+        if casefile.get_case(world.engine, world.officer, ref).open_review_items and e.decision is None:
             casework.decide_items(world.engine, world.officer, ref, e.id, "redact", "third-party")
-    assert cases.get_case(world.engine, world.officer, ref).open_review_items == 0
+    assert casefile.get_case(world.engine, world.officer, ref).open_review_items == 0
 
     doc_id = casework.render_answer(world.engine, world.settings, world.officer, ref)
-    assert cases.get_case(world.engine, world.officer, ref).state is cases.CaseState.PREPARED
+    assert casefile.get_case(world.engine, world.officer, ref).state is casefile.CaseState.PREPARED
     _, answer = read_document(world.engine, world.officer, ref, doc_id)
     text = pdf_text(answer)
     assert ref in text and "ENTWURF" not in text.upper()
@@ -71,14 +72,16 @@ def test_gathering_fills_the_case_store_by_store_and_the_decided_answer_is_prepa
 
 def test_one_decision_covers_every_item_with_the_same_text(world: World) -> None:
     ref = confirmed(world, world.pupil())
-    cases.start_gathering(world.engine, world.officer, ref, casework.store_names(world.settings, SCHOOL))
+    casefile.start_gathering(world.engine, world.officer, ref, casework.store_names(world.settings, SCHOOL))
     world.run_jobs()
     entries = casework.review_entries(world.engine, world.officer, ref)
     if not entries:
         pytest.skip("this demo pupil has no review items")
     first = entries[0]
     same = [e for e in entries if e.group == first.group]
-    assert casework.decide_items(world.engine, world.officer, ref, first.id, "disclose", "known-to-subject") == len(same)
+    assert casework.decide_items(world.engine, world.officer, ref, first.id, "disclose", "known-to-subject") == len(
+        same
+    )
     after = {e.id: e for e in casework.review_entries(world.engine, world.officer, ref)}
     assert all(after[e.id].decision == "disclose" and after[e.id].reason == "known-to-subject" for e in same)
     with pytest.raises(ValueError, match="reason code"):
@@ -90,24 +93,24 @@ def test_a_failed_store_is_retried_alone_and_then_the_case_goes_to_review(demo: 
     logs = tmp_path / "logs-later"  # missing at first: the weblog store fails for real
     w = make_world(demo, tmp_path, weblog=str(logs))
     ref = confirmed(w, w.pupil())
-    cases.start_gathering(w.engine, w.officer, ref, casework.store_names(w.settings, SCHOOL))
+    casefile.start_gathering(w.engine, w.officer, ref, casework.store_names(w.settings, SCHOOL))
 
     [job] = w.run_jobs()
-    assert job.state is cases.JobState.DONE and job.failed_stores == ("weblog",)
+    assert job.state is casefile.JobState.DONE and job.failed_stores == ("weblog",)
     assert job.progress["school"]["state"] == "ok"
     assert "does not exist" in job.progress["weblog"]["error"]
-    assert cases.get_case(w.engine, w.officer, ref).state is cases.CaseState.GATHERING
+    assert casefile.get_case(w.engine, w.officer, ref).state is casefile.CaseState.GATHERING
     school_before = job.progress["school"]
 
     shutil.copytree(Path(demo.folder) / "logs", logs)  # the store is back
-    cases.retry_store(w.engine, job.id, "weblog", actor=w.officer.actor)
+    casefile.retry_store(w.engine, job.id, "weblog", actor=w.officer.actor)
     [again] = w.run_jobs()
 
     assert again.id == job.id and not again.failed_stores
     assert again.progress["school"] == school_before  # not asked again
     assert again.progress["weblog"]["state"] == "ok"
-    assert cases.get_case(w.engine, w.officer, ref).state is cases.CaseState.REVIEW
-    assert "store retried" in [e.action for e in cases.history(w.engine, ref)]
+    assert casefile.get_case(w.engine, w.officer, ref).state is casefile.CaseState.REVIEW
+    assert "store retried" in [e.action for e in casefile.history(w.engine, ref)]
 
 
 def test_an_ambiguous_namesake_cannot_be_gathered(world: World) -> None:
@@ -115,36 +118,36 @@ def test_an_ambiguous_namesake_cannot_be_gathered(world: World) -> None:
     ref = world.open_request(Descriptor(first_name=namesake.first_name, last_name=namesake.last_name))
     assert casework.find_candidates(world.engine, world.settings, ref, user=world.officer) is not ResolutionStatus.MATCH
     assert len(candidates_of(world.engine, world.officer, ref)) >= 2
-    with pytest.raises(cases.TransitionRefused, match="ambiguous"):
-        cases.start_gathering(world.engine, world.officer, ref, ["school"])
+    with pytest.raises(casefile.TransitionRefused, match="ambiguous"):
+        casefile.start_gathering(world.engine, world.officer, ref, ["school"])
     weak = candidates_of(world.engine, world.officer, ref)[0]
-    with pytest.raises(cases.TransitionRefused, match="identity check"):
-        cases.confirm_identity(world.engine, world.officer, ref, weak.reference)
+    with pytest.raises(casefile.TransitionRefused, match="identity check"):
+        casefile.confirm_identity(world.engine, world.officer, ref, weak.reference)
 
 
 @pytest.mark.slow
 def test_the_background_worker_runs_queued_jobs(world: World) -> None:
     ref = confirmed(world, world.pupil())
-    cases.start_gathering(world.engine, world.officer, ref, casework.store_names(world.settings, SCHOOL))
+    casefile.start_gathering(world.engine, world.officer, ref, casework.store_names(world.settings, SCHOOL))
     worker = BackgroundWorker(world.engine, casework.handlers(world.settings), idle=0.1)
     worker.start()
     try:
         deadline = time.monotonic() + 60
-        while cases.get_case(world.engine, world.officer, ref).state is cases.CaseState.GATHERING:
+        while casefile.get_case(world.engine, world.officer, ref).state is casefile.CaseState.GATHERING:
             assert time.monotonic() < deadline, "the worker did not finish the job"
             time.sleep(0.2)
     finally:
         worker.stop()
-    assert cases.get_case(world.engine, world.officer, ref).state is cases.CaseState.REVIEW
+    assert casefile.get_case(world.engine, world.officer, ref).state is casefile.CaseState.REVIEW
     assert not any(t.name == "dsr-worker" and t.is_alive() for t in threading.enumerate())
 
 
 def _gathered_draft(w: World, ref: str) -> str:
     strong = [c for c in candidates_of(w.engine, w.officer, ref) if c.strong]
-    cases.confirm_identity(w.engine, w.officer, ref, strong[0].reference)
-    cases.start_gathering(w.engine, w.officer, ref, casework.store_names(w.settings, SCHOOL))
+    casefile.confirm_identity(w.engine, w.officer, ref, strong[0].reference)
+    casefile.start_gathering(w.engine, w.officer, ref, casework.store_names(w.settings, SCHOOL))
     [job] = w.run_jobs()
-    assert job.state is cases.JobState.DONE
+    assert job.state is casefile.JobState.DONE
     draft = latest_document_id(w.engine, w.officer, ref, "draft")
     assert draft is not None
     return pdf_text(read_document(w.engine, w.officer, ref, draft)[1])
@@ -153,12 +156,15 @@ def _gathered_draft(w: World, ref: str) -> str:
 @pytest.mark.slow
 def test_a_parents_letter_is_addressed_to_the_parent_for_the_child(world: World) -> None:
     child = world.pupil()
-    parent = cases.Party(descriptor=Descriptor(first_name="Petra", last_name="Elternteil"), email="petra@example.org",
-                         postal_address="Amselweg 7\n93047 Regensburg")
-    ref = world.open_request(child, acting=cases.Acting.PARENT, requester=parent)
+    parent = casefile.Party(
+        descriptor=Descriptor(first_name="Petra", last_name="Elternteil"),
+        email="petra@example.org",
+        postal_address="Amselweg 7\n93047 Regensburg",
+    )
+    ref = world.open_request(child, acting=casefile.Acting.PARENT, requester=parent)
     assert casework.find_candidates(world.engine, world.settings, ref, user=world.officer) is ResolutionStatus.MATCH
     # not on the guardian rows: staff checked the custody papers (tests/test_casework_routing.py)
-    cases.record_identity_check(world.engine, world.officer, ref, cases.CheckMethod.GUARDIAN_IN_PERSON)
+    casefile.record_identity_check(world.engine, world.officer, ref, casefile.CheckMethod.GUARDIAN_IN_PERSON)
 
     text = " ".join(_gathered_draft(world, ref).split())
 
@@ -168,15 +174,21 @@ def test_a_parents_letter_is_addressed_to_the_parent_for_the_child(world: World)
 
 @pytest.mark.slow
 def test_the_letter_is_written_in_the_requesters_language(world: World) -> None:
-    opened = cases.open_case(
-        world.engine, world.settings.dsr.secret_key.encode(),
-        cases.Intake(controller=SCHOOL, land=world.settings.controller(SCHOOL).land,
-                     request_types=(cases.RequestType.ACCESS,), channel=cases.Channel.PORTAL,
-                     received_at=dt.datetime.now(dt.UTC), subject=cases.Party(descriptor=world.pupil()),
-                     language="en"),
+    opened = casefile.open_case(
+        world.engine,
+        world.settings.dsr.secret_key.encode(),
+        casefile.Intake(
+            controller=SCHOOL,
+            land=world.settings.controller(SCHOOL).land,
+            request_types=(casefile.RequestType.ACCESS,),
+            channel=casefile.Channel.PORTAL,
+            received_at=dt.datetime.now(dt.UTC),
+            subject=casefile.Party(descriptor=world.pupil()),
+            language="en",
+        ),
     )
     casework.find_candidates(world.engine, world.settings, opened.reference, user=world.officer)
-    assert cases.get_case(world.engine, world.officer, opened.reference).language == "en"
+    assert casefile.get_case(world.engine, world.officer, opened.reference).language == "en"
 
     text = " ".join(_gathered_draft(world, opened.reference).split())
 
@@ -186,9 +198,16 @@ def test_the_letter_is_written_in_the_requesters_language(world: World) -> None:
 
 def test_an_unknown_language_is_refused_at_intake(world: World) -> None:
     with pytest.raises(ValueError, match="language"):
-        cases.open_case(
-            world.engine, b"k",
-            cases.Intake(controller=SCHOOL, land="BY", request_types=(cases.RequestType.ACCESS,),
-                         channel=cases.Channel.POST, received_at=dt.datetime.now(dt.UTC),
-                         subject=cases.Party(descriptor=world.pupil()), language="fr"),
+        casefile.open_case(
+            world.engine,
+            b"k",
+            casefile.Intake(
+                controller=SCHOOL,
+                land="BY",
+                request_types=(casefile.RequestType.ACCESS,),
+                channel=casefile.Channel.POST,
+                received_at=dt.datetime.now(dt.UTC),
+                subject=casefile.Party(descriptor=world.pupil()),
+                language="fr",
+            ),
         )

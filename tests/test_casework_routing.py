@@ -1,4 +1,4 @@
-"""Parents and young pupils on real demo stores: who may receive a child's data (dsr.cases.requirements).
+"""Parents and young pupils on real demo stores: who may receive a child's data (dsr.casefile.requirements).
 
 The demo's typical pupil is 13 on the day of these tests' requests (born 2013-10-16; the demo
 stores are fixed) and has one guardian row with an e-mail address.
@@ -14,15 +14,16 @@ from pathlib import Path
 import msgspec
 import pytest
 import sqlalchemy as sa
+from portal.officer_world import SCHOOL, World, demo, fast_passwords, world  # noqa: F401
 from pypdf import PdfReader
 
-from dsr import cases, casework
-from dsr.cases.casepage import candidates_of
-from dsr.cases.documents import latest_document_id, read_document
-from dsr.cases.schema import events, parties
+from dsr import casefile
+from dsr.casefile.casepage import candidates_of
+from dsr.casefile.documents import latest_document_id, read_document
+from dsr.casefile.schema import events, parties
 from dsr.model import Descriptor, ResolutionStatus
-from dsr.redact import REASONS
-from portal.officer_world import SCHOOL, World, demo, fast_passwords, world  # noqa: F401
+from dsr.pipeline.redact import REASONS
+from dsr.service import casework
 
 pytestmark = pytest.mark.slow
 #: the letter's identity-check wording for "checked against the guardian records"
@@ -39,28 +40,36 @@ def guardian_row(w: World) -> tuple[str, str, str]:
     with sqlite3.connect(db) as conn:
         row = conn.execute(
             "SELECT g.name, g.email, g.street FROM guardian g JOIN person p ON p.id = g.student_id "
-            "WHERE p.card_number = ? AND g.email IS NOT NULL ORDER BY g.id", (w.pupil().card_number,)).fetchone()
+            "WHERE p.card_number = ? AND g.email IS NOT NULL ORDER BY g.id",
+            (w.pupil().card_number,),
+        ).fetchone()
     return row[0], row[1], row[2]
 
 
 def parent_case(w: World, first: str, last: str, email: str, *, verified: bool = True) -> str:
     """A parent's portal request with the pupil's correct card number; ``verified``: the code was entered."""
-    parent = cases.Party(descriptor=Descriptor(first_name=first, last_name=last), email=email,
-                         postal_address="Amselweg 7\n93047 Regensburg")
-    ref = w.open_request(w.pupil(), acting=cases.Acting.PARENT, requester=parent, email=email)
+    parent = casefile.Party(
+        descriptor=Descriptor(first_name=first, last_name=last),
+        email=email,
+        postal_address="Amselweg 7\n93047 Regensburg",
+    )
+    ref = w.open_request(w.pupil(), acting=casefile.Acting.PARENT, requester=parent, email=email)
     if verified:  # what the portal's verification step records once the mailed code was entered
         with w.engine.begin() as conn:
-            conn.execute(sa.update(parties).where(parties.c.role == "requester").values(
-                email_verified_at=dt.datetime.now(dt.UTC)))
+            conn.execute(
+                sa.update(parties)
+                .where(parties.c.role == "requester")
+                .values(email_verified_at=dt.datetime.now(dt.UTC))
+            )
     assert casework.find_candidates(w.engine, w.settings, ref, user=w.officer) is ResolutionStatus.MATCH
     strong = [c for c in candidates_of(w.engine, w.officer, ref) if c.strong]
-    cases.confirm_identity(w.engine, w.officer, ref, strong[0].reference)
+    casefile.confirm_identity(w.engine, w.officer, ref, strong[0].reference)
     return ref
 
 
 def draft_text(w: World, ref: str) -> str:
     [job] = w.run_jobs()
-    assert job.state is cases.JobState.DONE
+    assert job.state is casefile.JobState.DONE
     draft = latest_document_id(w.engine, w.officer, ref, "draft")
     assert draft is not None
     return pdf_text(read_document(w.engine, w.officer, ref, draft)[1])
@@ -69,8 +78,7 @@ def draft_text(w: World, ref: str) -> str:
 def to_prepared(w: World, ref: str) -> None:
     for entry in casework.review_entries(w.engine, w.officer, ref):
         if entry.decision is None:
-            casework.decide_items(w.engine, w.officer, ref, entry.id, "redact", next(iter(REASONS)),
-                                  same_text=True)
+            casework.decide_items(w.engine, w.officer, ref, entry.id, "redact", next(iter(REASONS)), same_text=True)
     casework.render_answer(w.engine, w.settings, w.officer, ref)
 
 
@@ -86,7 +94,7 @@ def test_a_parent_on_the_guardian_rows_gets_the_letter_for_the_child(world: Worl
     assert name in text and street in text and "Amselweg" not in text
     assert f"gesetzliche Vertretung für {world.pupil().first_name}" in text
     assert RECORDS_CHECKED in text
-    needs = cases.requirements_of(world.engine, world.officer, ref)
+    needs = casefile.requirements_of(world.engine, world.officer, ref)
     assert needs.routing is not None and needs.routing.guardian == "verified" and needs.open == ()
     # the audit trail names codes, never the guardian or the child
     with world.engine.connect() as conn:
@@ -98,17 +106,19 @@ def test_a_parent_on_the_guardian_rows_gets_the_letter_for_the_child(world: Worl
 def test_a_stranger_with_the_card_number_gets_nothing_until_staff_check_the_guardianship(world: World) -> None:
     ref = parent_case(world, "Petra", "Fremd", "petra@example.org")
 
-    with pytest.raises(cases.TransitionRefused) as refused:
+    with pytest.raises(casefile.TransitionRefused) as refused:
         casework.start_gathering(world.engine, world.settings, world.officer, ref)
     assert refused.value.code == "guardian_unverified"
     # nothing was queued and nothing gathered; the library call without the case work refuses too
     assert world.run_jobs() == [] and latest_document_id(world.engine, world.officer, ref, "draft") is None
-    with pytest.raises(cases.TransitionRefused):
-        cases.start_gathering(world.engine, world.officer, ref, ["school"])
-    assert cases.get_case(world.engine, world.officer, ref).state is cases.CaseState.IDENTITY_CONFIRMED
-    assert cases.requirements_of(world.engine, world.officer, ref).routing.guardian == "not_a_guardian"
+    with pytest.raises(casefile.TransitionRefused):
+        casefile.start_gathering(world.engine, world.officer, ref, ["school"])
+    assert casefile.get_case(world.engine, world.officer, ref).state is casefile.CaseState.IDENTITY_CONFIRMED
+    assert casefile.requirements_of(world.engine, world.officer, ref).routing.guardian == "not_a_guardian"
 
-    cases.record_identity_check(world.engine, world.officer, ref, cases.CheckMethod.GUARDIAN_IN_PERSON, "Sorgerechtsbeschluss")
+    casefile.record_identity_check(
+        world.engine, world.officer, ref, casefile.CheckMethod.GUARDIAN_IN_PERSON, "Sorgerechtsbeschluss"
+    )
     casework.start_gathering(world.engine, world.settings, world.officer, ref)
     text = draft_text(world, ref)
     assert "Petra Fremd" in text and "Amselweg 7" in text  # staff verified: the address the parent gave
@@ -118,16 +128,16 @@ def test_a_stranger_with_the_card_number_gets_nothing_until_staff_check_the_guar
 def test_a_typed_but_unconfirmed_guardian_address_proves_nothing(world: World) -> None:
     _, email, _ = guardian_row(world)
     ref = parent_case(world, "Petra", "Fremd", email, verified=False)
-    with pytest.raises(cases.TransitionRefused):
+    with pytest.raises(casefile.TransitionRefused):
         casework.start_gathering(world.engine, world.settings, world.officer, ref)
 
 
 def test_the_gather_job_itself_never_reads_the_stores_for_an_unverified_parent(world: World) -> None:
     ref = parent_case(world, "Petra", "Fremd", "petra@example.org")
     # a caller that skips the case work's routing: the job settles it before any store is read
-    cases.start_gathering(world.engine, world.officer, ref, casework.store_names(world.settings, SCHOOL))
+    casefile.start_gathering(world.engine, world.officer, ref, casework.store_names(world.settings, SCHOOL))
     [job] = world.run_jobs()
-    assert job.state is not cases.JobState.DONE and not any(p.get("records") for p in job.progress.values())
+    assert job.state is not casefile.JobState.DONE and not any(p.get("records") for p in job.progress.values())
     assert latest_document_id(world.engine, world.officer, ref, "draft") is None
 
 
@@ -136,22 +146,22 @@ def test_a_pupil_of_13_asking_alone_is_answered_through_her_guardian(world: Worl
     ref = world.open_request(world.pupil(), email="hildegart@example.org")
     casework.find_candidates(world.engine, world.settings, ref, user=world.officer)
     strong = [c for c in candidates_of(world.engine, world.officer, ref) if c.strong]
-    cases.confirm_identity(world.engine, world.officer, ref, strong[0].reference)
+    casefile.confirm_identity(world.engine, world.officer, ref, strong[0].reference)
     casework.start_gathering(world.engine, world.settings, world.officer, ref)
     text = draft_text(world, ref)
     assert name in text and street in text and f"gesetzliche Vertretung für {world.pupil().first_name}" in text
     to_prepared(world, ref)
 
-    with pytest.raises(cases.TransitionRefused) as refused:
-        cases.approve(world.engine, world.approver, ref)
+    with pytest.raises(casefile.TransitionRefused) as refused:
+        casefile.approve(world.engine, world.approver, ref)
     assert refused.value.code == "to_guardians"
-    cases.record_identity_check(world.engine, world.officer, ref, cases.CheckMethod.GUARDIAN_POSTAL)
-    cases.approve(world.engine, world.approver, ref)
-    with pytest.raises(cases.TransitionRefused) as refused:
-        cases.dispatch_by_download(world.engine, world.officer, ref)
+    casefile.record_identity_check(world.engine, world.officer, ref, casefile.CheckMethod.GUARDIAN_POSTAL)
+    casefile.approve(world.engine, world.approver, ref)
+    with pytest.raises(casefile.TransitionRefused) as refused:
+        casefile.dispatch_by_download(world.engine, world.officer, ref)
     assert refused.value.code == "to_guardians_post"
-    cases.dispatch_by_post(world.engine, world.officer, ref, dt.date.today())
-    assert cases.get_case(world.engine, world.officer, ref).state is cases.CaseState.DISPATCHED
+    casefile.dispatch_by_post(world.engine, world.officer, ref, dt.date.today())
+    assert casefile.get_case(world.engine, world.officer, ref).state is casefile.CaseState.DISPATCHED
 
 
 def test_a_parent_of_a_pupil_old_enough_to_decide_needs_the_pupils_consent(world: World) -> None:
@@ -165,10 +175,10 @@ def test_a_parent_of_a_pupil_old_enough_to_decide_needs_the_pupils_consent(world
     draft_text(world, ref)
     to_prepared(world, ref)
 
-    needs = cases.requirements_of(world.engine, world.officer, ref)
+    needs = casefile.requirements_of(world.engine, world.officer, ref)
     assert [(n.requirement, n.met) for n in needs.needs] == [("guardian_verification", True), ("pupil_consent", False)]
-    with pytest.raises(cases.TransitionRefused) as refused:
-        cases.approve(world.engine, world.approver, ref)
+    with pytest.raises(casefile.TransitionRefused) as refused:
+        casefile.approve(world.engine, world.approver, ref)
     assert refused.value.code == "pupil_consent_missing"
-    cases.record_identity_check(world.engine, world.officer, ref, cases.CheckMethod.PUPIL_CONSENT)
-    cases.approve(world.engine, world.approver, ref)
+    casefile.record_identity_check(world.engine, world.officer, ref, casefile.CheckMethod.PUPIL_CONSENT)
+    casefile.approve(world.engine, world.approver, ref)

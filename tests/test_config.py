@@ -44,10 +44,10 @@ def test_good_file_loads(tmp_path: Path) -> None:
     ("change", "key"),
     [
         (('land = "BY"', 'land = "XX"'), "controllers.gym.land"),
-        (('public = true', 'public = "yes"'), "controllers.gym.public"),
+        (("public = true", 'public = "yes"'), "controllers.gym.public"),
         (('kind = "school"', 'kind = "shop"'), "controllers.gym.kind"),
         (('name = "Gymnasium Musterstadt"', 'name = "G"\ncolour = "red"'), "controllers.gym"),
-        (('connector = "sql"\n', ''), "controllers.gym.stores.school.connector"),
+        (('connector = "sql"\n', ""), "controllers.gym.stores.school.connector"),
     ],
 )
 def test_errors_name_file_and_key(tmp_path: Path, change: tuple[str, str], key: str) -> None:

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dsr.config import LANDS
-from dsr.deadlines import (
+from dsr.pipeline.deadlines import (
     Deadline,
     ExtensionNotAllowed,
     due_date,

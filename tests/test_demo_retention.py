@@ -53,8 +53,10 @@ MAY_BE_EMPTY = {("vendor", "contracts")}
 
 def _registers() -> dict[str, dict]:
     folder = Path(james.__file__).parent
-    return {kind: tomllib.loads((folder / f"register-{kind}.toml").read_text(encoding="utf-8"))["activities"]
-            for kind in ("school", "vendor")}
+    return {
+        kind: tomllib.loads((folder / f"register-{kind}.toml").read_text(encoding="utf-8"))["activities"]
+        for kind in ("school", "vendor")
+    }
 
 
 def _period(text: str) -> tuple[int, str, bool]:
@@ -103,14 +105,25 @@ def _starts(demo: DemoSummary, register: str, sql: str) -> list[dt.datetime]:
 
 
 def test_every_fixed_period_in_the_registers_is_checked() -> None:
-    stated = {(kind, key) for kind, acts in _registers().items() for key, a in acts.items() if PERIOD.search(a["retention"]["en"])}
+    stated = {
+        (kind, key)
+        for kind, acts in _registers().items()
+        for key, a in acts.items()
+        if PERIOD.search(a["retention"]["en"])
+    }
     assert stated == set(CHECKS)
 
 
 @pytest.fixture(scope="module", params=[SUMMER_TIME_DAY, dt.date(2027, 1, 10)], ids=str)
 def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> DemoSummary:
-    return generate(tmp_path_factory.mktemp("retention"), schools=1, readers_per_school=60, seed=5, loans_per_reader=4,
-                    today=request.param)
+    return generate(
+        tmp_path_factory.mktemp("retention"),
+        schools=1,
+        readers_per_school=60,
+        seed=5,
+        loans_per_reader=4,
+        today=request.param,
+    )
 
 
 @pytest.mark.parametrize(("register", "activity"), [k for k, sql in CHECKS.items() if sql], ids="/".join)
@@ -157,11 +170,27 @@ def test_hard_cases_survive_the_retention_windows(demo: DemoSummary) -> None:
         assert q("SELECT COUNT(*) FROM notice WHERE cc_address = ?", f["parent_two_children"].email) >= 1
         assert q("SELECT COUNT(*) FROM login_event WHERE person_id = ?", f["pupil"].person_id) >= 1
         # the pupil's first review names a classmate by first name alone (a decision for staff)
-        review = conn.execute("SELECT text FROM review WHERE person_id = ? ORDER BY id", (f["pupil"].person_id,)).fetchone()[0]
-        firsts = {r[0] for r in conn.execute("SELECT first_name FROM person WHERE kind = 'student' AND id != ?", (f["pupil"].person_id,))}
+        review = conn.execute(
+            "SELECT text FROM review WHERE person_id = ? ORDER BY id", (f["pupil"].person_id,)
+        ).fetchone()[0]
+        firsts = {
+            r[0]
+            for r in conn.execute(
+                "SELECT first_name FROM person WHERE kind = 'student' AND id != ?", (f["pupil"].person_id,)
+            )
+        }
         assert any(re.search(rf"\b{re.escape(n)}\b", review) for n in firsts), review
-        note = conn.execute("SELECT staff_note FROM person WHERE id = ?", (f["incident_suspect"].person_id,)).fetchone()[0]
+        note = conn.execute(
+            "SELECT staff_note FROM person WHERE id = ?", (f["incident_suspect"].person_id,)
+        ).fetchone()[0]
         assert note and any(re.search(rf"\b{re.escape(n)}\b", note) for n in firsts), note
         suspect = f["incident_suspect"].person_id
-        assert q("SELECT COUNT(*) FROM login_event l JOIN security_incident i ON i.ip_address = l.ip_address "
-                 "WHERE l.person_id = ? AND i.suspected_person_id = ?", suspect, suspect) >= 1
+        assert (
+            q(
+                "SELECT COUNT(*) FROM login_event l JOIN security_incident i ON i.ip_address = l.ip_address "
+                "WHERE l.person_id = ? AND i.suspected_person_id = ?",
+                suspect,
+                suspect,
+            )
+            >= 1
+        )

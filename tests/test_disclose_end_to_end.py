@@ -22,10 +22,10 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 
 from dsr import Descriptor, connect, load
-from dsr.access import identify, prepare_answer
 from dsr.cli import main
 from dsr.demo import generate
 from dsr.demo.school import populate_school
+from dsr.pipeline.answer import identify, prepare_answer
 
 #: tables whose rows belong to the reader in ``person_id`` (plus the person row itself)
 OWNED = ("loan", "reservation", "fee", "notice", "review", "login_event", "search_log")
@@ -49,8 +49,17 @@ def run(*argv: str) -> int:
 def test_disclose_writes_letter_and_copy(demo, tmp_path: Path, capsys) -> None:
     out, summary = demo
     pupil = summary.featured_pupil()
-    code = run("disclose", "--config", str(out / "dsr.toml"), "--controller", pupil.controller,
-               "--card", pupil.card_number, "--out", str(tmp_path / "answer"))
+    code = run(
+        "disclose",
+        "--config",
+        str(out / "dsr.toml"),
+        "--controller",
+        pupil.controller,
+        "--card",
+        pupil.card_number,
+        "--out",
+        str(tmp_path / "answer"),
+    )
     assert code == 0
     files = {p.name for p in (tmp_path / "answer").iterdir()}
     assert {"disclosure.pdf", "disclosure.json", "disclosure.docx"} <= files
@@ -65,8 +74,17 @@ def test_disclose_writes_letter_and_copy(demo, tmp_path: Path, capsys) -> None:
 def test_ambiguous_namesake_exits_3_and_names_nobody(demo, tmp_path: Path, capsys) -> None:
     out, summary = demo
     twin = summary.featured(summary.featured_pupil().controller, "namesakes")
-    code = run("disclose", "--config", str(out / "dsr.toml"), "--controller", twin.controller,
-               "--name", f"{twin.first_name} {twin.last_name}", "--out", str(tmp_path / "a"))
+    code = run(
+        "disclose",
+        "--config",
+        str(out / "dsr.toml"),
+        "--controller",
+        twin.controller,
+        "--name",
+        f"{twin.first_name} {twin.last_name}",
+        "--out",
+        str(tmp_path / "a"),
+    )
     assert code == 3
     err = capsys.readouterr().err
     assert len(re.findall(r"P-[0-9A-F]{12}", err)) == 2
@@ -79,17 +97,42 @@ def pdf_text(path: Path) -> str:
 
 
 #: everything ``dsr disclose`` needs to state the request's facts and address the letter
-FACTS = ("--reference", "DSR-2026-0107", "--received", "2026-01-02T10:15", "--channel", "email",
-         "--identity-check", "email_reply", "--recipient-name", "Nora Niemand", "--street", "Am Hang 3",
-         "--postal-code", "93047", "--city", "Regensburg")
+FACTS = (
+    "--reference",
+    "DSR-2026-0107",
+    "--received",
+    "2026-01-02T10:15",
+    "--channel",
+    "email",
+    "--identity-check",
+    "email_reply",
+    "--recipient-name",
+    "Nora Niemand",
+    "--street",
+    "Am Hang 3",
+    "--postal-code",
+    "93047",
+    "--city",
+    "Regensburg",
+)
 
 
 def test_unknown_subject_gets_the_negative_answer_exit_5(demo, tmp_path: Path, capsys) -> None:
     out, summary = demo
     controller = summary.featured_pupil().controller
     answer = tmp_path / "a"
-    code = run("disclose", "--config", str(out / "dsr.toml"), "--controller", controller,
-               "--card", "L9999999", "--out", str(answer), *FACTS)
+    code = run(
+        "disclose",
+        "--config",
+        str(out / "dsr.toml"),
+        "--controller",
+        controller,
+        "--card",
+        "L9999999",
+        "--out",
+        str(answer),
+        *FACTS,
+    )
     assert code == 5
     printed = capsys.readouterr()
     assert "negative answer" in printed.out and "warning" not in printed.err
@@ -98,16 +141,33 @@ def test_unknown_subject_gets_the_negative_answer_exit_5(demo, tmp_path: Path, c
     text = pdf_text(answer / "disclosure.pdf")
     assert "keine personenbezogenen Daten über Sie" in text
     assert "Entwurf" not in text and "nicht erfasst" not in text
-    for fact in ("DSR-2026-0107", "02.01.2026, 10:15 Uhr", "per E-Mail", "Antwort von der bei uns gespeicherten E-Mail-Adresse",
-                 "Nora Niemand", "Am Hang 3", "93047 Regensburg", "Guten Tag Nora Niemand,"):
+    for fact in (
+        "DSR-2026-0107",
+        "02.01.2026, 10:15 Uhr",
+        "per E-Mail",
+        "Antwort von der bei uns gespeicherten E-Mail-Adresse",
+        "Nora Niemand",
+        "Am Hang 3",
+        "93047 Regensburg",
+        "Guten Tag Nora Niemand,",
+    ):
         assert fact in text
 
 
 def test_facts_nobody_gave_read_not_recorded_in_a_draft(demo, tmp_path: Path, capsys) -> None:
     out, summary = demo
     answer = tmp_path / "a"
-    code = run("disclose", "--config", str(out / "dsr.toml"), "--controller", summary.featured_pupil().controller,
-               "--email", "nobody@example.invalid", "--out", str(answer))
+    code = run(
+        "disclose",
+        "--config",
+        str(out / "dsr.toml"),
+        "--controller",
+        summary.featured_pupil().controller,
+        "--email",
+        "nobody@example.invalid",
+        "--out",
+        str(answer),
+    )
     assert code == 5
     err = capsys.readouterr().err.replace("\n", " ")
     assert "draft" in err and "--received" in err and "--identity-check" in err
@@ -120,8 +180,15 @@ def test_facts_nobody_gave_read_not_recorded_in_a_draft(demo, tmp_path: Path, ca
 
 def test_a_date_without_time_and_a_bad_date(demo, tmp_path: Path, capsys) -> None:
     out, summary = demo
-    base = ("disclose", "--config", str(out / "dsr.toml"), "--controller", summary.featured_pupil().controller,
-            "--email", "nobody@example.invalid")
+    base = (
+        "disclose",
+        "--config",
+        str(out / "dsr.toml"),
+        "--controller",
+        summary.featured_pupil().controller,
+        "--email",
+        "nobody@example.invalid",
+    )
     assert run(*base, "--out", str(tmp_path / "a"), "--received", "2026-01-02") == 5
     text = pdf_text(tmp_path / "a" / "disclosure.pdf")
     assert "02.01.2026" in text and "Uhr" not in text
@@ -137,8 +204,18 @@ def test_store_down_gives_no_negative_answer(demo, tmp_path: Path, capsys) -> No
     copy = tmp_path / "demo"
     shutil.copytree(out, copy)
     shutil.rmtree(copy / "logs")  # the web-log store is down: it might hold the requester's data
-    code = run("disclose", "--config", str(copy / "dsr.toml"), "--controller", summary.featured_pupil().controller,
-               "--email", "nobody@example.invalid", "--out", str(tmp_path / "a"), *FACTS)
+    code = run(
+        "disclose",
+        "--config",
+        str(copy / "dsr.toml"),
+        "--controller",
+        summary.featured_pupil().controller,
+        "--email",
+        "nobody@example.invalid",
+        "--out",
+        str(tmp_path / "a"),
+        *FACTS,
+    )
     assert code == 4
     assert "weblog" in capsys.readouterr().err
     assert not (tmp_path / "a").exists()
@@ -148,8 +225,17 @@ def test_configuration_error_exits_2_naming_file_and_key(demo, tmp_path: Path, c
     out, summary = demo
     bad = tmp_path / "dsr.toml"
     bad.write_text((out / "dsr.toml").read_text().replace('land = "BY"', 'land = "Bayern"'), encoding="utf-8")
-    code = run("disclose", "--config", str(bad), "--controller", summary.featured_pupil().controller,
-               "--card", "L1", "--out", str(tmp_path / "a"))
+    code = run(
+        "disclose",
+        "--config",
+        str(bad),
+        "--controller",
+        summary.featured_pupil().controller,
+        "--card",
+        "L1",
+        "--out",
+        str(tmp_path / "a"),
+    )
     assert code == 2
     err = capsys.readouterr().err
     assert str(bad) in err.replace("\n", "") and ".land" in err
@@ -161,8 +247,17 @@ def test_store_down_exits_4_and_writes_nothing(demo, tmp_path: Path, capsys) -> 
     shutil.copytree(out, copy)
     shutil.rmtree(copy / "logs")  # the web-log store is down
     pupil = summary.featured_pupil()
-    code = run("disclose", "--config", str(copy / "dsr.toml"), "--controller", pupil.controller,
-               "--card", pupil.card_number, "--out", str(tmp_path / "a"))
+    code = run(
+        "disclose",
+        "--config",
+        str(copy / "dsr.toml"),
+        "--controller",
+        pupil.controller,
+        "--card",
+        pupil.card_number,
+        "--out",
+        str(tmp_path / "a"),
+    )
     assert code == 4
     assert "weblog" in capsys.readouterr().err
     assert not (tmp_path / "a").exists()
@@ -192,13 +287,20 @@ def school_store(db_url: str, demo, tmp_path: Path) -> Iterator[tuple[Path, str,
 def _people(url: str) -> list[dict]:
     engine = sa.create_engine(url)
     with engine.connect() as c:
-        people = [dict(r._mapping) for r in c.execute(sa.text(
-            "SELECT id, card_number, login_name, first_name, last_name, email, phone FROM person"))]
+        people = [
+            dict(r._mapping)
+            for r in c.execute(
+                sa.text("SELECT id, card_number, login_name, first_name, last_name, email, phone FROM person")
+            )
+        ]
         owned = {}
         for table in OWNED:
             for pid, rid in c.execute(sa.text(f"SELECT person_id, id FROM {table} WHERE person_id IS NOT NULL")):
                 owned.setdefault(pid, set()).add((table, str(rid)))
-        guardians = [dict(r._mapping) for r in c.execute(sa.text("SELECT student_id, person_id, name, email, phone FROM guardian"))]
+        guardians = [
+            dict(r._mapping)
+            for r in c.execute(sa.text("SELECT student_id, person_id, name, email, phone FROM guardian"))
+        ]
         authors = {a for (a,) in c.execute(sa.text("SELECT author FROM item WHERE author IS NOT NULL"))}
         addresses: dict[int, set[str]] = {}
         for pid, ip in c.execute(sa.text("SELECT person_id, ip_address FROM login_event WHERE person_id IS NOT NULL")):
@@ -252,9 +354,13 @@ def test_every_reader_gets_all_own_rows_and_nobody_elses(school_store) -> None:
             c.close()
 
 
-def _assert_no_third_party(raw: str, person: dict, people: list[dict], guardians: list[dict], allowed: set[str]) -> None:
+def _assert_no_third_party(
+    raw: str, person: dict, people: list[dict], guardians: list[dict], allowed: set[str]
+) -> None:
     own_name = f"{person['first_name']} {person['last_name']}"
-    own = {v for v in (person["email"], person["phone"], person["card_number"], person["login_name"]) if v} | person["ips"]
+    own = {v for v in (person["email"], person["phone"], person["card_number"], person["login_name"]) if v} | person[
+        "ips"
+    ]
     leaks = []
     for other in people:
         if other["id"] == person["id"]:
@@ -294,23 +400,46 @@ def test_decisions_turn_the_draft_into_the_final_letter(demo, tmp_path: Path) ->
         cards = [r for (r,) in c.execute(sa.text("SELECT card_number FROM person WHERE card_number IS NOT NULL"))]
     engine.dispose()
     card = next(
-        card for card in cards
-        if prepare_answer(settings, controller, identify(settings, controller, connectors, Descriptor(card_number=card)),
-                          connectors, formats=("json",)).open_reviews
+        card
+        for card in cards
+        if prepare_answer(
+            settings,
+            controller,
+            identify(settings, controller, connectors, Descriptor(card_number=card)),
+            connectors,
+            formats=("json",),
+        ).open_reviews
     )
     for c in connectors:
         c.close()
-    args = ["disclose", "--config", str(out / "dsr.toml"), "--controller", controller, "--card", card, "--out", str(answer),
-            *FACTS[:8]]  # the facts, not the address: the stores' address of the reader is used
+    args = [
+        "disclose",
+        "--config",
+        str(out / "dsr.toml"),
+        "--controller",
+        controller,
+        "--card",
+        card,
+        "--out",
+        str(answer),
+        *FACTS[:8],
+    ]  # the facts, not the address: the stores' address of the reader is used
     assert run(*args) == 0
 
     review = answer / "review.json"
     items = json.loads(review.read_text())["items"]
     assert items and "Entwurf" in pdf_text(answer / "disclosure.pdf")
     decisions = tmp_path / "decisions.json"
-    decisions.write_text(json.dumps({"decisions": [
-        {"group": g, "action": "redact", "reason": "third-party", "decider": "test"} for g in {i["group"] for i in items}
-    ]}))
+    decisions.write_text(
+        json.dumps(
+            {
+                "decisions": [
+                    {"group": g, "action": "redact", "reason": "third-party", "decider": "test"}
+                    for g in {i["group"] for i in items}
+                ]
+            }
+        )
+    )
     assert run(*args, "--decisions", str(decisions)) == 0
     assert not review.exists()
     assert "Entwurf" not in pdf_text(answer / "disclosure.pdf")
@@ -321,14 +450,25 @@ def test_decisions_turn_the_draft_into_the_final_letter(demo, tmp_path: Path) ->
 
 def test_nobody_matching_gets_the_negative_answer_on_every_dialect(school_store, tmp_path: Path, capsys) -> None:
     config, controller, url = school_store
-    args = ("disclose", "--config", str(config), "--controller", controller, "--email", "nobody@example.invalid", *FACTS)
+    args = (
+        "disclose",
+        "--config",
+        str(config),
+        "--controller",
+        controller,
+        "--email",
+        "nobody@example.invalid",
+        *FACTS,
+    )
     assert run(*args, "--out", str(tmp_path / "a")) == 5
     data = json.loads((tmp_path / "a" / "disclosure.json").read_text())
     assert data["kind"] == "negative" and {s["state"] for s in data["searched"]} == {"vollständig durchsucht"}
     assert "keine personenbezogenen Daten über Sie" in pdf_text(tmp_path / "a" / "disclosure.pdf")
     # a store that cannot be asked never yields "we hold nothing"
     down = tmp_path / "down.toml"
-    down.write_text(re.sub(r'path = "[^"]*logs"', f'path = "{tmp_path / "gone"}"', config.read_text()), encoding="utf-8")
+    down.write_text(
+        re.sub(r'path = "[^"]*logs"', f'path = "{tmp_path / "gone"}"', config.read_text()), encoding="utf-8"
+    )
     assert run(*args[:2], str(down), *args[3:], "--out", str(tmp_path / "b")) == 4
     assert not (tmp_path / "b").exists()
 
@@ -337,9 +477,23 @@ def test_an_ambiguous_match_still_stops_on_every_dialect(school_store, tmp_path:
     config, controller, url = school_store
     engine = sa.create_engine(url)
     with engine.connect() as c:
-        first, last = c.execute(sa.text(
-            "SELECT first_name, last_name FROM person GROUP BY first_name, last_name HAVING COUNT(*) > 1")).first()
+        first, last = c.execute(
+            sa.text("SELECT first_name, last_name FROM person GROUP BY first_name, last_name HAVING COUNT(*) > 1")
+        ).first()
     engine.dispose()
-    assert run("disclose", "--config", str(config), "--controller", controller, "--name", f"{first} {last}",
-               "--out", str(tmp_path / "a"), *FACTS) == 3
+    assert (
+        run(
+            "disclose",
+            "--config",
+            str(config),
+            "--controller",
+            controller,
+            "--name",
+            f"{first} {last}",
+            "--out",
+            str(tmp_path / "a"),
+            *FACTS,
+        )
+        == 3
+    )
     assert not (tmp_path / "a").exists()

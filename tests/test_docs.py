@@ -16,13 +16,23 @@ README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding=
 
 @pytest.mark.parametrize(
     "struct",
-    [config.GeneralSettings, config.ControllerSettings, config.Contact, config.PortalSettings,
-     config.MailSettings, config.RateLimits],
+    [
+        config.GeneralSettings,
+        config.ControllerSettings,
+        config.Contact,
+        config.PortalSettings,
+        config.MailSettings,
+        config.RateLimits,
+    ],
 )
 def test_every_setting_is_in_the_configuration_reference(struct: type[msgspec.Struct]) -> None:
     reference = README.split("## Configuration reference", 1)[1].split("\n## ", 1)[0]
     # a key counts as documented where it is set in the example or named in the table
-    missing = [f for f in struct.__struct_fields__ if f != "key" and not re.search(rf"(^|[\s.`\[]){f}( =|`|\.|\])", reference, re.M)]
+    missing = [
+        f
+        for f in struct.__struct_fields__
+        if f != "key" and not re.search(rf"(^|[\s.`\[]){f}( =|`|\.|\])", reference, re.M)
+    ]
     assert not missing, f"{struct.__name__}: undocumented keys {missing}"
 
 

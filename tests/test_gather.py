@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from dsr import Classification, Descriptor, Field, Record, StoreState, gather, resolve
+from dsr import Classification, Descriptor, Field, Record, StoreState, resolve
 from dsr.connector import ordered
 from dsr.model import IdentifierKind
+from dsr.pipeline import gather
 from dsr.testing import FakeConnector, FakePerson
 
 ANNA = FakePerson(key="1", first_name="Anna", last_name="Müller", card="L1", login="anna")
 
 
 def loan(key: str) -> Record:
-    return Record(store="school", collection="loan", key=key,
-                  fields=(Field("title", "Momo", Classification.OWN),))
+    return Record(store="school", collection="loan", key=key, fields=(Field("title", "Momo", Classification.OWN),))
 
 
 def test_failed_store_is_reported_and_others_still_run() -> None:

@@ -11,10 +11,18 @@ from hypothesis import strategies as st
 from dsr import Descriptor, ResolutionStatus, confirm, resolve
 from dsr.testing import FakeConnector, FakePerson
 
-ANNA = FakePerson(key="1", first_name="Anna", last_name="Müller", card="L0000001", login="anna.mueller",
-                  email="anna@example.org", date_of_birth="2011-03-04")
-ANNA2 = FakePerson(key="2", first_name="Anna", last_name="Müller", card="L0000002", login="anna.mueller2",
-                   date_of_birth="2011-09-10")
+ANNA = FakePerson(
+    key="1",
+    first_name="Anna",
+    last_name="Müller",
+    card="L0000001",
+    login="anna.mueller",
+    email="anna@example.org",
+    date_of_birth="2011-03-04",
+)
+ANNA2 = FakePerson(
+    key="2", first_name="Anna", last_name="Müller", card="L0000002", login="anna.mueller2", date_of_birth="2011-09-10"
+)
 BEN = FakePerson(key="3", first_name="Ben", last_name="Schulz", card="L0000003", email="ben@example.org")
 
 
@@ -47,7 +55,9 @@ def test_name_alone_is_not_enough_even_for_one_person() -> None:
 
 
 def test_name_and_date_of_birth_single_out_a_namesake() -> None:
-    r = resolve("gym", [school()], Descriptor(first_name="anna", last_name="MÜLLER", date_of_birth=dt.date(2011, 9, 10)))
+    r = resolve(
+        "gym", [school()], Descriptor(first_name="anna", last_name="MÜLLER", date_of_birth=dt.date(2011, 9, 10))
+    )
     # the date of birth is evidence only for Anna 2; Anna 1 matched by name alone is weak
     assert r.status is ResolutionStatus.AMBIGUOUS or r.subject.keys("school") == ("2",)
 
@@ -65,7 +75,9 @@ def test_two_strong_identifiers_pointing_at_two_people_are_ambiguous() -> None:
 
 def test_rows_in_two_stores_link_only_by_strong_identifier() -> None:
     vendor_contact = FakePerson(key="anna@example.org", first_name="Anna", last_name="Müller", email="anna@example.org")
-    namesake_contact = FakePerson(key="other@example.org", first_name="Anna", last_name="Müller", email="other@example.org")
+    namesake_contact = FakePerson(
+        key="other@example.org", first_name="Anna", last_name="Müller", email="other@example.org"
+    )
     vendor = FakeConnector("vendor", people=[vendor_contact, namesake_contact], controller="gym")
     r = resolve("gym", [school(), vendor], Descriptor(email="anna@example.org"))
     assert r.status is ResolutionStatus.MATCH
@@ -84,7 +96,7 @@ def test_officer_confirms_one_candidate_of_an_ambiguous_match() -> None:
 
 @given(st.text(min_size=1, max_size=30))
 def test_references_are_opaque(key: str) -> None:
-    from dsr.identify import candidate_reference
+    from dsr.pipeline.identify import candidate_reference
 
     ref = candidate_reference("gym", "school", key)
     assert ref.startswith("P-") and key not in ref[2:] or len(key) < 3

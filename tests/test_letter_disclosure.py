@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from dsr import compose, register, render
-from dsr.compose import specimen
 from dsr.model import Classification, Field, Record, Withholding
+from dsr.pipeline import compose, register, render
+from dsr.pipeline.compose import specimen
 
 
 def text_of(pdf: bytes) -> str:
@@ -137,7 +137,12 @@ def test_secrets_show_only_that_they_exist(letters):
 
 def test_the_reader_themself_is_called_you(school_register):
     g = specimen.gathering(1)
-    own = Record(store="school", collection="loan", key="9", fields=(Field("issued_by_id", "17", Classification.REFERENCE, True),))
+    own = Record(
+        store="school",
+        collection="loan",
+        key="9",
+        fields=(Field("issued_by_id", "17", Classification.REFERENCE, True),),
+    )
     g = msgspec.structs.replace(g, records=(*g.records, own))
     letter = compose.disclosure(specimen.SCHOOL, g, specimen.request("de"), register=school_register)
     loans = next(s for s in letter.sections if s.collection == "loan")
@@ -173,18 +178,26 @@ def test_pdf_carries_the_json_and_one_csv_per_collection(letters):
 def test_identical_input_gives_identical_bytes(letters, school_register):
     letter, pdf = letters["de"]
     again = compose.disclosure(
-        specimen.SCHOOL, specimen.gathering(5), specimen.request("de"), withheld=(Withholding("name", 1),), register=school_register
+        specimen.SCHOOL,
+        specimen.gathering(5),
+        specimen.request("de"),
+        withheld=(Withholding("name", 1),),
+        register=school_register,
     )
     assert again == letter
     assert render.pdf(again) == pdf
 
 
 def test_draft_is_marked(school_register):
-    letter = compose.disclosure(specimen.SCHOOL, specimen.gathering(1), specimen.request("de"), draft=True, register=school_register)
+    letter = compose.disclosure(
+        specimen.SCHOOL, specimen.gathering(1), specimen.request("de"), draft=True, register=school_register
+    )
     assert "Entwurf" in text_of(render.pdf(letter, attach=False))
 
 
-@pytest.mark.parametrize(("lang", "phrase"), [("de", "keine personenbezogenen Daten über Sie"), ("en", "no personal data about you")])
+@pytest.mark.parametrize(
+    ("lang", "phrase"), [("de", "keine personenbezogenen Daten über Sie"), ("en", "no personal data about you")]
+)
 def test_nothing_held_gives_the_negative_answer(lang, phrase):
     letter = compose.disclosure(specimen.SCHOOL, specimen.gathering(empty=True), specimen.request(lang))
     assert letter.kind == "negative"
@@ -211,13 +224,13 @@ def test_no_reference_value_ever_reaches_the_json(school_register, value):
     g = msgspec.structs.replace(g, records=(ref,))
     letter = compose.disclosure(specimen.SCHOOL, g, specimen.request("en"), register=school_register)
     records = json.loads(render.export_json(letter))["stores"][0]["collections"][0]["records"]
-    assert records == [
-        {"title": "Momo", "loaned_at": "—", "due_on": "—", "issued_by_id": "library team", "note": "—"}
-    ]
+    assert records == [{"title": "Momo", "loaned_at": "—", "due_on": "—", "issued_by_id": "library team", "note": "—"}]
 
 
 def test_the_letter_carries_no_store_settings():
-    controller = msgspec.structs.replace(specimen.SCHOOL, stores={"school": {"connector": "sql", "url": "postgresql://u:pw@db/x"}})
+    controller = msgspec.structs.replace(
+        specimen.SCHOOL, stores={"school": {"connector": "sql", "url": "postgresql://u:pw@db/x"}}
+    )
     letter = compose.disclosure(controller, specimen.gathering(1), specimen.request())
     assert b"pw@db" not in msgspec.json.encode(letter)
     assert letter.controller.name == "Gymnasium Musterstadt"
@@ -225,6 +238,8 @@ def test_the_letter_carries_no_store_settings():
 
 def test_salutation_follows_the_form_of_address():
     r = specimen.request("en")
-    neutral = compose.Request(**{**{f: getattr(r, f) for f in r.__struct_fields__}, "recipient": compose.Recipient(name="Kim {x} Muster")})
+    neutral = compose.Request(
+        **{**{f: getattr(r, f) for f in r.__struct_fields__}, "recipient": compose.Recipient(name="Kim {x} Muster")}
+    )
     assert compose.disclosure(specimen.SCHOOL, specimen.gathering(1), r).salutation == "Dear Ms Muster,"
     assert compose.disclosure(specimen.SCHOOL, specimen.gathering(1), neutral).salutation == "Dear Kim {x} Muster,"

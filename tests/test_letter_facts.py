@@ -11,9 +11,9 @@ import msgspec
 import pytest
 from pypdf import PdfReader
 
-from dsr import compose, register, render
-from dsr.compose import specimen
-from dsr.deadlines import ExtensionNotAllowed
+from dsr.pipeline import compose, register, render
+from dsr.pipeline.compose import specimen
+from dsr.pipeline.deadlines import ExtensionNotAllowed
 
 
 def text_of(pdf: bytes) -> str:
@@ -33,7 +33,9 @@ def school_register():
 # --------------------------------------------------------------------------- facts nobody recorded
 
 
-@pytest.mark.parametrize(("lang", "not_recorded", "draft"), [("de", "nicht erfasst", "Entwurf"), ("en", "not recorded", "Draft")])
+@pytest.mark.parametrize(
+    ("lang", "not_recorded", "draft"), [("de", "nicht erfasst", "Entwurf"), ("en", "not recorded", "Draft")]
+)
 def test_unrecorded_facts_are_said_to_be_unrecorded_and_make_a_draft(lang, not_recorded, draft, school_register):
     unknown = request(lang, channel=None, identity_check=None, case_reference="", received="unrecorded")
     letter = compose.disclosure(specimen.SCHOOL, specimen.gathering(empty=True), unknown, register=school_register)
@@ -42,13 +44,23 @@ def test_unrecorded_facts_are_said_to_be_unrecorded_and_make_a_draft(lang, not_r
     assert draft in text
     assert text.count(not_recorded) >= 3  # received (twice: information block and facts), channel, identity
     # nothing is filled in: no channel, no check, no time of receipt
-    for invented in ("persönlich", "in person", "Online-Portal", "online portal", "Geburtsdatum", "date of birth",
-                     "02.11.2026", "2026-11-02"):
+    for invented in (
+        "persönlich",
+        "in person",
+        "Online-Portal",
+        "online portal",
+        "Geburtsdatum",
+        "date of birth",
+        "02.11.2026",
+        "2026-11-02",
+    ):
         assert invented not in text
 
 
 def test_a_receipt_day_without_time_prints_no_time(school_register):
-    letter = compose.disclosure(specimen.SCHOOL, specimen.gathering(1), request("de", received="day"), register=school_register)
+    letter = compose.disclosure(
+        specimen.SCHOOL, specimen.gathering(1), request("de", received="day"), register=school_register
+    )
     assert letter.received == "02.11.2026"
     assert not letter.draft  # the day is what Art. 12(3) counts from
     text = text_of(render.pdf(letter, attach=False))
@@ -56,17 +68,22 @@ def test_a_receipt_day_without_time_prints_no_time(school_register):
 
 
 def test_recorded_facts_make_no_draft(school_register):
-    letter = compose.disclosure(specimen.SCHOOL, specimen.gathering(1), specimen.request("de"), register=school_register)
+    letter = compose.disclosure(
+        specimen.SCHOOL, specimen.gathering(1), specimen.request("de"), register=school_register
+    )
     assert not letter.draft and letter.request.unrecorded == ()
 
 
 # --------------------------------------------------------------------------- negative answer: recipients
 
 
-@pytest.mark.parametrize(("lang", "wrong", "right"), [
-    ("de", "oben genannten Empfängern", "allen Empfängern mit, denen wir diese Daten offengelegt haben"),
-    ("en", "recipients named above", "each recipient to whom we disclosed those data"),
-])
+@pytest.mark.parametrize(
+    ("lang", "wrong", "right"),
+    [
+        ("de", "oben genannten Empfängern", "allen Empfängern mit, denen wir diese Daten offengelegt haben"),
+        ("en", "recipients named above", "each recipient to whom we disclosed those data"),
+    ],
+)
 def test_the_negative_answer_refers_to_no_recipients_it_does_not_name(lang, wrong, right):
     letter = compose.disclosure(specimen.SCHOOL, specimen.gathering(empty=True), specimen.request(lang))
     text = text_of(render.pdf(letter))
@@ -76,7 +93,9 @@ def test_the_negative_answer_refers_to_no_recipients_it_does_not_name(lang, wron
 
 
 def test_the_disclosure_still_points_to_the_recipients_it_names(school_register):
-    letter = compose.disclosure(specimen.SCHOOL, specimen.gathering(1), specimen.request("de"), register=school_register)
+    letter = compose.disclosure(
+        specimen.SCHOOL, specimen.gathering(1), specimen.request("de"), register=school_register
+    )
     text = text_of(render.pdf(letter, attach=False))
     assert "DS-Software-Lösungen" in text and "oben genannten Empfängern" in text
 
@@ -84,7 +103,9 @@ def test_the_disclosure_still_points_to_the_recipients_it_names(school_register)
 # --------------------------------------------------------------------------- identity query
 
 
-@pytest.mark.parametrize(("lang", "label", "pending"), [("de", "Identitätsprüfung", "ausstehend"), ("en", "Identity check", "pending")])
+@pytest.mark.parametrize(
+    ("lang", "label", "pending"), [("de", "Identitätsprüfung", "ausstehend"), ("en", "Identity check", "pending")]
+)
 def test_the_identity_query_does_not_claim_the_check_it_asks_for(lang, label, pending):
     asked = request(lang, identity_check="in_person")
     letter = compose.notice("identity_query", specimen.SCHOOL, asked, identity_options=("card_and_birth_date",))
@@ -127,8 +148,9 @@ def test_an_extension_beyond_two_further_months_is_refused():
 
 def test_an_extension_needs_the_day_of_receipt():
     with pytest.raises(ExtensionNotAllowed, match="received"):
-        compose.notice("extension", specimen.SCHOOL, request(received="unrecorded"), new_deadline=dt.date(2027, 1, 5),
-                       reasons="x")
+        compose.notice(
+            "extension", specimen.SCHOOL, request(received="unrecorded"), new_deadline=dt.date(2027, 1, 5), reasons="x"
+        )
 
 
 def test_paused_days_move_the_first_months_end():
@@ -136,8 +158,9 @@ def test_paused_days_move_the_first_months_end():
     later = request(letter_date=dt.date(2026, 12, 14))
     with pytest.raises(ExtensionNotAllowed):
         compose.notice("extension", specimen.SCHOOL, later, new_deadline=dt.date(2027, 2, 2), reasons="x")
-    letter = compose.notice("extension", specimen.SCHOOL, later, new_deadline=dt.date(2027, 2, 16), reasons="x",
-                            paused_days=14)
+    letter = compose.notice(
+        "extension", specimen.SCHOOL, later, new_deadline=dt.date(2027, 2, 16), reasons="x", paused_days=14
+    )
     assert letter.new_deadline == "16.02.2027"
 
 
@@ -149,19 +172,32 @@ def child(lang: str, born: dt.date, acting_for: str | None = None) -> compose.Re
     return msgspec.structs.replace(r, recipient=msgspec.structs.replace(r.recipient, date_of_birth=born))
 
 
-@pytest.mark.parametrize(("lang", "hello", "intro", "ask"), [
-    ("de", "Hallo Anna,", "Kurz erklärt: Du hast gefragt, welche Daten wir über dich gespeichert haben.", "frag deine Eltern"),
-    ("en", "Hello Anna,", "In short: You asked us which data we keep about you.", "ask your parents"),
-])
+@pytest.mark.parametrize(
+    ("lang", "hello", "intro", "ask"),
+    [
+        (
+            "de",
+            "Hallo Anna,",
+            "Kurz erklärt: Du hast gefragt, welche Daten wir über dich gespeichert haben.",
+            "frag deine Eltern",
+        ),
+        ("en", "Hello Anna,", "In short: You asked us which data we keep about you.", "ask your parents"),
+    ],
+)
 def test_a_child_gets_a_friendly_greeting_and_a_plain_summary_first(lang, hello, intro, ask, school_register):
-    letter = compose.disclosure(specimen.SCHOOL, specimen.gathering(3), child(lang, dt.date(2015, 5, 1)), register=school_register)
+    letter = compose.disclosure(
+        specimen.SCHOOL, specimen.gathering(3), child(lang, dt.date(2015, 5, 1)), register=school_register
+    )
     assert letter.child and letter.salutation == hello
     text = text_of(render.pdf(letter))
     assert intro in text and ask in text and specimen.SCHOOL.email in text
     # the summary comes first, the legal parts all stay
     assert text.index(intro) < text.index(hello)
-    required = (["Art. 15 Abs. 3 DSGVO", "Art. 21", "Art. 77", "Zurückgehaltene Angaben", "Datenschutzbeauftragte"]
-                if lang == "de" else ["Art. 15(3) GDPR", "Art. 21", "Art. 77", "Information withheld", "data-protection officer"])
+    required = (
+        ["Art. 15 Abs. 3 DSGVO", "Art. 21", "Art. 77", "Zurückgehaltene Angaben", "Datenschutzbeauftragte"]
+        if lang == "de"
+        else ["Art. 15(3) GDPR", "Art. 21", "Art. 77", "Information withheld", "data-protection officer"]
+    )
     assert all(part in text for part in required)
 
 
@@ -177,11 +213,14 @@ def test_every_letter_to_a_child_starts_with_the_summary(kind):
     assert "Kurz erklärt:" in text and "Hallo Anna," in text
 
 
-@pytest.mark.parametrize(("born", "acting_for"), [
-    (dt.date(2012, 11, 25), None),  # 14 on the letter date: the Bavarian age of consent
-    (dt.date(2015, 5, 1), "Ben Muster"),  # a parent asks for the child: the letter is the parent's
-    (None, None),  # no date of birth known
-])
+@pytest.mark.parametrize(
+    ("born", "acting_for"),
+    [
+        (dt.date(2012, 11, 25), None),  # 14 on the letter date: the Bavarian age of consent
+        (dt.date(2015, 5, 1), "Ben Muster"),  # a parent asks for the child: the letter is the parent's
+        (None, None),  # no date of birth known
+    ],
+)
 def test_no_child_wording_for_others(born, acting_for):
     letter = compose.disclosure(specimen.SCHOOL, specimen.gathering(empty=True), child("de", born, acting_for))
     assert not letter.child and letter.salutation == "Sehr geehrte Frau Muster,"
@@ -200,5 +239,7 @@ def test_the_machine_readable_copy_says_null_for_what_nobody_recorded(school_reg
     unknown = request("de", case_reference="", received="unrecorded")
     data = msgspec.json.decode(render.export_json(compose.disclosure(specimen.SCHOOL, specimen.gathering(1), unknown)))
     assert data["received"] is None and data["case_reference"] is None
-    day = msgspec.json.decode(render.export_json(compose.disclosure(specimen.SCHOOL, specimen.gathering(1), request("de", received="day"))))
+    day = msgspec.json.decode(
+        render.export_json(compose.disclosure(specimen.SCHOOL, specimen.gathering(1), request("de", received="day")))
+    )
     assert day["received"] == "2026-11-02"

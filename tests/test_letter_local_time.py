@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dsr.compose.values import date_text, datetime_text
+from dsr.pipeline.compose.values import date_text, datetime_text
 
 UTC = dt.UTC
 

@@ -9,8 +9,8 @@ import pikepdf
 import pytest
 from pypdf import PdfReader
 
-from dsr import compose, render
-from dsr.compose import specimen
+from dsr.pipeline import compose, render
+from dsr.pipeline.compose import specimen
 
 
 def text_of(pdf: bytes) -> str:
@@ -20,7 +20,10 @@ def text_of(pdf: bytes) -> str:
 CASES = {
     "identity_query": (
         dict(identity_options=("card_and_birth_date", "in_person"), reply_by=dt.date(2026, 12, 9)),
-        {"de": ["Identität", "Bibliotheksausweisnummer und Geburtsdatum", "09.12.2026", "Personalausweises"], "en": ["identity", "in person", "2026-12-09"]},
+        {
+            "de": ["Identität", "Bibliotheksausweisnummer und Geburtsdatum", "09.12.2026", "Personalausweises"],
+            "en": ["identity", "in person", "2026-12-09"],
+        },
     ),
     "extension": (
         dict(new_deadline=dt.date(2027, 2, 2), reasons="Mehr als 40 000 Protokolleinträge sind zu prüfen."),
@@ -36,7 +39,10 @@ CASES = {
             kept=(compose.Kept(what="Gebührenbeleg", why="haushaltsrechtliche Aufbewahrung", until="31.12.2034"),),
             informed=("DS-Software-Lösungen",),
         ),
-        {"de": ["Gelöscht", "Ausleihhistorie", "Gebührenbeleg", "31.12.2034", "Art. 19"], "en": ["Erased", "Restricted instead of erased", "Art. 19"]},
+        {
+            "de": ["Gelöscht", "Ausleihhistorie", "Gebührenbeleg", "31.12.2034", "Art. 19"],
+            "en": ["Erased", "Restricted instead of erased", "Art. 19"],
+        },
     ),
     "restriction": (
         dict(
@@ -44,9 +50,17 @@ CASES = {
             reasons="Sie bestreiten die Richtigkeit der Ausleihhistorie; wir prüfen sie (Art. 18 Abs. 1 lit. a DSGVO).",
             informed=("DS-Software-Lösungen",),
         ),
-        {"de": ["Bestätigung der Einschränkung", "Ausleihhistorie", "bestreiten die Richtigkeit", "Art. 18 Abs. 3",
-                "DS-Software-Lösungen", "Art. 19"],
-         "en": ["confirmation of restriction", "Art. 18(3)", "Art. 19"]},
+        {
+            "de": [
+                "Bestätigung der Einschränkung",
+                "Ausleihhistorie",
+                "bestreiten die Richtigkeit",
+                "Art. 18 Abs. 3",
+                "DS-Software-Lösungen",
+                "Art. 19",
+            ],
+            "en": ["confirmation of restriction", "Art. 18(3)", "Art. 19"],
+        },
     ),
 }
 

@@ -8,15 +8,26 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from dsr import authorities, compose, register
-from dsr.compose import specimen
 from dsr.config import LANDS
 from dsr.errors import ConfigError
-from dsr.model import Classification as C, CollectionSpec, Field, FieldSpec, Record, StoreReport, StoreState
+from dsr.model import Classification as C
+from dsr.model import CollectionSpec, Field, FieldSpec, Record, StoreReport, StoreState
+from dsr.pipeline import authorities, compose, register
+from dsr.pipeline.compose import specimen
 
 SCHOOL_ACTIVITIES = {
-    "library-accounts", "circulation", "reservations", "fees", "notices", "reviews", "catalogue-logins",
-    "catalogue-search", "staff-permissions", "it-security", "guardians", "web-logs",
+    "library-accounts",
+    "circulation",
+    "reservations",
+    "fees",
+    "notices",
+    "reviews",
+    "catalogue-logins",
+    "catalogue-search",
+    "staff-permissions",
+    "it-security",
+    "guardians",
+    "web-logs",
 }
 VENDOR_ACTIVITIES = {"customer-management", "contracts", "invoicing", "domain-orders", "support", "web-logs"}
 
@@ -50,8 +61,8 @@ retention = { de = "r", en = "r" }
 @pytest.mark.parametrize(
     ("change", "key"),
     [
-        (("legal_basis = { de = \"l\", en = \"l\" }\n", ""), "activities.circulation"),  # missing legal basis
-        (("retention = { de = \"r\", en = \"r\" }", "retention = { de = \"r\" }"), "activities.circulation.retention"),
+        (('legal_basis = { de = "l", en = "l" }\n', ""), "activities.circulation"),  # missing legal basis
+        (('retention = { de = "r", en = "r" }', 'retention = { de = "r" }'), "activities.circulation.retention"),
         (("purpose =", "purpos ="), "activities.circulation.purpos"),  # misspelt key
         (("[defaults]", "[defaults]\nextra = 1"), "defaults.extra"),
     ],
@@ -72,7 +83,9 @@ def test_register_path_is_relative_to_the_configuration(tmp_path):
 
 
 def test_only_activities_that_apply_are_listed_with_the_categories_found():
-    letter = compose.disclosure(specimen.SCHOOL, specimen.gathering(2), specimen.request("en"), register=register.load("james-school"))
+    letter = compose.disclosure(
+        specimen.SCHOOL, specimen.gathering(2), specimen.request("en"), register=register.load("james-school")
+    )
     assert [a.key for a in letter.activities] == ["library-accounts", "circulation", "fees"]
     circulation = letter.activities[1]
     # the category as it applies to this reader: the fields actually held, not the register's examples
@@ -90,14 +103,28 @@ def test_an_activity_missing_from_the_register_is_a_clear_error(tmp_path):
 
 def test_the_registrar_of_a_domain_order_is_named_as_recipient():
     spec = CollectionSpec(
-        store="vendor", name="domain_order", title={"de": "Domainbestellungen"}, activity="domain-orders", category="domain_orders",
+        store="vendor",
+        name="domain_order",
+        title={"de": "Domainbestellungen"},
+        activity="domain-orders",
+        category="domain_orders",
         fields=(
             FieldSpec(name="domain_name", classification=C.OWN, label={"de": "Domain"}),
             FieldSpec(name="provider_name", classification=C.OWN, label={"de": "Registrar"}),
         ),
     )
-    rec = Record(store="vendor", collection="domain_order", key="1", fields=(Field("domain_name", "bib.example", C.OWN), Field("provider_name", "Registrar Beispiel GmbH", C.OWN)))
-    g = msgspec.structs.replace(specimen.gathering(empty=True), records=(rec,), collections=(spec,), reports=(StoreReport(store="vendor", state=StoreState.OK, records=1),))
+    rec = Record(
+        store="vendor",
+        collection="domain_order",
+        key="1",
+        fields=(Field("domain_name", "bib.example", C.OWN), Field("provider_name", "Registrar Beispiel GmbH", C.OWN)),
+    )
+    g = msgspec.structs.replace(
+        specimen.gathering(empty=True),
+        records=(rec,),
+        collections=(spec,),
+        reports=(StoreReport(store="vendor", state=StoreState.OK, records=1),),
+    )
     vendor = msgspec.structs.replace(specimen.SCHOOL, kind="vendor", public=False)
     letter = compose.disclosure(vendor, g, specimen.request("de"), register=register.load("james-vendor"))
     (activity,) = letter.activities
@@ -121,7 +148,9 @@ def test_bavaria_is_split_between_public_and_private_bodies():
 
 def test_a_broken_authorities_file_names_the_entry(tmp_path):
     path = tmp_path / "a.toml"
-    path.write_text('[[authority]]\nland = "BY"\nsector = "somewhere"\nname = "x"\nstreet = "s"\npostal_code = "1"\ncity = "c"\nwebsite = "w"\nverified = 2026-01-01\n')
+    path.write_text(
+        '[[authority]]\nland = "BY"\nsector = "somewhere"\nname = "x"\nstreet = "s"\npostal_code = "1"\ncity = "c"\nwebsite = "w"\nverified = 2026-01-01\n'
+    )
     with pytest.raises(ConfigError) as err:
         authorities.load(path)
     assert err.value.key == "authority[0].sector"
@@ -134,7 +163,11 @@ def test_a_field_that_holds_nothing_about_the_reader_is_not_named_among_the_cate
     records = tuple(
         msgspec.structs.replace(r, fields=tuple(f for f in r.fields if f.name != "note")) for r in gathering.records
     )
-    letter = compose.disclosure(specimen.SCHOOL, msgspec.structs.replace(gathering, records=records),
-                                specimen.request("de"), register=register.load("james-school"))
+    letter = compose.disclosure(
+        specimen.SCHOOL,
+        msgspec.structs.replace(gathering, records=records),
+        specimen.request("de"),
+        register=register.load("james-school"),
+    )
     circulation = next(a for a in letter.activities if a.key == "circulation")
     assert circulation.categories == ("Ausleihen: Titel, Ausgeliehen am, Fällig am, Ausgegeben von",)

@@ -11,10 +11,10 @@ import pytest
 import connectors.james
 from connectors.sql.mapping import load_mapping
 from connectors.weblog import specs as weblog
-from dsr import compose, register
-from dsr.compose import specimen
-from dsr.compose.wording import wording
 from dsr.model import CollectionSpec
+from dsr.pipeline import compose, register
+from dsr.pipeline.compose import specimen
+from dsr.pipeline.compose.wording import wording
 
 JAMES = Path(connectors.james.__file__).parent
 #: mapping file → the built-in register its controller uses
@@ -74,7 +74,9 @@ def test_a_german_letter_names_categories_in_german():
     gathering = specimen.gathering(2)
     # the categories as the James mapping spells them, not as the register keys them
     spelt = {"master_data": "master data", "fees": "payment data"}
-    collections = tuple(msgspec.structs.replace(c, category=spelt.get(c.category, c.category)) for c in gathering.collections)
+    collections = tuple(
+        msgspec.structs.replace(c, category=spelt.get(c.category, c.category)) for c in gathering.collections
+    )
     gathering = msgspec.structs.replace(gathering, collections=collections)
     reg = register.load("james-school")
     de = compose.disclosure(specimen.SCHOOL, gathering, specimen.request("de"), register=reg)
@@ -87,18 +89,20 @@ def test_a_german_letter_names_categories_in_german():
 
 
 def test_a_reference_prints_its_role_in_the_readers_language():
-    from dsr.compose.values import field_text
     from dsr.model import Classification, Field, FieldSpec
+    from dsr.pipeline.compose.values import field_text
 
-    spec = FieldSpec(name="handled_by_staff_id", classification=Classification.REFERENCE, role="support_staff", label={"de": "x"})
+    spec = FieldSpec(
+        name="handled_by_staff_id", classification=Classification.REFERENCE, role="support_staff", label={"de": "x"}
+    )
     field = Field("handled_by_staff_id", 7, Classification.REFERENCE)
     assert field_text(field, spec, wording("de")) == "Support-Team von DS-Software-Lösungen"
     assert field_text(field, spec, wording("en")) == "DS-Software-Lösungen support team"
 
 
 def test_every_withholding_ground_has_its_words_in_both_languages():
-    from dsr.compose.wording import wording
-    from dsr.redact.decisions import GROUNDS
+    from dsr.pipeline.compose.wording import wording
+    from dsr.pipeline.redact.decisions import GROUNDS
 
     for language in ("de", "en"):
         words = wording(language)

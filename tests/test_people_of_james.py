@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from databases import DIALECTS
+from databases import fresh_database as _fresh_database
 
-from databases import DIALECTS, fresh_database as _fresh_database
 from dsr import (
     Capacity,
     Descriptor,
@@ -40,7 +41,7 @@ from dsr import (
 from dsr.demo import populate_school, populate_vendor
 from dsr.demo.school import SchoolResult
 from dsr.model import Classification, Gathering, Withholding
-from dsr.restriction import encode_restriction_decisions
+from dsr.pipeline.restriction import encode_restriction_decisions
 
 # generating the stores takes ~2 s (SQLite) to ~8 s (MariaDB) per dialect, once per module
 pytestmark = pytest.mark.slow
@@ -105,12 +106,18 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     try:
         school = populate_school(school_url, readers=30, loans_per_reader=3, seed=2)
         populate_vendor(vendor_url, [school], seed=2)
-        text = "[dsr]\nsecret_key = \"test\"\n"
-        text += CONTROLLER.format(key=school.tenant_key, name="Gymnasium", kind="school", public="true", store="school", url=school_url)
-        text += CONTROLLER.format(key="vendor", name="Vendor GmbH", kind="vendor", public="false", store="vendor", url=vendor_url)
+        text = '[dsr]\nsecret_key = "test"\n'
+        text += CONTROLLER.format(
+            key=school.tenant_key, name="Gymnasium", kind="school", public="true", store="school", url=school_url
+        )
+        text += CONTROLLER.format(
+            key="vendor", name="Vendor GmbH", kind="vendor", public="false", store="vendor", url=vendor_url
+        )
         # a controller whose store cannot be opened: a hint about it must not cost the case
         down = f"sqlite:///{tmp / 'missing' / 'nothing.db'}"
-        text += CONTROLLER.format(key="down", name="Anderes Gymnasium", kind="school", public="true", store="school", url=down)
+        text += CONTROLLER.format(
+            key="down", name="Anderes Gymnasium", kind="school", public="true", store="school", url=down
+        )
         (tmp / "dsr.toml").write_text(text, encoding="utf-8")
         w = World(tmp / "dsr.toml", school, school_url)
         yield w
@@ -171,7 +178,10 @@ def test_parent_asking_for_one_child_gets_that_childs_data_only(world: World) ->
     # nothing of the sibling: not their account, loans, guardian rows or identifiers
     for r in g.records:
         for f in r.fields:
-            if f.name in ("person_id", "student_id", "target_person_id") and f.classification is Classification.REFERENCE:
+            if (
+                f.name in ("person_id", "student_id", "target_person_id")
+                and f.classification is Classification.REFERENCE
+            ):
                 assert f.value != b_id, (r.collection, f.name)
     assert not {b["card_number"], b["login_name"]} & _texts(g)
     assert {r.value("student_id") for r in g.records if r.collection == "guardian_of_child"} == {a_id}
@@ -191,7 +201,9 @@ def test_parent_asking_for_a_child_of_another_family_is_refused(world: World) ->
 def test_a_name_alone_does_not_verify_a_parent(world: World) -> None:
     parent = world.school.featured["parent_two_children"]
     child = world.pupil(parent.related_ids[0])
-    check = verify_guardian(world.connectors[world.key], child, Descriptor(first_name=parent.first_name, last_name=parent.last_name))
+    check = verify_guardian(
+        world.connectors[world.key], child, Descriptor(first_name=parent.first_name, last_name=parent.last_name)
+    )
     assert check.status is GuardianStatus.NAME_ONLY
     assert not check.verified
 

@@ -45,5 +45,5 @@ def test_importing_dsr_and_its_cli_loads_no_web_framework() -> None:
     import subprocess
     import sys
 
-    code = "import sys, dsr, dsr.cli, dsr.access; sys.exit('litestar' in sys.modules)"
+    code = "import sys, dsr, dsr.cli, dsr.pipeline.answer; sys.exit('litestar' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

@@ -1,6 +1,6 @@
 """Quality regression: redaction on small generated, labelled corpora meets the issue's targets.
 
-The corpora come from :mod:`dsr.redact.corpus` with seeds the benchmark does not use; the
+The corpora come from :mod:`dsr.demo.redaction_corpus` with seeds the benchmark does not use; the
 targets are those of docs/redaction.md (automatic precision, recall of e-mails, IBANs, IPs,
 cards and known full names, third-party mentions redacted or in review, the subject's own
 data redacted). A rule change that trades any of them away fails here.
@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import pytest
 
-from dsr.redact import Gazetteer, Tier, find
-from dsr.redact.corpus import generate
-from dsr.redact.quality import evaluate, misses
+from dsr.demo.redaction_corpus import generate
+from dsr.demo.redaction_quality import evaluate, misses
+from dsr.pipeline.redact import Gazetteer, Tier, find
 
 
 def _scores(seed: int) -> dict:
     corpus = generate(n_people=300, n_docs=400, seed=seed)
     g = Gazetteer.build(corpus.people, corpus.subject, allow=corpus.allow)
-    found = [[(h.start, h.end, "redact" if h.tier is Tier.REDACT else "review") for h in find(d.text, g)]
-             for d in corpus.docs]
+    found = [
+        [(h.start, h.end, "redact" if h.tier is Tier.REDACT else "review") for h in find(d.text, g)]
+        for d in corpus.docs
+    ]
     return evaluate(corpus.docs, found)
 
 

@@ -7,8 +7,6 @@ import json
 import pytest
 
 from dsr.errors import ConfigError
-from dsr.gather import gather
-from dsr.identify import confirm, resolve
 from dsr.model import (
     Classification,
     CollectionSpec,
@@ -17,14 +15,16 @@ from dsr.model import (
     FieldSpec,
     Record,
 )
-from dsr.redact import AllowList, Decision, Gazetteer, load_decisions, redact, review_json
-from dsr.redact.decisions import Action, dump_decisions
+from dsr.pipeline.gather import gather
+from dsr.pipeline.identify import confirm, resolve
+from dsr.pipeline.redact import AllowList, Decision, Gazetteer, load_decisions, redact, review_json
+from dsr.pipeline.redact.decisions import Action, dump_decisions
 from dsr.testing import FakeConnector, FakePerson
 
 NOTE = (
     "Anna Müller hat das Buch mit Lena Schmidt zurückgebracht. Lena hat es beschädigt. "
     "Info an anna.mueller@schule-musterstadt.de. Mutter von Lena erreichbar unter 0171 2345678. "
-    "Frau Schulz kommt morgen. Empfehlung: \"Paul Maar – Eine Woche voller Samstage\"."
+    'Frau Schulz kommt morgen. Empfehlung: "Paul Maar – Eine Woche voller Samstage".'
 )
 
 
@@ -37,8 +37,12 @@ def _spec() -> CollectionSpec:
         category="loans",
         fields=(
             FieldSpec(name="title", classification=Classification.OWN, label={"de": "Titel"}),
-            FieldSpec(name="issued_by", classification=Classification.REFERENCE, label={"de": "Ausgegeben von"},
-                      role="library_team"),
+            FieldSpec(
+                name="issued_by",
+                classification=Classification.REFERENCE,
+                label={"de": "Ausgegeben von"},
+                role="library_team",
+            ),
             FieldSpec(name="password_hash", classification=Classification.SECRET, label={"de": "Passwort"}),
             FieldSpec(name="damage_note", classification=Classification.FREE_TEXT, label={"de": "Notiz"}),
         ),
@@ -60,7 +64,9 @@ def _record(note: str = NOTE, key: str = "17") -> Record:
 
 
 PEOPLE = [
-    FakePerson(key="1", first_name="Anna", last_name="Müller", card="L0000001", email="anna.mueller@schule-musterstadt.de"),
+    FakePerson(
+        key="1", first_name="Anna", last_name="Müller", card="L0000001", email="anna.mueller@schule-musterstadt.de"
+    ),
     FakePerson(key="2", first_name="Lena", last_name="Schmidt", card="L0000002", email="lena.s@example.org"),
     FakePerson(key="3", first_name="Paul", last_name="Maar", card="L0000003"),  # a pupil named like the author
     FakePerson(key="5", first_name="Jonas", last_name="Weber", role="student_helper"),
@@ -97,7 +103,9 @@ def test_classmate_redacted_subject_kept_review_and_allow_list(case):
     assert {"known-first-name", "cue-unknown-name"} <= rules  # bare "Lena", "Frau Schulz"
     assert result.is_draft
     fields = {f.name: f for f in result.gathering.records[0].fields}
-    assert fields["issued_by"].value is True  # reference to another person: only "someone" is kept, printed as a role label
+    assert (
+        fields["issued_by"].value is True
+    )  # reference to another person: only "someone" is kept, printed as a role label
     assert fields["password_hash"].value is True  # secrets never print: only that one exists
     assert fields["title"].value == "Eine Woche voller Samstage"
     kinds = {w.kind: w.count for w in result.withheld}
@@ -130,7 +138,8 @@ def test_decisions_by_item_and_group_finalise_the_letter(case, tmp_path):
     decisions = [Decision(item=cue.id, action=Action.KEEP, reason="not-personal", decider="DSB")]
     decisions += [
         Decision(group=i.group, action=Action.REDACT, reason="third-party", decider="DSB")
-        for i in first.open_items if i is not cue
+        for i in first.open_items
+        if i is not cue
     ]
     path = tmp_path / "decisions.json"
     path.write_bytes(dump_decisions(decisions))
@@ -159,12 +168,21 @@ def test_log_holds_no_third_party_text(case):
         ('{"restricted": {}, "decision": []}', "decision", "unknown key"),
         ('{"decisions": {}}', "decisions", "must be a list"),
         ('{"decisions": [{"action": "keep", "reason": "other", "decider": "A"}]}', "decisions[0]", "exactly one"),
-        ('{"decisions": [{"item": "a", "action": "hide", "reason": "other", "decider": "A"}]}',
-         "decisions[0].action", "keep or redact"),
-        ('{"decisions": [{"item": "a", "action": "keep", "reason": "because", "decider": "A"}]}',
-         "decisions[0].reason", "reason code"),
-        ('{"decisions": [{"group": "g", "action": "keep", "reason": "other", "decider": " "}]}',
-         "decisions[0].decider", "who decided"),
+        (
+            '{"decisions": [{"item": "a", "action": "hide", "reason": "other", "decider": "A"}]}',
+            "decisions[0].action",
+            "keep or redact",
+        ),
+        (
+            '{"decisions": [{"item": "a", "action": "keep", "reason": "because", "decider": "A"}]}',
+            "decisions[0].reason",
+            "reason code",
+        ),
+        (
+            '{"decisions": [{"group": "g", "action": "keep", "reason": "other", "decider": " "}]}',
+            "decisions[0].decider",
+            "who decided",
+        ),
     ],
 )
 def test_bad_decisions_file_names_file_and_key(tmp_path, content, key, problem):
@@ -183,8 +201,8 @@ def test_decisions_file_with_only_restricted_records_has_no_redaction_decisions(
 
 def test_cached_index_serves_each_subject_its_own_overlay():
     from dsr.model import Identifier, IdentifierKind, Profile, Subject
-    from dsr.redact import find
-    from dsr.redact.gazetteer import GazetteerCache
+    from dsr.pipeline.redact import find
+    from dsr.pipeline.redact.gazetteer import GazetteerCache
 
     people = list(FakeConnector("school", people=PEOPLE).people())
     calls = []
@@ -194,22 +212,26 @@ def test_cached_index_serves_each_subject_its_own_overlay():
         return people
 
     def subject(key: str, first: str, last: str) -> Subject:
-        return Subject(controller="c", reference=key, identifiers=frozenset({Identifier(IdentifierKind.KEY, key, "school")}),
-                       profile=Profile(first_name=first, last_name=last))
+        return Subject(
+            controller="c",
+            reference=key,
+            identifiers=frozenset({Identifier(IdentifierKind.KEY, key, "school")}),
+            profile=Profile(first_name=first, last_name=last),
+        )
 
     cache = GazetteerCache()
     anna = cache.gazetteer("v1", load, subject("1", "Anna", "Müller"))
     lena = cache.gazetteer("v1", load, subject("2", "Lena", "Schmidt"))
     assert len(calls) == 1  # the index is built once
     text = "Anna Müller und Lena Schmidt"
-    assert [text[h.start:h.end] for h in find(text, anna)] == ["Lena Schmidt"]
-    assert [text[h.start:h.end] for h in find(text, lena)] == ["Anna Müller"]
+    assert [text[h.start : h.end] for h in find(text, anna)] == ["Lena Schmidt"]
+    assert [text[h.start : h.end] for h in find(text, lena)] == ["Anna Müller"]
     cache.gazetteer("v2", load, subject("1", "Anna", "Müller"))
     assert len(calls) == 2  # the stores changed: a new index
 
 
 def test_people_fingerprint_changes_with_the_stores_only():
-    from dsr.redact import people_fingerprint
+    from dsr.pipeline.redact import people_fingerprint
 
     people = list(FakeConnector("school", people=PEOPLE).people())
     again = list(FakeConnector("school", people=list(reversed(PEOPLE))).people())

@@ -18,8 +18,8 @@ import pytest
 import sqlalchemy as sa
 
 from dsr import Descriptor, connect, load
-from dsr.access import identify, prepare_answer
 from dsr.demo import generate
+from dsr.pipeline.answer import identify, prepare_answer
 
 SEED = 9  # a seed whose tickets include "our principal <a pupil of the school>" (asserted below)
 
@@ -51,9 +51,15 @@ def _tickets(demo: Path) -> list[tuple[str, str, str]]:
     engine = sa.create_engine(f"sqlite:///{demo / 'vendor.db'}")
     try:
         with engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(sa.text(
-                "SELECT c.contact_email, c.contact_name, t.body FROM support_ticket t "
-                "JOIN customer c ON c.id = t.customer_id WHERE t.reporter_email = c.contact_email"))]
+            return [
+                tuple(r)
+                for r in conn.execute(
+                    sa.text(
+                        "SELECT c.contact_email, c.contact_name, t.body FROM support_ticket t "
+                        "JOIN customer c ON c.id = t.customer_id WHERE t.reporter_email = c.contact_email"
+                    )
+                )
+            ]
     finally:
         engine.dispose()
 
@@ -61,8 +67,9 @@ def _tickets(demo: Path) -> list[tuple[str, str, str]]:
 def _bodies(node) -> list[str]:
     """Every ticket text ("body") in the machine-readable copy."""
     if isinstance(node, dict):
-        return [v for k, v in node.items() if k == "body" and isinstance(v, str)] + \
-            [b for v in node.values() for b in _bodies(v)]
+        return [v for k, v in node.items() if k == "body" and isinstance(v, str)] + [
+            b for v in node.values() for b in _bodies(v)
+        ]
     if isinstance(node, list):
         return [b for v in node for b in _bodies(v)]
     return []
@@ -93,8 +100,11 @@ def test_no_other_persons_full_name_in_any_contacts_answer(demo: Path) -> None:
     school_names = _names(settings, school)
     vendor_names = _names(settings, "vendor")
     # the premise: a ticket names a pupil the vendor's database does not know
-    planted = [(b, m.group(1)) for _e, _n, b in _tickets(demo)
-               if (m := re.search(r"our principal (\S+ \S+)", b)) and m.group(1) in school_names - vendor_names]
+    planted = [
+        (b, m.group(1))
+        for _e, _n, b in _tickets(demo)
+        if (m := re.search(r"our principal (\S+ \S+)", b)) and m.group(1) in school_names - vendor_names
+    ]
     assert planted, "the demo no longer plants an unknown principal's name in a ticket; pick another SEED"
     everyone = school_names | vendor_names
     checked = 0

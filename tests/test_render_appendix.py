@@ -24,11 +24,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from dsr import compose
-from dsr.compose import specimen
-from dsr.compose.letter import Column, Row, Section
-from dsr.render import appendix, measure
-from dsr.render.appendix import CELL, column_widths
+from dsr.pipeline import compose
+from dsr.pipeline.compose import specimen
+from dsr.pipeline.compose.letter import Column, Row, Section
+from dsr.pipeline.render import appendix, measure
+from dsr.pipeline.render.appendix import CELL, column_widths
 
 MM = 72 / 25.4
 # the text area of an appendix page, from the top left corner
@@ -205,17 +205,46 @@ def test_a_single_record_with_many_fields_is_a_card_with_each_value_beside_its_l
     with pdfplumber.open(io.BytesIO(pdf)) as doc:
         words = doc.pages[0].extract_words()
     for i in range(29):
-        label = next(w for w in words if w["text"] == "Feld" and any(
-            v["text"] == str(i) and abs(v["top"] - w["top"]) < 0.5 and v["x0"] > w["x0"] for v in words))
+        label = next(
+            w
+            for w in words
+            if w["text"] == "Feld"
+            and any(v["text"] == str(i) and abs(v["top"] - w["top"]) < 0.5 and v["x0"] > w["x0"] for v in words)
+        )
         value = next(w for w in words if w["text"] == f"W{i}")
         assert abs(value["top"] - label["top"]) < 0.5 and value["x0"] > label["x1"]
 
 
 def test_many_records_of_many_fields_go_on_with_their_entry_number():
-    labels = ["Ausleihnummer", "Medium", "Leserin/Leser", "Ausgeliehen am", "Fällig am", "Zurückgegeben am",
-              "Verlängerungen", "Ausgegeben von", "Rücknahme durch", "Notiz", "Anonymisiert am"]
-    rows = [(f"{3300 + j}", "64", "Sie", "02.01.2025, 08:13 Uhr", "13.02.2025", "09.02.2025, 08:13 Uhr", "1",
-             "Bibliotheksteam", "Bibliotheksteam", "—", "—") for j in range(40)]
+    labels = [
+        "Ausleihnummer",
+        "Medium",
+        "Leserin/Leser",
+        "Ausgeliehen am",
+        "Fällig am",
+        "Zurückgegeben am",
+        "Verlängerungen",
+        "Ausgegeben von",
+        "Rücknahme durch",
+        "Notiz",
+        "Anonymisiert am",
+    ]
+    rows = [
+        (
+            f"{3300 + j}",
+            "64",
+            "Sie",
+            "02.01.2025, 08:13 Uhr",
+            "13.02.2025",
+            "09.02.2025, 08:13 Uhr",
+            "1",
+            "Bibliotheksteam",
+            "Bibliotheksteam",
+            "—",
+            "—",
+        )
+        for j in range(40)
+    ]
     pdf = typeset(section(labels, rows))
     assert misplaced_glyphs(pdf) == []
     pages = pypdf_pages(pdf)

@@ -7,14 +7,16 @@ import io
 import docx
 import pytest
 
-from dsr import compose, register
-from dsr.compose import specimen
-from dsr.render.docx import docx_bytes
+from dsr.pipeline import compose, register
+from dsr.pipeline.compose import specimen
+from dsr.pipeline.render.docx import docx_bytes
 
 
 @pytest.fixture(scope="module")
 def document():
-    letter = compose.disclosure(specimen.SCHOOL, specimen.gathering(80), specimen.request("de"), register=register.load("james-school"))
+    letter = compose.disclosure(
+        specimen.SCHOOL, specimen.gathering(80), specimen.request("de"), register=register.load("james-school")
+    )
     return docx.Document(io.BytesIO(docx_bytes(letter)))
 
 
@@ -25,7 +27,16 @@ def text_of(document) -> str:
 
 def test_docx_has_the_letter_parts_and_every_record(document):
     text = text_of(document)
-    for part in ("1. Bestätigung", "Zweck: ", "Speicherdauer: ", "Art. 21", "Art. 77", "Wagmüllerstraße 18", "Mit freundlichen Grüßen", "Anna Muster"):
+    for part in (
+        "1. Bestätigung",
+        "Zweck: ",
+        "Speicherdauer: ",
+        "Art. 21",
+        "Art. 77",
+        "Wagmüllerstraße 18",
+        "Mit freundlichen Grüßen",
+        "Anna Muster",
+    ):
         assert part in text
     loans = next(t for t in document.tables if t._cells[0].text == "Titel")
     assert len(loans.rows) == 81  # header + every loan, even beyond the PDF's table limit
@@ -46,9 +57,9 @@ def test_information_block_follows_the_address(document):
 
 
 def test_values_are_text_even_with_markup_or_control_characters():
-    from dsr.model import Classification, Field, Record
-
     import msgspec
+
+    from dsr.model import Classification, Field, Record
 
     gathering = specimen.gathering(2)
     odd = Record(

@@ -10,9 +10,9 @@ import pikepdf
 import pytest
 import weasyprint
 
-from dsr import compose, render
-from dsr.compose import specimen
-from dsr.render.fonts import TemplateFetcher
+from dsr.pipeline import compose, render
+from dsr.pipeline.compose import specimen
+from dsr.pipeline.render.fonts import TemplateFetcher
 
 MM = 72 / 25.4
 
@@ -92,7 +92,9 @@ def test_markup_in_data_is_printed_as_text_not_followed(tmp_path):
     secret.write_text("do not embed")
     request = specimen.request("de")
     evil = f'<link rel="attachment" href="{secret.as_uri()}">Eva'
-    request = compose.Request(**{**{f: getattr(request, f) for f in request.__struct_fields__}, "recipient": compose.Recipient(name=evil)})
+    request = compose.Request(
+        **{**{f: getattr(request, f) for f in request.__struct_fields__}, "recipient": compose.Recipient(name=evil)}
+    )
     letter = compose.disclosure(specimen.SCHOOL, specimen.gathering(1), request)
     pdf = render.pdf(letter)
     with pikepdf.open(io.BytesIO(pdf)) as doc:
@@ -104,7 +106,9 @@ def test_only_the_shipped_fonts_are_used(pages):
     letter = compose.disclosure(specimen.SCHOOL, specimen.gathering(1), specimen.request("de"))
     # a family the letter never ships, as a mapping or a controller's logo text might ask for
     markup = '<link rel="stylesheet" href="../base/style.css"><p style="font-family: Helvetica, Arial">Grüße ĳ</p>'
-    pdf = weasyprint.HTML(string=markup, base_url=render.templates.base_url("disclosure"), url_fetcher=TemplateFetcher()).write_pdf()
+    pdf = weasyprint.HTML(
+        string=markup, base_url=render.templates.base_url("disclosure"), url_fetcher=TemplateFetcher()
+    ).write_pdf()
     names = set()
     for data in (pdf, render.pdf(letter, attach=False)):
         with pikepdf.open(io.BytesIO(data)) as doc:
@@ -169,8 +173,12 @@ def test_the_closing_and_the_authoritys_address_are_never_split_or_alone():
     for extra in range(0, 40, 2):  # a longer representative's name pushes the end of the letter down
         acting = " ".join(["Maximiliane"] * extra) or None
         recipient = msgspec.structs.replace(request.recipient, acting_for=acting)
-        letter = compose.notice("refusal", specimen.SCHOOL, msgspec.structs.replace(request, recipient=recipient),
-                                reasons="Begründung. " * (1 + extra * 6))
+        letter = compose.notice(
+            "refusal",
+            specimen.SCHOOL,
+            msgspec.structs.replace(request, recipient=recipient),
+            reasons="Begründung. " * (1 + extra * 6),
+        )
         with pdfplumber.open(io.BytesIO(render.pdf(letter))) as pdf:
             pages = [p.extract_text() for p in pdf.pages]
         closing = next(i for i, t in enumerate(pages) if "Mit freundlichen Grüßen" in t)

@@ -14,10 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from dsr import compose, render
-from dsr.compose import specimen
-from dsr.compose.letter import Row
-from dsr.render.appendix import CELL, clean, column_widths, wrap
+from dsr.pipeline import compose, render
+from dsr.pipeline.compose import specimen
+from dsr.pipeline.compose.letter import Row
+from dsr.pipeline.render.appendix import CELL, clean, column_widths, wrap
 
 MM = 72 / 25.4
 
@@ -121,6 +121,7 @@ def test_draft_appendix_pages_say_draft(letter):
 
 # ---------------------------------------------------------------- nothing is cut
 
+
 def test_long_free_texts_wrap_and_nothing_is_cut(letter):
     loans = next(s for s in letter.sections if s.collection == "loan")
     note = " ".join(f"Wort{i:04d}" for i in range(1500)) + " " + "X" * 400  # several pages, one unbreakable word
@@ -138,7 +139,7 @@ def test_long_free_texts_wrap_and_nothing_is_cut(letter):
 
 def test_markup_control_characters_and_unknown_scripts_are_text(letter):
     loans = next(s for s in letter.sections if s.collection == "loan")
-    for odd in ('<b>fett</b> file:///etc/passwd a\x00b\x1bc', "Zoë Ωmega Жук 山田"):
+    for odd in ("<b>fett</b> file:///etc/passwd a\x00b\x1bc", "Zoë Ωmega Жук 山田"):
         loans = msgspec.structs.replace(loans, rows=(*loans.rows, Row(values=(*loans.rows[0].values[:-1], odd))))
     pdf = render.pdf(with_loan_rows(letter, loans.rows))
     text = "\n".join(texts(pdf))
@@ -170,6 +171,7 @@ def test_page_numbers_sit_where_weasyprint_puts_them_in_a_letter_without_appendi
 
 # ---------------------------------------------------------------- line breaking and columns
 
+
 @settings(max_examples=200, deadline=None)
 @given(text=st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300), width=st.floats(20, 400))
 def test_wrapping_keeps_every_character_and_respects_the_width(text, width):
@@ -197,7 +199,7 @@ def test_a_date_column_is_not_squeezed_by_a_long_note():
 
 
 def test_the_copy_is_grouped_by_store_then_activity_then_collection():
-    from dsr import register
+    from dsr.pipeline import register
 
     letter = compose.disclosure(
         specimen.SCHOOL, specimen.gathering(3), specimen.request("de"), register=register.load("james-school")

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dsr import Capacity, Requirement, route
-from dsr.representation import age_on
+from dsr.pipeline.representation import age_on
 
 G, C, W = Requirement.GUARDIAN_VERIFICATION, Requirement.PUPIL_CONSENT, Requirement.WRITTEN_AUTHORISATION
 RECEIVED = dt.date(2026, 4, 9)
@@ -62,12 +62,14 @@ def test_receipt_time_counts_as_its_day_and_capacities_may_be_text() -> None:
 def test_age_on_counts_completed_years(dob: dt.date, years: int, extra: int) -> None:
     day = dob + dt.timedelta(days=int(years * 365.2425) + extra)
     age = age_on(dob, day)
+
     # the last birthday is on or before the day, the next one after it
     def birthday(n: int) -> dt.date:
         try:
             return dob.replace(year=dob.year + n)
         except ValueError:  # 29 February in a common year: the birthday is 1 March
             return dt.date(dob.year + n, 3, 1)
+
     assert birthday(age) <= day < birthday(age + 1)
 
 

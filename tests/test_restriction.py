@@ -22,8 +22,13 @@ from dsr.model import Classification, Field, Gathering, Record, Subject, Withhol
 
 
 def rec(key: str, restricted: bool, collection: str = "incident_suspect") -> Record:
-    return Record(store="school", collection=collection, key=key, restricted=restricted,
-                  fields=(Field("kind", "brute_force", Classification.OWN),))
+    return Record(
+        store="school",
+        collection=collection,
+        key=key,
+        restricted=restricted,
+        fields=(Field("kind", "brute_force", Classification.OWN),),
+    )
 
 
 GATHERING = Gathering(
@@ -65,7 +70,9 @@ def test_each_decision_is_applied_and_counted_per_ground() -> None:
 
 def test_a_decision_cannot_withhold_an_unrestricted_record() -> None:
     ref = record_reference("gym", rec("7", False, "loan"))
-    out = decide_restricted(GATHERING, {ref: RestrictionDecision(decision=RecordAction.WITHHOLD, ground=WithholdingGround.BDSG_34)})
+    out = decide_restricted(
+        GATHERING, {ref: RestrictionDecision(decision=RecordAction.WITHHOLD, ground=WithholdingGround.BDSG_34)}
+    )
     assert "7" in [r.key for r in out.gathering.records]
 
 
@@ -78,11 +85,27 @@ def test_decisions_file_without_restricted_section_decides_nothing(tmp_path: Pat
 @pytest.mark.parametrize(
     ("raw", "key", "problem"),
     [
-        ({"restricted": {"R-0123456789AB": {"decision": "publish"}}}, "restricted.R-0123456789AB.decision", "must be one of"),
-        ({"restricted": {"R-0123456789AB": {"decision": "withhold"}}}, "restricted.R-0123456789AB.ground", "needs a ground"),
-        ({"restricted": {"R-0123456789AB": {"decision": "withhold", "ground": "gut feeling"}}}, "restricted.R-0123456789AB.ground", "bdsg-34, land-law"),
+        (
+            {"restricted": {"R-0123456789AB": {"decision": "publish"}}},
+            "restricted.R-0123456789AB.decision",
+            "must be one of",
+        ),
+        (
+            {"restricted": {"R-0123456789AB": {"decision": "withhold"}}},
+            "restricted.R-0123456789AB.ground",
+            "needs a ground",
+        ),
+        (
+            {"restricted": {"R-0123456789AB": {"decision": "withhold", "ground": "gut feeling"}}},
+            "restricted.R-0123456789AB.ground",
+            "bdsg-34, land-law",
+        ),
         ({"restricted": {"R-0123456789AB": {}}}, "restricted.R-0123456789AB.decision", "missing"),
-        ({"restricted": {"R-0123456789AB": {"decision": "disclose", "why": "x"}}}, "restricted.R-0123456789AB", "unknown field"),
+        (
+            {"restricted": {"R-0123456789AB": {"decision": "disclose", "why": "x"}}},
+            "restricted.R-0123456789AB",
+            "unknown field",
+        ),
         ({"restricted": []}, "restricted", "must be an object"),
     ],
 )

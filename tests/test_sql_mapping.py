@@ -64,7 +64,9 @@ def error_of(tmp_path: Path, text: str) -> ConfigError:
 )
 def test_mapping_errors_name_file_and_key(tmp_path, change, key, words):
     text = {
-        'first = { class = "own", label': SMALL.replace('first = { class = "own", label', 'first = { class = "own", kind = "colour", label'),
+        'first = { class = "own", label': SMALL.replace(
+            'first = { class = "own", label', 'first = { class = "own", kind = "colour", label'
+        ),
         'class = "mine"': SMALL.replace('first = { class = "own"', 'first = { class = "mine"'),
         'match = [{ id = "key" }]': SMALL.replace('match = [{ id = "key" }]', 'match = [{ id = "nobody.id" }]'),
         'en = "First name"': SMALL.replace(', en = "First name"', ""),
@@ -89,7 +91,10 @@ def test_check_passes_for_the_james_schema_and_finds_an_unclassified_column(db_u
     with engine.begin() as conn:
         conn.exec_driver_sql("ALTER TABLE loan ADD COLUMN hidden_note VARCHAR(100)")
     problems = {(e.key, e.problem) for e in school.check()}
-    assert ("collections.loan.columns.hidden_note", "column loan.hidden_note is in the database but not classified") in problems
+    assert (
+        "collections.loan.columns.hidden_note",
+        "column loan.hidden_note is in the database but not classified",
+    ) in problems
     assert any(k == "collections.loan_issued.columns.hidden_note" for k, _ in problems)
     school.close()
 

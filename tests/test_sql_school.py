@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from connectors.james import MAPPINGS, SCHOOL_SQL, create_schema
 from connectors.sql import SQLConnector
 from dsr.errors import ConnectorError
-from dsr.identify import resolve
 from dsr.model import Classification, Descriptor, IdentifierKind, Record, ResolutionStatus, Subject
+from dsr.pipeline.identify import resolve
 
 T0 = dt.datetime(2025, 9, 1, 8, 0)
 ANNA_DOB = dt.date(2011, 3, 4)
@@ -32,68 +32,201 @@ def build_school(url: str) -> sa.Engine:
     t = meta.tables
     rows = {
         "person": [
-            person(1, "Tobias", "Lehrer", kind="teacher", login_name="t.lehrer", roles="circulation,admin",
-                   email="tobias.lehrer@schule.de", date_of_birth=dt.date(1980, 1, 1)),
-            person(2, "Anna", "Schmidt", card_number="L0004711", login_name="anna.s", email="anna@example.org",
-                   date_of_birth=ANNA_DOB, class_name="7b", class_teacher_id=1, password_hash="$argon2id$secret",
-                   staff_note="hat Buch verloren", street="Hauptstr. 1", postal_code="12345", city="Musterstadt",
-                   gender="f"),
-            person(3, "Anna", "Schmidt", card_number="L0004712", login_name="anna.s2", date_of_birth=dt.date(2012, 5, 6)),
-            person(4, "Ben", "Helfer", card_number="L0000004", login_name="ben.h", roles="circulation",
-                   date_of_birth=dt.date(2010, 2, 2)),
+            person(
+                1,
+                "Tobias",
+                "Lehrer",
+                kind="teacher",
+                login_name="t.lehrer",
+                roles="circulation,admin",
+                email="tobias.lehrer@schule.de",
+                date_of_birth=dt.date(1980, 1, 1),
+            ),
+            person(
+                2,
+                "Anna",
+                "Schmidt",
+                card_number="L0004711",
+                login_name="anna.s",
+                email="anna@example.org",
+                date_of_birth=ANNA_DOB,
+                class_name="7b",
+                class_teacher_id=1,
+                password_hash="$argon2id$secret",
+                staff_note="hat Buch verloren",
+                street="Hauptstr. 1",
+                postal_code="12345",
+                city="Musterstadt",
+                gender="f",
+            ),
+            person(
+                3, "Anna", "Schmidt", card_number="L0004712", login_name="anna.s2", date_of_birth=dt.date(2012, 5, 6)
+            ),
+            person(
+                4,
+                "Ben",
+                "Helfer",
+                card_number="L0000004",
+                login_name="ben.h",
+                roles="circulation",
+                date_of_birth=dt.date(2010, 2, 2),
+            ),
         ],
         "guardian": [
-            dict(id=1, student_id=2, name="Petra Schmidt", relation="mother", email="petra@eltern.example",
-                 phone="0170 1234567", street="Hauptstr. 1", postal_code="12345", city="Musterstadt"),
-            dict(id=2, student_id=4, name="Tobias Lehrer", relation="father", email="tobias.lehrer@schule.de", person_id=1),
+            dict(
+                id=1,
+                student_id=2,
+                name="Petra Schmidt",
+                relation="mother",
+                email="petra@eltern.example",
+                phone="0170 1234567",
+                street="Hauptstr. 1",
+                postal_code="12345",
+                city="Musterstadt",
+            ),
+            dict(
+                id=2,
+                student_id=4,
+                name="Tobias Lehrer",
+                relation="father",
+                email="tobias.lehrer@schule.de",
+                person_id=1,
+            ),
         ],
         "item": [
-            dict(id=1, barcode="M1", title="Momo", author="Michael Ende", media_type="book", status="on_loan",
-                 last_borrower_id=2, previous_borrower_id=3, created_at=T0),
-            dict(id=2, barcode="M2", title="Emil", media_type="book", status="available", last_borrower_id=3, created_at=T0),
+            dict(
+                id=1,
+                barcode="M1",
+                title="Momo",
+                author="Michael Ende",
+                media_type="book",
+                status="on_loan",
+                last_borrower_id=2,
+                previous_borrower_id=3,
+                created_at=T0,
+            ),
+            dict(
+                id=2,
+                barcode="M2",
+                title="Emil",
+                media_type="book",
+                status="available",
+                last_borrower_id=3,
+                created_at=T0,
+            ),
             dict(id=3, barcode="M3", title="Krabat", media_type="book", status="on_loan", created_at=T0),
             dict(id=4, barcode="M4", title="Nobody's", media_type="dvd", status="available", created_at=T0),
         ],
         "loan": [
             dict(id=1, item_id=1, person_id=2, issued_at=T0, due_at=dt.date(2025, 9, 29), issued_by_id=4, renewals=0),
-            dict(id=2, item_id=2, person_id=2, issued_at=T0, due_at=dt.date(2025, 9, 29), issued_by_id=1,
-                 returned_at=T0 + dt.timedelta(days=10), renewals=1),
-            dict(id=3, item_id=4, person_id=None, issued_at=T0, due_at=dt.date(2025, 9, 29), issued_by_id=1, renewals=0,
-                 anonymized_at=T0),
+            dict(
+                id=2,
+                item_id=2,
+                person_id=2,
+                issued_at=T0,
+                due_at=dt.date(2025, 9, 29),
+                issued_by_id=1,
+                returned_at=T0 + dt.timedelta(days=10),
+                renewals=1,
+            ),
+            dict(
+                id=3,
+                item_id=4,
+                person_id=None,
+                issued_at=T0,
+                due_at=dt.date(2025, 9, 29),
+                issued_by_id=1,
+                renewals=0,
+                anonymized_at=T0,
+            ),
         ],
         "reservation": [
             dict(id=1, item_id=3, person_id=3, placed_at=T0, queue_position=1, status="waiting"),
             dict(id=2, item_id=3, person_id=2, placed_at=T0, queue_position=2, status="waiting", placed_by_id=4),
         ],
         "fee": [
-            dict(id=1, person_id=2, loan_id=1, kind="overdue", amount=Decimal("2.50"), created_at=T0, dunning_level=2,
-                 payer_name="Petra Schmidt", paid_at=T0, cashier_id=4),
-            dict(id=2, person_id=2, kind="card_replacement", amount=Decimal("1.00"), created_at=T0, dunning_level=0,
-                 payer_name="Oma Erna"),
-            dict(id=3, person_id=3, kind="overdue", amount=Decimal("1.00"), created_at=T0, dunning_level=0,
-                 payer_name="Petra Schmidt"),
+            dict(
+                id=1,
+                person_id=2,
+                loan_id=1,
+                kind="overdue",
+                amount=Decimal("2.50"),
+                created_at=T0,
+                dunning_level=2,
+                payer_name="Petra Schmidt",
+                paid_at=T0,
+                cashier_id=4,
+            ),
+            dict(
+                id=2,
+                person_id=2,
+                kind="card_replacement",
+                amount=Decimal("1.00"),
+                created_at=T0,
+                dunning_level=0,
+                payer_name="Oma Erna",
+            ),
+            dict(
+                id=3,
+                person_id=3,
+                kind="overdue",
+                amount=Decimal("1.00"),
+                created_at=T0,
+                dunning_level=0,
+                payer_name="Petra Schmidt",
+            ),
         ],
         "notice": [
-            dict(id=1, person_id=2, kind="dunning", channel="email", to_address="anna@example.org",
-                 cc_address="Petra@Eltern.example", subject="Mahnung", body="Liebe Anna, ...", fee_id=1, created_at=T0),
+            dict(
+                id=1,
+                person_id=2,
+                kind="dunning",
+                channel="email",
+                to_address="anna@example.org",
+                cc_address="Petra@Eltern.example",
+                subject="Mahnung",
+                body="Liebe Anna, ...",
+                fee_id=1,
+                created_at=T0,
+            ),
             dict(id=2, person_id=2, kind="welcome", channel="print", created_at=T0),
             dict(id=3, person_id=3, kind="welcome", channel="email", cc_address="petra@eltern.example", created_at=T0),
         ],
-        "review": [dict(id=1, item_id=1, person_id=2, rating=5, text="Toll", created_at=T0, visible=True, approved_by_id=1)],
+        "review": [
+            dict(id=1, item_id=1, person_id=2, rating=5, text="Toll", created_at=T0, visible=True, approved_by_id=1)
+        ],
         "login_event": [
             dict(id=1, person_id=2, login_name="anna.s", occurred_at=T0, ip_address="10.0.0.5", outcome="success"),
             dict(id=2, person_id=2, login_name="anna.s", occurred_at=T0, ip_address="192.0.2.1", outcome="success"),
             dict(id=3, person_id=4, login_name="ben.h", occurred_at=T0, ip_address="192.0.2.1", outcome="success"),
-            dict(id=4, person_id=None, login_name="annna", occurred_at=T0, ip_address="10.0.0.9", outcome="unknown_user"),
+            dict(
+                id=4, person_id=None, login_name="annna", occurred_at=T0, ip_address="10.0.0.9", outcome="unknown_user"
+            ),
             dict(id=5, person_id=2, login_name="anna.s", occurred_at=T0, ip_address="10.0.0.9", outcome="bad_password"),
         ],
         "search_log": [dict(id=1, person_id=2, occurred_at=T0, ip_address="10.0.0.5", query="Drachen", result_count=3)],
         "privilege_change": [
-            dict(id=1, changed_at=T0, target_person_id=4, actor_person_id=1, old_roles="", new_roles="circulation", reason="Helfer"),
+            dict(
+                id=1,
+                changed_at=T0,
+                target_person_id=4,
+                actor_person_id=1,
+                old_roles="",
+                new_roles="circulation",
+                reason="Helfer",
+            ),
         ],
         "security_incident": [
-            dict(id=1, detected_at=T0, kind="brute_force", target_person_id=2, suspected_person_id=4,
-                 action_taken="reported", reported_to_authority_at=T0, authority_reference="AZ 1"),
+            dict(
+                id=1,
+                detected_at=T0,
+                kind="brute_force",
+                target_person_id=2,
+                suspected_person_id=4,
+                action_taken="reported",
+                reported_to_authority_at=T0,
+                authority_reference="AZ 1",
+            ),
             dict(id=2, detected_at=T0, kind="other", target_person_id=1, suspected_person_id=4, action_taken="none"),
         ],
     }
@@ -152,22 +285,34 @@ def test_identify_by_strong_identifiers_and_name_with_date_of_birth(school):
     assert anna.profile.first_name == "Anna" and anna.profile.city == "Musterstadt"
     assert anna.profile.date_of_birth == ANNA_DOB
     kinds = {i.kind for i in anna.identifiers}
-    assert {IdentifierKind.KEY, IdentifierKind.CARD, IdentifierKind.LOGIN, IdentifierKind.EMAIL,
-            IdentifierKind.NAME, IdentifierKind.DATE_OF_BIRTH} <= kinds
+    assert {
+        IdentifierKind.KEY,
+        IdentifierKind.CARD,
+        IdentifierKind.LOGIN,
+        IdentifierKind.EMAIL,
+        IdentifierKind.NAME,
+        IdentifierKind.DATE_OF_BIRTH,
+    } <= kinds
 
 
 def test_namesakes_are_two_weak_candidates_never_merged(school):
     found = school.candidates(Descriptor(first_name="Anna", last_name="Schmidt"))
     assert sorted(c.key for c in found) == ["2", "3"]
     assert not any(c.strong for c in found)
-    assert resolve("gym", [school], Descriptor(first_name="Anna", last_name="Schmidt")).status is ResolutionStatus.AMBIGUOUS
+    assert (
+        resolve("gym", [school], Descriptor(first_name="Anna", last_name="Schmidt")).status
+        is ResolutionStatus.AMBIGUOUS
+    )
 
 
 def test_conflicting_date_of_birth_is_never_a_match(school):
     [anna] = school.candidates(Descriptor(card_number="L0004711", date_of_birth=dt.date(2012, 5, 6)))
     assert anna.conflicts == (IdentifierKind.DATE_OF_BIRTH,)
     assert not anna.strong
-    assert resolve("gym", [school], Descriptor(card_number="L0004711", date_of_birth=dt.date(2012, 5, 6))).status is ResolutionStatus.AMBIGUOUS
+    assert (
+        resolve("gym", [school], Descriptor(card_number="L0004711", date_of_birth=dt.date(2012, 5, 6))).status
+        is ResolutionStatus.AMBIGUOUS
+    )
 
 
 def test_parent_without_account_is_found_by_guardian_email(school):
@@ -194,8 +339,19 @@ def test_records_of_a_pupil(school):
     anna = subject_of(school, Descriptor(card_number="L0004711"))
     records = list(school.records(anna))
     got = by_collection(records)
-    assert set(got) == {"account", "guardian_of_child", "loan", "reservation", "review", "item", "fee", "notice",
-                        "login_event", "search_log", "incident_target"}
+    assert set(got) == {
+        "account",
+        "guardian_of_child",
+        "loan",
+        "reservation",
+        "review",
+        "item",
+        "fee",
+        "notice",
+        "login_event",
+        "search_log",
+        "incident_target",
+    }
     [account] = got["account"]
     assert field(account, "password_hash").value is True  # exists, never the hash
     assert field(account, "class_teacher_id").classification is Classification.REFERENCE
@@ -301,14 +457,20 @@ def test_a_long_loan_history_takes_a_constant_number_of_statements(db_url):
     meta = sa.MetaData()
     meta.reflect(engine, only=["item", "loan"])
     with engine.begin() as conn:
-        conn.execute(sa.insert(meta.tables["item"]), [
-            dict(id=100 + i, barcode=f"X{i}", title=f"T{i}", media_type="book", status="available", created_at=T0)
-            for i in range(1200)
-        ])
-        conn.execute(sa.insert(meta.tables["loan"]), [
-            dict(id=100 + i, item_id=100 + i, person_id=2, issued_at=T0, due_at=dt.date(2025, 9, 29), renewals=0)
-            for i in range(1200)
-        ])
+        conn.execute(
+            sa.insert(meta.tables["item"]),
+            [
+                dict(id=100 + i, barcode=f"X{i}", title=f"T{i}", media_type="book", status="available", created_at=T0)
+                for i in range(1200)
+            ],
+        )
+        conn.execute(
+            sa.insert(meta.tables["loan"]),
+            [
+                dict(id=100 + i, item_id=100 + i, person_id=2, issued_at=T0, due_at=dt.date(2025, 9, 29), renewals=0)
+                for i in range(1200)
+            ],
+        )
     school = SQLConnector("school", engine, MAPPINGS["james-school"], controller="gym")
     anna = subject_of(school, Descriptor(card_number="L0004711"))
     list(school.records(anna))  # the first call reflects the schema
@@ -334,7 +496,11 @@ def test_a_store_that_is_down_raises_connector_error_without_personal_data(url):
     school = SQLConnector("school", url, MAPPINGS["james-school"], controller="gym")
     subject = Subject(controller="gym", reference="P-1", identifiers=frozenset())
     descriptor = Descriptor(email="anna.geheim@example.org", first_name="Anna", last_name="Geheim")
-    for call in (lambda: school.candidates(descriptor), lambda: list(school.records(subject)), lambda: list(school.people())):
+    for call in (
+        lambda: school.candidates(descriptor),
+        lambda: list(school.records(subject)),
+        lambda: list(school.people()),
+    ):
         with pytest.raises(ConnectorError) as info:
             call()
         assert info.value.store == "school"

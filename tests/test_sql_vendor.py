@@ -7,12 +7,12 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from test_sql_school import insert_rows
 
 from connectors.james import MAPPINGS, VENDOR_SQL, create_schema
 from connectors.sql import SQLConnector
-from test_sql_school import insert_rows
-from dsr.identify import resolve
 from dsr.model import Descriptor, IdentifierKind, ResolutionStatus
+from dsr.pipeline.identify import resolve
 
 T0 = dt.datetime(2025, 1, 10, 9, 0)
 
@@ -25,38 +25,121 @@ def vendor(db_url):
     meta.reflect(engine)
     t = meta.tables
     with engine.begin() as conn:
-        conn.execute(sa.insert(t["vendor_staff"]), [
-            dict(id=1, name="Vera Vertrieb", email="vera@ds-software.example", role="account_manager"),
-        ])
-        insert_rows(conn, t["customer"], [
-            dict(id=1, school_name="Gymnasium Musterstadt", school_number="BY-4711", state_code="BY",
-                 tenant_key="gym-musterstadt", customer_since=dt.date(2020, 1, 1), contact_name="Klara Kontakt",
-                 contact_role="Bibliothekslehrerin", contact_email="Klara.Kontakt@Gym.example", principal_name="Dr. Rita Rektor",
-                 created_at=T0),
-            dict(id=2, school_name="Realschule Nord", school_number="BY-0815", state_code="BY", tenant_key="rs-nord",
-                 customer_since=dt.date(2021, 1, 1), contact_name="Otto Other", contact_email="otto@rs.example",
-                 principal_name="Klara Kontakt", created_at=T0),
-        ])
-        conn.execute(sa.insert(t["contract"]), [
-            dict(id=1, customer_id=1, product="hosted", start_date=dt.date(2020, 1, 1), signed_by_name="Dr. Rita Rektor",
-                 account_manager_id=1, notes=None),
-            dict(id=2, customer_id=2, product="lease", start_date=dt.date(2021, 1, 1), signed_by_name="Klara Kontakt",
-                 account_manager_id=1, notes=None),
-        ])
-        conn.execute(sa.insert(t["invoice"]), [
-            dict(id=1, contract_id=1, invoice_number="R-2025-001", invoice_date=dt.date(2025, 1, 1), amount=Decimal("990.00"),
-                 billing_name="Klara Kontakt", billing_email="klara.kontakt@gym.example", dunning_level=0),
-            dict(id=2, contract_id=2, invoice_number="R-2025-002", invoice_date=dt.date(2025, 1, 1), amount=Decimal("490.00"),
-                 billing_name="Otto Other", billing_email="otto@rs.example", dunning_level=2),
-        ])
-        conn.execute(sa.insert(t["support_ticket"]), [
-            dict(id=1, customer_id=2, opened_at=T0, reporter_name="Klara Kontakt", reporter_email="klara.kontakt@gym.example",
-                 subject="Hilfe", body="Otto sagt ...", handled_by_staff_id=1),
-        ])
-        conn.execute(sa.insert(t["domain_order"]), [
-            dict(id=1, customer_id=1, domain_name="opac.gym.example", provider_name="Registrar GmbH", ordered_at=T0,
-                 admin_c_name="Klara Kontakt", admin_c_email="klara.kontakt@gym.example", tech_c_staff_id=1),
-        ])
+        conn.execute(
+            sa.insert(t["vendor_staff"]),
+            [
+                dict(id=1, name="Vera Vertrieb", email="vera@ds-software.example", role="account_manager"),
+            ],
+        )
+        insert_rows(
+            conn,
+            t["customer"],
+            [
+                dict(
+                    id=1,
+                    school_name="Gymnasium Musterstadt",
+                    school_number="BY-4711",
+                    state_code="BY",
+                    tenant_key="gym-musterstadt",
+                    customer_since=dt.date(2020, 1, 1),
+                    contact_name="Klara Kontakt",
+                    contact_role="Bibliothekslehrerin",
+                    contact_email="Klara.Kontakt@Gym.example",
+                    principal_name="Dr. Rita Rektor",
+                    created_at=T0,
+                ),
+                dict(
+                    id=2,
+                    school_name="Realschule Nord",
+                    school_number="BY-0815",
+                    state_code="BY",
+                    tenant_key="rs-nord",
+                    customer_since=dt.date(2021, 1, 1),
+                    contact_name="Otto Other",
+                    contact_email="otto@rs.example",
+                    principal_name="Klara Kontakt",
+                    created_at=T0,
+                ),
+            ],
+        )
+        conn.execute(
+            sa.insert(t["contract"]),
+            [
+                dict(
+                    id=1,
+                    customer_id=1,
+                    product="hosted",
+                    start_date=dt.date(2020, 1, 1),
+                    signed_by_name="Dr. Rita Rektor",
+                    account_manager_id=1,
+                    notes=None,
+                ),
+                dict(
+                    id=2,
+                    customer_id=2,
+                    product="lease",
+                    start_date=dt.date(2021, 1, 1),
+                    signed_by_name="Klara Kontakt",
+                    account_manager_id=1,
+                    notes=None,
+                ),
+            ],
+        )
+        conn.execute(
+            sa.insert(t["invoice"]),
+            [
+                dict(
+                    id=1,
+                    contract_id=1,
+                    invoice_number="R-2025-001",
+                    invoice_date=dt.date(2025, 1, 1),
+                    amount=Decimal("990.00"),
+                    billing_name="Klara Kontakt",
+                    billing_email="klara.kontakt@gym.example",
+                    dunning_level=0,
+                ),
+                dict(
+                    id=2,
+                    contract_id=2,
+                    invoice_number="R-2025-002",
+                    invoice_date=dt.date(2025, 1, 1),
+                    amount=Decimal("490.00"),
+                    billing_name="Otto Other",
+                    billing_email="otto@rs.example",
+                    dunning_level=2,
+                ),
+            ],
+        )
+        conn.execute(
+            sa.insert(t["support_ticket"]),
+            [
+                dict(
+                    id=1,
+                    customer_id=2,
+                    opened_at=T0,
+                    reporter_name="Klara Kontakt",
+                    reporter_email="klara.kontakt@gym.example",
+                    subject="Hilfe",
+                    body="Otto sagt ...",
+                    handled_by_staff_id=1,
+                ),
+            ],
+        )
+        conn.execute(
+            sa.insert(t["domain_order"]),
+            [
+                dict(
+                    id=1,
+                    customer_id=1,
+                    domain_name="opac.gym.example",
+                    provider_name="Registrar GmbH",
+                    ordered_at=T0,
+                    admin_c_name="Klara Kontakt",
+                    admin_c_email="klara.kontakt@gym.example",
+                    tech_c_staff_id=1,
+                ),
+            ],
+        )
     connector = SQLConnector("vendor", engine, MAPPINGS["james-vendor"], controller="ds")
     yield connector
     connector.close()

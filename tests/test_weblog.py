@@ -11,8 +11,8 @@ import pytest
 from connectors.weblog import WebLogConnector
 from dsr.config import connect, parse
 from dsr.errors import ConfigError
-from dsr.gather import gather
 from dsr.model import Identifier, IdentifierKind, StoreState, Subject
+from dsr.pipeline.gather import gather
 from dsr.testing import FakeConnector, FakePerson
 
 CET = dt.timezone(dt.timedelta(hours=1))
@@ -53,32 +53,44 @@ def logs(tmp_path: Path) -> Path:
     d = tmp_path / "logs"
     d.mkdir()
     t = dt.datetime(2026, 3, 2, 9, 15, 0, tzinfo=CET)
-    write(d, "access.log.2.gz", [
-        line(NAT, "anna", t, "/opac/gym/search?q=Momo"),  # 1: anna, shared NAT
-        line(NAT, "anna.b", t, "/opac/gym/search?q=Krabat"),  # 2: another reader, same address
-        line(NAT, "-", t, "/opac/gym/"),  # 3: anonymous from the NAT: nobody's
-        line(NAT, "anna", t, "/opac/rs-nord/search?q=x"),  # 4: same login at another school
-        '203.0.113.10 - anna [02/Mar/2026:09:16:00 +0100] "GET /opac/gym/loans HTT',  # 5: truncated
-    ])
+    write(
+        d,
+        "access.log.2.gz",
+        [
+            line(NAT, "anna", t, "/opac/gym/search?q=Momo"),  # 1: anna, shared NAT
+            line(NAT, "anna.b", t, "/opac/gym/search?q=Krabat"),  # 2: another reader, same address
+            line(NAT, "-", t, "/opac/gym/"),  # 3: anonymous from the NAT: nobody's
+            line(NAT, "anna", t, "/opac/rs-nord/search?q=x"),  # 4: same login at another school
+            '203.0.113.10 - anna [02/Mar/2026:09:16:00 +0100] "GET /opac/gym/loans HTT',  # 5: truncated
+        ],
+    )
     t = dt.datetime(2026, 3, 3, 14, 0, 0, tzinfo=CEST)
-    write(d, "access.log.1", [
-        line("2001:db8::7", "anna", t, "/opac/gym/account"),  # 1: IPv6
-        line("p5b0a12cd.dip0.t-ipconnect.de", "anna", t, "/opac/gym/loans"),  # 2: provider host name
-        b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 anna [\xff\xfe",  # 3: binary garbage mentioning anna
-        line("2001:db8::7", "-", t, "/opac/gym/search?q=Tintenherz"),  # 4: anonymous, anna's own address
-        line("2001:db8::7", "-", t, "/opac/rs-nord/"),  # 5: anonymous, other school's catalogue
-        line("2001:db8::7", "ben", t, "/opac/gym/"),  # 6: someone else logged in from that address
-        line("198.51.100.4", "Anna", t, "/opac/gym/"),  # 7: login names are exact
-    ])
+    write(
+        d,
+        "access.log.1",
+        [
+            line("2001:db8::7", "anna", t, "/opac/gym/account"),  # 1: IPv6
+            line("p5b0a12cd.dip0.t-ipconnect.de", "anna", t, "/opac/gym/loans"),  # 2: provider host name
+            b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 anna [\xff\xfe",  # 3: binary garbage mentioning anna
+            line("2001:db8::7", "-", t, "/opac/gym/search?q=Tintenherz"),  # 4: anonymous, anna's own address
+            line("2001:db8::7", "-", t, "/opac/rs-nord/"),  # 5: anonymous, other school's catalogue
+            line("2001:db8::7", "ben", t, "/opac/gym/"),  # 6: someone else logged in from that address
+            line("198.51.100.4", "Anna", t, "/opac/gym/"),  # 7: login names are exact
+        ],
+    )
     t = dt.datetime(2026, 3, 4, 7, 30, 0, tzinfo=EST)
-    write(d, "access.log", [
-        line("198.51.100.9", "anna", t, "/opac/gym/reservations", status=302),  # 1: -0500
-        line("198.51.100.9", "anna.b", t, "/opac/gym/"),  # 2
-        "",  # 3: empty line
-        line("198.51.100.9", "Anna.Schmidt@Example.org", t, "/kunden/rechnungen"),  # 4: vendor site
-        line("198.51.100.9", "anna.schmidt@example.org", t, "/opac/gym/"),  # 5: e-mail on a catalogue path
-        line(NAT, "-", t, "/produkte/james"),  # 6: anonymous site visit
-    ])
+    write(
+        d,
+        "access.log",
+        [
+            line("198.51.100.9", "anna", t, "/opac/gym/reservations", status=302),  # 1: -0500
+            line("198.51.100.9", "anna.b", t, "/opac/gym/"),  # 2
+            "",  # 3: empty line
+            line("198.51.100.9", "Anna.Schmidt@Example.org", t, "/kunden/rechnungen"),  # 4: vendor site
+            line("198.51.100.9", "anna.schmidt@example.org", t, "/opac/gym/"),  # 5: e-mail on a catalogue path
+            line(NAT, "-", t, "/produkte/james"),  # 6: anonymous site visit
+        ],
+    )
     (d / "error.log").write_text("not an access log\n")
     return d
 
@@ -108,7 +120,7 @@ def test_times_keep_their_offsets(logs: Path) -> None:
     c = WebLogConnector("catalogue-log", logs, "catalogue", tenant_key="gym")
     times = [r.value("time") for r in c.records(ANNA)]
     assert [t.utcoffset() for t in times] == [dt.timedelta(hours=h) for h in (1, 2, 2, -5)]
-    assert times[-1] == dt.datetime(2026, 3, 4, 12, 30, tzinfo=dt.timezone.utc)
+    assert times[-1] == dt.datetime(2026, 3, 4, 12, 30, tzinfo=dt.UTC)
 
 
 def test_record_fields(logs: Path) -> None:
@@ -180,12 +192,16 @@ def test_site_lines_match_email_in_any_case(logs: Path) -> None:
 
 def test_escaped_non_ascii_login(tmp_path: Path) -> None:
     t = dt.datetime(2026, 3, 2, 9, 15, tzinfo=CET)
-    write(tmp_path, "access.log", [
-        line(NAT, "j\\xc3\\xbcrgen", t, "/opac/gym/a"),  # Apache: \xhh
-        line(NAT, "j\\xC3\\xBCrgen", t, "/opac/gym/b"),  # nginx: \xHH
-        line(NAT, "jürgen", t, "/opac/gym/c"),  # raw UTF-8
-        line(NAT, "jurgen", t, "/opac/gym/d"),
-    ])
+    write(
+        tmp_path,
+        "access.log",
+        [
+            line(NAT, "j\\xc3\\xbcrgen", t, "/opac/gym/a"),  # Apache: \xhh
+            line(NAT, "j\\xC3\\xBCrgen", t, "/opac/gym/b"),  # nginx: \xHH
+            line(NAT, "jürgen", t, "/opac/gym/c"),  # raw UTF-8
+            line(NAT, "jurgen", t, "/opac/gym/d"),
+        ],
+    )
     c = WebLogConnector("catalogue-log", tmp_path, "catalogue", tenant_key="gym")
     found = list(c.records(subject((IdentifierKind.LOGIN, "jürgen"))))
     assert [r.value("path") for r in found] == ["/opac/gym/a", "/opac/gym/b", "/opac/gym/c"]
@@ -207,9 +223,12 @@ def test_retention_is_stated(logs: Path) -> None:
 def test_over_long_garbage_line_is_dropped_and_counted(tmp_path: Path) -> None:
     t = dt.datetime(2026, 3, 2, 9, 15, tzinfo=CET)
     (tmp_path / "access.log").write_bytes(
-        line(NAT, "anna", t, "/opac/gym/a").encode() + b"\n"
-        + b"\x00" * (3 * 1024 * 1024) + b"\n"
-        + line(NAT, "anna", t, "/opac/gym/b").encode() + b"\n"
+        line(NAT, "anna", t, "/opac/gym/a").encode()
+        + b"\n"
+        + b"\x00" * (3 * 1024 * 1024)
+        + b"\n"
+        + line(NAT, "anna", t, "/opac/gym/b").encode()
+        + b"\n"
     )
     c = WebLogConnector("catalogue-log", tmp_path, "catalogue", tenant_key="gym")
     assert keys(c.records(ANNA)) == ["access.log:1", "access.log:3"]
@@ -232,7 +251,9 @@ def test_gather_flows_logins_and_reports_malformed(logs: Path) -> None:
     # FakeConnector does not declare what its identifiers() contributes; the school store does
     school.contributes = frozenset({IdentifierKind.LOGIN, IdentifierKind.IP_EXCLUSIVE})  # type: ignore[misc]
     log = WebLogConnector("catalogue-log", logs, "catalogue", tenant_key="gym")
-    who = Subject(controller="gym", reference="R-7", identifiers=frozenset({Identifier(IdentifierKind.KEY, "7", "school")}))
+    who = Subject(
+        controller="gym", reference="R-7", identifiers=frozenset({Identifier(IdentifierKind.KEY, "7", "school")})
+    )
     # configured before the school: still runs after it, because it consumes the login
     result = gather(who, [log, school])
     report = {r.store: r for r in result.reports}["catalogue-log"]
@@ -265,9 +286,16 @@ def _config(tmp_path: Path, table: dict) -> list:
     raw = {
         "controllers": {
             "gym": {
-                "name": "Gymnasium", "kind": "school", "land": "BY", "public": True, "street": "S 1",
-                "postal_code": "80331", "city": "München", "email": "a@b.de",
-                "dpo": {"name": "D"}, "signatory": {"name": "S"},
+                "name": "Gymnasium",
+                "kind": "school",
+                "land": "BY",
+                "public": True,
+                "street": "S 1",
+                "postal_code": "80331",
+                "city": "München",
+                "email": "a@b.de",
+                "dpo": {"name": "D"},
+                "signatory": {"name": "S"},
                 "stores": {"catalogue-log": {"connector": "weblog", **table}},
             }
         }
@@ -276,7 +304,9 @@ def _config(tmp_path: Path, table: dict) -> list:
 
 
 def test_configured_from_toml(tmp_path: Path, logs: Path) -> None:
-    [c] = _config(tmp_path, {"path": "logs", "scope": "catalogue", "tenant_key": "gym", "include_exclusive_addresses": True})
+    [c] = _config(
+        tmp_path, {"path": "logs", "scope": "catalogue", "tenant_key": "gym", "include_exclusive_addresses": True}
+    )
     assert isinstance(c, WebLogConnector)
     assert c.directory == logs
     assert "anonymous_lines" in {r.collection for r in c.records(ANNA)}

@@ -54,7 +54,9 @@ def _reference(lines: list[bytes], user: str) -> tuple[list[int], int]:
     chunk=st.integers(1, 300),
     compressed=st.booleans(),
 )
-def test_scan_agrees_with_parsing_every_line(tmp_path: Path, lines: list[bytes], user: str, chunk: int, compressed: bool) -> None:
+def test_scan_agrees_with_parsing_every_line(
+    tmp_path: Path, lines: list[bytes], user: str, chunk: int, compressed: bool
+) -> None:
     data = b"".join(x + b"\n" for x in lines)
     path = tmp_path / ("access.log.3.gz" if compressed else "access.log")
     if compressed:
@@ -72,15 +74,24 @@ def test_scan_agrees_with_parsing_every_line(tmp_path: Path, lines: list[bytes],
     assert tally.lines == len(lines)
 
 
-@given(st.datetimes(min_value=dt.datetime(1970, 1, 2), timezones=st.sampled_from(
-    [dt.timezone(dt.timedelta(minutes=m)) for m in (-300, -210, 0, 60, 120, 345, 840)]
-)))
+@given(
+    st.datetimes(
+        min_value=dt.datetime(1970, 1, 2),
+        timezones=st.sampled_from([dt.timezone(dt.timedelta(minutes=m)) for m in (-300, -210, 0, 60, 120, 345, 840)]),
+    )
+)
 def test_time_stamps_round_trip(when: dt.datetime) -> None:
     when = when.replace(microsecond=0)
     assert parse_time(when.strftime("%d/%b/%Y:%H:%M:%S %z")) == when
 
 
 def test_malformed_time_stamps() -> None:
-    for stamp in ["32/Oct/2000:13:55:36 -0700", "10/Okt/2000:13:55:36 -0700", "10/Oct/2000:13:55:36 0700",
-                  "10/Oct/2000:13:55:36", "10/Oct/2000:25:55:36 -0700", "10/Oct/2000:13:55:36 +9999"]:
+    for stamp in [
+        "32/Oct/2000:13:55:36 -0700",
+        "10/Okt/2000:13:55:36 -0700",
+        "10/Oct/2000:13:55:36 0700",
+        "10/Oct/2000:13:55:36",
+        "10/Oct/2000:25:55:36 -0700",
+        "10/Oct/2000:13:55:36 +9999",
+    ]:
         assert parse_time(stamp) is None

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping as AbcMapping
+from collections.abc import Iterator
+from collections.abc import Mapping as AbcMapping
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,6 @@ from connectors.sql.records import walk
 from connectors.sql.schema import check_schema
 from dsr.connector import Connector, StoreContext
 from dsr.errors import ConfigError
-from dsr.identify import candidate_reference
 from dsr.model import (
     Candidate,
     CollectionSpec,
@@ -26,6 +26,7 @@ from dsr.model import (
     Record,
     Subject,
 )
+from dsr.pipeline.identify import candidate_reference
 
 SETTINGS = ("url", "mapping")
 
@@ -45,7 +46,12 @@ def resolve_url(value: str, context: StoreContext) -> sa.URL:
         url = sa.make_url(value)
     except sa.exc.ArgumentError:
         raise context.error("url", "not a database URL (e.g. sqlite:///school.db, postgresql+psycopg://…)") from None
-    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:" and not url.database.startswith("file:"):
+    if (
+        url.get_backend_name() == "sqlite"
+        and url.database
+        and url.database != ":memory:"
+        and not url.database.startswith("file:")
+    ):
         url = url.set(database=str(context.path(url.database)))
     return url
 
@@ -127,7 +133,7 @@ class SQLConnector(Connector):
             for source in self.mapping.people:
                 if not source.identify:
                     continue
-                own = [k[len(source.key_prefix):] for k in keys if k.startswith(source.key_prefix)]
+                own = [k[len(source.key_prefix) :] for k in keys if k.startswith(source.key_prefix)]
                 col = self.db.column(source.table, source.key)
                 values = bind_values(col, own)
                 if not values:
@@ -157,8 +163,10 @@ class SQLConnector(Connector):
             shared: set[str] = set()
             ordered = sorted(used)
             for i in range(0, len(ordered), 500):
-                stmt = sa.select(ip).distinct().where(
-                    ip.in_(ordered[i : i + 500]), sa.or_(person.is_(None), person.not_in(people))
+                stmt = (
+                    sa.select(ip)
+                    .distinct()
+                    .where(ip.in_(ordered[i : i + 500]), sa.or_(person.is_(None), person.not_in(people)))
                 )
                 shared |= {str(v) for v in conn.execute(stmt).scalars()}
             out |= {Identifier(IdentifierKind.IP_EXCLUSIVE, v) for v in used - shared}

@@ -35,7 +35,10 @@ class Database:
         except ConnectorError:
             raise
         except sa.exc.OperationalError as exc:
-            raise ConnectorError(self.store, f"database unreachable or failing ({type(exc.orig).__name__ if exc.orig else 'OperationalError'})") from None
+            raise ConnectorError(
+                self.store,
+                f"database unreachable or failing ({type(exc.orig).__name__ if exc.orig else 'OperationalError'})",
+            ) from None
         except sa.exc.SQLAlchemyError as exc:
             raise ConnectorError(self.store, f"database error ({type(exc).__name__})") from None
 
@@ -46,7 +49,9 @@ class Database:
                 existing = set(sa.inspect(self.engine).get_table_names())
                 missing = [t for t in self.wanted if t not in existing]
                 if missing:
-                    raise ConnectorError(self.store, f"mapped tables missing in the database: {', '.join(missing)} (run dsr check)")
+                    raise ConnectorError(
+                        self.store, f"mapped tables missing in the database: {', '.join(missing)} (run dsr check)"
+                    )
                 meta.reflect(self.engine, only=self.wanted)
                 self._tables = dict(meta.tables)
         return self._tables[name]

@@ -134,9 +134,25 @@ PEOPLE_IDENTIFIERS = {
     "invoice": IdentifierKind.INVOICE,
 }
 PEOPLE_COLUMNS = (
-    "key", "role_column", "identify_unless", "card", "login", "email", "phone", "first_name", "last_name",
-    "full_name", "date_of_birth", "gender", "street", "postal_code", "city", "customer", "invoice",
-    "guardian_of", "person_key",
+    "key",
+    "role_column",
+    "identify_unless",
+    "card",
+    "login",
+    "email",
+    "phone",
+    "first_name",
+    "last_name",
+    "full_name",
+    "date_of_birth",
+    "gender",
+    "street",
+    "postal_code",
+    "city",
+    "customer",
+    "invoice",
+    "guardian_of",
+    "person_key",
 )
 #: sources a condition may name besides ``key`` and ``<collection>.<column>``
 IDENTIFIER_SOURCES = {k.value: k for k in IdentifierKind if k is not IdentifierKind.KEY}
@@ -202,9 +218,7 @@ class Mapping:
 
     def tables(self) -> set[str]:
         return (
-            {c.table for c in self.collections}
-            | {p.table for p in self.people}
-            | {a.table for a in self.ip_addresses}
+            {c.table for c in self.collections} | {p.table for p in self.people} | {a.table for a in self.ip_addresses}
         )
 
     def specs(self, store: str) -> list[CollectionSpec]:
@@ -259,7 +273,9 @@ def parse_mapping(raw: AbcMapping[str, Any], file: Path) -> Mapping:
         converted[name] = msgspec.structs.replace(coll, columns=cols)
     data = msgspec.structs.replace(data, collections=converted)
     errors: list[ConfigError] = []
-    collections = {name: _collection(file, name, c, set(data.collections), errors) for name, c in data.collections.items()}
+    collections = {
+        name: _collection(file, name, c, set(data.collections), errors) for name, c in data.collections.items()
+    }
     for i, p in enumerate(data.people):
         _check_people(file, f"people[{i}]", p, errors)
     _check_parent_columns(file, collections, errors)
@@ -291,7 +307,11 @@ def _inherit_columns(raw: AbcMapping[str, Any], file: Path) -> dict[str, Any]:
         if isinstance(c, dict) and "columns_from" in c:
             base = colls.get(c["columns_from"])
             if not isinstance(base, dict) or "columns_from" in base or base.get("table") != c.get("table"):
-                raise ConfigError(file, f"collections.{name}.columns_from", "must name a collection of the same table that has no columns_from itself")
+                raise ConfigError(
+                    file,
+                    f"collections.{name}.columns_from",
+                    "must name a collection of the same table that has no columns_from itself",
+                )
             c = {k: v for k, v in c.items() if k != "columns_from"}
             c["columns"] = {**base.get("columns", {}), **c.get("columns", {})}
         merged[name] = c
@@ -317,7 +337,9 @@ def _collection(file: Path, name: str, c: Collection, known: set[str], errors: l
         ckey = f"{where}.columns.{col_name}"
         _text(file, f"{ckey}.label", col.label, errors)
         if col.class_ is Classification.REFERENCE and not col.role:
-            errors.append(ConfigError(file, f"{ckey}.role", "a reference needs a role (the label key of the other person)"))
+            errors.append(
+                ConfigError(file, f"{ckey}.role", "a reference needs a role (the label key of the other person)")
+            )
         if col.class_ is not Classification.REFERENCE and (col.role or col.holds != "key"):
             errors.append(ConfigError(file, ckey, "role and holds are for references only"))
         for value, text in col.codes.items():
@@ -330,7 +352,9 @@ def _collection(file: Path, name: str, c: Collection, known: set[str], errors: l
         if col_name not in c.columns:
             errors.append(ConfigError(file, f"{where}.restricted_when[{i}]", f"{col_name!r} is not among the columns"))
     if not c.match:
-        errors.append(ConfigError(file, f"{where}.match", "needs at least one alternative: how rows relate to the subject"))
+        errors.append(
+            ConfigError(file, f"{where}.match", "needs at least one alternative: how rows relate to the subject")
+        )
     alternatives = []
     for i, alt in enumerate(c.match):
         akey = f"{where}.match[{i}]"
@@ -345,7 +369,9 @@ def _collection(file: Path, name: str, c: Collection, known: set[str], errors: l
         if not alt:
             errors.append(ConfigError(file, akey, "an alternative needs at least one condition"))
         elif matches and not any(m.in_sql for m in matches):
-            errors.append(ConfigError(file, akey, "needs at least one exact or casefold condition (the database query)"))
+            errors.append(
+                ConfigError(file, akey, "needs at least one exact or casefold condition (the database query)")
+            )
         parents = {m.source.collection for m in matches if m.source.collection}
         if len(parents) > 1:
             errors.append(ConfigError(file, akey, "conditions of one alternative may name one other collection only"))
@@ -354,7 +380,13 @@ def _collection(file: Path, name: str, c: Collection, known: set[str], errors: l
     for i, text in enumerate(c.when):
         m = re.fullmatch(r"\s*(\w+)\.(\w+)\s*(?:=\s*(.+?)\s*)?", text)
         if not m or m.group(1) not in known or m.group(1) == name:
-            errors.append(ConfigError(file, f"{where}.when[{i}]", "expected 'collection.column' or 'collection.column = value' naming another collection"))
+            errors.append(
+                ConfigError(
+                    file,
+                    f"{where}.when[{i}]",
+                    "expected 'collection.column' or 'collection.column = value' naming another collection",
+                )
+            )
             continue
         guards.append(Guard(m.group(1), m.group(2), m.group(3)))
     return CollectionMapping(name=name, raw=c, alternatives=tuple(alternatives), guards=tuple(guards))
@@ -386,13 +418,27 @@ def _check_parent_columns(file: Path, collections: dict[str, CollectionMapping],
             for m in alt:
                 parent = m.source.collection
                 if parent and m.source.column not in collections[parent].raw.columns:
-                    errors.append(ConfigError(file, f"collections.{c.name}.match[{i}].{m.column}", f"{m.source.column!r} is not among the columns of {parent}"))
+                    errors.append(
+                        ConfigError(
+                            file,
+                            f"collections.{c.name}.match[{i}].{m.column}",
+                            f"{m.source.column!r} is not among the columns of {parent}",
+                        )
+                    )
         for i, g in enumerate(c.guards):
             if g.column not in collections[g.collection].raw.columns:
-                errors.append(ConfigError(file, f"collections.{c.name}.when[{i}]", f"{g.column!r} is not among the columns of {g.collection}"))
+                errors.append(
+                    ConfigError(
+                        file,
+                        f"collections.{c.name}.when[{i}]",
+                        f"{g.column!r} is not among the columns of {g.collection}",
+                    )
+                )
 
 
-def _dependency_order(file: Path, collections: dict[str, CollectionMapping], errors: list[ConfigError]) -> list[CollectionMapping]:
+def _dependency_order(
+    file: Path, collections: dict[str, CollectionMapping], errors: list[ConfigError]
+) -> list[CollectionMapping]:
     done: list[CollectionMapping] = []
     names: set[str] = set()
     pending = list(collections.values())

@@ -16,8 +16,8 @@ import sqlalchemy as sa
 
 from connectors.sql.database import Database, bind_values, text_of
 from connectors.sql.mapping import PEOPLE_COLUMNS, PEOPLE_IDENTIFIERS, People
-from dsr.identify import descriptor_identifiers, normalise_code, normalise_email, normalise_name
 from dsr.model import STRONG_KINDS, Descriptor, Evidence, Identifier, IdentifierKind, KnownPerson, Profile
+from dsr.pipeline.identify import descriptor_identifiers, normalise_code, normalise_email, normalise_name
 
 #: descriptor fields looked up by equality: identifier kind → (People attribute, Descriptor field)
 LOOKUPS = {
@@ -145,7 +145,9 @@ def find(db: Database, sources: tuple[People, ...], descriptor: Descriptor, conn
     return people
 
 
-def _lookup(db: Database, source: People, descriptor: Descriptor, kinds: dict[IdentifierKind, str], conn: sa.Connection) -> Iterator[sa.RowMapping]:
+def _lookup(
+    db: Database, source: People, descriptor: Descriptor, kinds: dict[IdentifierKind, str], conn: sa.Connection
+) -> Iterator[sa.RowMapping]:
     table = db.table(source.table)
     for kind, (attr, field) in LOOKUPS.items():
         column = getattr(source, attr)
@@ -170,7 +172,9 @@ def _lookup(db: Database, source: People, descriptor: Descriptor, kinds: dict[Id
         yield from conn.execute(sa.select(table).where(col.in_(values))).mappings()
 
 
-def evidence(store: str, descriptor: Descriptor, ids: frozenset[Identifier]) -> tuple[tuple[Evidence, ...], tuple[IdentifierKind, ...]]:
+def evidence(
+    store: str, descriptor: Descriptor, ids: frozenset[Identifier]
+) -> tuple[tuple[Evidence, ...], tuple[IdentifierKind, ...]]:
     """What of the descriptor the row confirms, and what it contradicts (another date of birth or name)."""
     wanted = descriptor_identifiers(descriptor)
     hits = sorted(wanted & ids)
@@ -205,7 +209,11 @@ def known_people(db: Database, sources: tuple[People, ...], conn: sa.Connection)
                 continue  # nothing about a person in this row (e.g. no payer name)
             seen.add(key)
             p = profile_of(source, row)
-            role = text_of(row[source.role_column]) if source.role_column and row[source.role_column] is not None else source.role
+            role = (
+                text_of(row[source.role_column])
+                if source.role_column and row[source.role_column] is not None
+                else source.role
+            )
             yield KnownPerson(
                 store=db.store,
                 key=key,
@@ -220,7 +228,9 @@ def known_people(db: Database, sources: tuple[People, ...], conn: sa.Connection)
             )
 
 
-def guardians_of(db: Database, sources: tuple[People, ...], keys: tuple[str, ...], conn: sa.Connection) -> list[KnownPerson]:
+def guardians_of(
+    db: Database, sources: tuple[People, ...], keys: tuple[str, ...], conn: sa.Connection
+) -> list[KnownPerson]:
     """The parents and guardians recorded for the person with ``keys`` (entries with ``guardian_of``).
 
     A guardian who is a person of this store too carries that key as a KEY identifier, so a

@@ -17,8 +17,8 @@ import sqlalchemy as sa
 
 from connectors.sql.database import Database, text_of
 from connectors.sql.mapping import CollectionMapping, Column, Guard, Mapping, Match
-from dsr.identify import normalise_email, normalise_name
 from dsr.model import Classification, Field, IdentifierKind, Record, Subject, Value
+from dsr.pipeline.identify import normalise_email, normalise_name
 
 
 class SubjectView:
@@ -96,7 +96,9 @@ def _alternative(
         if not parents:
             return
     conditions = [(m.column, view.values(m), m.compare == "casefold") for m in direct if m.in_sql]
-    conditions += [(m.column, [p[m.source.column] for p in parents], m.compare == "casefold") for m in linked if m.in_sql]
+    conditions += [
+        (m.column, [p[m.source.column] for p in parents], m.compare == "casefold") for m in linked if m.in_sql
+    ]
     rows = db.select_in(conn, coll.table, conditions)
     # compare in Python too: collations differ (MariaDB ignores case), and name / e-mail-list
     # comparisons cannot be done in SQL portably. Parents are indexed by their normalised
@@ -137,7 +139,9 @@ def _emails(value: Any) -> set[str]:
     return {normalise_email(p) for p in text.split(",") if p.strip()}
 
 
-def _record(store: str, coll: CollectionMapping, key: str, row: sa.RowMapping, relation: str | None, view: SubjectView) -> Record:
+def _record(
+    store: str, coll: CollectionMapping, key: str, row: sa.RowMapping, relation: str | None, view: SubjectView
+) -> Record:
     fields = []
     for name, column in coll.raw.columns.items():
         value = value_of(column, row[name])
@@ -150,7 +154,9 @@ def _record(store: str, coll: CollectionMapping, key: str, row: sa.RowMapping, r
             value = True if value not in (None, "") else None  # that it exists, never what it is
         fields.append(Field(name, value, column.class_, is_subject))
     restricted = any(row[c] is not None for c in coll.raw.restricted_when)
-    return Record(store=store, collection=coll.name, key=key, fields=tuple(fields), relation=relation, restricted=restricted)
+    return Record(
+        store=store, collection=coll.name, key=key, fields=tuple(fields), relation=relation, restricted=restricted
+    )
 
 
 def value_of(column: Column, v: Any) -> Value:

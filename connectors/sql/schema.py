@@ -7,7 +7,8 @@ until someone has decided what it is. Tables nobody mapped must be listed as ign
 
 from __future__ import annotations
 
-from collections.abc import Mapping as AbcMapping, Sequence
+from collections.abc import Mapping as AbcMapping
+from collections.abc import Sequence
 
 from connectors.sql.mapping import PEOPLE_COLUMNS, Mapping
 from dsr.errors import ConfigError
@@ -35,7 +36,11 @@ def check_schema(mapping: Mapping, tables: AbcMapping[str, Sequence[str]]) -> li
             need(f"{where}.columns.{name}", c.table, name)
         for name in tables[c.table]:
             if name not in c.raw.columns:
-                errors.append(mapping.error(f"{where}.columns.{name}", f"column {c.table}.{name} is in the database but not classified"))
+                errors.append(
+                    mapping.error(
+                        f"{where}.columns.{name}", f"column {c.table}.{name} is in the database but not classified"
+                    )
+                )
         for i, alt in enumerate(c.alternatives):
             for m in alt:
                 need(f"{where}.match[{i}].{m.column}", c.table, m.column)
@@ -54,5 +59,10 @@ def check_schema(mapping: Mapping, tables: AbcMapping[str, Sequence[str]]) -> li
         table_exists(f"ignore_tables.{name}", name)
     for name in sorted(tables):
         if name not in mapped and name not in mapping.ignore_tables:
-            errors.append(mapping.error("collections", f"table {name!r} is in the database but no collection maps it (map it or list it in ignore_tables with a reason)"))
+            errors.append(
+                mapping.error(
+                    "collections",
+                    f"table {name!r} is in the database but no collection maps it (map it or list it in ignore_tables with a reason)",
+                )
+            )
     return errors

@@ -85,7 +85,9 @@ class WebLogConnector(Connector):
             raise context.error("path", "missing: the directory that holds access.log")
         scope = settings.get("scope")
         if scope not in ("catalogue", "site"):
-            raise context.error("scope", "must be \"catalogue\" (a school's catalogue lines) or \"site\" (the vendor's web site)")
+            raise context.error(
+                "scope", 'must be "catalogue" (a school\'s catalogue lines) or "site" (the vendor\'s web site)'
+            )
         tenant_key = settings.get("tenant_key")
         if scope == "catalogue":
             if not isinstance(tenant_key, str) or not tenant_key:
@@ -93,7 +95,7 @@ class WebLogConnector(Connector):
             if "/" in tenant_key or any(c.isspace() for c in tenant_key):
                 raise context.error("tenant_key", "must not contain '/' or spaces")
         elif tenant_key is not None:
-            raise context.error("tenant_key", "only for scope = \"catalogue\"")
+            raise context.error("tenant_key", 'only for scope = "catalogue"')
         include = settings.get("include_exclusive_addresses", False)
         if not isinstance(include, bool):
             raise context.error("include_exclusive_addresses", "must be true or false")

@@ -1,6 +1,6 @@
 """One line of the combined log format, parsed; anything that does not fit is malformed.
 
-    host ident user [day/Mon/year:HH:MM:SS zone] "METHOD path PROTOCOL" status bytes "referer" "user-agent"
+host ident user [day/Mon/year:HH:MM:SS zone] "METHOD path PROTOCOL" status bytes "referer" "user-agent"
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 # quoted fields may hold escaped quotes (\"), as Apache and nginx write them
 _QUOTED = r'"((?:[^"\\]|\\.)*)"'
-_LINE = re.compile(
-    rf"(\S+) (\S+) (.+?) \[([^\]]+)\] {_QUOTED} (\d{{3}}) (\d+|-) {_QUOTED} {_QUOTED}"
-)
-_MONTHS = {m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
+_LINE = re.compile(rf"(\S+) (\S+) (.+?) \[([^\]]+)\] {_QUOTED} (\d{{3}}) (\d+|-) {_QUOTED} {_QUOTED}")
+_MONTHS = {
+    m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)
+}
 
 
 @dataclass(frozen=True, slots=True)

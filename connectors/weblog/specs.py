@@ -86,7 +86,10 @@ _WHAT = {
 }
 
 _TITLES = {
-    "catalogue": {"de": "Aufrufe des Online-Katalogs (Webserver-Protokoll)", "en": "Requests to the online catalogue (web server log)"},
+    "catalogue": {
+        "de": "Aufrufe des Online-Katalogs (Webserver-Protokoll)",
+        "en": "Requests to the online catalogue (web server log)",
+    },
     "site": {"de": "Aufrufe unserer Website (Webserver-Protokoll)", "en": "Requests to our web site (web server log)"},
 }
 

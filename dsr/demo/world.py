@@ -79,9 +79,6 @@ class SchoolWorld:
     def domain(self) -> str:
         return f"{self.tenant_key}.example"
 
-    def by_kind(self, kind: str) -> list[Person]:
-        return [p for p in self.people if p.kind == kind]
-
     def someone(self, p: Person | Guardian) -> Someone:
         if isinstance(p, Guardian):
             if p.person_id is not None:

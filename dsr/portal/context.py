@@ -19,8 +19,8 @@ from litestar import Response
 from litestar.enums import MediaType
 
 from dsr.config import Settings
-from dsr.mail import Mailer, mailer_for
 from dsr.portal.i18n import LANGUAGES, Language, text
+from dsr.service.mail import Mailer, mailer_for
 
 TEMPLATES = Path(__file__).with_name("templates")
 STATIC = Path(__file__).with_name("static")
@@ -47,9 +47,15 @@ class Portal:
     pages: jinja2.Environment = field(default_factory=_environment)
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, engine: sa.Engine | None = None, mailer: Mailer | None = None,
-                      path: str | None = None) -> Portal:
-        from dsr.cases import open_engine
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        engine: sa.Engine | None = None,
+        mailer: Mailer | None = None,
+        path: str | None = None,
+    ) -> Portal:
+        from dsr.casefile import open_engine
 
         return cls(
             settings=settings,
@@ -74,13 +80,25 @@ class Portal:
         """Run a synchronous core function (database work) off the event loop."""
         return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs))
 
-    def render(self, language: Language, template: str, *, status_code: int = 200,
-               headers: dict[str, str] | None = None, **context: Any) -> Response[str]:
+    def render(
+        self,
+        language: Language,
+        template: str,
+        *,
+        status_code: int = 200,
+        headers: dict[str, str] | None = None,
+        **context: Any,
+    ) -> Response[str]:
         """A page from ``templates/``: ``t(key)`` gives texts, ``url(path)`` links inside the portal."""
         other = "en" if language == "de" else "de"
         html = self.pages.get_template(template).render(
-            lang=language, other_lang=other, languages=LANGUAGES,
-            t=functools.partial(text, language), url=self.url, static=lambda p: self.url(f"/static/{p}"),
-            controllers=self.settings.controllers, **context,
+            lang=language,
+            other_lang=other,
+            languages=LANGUAGES,
+            t=functools.partial(text, language),
+            url=self.url,
+            static=lambda p: self.url(f"/static/{p}"),
+            controllers=self.settings.controllers,
+            **context,
         )
         return Response(html, status_code=status_code, media_type=MediaType.HTML, headers=headers)

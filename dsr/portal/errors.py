@@ -16,15 +16,15 @@ from litestar import Request, Response
 from litestar.enums import MediaType
 from litestar.exceptions import HTTPException, ValidationException
 
-from dsr.cases import CaseError, CodeRejected, NotFound, TooManyRequests, TransitionRefused
+from dsr.casefile import CaseError, CodeRejected, NotFound, TooManyRequests, TransitionRefused
 from dsr.errors import DSRError
-from dsr.mail import MailError
 from dsr.portal.i18n import Language, language_of, text
 from dsr.portal.security import HEADERS
+from dsr.service.mail import MailError
 
 log = logging.getLogger("dsr.portal")
 
-#: messages of dsr.cases' CodeRejected (fixed English texts, no data) → page texts
+#: messages of dsr.casefile' CodeRejected (fixed English texts, no data) → page texts
 _CODE_TEXTS = {
     "wrong code": "error.code_wrong",
     "this code is no longer valid; ask for a new one": "error.code_invalid",
@@ -76,7 +76,9 @@ def problem(exc: BaseException) -> tuple[int, str]:
         return 400, "error.bad_request"
     if isinstance(exc, HTTPException):
         key = {404: "error.not_found", 405: "error.not_found", 413: "error.too_large", 429: "error.rate_limited"}
-        return exc.status_code, key.get(exc.status_code, "error.bad_request" if exc.status_code < 500 else "error.internal")
+        return exc.status_code, key.get(
+            exc.status_code, "error.bad_request" if exc.status_code < 500 else "error.internal"
+        )
     if isinstance(exc, DSRError):
         return 500, "error.internal"
     return 500, "error.internal"
@@ -86,7 +88,7 @@ def request_language(request: Request[Any, Any, Any]) -> Language:
     explicit = request.query_params.get("lang")
     if explicit is None:
         mount = request.app.state.get("dsr_portal_path", "")
-        rest = request.url.path[len(mount):] if request.url.path.startswith(mount) else request.url.path
+        rest = request.url.path[len(mount) :] if request.url.path.startswith(mount) else request.url.path
         explicit = rest.strip("/").split("/", 1)[0]
     return language_of(explicit, request.headers.get("accept-language"))
 
@@ -104,8 +106,14 @@ def log_failure(request: Request[Any, Any, Any], status: int, exc: BaseException
     which for a database driver can quote the statement's parameters (personal data)."""
     where = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
     place = f"{where[0].filename}:{where[0].lineno}" if where else "?"
-    log.error("request failed: %s %s -> %s (%s at %s)", request.method, request.scope.get("path_template", "?"),
-              status, type(exc).__name__, place)
+    log.error(
+        "request failed: %s %s -> %s (%s at %s)",
+        request.method,
+        request.scope.get("path_template", "?"),
+        status,
+        type(exc).__name__,
+        place,
+    )
 
 
 def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -126,10 +134,15 @@ def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     portal = request.app.state.get("dsr_portal")
     wants_json = "/api/" in request.url.path or portal is None
     if wants_json:
-        return Response({"error": key.removeprefix("error."), "message": message}, status_code=status,
-                        media_type=MediaType.JSON, headers=headers)
-    return portal.render(language, "public/error.html", status_code=status, headers=headers, message=message,
-                         status=status, here="/")
+        return Response(
+            {"error": key.removeprefix("error."), "message": message},
+            status_code=status,
+            media_type=MediaType.JSON,
+            headers=headers,
+        )
+    return portal.render(
+        language, "public/error.html", status_code=status, headers=headers, message=message, status=status, here="/"
+    )
 
 
 EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {

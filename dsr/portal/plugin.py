@@ -38,10 +38,10 @@ from litestar.types import ControllerRouterHandler
 import letter_templates
 from dsr.config import Settings
 from dsr.errors import ConfigError
-from dsr.mail import Mailer
 from dsr.portal.context import STATIC, Portal
 from dsr.portal.errors import EXCEPTION_HANDLERS
 from dsr.portal.security import security_headers
+from dsr.service.mail import Mailer
 
 FONTS = Path(letter_templates.__file__).with_name("fonts")
 log = logging.getLogger(__name__)
@@ -60,10 +60,12 @@ def route_handlers(portal: Portal) -> list[ControllerRouterHandler]:
 
     handlers: list[ControllerRouterHandler] = [
         public_router(portal),
-        create_static_files_router(path="/static", directories=[STATIC], name="dsr_static",
-                                   include_in_schema=False, opt={"static": True}),
-        create_static_files_router(path="/static/fonts", directories=[FONTS], name="dsr_fonts",
-                                   include_in_schema=False, opt={"static": True}),
+        create_static_files_router(
+            path="/static", directories=[STATIC], name="dsr_static", include_in_schema=False, opt={"static": True}
+        ),
+        create_static_files_router(
+            path="/static/fonts", directories=[FONTS], name="dsr_fonts", include_in_schema=False, opt={"static": True}
+        ),
     ]
     officer = _officer_module()
     if officer is not None and hasattr(officer, "router"):
@@ -80,29 +82,37 @@ class DSRPlugin(InitPlugin):
     message instead of failing requests later.
     """
 
-    def __init__(self, settings: Settings, *, path: str | None = None, engine: Any = None,
-                 mailer: Mailer | None = None, migrate: bool = True) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        path: str | None = None,
+        engine: Any = None,
+        mailer: Mailer | None = None,
+        migrate: bool = True,
+    ) -> None:
         self.portal = Portal.from_settings(settings, engine=engine, mailer=mailer, path=path)
         self.migrate = migrate
 
     def _schema(self) -> None:
-        from dsr import cases
+        from dsr import casefile
 
         engine = self.portal.engine
         try:
             if self.migrate:
-                cases.upgrade(engine)
+                casefile.upgrade(engine)
                 return
-            current = cases.is_current(engine)
+            current = casefile.is_current(engine)
         except sa.exc.DBAPIError as exc:
             # the database is down: start anyway, requests answer 503 until it is back
             log.warning("portal database unreachable at startup (%s): schema not checked", type(exc).__name__)
             return
         if not current:
             raise ConfigError(
-                self.portal.settings.file, "portal.database_url",
-                f"the portal database's schema is at {cases.current_revision(engine) or 'none'}, this dsr needs "
-                f"{cases.head_revision()}: run `dsr migrate --config …` (or mount DSRPlugin with migrate=True)",
+                self.portal.settings.file,
+                "portal.database_url",
+                f"the portal database's schema is at {casefile.current_revision(engine) or 'none'}, this dsr needs "
+                f"{casefile.head_revision()}: run `dsr migrate --config …` (or mount DSRPlugin with migrate=True)",
             )
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
@@ -130,15 +140,23 @@ class DSRPlugin(InitPlugin):
         return app_config
 
 
-def create_app(settings: Settings, *, engine: Any = None, mailer: Mailer | None = None, debug: bool = False,
-               extra_plugins: Sequence[InitPlugin] = ()) -> Litestar:
+def create_app(
+    settings: Settings,
+    *,
+    engine: Any = None,
+    mailer: Mailer | None = None,
+    debug: bool = False,
+    extra_plugins: Sequence[InitPlugin] = (),
+) -> Litestar:
     """The standalone portal (`dsr serve`): the plugin at ``[portal] path`` plus the OpenAPI schema."""
     plugin = DSRPlugin(settings, engine=engine, mailer=mailer)
     return Litestar(
         plugins=[plugin, *extra_plugins],
         # JSON/YAML only: the interactive renderers load scripts from CDNs, which the CSP forbids
         openapi_config=OpenAPIConfig(
-            title="dsr portal", version="1", path=f"{plugin.portal.path}/api/schema",
+            title="dsr portal",
+            version="1",
+            path=f"{plugin.portal.path}/api/schema",
             render_plugins=[JsonRenderPlugin(), YamlRenderPlugin()],
         ),
         exception_handlers=EXCEPTION_HANDLERS,

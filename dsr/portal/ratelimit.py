@@ -4,7 +4,7 @@ Litestar's ``RateLimitMiddleware`` reads the history, checks it and writes it ba
 only within one process (an ``anyio.Lock``). Across processes two requests could read the same
 count and both pass, and one of the two writes would be lost. So with the database store the
 middleware asks the store to check and count in one step (:meth:`DatabaseStore.hit`, see
-``dsr.cases.ratelimit``): with any number of processes, at most the configured number of
+``dsr.casefile.ratelimit``): with any number of processes, at most the configured number of
 attempts per window pass.
 """
 
@@ -32,7 +32,7 @@ from litestar.middleware.rate_limit import (
 from litestar.stores.base import Store
 from litestar.types import Receive, Scope, Send
 
-from dsr.cases import ratelimit
+from dsr.casefile import ratelimit
 
 T = TypeVar("T")
 
@@ -94,13 +94,15 @@ class SharedRateLimitMiddleware(RateLimitMiddleware):
         request: Request[Any, Any, Any] = app.request_class(scope)
         if await self.should_check_request(request=request):
             window = DURATION_VALUES[self.unit]
-            counted = await store.hit(self.cache_key_from_request(request), self.max_requests,
-                                      dt.timedelta(seconds=window))
+            counted = await store.hit(
+                self.cache_key_from_request(request), self.max_requests, dt.timedelta(seconds=window)
+            )
             # Litestar's headers are computed from a history list and a reset time
             seen = CacheObject(history=[0] * counted.hits, reset=int(counted.resets_at.timestamp()))
             if not counted.allowed:
                 raise TooManyRequestsException(
-                    headers=self.create_response_headers(cache_object=seen) if self.config.set_rate_limit_headers
+                    headers=self.create_response_headers(cache_object=seen)
+                    if self.config.set_rate_limit_headers
                     else None
                 )
             if self.config.set_rate_limit_headers:

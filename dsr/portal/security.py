@@ -21,18 +21,20 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from dsr.portal.context import Portal
 from dsr.portal.ratelimit import DatabaseStore, SharedRateLimitConfig, client_key
 
-CSP = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 
 HEADERS = {
     "content-security-policy": CSP,
@@ -88,8 +90,11 @@ def _bucket(name: str, limit: int, secret: bytes, store: Store | None) -> Shared
         return f"dsr-{name}::{client_key(secret, request)}"
 
     return SharedRateLimitConfig(
-        rate_limit=("hour", limit), check_throttle_handler=applies, identifier_for_request=identifier,
-        store="dsr_rate_limit", shared_store=store,
+        rate_limit=("hour", limit),
+        check_throttle_handler=applies,
+        identifier_for_request=identifier,
+        store="dsr_rate_limit",
+        shared_store=store,
     )
 
 

@@ -10,34 +10,30 @@
 """
 
 from __future__ import annotations
+
 import email
 import email.policy
-import re
-import shutil
-import socket
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from email.message import EmailMessage
 from pathlib import Path
-import pytest
-from dsr import cases
-from dsr.config import Settings, load
 
+import pytest
 from portal_setup import (  # noqa: F401 - re-exported for the fixtures below
-    SECRET,
     CHROMIUM,
     CHROMIUM_ARGS,
     CONTROLLERS,
-    write_config,
-    migrate,
-    read_mail,
+    SECRET,
+    Server,
+    SMTPSink,
     code_in,
     free_port,
+    migrate,
+    read_mail,
     serving,
-    SMTPSink,
-    Server,
+    write_config,
 )
+
+from dsr import casefile
+from dsr.config import Settings, load
 
 
 @pytest.fixture
@@ -49,7 +45,7 @@ def portal_config(tmp_path: Path) -> Path:
 def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One migrated SQLite portal DB per session; tests get copies (migrating takes ~0.5 s)."""
     path = tmp_path_factory.mktemp("portal-template") / "dsr-portal.db"
-    cases.upgrade(f"sqlite:///{path}")
+    casefile.upgrade(f"sqlite:///{path}")
     return path
 
 
@@ -62,7 +58,7 @@ def portal_settings(portal_config: Path, migrated_sqlite: Path) -> Settings:
 
 @pytest.fixture
 def portal_engine(portal_settings: Settings) -> Iterator[object]:
-    engine = cases.open_engine(portal_settings.portal_database_url)
+    engine = casefile.open_engine(portal_settings.portal_database_url)
     yield engine
     engine.dispose()
 
@@ -112,7 +108,7 @@ def server(smtp: SMTPSink, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         f'mail = {{ backend = "smtp", host = "{smtp.host}", port = {smtp.port}, sender = "dsr@example.org" }}\n',
     )
     settings = load(config)
-    cases.upgrade(settings.portal_database_url)
+    casefile.upgrade(settings.portal_database_url)
     with serving(config, port, folder) as url:
         yield Server(url, config, settings)
 

@@ -17,11 +17,11 @@ import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 
-from dsr import cases
-from dsr.casework import handlers
+from dsr import casefile
 from dsr.config import Settings, load
 from dsr.demo import DemoSummary, generate
 from dsr.model import Descriptor
+from dsr.service.casework import handlers
 
 PASSWORD = "correct horse battery staple"
 SCHOOL = "gym-regensburg"
@@ -31,7 +31,7 @@ VENDOR = "vendor"
 @pytest.fixture(scope="session", autouse=True)
 def fast_passwords() -> None:
     # argon2id with small parameters: the tests are about behaviour, not hashing cost
-    cases.use_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    casefile.use_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 @pytest.fixture(scope="session")
@@ -59,42 +59,58 @@ class World:
     settings: Settings
     engine: sa.Engine
     demo: DemoSummary
-    officer: cases.User
-    approver: cases.User
-    vendor_officer: cases.User
+    officer: casefile.User
+    approver: casefile.User
+    vendor_officer: casefile.User
 
-    def run_jobs(self) -> list[cases.Job]:
+    def run_jobs(self) -> list[casefile.Job]:
         """Run every due job now (the tests' worker)."""
         done = []
-        while (job := cases.run_next(self.engine, handlers(self.settings))) is not None:
+        while (job := casefile.run_next(self.engine, handlers(self.settings))) is not None:
             done.append(job)
         return done
 
-    def open_request(self, descriptor: Descriptor, *, controller: str = SCHOOL, email: str = "req@example.org",
-                     acting: cases.Acting = cases.Acting.SELF, requester: cases.Party | None = None,
-                     language: str | None = None) -> str:
-        opened = cases.open_case(
-            self.engine, self.settings.dsr.secret_key.encode(),
-            cases.Intake(controller=controller, land=self.settings.controller(controller).land,
-                         request_types=(cases.RequestType.ACCESS,), channel=cases.Channel.PORTAL,
-                         received_at=dt.datetime.now(dt.UTC), subject=cases.Party(descriptor=descriptor, email=email),
-                         acting=acting, requester=requester, language=language),
+    def open_request(
+        self,
+        descriptor: Descriptor,
+        *,
+        controller: str = SCHOOL,
+        email: str = "req@example.org",
+        acting: casefile.Acting = casefile.Acting.SELF,
+        requester: casefile.Party | None = None,
+        language: str | None = None,
+    ) -> str:
+        opened = casefile.open_case(
+            self.engine,
+            self.settings.dsr.secret_key.encode(),
+            casefile.Intake(
+                controller=controller,
+                land=self.settings.controller(controller).land,
+                request_types=(casefile.RequestType.ACCESS,),
+                channel=casefile.Channel.PORTAL,
+                received_at=dt.datetime.now(dt.UTC),
+                subject=casefile.Party(descriptor=descriptor, email=email),
+                acting=acting,
+                requester=requester,
+                language=language,
+            ),
         )
         return opened.reference
 
     def pupil(self) -> Descriptor:
         p = self.demo.featured_pupil()
-        return Descriptor(card_number=p.card_number, date_of_birth=p.date_of_birth, first_name=p.first_name,
-                          last_name=p.last_name)
+        return Descriptor(
+            card_number=p.card_number, date_of_birth=p.date_of_birth, first_name=p.first_name, last_name=p.last_name
+        )
 
 
 def make_world(demo: DemoSummary, tmp_path: Path, **config: Any) -> World:
     settings = load(demo_config(demo, tmp_path, **config))
-    cases.upgrade(settings.portal_database_url)
-    engine = cases.open_engine(settings.portal_database_url)
-    officer = cases.create_user(engine, "officer", PASSWORD, {SCHOOL: ["officer"]})
-    approver = cases.create_user(engine, "approver", PASSWORD, {SCHOOL: ["officer", "approver"]})
-    vendor_officer = cases.create_user(engine, "vendor-officer", PASSWORD, {VENDOR: ["officer", "approver"]})
+    casefile.upgrade(settings.portal_database_url)
+    engine = casefile.open_engine(settings.portal_database_url)
+    officer = casefile.create_user(engine, "officer", PASSWORD, {SCHOOL: ["officer"]})
+    approver = casefile.create_user(engine, "approver", PASSWORD, {SCHOOL: ["officer", "approver"]})
+    vendor_officer = casefile.create_user(engine, "vendor-officer", PASSWORD, {VENDOR: ["officer", "approver"]})
     return World(settings, engine, demo, officer, approver, vendor_officer)
 
 

@@ -1,6 +1,7 @@
 """Helpers of the portal tests (plain functions and values; the fixtures are in conftest.py)."""
 
 from __future__ import annotations
+
 import contextlib
 import email
 import email.policy
@@ -17,10 +18,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
-import pytest
-from dsr import cases
-from dsr.config import Settings, load
 
+from dsr import casefile
+from dsr.config import Settings
 
 SECRET = "portal-test-secret-0123456789abcdef"
 
@@ -28,8 +28,16 @@ SECRET = "portal-test-secret-0123456789abcdef"
 CHROMIUM = "/usr/bin/chromium"
 
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 CONTROLLERS = """
@@ -71,7 +79,7 @@ def write_config(folder: Path, portal: str = "") -> Path:
 def migrate(settings: Settings, template: Path) -> None:
     """Give ``settings`` a migrated portal DB: a copy of the template for the default SQLite file."""
     if settings.portal.database_url:
-        cases.upgrade(settings.portal_database_url)
+        casefile.upgrade(settings.portal_database_url)
     else:
         shutil.copyfile(template, settings.base_dir / "dsr-portal.db")
 
@@ -128,7 +136,9 @@ def serving(config: Path, port: int, folder: Path) -> Iterator[str]:
     log = (folder / "server.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "dsr.cli", "serve", "--config", str(config), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     url = f"http://127.0.0.1:{port}"
     try:

@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from dsr import cases, casework
-from dsr.cases.casepage import candidates_of
-from dsr.model import Descriptor
 from officer_world import SCHOOL, demo, fast_passwords, make_world  # noqa: F401  (fixtures)
 from portal_setup import free_port, serving
+
+from dsr import casefile
+from dsr.casefile.casepage import candidates_of
+from dsr.model import Descriptor
+from dsr.service import casework
 
 pytestmark = pytest.mark.slow
 
@@ -57,8 +58,9 @@ class Audit:
         if self.page.evaluate("typeof axe") == "undefined":  # each navigation starts a fresh window
             self.page.evaluate(self.source + "\n;undefined")
         for v in self.page.evaluate(RUN_AXE, TAGS):
-            self.found.setdefault(name, []).append(f"{v['id']} ({v['impact']}): {v['help']}\n      "
-                                                   + "\n      ".join(v["nodes"]))
+            self.found.setdefault(name, []).append(
+                f"{v['id']} ({v['impact']}): {v['help']}\n      " + "\n      ".join(v["nodes"])
+            )
 
     def assert_clean(self) -> None:
         report = "\n".join(f"{page}:\n    " + "\n    ".join(items) for page, items in self.found.items())
@@ -124,12 +126,11 @@ def test_the_public_pages_meet_wcag_21_aa(axe_source: str, lang: str, server: An
 
 
 @pytest.mark.parametrize("lang", ["de", "en"])
-def test_the_officer_login_and_case_list_meet_wcag_21_aa(axe_source: str, lang: str, server: Any,
-                                                         browser: Any) -> None:
-    engine = cases.open_engine(server.settings.portal_database_url)
+def test_the_officer_login_and_case_list_meet_wcag_21_aa(axe_source: str, lang: str, server: Any, browser: Any) -> None:
+    engine = casefile.open_engine(server.settings.portal_database_url)
     username = f"a11y-{uuid.uuid4().hex[:8]}"  # the server is shared by the session's tests
     try:
-        cases.create_user(engine, username, PASSWORD, {CONTROLLER: ["officer"]})
+        casefile.create_user(engine, username, PASSWORD, {CONTROLLER: ["officer"]})
     finally:
         engine.dispose()
     context = browser.new_context(locale="de-DE" if lang == "de" else "en-GB")  # Accept-Language picks the pages'
@@ -170,16 +171,22 @@ def officer_portal(demo: Any, tmp_path_factory: pytest.TempPathFactory) -> Itera
         found = w.open_request(Descriptor(first_name=namesake.first_name, last_name=namesake.last_name))
         casework.find_candidates(w.engine, w.settings, found, user=w.officer)
         suspect = w.demo.featured(SCHOOL, "incident_suspect")
-        review = w.open_request(Descriptor(first_name=suspect.first_name, last_name=suspect.last_name,
-                                           card_number=suspect.card_number, date_of_birth=suspect.date_of_birth))
+        review = w.open_request(
+            Descriptor(
+                first_name=suspect.first_name,
+                last_name=suspect.last_name,
+                card_number=suspect.card_number,
+                date_of_birth=suspect.date_of_birth,
+            )
+        )
         casework.find_candidates(w.engine, w.settings, review, user=w.officer)
         strong = [c for c in candidates_of(w.engine, w.officer, review) if c.strong][0]
-        cases.confirm_identity(w.engine, w.officer, review, strong.reference)
-        cases.start_gathering(w.engine, w.officer, review, casework.store_names(w.settings, SCHOOL))
+        casefile.confirm_identity(w.engine, w.officer, review, strong.reference)
+        casefile.start_gathering(w.engine, w.officer, review, casework.store_names(w.settings, SCHOOL))
         w.run_jobs()
-        cases.add_comment(w.engine, w.officer, review, "Rückruf vereinbart")
+        casefile.add_comment(w.engine, w.officer, review, "Rückruf vereinbart")
         for lang in ("de", "en"):
-            cases.create_user(w.engine, f"a11y-{lang}", PASSWORD, {SCHOOL: ["officer", "admin"]})
+            casefile.create_user(w.engine, f"a11y-{lang}", PASSWORD, {SCHOOL: ["officer", "admin"]})
     finally:
         w.engine.dispose()
     with serving(w.settings.file, free_port(), folder) as url:
@@ -187,8 +194,9 @@ def officer_portal(demo: Any, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 
 @pytest.mark.parametrize("lang", ["de", "en"])
-def test_the_officer_case_new_admin_and_totp_pages_meet_wcag_21_aa(axe_source: str, lang: str, officer_portal: Any,
-                                                             browser: Any) -> None:
+def test_the_officer_case_new_admin_and_totp_pages_meet_wcag_21_aa(
+    axe_source: str, lang: str, officer_portal: Any, browser: Any
+) -> None:
     context = browser.new_context(locale="de-DE" if lang == "de" else "en-GB")
     page = context.new_page()
     audit = Audit(page, axe_source)

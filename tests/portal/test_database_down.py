@@ -14,8 +14,15 @@ from portal_setup import free_port, write_config
 
 from dsr.config import load
 
-FORM = {"types": ["access"], "acting": "self", "first_name": "Zoraida", "last_name": "Quellhorst",
-        "email": "zoraida@example.org", "date_of_birth": "2010-03-04", "card_number": "L-1001"}
+FORM = {
+    "types": ["access"],
+    "acting": "self",
+    "first_name": "Zoraida",
+    "last_name": "Quellhorst",
+    "email": "zoraida@example.org",
+    "date_of_birth": "2010-03-04",
+    "card_number": "L-1001",
+}
 
 
 @pytest.fixture(params=["postgresql", "sqlite"])
@@ -28,8 +35,10 @@ def down_client(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pyt
         url = f"postgresql+psycopg://dsr:dsr@127.0.0.1:{free_port()}/dsr"
     else:  # a file in a folder that does not exist: SQLite cannot open it
         url = f"sqlite:///{tmp_path / 'gone' / 'portal.db'}"
-    config = write_config(tmp_path, f'database_url = "{url}"\n'
-                                    'mail = { backend = "file", directory = "mail", sender = "dsr@example.org" }\n')
+    config = write_config(
+        tmp_path,
+        f'database_url = "{url}"\nmail = {{ backend = "file", directory = "mail", sender = "dsr@example.org" }}\n',
+    )
     monkeypatch.setenv("DSR_PORTAL_WORKER", "0")  # the job worker would only fail to connect, too
     with TestClient(create_app(load(config))) as client:
         yield client
@@ -40,13 +49,21 @@ def test_pages_without_the_database_still_work(down_client: Any) -> None:
         assert down_client.get(path).status_code == 200, path
 
 
-def test_a_submission_gets_503_not_500_and_nothing_personal_is_logged(down_client: Any,
-                                                                        caplog: pytest.LogCaptureFixture) -> None:
+def test_a_submission_gets_503_not_500_and_nothing_personal_is_logged(
+    down_client: Any, caplog: pytest.LogCaptureFixture
+) -> None:
     with caplog.at_level(logging.DEBUG):
         page = down_client.post("/de/request/gym-musterstadt", data=FORM)
-        api = down_client.post("/api/public/requests?lang=en", json={
-            "controller": "gym-musterstadt", "types": ["access"], "first_name": "Zoraida", "last_name": "Quellhorst",
-            "email": "zoraida@example.org"})
+        api = down_client.post(
+            "/api/public/requests?lang=en",
+            json={
+                "controller": "gym-musterstadt",
+                "types": ["access"],
+                "first_name": "Zoraida",
+                "last_name": "Quellhorst",
+                "email": "zoraida@example.org",
+            },
+        )
     assert page.status_code == 503
     assert page.headers["retry-after"] == "120"
     assert "nicht gespeichert" in page.text and "in ein paar Minuten" in page.text
@@ -85,7 +102,9 @@ def test_only_outages_are_503_a_broken_statement_stays_500() -> None:
 
     assert problem(sa.exc.TimeoutError("QueuePool limit of size 5 overflow 10 reached")) == (503, "error.unavailable")
     assert problem(sa.exc.OperationalError("SELECT 1", {}, Exception("server closed the connection"))) == (
-        503, "error.unavailable")
+        503,
+        "error.unavailable",
+    )
     gone = sa.exc.DBAPIError("SELECT 1", {}, Exception("terminated"), connection_invalidated=True)
     assert problem(gone) == (503, "error.unavailable")
     assert problem(sa.exc.IntegrityError("INSERT", {}, Exception("duplicate key"))) == (500, "error.internal")

@@ -8,19 +8,19 @@ import re
 from typing import Any
 
 import sqlalchemy as sa
+from officer_world import World, api_login, app_client, demo, fast_passwords, page_csrf, world  # noqa: F401
 from test_officer_http import confirmed_case, prepared_case
 
-from dsr import cases
-from dsr.cases.schema import downloads, jobs
-from officer_world import World, api_login, app_client, demo, fast_passwords, page_csrf, world  # noqa: F401
+from dsr import casefile
+from dsr.casefile.schema import downloads, jobs
 
 
 def approved_case(w: World, *, verified: bool = True) -> str:
     ref = prepared_case(w, w.officer)
-    cases.approve(w.engine, w.approver, ref)
+    casefile.approve(w.engine, w.approver, ref)
     if verified:  # the requester confirmed the address with the code from the mail
-        _, issued = cases.start_email_verification(w.engine, w.settings.dsr.secret_key.encode(), ref)
-        cases.confirm_email(w.engine, w.settings.dsr.secret_key.encode(), issued.link, issued.code)
+        _, issued = casefile.start_email_verification(w.engine, w.settings.dsr.secret_key.encode(), ref)
+        casefile.confirm_email(w.engine, w.settings.dsr.secret_key.encode(), issued.link, issued.code)
     return ref
 
 
@@ -40,16 +40,23 @@ def test_download_offers_are_bounded_with_a_clear_reason(world: World, app_clien
     client = app_client()
     token = api_login(client, "officer")
     url = f"/api/officer/cases/{ref}/dispatch-download"
-    for body, code in [({"valid_days": 1_000_000_000}, "valid_days_range"), ({"valid_days": 0}, "valid_days_range"),
-                       ({"valid_days": 61}, "valid_days_range"), ({"max_count": 11}, "max_count_range"),
-                       ({"max_count": 0}, "max_count_range")]:
+    for body, code in [
+        ({"valid_days": 1_000_000_000}, "valid_days_range"),
+        ({"valid_days": 0}, "valid_days_range"),
+        ({"valid_days": 61}, "valid_days_range"),
+        ({"max_count": 11}, "max_count_range"),
+        ({"max_count": 0}, "max_count_range"),
+    ]:
         r = client.post(url, json=body, headers={"x-csrf-token": token})
         assert r.status_code == 400 and r.json()["code"] == code, (body, r.text)
     page = client.get(f"/officer/cases/{ref}")
-    r = client.post(f"/officer/cases/{ref}/do/dispatch-download", data={"_csrf": page_csrf(page.text),
-                                                                       "valid_days": "1000000000"})
+    r = client.post(
+        f"/officer/cases/{ref}/do/dispatch-download", data={"_csrf": page_csrf(page.text), "valid_days": "1000000000"}
+    )
     assert r.status_code == 400 and "1 bis 60 Tage" in r.text
-    assert cases.get_case(world.engine, world.officer, ref).state is cases.CaseState.APPROVED and not notices(world)
+    assert casefile.get_case(world.engine, world.officer, ref).state is casefile.CaseState.APPROVED and not notices(
+        world
+    )
     r = client.post(url, json={"valid_days": 60, "max_count": 10}, headers={"x-csrf-token": token})
     assert r.status_code == 200
 
@@ -65,29 +72,38 @@ def test_the_mailing_date_is_neither_in_the_future_nor_before_receipt(world: Wor
     r = client.post(url, json={"mailed_on": "2020-01-01"}, headers={"x-csrf-token": token})
     assert r.status_code == 400 and r.json()["code"] == "mailed_on_before_receipt"
     page = client.get(f"/officer/cases/{ref}")
-    r = client.post(f"/officer/cases/{ref}/do/dispatch-post", data={"_csrf": page_csrf(page.text),
-                                                                   "mailed_on": "2020-01-01"})
+    r = client.post(
+        f"/officer/cases/{ref}/do/dispatch-post", data={"_csrf": page_csrf(page.text), "mailed_on": "2020-01-01"}
+    )
     assert r.status_code == 400 and "vor dem Eingang der Anfrage" in r.text
-    assert cases.get_case(world.engine, world.officer, ref).state is cases.CaseState.APPROVED
+    assert casefile.get_case(world.engine, world.officer, ref).state is casefile.CaseState.APPROVED
     assert client.post(url, json={}, headers={"x-csrf-token": token}).status_code == 200  # today
 
 
 def test_only_a_failed_store_of_a_finished_job_can_be_retried(world: World, app_client: Any) -> None:
     ref = confirmed_case(world)
-    job_id = cases.start_gathering(world.engine, world.officer, ref, ["school", "weblog"])
+    job_id = casefile.start_gathering(world.engine, world.officer, ref, ["school", "weblog"])
     with world.engine.begin() as conn:  # the job ran: one store answered, one failed
-        conn.execute(sa.update(jobs).where(jobs.c.id == job_id).values(
-            state="done", progress={"school": {"state": "ok", "records": 3},
-                                    "weblog": {"state": "failed", "error": "unreachable"}}))
+        conn.execute(
+            sa.update(jobs)
+            .where(jobs.c.id == job_id)
+            .values(
+                state="done",
+                progress={
+                    "school": {"state": "ok", "records": 3},
+                    "weblog": {"state": "failed", "error": "unreachable"},
+                },
+            )
+        )
     client = app_client()
     token = api_login(client, "officer")
     url = f"/api/officer/cases/{ref}/retry-store"
     r = client.post(url, json={"job": job_id, "store": "school"}, headers={"x-csrf-token": token})
     assert r.status_code == 409 and r.json()["code"] == "store_not_failed"
-    assert "store retried" not in [e.action for e in cases.history(world.engine, ref)]
-    assert cases.get_job(world.engine, job_id).state is cases.JobState.DONE
+    assert "store retried" not in [e.action for e in casefile.history(world.engine, ref)]
+    assert casefile.get_job(world.engine, job_id).state is casefile.JobState.DONE
     r = client.post(url, json={"job": job_id, "store": "weblog"}, headers={"x-csrf-token": token})
-    assert r.status_code == 200 and cases.get_job(world.engine, job_id).state is cases.JobState.QUEUED
+    assert r.status_code == 200 and casefile.get_job(world.engine, job_id).state is casefile.JobState.QUEUED
     r = client.post(url, json={"job": job_id, "store": "weblog"}, headers={"x-csrf-token": token})
     assert r.status_code == 409 and r.json()["code"] == "job_busy"
 
@@ -105,9 +121,13 @@ def test_no_download_offer_to_an_address_that_was_never_verified(world: World, a
     assert r.status_code == 409 and r.json()["code"] == "email_not_verified"
     r = client.post(f"/officer/cases/{ref}/do/dispatch-download", data={"_csrf": page_csrf(page.text)})
     assert r.status_code == 409 and "bitte per Post versenden" in r.text.replace("Bitte", "bitte")
-    assert cases.get_case(world.engine, world.officer, ref).state is cases.CaseState.APPROVED and not notices(world)
-    assert client.post(f"/api/officer/cases/{ref}/dispatch-post", json={},
-                       headers={"x-csrf-token": token}).status_code == 200  # by post it can still go
+    assert casefile.get_case(world.engine, world.officer, ref).state is casefile.CaseState.APPROVED and not notices(
+        world
+    )
+    assert (
+        client.post(f"/api/officer/cases/{ref}/dispatch-post", json={}, headers={"x-csrf-token": token}).status_code
+        == 200
+    )  # by post it can still go
 
 
 def test_an_ended_download_offer_can_be_offered_again_with_a_new_notice(world: World, app_client: Any) -> None:
@@ -122,14 +142,17 @@ def test_an_ended_download_offer_can_be_offered_again_with_a_new_notice(world: W
     r = client.post(url, json={}, headers={"x-csrf-token": token})
     assert r.status_code == 409 and r.json()["code"] == "download_offer_open"
     with world.engine.begin() as conn:  # the week went by without a download
-        conn.execute(sa.update(downloads).where(downloads.c.id == first).values(
-            expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)))
+        conn.execute(
+            sa.update(downloads)
+            .where(downloads.c.id == first)
+            .values(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1))
+        )
     r = client.post(url, json={"valid_days": 14, "max_count": 2}, headers={"x-csrf-token": token})
     assert r.status_code == 200 and r.json()["download"] != first
     assert len(notices(world)) == 2
     [new_link] = links(world) - {old_link}
     assert client.post(f"/api/public/downloads/{new_link}/code").status_code == 200  # the new offer works
-    history = cases.history(world.engine, ref)
+    history = casefile.history(world.engine, ref)
     offered = [e for e in history if e.action == "download offered again"]
     assert len(offered) == 1 and offered[0].actor == world.officer.actor
 

@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pypdf import PdfReader
-
-from dsr import cases
-from dsr.config import Settings, load
-from dsr.demo import DemoSummary, generate
 from officer_world import PASSWORD, SCHOOL, fast_passwords  # noqa: F401
 from portal_setup import free_port, serving
+from pypdf import PdfReader
+
+from dsr import casefile
+from dsr.config import Settings, load
+from dsr.demo import DemoSummary, generate
 
 pytestmark = pytest.mark.slow
 
@@ -42,23 +42,31 @@ def demo_server(smtp: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     port = free_port()
     config = demo.config
     config.write_text(
-        config.read_text(encoding="utf-8")
-        + f'\n[portal]\nbase_url = "http://127.0.0.1:{port}"\n'
+        config.read_text(encoding="utf-8") + f'\n[portal]\nbase_url = "http://127.0.0.1:{port}"\n'
         f'mail = {{ backend = "smtp", host = "{smtp.host}", port = {smtp.port}, sender = "dsr@example.org" }}\n',
         encoding="utf-8",
     )
     settings = load(config)
-    cases.upgrade(settings.portal_database_url)
-    engine = cases.open_engine(settings.portal_database_url)
-    cases.create_user(engine, "officer", PASSWORD, {SCHOOL: ["officer"]})
-    cases.create_user(engine, "approver", PASSWORD, {SCHOOL: ["officer", "approver"]})
+    casefile.upgrade(settings.portal_database_url)
+    engine = casefile.open_engine(settings.portal_database_url)
+    casefile.create_user(engine, "officer", PASSWORD, {SCHOOL: ["officer"]})
+    casefile.create_user(engine, "approver", PASSWORD, {SCHOOL: ["officer", "approver"]})
     engine.dispose()
     with serving(config, port, folder) as url:
         yield DemoServer(url, settings, demo)
 
 
-def submit(page: Any, server: DemoServer, *, first: str, last: str, dob: str, card: str, email: str,
-           parent: tuple[str, str] | None = None) -> str:
+def submit(
+    page: Any,
+    server: DemoServer,
+    *,
+    first: str,
+    last: str,
+    dob: str,
+    card: str,
+    email: str,
+    parent: tuple[str, str] | None = None,
+) -> str:
     page.goto(f"{server.url}/de/request/{SCHOOL}")
     page.get_by_label("Auskunft über meine Daten").check()
     if parent:
@@ -128,8 +136,15 @@ def test_pupil_asks_officer_reviews_approver_approves_pupil_downloads(
     # by post, never as a download to her (tests/test_casework_routing.py)
     p = demo_server.demo.featured(SCHOOL, "library_staff")
     email = "pupil-e2e@example.org"
-    reference = submit(page, demo_server, first=str(p.first_name), last=str(p.last_name), dob=str(p.date_of_birth),
-                       card=str(p.card_number), email=email)
+    reference = submit(
+        page,
+        demo_server,
+        first=str(p.first_name),
+        last=str(p.last_name),
+        dob=str(p.date_of_birth),
+        card=str(p.card_number),
+        email=email,
+    )
     verify(page, smtp, email)
 
     officer = staff(browser, demo_server, "officer")
@@ -169,8 +184,9 @@ def test_pupil_asks_officer_reviews_approver_approves_pupil_downloads(
 def _child(demo: DemoSummary, person_id: int) -> tuple[str, str, str, str]:
     db = Path(demo.folder) / demo.controllers[SCHOOL].stores["school"]
     with sqlite3.connect(db) as conn:
-        row = conn.execute("SELECT first_name, last_name, date_of_birth, card_number FROM person WHERE id = ?",
-                           (person_id,)).fetchone()
+        row = conn.execute(
+            "SELECT first_name, last_name, date_of_birth, card_number FROM person WHERE id = ?", (person_id,)
+        ).fetchone()
     return row[0], row[1], str(row[2]), row[3] or ""
 
 
@@ -181,8 +197,16 @@ def test_a_parent_asks_for_a_child_and_the_officer_sees_who_asked(
     first, last, dob, card = _child(demo_server.demo, parent.related_ids[0])
     # the parent's own address, which the school keeps on the child's guardian rows: that verifies
     email = str(parent.email)
-    reference = submit(page, demo_server, first=first, last=last, dob=dob, card=card, email=email,
-                       parent=(str(parent.first_name), str(parent.last_name)))
+    reference = submit(
+        page,
+        demo_server,
+        first=first,
+        last=last,
+        dob=dob,
+        card=card,
+        email=email,
+        parent=(str(parent.first_name), str(parent.last_name)),
+    )
     verify(page, smtp, email)
     officer = staff(browser, demo_server, "officer")
     open_case(officer, demo_server, reference)
@@ -196,8 +220,9 @@ def test_a_parent_asks_for_a_child_and_the_officer_sees_who_asked(
 def test_an_ambiguous_namesake_cannot_proceed(demo_server: DemoServer, smtp: Any, browser: Any, page: Any) -> None:
     namesake = demo_server.demo.featured(SCHOOL, "namesakes")
     email = "namesake-e2e@example.org"
-    reference = submit(page, demo_server, first=str(namesake.first_name), last=str(namesake.last_name), dob="",
-                       card="", email=email)
+    reference = submit(
+        page, demo_server, first=str(namesake.first_name), last=str(namesake.last_name), dob="", card="", email=email
+    )
     verify(page, smtp, email)
     officer = staff(browser, demo_server, "officer")
     open_case(officer, demo_server, reference)

@@ -9,20 +9,31 @@ import logging
 from typing import Any
 
 import pytest
-from test_public_http import receipt, submit
-
 from officer_world import SCHOOL, World, api_login, app_client, demo, fast_passwords, page_csrf, world  # noqa: F401
+from test_public_http import receipt, submit
 
 HUGE = "99999999999999999999999"  # beyond 64 bits
 JUST_TOO_BIG = str(2**31)  # one past the largest INTEGER id
 
 
-@pytest.mark.parametrize("path", ["/api/public/status", "/api/public/requests", "/api/public/verifications",
-                                  "/api/public/verifications/1", "/api/public/downloads/abc"])
-def test_a_json_body_that_is_not_utf8_is_a_bad_request(client: Any, path: str,
-                                                        caplog: pytest.LogCaptureFixture) -> None:
-    r = client.post(path, content=b'{"reference":"\xff","status_secret":"x"}',
-                    headers={"content-type": "application/json", "accept-language": "en"})
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/public/status",
+        "/api/public/requests",
+        "/api/public/verifications",
+        "/api/public/verifications/1",
+        "/api/public/downloads/abc",
+    ],
+)
+def test_a_json_body_that_is_not_utf8_is_a_bad_request(
+    client: Any, path: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    r = client.post(
+        path,
+        content=b'{"reference":"\xff","status_secret":"x"}',
+        headers={"content-type": "application/json", "accept-language": "en"},
+    )
     assert r.status_code == 400
     assert r.json() == {"error": "bad_request", "message": r.json()["message"]}
     assert "request was incomplete" in r.json()["message"]
@@ -58,22 +69,33 @@ def test_officer_document_and_job_ids_out_of_range_are_bad_requests(world: World
     for number in (HUGE, JUST_TOO_BIG):
         assert client.get(f"/api/officer/cases/{ref}/documents/{number}").status_code == 400
         assert client.get(f"/officer/cases/{ref}/documents/{number}").status_code == 400
-    r = client.post(f"/api/officer/cases/{ref}/retry-store", json={"job": int(HUGE), "store": "school"},
-                    headers={"x-csrf-token": token})
+    r = client.post(
+        f"/api/officer/cases/{ref}/retry-store",
+        json={"job": int(HUGE), "store": "school"},
+        headers={"x-csrf-token": token},
+    )
     assert r.status_code == 400 and r.json()["error"] == "bad_request"
     page = client.get(f"/officer/cases/{ref}")
-    r = client.post(f"/officer/cases/{ref}/do/retry-store",
-                    data={"_csrf": page_csrf(page.text), "job": JUST_TOO_BIG, "store": "school"})
+    r = client.post(
+        f"/officer/cases/{ref}/do/retry-store",
+        data={"_csrf": page_csrf(page.text), "job": JUST_TOO_BIG, "store": "school"},
+    )
     assert r.status_code == 400 and 'role="alert"' in r.text
 
 
 def test_an_officer_json_body_that_is_not_utf8_is_a_bad_request(world: World, app_client: Any) -> None:
     client = app_client()
-    r = client.post("/api/officer/login", content=b'{"username":"\xff","password":"x"}',
-                    headers={"content-type": "application/json"})
+    r = client.post(
+        "/api/officer/login",
+        content=b'{"username":"\xff","password":"x"}',
+        headers={"content-type": "application/json"},
+    )
     assert r.status_code == 400
     ref = world.open_request(world.pupil())
     token = api_login(client, "officer")
-    r = client.post(f"/api/officer/cases/{ref}/comment", content=b'{"body":"\xff"}',
-                    headers={"content-type": "application/json", "x-csrf-token": token})
+    r = client.post(
+        f"/api/officer/cases/{ref}/comment",
+        content=b'{"body":"\xff"}',
+        headers={"content-type": "application/json", "x-csrf-token": token},
+    )
     assert r.status_code == 400

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from portal_setup import free_port
 
-from dsr.mail import (
+from dsr.service.mail import (
     ConsoleMailer,
     FileMailer,
     MailError,
@@ -24,8 +24,14 @@ from dsr.mail import (
 
 def test_smtp_delivers_a_german_verification_mail(smtp: Any) -> None:
     mailer = SMTPMailer("datenschutz@gym.example", smtp.host, smtp.port)
-    message = verification_message("de", "lena@example.org", "DSR-2026-ABCDEF", "K7M2P9QX",
-                                   "https://portal.example/de/verify/3#code=K7M2P9QX", "Gymnasium Musterstadt")
+    message = verification_message(
+        "de",
+        "lena@example.org",
+        "DSR-2026-ABCDEF",
+        "K7M2P9QX",
+        "https://portal.example/de/verify/3#code=K7M2P9QX",
+        "Gymnasium Musterstadt",
+    )
     send_now(mailer, message)
     received = smtp.wait_for("lena@example.org")
     assert received["From"] == "datenschutz@gym.example" and "DSR-2026-ABCDEF" in received["Subject"]
@@ -42,8 +48,17 @@ def test_an_unreachable_smtp_server_raises_an_error_without_the_address() -> Non
 
 def test_the_file_backend_writes_one_eml_per_message(tmp_path: Path) -> None:
     mailer = FileMailer("dsr@example.org", tmp_path / "mail")
-    send_now(mailer, download_notice_message("en", "a@example.org", "DSR-2026-ABCDEF",
-                                             "https://portal.example/en/download/4", "31.03.2026", "James Software GmbH"))
+    send_now(
+        mailer,
+        download_notice_message(
+            "en",
+            "a@example.org",
+            "DSR-2026-ABCDEF",
+            "https://portal.example/en/download/4",
+            "31.03.2026",
+            "James Software GmbH",
+        ),
+    )
     [file] = (tmp_path / "mail").glob("*.eml")
     message = email.message_from_bytes(file.read_bytes(), policy=email.policy.default)
     assert message["To"] == "a@example.org" and message["Subject"] == "Your answer is ready – request DSR-2026-ABCDEF"
@@ -52,6 +67,8 @@ def test_the_file_backend_writes_one_eml_per_message(tmp_path: Path) -> None:
 
 def test_the_console_backend_prints_for_the_demo() -> None:
     stream = io.StringIO()
-    send_now(ConsoleMailer("dsr@example.org", stream),
-             verification_message("de", "b@example.org", "DSR-2026-ABCDEF", "CODE2345", "link", "Schule"))
+    send_now(
+        ConsoleMailer("dsr@example.org", stream),
+        verification_message("de", "b@example.org", "DSR-2026-ABCDEF", "CODE2345", "link", "Schule"),
+    )
     assert "b@example.org" in stream.getvalue() and "DSR-2026-ABCDEF" in stream.getvalue()

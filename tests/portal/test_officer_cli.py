@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from officer_world import SCHOOL, demo, demo_config, fast_passwords  # noqa: F401
 
-from dsr import cases
-from dsr.cases.schema import events
+from dsr import casefile
+from dsr.casefile.schema import events
 from dsr.cli import main
 from dsr.config import load
-from officer_world import SCHOOL, demo, demo_config, fast_passwords  # noqa: F401
 
 
 @pytest.fixture
@@ -26,14 +26,23 @@ def config(demo: Any, tmp_path: Path) -> Path:
 def test_deadlines_exit_1_when_a_case_is_overdue_and_mail_the_digest(config: Path, capsys: Any) -> None:
     settings = load(config)
     assert main(["deadlines", "--config", str(config)]) == 0
-    cases.upgrade(settings.portal_database_url)
-    engine = cases.open_engine(settings.portal_database_url)
+    casefile.upgrade(settings.portal_database_url)
+    engine = casefile.open_engine(settings.portal_database_url)
     from dsr.model import Descriptor
 
     old = dt.datetime.now(dt.UTC) - dt.timedelta(days=60)
-    opened = cases.open_case(engine, b"k", cases.Intake(
-        controller=SCHOOL, land="BY", request_types=(cases.RequestType.ACCESS,), channel=cases.Channel.POST,
-        received_at=old, subject=cases.Party(descriptor=Descriptor(first_name="A", last_name="B"))))
+    opened = casefile.open_case(
+        engine,
+        b"k",
+        casefile.Intake(
+            controller=SCHOOL,
+            land="BY",
+            request_types=(casefile.RequestType.ACCESS,),
+            channel=casefile.Channel.POST,
+            received_at=old,
+            subject=casefile.Party(descriptor=Descriptor(first_name="A", last_name="B")),
+        ),
+    )
     engine.dispose()
     capsys.readouterr()
     assert main(["deadlines", "--config", str(config), "--digest-to", "dpo@example.org"]) == 1
@@ -44,12 +53,14 @@ def test_deadlines_exit_1_when_a_case_is_overdue_and_mail_the_digest(config: Pat
 
 
 def test_audit_verify_exit_1_after_an_event_was_altered(config: Path, capsys: Any) -> None:
-    assert main(["user", "add", "--config", str(config), "--username", "u1", "--role", "officer",
-                 "--controller", SCHOOL]) == 0
+    assert (
+        main(["user", "add", "--config", str(config), "--username", "u1", "--role", "officer", "--controller", SCHOOL])
+        == 0
+    )
     password = capsys.readouterr().out.split("shown only now):")[1].split()[0]
     settings = load(config)
-    engine = cases.open_engine(settings.portal_database_url)
-    assert cases.login(engine, "u1", password).user.can(SCHOOL, "officer")
+    engine = casefile.open_engine(settings.portal_database_url)
+    assert casefile.login(engine, "u1", password).user.can(SCHOOL, "officer")
     assert main(["audit", "verify", "--config", str(config)]) == 0
     with engine.begin() as conn:
         conn.execute(sa.update(events).where(events.c.seq == 1).values(actor="user:999"))
@@ -59,8 +70,12 @@ def test_audit_verify_exit_1_after_an_event_was_altered(config: Path, capsys: An
 
 
 def test_user_add_refuses_an_unknown_controller(config: Path, capsys: Any) -> None:
-    assert main(["user", "add", "--config", str(config), "--username", "u2", "--role", "officer",
-                 "--controller", "nowhere"]) == 2
+    assert (
+        main(
+            ["user", "add", "--config", str(config), "--username", "u2", "--role", "officer", "--controller", "nowhere"]
+        )
+        == 2
+    )
     assert "controllers.nowhere" in capsys.readouterr().err
 
 
@@ -70,8 +85,8 @@ def test_demo_sets_up_stores_portal_and_two_accounts(tmp_path: Path, capsys: Any
     passwords = {line.split()[0]: line.split()[2] for line in out.splitlines() if " password " in line}
     assert set(passwords) == {"officer", "approver"}
     settings = load(tmp_path / "d" / "dsr.toml")
-    engine = cases.open_engine(settings.portal_database_url)
-    approver = cases.login(engine, "approver", passwords["approver"]).user
+    engine = casefile.open_engine(settings.portal_database_url)
+    approver = casefile.login(engine, "approver", passwords["approver"]).user
     assert approver.can(SCHOOL, "approver") and approver.can("vendor", "officer")
     engine.dispose()
 
@@ -79,22 +94,22 @@ def test_demo_sets_up_stores_portal_and_two_accounts(tmp_path: Path, capsys: Any
 def test_housekeeping_deletes_idle_sessions_and_the_worker_does_it_too(config: Path, capsys: Any) -> None:
     import threading
 
-    from dsr.housekeeping import tidy
-    from dsr.worker import work
+    from dsr.service.housekeeping import tidy
+    from dsr.service.worker import work
 
     settings = load(config)
-    cases.upgrade(settings.portal_database_url)
-    engine = cases.open_engine(settings.portal_database_url)
-    cases.create_user(engine, "tidy", "a long enough password 1", {SCHOOL: ["officer"]})
-    token = cases.login(engine, "tidy", "a long enough password 1").token
-    assert cases.session_user_id(engine, token) is not None
+    casefile.upgrade(settings.portal_database_url)
+    engine = casefile.open_engine(settings.portal_database_url)
+    casefile.create_user(engine, "tidy", "a long enough password 1", {SCHOOL: ["officer"]})
+    token = casefile.login(engine, "tidy", "a long enough password 1").token
+    assert casefile.session_user_id(engine, token) is not None
     tomorrow = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
     assert tidy(engine, settings, now=dt.datetime.now(dt.UTC)).sessions_deleted == 0
     assert tidy(engine, settings, now=tomorrow).sessions_deleted == 1
 
-    cases.login(engine, "tidy", "a long enough password 1")
+    casefile.login(engine, "tidy", "a long enough password 1")
     # two rate-limit windows that ended an hour ago and one still running: only the ended ones go
-    from dsr.cases import ratelimit
+    from dsr.casefile import ratelimit
 
     two_hours_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
     for client in ("a", "b"):
@@ -107,9 +122,9 @@ def test_housekeeping_deletes_idle_sessions_and_the_worker_does_it_too(config: P
     assert ratelimit.hit(engine, "submit:c", 10, dt.timedelta(hours=1)).hits == 2  # the running window counts on
 
     # the worker runs a round at start: a session that is already over is gone afterwards
-    from dsr.cases.schema import sessions
+    from dsr.casefile.schema import sessions
 
-    cases.login(engine, "tidy", "a long enough password 1")
+    casefile.login(engine, "tidy", "a long enough password 1")
     with engine.begin() as conn:
         conn.execute(sa.update(sessions).values(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)))
         assert conn.execute(sa.select(sa.func.count()).select_from(sessions)).scalar_one() >= 1

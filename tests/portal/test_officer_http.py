@@ -9,12 +9,6 @@ import re
 from typing import Any
 
 import pytest
-from pypdf import PdfReader, PdfWriter
-
-from dsr import cases, casework, restricted_review
-from dsr.cases.casepage import candidates_of
-from dsr.cases.documents import attach_document
-from dsr.portal.officer.actions import ACTIONS
 from officer_world import (  # noqa: F401  (fixtures)
     PASSWORD,
     SCHOOL,
@@ -27,6 +21,13 @@ from officer_world import (  # noqa: F401  (fixtures)
     page_csrf,
     world,
 )
+from pypdf import PdfReader, PdfWriter
+
+from dsr import casefile
+from dsr.casefile.casepage import candidates_of
+from dsr.casefile.documents import attach_document
+from dsr.portal.officer.actions import ACTIONS
+from dsr.service import casework, restricted
 
 
 def tiny_pdf(pages: int = 1) -> bytes:
@@ -42,17 +43,21 @@ def confirmed_case(w: World, language: str | None = None) -> str:
     ref = w.open_request(w.pupil(), language=language)
     casework.find_candidates(w.engine, w.settings, ref, user=w.officer)
     strong = [c for c in candidates_of(w.engine, w.officer, ref) if c.strong][0]
-    cases.confirm_identity(w.engine, w.officer, ref, strong.reference)
+    casefile.confirm_identity(w.engine, w.officer, ref, strong.reference)
     return ref
 
 
-def prepared_case(w: World, preparer: cases.User, language: str | None = None) -> str:
+def prepared_case(w: World, preparer: casefile.User, language: str | None = None) -> str:
     """A case in 'prepared' with a small real PDF as the answer (no rendering: fast)."""
     ref = confirmed_case(w, language)
-    cases.start_gathering(w.engine, w.officer, ref, ["school"])
-    cases.finish_gathering(w.engine, ref)
-    cases.prepare(w.engine, preparer, ref, cases.Document(filename="disclosure.pdf", media_type="application/pdf",
-                                                           content=tiny_pdf()))
+    casefile.start_gathering(w.engine, w.officer, ref, ["school"])
+    casefile.finish_gathering(w.engine, ref)
+    casefile.prepare(
+        w.engine,
+        preparer,
+        ref,
+        casefile.Document(filename="disclosure.pdf", media_type="application/pdf", content=tiny_pdf()),
+    )
     return ref
 
 
@@ -116,43 +121,69 @@ def test_a_state_change_needs_the_session_csrf_token(world: World, app_client: A
 # --------------------------------------------------------------------------- isolation
 
 BODIES: dict[str, dict[str, Any]] = {
-    "confirm-identity": {"candidate": "P-000"}, "identity-check": {"method": "in_person", "note": "n"},
-    "identity-query": {"reasons": "r"}, "identity-reply": {"received_on": "2026-01-02"}, "retry-store": {"job": 1, "store": "school"},
+    "confirm-identity": {"candidate": "P-000"},
+    "identity-check": {"method": "in_person", "note": "n"},
+    "identity-query": {"reasons": "r"},
+    "identity-reply": {"received_on": "2026-01-02"},
+    "retry-store": {"job": 1, "store": "school"},
     "decide": {"item": "x", "decision": "redact", "reason": "third-party"},
-    "decide-restricted": {"record": "R-000000000000", "decision": "withhold", "ground": "bdsg-34"}, "dispatch-post": {"mailed_on": "2026-04-01"},
-    "dispatch-download": {}, "extend": {"months": 1, "reasons": "r"}, "comment": {"body": "b"},
+    "decide-restricted": {"record": "R-000000000000", "decision": "withhold", "ground": "bdsg-34"},
+    "dispatch-post": {"mailed_on": "2026-04-01"},
+    "dispatch-download": {},
+    "extend": {"months": 1, "reasons": "r"},
+    "comment": {"body": "b"},
     "refuse": {"ground": "g"},
 }
 
 
-def test_a_user_of_another_controller_sees_and_changes_nothing_on_any_officer_route(world: World, app_client: Any) -> None:
+def test_a_user_of_another_controller_sees_and_changes_nothing_on_any_officer_route(
+    world: World, app_client: Any
+) -> None:
     ref = prepared_case(world, world.officer)
-    doc = attach_document(world.engine, ref, "draft", cases.Document(filename="d.pdf", media_type="application/pdf",
-                                                                     content=tiny_pdf()))
-    cases.add_comment(world.engine, world.officer, ref, "internal note")
+    doc = attach_document(
+        world.engine,
+        ref,
+        "draft",
+        casefile.Document(filename="d.pdf", media_type="application/pdf", content=tiny_pdf()),
+    )
+    casefile.add_comment(world.engine, world.officer, ref, "internal note")
     # an admin of the vendor: the admin routes must not reach a school user either
-    cases.set_roles(world.engine, world.vendor_officer.id, {"vendor": ["officer", "approver", "admin"]}, actor="test")
-    librarian = cases.create_user(world.engine, "school-librarian-only", PASSWORD, {SCHOOL: ["officer"]})
-    before = [e.seq for e in cases.history(world.engine, ref)]
+    casefile.set_roles(
+        world.engine, world.vendor_officer.id, {"vendor": ["officer", "approver", "admin"]}, actor="test"
+    )
+    librarian = casefile.create_user(world.engine, "school-librarian-only", PASSWORD, {SCHOOL: ["officer"]})
+    before = [e.seq for e in casefile.history(world.engine, ref)]
     client = app_client()
     token = api_login(client, "vendor-officer")
     html_token = page_csrf(client.get("/officer/").text)
-    job = cases.jobs_of_case(world.engine, 1)[0].id if cases.jobs_of_case(world.engine, 1) else 1
+    job = casefile.jobs_of_case(world.engine, 1)[0].id if casefile.jobs_of_case(world.engine, 1) else 1
 
     checked = 0
     for route in client.app.routes:
         path = route.path
         if "officer" not in path or path.endswith(("/login", "/logout")):
             continue
-        url = (path.replace("{ref:str}", ref).replace("{document_id:int}", str(doc))
-               .replace("{user_id:int}", str(librarian.id))
-               .replace("{action:str}", "unlock" if "/admin/" in path else "comment"))
+        url = (
+            path.replace("{ref:str}", ref)
+            .replace("{document_id:int}", str(doc))
+            .replace("{user_id:int}", str(librarian.id))
+            .replace("{action:str}", "unlock" if "/admin/" in path else "comment")
+        )
         for method in sorted(set(getattr(route, "methods", ())) - {"OPTIONS", "HEAD"}):
             if method == "GET":
                 r = client.get(url)
             elif path.startswith("/officer"):
-                r = client.post(url, data={"_csrf": html_token, "body": "b", "controller": SCHOOL, "channel": "post",
-                                           "request_types": "access", "first_name": "A"})
+                r = client.post(
+                    url,
+                    data={
+                        "_csrf": html_token,
+                        "body": "b",
+                        "controller": SCHOOL,
+                        "channel": "post",
+                        "request_types": "access",
+                        "first_name": "A",
+                    },
+                )
             else:
                 name = path.rsplit("/", 1)[1]
                 body = {**BODIES.get(name, {}), **({"job": job} if name == "retry-store" else {})}
@@ -162,7 +193,12 @@ def test_a_user_of_another_controller_sees_and_changes_nothing_on_any_officer_ro
             checked += 1
             assert ref not in r.text, f"{method} {path} shows the other controller's case"
             assert "internal note" not in r.text and "school-librarian-only" not in r.text
-            if "{ref:str}" in path or "{user_id:int}" in path or path.endswith(("/officer/new", "/api/officer/cases")) and method == "POST":
+            if (
+                "{ref:str}" in path
+                or "{user_id:int}" in path
+                or path.endswith(("/officer/new", "/api/officer/cases"))
+                and method == "POST"
+            ):
                 assert r.status_code == 404, f"{method} {path} -> {r.status_code}"
             elif path.endswith("print-batch"):
                 assert r.status_code == 404  # nothing approved of the vendor's
@@ -173,12 +209,14 @@ def test_a_user_of_another_controller_sees_and_changes_nothing_on_any_officer_ro
     # every officer route was tried: the enumeration found the whole API and the pages
     assert checked >= 25
     for action in ACTIONS:
-        r = client.post(f"/officer/cases/{ref}/do/{action}", data={"_csrf": html_token, **{
-            k: str(v) for k, v in BODIES.get(action, {}).items()}})
+        r = client.post(
+            f"/officer/cases/{ref}/do/{action}",
+            data={"_csrf": html_token, **{k: str(v) for k, v in BODIES.get(action, {}).items()}},
+        )
         assert r.status_code == 404 and ref not in r.text, action
-    assert [e.seq for e in cases.history(world.engine, ref)] == before  # not even a view was recorded
-    assert "account unlocked" not in [e.action for e in cases.history(world.engine, None)]
-    assert cases.get_case(world.engine, world.officer, ref).state is cases.CaseState.PREPARED
+    assert [e.seq for e in casefile.history(world.engine, ref)] == before  # not even a view was recorded
+    assert "account unlocked" not in [e.action for e in casefile.history(world.engine, None)]
+    assert casefile.get_case(world.engine, world.officer, ref).state is casefile.CaseState.PREPARED
 
 
 # --------------------------------------------------------------------------- workflow
@@ -187,7 +225,7 @@ def test_a_user_of_another_controller_sees_and_changes_nothing_on_any_officer_ro
 def test_four_eyes_the_preparer_cannot_approve_and_an_officer_without_the_role_neither(
     world: World, app_client: Any
 ) -> None:
-    cases.create_user(world.engine, "approver2", PASSWORD, {SCHOOL: ["officer", "approver"]})
+    casefile.create_user(world.engine, "approver2", PASSWORD, {SCHOOL: ["officer", "approver"]})
     ref = prepared_case(world, world.approver)
     preparer = app_client()
     token = api_login(preparer, "approver")
@@ -199,49 +237,52 @@ def test_four_eyes_the_preparer_cannot_approve_and_an_officer_without_the_role_n
     second = app_client()
     r = second.post(f"/api/officer/cases/{ref}/approve", headers={"x-csrf-token": api_login(second, "approver2")})
     assert r.status_code == 200
-    assert cases.get_case(world.engine, world.officer, ref).state is cases.CaseState.APPROVED
+    assert casefile.get_case(world.engine, world.officer, ref).state is casefile.CaseState.APPROVED
 
 
 def test_print_batch_merges_the_approved_letters_then_they_are_marked_mailed(world: World, app_client: Any) -> None:
     refs = [prepared_case(world, world.officer) for _ in range(2)]
     for ref in refs:
-        cases.approve(world.engine, world.approver, ref)
+        casefile.approve(world.engine, world.approver, ref)
     client = app_client()
     token = api_login(client, "officer")
     r = client.post("/api/officer/print-batch", headers={"x-csrf-token": token})
     assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
     assert len(PdfReader(io.BytesIO(r.content)).pages) == 4  # one page each, padded for duplex
-    assert all(cases.get_case(world.engine, world.officer, ref).printed_at is not None for ref in refs)
+    assert all(casefile.get_case(world.engine, world.officer, ref).printed_at is not None for ref in refs)
     assert client.post("/api/officer/print-batch", headers={"x-csrf-token": token}).status_code == 404  # all printed
 
     later = prepared_case(world, world.officer)
-    cases.approve(world.engine, world.approver, later)
+    casefile.approve(world.engine, world.approver, later)
     r = client.post("/api/officer/print-batch", headers={"x-csrf-token": token})
     assert r.status_code == 200 and len(PdfReader(io.BytesIO(r.content)).pages) == 2  # only the new letter
     again = client.get("/api/officer/print-batch")  # today's batches again, e.g. after a paper jam
     assert again.status_code == 200 and len(PdfReader(io.BytesIO(again.content)).pages) == 6
     assert client.get("/api/officer/print-batch?day=2020-01-01").status_code == 404
-    assert [e.action for e in cases.history(world.engine, later)].count("answer printed") == 1
+    assert [e.action for e in casefile.history(world.engine, later)].count("answer printed") == 1
 
     from dsr.portal.officer.actions import today
 
     for ref in refs:  # mailed today (a date before the request came in would be refused)
-        r = client.post(f"/api/officer/cases/{ref}/dispatch-post", json={"mailed_on": today().isoformat()},
-                        headers={"x-csrf-token": token})
+        r = client.post(
+            f"/api/officer/cases/{ref}/dispatch-post",
+            json={"mailed_on": today().isoformat()},
+            headers={"x-csrf-token": token},
+        )
         assert r.status_code == 200
-        assert cases.get_case(world.engine, world.officer, ref).state is cases.CaseState.DISPATCHED
-        sent = [e for e in cases.history(world.engine, ref) if e.detail.get("method") == "post"]
+        assert casefile.get_case(world.engine, world.officer, ref).state is casefile.CaseState.DISPATCHED
+        sent = [e for e in casefile.history(world.engine, ref) if e.detail.get("method") == "post"]
         assert sent and sent[0].detail["mailed_on"] == today().isoformat() and len(sent[0].detail["sha256"]) == 64
 
 
 def test_the_print_batch_form_needs_the_csrf_token(world: World, app_client: Any) -> None:
     ref = prepared_case(world, world.officer)
-    cases.approve(world.engine, world.approver, ref)
+    casefile.approve(world.engine, world.approver, ref)
     client = app_client()
     api_login(client, "officer")
     page = client.get("/officer/")
     assert client.post("/api/officer/print-batch", data={"_csrf": "forged"}).status_code == 403
-    assert cases.get_case(world.engine, world.officer, ref).printed_at is None
+    assert casefile.get_case(world.engine, world.officer, ref).printed_at is None
     r = client.post("/api/officer/print-batch", data={"_csrf": page_csrf(page.text)})
     assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
 
@@ -249,16 +290,18 @@ def test_the_print_batch_form_needs_the_csrf_token(world: World, app_client: Any
 def verify_address(w: World, ref: str) -> None:
     """The requester confirms the address with the code from the mail (downloads need it)."""
     secret = w.settings.dsr.secret_key.encode()
-    _, issued = cases.start_email_verification(w.engine, secret, ref)
-    cases.confirm_email(w.engine, secret, issued.link, issued.code)
+    _, issued = casefile.start_email_verification(w.engine, secret, ref)
+    casefile.confirm_email(w.engine, secret, issued.link, issued.code)
 
 
 def test_dispatch_by_download_mails_the_notice_to_the_requester(world: World, app_client: Any) -> None:
     ref = prepared_case(world, world.officer)
-    cases.approve(world.engine, world.approver, ref)
+    casefile.approve(world.engine, world.approver, ref)
     verify_address(world, ref)
     client = app_client()
-    r = client.post(f"/api/officer/cases/{ref}/dispatch-download", json={}, headers={"x-csrf-token": api_login(client, "officer")})
+    r = client.post(
+        f"/api/officer/cases/{ref}/dispatch-download", json={}, headers={"x-csrf-token": api_login(client, "officer")}
+    )
     assert r.status_code == 200
     download = r.json()["download"]
     mails = sorted((world.settings.base_dir / world.settings.portal.mail.directory).glob("*.eml"))
@@ -269,7 +312,9 @@ def test_dispatch_by_download_mails_the_notice_to_the_requester(world: World, ap
     assert link and link.group(1) != str(download) and len(link.group(1)) >= 32  # opaque, not the row id
 
     # the notice got lost: a new link goes out and the old one stops working
-    r = client.post(f"/api/officer/cases/{ref}/resend-download-notice", headers={"x-csrf-token": api_login(client, "officer")})
+    r = client.post(
+        f"/api/officer/cases/{ref}/resend-download-notice", headers={"x-csrf-token": api_login(client, "officer")}
+    )
     assert r.status_code == 200 and r.json()["download"] == download
     mails = list((world.settings.base_dir / world.settings.portal.mail.directory).glob("*.eml"))
     tokens = {re.search(r"/de/download/([A-Za-z0-9_-]+)", m.read_text()).group(1) for m in mails}  # type: ignore[union-attr]
@@ -277,15 +322,17 @@ def test_dispatch_by_download_mails_the_notice_to_the_requester(world: World, ap
     [renewed] = tokens - {link.group(1)}
     assert client.post(f"/api/public/downloads/{link.group(1)}/code").status_code == 404
     assert client.post(f"/api/public/downloads/{renewed}/code").status_code == 200  # the renewed link works
-    assert "download link renewed" in [e.action for e in cases.history(world.engine, ref)]
+    assert "download link renewed" in [e.action for e in casefile.history(world.engine, ref)]
 
 
 def test_the_download_notice_is_written_in_the_requesters_language(world: World, app_client: Any) -> None:
     ref = prepared_case(world, world.officer, language="en")
-    cases.approve(world.engine, world.approver, ref)
+    casefile.approve(world.engine, world.approver, ref)
     verify_address(world, ref)
     client = app_client()
-    r = client.post(f"/api/officer/cases/{ref}/dispatch-download", json={}, headers={"x-csrf-token": api_login(client, "officer")})
+    r = client.post(
+        f"/api/officer/cases/{ref}/dispatch-download", json={}, headers={"x-csrf-token": api_login(client, "officer")}
+    )
     assert r.status_code == 200
     mail = sorted((world.settings.base_dir / world.settings.portal.mail.directory).glob("*.eml"))[-1]
     message = email.message_from_bytes(mail.read_bytes(), policy=email.policy.default)
@@ -310,7 +357,7 @@ def test_refused_actions_show_the_reason_on_the_case_page(world: World, app_clie
     assert "nur schwache Belege: bitte zuerst eine Identitätsprüfung festhalten" in r.text  # the page's language
     r = client.post(f"/api/officer/cases/{ref}/gather", headers={"x-csrf-token": token})
     assert r.status_code == 409
-    assert cases.get_case(world.engine, world.officer, ref).state is cases.CaseState.RECEIVED
+    assert casefile.get_case(world.engine, world.officer, ref).state is casefile.CaseState.RECEIVED
 
 
 def test_manual_entry_of_a_postal_request_finds_the_candidates(world: World, app_client: Any) -> None:
@@ -318,22 +365,41 @@ def test_manual_entry_of_a_postal_request_finds_the_candidates(world: World, app
     client = app_client()
     api_login(client, "officer")
     token = page_csrf(client.get("/officer/new").text)
-    r = client.post("/officer/new", data={
-        "_csrf": token, "controller": SCHOOL, "channel": "post", "request_types": "access",
-        "received_at": "2026-04-01T09:30", "first_name": p.first_name, "last_name": p.last_name,
-        "card_number": p.card_number, "date_of_birth": str(p.date_of_birth), "postal_address": "Weg 1\n93047 Regensburg",
-    })
+    r = client.post(
+        "/officer/new",
+        data={
+            "_csrf": token,
+            "controller": SCHOOL,
+            "channel": "post",
+            "request_types": "access",
+            "received_at": "2026-04-01T09:30",
+            "first_name": p.first_name,
+            "last_name": p.last_name,
+            "card_number": p.card_number,
+            "date_of_birth": str(p.date_of_birth),
+            "postal_address": "Weg 1\n93047 Regensburg",
+        },
+    )
     assert r.status_code == 200 and "Diese Person bestätigen" in r.text
     ref = str(r.url).rsplit("/", 1)[1]
-    view = cases.get_case(world.engine, world.officer, ref)
-    assert view.channel is cases.Channel.POST and view.received_at.isoformat().startswith("2026-04-01T07:30")
+    view = casefile.get_case(world.engine, world.officer, ref)
+    assert view.channel is casefile.Channel.POST and view.received_at.isoformat().startswith("2026-04-01T07:30")
     assert view.language is None  # not chosen: letters use the configured language
-    r = client.post("/officer/new", data={
-        "_csrf": token, "controller": SCHOOL, "channel": "email", "request_types": "access", "language": "en",
-        "first_name": p.first_name, "last_name": p.last_name, "card_number": p.card_number,
-    })
+    r = client.post(
+        "/officer/new",
+        data={
+            "_csrf": token,
+            "controller": SCHOOL,
+            "channel": "email",
+            "request_types": "access",
+            "language": "en",
+            "first_name": p.first_name,
+            "last_name": p.last_name,
+            "card_number": p.card_number,
+        },
+    )
     assert r.status_code == 200
-    assert cases.get_case(world.engine, world.officer, str(r.url).rsplit("/", 1)[1]).language == "en"
+    assert casefile.get_case(world.engine, world.officer, str(r.url).rsplit("/", 1)[1]).language == "en"
     r = client.post("/officer/new", data={"_csrf": token, "controller": SCHOOL, "channel": "post"})
     assert r.status_code == 400 and 'role="alert"' in r.text
 
@@ -363,8 +429,10 @@ def test_review_in_context_decide_once_for_identical_items_and_retry_a_failed_st
         page = client.get(f"/officer/cases/{ref}")
         assert "Nur diesen Bestand wiederholen" in page.text
         shutil.copytree(Path(demo.folder) / "logs", logs)
-        r = client.post(f"/officer/cases/{ref}/do/retry-store",
-                        data={"_csrf": page_csrf(page.text), "job": str(job["id"]), "store": "weblog"})
+        r = client.post(
+            f"/officer/cases/{ref}/do/retry-store",
+            data={"_csrf": page_csrf(page.text), "job": str(job["id"]), "store": "weblog"},
+        )
         assert r.status_code == 200
         w.run_jobs()
         detail = client.get(f"/api/officer/cases/{ref}").json()
@@ -372,13 +440,21 @@ def test_review_in_context_decide_once_for_identical_items_and_retry_a_failed_st
         page = client.get(f"/officer/cases/{ref}")
         for item in detail["review"]:
             assert item["context"].replace("&", "&amp;").replace("'", "&#39;").replace('"', "&#34;")[:20] in page.text
-        while (open_items := [i for i in client.get(f"/api/officer/cases/{ref}").json()["review"] if not i["decision"]]):
+        while open_items := [i for i in client.get(f"/api/officer/cases/{ref}").json()["review"] if not i["decision"]]:
             first = open_items[0]
-            r = client.post(f"/officer/cases/{ref}/do/decide", data={
-                "_csrf": token, "item": first["id"], "decision": "redact", "reason": "third-party", "same_text": "on"})
+            r = client.post(
+                f"/officer/cases/{ref}/do/decide",
+                data={
+                    "_csrf": token,
+                    "item": first["id"],
+                    "decision": "redact",
+                    "reason": "third-party",
+                    "same_text": "on",
+                },
+            )
             assert r.status_code == 200
         assert client.post(f"/api/officer/cases/{ref}/prepare", headers={"x-csrf-token": token}).status_code == 200
-        assert cases.get_case(w.engine, w.officer, ref).state is cases.CaseState.PREPARED
+        assert casefile.get_case(w.engine, w.officer, ref).state is casefile.CaseState.PREPARED
     w.engine.dispose()
 
 
@@ -392,11 +468,17 @@ def test_restricted_records_need_a_decision_with_a_ground_before_the_answer_is_p
     from dsr.model import Descriptor
 
     suspect = world.demo.featured(SCHOOL, "incident_suspect")
-    ref = world.open_request(Descriptor(first_name=suspect.first_name, last_name=suspect.last_name,
-                                        card_number=suspect.card_number, date_of_birth=suspect.date_of_birth))
+    ref = world.open_request(
+        Descriptor(
+            first_name=suspect.first_name,
+            last_name=suspect.last_name,
+            card_number=suspect.card_number,
+            date_of_birth=suspect.date_of_birth,
+        )
+    )
     casework.find_candidates(world.engine, world.settings, ref, user=world.officer)
     strong = [c for c in candidates_of(world.engine, world.officer, ref) if c.strong][0]
-    cases.confirm_identity(world.engine, world.officer, ref, strong.reference)
+    casefile.confirm_identity(world.engine, world.officer, ref, strong.reference)
     client = app_client()
     token = api_login(client, "officer")
     assert client.post(f"/api/officer/cases/{ref}/gather", headers={"x-csrf-token": token}).status_code == 200
@@ -408,32 +490,47 @@ def test_restricted_records_need_a_decision_with_a_ground_before_the_answer_is_p
     page = client.get(f"/officer/cases/{ref}")
     assert "Beschränkte Datensätze" in page.text and dict(record["fields"])["ip_address"] in page.text
     for item in detail["review"]:
-        if cases.get_case(world.engine, world.officer, ref).open_review_items > 1:
+        if casefile.get_case(world.engine, world.officer, ref).open_review_items > 1:
             casework.decide_items(world.engine, world.officer, ref, item["id"], "redact", "third-party")
-    assert cases.get_case(world.engine, world.officer, ref).open_review_items == 1  # only the restricted record
+    assert casefile.get_case(world.engine, world.officer, ref).open_review_items == 1  # only the restricted record
 
     r = client.post(f"/api/officer/cases/{ref}/prepare", headers={"x-csrf-token": token})
-    assert r.status_code == 409 and cases.get_case(world.engine, world.officer, ref).state is cases.CaseState.REVIEW
-    r = client.post(f"/api/officer/cases/{ref}/decide-restricted", headers={"x-csrf-token": token},
-                    json={"record": record["reference"], "decision": "withhold"})
+    assert (
+        r.status_code == 409 and casefile.get_case(world.engine, world.officer, ref).state is casefile.CaseState.REVIEW
+    )
+    r = client.post(
+        f"/api/officer/cases/{ref}/decide-restricted",
+        headers={"x-csrf-token": token},
+        json={"record": record["reference"], "decision": "withhold"},
+    )
     assert r.status_code == 400 and "ground" in r.json()["message"]
-    r = client.post(f"/api/officer/cases/{ref}/decide-restricted", headers={"x-csrf-token": token},
-                    json={"record": record["reference"], "decision": "withhold", "ground": "because"})
+    r = client.post(
+        f"/api/officer/cases/{ref}/decide-restricted",
+        headers={"x-csrf-token": token},
+        json={"record": record["reference"], "decision": "withhold", "ground": "because"},
+    )
     assert r.status_code == 400 and "bdsg-34" in r.json()["message"]
-    r = client.post(f"/officer/cases/{ref}/do/decide-restricted", data={
-        "_csrf": page_csrf(page.text), "record": record["reference"], "decision": "withhold", "ground": "bdsg-34"})
+    r = client.post(
+        f"/officer/cases/{ref}/do/decide-restricted",
+        data={
+            "_csrf": page_csrf(page.text),
+            "record": record["reference"],
+            "decision": "withhold",
+            "ground": "bdsg-34",
+        },
+    )
     assert r.status_code == 200 and "Entschieden" in r.text
 
     r = client.post(f"/api/officer/cases/{ref}/prepare", headers={"x-csrf-token": token})
     assert r.status_code == 200, r.text
-    from dsr.cases.documents import read_document
+    from dsr.casefile.documents import read_document
 
     _, answer = read_document(world.engine, world.officer, ref, r.json()["document"])
     text = "\n".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(answer)).pages)
     text = " ".join(text.split())
     assert "ENTWURF" not in text.upper()
     assert "Ihnen zugeordnet wurden" not in text and "§ 34 BDSG" in text  # left out, and counted with its ground
-    decided = [e for e in cases.history(world.engine, ref) if e.detail.get("item") == record["reference"]]
+    decided = [e for e in casefile.history(world.engine, ref) if e.detail.get("item") == record["reference"]]
     assert decided and decided[-1].detail == {"item": record["reference"], "decision": "withhold", "ground": "bdsg-34"}
 
 
@@ -442,23 +539,33 @@ def test_a_restricted_record_disclosed_by_the_officer_appears_in_the_answer(worl
     from dsr.model import Descriptor
 
     suspect = world.demo.featured(SCHOOL, "incident_suspect")
-    ref = world.open_request(Descriptor(first_name=suspect.first_name, last_name=suspect.last_name,
-                                        card_number=suspect.card_number, date_of_birth=suspect.date_of_birth))
+    ref = world.open_request(
+        Descriptor(
+            first_name=suspect.first_name,
+            last_name=suspect.last_name,
+            card_number=suspect.card_number,
+            date_of_birth=suspect.date_of_birth,
+        )
+    )
     casework.find_candidates(world.engine, world.settings, ref, user=world.officer)
     strong = [c for c in candidates_of(world.engine, world.officer, ref) if c.strong][0]
-    cases.confirm_identity(world.engine, world.officer, ref, strong.reference)
-    cases.start_gathering(world.engine, world.officer, ref, casework.store_names(world.settings, SCHOOL))
+    casefile.confirm_identity(world.engine, world.officer, ref, strong.reference)
+    casefile.start_gathering(world.engine, world.officer, ref, casework.store_names(world.settings, SCHOOL))
     world.run_jobs()
-    [record] = restricted_review.restricted_entries(world.engine, world.officer, ref)
+    [record] = restricted.restricted_entries(world.engine, world.officer, ref)
     for item in casework.review_entries(world.engine, world.officer, ref):
-        casework.decide_items(world.engine, world.officer, ref, item.id, "disclose", "known-to-subject", same_text=False)
-    restricted_review.decide_restricted_record(world.engine, world.officer, ref, record.reference, "disclose")
+        casework.decide_items(
+            world.engine, world.officer, ref, item.id, "disclose", "known-to-subject", same_text=False
+        )
+    restricted.decide_restricted_record(world.engine, world.officer, ref, record.reference, "disclose")
 
     doc = casework.render_answer(world.engine, world.settings, world.officer, ref)
-    from dsr.cases.documents import read_document
+    from dsr.casefile.documents import read_document
 
-    text = "\n".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(
-        read_document(world.engine, world.officer, ref, doc)[1])).pages)
+    text = "\n".join(
+        p.extract_text() or ""
+        for p in PdfReader(io.BytesIO(read_document(world.engine, world.officer, ref, doc)[1])).pages
+    )
     assert "Sicherheitsvorfälle, die Ihnen zugeordnet wurden" in " ".join(text.split())
 
 
@@ -468,25 +575,33 @@ def test_a_restricted_record_disclosed_by_the_officer_appears_in_the_answer(worl
 def test_an_officer_turns_on_the_second_factor_and_then_needs_it_to_log_in(world: World, app_client: Any) -> None:
     import datetime as dt
 
-    from dsr.cases import totp
+    from dsr.casefile import totp
 
     client = app_client()
     api_login(client, "officer")
     page = client.get("/officer/totp")
     secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', page.text).group(1)  # type: ignore[union-attr]
     token = page_csrf(page.text)
-    wrong = client.post("/officer/totp", data={"_csrf": token, "secret": secret, "code": "000000"
-                                               if totp.code(secret, dt.datetime.now(dt.UTC)) != "000000" else "111111"})
+    wrong = client.post(
+        "/officer/totp",
+        data={
+            "_csrf": token,
+            "secret": secret,
+            "code": "000000" if totp.code(secret, dt.datetime.now(dt.UTC)) != "000000" else "111111",
+        },
+    )
     assert wrong.status_code == 400 and 'role="alert"' in wrong.text and secret in wrong.text
-    ok = client.post("/officer/totp", data={"_csrf": token, "secret": secret,
-                                            "code": totp.code(secret, dt.datetime.now(dt.UTC))})
+    ok = client.post(
+        "/officer/totp", data={"_csrf": token, "secret": secret, "code": totp.code(secret, dt.datetime.now(dt.UTC))}
+    )
     assert ok.status_code == 200 and 'id="totp-done"' in ok.text
-    assert "second factor enabled" in [e.action for e in cases.history(world.engine, None)]
+    assert "second factor enabled" in [e.action for e in casefile.history(world.engine, None)]
 
     other = app_client()
     r = other.post("/api/officer/login", json={"username": "officer", "password": PASSWORD})
     assert r.status_code in (400, 401)  # the password alone is no longer enough
     later = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=30)  # the used code cannot be replayed
-    r = other.post("/api/officer/login", json={"username": "officer", "password": PASSWORD,
-                                               "totp": totp.code(secret, later)})
+    r = other.post(
+        "/api/officer/login", json={"username": "officer", "password": PASSWORD, "totp": totp.code(secret, later)}
+    )
     assert r.status_code == 200

@@ -12,13 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from dsr import cases, casework
-from dsr.cases.casepage import candidates_of
-from dsr.model import Descriptor
-from dsr.portal.i18n import _texts, keys, text
-from dsr.portal.officer.pages import RESTRICTED_DECISIONS, RESTRICTED_GROUNDS
-from dsr.redact import REASONS
 from officer_world import (  # noqa: F401  (fixtures)
     PASSWORD,
     SCHOOL,
@@ -29,6 +22,14 @@ from officer_world import (  # noqa: F401  (fixtures)
     page_csrf,
     world,
 )
+
+from dsr import casefile
+from dsr.casefile.casepage import candidates_of
+from dsr.model import Descriptor
+from dsr.pipeline.redact import REASONS
+from dsr.portal.i18n import _texts, keys, text
+from dsr.portal.officer.pages import RESTRICTED_DECISIONS, RESTRICTED_GROUNDS
+from dsr.service import casework
 
 GERMAN = {"accept-language": "de-DE,de;q=0.9"}
 ENGLISH = {"accept-language": "en-GB,en;q=0.9"}
@@ -68,14 +69,20 @@ def german_left_in(html: str) -> list[str]:
 def suspect_case_in_review(w: World) -> str:
     """The incident suspect's case gathered: candidates, review items, a restricted record, the draft letter."""
     suspect = w.demo.featured(SCHOOL, "incident_suspect")
-    ref = w.open_request(Descriptor(first_name=suspect.first_name, last_name=suspect.last_name,
-                                    card_number=suspect.card_number, date_of_birth=suspect.date_of_birth))
+    ref = w.open_request(
+        Descriptor(
+            first_name=suspect.first_name,
+            last_name=suspect.last_name,
+            card_number=suspect.card_number,
+            date_of_birth=suspect.date_of_birth,
+        )
+    )
     casework.find_candidates(w.engine, w.settings, ref, user=w.officer)
     strong = [c for c in candidates_of(w.engine, w.officer, ref) if c.strong][0]
-    cases.confirm_identity(w.engine, w.officer, ref, strong.reference)
-    cases.start_gathering(w.engine, w.officer, ref, casework.store_names(w.settings, SCHOOL))
+    casefile.confirm_identity(w.engine, w.officer, ref, strong.reference)
+    casefile.start_gathering(w.engine, w.officer, ref, casework.store_names(w.settings, SCHOOL))
     w.run_jobs()
-    assert cases.get_case(w.engine, w.officer, ref).state is cases.CaseState.REVIEW
+    assert casefile.get_case(w.engine, w.officer, ref).state is casefile.CaseState.REVIEW
     return ref
 
 
@@ -91,12 +98,14 @@ def test_every_officer_text_has_german_and_english_and_every_key_a_template_uses
         used |= set(re.findall(r"""\bt\(\s*["']([a-z_.]+)["']\s*[,)]""", template.read_text(encoding="utf-8")))
     assert len(used) > 100 and used - keys() == set()
     # names looked up by code: every code the pages can show has both languages
-    for prefix, codes in [("officer.channel", [c.value for c in cases.Channel]),
-                          ("officer.request_type", [t.value for t in cases.RequestType]),
-                          ("officer.acting", [a.value for a in cases.Acting]),
-                          ("officer.reason", list(REASONS)),
-                          ("officer.restricted_decision", RESTRICTED_DECISIONS),
-                          ("officer.restricted_ground", RESTRICTED_GROUNDS)]:
+    for prefix, codes in [
+        ("officer.channel", [c.value for c in casefile.Channel]),
+        ("officer.request_type", [t.value for t in casefile.RequestType]),
+        ("officer.acting", [a.value for a in casefile.Acting]),
+        ("officer.reason", list(REASONS)),
+        ("officer.restricted_decision", RESTRICTED_DECISIONS),
+        ("officer.restricted_ground", RESTRICTED_GROUNDS),
+    ]:
         assert {f"{prefix}.{code}" for code in codes} <= keys(), prefix
 
 
@@ -112,8 +121,9 @@ def test_the_login_page_follows_accept_language_and_its_switch_link(app_client: 
     assert "Benutzername" not in en.text and "Passwort" not in en.text and german_left_in(en.text) == []
     switched = client.get("/officer/login?lang=en", headers=GERMAN)  # the explicit link beats the browser
     assert '<html lang="en">' in switched.text and "Log in" in switched.text
-    failed = client.post("/officer/login", data={"username": "officer", "password": "wrong", "lang": "en"},
-                         headers=GERMAN)
+    failed = client.post(
+        "/officer/login", data={"username": "officer", "password": "wrong", "lang": "en"}, headers=GERMAN
+    )
     assert failed.status_code == 400 and "Username, password or confirmation code is wrong." in failed.text
     assert "set-cookie" not in failed.headers and not client.cookies
 
@@ -122,7 +132,7 @@ def test_a_language_chosen_on_the_login_page_is_kept_with_the_account(app_client
     client = app_client()
     page = login(client, headers=GERMAN, lang="en")
     assert '<html lang="en">' in page.text and "<h1>Cases</h1>" in page.text
-    assert cases.get_user(world.engine, world.officer.id).language == "en"
+    assert casefile.get_user(world.engine, world.officer.id).language == "en"
     later = app_client()  # another browser, another session, a German browser: still English
     assert "<h1>Cases</h1>" in login(later, headers=GERMAN).text
 
@@ -138,8 +148,12 @@ def test_the_switch_is_remembered_across_requests_and_sessions_without_a_new_coo
     assert 'id="switch-language" lang="en"' in case.text
     cookies_before = dict(client.cookies)
 
-    r = client.post("/officer/language", headers=GERMAN, follow_redirects=False,
-                    data={"_csrf": page_csrf(case.text), "language": "en", "back": f"/officer/cases/{ref}"})
+    r = client.post(
+        "/officer/language",
+        headers=GERMAN,
+        follow_redirects=False,
+        data={"_csrf": page_csrf(case.text), "language": "en", "back": f"/officer/cases/{ref}"},
+    )
     assert r.status_code == 303 and r.headers["location"] == f"/officer/cases/{ref}"
     assert "set-cookie" not in r.headers and dict(client.cookies) == cookies_before  # no new cookie, none changed
     for path in ("/officer/", f"/officer/cases/{ref}", "/officer/new", "/officer/totp"):
@@ -150,8 +164,11 @@ def test_the_switch_is_remembered_across_requests_and_sessions_without_a_new_coo
     again = app_client()
     assert '<html lang="en">' in login(again, headers=GERMAN).text  # kept with the account, not the session
     back = again.get("/officer/", headers=ENGLISH)
-    r = again.post("/officer/language", data={"_csrf": page_csrf(back.text), "language": "de", "back": "/officer/"},
-                   headers=ENGLISH)
+    r = again.post(
+        "/officer/language",
+        data={"_csrf": page_csrf(back.text), "language": "de", "back": "/officer/"},
+        headers=ENGLISH,
+    )
     assert '<html lang="de">' in r.text and "<h1>Fälle</h1>" in r.text
 
 
@@ -160,10 +177,13 @@ def test_the_switch_needs_the_csrf_token_and_returns_only_to_officer_pages(app_c
     page = login(client, headers=ENGLISH)
     r = client.post("/officer/language", data={"_csrf": "forged", "language": "de"}, headers=ENGLISH)
     assert r.status_code == 403 and "Security check failed: please reload the page." in r.text
-    assert '<html lang="en">' in r.text and cases.get_user(world.engine, world.officer.id).language is None
+    assert '<html lang="en">' in r.text and casefile.get_user(world.engine, world.officer.id).language is None
     for elsewhere in ("https://evil.example/", "//evil.example/officer/", "/de/"):
-        r = client.post("/officer/language", follow_redirects=False,
-                        data={"_csrf": page_csrf(page.text), "language": "de", "back": elsewhere})
+        r = client.post(
+            "/officer/language",
+            follow_redirects=False,
+            data={"_csrf": page_csrf(page.text), "language": "de", "back": elsewhere},
+        )
         assert r.status_code == 303 and r.headers["location"] == "/officer/", elsewhere
 
 
@@ -176,9 +196,19 @@ def test_the_case_page_of_a_gathered_case_in_english_shows_no_german_label(app_c
     client = app_client()
     login(client, headers=ENGLISH)
     en = client.get(f"/officer/cases/{ref}", headers=ENGLISH).text
-    for label in ("Matches in the data stores", "Redaction review", "Restricted records", "Legal ground",
-                  "withhold (counted in the answer)", "Create the final answer (for approval)", "Comments", "History",
-                  "another person's data; their rights prevail (Art. 15(4))", "Decision", "Reason"):
+    for label in (
+        "Matches in the data stores",
+        "Redaction review",
+        "Restricted records",
+        "Legal ground",
+        "withhold (counted in the answer)",
+        "Create the final answer (for approval)",
+        "Comments",
+        "History",
+        "another person's data; their rights prevail (Art. 15(4))",
+        "Decision",
+        "Reason",
+    ):
         assert label in unescape(en), label
     assert german_left_in(en) == []
     assert "Schwärzungsprüfung" not in en and "Beschränkte Datensätze" not in en and "Entscheiden" not in en
@@ -186,8 +216,13 @@ def test_the_case_page_of_a_gathered_case_in_english_shows_no_german_label(app_c
     german = app_client()
     login(german, "approver", headers=GERMAN)
     de = german.get(f"/officer/cases/{ref}", headers=GERMAN).text
-    for label in ("Treffer in den Datenbeständen", "Schwärzungsprüfung", "Beschränkte Datensätze", "Rechtsgrundlage",
-                  "Daten einer anderen Person; deren Rechte überwiegen (Art. 15 Abs. 4)"):
+    for label in (
+        "Treffer in den Datenbeständen",
+        "Schwärzungsprüfung",
+        "Beschränkte Datensätze",
+        "Rechtsgrundlage",
+        "Daten einer anderen Person; deren Rechte überwiegen (Art. 15 Abs. 4)",
+    ):
         assert label in de, label
     assert "Redaction review" not in de
 
@@ -201,21 +236,33 @@ def test_list_new_and_totp_pages_in_both_languages(app_client: Any, world: World
     client = app_client()
     login(client, headers=ENGLISH)
     pages = {
-        "/officer/": (["Reference", "Controller", "overdue only", "Filter", "soonest deadline first"],
-                      ["Aktenzeichen", "Verantwortlicher", "nur überfällige", "Filtern"]),
-        "/officer/new": (["Enter a request (post, e-mail, in person)", "Received on (date and time)", "Open the case",
-                          "Proof of representation (how it was checked)", "in person"],
-                         ["Anfrage erfassen", "Eingegangen am", "Fall anlegen", "persönlich"]),
-        "/officer/totp": (["Set up two-factor login", "Code from the app", "Turn on"],
-                          ["Zwei-Faktor-Anmeldung einrichten", "Code aus der App", "Einschalten"]),
+        "/officer/": (
+            ["Reference", "Controller", "overdue only", "Filter", "soonest deadline first"],
+            ["Aktenzeichen", "Verantwortlicher", "nur überfällige", "Filtern"],
+        ),
+        "/officer/new": (
+            [
+                "Enter a request (post, e-mail, in person)",
+                "Received on (date and time)",
+                "Open the case",
+                "Proof of representation (how it was checked)",
+                "in person",
+            ],
+            ["Anfrage erfassen", "Eingegangen am", "Fall anlegen", "persönlich"],
+        ),
+        "/officer/totp": (
+            ["Set up two-factor login", "Code from the app", "Turn on"],
+            ["Zwei-Faktor-Anmeldung einrichten", "Code aus der App", "Einschalten"],
+        ),
     }
     for path, (english, german) in pages.items():
         en = client.get(path, headers=ENGLISH).text
         assert all(label in en for label in english), path
         assert not [label for label in german if label in visible(en)], path
         assert german_left_in(en) == [], path
-    wrong = client.post("/officer/totp", headers=ENGLISH, data={
-        "_csrf": page_csrf(en), "secret": "JBSWY3DPEHPK3PXP", "code": "000000"})
+    wrong = client.post(
+        "/officer/totp", headers=ENGLISH, data={"_csrf": page_csrf(en), "secret": "JBSWY3DPEHPK3PXP", "code": "000000"}
+    )
     assert wrong.status_code == 400 and text("en", "officer.totp.wrong") in unescape(wrong.text)
 
     german = app_client()
@@ -235,12 +282,20 @@ def test_rule_messages_reach_the_page_in_the_officers_language_and_the_api_gets_
 
     ref = prepared_case(world, world.approver)
     for headers, four_eyes, transition, english in [
-        (GERMAN, "Vier-Augen-Prinzip: Freigeben muss eine andere Person als die, die die Antwort erstellt oder über "
-         "ihre Schwärzungen entschieden hat.",
-         "Ein Fall im Stand „wartet auf Freigabe“ kann nicht in den Stand „abgeschlossen“ wechseln.", False),
-        (ENGLISH, "Four eyes: the approver must be a different person from the one who prepared the answer or decided "
-         "its redactions.",
-         "A case that is “awaiting approval” cannot become “closed”.", True),
+        (
+            GERMAN,
+            "Vier-Augen-Prinzip: Freigeben muss eine andere Person als die, die die Antwort erstellt oder über "
+            "ihre Schwärzungen entschieden hat.",
+            "Ein Fall im Stand „wartet auf Freigabe“ kann nicht in den Stand „abgeschlossen“ wechseln.",
+            False,
+        ),
+        (
+            ENGLISH,
+            "Four eyes: the approver must be a different person from the one who prepared the answer or decided "
+            "its redactions.",
+            "A case that is “awaiting approval” cannot become “closed”.",
+            True,
+        ),
     ]:
         client = app_client()
         login(client, "approver", headers=headers)
@@ -259,8 +314,9 @@ def test_rule_messages_reach_the_page_in_the_officers_language_and_the_api_gets_
     token = api.post("/api/officer/login", json={"username": "approver", "password": PASSWORD}).json()["csrf_token"]
     r = api.post(f"/api/officer/cases/{ref}/approve", headers={"x-csrf-token": token})
     assert r.status_code == 409 and r.json()["code"] == "four_eyes"
-    assert r.json()["message"] == ("four eyes: the approver must not be the one who prepared the answer "
-                                   "or decided what it leaves out")
+    assert r.json()["message"] == (
+        "four eyes: the approver must not be the one who prepared the answer or decided what it leaves out"
+    )
     r = api.post(f"/api/officer/cases/{ref}/close", headers={"x-csrf-token": token})
     assert r.status_code == 409 and r.json()["code"] == "transition"
     r = api.post(f"/api/officer/cases/{ref}/comment", json={"body": "  "}, headers={"x-csrf-token": token})
@@ -268,29 +324,33 @@ def test_rule_messages_reach_the_page_in_the_officers_language_and_the_api_gets_
 
 
 def test_a_rule_without_a_code_of_its_own_still_reads_in_the_officers_language() -> None:
-    from dsr.deadlines import ExtensionNotAllowed
+    from dsr.pipeline.deadlines import ExtensionNotAllowed
     from dsr.portal.officer.refusals import refusal_code, refusal_text
 
-    outside = cases.TransitionRefused("the case has no requester to write to")  # a rule outside dsr.cases
-    assert refusal_text(outside, "de") == "Das ist im jetzigen Stand des Falls nicht möglich " \
-                                          "(the case has no requester to write to)."
+    outside = casefile.TransitionRefused("the case has no requester to write to")  # a rule outside dsr.casefile
+    assert (
+        refusal_text(outside, "de") == "Das ist im jetzigen Stand des Falls nicht möglich "
+        "(the case has no requester to write to)."
+    )
     assert refusal_code(outside) == "not_now"
-    try:  # how dsr.case_letters hands on a deadline refusal: the cause decides the text
+    try:  # how dsr.service.letters hands on a deadline refusal: the cause decides the text
         try:
             raise ExtensionNotAllowed("the deadline may be extended by at most 2 months in total")
         except ExtensionNotAllowed as exc:
-            raise cases.TransitionRefused(str(exc)) from None
-    except cases.TransitionRefused as wrapped:
+            raise casefile.TransitionRefused(str(exc)) from None
+    except casefile.TransitionRefused as wrapped:
         assert refusal_code(wrapped) == "extension_not_allowed"
         assert refusal_text(wrapped, "en").startswith("No extension possible: at most two months in total")
-    assert refusal_text(ValueError("withholding needs a ground"), "de") == \
-        "Eine Angabe passt nicht (withholding needs a ground)."
+    assert (
+        refusal_text(ValueError("withholding needs a ground"), "de")
+        == "Eine Angabe passt nicht (withholding needs a ground)."
+    )
 
 
 def test_every_rule_code_and_every_code_the_pages_show_has_words_in_both_languages(world: World) -> None:
     import ast
 
-    from dsr.casework import handlers
+    from dsr.service.casework import handlers
 
     source = Path(__file__).parents[2] / "dsr"
     files = [*source.glob("cases/*.py"), *source.glob("casework/*.py"), *source.glob("portal/officer/*.py")]
@@ -301,20 +361,27 @@ def test_every_rule_code_and_every_code_the_pages_show_has_words_in_both_languag
     actions: set[str] = set()  # every audit action dsr writes: append(conn, "<action>", ...)
     for f in source.rglob("*.py"):
         for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
-            if (isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "append" and len(node.args) > 1
-                    and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str)):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "attr", None) == "append"
+                and len(node.args) > 1
+                and isinstance(node.args[1], ast.Constant)
+                and isinstance(node.args[1].value, str)
+            ):
                 actions.add(node.args[1].value)
-    actions |= {"login failed", "account locked"}  # chosen in a variable (dsr.cases.users)
+    actions |= {"login failed", "account locked"}  # chosen in a variable (dsr.casefile.users)
     assert {"case opened", "state changed", "candidates found", "e-mail verified"} <= actions
     from dsr.portal.officer.words import audit_key
 
     assert {f"officer.audit.{audit_key(a)}" for a in actions} <= keys()
     kinds = handlers(world.settings)  # the job kinds the worker runs
-    for prefix, values in [("officer.state", [s.value for s in cases.CaseState]),
-                           ("officer.job_state", [s.value for s in cases.JobState]),
-                           ("officer.progress", [s.value for s in cases.StoreProgress]),
-                           ("officer.job_kind", list(kinds)),
-                           ("officer.check_method", [m.value for m in cases.CheckMethod])]:
+    for prefix, values in [
+        ("officer.state", [s.value for s in casefile.CaseState]),
+        ("officer.job_state", [s.value for s in casefile.JobState]),
+        ("officer.progress", [s.value for s in casefile.StoreProgress]),
+        ("officer.job_kind", list(kinds)),
+        ("officer.check_method", [m.value for m in casefile.CheckMethod]),
+    ]:
         assert {f"{prefix}.{v}" for v in values} <= keys(), prefix
 
 
@@ -324,8 +391,10 @@ def test_states_jobs_stores_and_history_show_in_words_with_the_code_beside_them(
     for name, headers in (("de", GERMAN), ("en", ENGLISH)):
         client = app_client()
         login(client, headers=headers)
-        pages[name] = (unescape(client.get(f"/officer/cases/{ref}", headers=headers).text),
-                       unescape(client.get("/officer/", headers=headers).text))
+        pages[name] = (
+            unescape(client.get(f"/officer/cases/{ref}", headers=headers).text),
+            unescape(client.get("/officer/", headers=headers).text),
+        )
     de, de_list = pages["de"]
     en, en_list = pages["en"]
     assert 'id="case-state" data-state="review">in der Schwärzungsprüfung <code>review</code>' in de

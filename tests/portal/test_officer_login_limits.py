@@ -9,35 +9,45 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from officer_world import PASSWORD, World, demo, fast_passwords, make_world, world  # noqa: F401
 from test_cases_db import engine, migrated  # noqa: F401  (fixtures: every dialect)
 
-from dsr import cases
-from dsr.cases import LoginFailed, LoginPolicy
-from officer_world import PASSWORD, World, demo, fast_passwords, make_world, world  # noqa: F401
+from dsr import casefile
+from dsr.casefile import LoginFailed, LoginPolicy
 
 T0 = dt.datetime(2026, 11, 25, 17, 0, tzinfo=dt.UTC)
 
 
 def test_failures_from_one_address_lock_the_account_only_there(engine: sa.Engine) -> None:
-    user = cases.create_user(engine, "officer-a", PASSWORD, {"gym": ["officer"]}, now=T0)
+    user = casefile.create_user(engine, "officer-a", PASSWORD, {"gym": ["officer"]}, now=T0)
     policy = LoginPolicy(max_failures=3, lock_for=dt.timedelta(minutes=15))
     for i in range(3):
         with pytest.raises(LoginFailed):
-            cases.login(engine, "officer-a", "wrong", client="attacker", policy=policy, now=T0 + dt.timedelta(seconds=i))
+            casefile.login(
+                engine, "officer-a", "wrong", client="attacker", policy=policy, now=T0 + dt.timedelta(seconds=i)
+            )
     # the attacker's address is locked out even with the right password — and is told nothing more
     with pytest.raises(LoginFailed):
-        cases.login(engine, "officer-a", PASSWORD, client="attacker", policy=policy, now=T0 + dt.timedelta(minutes=1))
+        casefile.login(
+            engine, "officer-a", PASSWORD, client="attacker", policy=policy, now=T0 + dt.timedelta(minutes=1)
+        )
     # the officer at the school logs in as usual
-    done = cases.login(engine, "officer-a", PASSWORD, client="school", policy=policy, now=T0 + dt.timedelta(minutes=1))
+    done = casefile.login(
+        engine, "officer-a", PASSWORD, client="school", policy=policy, now=T0 + dt.timedelta(minutes=1)
+    )
     assert done.user.id == user.id
     # the lock is in the audit log for admins, and it runs out
     with engine.connect() as conn:
-        from dsr.cases.schema import events
+        from dsr.casefile.schema import events
 
         logged = [r.action for r in conn.execute(sa.select(events.c.action).order_by(events.c.seq))]
     assert logged.count("login failed") == 2 and logged.count("account locked") == 1
-    assert cases.login(engine, "officer-a", PASSWORD, client="attacker", policy=policy,
-                       now=T0 + dt.timedelta(minutes=17)).user.id == user.id
+    assert (
+        casefile.login(
+            engine, "officer-a", PASSWORD, client="attacker", policy=policy, now=T0 + dt.timedelta(minutes=17)
+        ).user.id
+        == user.id
+    )
 
 
 def set_client(app: Any) -> Any:
@@ -62,8 +72,7 @@ def client_at(world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     from dsr.portal import DSRPlugin
 
     monkeypatch.setenv("DSR_PORTAL_WORKER", "0")
-    app = Litestar(plugins=[DSRPlugin(world.settings, engine=world.engine)],
-                   middleware=[lambda app: set_client(app)])
+    app = Litestar(plugins=[DSRPlugin(world.settings, engine=world.engine)], middleware=[lambda app: set_client(app)])
     with TestClient(app) as client:
         yield client
 
@@ -77,16 +86,19 @@ def test_a_locked_account_looks_like_a_wrong_password_and_other_addresses_still_
     unknown = client_at.post("/officer/login", data={"username": "nobody", "password": "x"}, headers=attacker)
     assert locked.status_code == wrong.status_code == unknown.status_code == 400
     error = 'id="login-error"'
-    texts = [r.text[r.text.index(error):].split("</", 1)[0] for r in (locked, wrong, unknown)]
+    texts = [r.text[r.text.index(error) :].split("</", 1)[0] for r in (locked, wrong, unknown)]
     assert texts[0] == texts[1] == texts[2] and "falsch" in texts[0]
-    api = [client_at.post("/api/officer/login", json={"username": u, "password": p}, headers=attacker)
-           for u, p in (("officer", PASSWORD), ("approver", "wrong"), ("nobody", "x"))]
+    api = [
+        client_at.post("/api/officer/login", json={"username": u, "password": p}, headers=attacker)
+        for u, p in (("officer", PASSWORD), ("approver", "wrong"), ("nobody", "x"))
+    ]
     assert [r.status_code for r in api] == [401, 401, 401]
     assert api[0].json() == api[1].json() == api[2].json()
     # from the school's address the officer gets in
     office = {"x-test-client": "198.51.100.20"}
-    r = client_at.post("/officer/login", data={"username": "officer", "password": PASSWORD}, headers=office,
-                       follow_redirects=False)
+    r = client_at.post(
+        "/officer/login", data={"username": "officer", "password": PASSWORD}, headers=office, follow_redirects=False
+    )
     assert r.status_code == 303
 
 

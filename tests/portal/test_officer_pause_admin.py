@@ -7,12 +7,6 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from dsr import cases, casework
-from dsr.cases import totp
-from dsr.cases.casepage import candidates_of
-from dsr.cases.users import find_user, set_language
-from dsr.cli import main
-from dsr.config import load
 from officer_world import (  # noqa: F401  (fixtures)
     PASSWORD,
     SCHOOL,
@@ -28,6 +22,14 @@ from officer_world import (  # noqa: F401  (fixtures)
 )
 from test_officer_language import ENGLISH, german_left_in
 
+from dsr import casefile
+from dsr.casefile import totp
+from dsr.casefile.casepage import candidates_of
+from dsr.casefile.users import find_user, set_language
+from dsr.cli import main
+from dsr.config import load
+from dsr.service import casework
+
 # received Tuesday 20 January 2026 in Bavaria: due Friday 20 February without a pause
 RECEIVED = dt.datetime(2026, 1, 20, 9, tzinfo=dt.UTC)
 QUERY_SENT = dt.date(2026, 1, 28)
@@ -35,11 +37,21 @@ QUERY_SENT = dt.date(2026, 1, 28)
 
 def queried_case(w: World) -> str:
     """A postal request of January 2026 whose identity query went out on 28 January and is still open."""
-    opened = cases.open_case(w.engine, w.settings.dsr.secret_key.encode(), cases.Intake(
-        controller=SCHOOL, land=w.settings.controller(SCHOOL).land, request_types=(cases.RequestType.ACCESS,),
-        channel=cases.Channel.POST, received_at=RECEIVED, subject=cases.Party(descriptor=w.pupil())), now=RECEIVED)
+    opened = casefile.open_case(
+        w.engine,
+        w.settings.dsr.secret_key.encode(),
+        casefile.Intake(
+            controller=SCHOOL,
+            land=w.settings.controller(SCHOOL).land,
+            request_types=(casefile.RequestType.ACCESS,),
+            channel=casefile.Channel.POST,
+            received_at=RECEIVED,
+            subject=casefile.Party(descriptor=w.pupil()),
+        ),
+        now=RECEIVED,
+    )
     casework.find_candidates(w.engine, w.settings, opened.reference, user=w.officer)
-    cases.send_identity_query(w.engine, w.officer, opened.reference, justified=True, sent_on=QUERY_SENT)
+    casefile.send_identity_query(w.engine, w.officer, opened.reference, justified=True, sent_on=QUERY_SENT)
     return opened.reference
 
 
@@ -57,13 +69,15 @@ def test_the_reply_received_across_the_month_end_ends_the_pause_on_that_day(worl
     assert r.status_code == 400 and r.json()["code"] == "reply_in_future"
     r = client.post(url, json={"received_on": "2026-01-27"}, headers={"x-csrf-token": token})
     assert r.status_code == 400 and r.json()["code"] == "reply_before_query"
-    refused = client.post(f"/officer/cases/{ref}/do/identity-reply",
-                          data={"_csrf": page_csrf(page.text), "received_on": "2026-01-27"})
+    refused = client.post(
+        f"/officer/cases/{ref}/do/identity-reply", data={"_csrf": page_csrf(page.text), "received_on": "2026-01-27"}
+    )
     assert refused.status_code == 400 and "vor der Nachfrage (28.01.2026)" in refused.text
 
     # the reply came on 3 February (recorded months later): 6 days paused, due Thursday 26 February
-    done = client.post(f"/officer/cases/{ref}/do/identity-reply",
-                       data={"_csrf": page_csrf(page.text), "received_on": "2026-02-03"})
+    done = client.post(
+        f"/officer/cases/{ref}/do/identity-reply", data={"_csrf": page_csrf(page.text), "received_on": "2026-02-03"}
+    )
     assert done.status_code == 200 and 'id="action-error"' not in done.text
     assert "26.02.2026" in done.text and "6 Tag(e) (Identitätsnachfrage)" in done.text
     assert "die Frist steht still" not in done.text and 'id="record-reply"' not in done.text
@@ -72,13 +86,16 @@ def test_the_reply_received_across_the_month_end_ends_the_pause_on_that_day(worl
 
     # confirming the person today does not stretch the pause to today
     strong = [c for c in candidates_of(world.engine, world.officer, ref) if c.strong][0]
-    r = client.post(f"/api/officer/cases/{ref}/confirm-identity", json={"candidate": strong.reference},
-                    headers={"x-csrf-token": token})
+    r = client.post(
+        f"/api/officer/cases/{ref}/confirm-identity",
+        json={"candidate": strong.reference},
+        headers={"x-csrf-token": token},
+    )
     assert r.status_code == 200
     detail = client.get(f"/api/officer/cases/{ref}").json()
     assert detail["case"]["due_on"] == "2026-02-26" and detail["case"]["state"] == "identity_confirmed"
     assert detail["identity_queries"] == [{"sent_on": "2026-01-28", "answered_on": "2026-02-03"}]
-    assert "identity query answered" in [e.action for e in cases.history(world.engine, ref)]
+    assert "identity query answered" in [e.action for e in casefile.history(world.engine, ref)]
 
     set_language(world.engine, world.officer.id, "en")
     english = client.get(f"/officer/cases/{ref}").text
@@ -89,26 +106,31 @@ def test_the_reply_received_across_the_month_end_ends_the_pause_on_that_day(worl
 
 
 def test_an_approver_who_decided_review_items_is_refused_with_the_four_eyes_code(
-    world: World, app_client: Any,
+    world: World,
+    app_client: Any,
 ) -> None:
     ref = world.open_request(world.pupil())
     casework.find_candidates(world.engine, world.settings, ref, user=world.officer)
     strong = [c for c in candidates_of(world.engine, world.officer, ref) if c.strong][0]
-    cases.confirm_identity(world.engine, world.officer, ref, strong.reference)
-    cases.start_gathering(world.engine, world.officer, ref, ["school"])
-    cases.finish_gathering(world.engine, ref)
-    cases.add_review_items(world.engine, None, ref, [("school/incidents/3", "mentions another pupil")])
-    cases.decide(world.engine, world.approver, ref, "school/incidents/3", "redact", "art15-4")
+    casefile.confirm_identity(world.engine, world.officer, ref, strong.reference)
+    casefile.start_gathering(world.engine, world.officer, ref, ["school"])
+    casefile.finish_gathering(world.engine, ref)
+    casefile.add_review_items(world.engine, None, ref, [("school/incidents/3", "mentions another pupil")])
+    casefile.decide(world.engine, world.approver, ref, "school/incidents/3", "redact", "art15-4")
     approver = app_client()
     token = api_login(approver, "approver")
-    cases.prepare(world.engine, world.officer, ref, cases.Document(filename="a.pdf", media_type="application/pdf",
-                                                                   content=b"%PDF answer"))
+    casefile.prepare(
+        world.engine,
+        world.officer,
+        ref,
+        casefile.Document(filename="a.pdf", media_type="application/pdf", content=b"%PDF answer"),
+    )
     r = approver.post(f"/api/officer/cases/{ref}/approve", headers={"x-csrf-token": token})
     assert r.status_code == 409 and r.json()["code"] == "four_eyes"
     page = approver.get(f"/officer/cases/{ref}")
     r = approver.post(f"/officer/cases/{ref}/do/approve", data={"_csrf": page_csrf(page.text)})
     assert r.status_code == 409 and "über ihre Schwärzungen entschieden" in r.text
-    assert cases.get_case(world.engine, world.officer, ref).state is cases.CaseState.PREPARED
+    assert casefile.get_case(world.engine, world.officer, ref).state is casefile.CaseState.PREPARED
 
 
 # --------------------------------------------------------------------------- the admin section
@@ -124,12 +146,13 @@ def lock_out(app_client: Any, username: str) -> None:
 
 
 def test_an_admin_unlocks_an_account_and_resets_a_second_factor_of_their_controller(
-    world: World, app_client: Any,
+    world: World,
+    app_client: Any,
 ) -> None:
-    cases.create_user(world.engine, "school-admin", PASSWORD, {SCHOOL: ["admin"]})
+    casefile.create_user(world.engine, "school-admin", PASSWORD, {SCHOOL: ["admin"]})
     now = dt.datetime.now(dt.UTC)
     secret = totp.new_secret()
-    cases.enable_totp(world.engine, world.approver.id, secret, totp.code(secret, now), now=now)
+    casefile.enable_totp(world.engine, world.approver.id, secret, totp.code(secret, now), now=now)
     lock_out(app_client, "officer")
 
     admin = app_client()
@@ -152,7 +175,7 @@ def test_an_admin_unlocks_an_account_and_resets_a_second_factor_of_their_control
     r = admin.post(f"/officer/admin/users/{world.approver.id}/reset-totp", data={"_csrf": page_csrf(page.text)})
     assert r.status_code == 200 and f'id="reset-totp-{world.approver.id}"' not in r.text
     api_login(app_client(), "approver")  # the password alone is enough again
-    actions = [(e.action, e.actor) for e in cases.history(world.engine, None)]
+    actions = [(e.action, e.actor) for e in casefile.history(world.engine, None)]
     admin_id = find_user(world.engine, "school-admin").id
     assert ("account unlocked", f"user:{admin_id}") in actions
     assert ("second factor disabled", f"user:{admin_id}") in actions
@@ -169,7 +192,8 @@ def test_an_admin_unlocks_an_account_and_resets_a_second_factor_of_their_control
 
 
 def test_the_admin_section_needs_the_admin_role_and_stops_at_the_controllers_edge(
-    world: World, app_client: Any,
+    world: World,
+    app_client: Any,
 ) -> None:
     officer = app_client()
     token = api_login(officer, "officer")
@@ -179,7 +203,7 @@ def test_the_admin_section_needs_the_admin_role_and_stops_at_the_controllers_edg
     r = officer.post(f"/api/officer/admin/users/{world.approver.id}/unlock", headers={"x-csrf-token": token})
     assert r.status_code == 403
 
-    cases.create_user(world.engine, "vendor-admin", PASSWORD, {VENDOR: ["admin"]})
+    casefile.create_user(world.engine, "vendor-admin", PASSWORD, {VENDOR: ["admin"]})
     lock_out(app_client, "officer")
     admin = app_client()
     token = api_login(admin, "vendor-admin")
@@ -188,7 +212,7 @@ def test_the_admin_section_needs_the_admin_role_and_stops_at_the_controllers_edg
         r = admin.post(f"/api/officer/admin/users/{world.officer.id}/{action}", headers={"x-csrf-token": token})
         assert r.status_code == 404, action
     lock_out(app_client, "officer")  # still locked: nothing happened
-    assert "account unlocked" not in [e.action for e in cases.history(world.engine, None)]
+    assert "account unlocked" not in [e.action for e in casefile.history(world.engine, None)]
 
 
 # --------------------------------------------------------------------------- the command line
@@ -196,41 +220,43 @@ def test_the_admin_section_needs_the_admin_role_and_stops_at_the_controllers_edg
 
 def test_user_unlock_reset_totp_and_password_on_the_command_line(demo: Any, tmp_path: Path, capsys: Any) -> None:
     config = demo_config(demo, tmp_path)
-    assert main(["user", "add", "--config", str(config), "--username", "u1", "--role", "officer",
-                 "--controller", SCHOOL]) == 0
+    assert (
+        main(["user", "add", "--config", str(config), "--username", "u1", "--role", "officer", "--controller", SCHOOL])
+        == 0
+    )
     first = capsys.readouterr().out.split("shown only now):")[1].split()[0]
-    engine = cases.open_engine(load(config).portal_database_url)
+    engine = casefile.open_engine(load(config).portal_database_url)
     try:
-        user = cases.login(engine, "u1", first).user
+        user = casefile.login(engine, "u1", first).user
         for _ in range(5):  # locked on the account (the command line's login counts there)
             try:
-                cases.login(engine, "u1", "wrong")
-            except (cases.LoginFailed, cases.TooManyRequests):
+                casefile.login(engine, "u1", "wrong")
+            except (casefile.LoginFailed, casefile.TooManyRequests):
                 pass
         try:
-            cases.login(engine, "u1", first)
+            casefile.login(engine, "u1", first)
             raise AssertionError("the account should be locked")
-        except cases.TooManyRequests:
+        except casefile.TooManyRequests:
             pass
         assert main(["user", "unlock", "--config", str(config), "--username", "u1"]) == 0
-        token = cases.login(engine, "u1", first).token
+        token = casefile.login(engine, "u1", first).token
 
         now = dt.datetime.now(dt.UTC)
         secret = totp.new_secret()
-        cases.enable_totp(engine, user.id, secret, totp.code(secret, now), now=now)
+        casefile.enable_totp(engine, user.id, secret, totp.code(secret, now), now=now)
         assert main(["user", "reset-totp", "--config", str(config), "--username", "u1"]) == 0
-        assert not cases.get_user(engine, user.id).totp_enabled
+        assert not casefile.get_user(engine, user.id).totp_enabled
 
         capsys.readouterr()
         assert main(["user", "password", "--config", str(config), "--username", "u1"]) == 0
         second = capsys.readouterr().out.split("shown only now):")[1].split()[0]
-        assert second != first and cases.session_user_id(engine, token) is None  # sessions ended
+        assert second != first and casefile.session_user_id(engine, token) is None  # sessions ended
         try:
-            cases.login(engine, "u1", first)
+            casefile.login(engine, "u1", first)
             raise AssertionError("the old password still works")
-        except cases.LoginFailed:
+        except casefile.LoginFailed:
             pass
-        assert cases.login(engine, "u1", second).user.id == user.id
+        assert casefile.login(engine, "u1", second).user.id == user.id
         assert main(["user", "unlock", "--config", str(config), "--username", "nobody"]) == 2
         assert "no user named 'nobody'" in capsys.readouterr().err
     finally:

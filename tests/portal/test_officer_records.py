@@ -10,17 +10,22 @@ import re
 from typing import Any
 
 import sqlalchemy as sa
+from officer_world import SCHOOL, World, api_login, app_client, demo, fast_passwords, page_csrf, world  # noqa: F401
 from test_dispatch_rules import approved_case
 
-from dsr import cases
-from dsr.cases.documents import list_documents, read_document
-from dsr.cases.schema import cases as case_table
+from dsr import casefile
+from dsr.casefile.documents import list_documents, read_document
+from dsr.casefile.schema import cases as case_table
 from dsr.cli import main
-from dsr.deadlines import BERLIN
-from officer_world import SCHOOL, World, api_login, app_client, demo, fast_passwords, page_csrf, world  # noqa: F401
+from dsr.pipeline.deadlines import BERLIN
 
-ENTRY = {"controller": SCHOOL, "channel": "post", "request_types": ["access"], "first_name": "Anna",
-         "last_name": "Beispiel"}
+ENTRY = {
+    "controller": SCHOOL,
+    "channel": "post",
+    "request_types": ["access"],
+    "first_name": "Anna",
+    "last_name": "Beispiel",
+}
 
 
 def berlin_today() -> dt.date:
@@ -35,9 +40,16 @@ def test_a_receipt_date_in_the_future_is_refused_on_the_page_and_in_the_api(worl
         r = client.post("/api/officer/cases", json={**ENTRY, "received_at": received}, headers={"x-csrf-token": token})
         assert r.status_code == 400 and r.json()["code"] == "received_in_future", r.text
     page = client.get("/officer/new", headers={"accept-language": "de"})
-    r = client.post("/officer/new", headers={"accept-language": "de"},
-                    data={**{k: v for k, v in ENTRY.items() if k != "request_types"}, "request_types": "access",
-                          "received_at": "2030-01-01T09:00", "_csrf": page_csrf(page.text)})
+    r = client.post(
+        "/officer/new",
+        headers={"accept-language": "de"},
+        data={
+            **{k: v for k, v in ENTRY.items() if k != "request_types"},
+            "request_types": "access",
+            "received_at": "2030-01-01T09:00",
+            "_csrf": page_csrf(page.text),
+        },
+    )
     assert r.status_code == 400
     assert f"Das Eingangsdatum liegt in der Zukunft (heute ist der {berlin_today():%d.%m.%Y})" in r.text
     assert 'value="2030-01-01T09:00' in r.text  # what was typed stays, to be corrected
@@ -49,7 +61,7 @@ def test_a_receipt_date_in_the_future_is_refused_on_the_page_and_in_the_api(worl
     for received in (late_today, "2026-01-02T10:15:00+01:00"):
         r = client.post("/api/officer/cases", json={**ENTRY, "received_at": received}, headers={"x-csrf-token": token})
         assert r.status_code == 201, r.text
-    assert cases.list_cases(world.engine, world.officer)[0].reference.startswith("DSR-2026-")
+    assert casefile.list_cases(world.engine, world.officer)[0].reference.startswith("DSR-2026-")
 
 
 def test_the_download_notice_is_kept_with_the_case_exactly_as_mailed(world: World, app_client: Any) -> None:
@@ -62,7 +74,7 @@ def test_the_download_notice_is_kept_with_the_case_exactly_as_mailed(world: Worl
     assert r.status_code == 200, r.text
 
     folder = world.settings.base_dir / world.settings.portal.mail.directory
-    mailed = sorted((p.read_bytes() for p in folder.glob("*.eml") if b"/download/" in p.read_bytes()))
+    mailed = sorted(p.read_bytes() for p in folder.glob("*.eml") if b"/download/" in p.read_bytes())
     kept = [d for d in list_documents(world.engine, world.officer, ref) if d.kind == "download_notice"]
     assert len(mailed) == 2 and len(kept) == 2
     contents = sorted(read_document(world.engine, world.officer, ref, d.id)[1] for d in kept)
@@ -72,7 +84,7 @@ def test_the_download_notice_is_kept_with_the_case_exactly_as_mailed(world: Worl
     assert all(d.media_type == "message/rfc822" and d.filename.endswith(".eml") for d in kept)
 
     # stored audited, shown to officers, served as a file
-    stored = [e for e in cases.history(world.engine, ref) if e.action == "document stored"]
+    stored = [e for e in casefile.history(world.engine, ref) if e.action == "document stored"]
     assert {e.detail["document"] for e in stored} >= {d.id for d in kept}
     assert all(e.actor == world.officer.actor for e in stored if e.detail["document"] in {d.id for d in kept})
     page = client.get(f"/officer/cases/{ref}")
@@ -85,16 +97,27 @@ def test_the_deadline_digest_keeps_each_case_on_one_line(world: World, capsys: A
     from dsr.model import Descriptor
 
     received = dt.datetime.now(dt.UTC) - dt.timedelta(days=80)
-    opened = cases.open_case(world.engine, b"k", cases.Intake(
-        controller=SCHOOL, land="BY", request_types=(cases.RequestType.ACCESS,), channel=cases.Channel.POST,
-        received_at=received, subject=cases.Party(descriptor=Descriptor(first_name="A", last_name="B"))))
-    cases.send_identity_query(world.engine, world.officer, opened.reference, justified=True)  # the longest line
+    opened = casefile.open_case(
+        world.engine,
+        b"k",
+        casefile.Intake(
+            controller=SCHOOL,
+            land="BY",
+            request_types=(casefile.RequestType.ACCESS,),
+            channel=casefile.Channel.POST,
+            received_at=received,
+            subject=casefile.Party(descriptor=Descriptor(first_name="A", last_name="B")),
+        ),
+    )
+    casefile.send_identity_query(world.engine, world.officer, opened.reference, justified=True)  # the longest line
     config = world.settings.file  # this world's own (the folder is shared with other worlds)
     capsys.readouterr()
     assert main(["deadlines", "--config", str(config), "--digest-to", "dpo@example.org"]) == 1
     out = capsys.readouterr().out
     [line] = [x for x in out.splitlines() if opened.reference in x]
-    assert re.search(r"fällig \d\d\.\d\d\.\d{4}  ÜBERFÄLLIG seit \d+ Tag\(en\) \(Identitätsnachfrage offen\)$", line), out
+    assert re.search(r"fällig \d\d\.\d\d\.\d{4}  ÜBERFÄLLIG seit \d+ Tag\(en\) \(Identitätsnachfrage offen\)$", line), (
+        out
+    )
     assert len(line) > 80  # longer than the width rich wrapped at
     [mail] = [m for m in (world.settings.base_dir / world.settings.portal.mail.directory).glob("*.eml")]
     body = email.message_from_bytes(mail.read_bytes(), policy=email.policy.default).get_body().get_content()

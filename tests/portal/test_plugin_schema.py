@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from portal_setup import write_config
 
-from dsr import cases
+from dsr import casefile
 from dsr.cli import main as dsr_main
 from dsr.config import load
 from dsr.errors import ConfigError
@@ -23,8 +23,14 @@ def _host(settings, **plugin):
 
 
 def _submit(client) -> int:
-    form = {"types": "access", "acting": "self", "first_name": "Anna", "last_name": "Muster",
-            "email": "anna@example.org", "consent": "on"}
+    form = {
+        "types": "access",
+        "acting": "self",
+        "first_name": "Anna",
+        "last_name": "Muster",
+        "email": "anna@example.org",
+        "consent": "on",
+    }
     return client.post("/datenschutz/de/request/gym-musterstadt", data=form).status_code
 
 
@@ -34,9 +40,9 @@ def test_a_fresh_database_is_migrated_when_the_host_app_starts(tmp_path: Path) -
     settings = load(write_config(tmp_path, 'mail = { backend = "file" }'))
     with TestClient(_host(settings)) as client:
         assert _submit(client) == 200
-    engine = cases.open_engine(settings.portal_database_url)
+    engine = casefile.open_engine(settings.portal_database_url)
     try:
-        assert cases.is_current(engine)
+        assert casefile.is_current(engine)
     finally:
         engine.dispose()
 
@@ -45,7 +51,7 @@ def test_without_migrating_an_old_schema_stops_the_app_naming_the_command(tmp_pa
     from litestar.testing import TestClient
 
     settings = load(write_config(tmp_path, ""))
-    cases.upgrade(settings.portal_database_url, revision="0002")
+    casefile.upgrade(settings.portal_database_url, revision="0002")
     with pytest.raises(BaseException) as caught, TestClient(_host(settings, migrate=False)):
         pass
     error = caught.value
@@ -58,11 +64,11 @@ def test_without_migrating_an_old_schema_stops_the_app_naming_the_command(tmp_pa
 def test_dsr_migrate_brings_the_schema_to_the_newest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = write_config(tmp_path, "")
     settings = load(config)
-    cases.upgrade(settings.portal_database_url, revision="0001")
+    casefile.upgrade(settings.portal_database_url, revision="0001")
     assert dsr_main(["migrate", "--config", str(config)]) == 0
-    assert f"→ {cases.head_revision()}" in capsys.readouterr().out
-    engine = cases.open_engine(settings.portal_database_url)
+    assert f"→ {casefile.head_revision()}" in capsys.readouterr().out
+    engine = casefile.open_engine(settings.portal_database_url)
     try:
-        assert cases.is_current(engine)
+        assert casefile.is_current(engine)
     finally:
         engine.dispose()

@@ -11,28 +11,50 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dsr.cases import Acting, Intake
+from dsr.casefile import Acting, Intake
 from dsr.config import Contact, ControllerSettings, load
 from dsr.portal.public.intake import Checked, RequestForm, Upload, check
 
 SCHOOL = ControllerSettings(
-    key="gym", name="Gymnasium", kind="school", land="BY", public=True, street="Weg 1", postal_code="80331",
-    city="München", email="dsb@gym.example", dpo=Contact(name="DSB"), signatory=Contact(name="Leitung"),
+    key="gym",
+    name="Gymnasium",
+    kind="school",
+    land="BY",
+    public=True,
+    street="Weg 1",
+    postal_code="80331",
+    city="München",
+    email="dsb@gym.example",
+    dpo=Contact(name="DSB"),
+    signatory=Contact(name="Leitung"),
 )
 NOW = dt.datetime(2026, 3, 10, 8, 0, tzinfo=dt.UTC)
-FIELDS = ("acting", "first_name", "last_name", "date_of_birth", "card_number", "requester_first_name",
-          "requester_last_name", "email", "postal_address", "details")
+FIELDS = (
+    "acting",
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "card_number",
+    "requester_first_name",
+    "requester_last_name",
+    "email",
+    "postal_address",
+    "details",
+)
 
 
 @given(
     fields=st.fixed_dictionaries({}, optional={f: st.text(max_size=300) for f in FIELDS}),
     types=st.lists(st.sampled_from(["access", "copy", "erasure", "objection", "bogus", ""]), max_size=4),
-    upload=st.none() | st.builds(Upload, st.text(max_size=20), st.sampled_from(["application/pdf", "text/html", ""]),
-                                 st.binary(max_size=50)),
+    upload=st.none()
+    | st.builds(
+        Upload, st.text(max_size=20), st.sampled_from(["application/pdf", "text/html", ""]), st.binary(max_size=50)
+    ),
 )
 @settings(max_examples=200, deadline=None)
-def test_any_input_gives_field_problems_or_a_consistent_intake(fields: dict[str, str], types: list[str],
-                                                               upload: Upload | None) -> None:
+def test_any_input_gives_field_problems_or_a_consistent_intake(
+    fields: dict[str, str], types: list[str], upload: Upload | None
+) -> None:
     controller = SCHOOL
     result = check(RequestForm.from_fields(fields, types, upload), controller, received_at=NOW, max_upload_bytes=40)
     if isinstance(result, dict):
@@ -50,8 +72,10 @@ def test_any_input_gives_field_problems_or_a_consistent_intake(fields: dict[str,
 
 def test_a_valid_form_becomes_an_intake_for_the_controllers_land(portal_config: Any) -> None:
     controller = load(portal_config).controller("james-vendor")
-    form = RequestForm.from_fields({"first_name": " Anna ", "last_name": "Beispiel", "email": "Anna@Example.ORG",
-                                    "date_of_birth": "2010-03-04"}, ["access", "access", "copy"])
+    form = RequestForm.from_fields(
+        {"first_name": " Anna ", "last_name": "Beispiel", "email": "Anna@Example.ORG", "date_of_birth": "2010-03-04"},
+        ["access", "access", "copy"],
+    )
     result = check(form, controller, received_at=NOW, max_upload_bytes=10)
     assert isinstance(result, Checked)
     assert result.intake.land == "BE" and result.intake.controller == "james-vendor"

@@ -10,12 +10,19 @@ import pytest
 import sqlalchemy as sa
 from portal_setup import code_in, migrate, write_config
 
-from dsr import cases
-from dsr.cases.schema import documents, parties
+from dsr import casefile
+from dsr.casefile.schema import documents, parties
 from dsr.config import load
 
-FORM = {"types": ["access", "copy"], "acting": "self", "first_name": "Anna", "last_name": "Beispiel",
-        "email": "anna@example.org", "date_of_birth": "2010-03-04", "card_number": "L-1001"}
+FORM = {
+    "types": ["access", "copy"],
+    "acting": "self",
+    "first_name": "Anna",
+    "last_name": "Beispiel",
+    "email": "anna@example.org",
+    "date_of_birth": "2010-03-04",
+    "card_number": "L-1001",
+}
 
 
 def submit(client: Any, lang: str = "de", controller: str = "gym-musterstadt", **changes: Any) -> Any:
@@ -58,7 +65,9 @@ def test_every_text_key_used_by_a_template_exists_in_both_languages() -> None:
     folder = Path(__file__).parents[2] / "dsr/portal/templates"
     for template in [folder / "base.html", *(folder / "public").glob("*.html")]:
         used |= set(re.findall(r"""\bt\(\s*["']([a-z_.]+)["']\s*[,)]""", template.read_text()))
-    dynamic = {k for k in keys() if k.startswith(("state.", "form.type.", "landing.", "form.acting_", "form.error.", "error."))}
+    dynamic = {
+        k for k in keys() if k.startswith(("state.", "form.type.", "landing.", "form.acting_", "form.error.", "error."))
+    }
     assert used - keys() == set()
     assert all(set(v) == {"de", "en"} and all(v.values()) for v in _texts().values())
     assert dynamic  # states, kinds and errors are looked up by computed keys
@@ -79,12 +88,20 @@ def test_unknown_pages_get_a_404_page_in_the_visitors_language(client: Any) -> N
 def test_public_responses_carry_strict_security_headers_and_never_a_cookie(client: Any) -> None:
     reference, secret, code_id = receipt(submit(client))
     responses = [
-        client.get("/", follow_redirects=False), client.get("/de/"), client.get("/en/request/james-vendor"),
-        submit(client, first_name=""), client.get(f"/de/verify/{code_id}"),
-        client.post(f"/de/verify/{code_id}", data={"code": "WRONG123"}), client.get("/de/verify"),
-        client.get("/de/status"), client.post("/de/status", data={"reference": reference, "secret": secret}),
-        client.get("/de/download/999"), client.post("/de/download/999/code"), client.get("/en/missing"),
-        client.get("/api/public/controllers"), client.get("/static/portal.css"),
+        client.get("/", follow_redirects=False),
+        client.get("/de/"),
+        client.get("/en/request/james-vendor"),
+        submit(client, first_name=""),
+        client.get(f"/de/verify/{code_id}"),
+        client.post(f"/de/verify/{code_id}", data={"code": "WRONG123"}),
+        client.get("/de/verify"),
+        client.get("/de/status"),
+        client.post("/de/status", data={"reference": reference, "secret": secret}),
+        client.get("/de/download/999"),
+        client.post("/de/download/999/code"),
+        client.get("/en/missing"),
+        client.get("/api/public/controllers"),
+        client.get("/static/portal.css"),
     ]
     for response in responses:
         h = response.headers
@@ -112,7 +129,9 @@ def test_hsts_only_over_tls(client_with: Any) -> None:
 # --------------------------------------------------------------------------- the request form
 
 
-def test_a_request_is_received_and_the_verification_code_arrives_by_mail(client: Any, outbox: Any, portal_engine: Any) -> None:
+def test_a_request_is_received_and_the_verification_code_arrives_by_mail(
+    client: Any, outbox: Any, portal_engine: Any
+) -> None:
     response = submit(client, details="Bitte auch die Mahnungen.")
     assert response.status_code == 200
     reference, secret, code_id = receipt(response)
@@ -128,7 +147,9 @@ def test_a_request_is_received_and_the_verification_code_arrives_by_mail(client:
     assert details.decode() == "Bitte auch die Mahnungen."
 
 
-def test_a_wrong_code_is_refused_and_the_right_one_confirms_the_address(client: Any, outbox: Any, portal_engine: Any) -> None:
+def test_a_wrong_code_is_refused_and_the_right_one_confirms_the_address(
+    client: Any, outbox: Any, portal_engine: Any
+) -> None:
     reference, _, code_id = receipt(submit(client))
     wrong = client.post(f"/de/verify/{code_id}", data={"code": "AAAA2222"})
     assert wrong.status_code == 400 and "Der Code stimmt nicht" in wrong.text
@@ -179,8 +200,9 @@ def test_mistakes_in_the_form_are_shown_next_to_the_fields_and_nothing_typed_is_
 def test_a_parent_is_recorded_as_requester_and_gets_the_mail(client: Any, outbox: Any, portal_engine: Any) -> None:
     missing = submit(client, acting="parent", email="mama@example.org")
     assert missing.status_code == 400 and 'id="requester_first_name-error"' in missing.text
-    ok = submit(client, acting="parent", email="mama@example.org", requester_first_name="Maria",
-                requester_last_name="Beispiel")
+    ok = submit(
+        client, acting="parent", email="mama@example.org", requester_first_name="Maria", requester_last_name="Beispiel"
+    )
     assert ok.status_code == 200
     assert [m["To"] for m in outbox()] == ["mama@example.org"]
     with portal_engine.connect() as conn:
@@ -190,15 +212,25 @@ def test_a_parent_is_recorded_as_requester_and_gets_the_mail(client: Any, outbox
 
 
 def test_a_representative_must_upload_an_authorisation_which_is_kept(client: Any, portal_engine: Any) -> None:
-    base = {**FORM, "acting": "representative", "requester_first_name": "Rita", "requester_last_name": "Anwalt",
-            "email": "kanzlei@example.org"}
+    base = {
+        **FORM,
+        "acting": "representative",
+        "requester_first_name": "Rita",
+        "requester_last_name": "Anwalt",
+        "email": "kanzlei@example.org",
+    }
     missing = client.post("/de/request/gym-musterstadt", data=base)
     assert missing.status_code == 400 and "Bitte laden Sie die Vollmacht hoch." in missing.text
-    wrong_type = client.post("/de/request/gym-musterstadt", data=base,
-                             files={"authorisation": ("v.exe", b"MZ...", "application/x-msdownload")})
+    wrong_type = client.post(
+        "/de/request/gym-musterstadt",
+        data=base,
+        files={"authorisation": ("v.exe", b"MZ...", "application/x-msdownload")},
+    )
     assert wrong_type.status_code == 400 and "PDF, JPEG oder PNG" in wrong_type.text
     pdf = b"%PDF-1.4 Vollmacht"
-    ok = client.post("/de/request/gym-musterstadt", data=base, files={"authorisation": ("Vollmacht.pdf", pdf, "application/pdf")})
+    ok = client.post(
+        "/de/request/gym-musterstadt", data=base, files={"authorisation": ("Vollmacht.pdf", pdf, "application/pdf")}
+    )
     assert ok.status_code == 200
     with portal_engine.connect() as conn:
         kept = conn.execute(sa.select(documents).where(documents.c.kind == "authorisation")).one()
@@ -230,7 +262,10 @@ def test_submissions_are_rate_limited_with_a_clear_message(client_with: Any) -> 
         assert submit(c, first_name="").status_code == 400  # invalid attempts count too
         limited = submit(c, "en")
         assert limited.status_code == 429 and "Too many attempts" in limited.text and "retry-after" in limited.headers
-        assert "set-cookie" not in limited.headers and "frame-ancestors 'none'" in limited.headers["content-security-policy"]
+        assert (
+            "set-cookie" not in limited.headers
+            and "frame-ancestors 'none'" in limited.headers["content-security-policy"]
+        )
         assert c.get("/en/").status_code == 200  # reading pages is not limited
         api = c.post("/api/public/requests?lang=de", json={})
         assert api.status_code == 429 and api.json()["error"] == "rate_limited"
@@ -257,7 +292,9 @@ def test_a_mail_failure_loses_no_request(client_with: Any) -> None:
         assert resend.status_code == 503 and "keine E-Mail senden" in resend.text
 
 
-def test_an_internal_error_shows_a_clear_page_without_details(tmp_path: Path, client_with: Any, caplog: pytest.LogCaptureFixture) -> None:
+def test_an_internal_error_shows_a_clear_page_without_details(
+    tmp_path: Path, client_with: Any, caplog: pytest.LogCaptureFixture
+) -> None:
     # a table gone after startup (the plugin migrates at startup): every query fails inside SQLAlchemy
     url = f"sqlite:///{tmp_path / 'broken.db'}"
     with client_with(f'database_url = "{url}"\nmail = {{ backend = "file" }}\n') as c:
@@ -282,26 +319,37 @@ def test_the_requests_language_is_the_page_language(client: Any, outbox: Any, po
     english, _, _ = receipt(submit(client, lang="en"))
     german, _, _ = receipt(submit(client, lang="de", email="b@example.org"))
     with portal_engine.connect() as conn:
-        languages = dict(conn.execute(sa.select(cases.schema.cases.c.reference, cases.schema.cases.c.language)).all())
+        languages = dict(
+            conn.execute(sa.select(casefile.schema.cases.c.reference, casefile.schema.cases.c.language)).all()
+        )
     assert languages == {english: "en", german: "de"}
 
 
 def _dispatched(engine: sa.Engine, reference: str) -> str:
     from dsr.model import Candidate, Evidence, Identifier, IdentifierKind
 
-    officer = cases.create_user(engine, "officer", "pw-officer-1", {"gym-musterstadt": ["officer"]})
-    approver = cases.create_user(engine, "approver", "pw-approver-1", {"gym-musterstadt": ["officer", "approver"]})
+    officer = casefile.create_user(engine, "officer", "pw-officer-1", {"gym-musterstadt": ["officer"]})
+    approver = casefile.create_user(engine, "approver", "pw-approver-1", {"gym-musterstadt": ["officer", "approver"]})
     kind = IdentifierKind.CARD
-    found = Candidate(reference="P-AAA", store="school", key="1", evidence=(Evidence("school", kind, True),),
-                      identifiers=frozenset({Identifier(kind, "x")}))
-    cases.record_candidates(engine, officer, reference, [found])
-    cases.confirm_identity(engine, officer, reference, "P-AAA")
-    cases.start_gathering(engine, officer, reference, ["school"])
-    cases.finish_gathering(engine, reference)
-    cases.prepare(engine, officer, reference, cases.Document(filename="Auskunft \"x\".pdf", media_type="application/pdf",
-                                                             content=b"%PDF-1.7 the answer"))
-    cases.approve(engine, approver, reference)
-    return cases.dispatch_by_download(engine, officer, reference, max_count=2).token
+    found = Candidate(
+        reference="P-AAA",
+        store="school",
+        key="1",
+        evidence=(Evidence("school", kind, True),),
+        identifiers=frozenset({Identifier(kind, "x")}),
+    )
+    casefile.record_candidates(engine, officer, reference, [found])
+    casefile.confirm_identity(engine, officer, reference, "P-AAA")
+    casefile.start_gathering(engine, officer, reference, ["school"])
+    casefile.finish_gathering(engine, reference)
+    casefile.prepare(
+        engine,
+        officer,
+        reference,
+        casefile.Document(filename='Auskunft "x".pdf', media_type="application/pdf", content=b"%PDF-1.7 the answer"),
+    )
+    casefile.approve(engine, approver, reference)
+    return casefile.dispatch_by_download(engine, officer, reference, max_count=2).token
 
 
 def test_the_answer_downloads_only_with_a_fresh_code_sent_to_the_verified_address(
@@ -330,12 +378,13 @@ def test_the_answer_downloads_only_with_a_fresh_code_sent_to_the_verified_addres
     # the second (last) download through the JSON API; then the offer has ended
     sent = client.post(f"/api/public/downloads/{download_id}/code?lang=de")
     assert sent.status_code == 200 and outbox()[-1]["Subject"] == "Ihr Download-Code"
-    api = client.post(f"/api/public/downloads/{download_id}",
-                      json={"code_id": sent.json()["code_id"], "code": code_in(outbox()[-1])})
+    api = client.post(
+        f"/api/public/downloads/{download_id}", json={"code_id": sent.json()["code_id"], "code": code_in(outbox()[-1])}
+    )
     assert api.status_code == 200 and api.content == b"%PDF-1.7 the answer"
     ended = client.post(f"/en/download/{download_id}/code")
     assert ended.status_code == 400 and "This download has expired" in ended.text
-    events = [e.action for e in cases.history(portal_engine, reference)]
+    events = [e.action for e in casefile.history(portal_engine, reference)]
     assert events.count("answer downloaded") == 2 and events.count("download code sent") == 2
 
 
@@ -344,18 +393,33 @@ def test_the_answer_downloads_only_with_a_fresh_code_sent_to_the_verified_addres
 
 def test_the_json_api_does_what_the_pages_do(client: Any, outbox: Any) -> None:
     assert {"key": "james-vendor", "name": "James Software GmbH", "kind": "vendor"} in client.get(
-        "/api/public/controllers").json()
-    bad = client.post("/api/public/requests?lang=en", json={"controller": "gym-musterstadt", "types": [],
-                      "first_name": "Anna", "last_name": "", "email": "x"})
+        "/api/public/controllers"
+    ).json()
+    bad = client.post(
+        "/api/public/requests?lang=en",
+        json={"controller": "gym-musterstadt", "types": [], "first_name": "Anna", "last_name": "", "email": "x"},
+    )
     assert bad.status_code == 400 and set(bad.json()["fields"]) == {"types", "last_name", "email"}
-    made = client.post("/api/public/requests", json={"controller": "james-vendor", "types": ["access", "erasure"],
-                       "first_name": "Anna", "last_name": "Beispiel", "email": "anna@example.org"})
+    made = client.post(
+        "/api/public/requests",
+        json={
+            "controller": "james-vendor",
+            "types": ["access", "erasure"],
+            "first_name": "Anna",
+            "last_name": "Beispiel",
+            "email": "anna@example.org",
+        },
+    )
     assert made.status_code == 201
     body = made.json()
     assert body["verification_mail_sent"] is True
-    confirmed = client.post(f"/api/public/verifications/{body['verification_token']}", json={"code": code_in(outbox()[0])})
+    confirmed = client.post(
+        f"/api/public/verifications/{body['verification_token']}", json={"code": code_in(outbox()[0])}
+    )
     assert confirmed.json() == {"reference": body["reference"]}
-    status = client.post("/api/public/status", json={"reference": body["reference"], "status_secret": body["status_secret"]})
+    status = client.post(
+        "/api/public/status", json={"reference": body["reference"], "status_secret": body["status_secret"]}
+    )
     assert status.status_code == 200 and status.json()["state"] == "received" and "due_on" in status.json()
     wrong = client.post("/api/public/status?lang=de", json={"reference": body["reference"], "status_secret": "x"})
     assert wrong.status_code == 400 and wrong.json()["error"] == "status_rejected"

@@ -40,9 +40,13 @@ def test_portal_settings_have_defaults_and_errors_name_file_and_key(tmp_path: Pa
     settings = load(write_config(tmp_path, ""))
     assert settings.portal.mail.backend == "console" and settings.portal.rate_limits.submissions_per_hour == 10
     assert settings.portal_database_url == f"sqlite:///{tmp_path / 'dsr-portal.db'}"
-    for body, key in (('mail = { backend = "pigeon" }', "portal.mail.backend"), ('path = "datenschutz/"', "portal.path"),
-                      ('base_url = "portal.example/"', "portal.base_url"), ("rate_limits = { downloads_per_hour = 0 }",
-                      "portal.rate_limits.downloads_per_hour"), ('mial = { backend = "smtp" }', "portal.mial")):
+    for body, key in (
+        ('mail = { backend = "pigeon" }', "portal.mail.backend"),
+        ('path = "datenschutz/"', "portal.path"),
+        ('base_url = "portal.example/"', "portal.base_url"),
+        ("rate_limits = { downloads_per_hour = 0 }", "portal.rate_limits.downloads_per_hour"),
+        ('mial = { backend = "smtp" }', "portal.mial"),
+    ):
         with pytest.raises(ConfigError) as caught:
             load(write_config(tmp_path, body))
         assert caught.value.key == key and caught.value.file and caught.value.file.endswith("dsr.toml")

@@ -20,17 +20,24 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from litestar.testing import TestClient
-
-from dsr import cases
-from dsr.cases import ratelimit
-from dsr.cases.schema import rate_limits
-from dsr.config import load
-from dsr.housekeeping import tidy
-from dsr.portal import create_app
 from portal_setup import free_port, serving, write_config
 
-FORM = {"types": ["access"], "acting": "self", "first_name": "Anna", "last_name": "Beispiel",
-        "email": "anna@example.org", "date_of_birth": "2010-03-04", "card_number": "L-1001"}
+from dsr import casefile
+from dsr.casefile import ratelimit
+from dsr.casefile.schema import rate_limits
+from dsr.config import load
+from dsr.portal import create_app
+from dsr.service.housekeeping import tidy
+
+FORM = {
+    "types": ["access"],
+    "acting": "self",
+    "first_name": "Anna",
+    "last_name": "Beispiel",
+    "email": "anna@example.org",
+    "date_of_birth": "2010-03-04",
+    "card_number": "L-1001",
+}
 
 
 def submit(client: Any, lang: str = "de") -> Any:
@@ -44,7 +51,7 @@ def portal_on(tmp_path: Path, db_url: str, store: str, limit: int = 3) -> Any:
         f'mail = {{ backend = "file", directory = "mail" }}\nrate_limits = {{ submissions_per_hour = {limit} }}\n',
     )
     settings = load(config)
-    cases.upgrade(settings.portal_database_url)
+    casefile.upgrade(settings.portal_database_url)
     return settings
 
 
@@ -52,6 +59,7 @@ def portal_on(tmp_path: Path, db_url: str, store: str, limit: int = 3) -> Any:
 def two_apps(tmp_path: Path, db_url: str) -> Iterator[Any]:
     """``two_apps(store)`` → two TestClients, each its own app and engine, on one portal database."""
     with ExitStack() as stack:
+
         def make(store: str) -> tuple[Any, Any]:
             settings = portal_on(tmp_path, db_url, store)
             return tuple(stack.enter_context(TestClient(create_app(settings))) for _ in range(2))  # type: ignore[return-value]
@@ -99,8 +107,8 @@ def test_a_window_ends_and_housekeeping_deletes_ended_counters(two_apps: Any) ->
 
 
 def test_concurrent_hits_from_many_connections_never_pass_more_than_the_limit(db_url: str) -> None:
-    cases.upgrade(db_url)
-    engines = [cases.open_engine(db_url) for _ in range(6)]
+    casefile.upgrade(db_url)
+    engines = [casefile.open_engine(db_url) for _ in range(6)]
     allowed: list[bool] = []
     lock = threading.Lock()
     start = threading.Barrier(len(engines))
@@ -127,8 +135,8 @@ def test_the_store_works_as_a_litestar_store(db_url: str) -> None:
 
     from dsr.portal.ratelimit import DatabaseStore
 
-    cases.upgrade(db_url)
-    engine = cases.open_engine(db_url)
+    casefile.upgrade(db_url)
+    engine = casefile.open_engine(db_url)
     store = DatabaseStore(engine)
 
     async def scenario() -> None:
@@ -159,9 +167,12 @@ def test_an_unknown_store_is_a_config_error_naming_the_key(tmp_path: Path) -> No
 
 
 def test_two_dsr_serve_processes_honour_one_limit(tmp_path: Path) -> None:
-    config = write_config(tmp_path, 'rate_limit_store = "database"\nmail = { backend = "file", directory = "mail" }\n'
-                                    'rate_limits = { submissions_per_hour = 2 }\n')
-    cases.upgrade(load(config).portal_database_url)
+    config = write_config(
+        tmp_path,
+        'rate_limit_store = "database"\nmail = { backend = "file", directory = "mail" }\n'
+        "rate_limits = { submissions_per_hour = 2 }\n",
+    )
+    casefile.upgrade(load(config).portal_database_url)
     (tmp_path / "one").mkdir()
     (tmp_path / "two").mkdir()
 

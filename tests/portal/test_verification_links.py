@@ -18,21 +18,29 @@ import sqlalchemy as sa
 from litestar.testing import TestClient
 from portal_setup import code_in, read_mail, write_config
 
-from dsr import cases
-from dsr.cases.schema import codes, parties
+from dsr import casefile
+from dsr.casefile.schema import codes, parties
 from dsr.config import load
 from dsr.portal import create_app
 
-FORM = {"types": ["access"], "acting": "self", "first_name": "Anna", "last_name": "Beispiel",
-        "email": "anna@example.org", "date_of_birth": "2010-03-04"}
+FORM = {
+    "types": ["access"],
+    "acting": "self",
+    "first_name": "Anna",
+    "last_name": "Beispiel",
+    "email": "anna@example.org",
+    "date_of_birth": "2010-03-04",
+}
 
 
 @pytest.fixture
 def portal(tmp_path: Path, db_url: str) -> Iterator[tuple[Any, sa.Engine, Path]]:
     """(TestClient, engine, mail folder) of a portal on a fresh database of each dialect."""
-    settings = load(write_config(tmp_path, f'database_url = "{db_url}"\nmail = {{ backend = "file", directory = "mail" }}\n'))
-    cases.upgrade(settings.portal_database_url)
-    engine = cases.open_engine(settings.portal_database_url)
+    settings = load(
+        write_config(tmp_path, f'database_url = "{db_url}"\nmail = {{ backend = "file", directory = "mail" }}\n')
+    )
+    casefile.upgrade(settings.portal_database_url)
+    engine = casefile.open_engine(settings.portal_database_url)
     with TestClient(create_app(settings, engine=engine)) as client:
         yield client, engine, tmp_path / "mail"
     engine.dispose()
@@ -51,10 +59,10 @@ def test_the_verification_link_names_the_code_by_a_random_token_and_strangers_ca
         row = conn.execute(sa.select(codes)).one()
     # the token is neither the row id nor stored as such: only its sha256
     assert len(token) == 32 and str(row.id) != token and row.link_hash == hashlib.sha256(token.encode()).hexdigest()
-    assert f'/de/verify/{token}"' in receipt.text and f"/verify/{row.id}\"" not in receipt.text
+    assert f'/de/verify/{token}"' in receipt.text and f'/verify/{row.id}"' not in receipt.text
 
     # a stranger counting ids tries Anna's code id on the page and the API, many times
-    for _ in range(cases.CodePolicy().max_attempts + 2):
+    for _ in range(casefile.CodePolicy().max_attempts + 2):
         page = client.post(f"/de/verify/{row.id}", data={"code": "AAAA2222"})
         assert page.status_code == 400 and "Dieser Code gilt nicht mehr" in page.text
         api = client.post(f"/api/public/verifications/{row.id}?lang=en", json={"code": "AAAA2222"})
@@ -71,14 +79,22 @@ def test_the_verification_link_names_the_code_by_a_random_token_and_strangers_ca
 
 def test_the_api_hands_out_the_token_and_a_resend_gives_a_new_one(portal: tuple[Any, sa.Engine, Path]) -> None:
     client, engine, mail = portal
-    made = client.post("/api/public/requests", json={"controller": "gym-musterstadt", "types": ["access"],
-                                                      "first_name": "Anna", "last_name": "Beispiel",
-                                                      "email": "anna@example.org"}).json()
+    made = client.post(
+        "/api/public/requests",
+        json={
+            "controller": "gym-musterstadt",
+            "types": ["access"],
+            "first_name": "Anna",
+            "last_name": "Beispiel",
+            "email": "anna@example.org",
+        },
+    ).json()
     assert "verification_code_id" not in made and made["verification_mail_sent"] is True
     first = made["verification_token"]
     assert f"/verify/{first}#code=" in read_mail(mail)[0].get_body(("plain",)).get_content()
-    resent = client.post("/api/public/verifications", json={"reference": made["reference"],
-                                                            "status_secret": made["status_secret"]})
+    resent = client.post(
+        "/api/public/verifications", json={"reference": made["reference"], "status_secret": made["status_secret"]}
+    )
     assert resent.status_code == 200
     second = resent.json()["verification_token"]
     assert second != first

@@ -15,24 +15,31 @@ from litestar import MediaType, Request, Response, Router
 from litestar.di import Provide
 from litestar.response import Redirect
 
-from dsr import cases
-from dsr.casework import CaseworkError, handlers
+from dsr import casefile
 from dsr.portal.context import Portal
 from dsr.portal.errors import RETRY_AFTER_UNAVAILABLE, database_unavailable, handle, log_failure
+from dsr.portal.i18n import text
 from dsr.portal.officer import api, pages
 from dsr.portal.officer.refusals import refusal_code, refusal_text
-from dsr.portal.i18n import text
-from dsr.portal.security import login_limits
 from dsr.portal.officer.session import CSRFRejected, NotLoggedIn, current_user, is_api, page_language
-from dsr.worker import BackgroundWorker
+from dsr.portal.security import login_limits
+from dsr.service.casework import CaseworkError, handlers
+from dsr.service.worker import BackgroundWorker
 
 #: set DSR_PORTAL_WORKER=0 to run jobs only in a separate `dsr worker`
 WORKER_ENV = "DSR_PORTAL_WORKER"
 
 
-def _json_or_page(request: Request[Any, Any, Any], status: int, code: str, message: str,
-                  page_text: str | None = None, *, headers: dict[str, str] | None = None,
-                  refusal: Exception | None = None) -> Response[Any]:
+def _json_or_page(
+    request: Request[Any, Any, Any],
+    status: int,
+    code: str,
+    message: str,
+    page_text: str | None = None,
+    *,
+    headers: dict[str, str] | None = None,
+    refusal: Exception | None = None,
+) -> Response[Any]:
     """JSON for the API (English ``message``, plus the rule's ``code`` for a refusal); else the error
     page, in ``page_text`` of texts.toml or the refusal's text in the officer's language."""
     if is_api(request):
@@ -46,8 +53,16 @@ def _json_or_page(request: Request[Any, Any, Any], status: int, code: str, messa
         message = refusal_text(refusal, language)
     elif page_text:
         message = text(language, page_text)
-    return portal.render(language, "officer/error.html", status_code=status, user=None, csrf="", here="",
-                         message=message, headers=headers)
+    return portal.render(
+        language,
+        "officer/error.html",
+        status_code=status,
+        user=None,
+        csrf="",
+        here="",
+        message=message,
+        headers=headers,
+    )
 
 
 def _unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -55,9 +70,14 @@ def _unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[An
     if not database_unavailable(exc):
         return handle(request, exc)  # a bug, not an outage: the generic 500
     log_failure(request, 503, exc)
-    return _json_or_page(request, 503, "unavailable", "the database cannot be reached; nothing was saved. "
-                         "Try again in a few minutes", "officer.error.unavailable",
-                         headers={"retry-after": RETRY_AFTER_UNAVAILABLE})
+    return _json_or_page(
+        request,
+        503,
+        "unavailable",
+        "the database cannot be reached; nothing was saved. Try again in a few minutes",
+        "officer.error.unavailable",
+        headers={"retry-after": RETRY_AFTER_UNAVAILABLE},
+    )
 
 
 def _not_logged_in(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -77,12 +97,12 @@ def _denied(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
 
 def _refused(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     # dsr's own errors promise messages without personal data; they say which rule refused
-    status = 409 if isinstance(exc, (cases.TransitionRefused, CaseworkError)) else 400
+    status = 409 if isinstance(exc, (casefile.TransitionRefused, CaseworkError)) else 400
     return _json_or_page(request, status, "refused" if status == 409 else "bad_request", str(exc), refusal=exc)
 
 
 def _login_failed(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    if isinstance(exc, cases.TooManyRequests):
+    if isinstance(exc, casefile.TooManyRequests):
         return _json_or_page(request, 429, "locked", "too many failed logins: the account is locked for a while")
     return _json_or_page(request, 401, "login_failed", "wrong username, password or second factor")
 
@@ -100,14 +120,14 @@ def router(portal: Portal) -> Router:
         exception_handlers={
             NotLoggedIn: _not_logged_in,
             CSRFRejected: _csrf,
-            cases.AccessDenied: _denied,
-            cases.TransitionRefused: _refused,
+            casefile.AccessDenied: _denied,
+            casefile.TransitionRefused: _refused,
             CaseworkError: _refused,
-            cases.LoginFailed: _login_failed,
-            cases.TooManyRequests: _login_failed,
+            casefile.LoginFailed: _login_failed,
+            casefile.TooManyRequests: _login_failed,
             ValueError: _refused,
             msgspec.ValidationError: _refused,
-            cases.NotFound: handle,
+            casefile.NotFound: handle,
             sa.exc.DBAPIError: _unavailable,
             sa.exc.TimeoutError: _unavailable,
         },

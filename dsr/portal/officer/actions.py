@@ -2,7 +2,7 @@
 
 The JSON API and the HTML forms share these, so both do exactly the same (forms post the same
 fields; a checkbox sends "on"). Every function runs in a worker thread (``portal.call``) and
-goes through ``dsr.cases``, which checks the user's controller and role.
+goes through ``dsr.casefile``, which checks the user's controller and role.
 """
 
 from __future__ import annotations
@@ -14,17 +14,18 @@ from typing import Any
 import msgspec
 import sqlalchemy as sa
 
-from dsr import case_letters, cases, casework, restricted_review
-from dsr.cases.casepage import candidates_of, checks_of, comments_of, queries_of
-from dsr.cases.documents import DocumentInfo, list_documents
-from dsr.cases.schema import cases as case_table
-from dsr.cases.schema import parties
-from dsr.deadlines import BERLIN
+from dsr import casefile
+from dsr.casefile.casepage import candidates_of, checks_of, comments_of, queries_of
+from dsr.casefile.documents import DocumentInfo, list_documents
+from dsr.casefile.schema import cases as case_table
+from dsr.casefile.schema import parties
 from dsr.errors import DSRError
 from dsr.model import Descriptor
+from dsr.pipeline.deadlines import BERLIN
+from dsr.pipeline.redact import REASONS
 from dsr.portal.context import Portal
 from dsr.portal.params import RowId
-from dsr.redact import REASONS
+from dsr.service import casework, letters, restricted
 
 
 class Confirm(msgspec.Struct, kw_only=True):
@@ -32,7 +33,7 @@ class Confirm(msgspec.Struct, kw_only=True):
 
 
 class IdentityCheck(msgspec.Struct, kw_only=True):
-    method: cases.CheckMethod
+    method: casefile.CheckMethod
     note: str | None = None
 
 
@@ -52,7 +53,7 @@ class RetryStore(msgspec.Struct, kw_only=True):
 class Decide(msgspec.Struct, kw_only=True):
     item: str
     decision: str  #: disclose | redact | withhold
-    reason: str  #: a code of dsr.redact.REASONS
+    reason: str  #: a code of dsr.pipeline.redact.REASONS
     same_text: bool = True  #: decide once for every item with the same text
 
 
@@ -92,10 +93,10 @@ class ManualEntry(msgspec.Struct, kw_only=True):
     """A request that came by post, e-mail or in person, entered by staff."""
 
     controller: str
-    channel: cases.Channel
-    request_types: list[cases.RequestType]
+    channel: casefile.Channel
+    request_types: list[casefile.RequestType]
     received_at: dt.datetime | None = None  #: exact time of receipt; default now
-    acting: cases.Acting = cases.Acting.SELF
+    acting: casefile.Acting = casefile.Acting.SELF
     first_name: str | None = None
     last_name: str | None = None
     date_of_birth: dt.date | None = None
@@ -117,110 +118,114 @@ def today() -> dt.date:
 # --------------------------------------------------------------------------- the actions
 
 
-def _find(p: Portal, u: cases.User, ref: str, _: Empty) -> Any:
-    cases.get_case(p.engine, u, ref)  # membership first: no store is asked for someone else's case
+def _find(p: Portal, u: casefile.User, ref: str, _: Empty) -> Any:
+    casefile.get_case(p.engine, u, ref)  # membership first: no store is asked for someone else's case
     return {"status": casework.find_candidates(p.engine, p.settings, ref, user=u).value}
 
 
-def _confirm(p: Portal, u: cases.User, ref: str, b: Confirm) -> Any:
-    cases.confirm_identity(p.engine, u, ref, b.candidate)
+def _confirm(p: Portal, u: casefile.User, ref: str, b: Confirm) -> Any:
+    casefile.confirm_identity(p.engine, u, ref, b.candidate)
 
 
-def _check(p: Portal, u: cases.User, ref: str, b: IdentityCheck) -> Any:
-    cases.record_identity_check(p.engine, u, ref, b.method, b.note or None)
+def _check(p: Portal, u: casefile.User, ref: str, b: IdentityCheck) -> Any:
+    casefile.record_identity_check(p.engine, u, ref, b.method, b.note or None)
 
 
-def _query(p: Portal, u: cases.User, ref: str, b: IdentityQuery) -> Any:
-    return {"document": case_letters.send_identity_query(p.engine, p.settings, u, ref, b.reasons)}
+def _query(p: Portal, u: casefile.User, ref: str, b: IdentityQuery) -> Any:
+    return {"document": letters.send_identity_query(p.engine, p.settings, u, ref, b.reasons)}
 
 
-def _reply(p: Portal, u: cases.User, ref: str, b: IdentityReply) -> Any:
-    cases.identity_query_answered(p.engine, u, ref, answered_on=b.received_on)
+def _reply(p: Portal, u: casefile.User, ref: str, b: IdentityReply) -> Any:
+    casefile.identity_query_answered(p.engine, u, ref, answered_on=b.received_on)
 
 
-def _gather(p: Portal, u: cases.User, ref: str, _: Empty) -> Any:
+def _gather(p: Portal, u: casefile.User, ref: str, _: Empty) -> Any:
     # routing first: a parent not verified as the child's guardian is refused before any store is read
     return {"job": casework.start_gathering(p.engine, p.settings, u, ref)}
 
 
-def _retry(p: Portal, u: cases.User, ref: str, b: RetryStore) -> Any:
-    view = cases.get_case(p.engine, u, ref)
+def _retry(p: Portal, u: casefile.User, ref: str, b: RetryStore) -> Any:
+    view = casefile.get_case(p.engine, u, ref)
     case_id = _case_id(p, view.reference)
-    job = cases.get_job(p.engine, b.job)
+    job = casefile.get_job(p.engine, b.job)
     if job.case_id != case_id:
-        raise cases.NotFound(f"no job {b.job} in case {ref}")
-    if job.state in (cases.JobState.QUEUED, cases.JobState.RUNNING):
-        raise cases.TransitionRefused("the job is still queued or running", code="job_busy")
+        raise casefile.NotFound(f"no job {b.job} in case {ref}")
+    if job.state in (casefile.JobState.QUEUED, casefile.JobState.RUNNING):
+        raise casefile.TransitionRefused("the job is still queued or running", code="job_busy")
     # only a store that failed is asked again: re-running one that answered (a finished job)
     # would re-open gathering behind the officer's back
-    if job.progress.get(b.store, {}).get("state") != cases.StoreProgress.FAILED:
-        raise cases.TransitionRefused(f"store {b.store!r} of job {b.job} did not fail: nothing to retry",
-                                      code="store_not_failed", store=b.store)
-    cases.retry_store(p.engine, b.job, b.store, actor=u.actor)
+    if job.progress.get(b.store, {}).get("state") != casefile.StoreProgress.FAILED:
+        raise casefile.TransitionRefused(
+            f"store {b.store!r} of job {b.job} did not fail: nothing to retry", code="store_not_failed", store=b.store
+        )
+    casefile.retry_store(p.engine, b.job, b.store, actor=u.actor)
 
 
-def _decide(p: Portal, u: cases.User, ref: str, b: Decide) -> Any:
+def _decide(p: Portal, u: casefile.User, ref: str, b: Decide) -> Any:
     return {"decided": casework.decide_items(p.engine, u, ref, b.item, b.decision, b.reason, same_text=b.same_text)}
 
 
-def _decide_restricted(p: Portal, u: cases.User, ref: str, b: DecideRestricted) -> Any:
-    restricted_review.decide_restricted_record(p.engine, u, ref, b.record, b.decision, b.ground)
+def _decide_restricted(p: Portal, u: casefile.User, ref: str, b: DecideRestricted) -> Any:
+    restricted.decide_restricted_record(p.engine, u, ref, b.record, b.decision, b.ground)
 
 
-def _prepare(p: Portal, u: cases.User, ref: str, _: Empty) -> Any:
+def _prepare(p: Portal, u: casefile.User, ref: str, _: Empty) -> Any:
     return {"document": casework.render_answer(p.engine, p.settings, u, ref)}
 
 
-def _approve(p: Portal, u: cases.User, ref: str, _: Empty) -> Any:
-    cases.approve(p.engine, u, ref)
+def _approve(p: Portal, u: casefile.User, ref: str, _: Empty) -> Any:
+    casefile.approve(p.engine, u, ref)
 
 
-def _send_back(p: Portal, u: cases.User, ref: str, _: Empty) -> Any:
-    cases.send_back(p.engine, u, ref)
+def _send_back(p: Portal, u: casefile.User, ref: str, _: Empty) -> Any:
+    casefile.send_back(p.engine, u, ref)
 
 
-def _post(p: Portal, u: cases.User, ref: str, b: MailedOn) -> Any:
-    received_on = cases.get_case(p.engine, u, ref).received_at.astimezone(BERLIN).date()  # membership first
+def _post(p: Portal, u: casefile.User, ref: str, b: MailedOn) -> Any:
+    received_on = casefile.get_case(p.engine, u, ref).received_at.astimezone(BERLIN).date()  # membership first
     mailed_on = b.mailed_on or today()
     if mailed_on > today():
-        raise cases.InputRejected("the answer cannot have been mailed in the future", code="mailed_on_future")
+        raise casefile.InputRejected("the answer cannot have been mailed in the future", code="mailed_on_future")
     if mailed_on < received_on:
-        raise cases.InputRejected("the answer cannot have been mailed before the request came in",
-                                  code="mailed_on_before_receipt", received_on=received_on.strftime("%d.%m.%Y"))
-    cases.dispatch_by_post(p.engine, u, ref, mailed_on)
+        raise casefile.InputRejected(
+            "the answer cannot have been mailed before the request came in",
+            code="mailed_on_before_receipt",
+            received_on=received_on.strftime("%d.%m.%Y"),
+        )
+    casefile.dispatch_by_post(p.engine, u, ref, mailed_on)
 
 
-def _download(p: Portal, u: cases.User, ref: str, b: DownloadOffer) -> Any:
+def _download(p: Portal, u: casefile.User, ref: str, b: DownloadOffer) -> Any:
     from dsr.portal.officer.notify import offer_download
 
     return {"download": offer_download(p, u, ref, valid_days=b.valid_days, max_count=b.max_count)}
 
 
-def _resend_notice(p: Portal, u: cases.User, ref: str, _: Empty) -> Any:
+def _resend_notice(p: Portal, u: casefile.User, ref: str, _: Empty) -> Any:
     from dsr.portal.officer.notify import resend_notice
 
     return {"download": resend_notice(p, u, ref)}
 
 
-def _extend(p: Portal, u: cases.User, ref: str, b: Extend) -> Any:
-    return {"due_on": case_letters.extend_deadline(p.engine, p.settings, u, ref, b.months, b.reasons).isoformat()}
+def _extend(p: Portal, u: casefile.User, ref: str, b: Extend) -> Any:
+    return {"due_on": letters.extend_deadline(p.engine, p.settings, u, ref, b.months, b.reasons).isoformat()}
 
 
-def _comment(p: Portal, u: cases.User, ref: str, b: Comment) -> Any:
+def _comment(p: Portal, u: casefile.User, ref: str, b: Comment) -> Any:
     if not b.body.strip():
-        raise cases.InputRejected("a comment needs some text", code="comment_empty")
-    cases.add_comment(p.engine, u, ref, b.body.strip())
+        raise casefile.InputRejected("a comment needs some text", code="comment_empty")
+    casefile.add_comment(p.engine, u, ref, b.body.strip())
 
 
-def _refuse(p: Portal, u: cases.User, ref: str, b: Refuse) -> Any:
-    cases.refuse(p.engine, u, ref, b.ground)
+def _refuse(p: Portal, u: casefile.User, ref: str, b: Refuse) -> Any:
+    casefile.refuse(p.engine, u, ref, b.ground)
 
 
-def _close(p: Portal, u: cases.User, ref: str, _: Empty) -> Any:
-    cases.close_case(p.engine, u, ref)
+def _close(p: Portal, u: casefile.User, ref: str, _: Empty) -> Any:
+    casefile.close_case(p.engine, u, ref)
 
 
-Action = Callable[[Portal, cases.User, str, Any], Any]
+Action = Callable[[Portal, casefile.User, str, Any], Any]
 
 #: path segment → (body type, function). The API has one documented route per entry.
 ACTIONS: dict[str, tuple[type[msgspec.Struct], Action]] = {
@@ -259,7 +264,7 @@ def from_form(body_type: type[msgspec.Struct], form: dict[str, Any]) -> msgspec.
     return msgspec.convert(values, body_type, strict=False)
 
 
-def run(portal: Portal, user: cases.User, reference: str, action: str, body: msgspec.Struct) -> Any:
+def run(portal: Portal, user: casefile.User, reference: str, action: str, body: msgspec.Struct) -> Any:
     return ACTIONS[action][1](portal, user, reference, body)
 
 
@@ -281,19 +286,19 @@ class JobView(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class CaseDetail(msgspec.Struct, frozen=True, kw_only=True):
-    case: cases.CaseView
+    case: casefile.CaseView
     allowed: list[str]
-    subject: cases.Party | None
-    requester: cases.Party | None
+    subject: casefile.Party | None
+    requester: casefile.Party | None
     candidates: list[Any]
     identity_checks: list[Any]
     identity_queries: list[Any]
     jobs: list[JobView]
     documents: list[DocumentInfo]
     review: list[casework.ReviewEntry]
-    restricted: list[restricted_review.RestrictedEntry]
+    restricted: list[restricted.RestrictedEntry]
     comments: list[Any]
-    history: list[cases.Event]
+    history: list[casefile.Event]
     other_controllers: dict[str, Any] | None
     reasons: dict[str, str]
     #: the contact address (requester's, else subject's) was confirmed with a code; None: no address.
@@ -309,10 +314,16 @@ def contact_email_verified(p: Portal, references: list[str]) -> dict[str, bool]:
     others = parties.alias("others")
     requester = sa.exists().where(others.c.case_id == case_table.c.id, others.c.role == "requester")
     contact = sa.case((requester, "requester"), else_="subject")
-    query = (sa.select(case_table.c.reference, parties.c.email_verified_at)
-             .join(parties, parties.c.case_id == case_table.c.id)
-             .where(case_table.c.reference.in_(references), parties.c.role == contact,
-                    parties.c.email.is_not(None), parties.c.email != ""))
+    query = (
+        sa.select(case_table.c.reference, parties.c.email_verified_at)
+        .join(parties, parties.c.case_id == case_table.c.id)
+        .where(
+            case_table.c.reference.in_(references),
+            parties.c.role == contact,
+            parties.c.email.is_not(None),
+            parties.c.email != "",
+        )
+    )
     with p.engine.connect() as conn:
         return {ref: verified is not None for ref, verified in conn.execute(query)}
 
@@ -322,54 +333,86 @@ def unverified_emails(p: Portal, references: list[str]) -> set[str]:
     return {ref for ref, verified in contact_email_verified(p, references).items() if not verified}
 
 
-def case_detail(p: Portal, u: cases.User, ref: str) -> CaseDetail:
+def case_detail(p: Portal, u: casefile.User, ref: str) -> CaseDetail:
     """Everything the case page shows. Viewing the request details and the review is audited."""
-    view = cases.get_case(p.engine, u, ref)
-    requester = cases.get_party(p.engine, u, ref, "requester") if view.acting is not cases.Acting.SELF else None
+    view = casefile.get_case(p.engine, u, ref)
+    requester = casefile.get_party(p.engine, u, ref, "requester") if view.acting is not casefile.Acting.SELF else None
     jobs = [
-        JobView(id=j.id, kind=j.kind, state=j.state.value, attempts=j.attempts, progress=j.progress,
-                failed_stores=list(j.failed_stores))
-        for j in cases.jobs_of_case(p.engine, _case_id(p, ref))
+        JobView(
+            id=j.id,
+            kind=j.kind,
+            state=j.state.value,
+            attempts=j.attempts,
+            progress=j.progress,
+            failed_stores=list(j.failed_stores),
+        )
+        for j in casefile.jobs_of_case(p.engine, _case_id(p, ref))
     ]
     return CaseDetail(
-        case=view, allowed=sorted(s.value for s in cases.allowed(view.state)),
-        subject=cases.get_party(p.engine, u, ref, "subject"), requester=requester,
-        candidates=candidates_of(p.engine, u, ref), identity_checks=checks_of(p.engine, u, ref),
-        identity_queries=queries_of(p.engine, u, ref), jobs=jobs, documents=list_documents(p.engine, u, ref),
+        case=view,
+        allowed=sorted(s.value for s in casefile.allowed(view.state)),
+        subject=casefile.get_party(p.engine, u, ref, "subject"),
+        requester=requester,
+        candidates=candidates_of(p.engine, u, ref),
+        identity_checks=checks_of(p.engine, u, ref),
+        identity_queries=queries_of(p.engine, u, ref),
+        jobs=jobs,
+        documents=list_documents(p.engine, u, ref),
         review=casework.review_entries(p.engine, u, ref),
-        restricted=restricted_review.restricted_entries(p.engine, u, ref), comments=comments_of(p.engine, u, ref),
-        history=cases.history(p.engine, ref), other_controllers=casework.other_controllers_hint(p.engine, u, ref),
-        reasons=dict(REASONS), email_verified=contact_email_verified(p, [view.reference]).get(view.reference),
+        restricted=restricted.restricted_entries(p.engine, u, ref),
+        comments=comments_of(p.engine, u, ref),
+        history=casefile.history(p.engine, ref),
+        other_controllers=casework.other_controllers_hint(p.engine, u, ref),
+        reasons=dict(REASONS),
+        email_verified=contact_email_verified(p, [view.reference]).get(view.reference),
     )
 
 
-def enter_request(p: Portal, u: cases.User, b: ManualEntry) -> cases.OpenedCase:
+def enter_request(p: Portal, u: casefile.User, b: ManualEntry) -> casefile.OpenedCase:
     """Manual entry of a request that came by post, e-mail or in person."""
     if b.controller not in u.controllers or not u.can(b.controller, "officer"):
-        raise cases.NotFound(f"no controller {b.controller} for this user")
-    if b.channel is cases.Channel.PORTAL:
-        raise cases.InputRejected("requests through the portal are entered by the requester", code="portal_channel")
+        raise casefile.NotFound(f"no controller {b.controller} for this user")
+    if b.channel is casefile.Channel.PORTAL:
+        raise casefile.InputRejected("requests through the portal are entered by the requester", code="portal_channel")
     controller = p.settings.controller(b.controller)
-    subject = cases.Party(
-        descriptor=Descriptor(first_name=b.first_name, last_name=b.last_name, date_of_birth=b.date_of_birth,
-                              card_number=b.card_number, email=b.email),
-        email=b.email, postal_address=b.postal_address,
+    subject = casefile.Party(
+        descriptor=Descriptor(
+            first_name=b.first_name,
+            last_name=b.last_name,
+            date_of_birth=b.date_of_birth,
+            card_number=b.card_number,
+            email=b.email,
+        ),
+        email=b.email,
+        postal_address=b.postal_address,
     )
     requester = None
-    if b.acting is not cases.Acting.SELF:
-        requester = cases.Party(
-            descriptor=Descriptor(first_name=b.requester_first_name, last_name=b.requester_last_name,
-                                  email=b.requester_email),
-            email=b.requester_email, postal_address=b.requester_postal_address,
+    if b.acting is not casefile.Acting.SELF:
+        requester = casefile.Party(
+            descriptor=Descriptor(
+                first_name=b.requester_first_name, last_name=b.requester_last_name, email=b.requester_email
+            ),
+            email=b.requester_email,
+            postal_address=b.requester_postal_address,
         )
     received = b.received_at or dt.datetime.now(dt.UTC)
     if received.tzinfo is None:
         received = received.replace(tzinfo=BERLIN)  # a time typed by staff is local time
-    opened = cases.open_case(
-        p.engine, p.secret,
-        cases.Intake(controller=b.controller, land=controller.land, request_types=tuple(b.request_types),
-                     channel=b.channel, received_at=received, subject=subject, acting=b.acting,
-                     requester=requester, authorisation=b.authorisation or None, language=b.language or None),
+    opened = casefile.open_case(
+        p.engine,
+        p.secret,
+        casefile.Intake(
+            controller=b.controller,
+            land=controller.land,
+            request_types=tuple(b.request_types),
+            channel=b.channel,
+            received_at=received,
+            subject=subject,
+            acting=b.acting,
+            requester=requester,
+            authorisation=b.authorisation or None,
+            language=b.language or None,
+        ),
         user=u,
     )
     try:

@@ -14,14 +14,14 @@ from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from dsr import cases
-from dsr.case_letters import print_batch
-from dsr.cases.documents import read_document
-from dsr.cases.users import Account, admin_reset_totp, admin_unlock, list_accounts
+from dsr import casefile
+from dsr.casefile.documents import read_document
+from dsr.casefile.users import Account, admin_reset_totp, admin_unlock, list_accounts
 from dsr.portal.context import Portal
 from dsr.portal.officer import actions as a
-from dsr.portal.params import RowIdPath
 from dsr.portal.officer.session import COOKIE, csrf_token, expired_cookie, log_in, session_cookie
+from dsr.portal.params import RowIdPath
+from dsr.service.letters import print_batch
 
 
 class LoginIn(msgspec.Struct, kw_only=True):
@@ -41,44 +41,54 @@ class Opened(msgspec.Struct):
     reference: str
 
 
-def _me(user: cases.User, csrf: str) -> Me:
+def _me(user: casefile.User, csrf: str) -> Me:
     return Me(id=user.id, username=user.username, roles={k: sorted(v) for k, v in user.roles.items()}, csrf_token=csrf)
 
 
-@post("/login", summary="Log in (password, TOTP code when enabled); sets the session cookie", status_code=200,
-      opt={"rate_limit": "login"})
-async def login(request: Request[Any, Any, Any], portal: NamedDependency[Portal], data: JSONBody[LoginIn]) -> Response[Me]:
+@post(
+    "/login",
+    summary="Log in (password, TOTP code when enabled); sets the session cookie",
+    status_code=200,
+    opt={"rate_limit": "login"},
+)
+async def login(
+    request: Request[Any, Any, Any], portal: NamedDependency[Portal], data: JSONBody[LoginIn]
+) -> Response[Me]:
     done = await log_in(portal, request, data.username, data.password, data.totp or None)
     return Response(_me(done.user, csrf_token(portal, done.token)), cookies=[session_cookie(portal, done.token)])
 
 
 @post("/logout", summary="End the session", status_code=200)
-async def logout(request: Request[Any, Any, Any], portal: NamedDependency[Portal],
-                 user: NamedDependency[cases.User]) -> Response[dict[str, bool]]:
+async def logout(
+    request: Request[Any, Any, Any], portal: NamedDependency[Portal], user: NamedDependency[casefile.User]
+) -> Response[dict[str, bool]]:
     token = request.cookies.get(COOKIE, "")
-    await portal.call(cases.close_session, portal.engine, token)
+    await portal.call(casefile.close_session, portal.engine, token)
     return Response({"logged_out": True}, cookies=[expired_cookie(portal)])
 
 
 @get("/me", summary="Who is logged in, and the CSRF token")
-async def me(request: Request[Any, Any, Any], user: NamedDependency[cases.User]) -> Me:
+async def me(request: Request[Any, Any, Any], user: NamedDependency[casefile.User]) -> Me:
     return _me(user, request.state["dsr_csrf"])
 
 
 @get("/cases", summary="Cases of the user's controllers, soonest deadline first")
 async def list_cases(
-    portal: NamedDependency[Portal], user: NamedDependency[cases.User],
+    portal: NamedDependency[Portal],
+    user: NamedDependency[casefile.User],
     # the query names the list by its singular ("?state=a&state=b")
-    states: Annotated[list[cases.CaseState] | None, QueryParameter(name="state", required=False)] = None,
+    states: Annotated[list[casefile.CaseState] | None, QueryParameter(name="state", required=False)] = None,
     q: Annotated[str | None, QueryParameter(required=False, description="reference (or part of it)")] = None,
     controller: Annotated[str | None, QueryParameter(required=False)] = None,
     overdue: FromQuery[bool] = False,
-) -> list[cases.CaseView]:
-    found = await portal.call(cases.list_cases, portal.engine, user, states=states or None)
+) -> list[casefile.CaseView]:
+    found = await portal.call(casefile.list_cases, portal.engine, user, states=states or None)
     return filter_cases(found, q=q, controller=controller, overdue=overdue)
 
 
-def filter_cases(found: list[cases.CaseView], *, q: str | None, controller: str | None, overdue: bool) -> list[cases.CaseView]:
+def filter_cases(
+    found: list[casefile.CaseView], *, q: str | None, controller: str | None, overdue: bool
+) -> list[casefile.CaseView]:
     if q:
         found = [c for c in found if q.strip().upper() in c.reference]
     if controller:
@@ -89,35 +99,44 @@ def filter_cases(found: list[cases.CaseView], *, q: str | None, controller: str 
 
 
 @post("/cases", summary="Enter a request that came by post, e-mail or in person", status_code=201)
-async def enter(portal: NamedDependency[Portal], user: NamedDependency[cases.User],
-                data: JSONBody[a.ManualEntry]) -> Opened:
+async def enter(
+    portal: NamedDependency[Portal], user: NamedDependency[casefile.User], data: JSONBody[a.ManualEntry]
+) -> Opened:
     opened = await portal.call(a.enter_request, portal, user, data)
     return Opened(opened.reference)
 
 
 @get("/cases/{ref:str}", summary="Everything on the case page (viewing is audited)")
-async def case(portal: NamedDependency[Portal], user: NamedDependency[cases.User], ref: FromPath[str]) -> a.CaseDetail:
+async def case(
+    portal: NamedDependency[Portal], user: NamedDependency[casefile.User], ref: FromPath[str]
+) -> a.CaseDetail:
     return await portal.call(a.case_detail, portal, user, ref)
 
 
 @get("/cases/{ref:str}/documents/{document_id:int}", summary="A document of the case (viewing is audited)")
-async def document(portal: NamedDependency[Portal], user: NamedDependency[cases.User], ref: FromPath[str],
-                   document_id: RowIdPath) -> Response[bytes]:
+async def document(
+    portal: NamedDependency[Portal], user: NamedDependency[casefile.User], ref: FromPath[str], document_id: RowIdPath
+) -> Response[bytes]:
     info, content = await portal.call(read_document, portal.engine, user, ref, document_id)
-    return Response(content, media_type=info.media_type,
-                    headers={"content-disposition": f'attachment; filename="{info.filename}"'})
+    return Response(
+        content, media_type=info.media_type, headers={"content-disposition": f'attachment; filename="{info.filename}"'}
+    )
 
 
-@post("/print-batch", status_code=200,
-      summary="One PDF of the approved answers not printed yet (the user's controllers); marks them printed")
-async def new_batch(portal: NamedDependency[Portal], user: NamedDependency[cases.User]) -> Response[bytes]:
+@post(
+    "/print-batch",
+    status_code=200,
+    summary="One PDF of the approved answers not printed yet (the user's controllers); marks them printed",
+)
+async def new_batch(portal: NamedDependency[Portal], user: NamedDependency[casefile.User]) -> Response[bytes]:
     content, refs = await portal.call(print_batch, portal.engine, user)
     return _batch(content, refs, a.today())
 
 
 @get("/print-batch", summary="The batch printed on a day again (default today); marks nothing")
-async def batch(portal: NamedDependency[Portal], user: NamedDependency[cases.User],
-                day: FromQuery[dt.date | None] = None) -> Response[bytes]:
+async def batch(
+    portal: NamedDependency[Portal], user: NamedDependency[casefile.User], day: FromQuery[dt.date | None] = None
+) -> Response[bytes]:
     day = day or a.today()
     content, refs = await portal.call(print_batch, portal.engine, user, day=day)
     return _batch(content, refs, day)
@@ -125,157 +144,250 @@ async def batch(portal: NamedDependency[Portal], user: NamedDependency[cases.Use
 
 def _batch(content: bytes, refs: list[str], day: dt.date) -> Response[bytes]:
     if not refs:
-        raise cases.NotFound("no approved answers to print")
-    return Response(content, media_type="application/pdf",
-                    headers={"content-disposition": f'attachment; filename="druckstapel-{day}.pdf"'})
+        raise casefile.NotFound("no approved answers to print")
+    return Response(
+        content,
+        media_type="application/pdf",
+        headers={"content-disposition": f'attachment; filename="druckstapel-{day}.pdf"'},
+    )
 
 
-async def _do(portal: Portal, user: cases.User, ref: str, name: str, body: msgspec.Struct) -> dict[str, Any]:
+async def _do(portal: Portal, user: casefile.User, ref: str, name: str, body: msgspec.Struct) -> dict[str, Any]:
     result = await portal.call(a.run, portal, user, ref, name, body)
     return {"ok": True, **(result or {})}
 
 
 @post("/cases/{ref:str}/find-candidates", summary="Run the identify stage and record candidates", status_code=200)
-async def find_candidates(portal: NamedDependency[Portal], user: NamedDependency[cases.User],
-                          ref: FromPath[str]) -> dict[str, Any]:
+async def find_candidates(
+    portal: NamedDependency[Portal], user: NamedDependency[casefile.User], ref: FromPath[str]
+) -> dict[str, Any]:
     return await _do(portal, user, ref, "find-candidates", a.Empty())
 
 
 @post("/cases/{ref:str}/confirm-identity", summary="Confirm which candidate the request is about", status_code=200)
-async def confirm_identity(portal: NamedDependency[Portal], user: NamedDependency[cases.User], ref: FromPath[str],
-                           data: JSONBody[a.Confirm]) -> dict[str, Any]:
+async def confirm_identity(
+    portal: NamedDependency[Portal], user: NamedDependency[casefile.User], ref: FromPath[str], data: JSONBody[a.Confirm]
+) -> dict[str, Any]:
     return await _do(portal, user, ref, "confirm-identity", data)
 
 
 @post("/cases/{ref:str}/identity-check", summary="Record an in-person or postal identity check", status_code=200)
-async def identity_check(portal: NamedDependency[Portal], user: NamedDependency[cases.User], ref: FromPath[str],
-                         data: JSONBody[a.IdentityCheck]) -> dict[str, Any]:
+async def identity_check(
+    portal: NamedDependency[Portal],
+    user: NamedDependency[casefile.User],
+    ref: FromPath[str],
+    data: JSONBody[a.IdentityCheck],
+) -> dict[str, Any]:
     return await _do(portal, user, ref, "identity-check", data)
 
 
-@post("/cases/{ref:str}/identity-query", summary="Send the identity query letter (pauses the deadline)", status_code=200)
-async def identity_query(portal: NamedDependency[Portal], user: NamedDependency[cases.User], ref: FromPath[str],
-                         data: JSONBody[a.IdentityQuery]) -> dict[str, Any]:
+@post(
+    "/cases/{ref:str}/identity-query", summary="Send the identity query letter (pauses the deadline)", status_code=200
+)
+async def identity_query(
+    portal: NamedDependency[Portal],
+    user: NamedDependency[casefile.User],
+    ref: FromPath[str],
+    data: JSONBody[a.IdentityQuery],
+) -> dict[str, Any]:
     return await _do(portal, user, ref, "identity-query", data)
 
 
-@post("/cases/{ref:str}/identity-reply", status_code=200,
-      summary="The reply to the identity query came in on received_on: the deadline runs again from that day")
-async def identity_reply(portal: NamedDependency[Portal], user: NamedDependency[cases.User], ref: FromPath[str],
-                         data: JSONBody[a.IdentityReply]) -> dict[str, Any]:
+@post(
+    "/cases/{ref:str}/identity-reply",
+    status_code=200,
+    summary="The reply to the identity query came in on received_on: the deadline runs again from that day",
+)
+async def identity_reply(
+    portal: NamedDependency[Portal],
+    user: NamedDependency[casefile.User],
+    ref: FromPath[str],
+    data: JSONBody[a.IdentityReply],
+) -> dict[str, Any]:
     return await _do(portal, user, ref, "identity-reply", data)
 
 
 @post("/cases/{ref:str}/gather", summary="Start gathering from every store (background job)", status_code=200)
-async def gather(portal: NamedDependency[Portal], user: NamedDependency[cases.User], ref: FromPath[str]) -> dict[str,
-                 Any]:
+async def gather(
+    portal: NamedDependency[Portal], user: NamedDependency[casefile.User], ref: FromPath[str]
+) -> dict[str, Any]:
     return await _do(portal, user, ref, "gather", a.Empty())
 
 
 @post("/cases/{ref:str}/retry-store", summary="Run one failed store of a job again", status_code=200)
-async def retry_store(portal: NamedDependency[Portal], user: NamedDependency[cases.User], ref: FromPath[str],
-                      data: JSONBody[a.RetryStore]) -> dict[str, Any]:
+async def retry_store(
+    portal: NamedDependency[Portal],
+    user: NamedDependency[casefile.User],
+    ref: FromPath[str],
+    data: JSONBody[a.RetryStore],
+) -> dict[str, Any]:
     return await _do(portal, user, ref, "retry-store", data)
 
 
 @post("/cases/{ref:str}/decide", summary="Decide a review item (and all with the same text)", status_code=200)
-async def decide(portal: NamedDependency[Portal], user: NamedDependency[cases.User], ref: FromPath[str],
-                 data: JSONBody[a.Decide]) -> dict[str, Any]:
+async def decide(
+    portal: NamedDependency[Portal], user: NamedDependency[casefile.User], ref: FromPath[str], data: JSONBody[a.Decide]
+) -> dict[str, Any]:
     return await _do(portal, user, ref, "decide", data)
 
 
-@post("/cases/{ref:str}/decide-restricted", status_code=200,
-      summary="Disclose or withhold a restricted record (withholding needs a ground: bdsg-34 or land-law)")
-async def decide_restricted(portal: NamedDependency[Portal], user: NamedDependency[cases.User], ref: FromPath[str],
-                            data: JSONBody[a.DecideRestricted]) -> dict[str, Any]:
+@post(
+    "/cases/{ref:str}/decide-restricted",
+    status_code=200,
+    summary="Disclose or withhold a restricted record (withholding needs a ground: bdsg-34 or land-law)",
+)
+async def decide_restricted(
+    portal: NamedDependency[Portal],
+    user: NamedDependency[casefile.User],
+    ref: FromPath[str],
+    data: JSONBody[a.DecideRestricted],
+) -> dict[str, Any]:
     return await _do(portal, user, ref, "decide-restricted", data)
 
 
 @post("/cases/{ref:str}/prepare", summary="Render the final answer with the decisions, for approval", status_code=200)
-async def prepare(portal: NamedDependency[Portal], user: NamedDependency[cases.User], ref: FromPath[str]) -> dict[str,
-                  Any]:
+async def prepare(
+    portal: NamedDependency[Portal], user: NamedDependency[casefile.User], ref: FromPath[str]
+) -> dict[str, Any]:
     return await _do(portal, user, ref, "prepare", a.Empty())
 
 
 @post("/cases/{ref:str}/approve", summary="Approve (an approver other than the preparer)", status_code=200)
-async def approve(portal: NamedDependency[Portal], user: NamedDependency[cases.User], ref: FromPath[str]) -> dict[str,
-                  Any]:
+async def approve(
+    portal: NamedDependency[Portal], user: NamedDependency[casefile.User], ref: FromPath[str]
+) -> dict[str, Any]:
     return await _do(portal, user, ref, "approve", a.Empty())
 
 
 @post("/cases/{ref:str}/send-back", summary="Send the answer back to review", status_code=200)
-async def send_back(portal: NamedDependency[Portal], user: NamedDependency[cases.User],
-                    ref: FromPath[str]) -> dict[str, Any]:
+async def send_back(
+    portal: NamedDependency[Portal], user: NamedDependency[casefile.User], ref: FromPath[str]
+) -> dict[str, Any]:
     return await _do(portal, user, ref, "send-back", a.Empty())
 
 
 @post("/cases/{ref:str}/dispatch-post", summary="Mark the approved answer as mailed", status_code=200)
-async def dispatch_post(portal: NamedDependency[Portal], user: NamedDependency[cases.User], ref: FromPath[str],
-                        data: JSONBody[a.MailedOn]) -> dict[str, Any]:
+async def dispatch_post(
+    portal: NamedDependency[Portal],
+    user: NamedDependency[casefile.User],
+    ref: FromPath[str],
+    data: JSONBody[a.MailedOn],
+) -> dict[str, Any]:
     return await _do(portal, user, ref, "dispatch-post", data)
 
 
-@post("/cases/{ref:str}/dispatch-download", summary="Offer the answer for secure download and e-mail the notice",
-      status_code=200)
-async def dispatch_download(portal: NamedDependency[Portal], user: NamedDependency[cases.User], ref: FromPath[str],
-                            data: JSONBody[a.DownloadOffer]) -> dict[str, Any]:
+@post(
+    "/cases/{ref:str}/dispatch-download",
+    summary="Offer the answer for secure download and e-mail the notice",
+    status_code=200,
+)
+async def dispatch_download(
+    portal: NamedDependency[Portal],
+    user: NamedDependency[casefile.User],
+    ref: FromPath[str],
+    data: JSONBody[a.DownloadOffer],
+) -> dict[str, Any]:
     return await _do(portal, user, ref, "dispatch-download", data)
 
 
-@post("/cases/{ref:str}/resend-download-notice", status_code=200,
-      summary="Renew the download link (the old one stops working) and mail the notice again")
-async def resend_download_notice(portal: NamedDependency[Portal], user: NamedDependency[cases.User],
-                                 ref: FromPath[str]) -> dict[str, Any]:
+@post(
+    "/cases/{ref:str}/resend-download-notice",
+    status_code=200,
+    summary="Renew the download link (the old one stops working) and mail the notice again",
+)
+async def resend_download_notice(
+    portal: NamedDependency[Portal], user: NamedDependency[casefile.User], ref: FromPath[str]
+) -> dict[str, Any]:
     return await _do(portal, user, ref, "resend-download-notice", a.Empty())
 
 
-@post("/cases/{ref:str}/extend", summary="Extend the deadline with the notice letter (first month only)", status_code=200)
-async def extend(portal: NamedDependency[Portal], user: NamedDependency[cases.User], ref: FromPath[str],
-                 data: JSONBody[a.Extend]) -> dict[str, Any]:
+@post(
+    "/cases/{ref:str}/extend", summary="Extend the deadline with the notice letter (first month only)", status_code=200
+)
+async def extend(
+    portal: NamedDependency[Portal], user: NamedDependency[casefile.User], ref: FromPath[str], data: JSONBody[a.Extend]
+) -> dict[str, Any]:
     return await _do(portal, user, ref, "extend", data)
 
 
 @post("/cases/{ref:str}/comment", summary="Add a comment", status_code=200)
-async def comment(portal: NamedDependency[Portal], user: NamedDependency[cases.User], ref: FromPath[str],
-                  data: JSONBody[a.Comment]) -> dict[str, Any]:
+async def comment(
+    portal: NamedDependency[Portal], user: NamedDependency[casefile.User], ref: FromPath[str], data: JSONBody[a.Comment]
+) -> dict[str, Any]:
     return await _do(portal, user, ref, "comment", data)
 
 
 @post("/cases/{ref:str}/refuse", summary="Refuse the request (ground code)", status_code=200)
-async def refuse(portal: NamedDependency[Portal], user: NamedDependency[cases.User], ref: FromPath[str],
-                 data: JSONBody[a.Refuse]) -> dict[str, Any]:
+async def refuse(
+    portal: NamedDependency[Portal], user: NamedDependency[casefile.User], ref: FromPath[str], data: JSONBody[a.Refuse]
+) -> dict[str, Any]:
     return await _do(portal, user, ref, "refuse", data)
 
 
 @post("/cases/{ref:str}/close", summary="Close the case", status_code=200)
-async def close(portal: NamedDependency[Portal], user: NamedDependency[cases.User], ref: FromPath[str]) -> dict[str,
-                Any]:
+async def close(
+    portal: NamedDependency[Portal], user: NamedDependency[casefile.User], ref: FromPath[str]
+) -> dict[str, Any]:
     return await _do(portal, user, ref, "close", a.Empty())
 
 
 @get("/admin/users", summary="Users of the controllers the admin administers: roles, second factor, lock-out")
-async def admin_users(portal: NamedDependency[Portal], user: NamedDependency[cases.User]) -> list[Account]:
+async def admin_users(portal: NamedDependency[Portal], user: NamedDependency[casefile.User]) -> list[Account]:
     return await portal.call(list_accounts, portal.engine, user)
 
 
-@post("/admin/users/{user_id:int}/unlock", summary="Lift a user's lock-out after failed logins (admin)",
-      status_code=200)
-async def admin_unlock_user(portal: NamedDependency[Portal], user: NamedDependency[cases.User],
-                            user_id: RowIdPath) -> dict[str, bool]:
+@post(
+    "/admin/users/{user_id:int}/unlock", summary="Lift a user's lock-out after failed logins (admin)", status_code=200
+)
+async def admin_unlock_user(
+    portal: NamedDependency[Portal], user: NamedDependency[casefile.User], user_id: RowIdPath
+) -> dict[str, bool]:
     await portal.call(admin_unlock, portal.engine, user, user_id)
     return {"ok": True}
 
 
-@post("/admin/users/{user_id:int}/reset-totp", status_code=200,
-      summary="Turn off a user's second factor (lost phone); they set it up again after logging in (admin)")
-async def admin_reset_user_totp(portal: NamedDependency[Portal], user: NamedDependency[cases.User],
-                                user_id: RowIdPath) -> dict[str, bool]:
+@post(
+    "/admin/users/{user_id:int}/reset-totp",
+    status_code=200,
+    summary="Turn off a user's second factor (lost phone); they set it up again after logging in (admin)",
+)
+async def admin_reset_user_totp(
+    portal: NamedDependency[Portal], user: NamedDependency[casefile.User], user_id: RowIdPath
+) -> dict[str, bool]:
     await portal.call(admin_reset_totp, portal.engine, user, user_id)
     return {"ok": True}
 
 
 HANDLERS = [
-    login, logout, me, list_cases, enter, case, document, batch, new_batch, find_candidates, confirm_identity,
-    identity_check, identity_query, identity_reply, admin_users, admin_unlock_user, admin_reset_user_totp, gather, retry_store, decide, decide_restricted, prepare, approve, send_back,
-    dispatch_post, dispatch_download, resend_download_notice, extend, comment, refuse, close,
+    login,
+    logout,
+    me,
+    list_cases,
+    enter,
+    case,
+    document,
+    batch,
+    new_batch,
+    find_candidates,
+    confirm_identity,
+    identity_check,
+    identity_query,
+    identity_reply,
+    admin_users,
+    admin_unlock_user,
+    admin_reset_user_totp,
+    gather,
+    retry_store,
+    decide,
+    decide_restricted,
+    prepare,
+    approve,
+    send_back,
+    dispatch_post,
+    dispatch_download,
+    resend_download_notice,
+    extend,
+    comment,
+    refuse,
+    close,
 ]

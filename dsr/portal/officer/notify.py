@@ -15,15 +15,15 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from dsr import cases
-from dsr.cases.documents import attach_document
-from dsr.cases.downloads import offer_again
-from dsr.cases.schema import cases as case_table
-from dsr.cases.schema import downloads, parties
-from dsr.cases.verification import contact_role
-from dsr.deadlines import BERLIN
-from dsr.mail import download_notice_message, send_now
+from dsr import casefile
+from dsr.casefile.documents import attach_document
+from dsr.casefile.downloads import offer_again
+from dsr.casefile.schema import cases as case_table
+from dsr.casefile.schema import downloads, parties
+from dsr.casefile.verification import contact_role
+from dsr.pipeline.deadlines import BERLIN
 from dsr.portal.context import Portal
+from dsr.service.mail import download_notice_message, send_now
 
 #: how long an offer may run, in days: long enough to be noticed, short enough that a forgotten
 #: link does not stay open for ever
@@ -37,11 +37,19 @@ MAX_DOWNLOADS = (1, 10)
 def check_offer(valid_days: int, max_count: int) -> None:
     """Refuse an offer outside :data:`VALID_DAYS` / :data:`MAX_DOWNLOADS` (a clear 400, not a 500)."""
     if not VALID_DAYS[0] <= valid_days <= VALID_DAYS[1]:
-        raise cases.InputRejected(f"a download can be offered for {VALID_DAYS[0]} to {VALID_DAYS[1]} days",
-                                  code="valid_days_range", low=VALID_DAYS[0], high=VALID_DAYS[1])
+        raise casefile.InputRejected(
+            f"a download can be offered for {VALID_DAYS[0]} to {VALID_DAYS[1]} days",
+            code="valid_days_range",
+            low=VALID_DAYS[0],
+            high=VALID_DAYS[1],
+        )
     if not MAX_DOWNLOADS[0] <= max_count <= MAX_DOWNLOADS[1]:
-        raise cases.InputRejected(f"an offer allows {MAX_DOWNLOADS[0]} to {MAX_DOWNLOADS[1]} downloads",
-                                  code="max_count_range", low=MAX_DOWNLOADS[0], high=MAX_DOWNLOADS[1])
+        raise casefile.InputRejected(
+            f"an offer allows {MAX_DOWNLOADS[0]} to {MAX_DOWNLOADS[1]} downloads",
+            code="max_count_range",
+            low=MAX_DOWNLOADS[0],
+            high=MAX_DOWNLOADS[1],
+        )
 
 
 def contact_verified(engine: sa.Engine, reference: str) -> bool:
@@ -49,70 +57,92 @@ def contact_verified(engine: sa.Engine, reference: str) -> bool:
     with engine.connect() as conn:
         case_id = conn.execute(sa.select(case_table.c.id).where(case_table.c.reference == reference)).scalar_one()
         role = contact_role(conn, case_id)
-        verified = conn.execute(sa.select(parties.c.email_verified_at).where(
-            parties.c.case_id == case_id, parties.c.role == role)).scalar()
+        verified = conn.execute(
+            sa.select(parties.c.email_verified_at).where(parties.c.case_id == case_id, parties.c.role == role)
+        ).scalar()
     return verified is not None
 
 
-def _address(portal: Portal, user: cases.User, reference: str) -> str:
+def _address(portal: Portal, user: casefile.User, reference: str) -> str:
     """The verified contact address (membership and role are checked first, by get_case)."""
-    cases.get_case(portal.engine, user, reference)
+    casefile.get_case(portal.engine, user, reference)
     with portal.engine.connect() as conn:
         case_id = conn.execute(sa.select(case_table.c.id).where(case_table.c.reference == reference)).scalar_one()
         role = contact_role(conn, case_id)
-    party = cases.get_party(portal.engine, user, reference, role)
+    party = casefile.get_party(portal.engine, user, reference, role)
     if party is None or not party.email:
-        raise cases.TransitionRefused("no e-mail address for this request: dispatch by post instead", code="no_email")
+        raise casefile.TransitionRefused(
+            "no e-mail address for this request: dispatch by post instead", code="no_email"
+        )
     if not contact_verified(portal.engine, reference):
         # the download needs a code sent to a verified address: the requester could never fetch it
-        raise cases.TransitionRefused("the e-mail address is not verified: dispatch by post instead",
-                                      code="email_not_verified")
+        raise casefile.TransitionRefused(
+            "the e-mail address is not verified: dispatch by post instead", code="email_not_verified"
+        )
     return party.email
 
 
-def _notify(portal: Portal, user: cases.User, view: cases.CaseView, to: str, offer: cases.DownloadOffer) -> None:
+def _notify(
+    portal: Portal, user: casefile.User, view: casefile.CaseView, to: str, offer: casefile.DownloadOffer
+) -> None:
     """Mail the notice, then keep the message exactly as sent (the .eml bytes) with the case: the
     record of what the requester was told, and when (audited as "document stored")."""
     language = view.language or portal.settings.dsr.language  # the requester's, from the form
     with portal.engine.connect() as conn:
         expires_at = conn.execute(sa.select(downloads.c.expires_at).where(downloads.c.id == offer.id)).scalar_one()
     message = download_notice_message(
-        language, to, view.reference, portal.absolute(f"/{language}/download/{offer.token}"),
-        expires_at.astimezone(BERLIN).strftime("%d.%m.%Y"), portal.settings.controller(view.controller).name,
+        language,
+        to,
+        view.reference,
+        portal.absolute(f"/{language}/download/{offer.token}"),
+        expires_at.astimezone(BERLIN).strftime("%d.%m.%Y"),
+        portal.settings.controller(view.controller).name,
     )
     sent = send_now(portal.mailer, message)
     day = dt.datetime.now(dt.UTC).astimezone(BERLIN)
-    attach_document(portal.engine, view.reference, NOTICE_KIND, cases.Document(
-        filename=f"download-notice-{day:%Y-%m-%d-%H%M}.eml", media_type="message/rfc822", content=bytes(sent),
-    ), user=user)
+    attach_document(
+        portal.engine,
+        view.reference,
+        NOTICE_KIND,
+        casefile.Document(
+            filename=f"download-notice-{day:%Y-%m-%d-%H%M}.eml",
+            media_type="message/rfc822",
+            content=bytes(sent),
+        ),
+        user=user,
+    )
 
 
-def offer_download(portal: Portal, user: cases.User, reference: str, *, valid_days: int = 14, max_count: int = 3) -> int:
+def offer_download(
+    portal: Portal, user: casefile.User, reference: str, *, valid_days: int = 14, max_count: int = 3
+) -> int:
     """Dispatch by download (or, after the last offer ended, offer again) and e-mail the notice;
     returns the download id."""
     check_offer(valid_days, max_count)
     to = _address(portal, user, reference)
-    view = cases.get_case(portal.engine, user, reference)
-    if view.state is cases.CaseState.DISPATCHED:
-        offer = offer_again(portal.engine, user, reference, valid_for=dt.timedelta(days=valid_days),
-                            max_count=max_count)
+    view = casefile.get_case(portal.engine, user, reference)
+    if view.state is casefile.CaseState.DISPATCHED:
+        offer = offer_again(
+            portal.engine, user, reference, valid_for=dt.timedelta(days=valid_days), max_count=max_count
+        )
     else:
-        offer = cases.dispatch_by_download(
-            portal.engine, user, reference, valid_for=dt.timedelta(days=valid_days), max_count=max_count)
-    _notify(portal, user, cases.get_case(portal.engine, user, reference), to, offer)
+        offer = casefile.dispatch_by_download(
+            portal.engine, user, reference, valid_for=dt.timedelta(days=valid_days), max_count=max_count
+        )
+    _notify(portal, user, casefile.get_case(portal.engine, user, reference), to, offer)
     return offer.id
 
 
-def resend_notice(portal: Portal, user: cases.User, reference: str) -> int:
+def resend_notice(portal: Portal, user: casefile.User, reference: str) -> int:
     """Renew the open offer's link (the old one stops working) and mail the notice again; when the
     offer has ended, a new one like it (same length, same number of downloads)."""
     to = _address(portal, user, reference)
     try:
-        offer = cases.renew_download_link(portal.engine, user, reference)
-    except cases.TransitionRefused as exc:
-        dispatched = cases.get_case(portal.engine, user, reference).state is cases.CaseState.DISPATCHED
+        offer = casefile.renew_download_link(portal.engine, user, reference)
+    except casefile.TransitionRefused as exc:
+        dispatched = casefile.get_case(portal.engine, user, reference).state is casefile.CaseState.DISPATCHED
         if getattr(exc, "code", None) != "no_download_offer" or not dispatched:
             raise
         offer = offer_again(portal.engine, user, reference)
-    _notify(portal, user, cases.get_case(portal.engine, user, reference), to, offer)
+    _notify(portal, user, casefile.get_case(portal.engine, user, reference), to, offer)
     return offer.id

@@ -15,11 +15,11 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from dsr import cases
-from dsr.cases.documents import read_document
-from dsr.cases.identity import paused_days
-from dsr.cases.states import OPEN
-from dsr.cases.users import admin_reset_totp, admin_unlock, list_accounts, set_language
+from dsr import casefile
+from dsr.casefile.documents import read_document
+from dsr.casefile.identity import paused_days
+from dsr.casefile.states import OPEN
+from dsr.casefile.users import admin_reset_totp, admin_unlock, list_accounts, set_language
 from dsr.errors import DSRError
 from dsr.portal.context import Portal
 from dsr.portal.errors import problem
@@ -31,29 +31,44 @@ from dsr.portal.officer.session import COOKIE, expired_cookie, log_in, page_lang
 from dsr.portal.officer.words import Words
 from dsr.portal.params import RowIdPath
 
-#: the choices on a restricted record (dsr.restriction); their names are officer.restricted_* texts
+#: the choices on a restricted record (dsr.pipeline.restriction); their names are officer.restricted_* texts
 RESTRICTED_DECISIONS = ("withhold", "withhold_silently", "disclose")
 RESTRICTED_GROUNDS = ("bdsg-34", "land-law")
 
 
-def _page(portal: Portal, request: Request[Any, Any, Any], template: str, *, status_code: int = 200,
-          user: cases.User | None = None, language: Language | None = None, here: str | None = None,
-          **context: Any) -> Response[str]:
+def _page(
+    portal: Portal,
+    request: Request[Any, Any, Any],
+    template: str,
+    *,
+    status_code: int = 200,
+    user: casefile.User | None = None,
+    language: Language | None = None,
+    here: str | None = None,
+    **context: Any,
+) -> Response[str]:
     """A page in the officer's language; ``here`` is where the language switch returns to."""
     if here is None:  # after a POST the page shown is not the address: the switch goes to the list
         here = request.url.path if request.method == "GET" else portal.url("/officer/")
         here += f"?{request.url.query}" if request.method == "GET" and request.url.query else ""
     language = language or page_language(request)
-    return portal.render(language, template, status_code=status_code, user=user,
-                         csrf=request.state.get("dsr_csrf", ""), here=here, words=Words(language, portal.settings),
-                         **context)
+    return portal.render(
+        language,
+        template,
+        status_code=status_code,
+        user=user,
+        csrf=request.state.get("dsr_csrf", ""),
+        here=here,
+        words=Words(language, portal.settings),
+        **context,
+    )
 
 
 def _message(exc: Exception, language: Language) -> tuple[int, str]:
     """Status and the rule that refused, in the officer's language (dsr's errors carry a code for it)."""
     if isinstance(exc, (ValueError, msgspec.ValidationError)):
         return 400, refusal_text(exc, language)
-    if isinstance(exc, cases.AccessDenied):
+    if isinstance(exc, casefile.AccessDenied):
         return 403, refusal_text(exc, language)
     if isinstance(exc, DSRError):
         status, _ = problem(exc)
@@ -70,8 +85,15 @@ def _named(language: Language, prefix: str, codes: Any) -> dict[str, str]:
 @get("/login", include_in_schema=False)
 async def login_page(request: Request[Any, Any, Any], portal: NamedDependency[Portal]) -> Response[str]:
     chosen = request.query_params.get("lang")
-    return _page(portal, request, "officer/login.html", error=None, username="",
-                 chosen_lang=chosen if chosen in LANGUAGES else None, here=portal.url("/officer/login"))
+    return _page(
+        portal,
+        request,
+        "officer/login.html",
+        error=None,
+        username="",
+        chosen_lang=chosen if chosen in LANGUAGES else None,
+        here=portal.url("/officer/login"),
+    )
 
 
 @post("/login", include_in_schema=False, opt={"rate_limit": "login"})
@@ -81,58 +103,88 @@ async def login(request: Request[Any, Any, Any], portal: NamedDependency[Portal]
     # the login page's switch: a choice made before logging in is kept with the account
     chosen = form.get("lang") if form.get("lang") in LANGUAGES else None
     language = chosen or page_language(request)
-    failed = {"username": username, "chosen_lang": chosen, "language": language,
-              "here": portal.url("/officer/login")}
+    failed = {"username": username, "chosen_lang": chosen, "language": language, "here": portal.url("/officer/login")}
     try:
         done = await log_in(portal, request, username, str(form.get("password", "")), str(form.get("totp", "")) or None)
-    except cases.TooManyRequests:
-        return _page(portal, request, "officer/login.html", status_code=429,
-                     error=text(language, "officer.login.locked"), **failed)
-    except cases.LoginFailed:
-        return _page(portal, request, "officer/login.html", status_code=400,
-                     error=text(language, "officer.login.failed"), **failed)
+    except casefile.TooManyRequests:
+        return _page(
+            portal,
+            request,
+            "officer/login.html",
+            status_code=429,
+            error=text(language, "officer.login.locked"),
+            **failed,
+        )
+    except casefile.LoginFailed:
+        return _page(
+            portal,
+            request,
+            "officer/login.html",
+            status_code=400,
+            error=text(language, "officer.login.failed"),
+            **failed,
+        )
     if chosen is not None and chosen != done.user.language:
         await portal.call(set_language, portal.engine, done.user.id, chosen)
     return Redirect(portal.url("/officer/"), status_code=303, cookies=[session_cookie(portal, done.token)])
 
 
 @post("/logout", include_in_schema=False)
-async def logout(request: Request[Any, Any, Any], portal: NamedDependency[Portal],
-                 user: NamedDependency[cases.User]) -> Redirect:
-    await portal.call(cases.close_session, portal.engine, request.cookies.get(COOKIE, ""))
+async def logout(
+    request: Request[Any, Any, Any], portal: NamedDependency[Portal], user: NamedDependency[casefile.User]
+) -> Redirect:
+    await portal.call(casefile.close_session, portal.engine, request.cookies.get(COOKIE, ""))
     return Redirect(portal.url("/officer/login"), status_code=303, cookies=[expired_cookie(portal)])
 
 
 @get("/", include_in_schema=False)
-async def case_list(request: Request[Any, Any, Any], portal: NamedDependency[Portal],
-                    user: NamedDependency[cases.User]) -> Response[str]:
+async def case_list(
+    request: Request[Any, Any, Any], portal: NamedDependency[Portal], user: NamedDependency[casefile.User]
+) -> Response[str]:
     params = request.query_params
     state = params.get("state") or None
-    states = [cases.CaseState(state)] if state in {s.value for s in cases.CaseState} else None
-    found = await portal.call(cases.list_cases, portal.engine, user, states=states)
-    found = filter_cases(found, q=params.get("q"), controller=params.get("controller"),
-                         overdue=params.get("overdue") == "on")
+    states = [casefile.CaseState(state)] if state in {s.value for s in casefile.CaseState} else None
+    found = await portal.call(casefile.list_cases, portal.engine, user, states=states)
+    found = filter_cases(
+        found, q=params.get("q"), controller=params.get("controller"), overdue=params.get("overdue") == "on"
+    )
     unverified = await portal.call(a.unverified_emails, portal, [c.reference for c in found])
-    return _page(portal, request, "officer/list.html", user=user, cases=found, states=list(cases.CaseState),
-                 unverified=unverified,
-                 filters={"state": state or "", "q": params.get("q", ""), "controller": params.get("controller", ""),
-                          "overdue": params.get("overdue") == "on"})
+    return _page(
+        portal,
+        request,
+        "officer/list.html",
+        user=user,
+        cases=found,
+        states=list(casefile.CaseState),
+        unverified=unverified,
+        filters={
+            "state": state or "",
+            "q": params.get("q", ""),
+            "controller": params.get("controller", ""),
+            "overdue": params.get("overdue") == "on",
+        },
+    )
 
 
 @get("/new", include_in_schema=False)
-async def new_page(request: Request[Any, Any, Any], portal: NamedDependency[Portal],
-                   user: NamedDependency[cases.User]) -> Response[str]:
+async def new_page(
+    request: Request[Any, Any, Any], portal: NamedDependency[Portal], user: NamedDependency[casefile.User]
+) -> Response[str]:
     return _page(portal, request, "officer/new.html", user=user, error=None, form={}, **_choices())
 
 
 def _choices() -> dict[str, Any]:
-    return {"channels": [c for c in cases.Channel if c is not cases.Channel.PORTAL], "types": list(cases.RequestType),
-            "actings": list(cases.Acting)}
+    return {
+        "channels": [c for c in casefile.Channel if c is not casefile.Channel.PORTAL],
+        "types": list(casefile.RequestType),
+        "actings": list(casefile.Acting),
+    }
 
 
 @post("/new", include_in_schema=False)
-async def enter(request: Request[Any, Any, Any], portal: NamedDependency[Portal],
-                user: NamedDependency[cases.User]) -> Response[Any]:
+async def enter(
+    request: Request[Any, Any, Any], portal: NamedDependency[Portal], user: NamedDependency[casefile.User]
+) -> Response[Any]:
     raw = await request.form()
     form = {k: v for k, v in raw.items() if isinstance(v, str) and k not in ("_csrf", "request_types") and v != ""}
     if len(form.get("received_at", "")) == 16:
@@ -142,47 +194,85 @@ async def enter(request: Request[Any, Any, Any], portal: NamedDependency[Portal]
         opened = await portal.call(a.enter_request, portal, user, body)
     except (DSRError, ValueError, msgspec.ValidationError) as exc:
         status, message = _message(exc, page_language(request))
-        return _page(portal, request, "officer/new.html", status_code=status, user=user, error=message, form=form,
-                     here=portal.url("/officer/new"), **_choices())
+        return _page(
+            portal,
+            request,
+            "officer/new.html",
+            status_code=status,
+            user=user,
+            error=message,
+            form=form,
+            here=portal.url("/officer/new"),
+            **_choices(),
+        )
     return Redirect(portal.url(f"/officer/cases/{opened.reference}"), status_code=303)
 
 
-async def _case_page(request: Request[Any, Any, Any], portal: Portal, user: cases.User, ref: str, *,
-                     status_code: int = 200, error: str | None = None) -> Response[str]:
+async def _case_page(
+    request: Request[Any, Any, Any],
+    portal: Portal,
+    user: casefile.User,
+    ref: str,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+) -> Response[str]:
     detail = await portal.call(a.case_detail, portal, user, ref)
-    needs = await portal.call(cases.requirements_of, portal.engine, user, ref)
+    needs = await portal.call(casefile.requirements_of, portal.engine, user, ref)
     paused = await portal.call(paused_days, portal.engine, user, ref, a.today())
     running = any(j.state in ("queued", "running") for j in detail.jobs)
     language = page_language(request)
     kinds = _named(language, "officer.request_type", [str(k) for k in detail.case.request_types])
-    return _page(portal, request, "officer/case.html", status_code=status_code, user=user, d=detail, error=error,
-                 running=running, check_methods=list(cases.CheckMethod), here=portal.url(f"/officer/cases/{ref}"),
-                 request_types=", ".join(kinds.values()), reasons=_named(language, "officer.reason", detail.reasons),
-                 restricted_decisions=_named(language, "officer.restricted_decision", RESTRICTED_DECISIONS),
-                 restricted_grounds=_named(language, "officer.restricted_ground", RESTRICTED_GROUNDS),
-                 can_approve=user.can(detail.case.controller, "approver"), needs=needs, paused_days=paused,
-                 query_open=any(q.answered_on is None for q in detail.identity_queries), today=a.today(),
-                 # the officer records a guardianship check, consent or authorisation while the case is open
-                 may_check=detail.case.state in OPEN)
+    return _page(
+        portal,
+        request,
+        "officer/case.html",
+        status_code=status_code,
+        user=user,
+        d=detail,
+        error=error,
+        running=running,
+        check_methods=list(casefile.CheckMethod),
+        here=portal.url(f"/officer/cases/{ref}"),
+        request_types=", ".join(kinds.values()),
+        reasons=_named(language, "officer.reason", detail.reasons),
+        restricted_decisions=_named(language, "officer.restricted_decision", RESTRICTED_DECISIONS),
+        restricted_grounds=_named(language, "officer.restricted_ground", RESTRICTED_GROUNDS),
+        can_approve=user.can(detail.case.controller, "approver"),
+        needs=needs,
+        paused_days=paused,
+        query_open=any(q.answered_on is None for q in detail.identity_queries),
+        today=a.today(),
+        # the officer records a guardianship check, consent or authorisation while the case is open
+        may_check=detail.case.state in OPEN,
+    )
 
 
 @get("/cases/{ref:str}", include_in_schema=False)
-async def case_page(request: Request[Any, Any, Any], portal: NamedDependency[Portal],
-                    user: NamedDependency[cases.User], ref: FromPath[str]) -> Response[str]:
+async def case_page(
+    request: Request[Any, Any, Any],
+    portal: NamedDependency[Portal],
+    user: NamedDependency[casefile.User],
+    ref: FromPath[str],
+) -> Response[str]:
     return await _case_page(request, portal, user, ref)
 
 
 @post("/cases/{ref:str}/do/{action:str}", include_in_schema=False)
-async def case_action(request: Request[Any, Any, Any], portal: NamedDependency[Portal],
-                      user: NamedDependency[cases.User], ref: FromPath[str],
-                      action: FromPath[str]) -> Response[Any]:
+async def case_action(
+    request: Request[Any, Any, Any],
+    portal: NamedDependency[Portal],
+    user: NamedDependency[casefile.User],
+    ref: FromPath[str],
+    action: FromPath[str],
+) -> Response[Any]:
     if action not in a.ACTIONS:
-        raise cases.NotFound(f"no action {action}")
+        raise casefile.NotFound(f"no action {action}")
     form = await request.form()
     try:
         body = a.from_form(a.ACTIONS[action][0], {k: v for k, v in form.items() if isinstance(v, str)})
         await portal.call(a.run, portal, user, ref, action, body)
-    except cases.NotFound:
+    except casefile.NotFound:
         raise
     except (DSRError, ValueError, msgspec.ValidationError) as exc:
         status, message = _message(exc, page_language(request))
@@ -191,51 +281,84 @@ async def case_action(request: Request[Any, Any, Any], portal: NamedDependency[P
 
 
 @get("/cases/{ref:str}/documents/{document_id:int}", include_in_schema=False)
-async def document(portal: NamedDependency[Portal], user: NamedDependency[cases.User], ref: FromPath[str],
-                   document_id: RowIdPath) -> Response[bytes]:
+async def document(
+    portal: NamedDependency[Portal], user: NamedDependency[casefile.User], ref: FromPath[str], document_id: RowIdPath
+) -> Response[bytes]:
     info, content = await portal.call(read_document, portal.engine, user, ref, document_id)
     # uploads are never opened in the portal's origin; nosniff keeps the browser to the stored type
     disposition = "inline" if info.shown_inline else "attachment"
-    return Response(content, media_type=info.media_type,
-                    headers={"content-disposition": f'{disposition}; filename="{info.filename}"',
-                             "x-content-type-options": "nosniff"})
+    return Response(
+        content,
+        media_type=info.media_type,
+        headers={
+            "content-disposition": f'{disposition}; filename="{info.filename}"',
+            "x-content-type-options": "nosniff",
+        },
+    )
 
 
 @get("/totp", include_in_schema=False)
-async def totp_page(request: Request[Any, Any, Any], portal: NamedDependency[Portal],
-                    user: NamedDependency[cases.User]) -> Response[str]:
-    return _totp(portal, request, user, cases.totp.new_secret())
+async def totp_page(
+    request: Request[Any, Any, Any], portal: NamedDependency[Portal], user: NamedDependency[casefile.User]
+) -> Response[str]:
+    return _totp(portal, request, user, casefile.totp.new_secret())
 
 
-def _totp(portal: Portal, request: Request[Any, Any, Any], user: cases.User, secret: str, *, status_code: int = 200,
-          error: str | None = None, done: bool = False) -> Response[str]:
-    return _page(portal, request, "officer/totp.html", status_code=status_code, user=user, error=error, done=done,
-                 secret=secret, here=portal.url("/officer/totp"),
-                 uri=cases.totp.provisioning_uri(secret, user.username, "dsr"))
+def _totp(
+    portal: Portal,
+    request: Request[Any, Any, Any],
+    user: casefile.User,
+    secret: str,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+    done: bool = False,
+) -> Response[str]:
+    return _page(
+        portal,
+        request,
+        "officer/totp.html",
+        status_code=status_code,
+        user=user,
+        error=error,
+        done=done,
+        secret=secret,
+        here=portal.url("/officer/totp"),
+        uri=casefile.totp.provisioning_uri(secret, user.username, "dsr"),
+    )
 
 
 @post("/totp", include_in_schema=False)
-async def enable_totp(request: Request[Any, Any, Any], portal: NamedDependency[Portal],
-                      user: NamedDependency[cases.User]) -> Response[str]:
+async def enable_totp(
+    request: Request[Any, Any, Any], portal: NamedDependency[Portal], user: NamedDependency[casefile.User]
+) -> Response[str]:
     """Turn on the second factor: the secret shown on the page and a code the app computed from it."""
     if user.totp_enabled:
-        raise cases.TransitionRefused("the second factor is already on; an admin can reset it", code="totp_on")
+        raise casefile.TransitionRefused("the second factor is already on; an admin can reset it", code="totp_on")
     form = await request.form()
     secret = str(form.get("secret", ""))
     if not re.fullmatch(r"[A-Z2-7]{16,64}", secret):
-        return _totp(portal, request, user, cases.totp.new_secret(), status_code=400,
-                     error=text(page_language(request), "officer.totp.stale"))
+        return _totp(
+            portal,
+            request,
+            user,
+            casefile.totp.new_secret(),
+            status_code=400,
+            error=text(page_language(request), "officer.totp.stale"),
+        )
     try:
-        await portal.call(cases.enable_totp, portal.engine, user.id, secret, str(form.get("code", "")).strip())
-    except cases.LoginFailed:
-        return _totp(portal, request, user, secret, status_code=400,
-                     error=text(page_language(request), "officer.totp.wrong"))
+        await portal.call(casefile.enable_totp, portal.engine, user.id, secret, str(form.get("code", "")).strip())
+    except casefile.LoginFailed:
+        return _totp(
+            portal, request, user, secret, status_code=400, error=text(page_language(request), "officer.totp.wrong")
+        )
     return _totp(portal, request, user, secret, done=True)
 
 
 @post("/language", include_in_schema=False)
-async def switch_language(request: Request[Any, Any, Any], portal: NamedDependency[Portal],
-                          user: NamedDependency[cases.User]) -> Redirect:
+async def switch_language(
+    request: Request[Any, Any, Any], portal: NamedDependency[Portal], user: NamedDependency[casefile.User]
+) -> Redirect:
     """The header's language switch: saved with the account (no cookie), back to the page it was on."""
     form = await request.form()
     language = form.get("language")
@@ -248,17 +371,34 @@ async def switch_language(request: Request[Any, Any, Any], portal: NamedDependen
 
 
 @get("/admin", include_in_schema=False)
-async def admin_page(request: Request[Any, Any, Any], portal: NamedDependency[Portal],
-                     user: NamedDependency[cases.User]) -> Response[str]:
+async def admin_page(
+    request: Request[Any, Any, Any], portal: NamedDependency[Portal], user: NamedDependency[casefile.User]
+) -> Response[str]:
     done = request.query_params.get("done")
     return await _admin(request, portal, user, done=done if done in ADMIN_ACTIONS else None)
 
 
-async def _admin(request: Request[Any, Any, Any], portal: Portal, user: cases.User, *, status_code: int = 200,
-                 error: str | None = None, done: str | None = None) -> Response[str]:
+async def _admin(
+    request: Request[Any, Any, Any],
+    portal: Portal,
+    user: casefile.User,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+    done: str | None = None,
+) -> Response[str]:
     accounts = await portal.call(list_accounts, portal.engine, user)  # refused unless admin somewhere
-    return _page(portal, request, "officer/admin.html", status_code=status_code, user=user, accounts=accounts,
-                 error=error, done=done, here=portal.url("/officer/admin"))
+    return _page(
+        portal,
+        request,
+        "officer/admin.html",
+        status_code=status_code,
+        user=user,
+        accounts=accounts,
+        error=error,
+        done=done,
+        here=portal.url("/officer/admin"),
+    )
 
 
 #: what the admin page's buttons do to a user of the admin's controllers
@@ -266,13 +406,32 @@ ADMIN_ACTIONS = {"unlock": admin_unlock, "reset-totp": admin_reset_totp}
 
 
 @post("/admin/users/{user_id:int}/{action:str}", include_in_schema=False)
-async def admin_action(request: Request[Any, Any, Any], portal: NamedDependency[Portal],
-                       user: NamedDependency[cases.User], user_id: RowIdPath, action: FromPath[str]) -> Response[Any]:
+async def admin_action(
+    request: Request[Any, Any, Any],
+    portal: NamedDependency[Portal],
+    user: NamedDependency[casefile.User],
+    user_id: RowIdPath,
+    action: FromPath[str],
+) -> Response[Any]:
     if action not in ADMIN_ACTIONS:
-        raise cases.NotFound(f"no action {action}")
+        raise casefile.NotFound(f"no action {action}")
     await portal.call(ADMIN_ACTIONS[action], portal.engine, user, user_id)
     return Redirect(portal.url(f"/officer/admin?done={action}"), status_code=303)
 
 
-HANDLERS = [login_page, login, logout, case_list, new_page, enter, case_page, case_action, document, totp_page,
-            enable_totp, switch_language, admin_page, admin_action]
+HANDLERS = [
+    login_page,
+    login,
+    logout,
+    case_list,
+    new_page,
+    enter,
+    case_page,
+    case_action,
+    document,
+    totp_page,
+    enable_totp,
+    switch_language,
+    admin_page,
+    admin_action,
+]

@@ -2,7 +2,7 @@
 
 dsr's rules raise errors with a stable ``code`` (``four_eyes``, ``transition``, …) and the values
 their message fills in; the pages show ``[officer.refused.<code>]`` of texts.toml. An error
-without a code of its own (a rule outside ``dsr.cases``) gets a text for its kind, followed by
+without a code of its own (a rule outside ``dsr.casefile``) gets a text for its kind, followed by
 the rule's English message — never a bare English sentence on a German page. The JSON API keeps
 the English message and adds the code (:func:`refusal_code`), for programs to branch on.
 """
@@ -11,16 +11,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from dsr import cases
-from dsr.casework import CaseworkError
-from dsr.deadlines import ExtensionNotAllowed
+from dsr import casefile
+from dsr.pipeline.deadlines import ExtensionNotAllowed
 from dsr.portal.i18n import Language, keys, text
 from dsr.portal.officer.words import state_name
+from dsr.service.casework import CaseworkError
 
 #: a refusal without a code of its own → the code of its kind (the first that matches)
 _BY_KIND: tuple[tuple[type[BaseException], str], ...] = (
-    (cases.AccessDenied, "role"),
-    (cases.TransitionRefused, "not_now"),
+    (casefile.AccessDenied, "role"),
+    (casefile.TransitionRefused, "not_now"),
     (CaseworkError, "casework"),
     (ValueError, "invalid"),  # msgspec.ValidationError is one too
 )
@@ -33,7 +33,7 @@ def refusal_code(exc: BaseException) -> str:
     code = getattr(exc, "code", None)
     if isinstance(code, str) and code:
         return code
-    # a rule outside dsr.cases that re-raised a deadline refusal as TransitionRefused (case_letters)
+    # a rule outside dsr.casefile that re-raised a deadline refusal as TransitionRefused (case_letters)
     if isinstance(exc.__context__, ExtensionNotAllowed):
         return "extension_not_allowed"
     return next((code for kind, code in _BY_KIND if isinstance(exc, kind)), "refused")

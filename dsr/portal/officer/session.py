@@ -1,6 +1,6 @@
 """Officer sessions: the portal's only cookie, CSRF tokens bound to it, and who is logged in.
 
-The cookie holds a random token (``dsr.cases`` stores only its hash): HttpOnly, SameSite=Strict,
+The cookie holds a random token (``dsr.casefile`` stores only its hash): HttpOnly, SameSite=Strict,
 Secure over TLS, scoped to the portal's path. Every state-changing request must carry the
 session's CSRF token — a hidden ``_csrf`` form field or the ``X-CSRF-Token`` header (API) —
 an HMAC of the session token, so it needs no second cookie and dies with the session.
@@ -20,7 +20,7 @@ from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 
-from dsr import cases
+from dsr import casefile
 from dsr.portal.context import Portal
 from dsr.portal.i18n import Language, language_of
 from dsr.portal.ratelimit import client_key
@@ -42,13 +42,27 @@ def csrf_token(portal: Portal, session_token: str) -> str:
 
 
 def session_cookie(portal: Portal, token: str) -> Cookie:
-    return Cookie(key=COOKIE, value=token, path=portal.path or "/", httponly=True, samesite="strict",
-                  secure=portal.settings.portal.tls)
+    return Cookie(
+        key=COOKIE,
+        value=token,
+        path=portal.path or "/",
+        httponly=True,
+        samesite="strict",
+        secure=portal.settings.portal.tls,
+    )
 
 
 def expired_cookie(portal: Portal) -> Cookie:
-    return Cookie(key=COOKIE, value="", path=portal.path or "/", httponly=True, samesite="strict",
-                  secure=portal.settings.portal.tls, max_age=0, expires=0)
+    return Cookie(
+        key=COOKIE,
+        value="",
+        path=portal.path or "/",
+        httponly=True,
+        samesite="strict",
+        secure=portal.settings.portal.tls,
+        max_age=0,
+        expires=0,
+    )
 
 
 async def _sent_csrf(request: Request[Any, Any, Any]) -> str:
@@ -62,16 +76,16 @@ async def _sent_csrf(request: Request[Any, Any, Any]) -> str:
     return ""
 
 
-async def current_user(request: Request[Any, Any, Any], portal: NamedDependency[Portal]) -> cases.User:
+async def current_user(request: Request[Any, Any, Any], portal: NamedDependency[Portal]) -> casefile.User:
     """The dependency ``user`` of every officer route (except login): a live session, and for a
     state change the right CSRF token."""
     token = request.cookies.get(COOKIE)
     if not token:
         raise NotLoggedIn()
-    user_id = await portal.call(cases.session_user_id, portal.engine, token)
+    user_id = await portal.call(casefile.session_user_id, portal.engine, token)
     if user_id is None:
         raise NotLoggedIn()
-    user = await portal.call(cases.get_user, portal.engine, user_id)
+    user = await portal.call(casefile.get_user, portal.engine, user_id)
     if not user.active:
         raise NotLoggedIn()
     # before the CSRF check, so even its error page is in the officer's language
@@ -84,16 +98,18 @@ async def current_user(request: Request[Any, Any, Any], portal: NamedDependency[
     return user
 
 
-async def log_in(portal: Portal, request: Request[Any, Any, Any], username: str, password: str,
-                 totp_code: str | None) -> cases.Login:
-    """``cases.login`` with failed attempts counted per client address (a keyed hash of it), so
+async def log_in(
+    portal: Portal, request: Request[Any, Any, Any], username: str, password: str, totp_code: str | None
+) -> casefile.Login:
+    """``casefile.login`` with failed attempts counted per client address (a keyed hash of it), so
     wrong passwords from one place lock the account for that place only. A locked client gets the
     same LoginFailed as a wrong password; the audit log records the lock."""
-    return await portal.call(cases.login, portal.engine, username, password, totp_code,
-                             client=client_key(portal.secret, request))
+    return await portal.call(
+        casefile.login, portal.engine, username, password, totp_code, client=client_key(portal.secret, request)
+    )
 
 
-def officer_language(request: Request[Any, Any, Any], user: cases.User | None = None) -> Language:
+def officer_language(request: Request[Any, Any, Any], user: casefile.User | None = None) -> Language:
     """The user's saved choice; without a session ``?lang=`` (the login page's switch); else Accept-Language."""
     explicit = user.language if user is not None else request.query_params.get("lang")
     return language_of(explicit, request.headers.get("accept-language"))
@@ -108,5 +124,16 @@ def is_api(request: Request[Any, Any, Any]) -> bool:
     return "/api/" in request.url.path
 
 
-__all__ = ["COOKIE", "CSRFRejected", "NotLoggedIn", "csrf_token", "current_user", "expired_cookie",
-           "is_api", "log_in", "officer_language", "page_language", "session_cookie"]
+__all__ = [
+    "COOKIE",
+    "CSRFRejected",
+    "NotLoggedIn",
+    "csrf_token",
+    "current_user",
+    "expired_cookie",
+    "is_api",
+    "log_in",
+    "officer_language",
+    "page_language",
+    "session_cookie",
+]

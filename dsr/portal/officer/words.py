@@ -61,8 +61,12 @@ class Words:
     def event(self, action: str, detail: dict[str, Any]) -> str:
         """An audit event's action; a state change says from which state to which."""
         if action == "state changed" and "from" in detail and "to" in detail:
-            return text(self.language, "officer.audit.state_changed_to", current=self.state(str(detail["from"])),
-                        target=self.state(str(detail["to"])))
+            return text(
+                self.language,
+                "officer.audit.state_changed_to",
+                current=self.state(str(detail["from"])),
+                target=self.state(str(detail["to"])),
+            )
         return named(self.language, "officer.audit", audit_key(action))
 
 

@@ -1,6 +1,6 @@
-"""What a requester can do, shared by the HTML pages and the JSON API (thin calls into dsr.cases).
+"""What a requester can do, shared by the HTML pages and the JSON API (thin calls into dsr.casefile).
 
-Each action returns a plain value or raises dsr.cases' errors; the handlers turn those into a
+Each action returns a plain value or raises dsr.casefile' errors; the handlers turn those into a
 page or JSON. Mails go out after the database commit: a mail failure never loses a request.
 """
 
@@ -14,13 +14,14 @@ from dataclasses import dataclass
 
 import msgspec
 
-from dsr import cases, casework
-from dsr.cases.documents import open_case_with_documents
-from dsr.mail import MailError, download_code_message, verification_message
+from dsr import casefile
+from dsr.casefile.documents import open_case_with_documents
 from dsr.portal.context import Portal
 from dsr.portal.errors import database_unavailable
 from dsr.portal.i18n import Language
 from dsr.portal.public.intake import UPLOAD_TYPES, Checked, RequestForm, check
+from dsr.service import casework
+from dsr.service.mail import MailError, download_code_message, verification_message
 
 log = logging.getLogger("dsr.portal")
 #: link tokens are 32 characters; anything much longer is not one of ours
@@ -39,12 +40,15 @@ class Submitted:
     verify_link: str | None
 
 
-async def submit(portal: Portal, controller_key: str, form: RequestForm, language: Language) -> Submitted | dict[str, str]:
+async def submit(
+    portal: Portal, controller_key: str, form: RequestForm, language: Language
+) -> Submitted | dict[str, str]:
     controller = portal.settings.controllers.get(controller_key)
     if controller is None:
-        raise cases.NotFound("no such controller")
-    checked = check(form, controller, received_at=dt.datetime.now(dt.UTC),
-                    max_upload_bytes=portal.settings.portal.max_upload_bytes)
+        raise casefile.NotFound("no such controller")
+    checked = check(
+        form, controller, received_at=dt.datetime.now(dt.UTC), max_upload_bytes=portal.settings.portal.max_upload_bytes
+    )
     if isinstance(checked, dict):
         return checked
     # the page's language is the requester's: letters and mails to them are written in it
@@ -57,31 +61,47 @@ async def submit(portal: Portal, controller_key: str, form: RequestForm, languag
         # everything was rolled back: say so on the form. The log gets the error's type and place
         # only (a driver's message can quote the statement's values: names, the upload)
         where = traceback.extract_tb(exc.__traceback__)[-1:]
-        log.error("request not saved: %s at %s", type(exc).__name__,
-                  f"{where[0].filename}:{where[0].lineno}" if where else "?")
+        log.error(
+            "request not saved: %s at %s",
+            type(exc).__name__,
+            f"{where[0].filename}:{where[0].lineno}" if where else "?",
+        )
         raise NotSaved("the request could not be stored") from None
     log.info("request received via portal: %s", opened.reference)
     verify_link = await _send_verification(portal, opened.reference, language, controller.name)
     return Submitted(opened.reference, opened.status_secret, verify_link)
 
 
-def _open(portal: Portal, checked: Checked) -> cases.OpenedCase:
+def _open(portal: Portal, checked: Checked) -> casefile.OpenedCase:
     """The case with its details and upload, in one transaction (no case without its files)."""
     attachments = []
     if checked.details:
-        attachments.append(("request_details", cases.Document(
-            filename="details.txt", media_type="text/plain; charset=utf-8", content=checked.details.encode())))
+        attachments.append(
+            (
+                "request_details",
+                casefile.Document(
+                    filename="details.txt", media_type="text/plain; charset=utf-8", content=checked.details.encode()
+                ),
+            )
+        )
     if checked.authorisation is not None:
         upload = checked.authorisation
-        attachments.append(("authorisation", cases.Document(
-            filename=f"authorisation{UPLOAD_TYPES[upload.media_type]}", media_type=upload.media_type,
-            content=upload.content)))
+        attachments.append(
+            (
+                "authorisation",
+                casefile.Document(
+                    filename=f"authorisation{UPLOAD_TYPES[upload.media_type]}",
+                    media_type=upload.media_type,
+                    content=upload.content,
+                ),
+            )
+        )
     return open_case_with_documents(portal.engine, portal.secret, checked.intake, attachments)
 
 
 async def _send_verification(portal: Portal, reference: str, language: Language, controller_name: str) -> str | None:
     """Mail a verification code; returns the token naming it in the link (None: the mail failed)."""
-    address, issued = await portal.call(cases.start_email_verification, portal.engine, portal.secret, reference)
+    address, issued = await portal.call(casefile.start_email_verification, portal.engine, portal.secret, reference)
     link = portal.absolute(f"/{language}/verify/{issued.link}#code={issued.code}")
     try:
         await portal.mailer.send(verification_message(language, address, reference, issued.code, link, controller_name))
@@ -93,7 +113,7 @@ async def _send_verification(portal: Portal, reference: str, language: Language,
 
 async def resend_verification(portal: Portal, reference: str, status_secret: str, language: Language) -> str:
     """A new verification code, for someone holding the reference and status secret."""
-    status = await portal.call(cases.public_status, portal.engine, portal.secret, reference, status_secret)
+    status = await portal.call(casefile.public_status, portal.engine, portal.secret, reference, status_secret)
     controller = portal.settings.controllers.get(status.controller)
     verify_link = await _send_verification(portal, status.reference, language, controller.name if controller else "")
     if verify_link is None:
@@ -105,8 +125,8 @@ async def verify(portal: Portal, link: str, code: str) -> str:
     """Confirm the address (``link``: the code's token from the mail's link); the search for the
     person in the stores is then queued for the worker."""
     if len(link) > LINK_LIMIT:
-        raise cases.CodeRejected("this code is no longer valid; ask for a new one")
-    reference = await portal.call(cases.confirm_email, portal.engine, portal.secret, link, code)
+        raise casefile.CodeRejected("this code is no longer valid; ask for a new one")
+    reference = await portal.call(casefile.confirm_email, portal.engine, portal.secret, link, code)
     try:
         await portal.call(casework.queue_candidate_search, portal.engine, portal.settings, reference)
     except Exception as exc:  # noqa: BLE001 - the address is confirmed; the officer can still search by hand
@@ -114,16 +134,17 @@ async def verify(portal: Portal, link: str, code: str) -> str:
     return reference
 
 
-async def status(portal: Portal, reference: str, status_secret: str) -> cases.PublicStatus:
-    return await portal.call(cases.public_status, portal.engine, portal.secret, reference.strip().upper(),
-                             status_secret.strip())
+async def status(portal: Portal, reference: str, status_secret: str) -> casefile.PublicStatus:
+    return await portal.call(
+        casefile.public_status, portal.engine, portal.secret, reference.strip().upper(), status_secret.strip()
+    )
 
 
 async def send_download_code(portal: Portal, token: str, language: Language) -> int:
-    address, issued = await portal.call(cases.send_download_code, portal.engine, portal.secret, token)
+    address, issued = await portal.call(casefile.send_download_code, portal.engine, portal.secret, token)
     await portal.mailer.send(download_code_message(language, address, issued.code))
     return issued.id
 
 
-async def download(portal: Portal, token: str, code_id: int, code: str) -> cases.DownloadedFile:
-    return await portal.call(cases.fetch_download, portal.engine, portal.secret, token, code_id, code)
+async def download(portal: Portal, token: str, code_id: int, code: str) -> casefile.DownloadedFile:
+    return await portal.call(casefile.fetch_download, portal.engine, portal.secret, token, code_id, code)

@@ -17,7 +17,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from dsr.cases import CaseState
+from dsr.casefile import CaseState
 from dsr.portal.context import Portal
 from dsr.portal.errors import request_language
 from dsr.portal.i18n import text
@@ -111,10 +111,16 @@ async def controllers(portal: NamedDependency[Portal]) -> list[ControllerOut]:
     return [ControllerOut(key, c.name, c.kind) for key, c in portal.settings.controllers.items()]
 
 
-@post("/requests", summary="Make a request; sends the verification code by e-mail", opt={"rate_limit": "submit"},
-      status_code=201, responses=None)
-async def make_request(data: JSONBody[RequestIn], request: Request[Any, Any, Any], portal: NamedDependency[Portal], lang: Lang = None
-                       ) -> Response[RequestOut | FormProblems]:
+@post(
+    "/requests",
+    summary="Make a request; sends the verification code by e-mail",
+    opt={"rate_limit": "submit"},
+    status_code=201,
+    responses=None,
+)
+async def make_request(
+    data: JSONBody[RequestIn], request: Request[Any, Any, Any], portal: NamedDependency[Portal], lang: Lang = None
+) -> Response[RequestOut | FormProblems]:
     language = request_language(request)
     if data.controller not in portal.settings.controllers:
         raise NotFoundException()
@@ -125,56 +131,96 @@ async def make_request(data: JSONBody[RequestIn], request: Request[Any, Any, Any
         except (binascii.Error, ValueError):
             content = b""
         upload = Upload(data.authorisation.filename, data.authorisation.media_type, content)
-    fields = {f: getattr(data, f) for f in ("acting", "first_name", "last_name", "email", "date_of_birth",
-                                            "card_number", "requester_first_name", "requester_last_name",
-                                            "postal_address", "details")}
+    fields = {
+        f: getattr(data, f)
+        for f in (
+            "acting",
+            "first_name",
+            "last_name",
+            "email",
+            "date_of_birth",
+            "card_number",
+            "requester_first_name",
+            "requester_last_name",
+            "postal_address",
+            "details",
+        )
+    }
     try:
-        result = await actions.submit(portal, data.controller, RequestForm.from_fields(fields, data.types, upload),
-                                      language)
+        result = await actions.submit(
+            portal, data.controller, RequestForm.from_fields(fields, data.types, upload), language
+        )
     except actions.NotSaved:
         return Response(FormProblems("not_saved", text(language, "form.error.not_saved"), {}), status_code=500)
     if isinstance(result, dict):
         problems = {name: text(language, key) for name, key in result.items()}
         return Response(FormProblems("invalid_form", text(language, "form.error.summary"), problems), status_code=400)
-    return Response(RequestOut(result.reference, result.status_secret, result.verify_link, result.verify_link is not None),
-                    status_code=201)
+    return Response(
+        RequestOut(result.reference, result.status_secret, result.verify_link, result.verify_link is not None),
+        status_code=201,
+    )
 
 
 @post("/verifications", summary="Send a new verification code", opt={"rate_limit": "code"}, status_code=200)
-async def resend_verification(data: JSONBody[SecretIn], request: Request[Any, Any, Any], portal: NamedDependency[Portal], lang: Lang = None
-                              ) -> VerificationSent:
-    token = await actions.resend_verification(portal, data.reference.strip().upper(), data.status_secret.strip(),
-                                              request_language(request))
+async def resend_verification(
+    data: JSONBody[SecretIn], request: Request[Any, Any, Any], portal: NamedDependency[Portal], lang: Lang = None
+) -> VerificationSent:
+    token = await actions.resend_verification(
+        portal, data.reference.strip().upper(), data.status_secret.strip(), request_language(request)
+    )
     return VerificationSent(token)
 
 
-@post("/verifications/{token:str}", summary="Confirm the e-mail address with the code", opt={"rate_limit": "code"},
-      status_code=200, description="`token` is the `verification_token` of the request (or of a resend), as in the "
-      "mail's link; an unknown token is refused like a stale code (`code_invalid`).")
-async def confirm(token: FromPath[str], data: JSONBody[CodeIn], portal: NamedDependency[Portal], lang: Lang = None) -> Verified:
+@post(
+    "/verifications/{token:str}",
+    summary="Confirm the e-mail address with the code",
+    opt={"rate_limit": "code"},
+    status_code=200,
+    description="`token` is the `verification_token` of the request (or of a resend), as in the "
+    "mail's link; an unknown token is refused like a stale code (`code_invalid`).",
+)
+async def confirm(
+    token: FromPath[str], data: JSONBody[CodeIn], portal: NamedDependency[Portal], lang: Lang = None
+) -> Verified:
     return Verified(await actions.verify(portal, token, data.code))
 
 
-@post("/status", summary="Stage and deadline of a request (never its data)", opt={"rate_limit": "code"},
-      status_code=200)
+@post(
+    "/status", summary="Stage and deadline of a request (never its data)", opt={"rate_limit": "code"}, status_code=200
+)
 async def status(data: JSONBody[SecretIn], portal: NamedDependency[Portal], lang: Lang = None) -> StatusOut:
     s = await actions.status(portal, data.reference, data.status_secret)
     return StatusOut(s.reference, s.state, s.received_on, s.due_on)
 
 
-@post("/downloads/{token:str}/code", summary="Send a one-time download code to the verified address",
-      opt={"rate_limit": "code"}, status_code=200)
-async def download_code(token: FromPath[str], request: Request[Any, Any, Any], portal: NamedDependency[Portal], lang: Lang = None
-                        ) -> CodeSent:
+@post(
+    "/downloads/{token:str}/code",
+    summary="Send a one-time download code to the verified address",
+    opt={"rate_limit": "code"},
+    status_code=200,
+)
+async def download_code(
+    token: FromPath[str], request: Request[Any, Any, Any], portal: NamedDependency[Portal], lang: Lang = None
+) -> CodeSent:
     return CodeSent(await actions.send_download_code(portal, token, request_language(request)))
 
 
-@post("/downloads/{token:str}", summary="Download the answer with a fresh code", opt={"rate_limit": "download"},
-      status_code=200, media_type="application/octet-stream")
-async def download(token: FromPath[str], data: JSONBody[DownloadIn], portal: NamedDependency[Portal], lang: Lang = None) -> Response[bytes]:
+@post(
+    "/downloads/{token:str}",
+    summary="Download the answer with a fresh code",
+    opt={"rate_limit": "download"},
+    status_code=200,
+    media_type="application/octet-stream",
+)
+async def download(
+    token: FromPath[str], data: JSONBody[DownloadIn], portal: NamedDependency[Portal], lang: Lang = None
+) -> Response[bytes]:
     file = await actions.download(portal, token, data.code_id, data.code)
-    return Response(file.content, media_type=file.media_type,
-                    headers={"content-disposition": f'attachment; filename="{safe_filename(file.filename)}"'})
+    return Response(
+        file.content,
+        media_type=file.media_type,
+        headers={"content-disposition": f'attachment; filename="{safe_filename(file.filename)}"'},
+    )
 
 
 HANDLERS = [controllers, make_request, resend_verification, confirm, status, download_code, download]

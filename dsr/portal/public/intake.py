@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from email_validator import EmailNotValidError, validate_email
 
-from dsr.cases import Acting, Channel, Intake, Party, RequestType
+from dsr.casefile import Acting, Channel, Intake, Party, RequestType
 from dsr.config import ControllerSettings
 from dsr.model import Descriptor
 
@@ -56,8 +56,18 @@ class RequestForm:
     @classmethod
     def from_fields(cls, fields: Mapping[str, str], types: Sequence[str], upload: Upload | None = None) -> RequestForm:
         form = cls(types=[str(t) for t in types], authorisation=upload)
-        for name in ("acting", "first_name", "last_name", "date_of_birth", "card_number", "requester_first_name",
-                     "requester_last_name", "email", "postal_address", "details"):
+        for name in (
+            "acting",
+            "first_name",
+            "last_name",
+            "date_of_birth",
+            "card_number",
+            "requester_first_name",
+            "requester_last_name",
+            "email",
+            "postal_address",
+            "details",
+        ):
             value = fields.get(name)
             if isinstance(value, str):
                 setattr(form, name, value.strip())
@@ -73,8 +83,9 @@ class Checked:
     authorisation: Upload | None
 
 
-def check(form: RequestForm, controller: ControllerSettings, *, received_at: dt.datetime,
-          max_upload_bytes: int) -> Checked | dict[str, str]:
+def check(
+    form: RequestForm, controller: ControllerSettings, *, received_at: dt.datetime, max_upload_bytes: int
+) -> Checked | dict[str, str]:
     """The intake, or {field: text key} describing what to fix."""
     problems: dict[str, str] = {}
     types: list[RequestType] = []
@@ -136,24 +147,37 @@ def check(form: RequestForm, controller: ControllerSettings, *, received_at: dt.
 
     address = form.postal_address or None
     subject_descriptor = Descriptor(
-        first_name=form.first_name, last_name=form.last_name, date_of_birth=dob,
-        card_number=form.card_number or None, email=email if acting is Acting.SELF else None,
+        first_name=form.first_name,
+        last_name=form.last_name,
+        date_of_birth=dob,
+        card_number=form.card_number or None,
+        email=email if acting is Acting.SELF else None,
     )
     requester = None
     if acting is not Acting.SELF:
         requester = Party(
             descriptor=Descriptor(first_name=form.requester_first_name, last_name=form.requester_last_name),
-            email=email, postal_address=address,
+            email=email,
+            postal_address=address,
         )
-    subject = Party(descriptor=subject_descriptor, email=email if requester is None else None,
-                    postal_address=address if requester is None else None)
+    subject = Party(
+        descriptor=subject_descriptor,
+        email=email if requester is None else None,
+        postal_address=address if requester is None else None,
+    )
     authorisation = None
     if upload is not None:
         # the file itself is kept with the case; this notes how authority was shown
         authorisation = f"uploaded with the request ({upload.media_type}, {len(upload.content)} bytes)"
     intake = Intake(
-        controller=controller.key, land=controller.land, request_types=tuple(dict.fromkeys(types)),
-        channel=Channel.PORTAL, received_at=received_at, subject=subject, acting=acting, requester=requester,
+        controller=controller.key,
+        land=controller.land,
+        request_types=tuple(dict.fromkeys(types)),
+        channel=Channel.PORTAL,
+        received_at=received_at,
+        subject=subject,
+        acting=acting,
+        requester=requester,
         authorisation=authorisation,
     )
     return Checked(intake, form.details or None, upload)

@@ -11,19 +11,19 @@ from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
-from litestar.exceptions import NotFoundException
 from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from dsr.cases import CaseError, CodeRejected, TooManyRequests
-from dsr.mail import MailError
+from dsr.casefile import CaseError, CodeRejected, TooManyRequests
 from dsr.portal.context import Portal
 from dsr.portal.errors import problem
 from dsr.portal.i18n import LANGUAGES, Language, language_of, text
 from dsr.portal.params import row_id
 from dsr.portal.public import actions
 from dsr.portal.public.intake import RequestForm, Upload
+from dsr.service.mail import MailError
 
 Page = Response[Any]
 
@@ -61,12 +61,20 @@ async def request_form(lang: FromPath[str], controller: FromPath[str], portal: N
     language = _language(lang)
     if controller not in portal.settings.controllers:
         raise NotFoundException()
-    return portal.render(language, "public/form.html", here=f"/request/{controller}",
-                         controller=portal.settings.controllers[controller], form=RequestForm(), problems={})
+    return portal.render(
+        language,
+        "public/form.html",
+        here=f"/request/{controller}",
+        controller=portal.settings.controllers[controller],
+        form=RequestForm(),
+        problems={},
+    )
 
 
 @post("/{lang:str}/request/{controller:str}", include_in_schema=False, status_code=200, opt={"rate_limit": "submit"})
-async def submit_request(lang: FromPath[str], controller: FromPath[str], request: Request[Any, Any, Any], portal: NamedDependency[Portal]) -> Page:
+async def submit_request(
+    lang: FromPath[str], controller: FromPath[str], request: Request[Any, Any, Any], portal: NamedDependency[Portal]
+) -> Page:
     language = _language(lang)
     if controller not in portal.settings.controllers:
         raise NotFoundException()
@@ -80,17 +88,32 @@ async def submit_request(lang: FromPath[str], controller: FromPath[str], request
         result = await actions.submit(portal, controller, form, language)
     except actions.NotSaved:
         # nothing was kept: the form again, everything typed still in it, saying to send it once more
-        return portal.render(language, "public/form.html", status_code=500, here=f"/request/{controller}",
-                             controller=portal.settings.controllers[controller], form=form, problems={},
-                             not_saved=True)
+        return portal.render(
+            language,
+            "public/form.html",
+            status_code=500,
+            here=f"/request/{controller}",
+            controller=portal.settings.controllers[controller],
+            form=form,
+            problems={},
+            not_saved=True,
+        )
     if isinstance(result, dict):
-        return portal.render(language, "public/form.html", status_code=400, here=f"/request/{controller}",
-                             controller=portal.settings.controllers[controller], form=form, problems=result)
-    return portal.render(language, "public/receipt.html", here="/", submitted=result,
-                         controller=portal.settings.controllers[controller])
+        return portal.render(
+            language,
+            "public/form.html",
+            status_code=400,
+            here=f"/request/{controller}",
+            controller=portal.settings.controllers[controller],
+            form=form,
+            problems=result,
+        )
+    return portal.render(
+        language, "public/receipt.html", here="/", submitted=result, controller=portal.settings.controllers[controller]
+    )
 
 
-# ``link`` is the random token naming the code (never its row id: see dsr.cases.verification)
+# ``link`` is the random token naming the code (never its row id: see dsr.casefile.verification)
 @get("/{lang:str}/verify/{link:str}", include_in_schema=False)
 async def verify_page(lang: FromPath[str], link: FromPath[str], portal: NamedDependency[Portal]) -> Page:
     language = _language(lang)
@@ -98,15 +121,18 @@ async def verify_page(lang: FromPath[str], link: FromPath[str], portal: NamedDep
 
 
 @post("/{lang:str}/verify/{link:str}", include_in_schema=False, status_code=200, opt={"rate_limit": "code"})
-async def verify(lang: FromPath[str], link: FromPath[str], request: Request[Any, Any, Any], portal: NamedDependency[Portal]) -> Page:
+async def verify(
+    lang: FromPath[str], link: FromPath[str], request: Request[Any, Any, Any], portal: NamedDependency[Portal]
+) -> Page:
     language = _language(lang)
     fields, _ = await _fields(request)
     try:
         reference = await actions.verify(portal, link, fields.get("code", ""))
     except CodeRejected as exc:
         status, message = _error_text(language, exc)
-        return portal.render(language, "public/verify.html", status_code=status, here=f"/verify/{link}",
-                             link=link, error=message)
+        return portal.render(
+            language, "public/verify.html", status_code=status, here=f"/verify/{link}", link=link, error=message
+        )
     return portal.render(language, "public/verified.html", here="/", reference=reference)
 
 
@@ -125,8 +151,9 @@ async def resend(lang: FromPath[str], request: Request[Any, Any, Any], portal: N
         link = await actions.resend_verification(portal, reference, fields.get("secret", "").strip(), language)
     except (CaseError, MailError) as exc:
         status, message = _error_text(language, exc)
-        return portal.render(language, "public/resend.html", status_code=status, here="/verify", error=message,
-                             reference=reference)
+        return portal.render(
+            language, "public/resend.html", status_code=status, here="/verify", error=message, reference=reference
+        )
     return portal.render(language, "public/verify.html", here=f"/verify/{link}", link=link, error=None, sent=True)
 
 
@@ -145,17 +172,29 @@ async def status(lang: FromPath[str], request: Request[Any, Any, Any], portal: N
         result = await actions.status(portal, reference, fields.get("secret", ""))
     except CodeRejected as exc:
         status_code, message = _error_text(language, exc)
-        return portal.render(language, "public/status_form.html", status_code=status_code, here="/status",
-                             error=message, reference=reference)
-    return portal.render(language, "public/status.html", here="/status", status=result,
-                         controller=portal.settings.controllers.get(result.controller))
+        return portal.render(
+            language,
+            "public/status_form.html",
+            status_code=status_code,
+            here="/status",
+            error=message,
+            reference=reference,
+        )
+    return portal.render(
+        language,
+        "public/status.html",
+        here="/status",
+        status=result,
+        controller=portal.settings.controllers.get(result.controller),
+    )
 
 
 @get("/{lang:str}/download/{token:str}", include_in_schema=False)
 async def download_page(lang: FromPath[str], token: FromPath[str], portal: NamedDependency[Portal]) -> Page:
     language = _language(lang)
-    return portal.render(language, "public/download.html", here=f"/download/{token}",
-                         token=token, code_id=None, error=None)
+    return portal.render(
+        language, "public/download.html", here=f"/download/{token}", token=token, code_id=None, error=None
+    )
 
 
 @post("/{lang:str}/download/{token:str}/code", include_in_schema=False, status_code=200, opt={"rate_limit": "code"})
@@ -165,14 +204,24 @@ async def download_code(lang: FromPath[str], token: FromPath[str], portal: Named
         code_id = await actions.send_download_code(portal, token, language)
     except (CaseError, MailError) as exc:
         status_code, message = _error_text(language, exc)
-        return portal.render(language, "public/download.html", status_code=status_code,
-                             here=f"/download/{token}", token=token, code_id=None, error=message)
-    return portal.render(language, "public/download.html", here=f"/download/{token}",
-                         token=token, code_id=code_id, error=None)
+        return portal.render(
+            language,
+            "public/download.html",
+            status_code=status_code,
+            here=f"/download/{token}",
+            token=token,
+            code_id=None,
+            error=message,
+        )
+    return portal.render(
+        language, "public/download.html", here=f"/download/{token}", token=token, code_id=code_id, error=None
+    )
 
 
 @post("/{lang:str}/download/{token:str}", include_in_schema=False, status_code=200, opt={"rate_limit": "download"})
-async def download(lang: FromPath[str], token: FromPath[str], request: Request[Any, Any, Any], portal: NamedDependency[Portal]) -> Page:
+async def download(
+    lang: FromPath[str], token: FromPath[str], request: Request[Any, Any, Any], portal: NamedDependency[Portal]
+) -> Page:
     language = _language(lang)
     fields, _ = await _fields(request)
     code_id = row_id(fields.get("code_id", ""))
@@ -182,10 +231,20 @@ async def download(lang: FromPath[str], token: FromPath[str], request: Request[A
         file = await actions.download(portal, token, code_id, fields.get("code", ""))
     except (CodeRejected, TooManyRequests) as exc:
         status_code, message = _error_text(language, exc)
-        return portal.render(language, "public/download.html", status_code=status_code,
-                             here=f"/download/{token}", token=token, code_id=code_id, error=message)
-    return Response(file.content, media_type=file.media_type,
-                    headers={"content-disposition": f'attachment; filename="{safe_filename(file.filename)}"'})
+        return portal.render(
+            language,
+            "public/download.html",
+            status_code=status_code,
+            here=f"/download/{token}",
+            token=token,
+            code_id=code_id,
+            error=message,
+        )
+    return Response(
+        file.content,
+        media_type=file.media_type,
+        headers={"content-disposition": f'attachment; filename="{safe_filename(file.filename)}"'},
+    )
 
 
 def safe_filename(name: str) -> str:
@@ -200,5 +259,19 @@ async def unknown(lang: FromPath[str], rest: FromPath[str]) -> Page:
     raise NotFoundException()
 
 
-HANDLERS = [unknown, root, landing, request_form, submit_request, verify_page, verify, resend_page, resend, status_form,
-            status, download_page, download_code, download]
+HANDLERS = [
+    unknown,
+    root,
+    landing,
+    request_form,
+    submit_request,
+    verify_page,
+    verify,
+    resend_page,
+    resend,
+    status_form,
+    status,
+    download_page,
+    download_code,
+    download,
+]

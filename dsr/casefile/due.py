@@ -1,0 +1,79 @@
+"""Due and overdue cases, for the officer's list, ``dsr deadlines`` (cron) and the daily digest."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import msgspec
+import sqlalchemy as sa
+
+from dsr.casefile import clock
+from dsr.casefile.permission import deadline_of
+from dsr.casefile.schema import cases
+from dsr.casefile.states import OPEN, CaseState
+from dsr.pipeline.deadlines import BERLIN
+
+
+class DueCase(msgspec.Struct, frozen=True, kw_only=True):
+    reference: str
+    controller: str
+    state: CaseState
+    due_on: dt.date
+    days_left: int
+    overdue: bool
+    paused: bool  #: a justified identity query is outstanding
+
+
+def due_cases(
+    engine: sa.Engine,
+    *,
+    today: dt.date | None = None,
+    within_days: int = 7,
+    controllers: Iterable[str] | None = None,
+) -> list[DueCase]:
+    """Open cases due within ``within_days`` or overdue, most urgent first."""
+    today = today or clock.utcnow().astimezone(BERLIN).date()
+    query = sa.select(cases).where(cases.c.state.in_([s.value for s in OPEN]))
+    if controllers is not None:
+        query = query.where(cases.c.controller.in_(sorted(controllers)))
+    result = []
+    with engine.connect() as conn:
+        for row in conn.execute(query):
+            deadline = deadline_of(conn, row, today)
+            left = deadline.days_left(today)
+            if left <= within_days:
+                result.append(
+                    DueCase(
+                        reference=row.reference,
+                        controller=row.controller,
+                        state=CaseState(row.state),
+                        due_on=deadline.due,
+                        days_left=left,
+                        overdue=deadline.overdue(today),
+                        paused=row.state == CaseState.IDENTITY_PENDING.value,
+                    )
+                )
+    return sorted(result, key=lambda d: (d.due_on, d.reference))
+
+
+def any_overdue(due: Iterable[DueCase]) -> bool:
+    """For the cron exit code: 1 when this is true."""
+    return any(d.overdue for d in due)
+
+
+def deadline_digest(due: list[DueCase], today: dt.date) -> str:
+    """The daily digest e-mail body: references and dates only, no personal data."""
+    if not due:
+        return f"Keine fälligen Anfragen am {today:%d.%m.%Y}.\n"
+    lines = [f"Fällige Anfragen am {today:%d.%m.%Y}:", ""]
+    for d in due:
+        if d.overdue:
+            when = f"ÜBERFÄLLIG seit {-d.days_left} Tag(en)"
+        elif d.days_left == 0:
+            when = "heute fällig"
+        else:
+            when = f"noch {d.days_left} Tag(e)"
+        note = " (Identitätsnachfrage offen)" if d.paused else ""
+        lines.append(f"{d.reference}  {d.controller}  {d.state.value}  fällig {d.due_on:%d.%m.%Y}  {when}{note}")
+    return "\n".join(lines) + "\n"

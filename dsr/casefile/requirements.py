@@ -1,0 +1,195 @@
+"""What a case needs before anything is disclosed: the routing of :mod:`dsr.pipeline.representation`, kept with the case.
+
+The routing (capacity, the subject's age on the day of receipt, what is needed) is computed by the
+case work once the subject is known — when gathering starts, and again by the ``gather`` job if it
+is missing — and kept as the case's ``routing`` document, with an audit event that names only
+codes. Each need is met by something recorded on the case:
+
+* ``guardian_verification`` — the automatic check of the requester against the child's guardian
+  rows (identity check ``guardian_records``, recorded only when it *verified*), or an officer's
+  ``guardian_in_person`` / ``guardian_postal`` check;
+* ``pupil_consent`` — an officer recorded ``pupil_consent``;
+* ``written_authorisation`` — the requester's authorisation noted at intake, or ``written_authorisation``.
+
+A parent whose guardianship is not established is never gathered for; no case is approved or
+dispatched while a need is open; and an answer that goes to the guardians of a young pupil is
+never offered for download to the pupil's own address.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import msgspec
+import sqlalchemy as sa
+
+from dsr.casefile import audit, clock
+from dsr.casefile.attachments import Document, store_document
+from dsr.casefile.errors import TransitionRefused
+from dsr.casefile.permission import load_case
+from dsr.casefile.schema import documents, identity_checks, parties
+
+#: the identity check the system records when the guardian rows verified a parent (never by staff)
+GUARDIAN_RECORDS = "guardian_records"
+#: the document kind the routing is kept as
+ROUTING = "routing"
+
+#: which recorded checks meet which need
+MEETS: dict[str, frozenset[str]] = {
+    "guardian_verification": frozenset({GUARDIAN_RECORDS, "guardian_in_person", "guardian_postal"}),
+    "pupil_consent": frozenset({"pupil_consent"}),
+    "written_authorisation": frozenset({"written_authorisation"}),
+}
+#: the refusal code of each open need (texts.toml [officer.refused])
+REFUSAL = {
+    "guardian_verification": "guardian_unverified",
+    "pupil_consent": "pupil_consent_missing",
+    "written_authorisation": "written_authorisation_missing",
+}
+
+
+class RoutingRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """The routing of one case for its confirmed subject. ``age`` is personal data (kept, never logged)."""
+
+    subject: str  #: the confirmed subject's reference: a routing is valid for that person only
+    capacity: str  #: self | parent | representative
+    age: int | None
+    age_of_consent: int
+    needs: tuple[str, ...]
+    to_guardians: bool = False  #: a pupil below the age of consent asked: the answer goes to a guardian
+    guardian: str | None = None  #: the automatic guardian check: verified | name_only | not_a_guardian
+    guardians_on_file: int | None = None
+
+
+class Need(msgspec.Struct, frozen=True, kw_only=True):
+    requirement: str
+    met: bool
+
+
+class Requirements(msgspec.Struct, frozen=True, kw_only=True):
+    """The routing (None until the case work computed it) and the state of each need."""
+
+    routing: RoutingRecord | None
+    needs: tuple[Need, ...]
+
+    @property
+    def open(self) -> tuple[str, ...]:
+        return tuple(n.requirement for n in self.needs if not n.met)
+
+
+def record_routing(
+    engine: sa.Engine, reference: str, routing: RoutingRecord, *, actor: str = "system", now: dt.datetime | None = None
+) -> None:
+    """Keep the routing with the case; a verified guardian check becomes identity check ``guardian_records``."""
+    now = clock.resolve(now)
+    with engine.begin() as conn:
+        case = load_case(conn, None, reference)
+        doc = Document(filename="routing.json", media_type="application/json", content=msgspec.json.encode(routing))
+        doc_id = store_document(conn, case.id, ROUTING, doc, None, now)
+        if routing.guardian == "verified":
+            conn.execute(
+                sa.insert(identity_checks).values(
+                    case_id=case.id, method=GUARDIAN_RECORDS, performed_by=None, performed_at=now, note=None
+                )
+            )
+        # codes only: no age, no names, no addresses in the event log
+        audit.append(
+            conn,
+            "routing settled",
+            actor=actor,
+            case_ref=reference,
+            now=now,
+            detail={
+                "document": doc_id,
+                "capacity": routing.capacity,
+                "needs": list(routing.needs),
+                "to_guardians": routing.to_guardians,
+                "guardian_check": routing.guardian,
+            },
+        )
+
+
+def routing_in(conn: sa.Connection, case_id: int, subject: str | None) -> RoutingRecord | None:
+    """The latest routing kept for ``subject`` in the case (None: not computed yet)."""
+    rows = (
+        conn.execute(
+            sa.select(documents.c.content)
+            .where(documents.c.case_id == case_id, documents.c.kind == ROUTING)
+            .order_by(documents.c.id.desc())
+        )
+        .scalars()
+        .all()
+    )
+    for content in rows:
+        if content is None:
+            continue  # purged with the case file
+        record = msgspec.json.decode(bytes(content), type=RoutingRecord)
+        if subject is not None and record.subject == subject:
+            return record
+    return None
+
+
+def requirements_in(conn: sa.Connection, case: Any) -> Requirements:
+    """The state of each need of the case (``case`` is a row of ``cases``)."""
+    routing = routing_in(conn, case.id, case.subject_reference)
+    if routing is None:
+        return Requirements(routing=None, needs=())
+    methods = set(
+        conn.execute(sa.select(identity_checks.c.method).where(identity_checks.c.case_id == case.id)).scalars()
+    )
+    authorised = (
+        conn.execute(
+            sa.select(parties.c.id).where(
+                parties.c.case_id == case.id,
+                parties.c.role == "requester",
+                parties.c.authorisation.is_not(None),
+                parties.c.authorisation != "",
+            )
+        ).first()
+        is not None
+    )
+    needs = []
+    for need in routing.needs:
+        met = bool(MEETS.get(need, frozenset()) & methods) or (need == "written_authorisation" and authorised)
+        needs.append(Need(requirement=need, met=met))
+    return Requirements(routing=routing, needs=tuple(needs))
+
+
+def ensure_may_gather(conn: sa.Connection, case: Any) -> None:
+    """Never gather a child's data for a parent whose guardianship is not established."""
+    state = requirements_in(conn, case)
+    if state.routing is not None and state.routing.capacity == "parent" and "guardian_verification" in state.open:
+        raise TransitionRefused(
+            "the requester is not verified as the child's guardian: record a guardianship check",
+            code="guardian_unverified",
+        )
+
+
+def ensure_met(conn: sa.Connection, case: Any, *, download: bool = False) -> None:
+    """Refuse approval or dispatch while a need is open; a young pupil's answer never goes to the pupil.
+
+    A case without routing is not refused here: every answer the portal prepares passes through the
+    ``gather`` job, which records the routing first (``dsr.service.casework``)."""
+    state = requirements_in(conn, case)
+    for need in state.open:
+        if need == "guardian_verification" and state.routing is not None and state.routing.to_guardians:
+            raise TransitionRefused(
+                "a pupil below the age of consent asked: the answer goes to a verified guardian; "
+                "record the guardian check first",
+                code="to_guardians",
+                age_of_consent=state.routing.age_of_consent,
+            )
+        raise TransitionRefused(f"the case still needs {need}", code=REFUSAL.get(need, "requirement_open"))
+    if download and state.routing is not None and state.routing.to_guardians:
+        raise TransitionRefused(
+            "a pupil below the age of consent asked: send the answer to the guardian by post",
+            code="to_guardians_post",
+            age_of_consent=state.routing.age_of_consent,
+        )
+
+
+def requirements_of(engine: sa.Engine, user: Any, reference: str) -> Requirements:
+    """The needs of a case and their state, for the case page (checks the user's controller)."""
+    with engine.connect() as conn:
+        return requirements_in(conn, load_case(conn, user, reference))

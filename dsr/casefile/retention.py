@@ -1,0 +1,82 @@
+"""Retention: the request file is personal data and is deleted a set time after the case ends.
+
+Purging deletes parties, candidates, identity checks and queries, review decisions, comments,
+codes, download offers, documents and jobs of the case, and keeps a stub of the case row
+(reference, controller, kinds of request, dates, state) for statistics and for the audit trail.
+The audit chain is untouched and stays verifiable: events never held personal data, only the
+case reference, and a "case purged" event records the purge itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from dsr.casefile import audit, clock
+from dsr.casefile.schema import (
+    candidates,
+    cases,
+    codes,
+    comments,
+    documents,
+    downloads,
+    identity_checks,
+    identity_queries,
+    jobs,
+    parties,
+    review_items,
+)
+
+#: "e.g. three years" (disclosure requirements); configurable by the caller
+DEFAULT_PERIOD = dt.timedelta(days=3 * 365)
+# children before the tables they reference
+_CHILDREN = (
+    codes,
+    downloads,
+    documents,
+    parties,
+    candidates,
+    identity_checks,
+    identity_queries,
+    review_items,
+    comments,
+    jobs,
+)
+
+
+def purge_closed(
+    engine: sa.Engine, *, period: dt.timedelta = DEFAULT_PERIOD, now: dt.datetime | None = None
+) -> list[str]:
+    """Purge cases that ended (closed, refused, withdrawn, or dispatched) more than ``period`` ago.
+
+    Returns the references purged.
+    """
+    now = clock.resolve(now)
+    ended = sa.func.coalesce(cases.c.closed_at, cases.c.dispatched_at)
+    with engine.connect() as conn:
+        due = conn.execute(
+            sa.select(cases.c.id, cases.c.reference).where(cases.c.purged_at.is_(None), ended <= now - period)
+        ).all()
+    purged: list[str] = []
+    for case_id, reference in due:
+        # one transaction per case: a failure leaves the others done and this one whole
+        with engine.begin() as conn:
+            counts = {}
+            for table in _CHILDREN:
+                counts[table.name] = conn.execute(sa.delete(table).where(table.c.case_id == case_id)).rowcount
+            conn.execute(
+                sa.update(cases)
+                .where(cases.c.id == case_id)
+                .values(subject_reference=None, purged_at=now, updated_at=now)
+            )
+            audit.append(
+                conn,
+                "case purged",
+                actor="system",
+                case_ref=reference,
+                now=now,
+                detail={k: v for k, v in counts.items() if v},
+            )
+        purged.append(reference)
+    return purged

@@ -1,0 +1,287 @@
+"""The portal's own tables (SQLAlchemy Core). Alembic migrations in ``migrations/`` create them.
+
+Which columns hold personal data matters for retention (``retention.py`` empties them):
+parties, identity-check notes, comments, candidate evidence, documents and codes. Events and
+jobs hold ids, references and what happened — never a name or address.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from dsr.casefile.types import Blob, UTCDateTime
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+CONTROLLER = sa.String(100)  # a key of [controllers.*] in dsr.toml
+
+
+def _id() -> sa.Column[int]:
+    return sa.Column("id", sa.Integer, primary_key=True, autoincrement=True)
+
+
+def _case_fk(nullable: bool = False) -> sa.Column[int]:
+    return sa.Column("case_id", sa.Integer, sa.ForeignKey("cases.id"), nullable=nullable, index=True)
+
+
+def _user_fk(name: str) -> sa.Column[int]:
+    return sa.Column(name, sa.Integer, sa.ForeignKey("users.id"), nullable=True)
+
+
+# ----------------------------------------------------------------------------------- users
+
+users = sa.Table(
+    "users",
+    metadata,
+    _id(),
+    sa.Column("username", sa.String(120), nullable=False, unique=True),
+    sa.Column("password_hash", sa.String(255), nullable=False),
+    sa.Column("totp_secret", sa.String(64), nullable=True),  # base32; None = no second factor
+    sa.Column("totp_last_step", sa.BigInteger, nullable=True),  # refuses replaying a used code
+    sa.Column("failed_logins", sa.Integer, nullable=False, default=0),
+    sa.Column("locked_until", UTCDateTime, nullable=True),
+    sa.Column("active", sa.Boolean, nullable=False, default=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("language", sa.String(5), nullable=True),  # de | en for the officer pages; None = the browser's
+)
+
+memberships = sa.Table(
+    "memberships",
+    metadata,
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), primary_key=True),
+    sa.Column("controller", CONTROLLER, primary_key=True),
+    sa.Column("role", sa.String(20), primary_key=True),  # officer | approver | admin
+)
+
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    _id(),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("last_seen_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+)
+
+# ----------------------------------------------------------------------------------- cases
+
+cases = sa.Table(
+    "cases",
+    metadata,
+    _id(),
+    sa.Column("reference", sa.String(32), nullable=False, unique=True),
+    sa.Column("controller", CONTROLLER, nullable=False, index=True),
+    sa.Column("land", sa.String(2), nullable=False),
+    sa.Column("state", sa.String(32), nullable=False, index=True),
+    sa.Column("request_types", sa.JSON, nullable=False),  # ["access", "erasure", ...]
+    sa.Column("acting", sa.String(20), nullable=False),  # self | parent | representative
+    sa.Column("channel", sa.String(20), nullable=False),  # portal | post | email | in_person
+    sa.Column("received_at", UTCDateTime, nullable=False),
+    sa.Column("due_on", sa.Date, nullable=False, index=True),
+    sa.Column("extension_months", sa.Integer, nullable=False, default=0),
+    sa.Column("extension_notice_on", sa.Date, nullable=True),
+    sa.Column("subject_reference", sa.String(64), nullable=True),  # opaque candidate reference
+    sa.Column("status_secret_hash", sa.String(64), nullable=False),
+    sa.Column("prepared_by", sa.Integer, sa.ForeignKey("users.id"), nullable=True),
+    sa.Column("approved_by", sa.Integer, sa.ForeignKey("users.id"), nullable=True),
+    sa.Column("dispatch_method", sa.String(20), nullable=True),  # post | download
+    sa.Column("dispatched_at", UTCDateTime, nullable=True),
+    sa.Column("closed_at", UTCDateTime, nullable=True, index=True),
+    sa.Column("purged_at", UTCDateTime, nullable=True),
+    sa.Column("language", sa.String(5), nullable=True),  # the requester's: de | en (None = default)
+    sa.Column("printed_at", UTCDateTime, nullable=True),  # the approved answer went into a print batch
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+#: the people of a case: the data subject and, when someone acts for them, the requester
+parties = sa.Table(
+    "parties",
+    metadata,
+    _id(),
+    _case_fk(),
+    sa.Column("role", sa.String(20), nullable=False),  # subject | requester
+    sa.Column("descriptor", sa.JSON, nullable=True),  # dsr.model.Descriptor as JSON
+    sa.Column("email", sa.String(320), nullable=True),
+    sa.Column("postal_address", sa.Text, nullable=True),
+    sa.Column("email_verified_at", UTCDateTime, nullable=True),
+    sa.Column("authorisation", sa.Text, nullable=True),  # how a parent/representative proved it
+)
+
+candidates = sa.Table(
+    "candidates",
+    metadata,
+    _id(),
+    _case_fk(),
+    sa.Column("reference", sa.String(64), nullable=False),
+    sa.Column("store", sa.String(100), nullable=False),
+    sa.Column("strong", sa.Boolean, nullable=False),
+    sa.Column("evidence", sa.JSON, nullable=False),  # [{"store","kind","strong"}]
+    sa.Column("confirmed", sa.Boolean, nullable=False, default=False),
+    sa.UniqueConstraint("case_id", "reference", name="uq_candidates_case_reference"),
+)
+
+identity_checks = sa.Table(
+    "identity_checks",
+    metadata,
+    _id(),
+    _case_fk(),
+    sa.Column("method", sa.String(30), nullable=False),  # in_person | postal | email_reply | ...
+    _user_fk("performed_by"),
+    sa.Column("performed_at", UTCDateTime, nullable=False),
+    sa.Column("note", sa.Text, nullable=True),
+)
+
+#: justified identity queries: the deadline is paused while one is unanswered
+identity_queries = sa.Table(
+    "identity_queries",
+    metadata,
+    _id(),
+    _case_fk(),
+    sa.Column("sent_on", sa.Date, nullable=False),
+    sa.Column("answered_on", sa.Date, nullable=True),
+    _user_fk("sent_by"),
+)
+
+review_items = sa.Table(
+    "review_items",
+    metadata,
+    _id(),
+    _case_fk(),
+    sa.Column("item", sa.String(200), nullable=False),  # e.g. "school/incidents/17"
+    sa.Column("reason", sa.String(200), nullable=False),
+    sa.Column("decision", sa.String(20), nullable=True),  # None = open; disclose | redact | withhold
+    sa.Column("ground", sa.String(50), nullable=True),
+    _user_fk("decided_by"),
+    sa.Column("decided_at", UTCDateTime, nullable=True),
+    sa.UniqueConstraint("case_id", "item", name="uq_review_items_case_item"),
+)
+
+comments = sa.Table(
+    "comments",
+    metadata,
+    _id(),
+    _case_fk(),
+    _user_fk("author"),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+)
+
+documents = sa.Table(
+    "documents",
+    metadata,
+    _id(),
+    _case_fk(),
+    sa.Column("kind", sa.String(30), nullable=False),  # answer | extension_notice | identity_query | ...
+    sa.Column("filename", sa.String(200), nullable=False),
+    sa.Column("media_type", sa.String(100), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("content", Blob, nullable=True),  # None once purged
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    _user_fk("created_by"),
+)
+
+downloads = sa.Table(
+    "downloads",
+    metadata,
+    _id(),
+    _case_fk(),
+    sa.Column("document_id", sa.Integer, sa.ForeignKey("documents.id"), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Column("max_count", sa.Integer, nullable=False),
+    sa.Column("count", sa.Integer, nullable=False, default=0),
+    sa.Column("ended_at", UTCDateTime, nullable=True),  # expired, used up or revoked
+    # sha256 of the random token in the download link (the link never carries the row id)
+    sa.Column("token_hash", sa.String(64), nullable=True, unique=True),
+)
+
+#: short one-time codes sent by e-mail (address verification, download); stored keyed-hashed
+codes = sa.Table(
+    "codes",
+    metadata,
+    _id(),
+    _case_fk(),
+    sa.Column("purpose", sa.String(20), nullable=False),  # verify_email | download
+    sa.Column("target_id", sa.Integer, nullable=True),  # party id / download id
+    sa.Column("code_hash", sa.String(64), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("used_at", UTCDateTime, nullable=True),
+    # sha256 of the random token naming the code in a mail's link (verification); never the row id
+    sa.Column("link_hash", sa.String(64), nullable=True, unique=True),
+)
+
+# ----------------------------------------------------------------------------------- audit
+
+events = sa.Table(
+    "events",
+    metadata,
+    _id(),
+    sa.Column("seq", sa.BigInteger, nullable=False, unique=True),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("case_ref", sa.String(32), nullable=True, index=True),  # a reference, not a key: survives purges
+    sa.Column("actor", sa.String(64), nullable=False),  # "user:3", "requester", "system", "worker"
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("detail", sa.Text, nullable=False),  # canonical JSON, hashed as stored
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+)
+
+#: one row: the last event's seq and hash. Appenders lock it, so the chain never forks, and
+#: verification compares it with the last event, so deleting the newest events shows.
+chain_head = sa.Table(
+    "chain_head",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+)
+
+# ----------------------------------------------------------------------------------- jobs
+
+jobs = sa.Table(
+    "jobs",
+    metadata,
+    _id(),
+    sa.Column("kind", sa.String(50), nullable=False),  # gather | render | ...
+    _case_fk(nullable=True),
+    sa.Column("state", sa.String(20), nullable=False, index=True),  # queued | running | done | failed
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("max_attempts", sa.Integer, nullable=False),
+    sa.Column("not_before", UTCDateTime, nullable=False),
+    sa.Column("lease_until", UTCDateTime, nullable=True),
+    sa.Column("heartbeat_at", UTCDateTime, nullable=True),
+    sa.Column("claim", sa.String(32), nullable=True),  # token of the worker holding the lease
+    sa.Column("version", sa.Integer, nullable=False, default=0),  # optimistic claim
+    sa.Column("params", sa.JSON, nullable=False),
+    sa.Column("progress", sa.JSON, nullable=False),  # {store: {"state", "records", "error", "attempts"}}
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("finished_at", UTCDateTime, nullable=True),
+)
+
+# --------------------------------------------------------------------------- rate limits
+
+#: the portal's shared rate-limit counters and key/value entries (dsr.casefile.ratelimit); the key
+#: is a hash, so no client address is stored in clear
+rate_limits = sa.Table(
+    "rate_limits",
+    metadata,
+    sa.Column("key_hash", sa.String(64), primary_key=True),
+    sa.Column("hits", sa.Integer, nullable=False),
+    sa.Column("value", Blob, nullable=True),
+    sa.Column("expires_at", UTCDateTime, nullable=True, index=True),
+)

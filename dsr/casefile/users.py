@@ -1,0 +1,456 @@
+"""Portal users: argon2id passwords, roles per controller, lock-out, optional TOTP, login.
+
+Every user belongs to one or more controllers with one or more roles there (officer, approver,
+admin); services check ``User.can(controller, role)`` so a user sees nothing of other controllers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import msgspec
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from dsr.casefile import audit, clock, totp
+from dsr.casefile.errors import AccessDenied, LoginFailed, NotFound, TooManyRequests
+from dsr.casefile.ratelimit import key_hash
+from dsr.casefile.schema import memberships, rate_limits, users
+from dsr.casefile.sessions import SessionPolicy, close_all_sessions, open_session
+
+ROLES = ("officer", "approver", "admin")
+_hasher = PasswordHasher()  # argon2id with the library's recommended parameters (RFC 9106)
+# verified against when the username is unknown, so both paths take about the same time
+_dummy_hash: str | None = None
+
+
+def use_password_hasher(hasher: PasswordHasher) -> None:
+    """Use other argon2id parameters (small hosts; test suites). Existing hashes are upgraded
+    to the new parameters at the next successful login."""
+    global _hasher, _dummy_hash
+    _hasher, _dummy_hash = hasher, None
+
+
+def _dummy() -> str:
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash("not a password of anyone")
+    return _dummy_hash
+
+
+@dataclass(frozen=True, slots=True)
+class LoginPolicy:
+    max_failures: int = 5
+    lock_for: dt.timedelta = dt.timedelta(minutes=15)
+    session: SessionPolicy = SessionPolicy()
+
+
+class User(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    username: str
+    active: bool
+    totp_enabled: bool
+    #: controller → roles there
+    roles: dict[str, frozenset[str]]
+    #: "de" | "en" chosen for the officer pages; None = the browser's Accept-Language
+    language: str | None = None
+
+    @property
+    def actor(self) -> str:
+        """How audit events name this user."""
+        return f"user:{self.id}"
+
+    @property
+    def controllers(self) -> frozenset[str]:
+        return frozenset(self.roles)
+
+    def can(self, controller: str, role: str) -> bool:
+        here = self.roles.get(controller, frozenset())
+        return role in here or "admin" in here
+
+
+class Login(msgspec.Struct, frozen=True):
+    token: str  #: for the session cookie; only its hash is stored
+    user: User
+
+
+def _check_roles(grants: Mapping[str, Iterable[str]]) -> dict[str, set[str]]:
+    result: dict[str, set[str]] = {}
+    for controller, roles in grants.items():
+        for role in roles:
+            if role not in ROLES:
+                raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+            result.setdefault(controller, set()).add(role)
+    return result
+
+
+def _load(conn: sa.Connection, user_id: int) -> User:
+    row = conn.execute(sa.select(users).where(users.c.id == user_id)).first()
+    if row is None:
+        raise NotFound(f"no user {user_id}")
+    roles: dict[str, set[str]] = {}
+    for controller, role in conn.execute(
+        sa.select(memberships.c.controller, memberships.c.role).where(memberships.c.user_id == user_id)
+    ):
+        roles.setdefault(controller, set()).add(role)
+    return User(
+        id=row.id,
+        username=row.username,
+        active=row.active,
+        totp_enabled=row.totp_secret is not None,
+        roles={c: frozenset(r) for c, r in roles.items()},
+        language=row.language,
+    )
+
+
+def get_user(engine: sa.Engine, user_id: int) -> User:
+    with engine.connect() as conn:
+        return _load(conn, user_id)
+
+
+def set_language(engine: sa.Engine, user_id: int, language: str | None) -> None:
+    """Remember the language of the officer pages for this user (a preference: not audited)."""
+    if language not in (None, "de", "en"):
+        raise ValueError(f"unknown language {language!r}: de or en")
+    with engine.begin() as conn:
+        if conn.execute(sa.update(users).where(users.c.id == user_id).values(language=language)).rowcount != 1:
+            raise NotFound(f"no user {user_id}")
+
+
+def create_user(
+    engine: sa.Engine,
+    username: str,
+    password: str,
+    roles: Mapping[str, Iterable[str]],
+    *,
+    actor: str = "system",
+    now: dt.datetime | None = None,
+) -> User:
+    """Create a user with ``roles`` per controller, e.g. ``{"gym-musterstadt": ["officer"]}``."""
+    now = clock.resolve(now)
+    grants = _check_roles(roles)
+    if not grants:
+        raise ValueError("a user needs at least one role at one controller")
+    with engine.begin() as conn:
+        user_id = conn.execute(
+            sa.insert(users).values(
+                username=username,
+                password_hash=_hasher.hash(password),
+                failed_logins=0,
+                active=True,
+                created_at=now,
+            )
+        ).inserted_primary_key[0]
+        for controller, names in grants.items():
+            for role in sorted(names):
+                conn.execute(sa.insert(memberships).values(user_id=user_id, controller=controller, role=role))
+        audit.append(conn, "user created", actor=actor, detail={"user": user_id, "roles": _plain(grants)}, now=now)
+        return _load(conn, user_id)
+
+
+def _plain(grants: Mapping[str, Iterable[str]]) -> dict[str, list[str]]:
+    return {c: sorted(r) for c, r in sorted(grants.items())}
+
+
+def set_roles(engine: sa.Engine, user_id: int, roles: Mapping[str, Iterable[str]], *, actor: str) -> User:
+    """Replace a user's roles (all controllers at once)."""
+    grants = _check_roles(roles)
+    with engine.begin() as conn:
+        _load(conn, user_id)
+        conn.execute(sa.delete(memberships).where(memberships.c.user_id == user_id))
+        for controller, names in grants.items():
+            for role in sorted(names):
+                conn.execute(sa.insert(memberships).values(user_id=user_id, controller=controller, role=role))
+        audit.append(conn, "roles changed", actor=actor, detail={"user": user_id, "roles": _plain(grants)})
+        return _load(conn, user_id)
+
+
+def set_password(engine: sa.Engine, user_id: int, password: str, *, actor: str) -> None:
+    """Change a password; every open session of the user ends."""
+    with engine.begin() as conn:
+        _load(conn, user_id)
+        conn.execute(sa.update(users).where(users.c.id == user_id).values(password_hash=_hasher.hash(password)))
+        close_all_sessions(conn, user_id)
+        audit.append(conn, "password changed", actor=actor, detail={"user": user_id})
+
+
+def enable_totp(engine: sa.Engine, user_id: int, secret: str, code: str, *, now: dt.datetime | None = None) -> None:
+    """Turn on the second factor once the user proves their app shows the right code."""
+    now = clock.resolve(now)
+    step = totp.matching_step(secret, code, now)
+    if step is None:
+        raise LoginFailed("the code does not match; check the authenticator app's clock")
+    with engine.begin() as conn:
+        _load(conn, user_id)
+        conn.execute(sa.update(users).where(users.c.id == user_id).values(totp_secret=secret, totp_last_step=step))
+        audit.append(conn, "second factor enabled", actor=f"user:{user_id}", detail={"user": user_id}, now=now)
+
+
+def disable_totp(engine: sa.Engine, user_id: int, *, actor: str) -> None:
+    with engine.begin() as conn:
+        _load(conn, user_id)
+        conn.execute(sa.update(users).where(users.c.id == user_id).values(totp_secret=None, totp_last_step=None))
+        audit.append(conn, "second factor disabled", actor=actor, detail={"user": user_id})
+
+
+def unlock(engine: sa.Engine, user_id: int, *, actor: str) -> None:
+    """Lift a lock-out before it runs out (an admin did check who is asking): the account's own
+    and every per-address lock (their counters carry :func:`_lock_marker`)."""
+    with engine.begin() as conn:
+        _load(conn, user_id)
+        conn.execute(sa.update(users).where(users.c.id == user_id).values(failed_logins=0, locked_until=None))
+        conn.execute(sa.delete(rate_limits).where(rate_limits.c.value == _lock_marker(user_id)))
+        audit.append(conn, "account unlocked", actor=actor, detail={"user": user_id})
+
+
+def _lock_marker(user_id: int) -> bytes:
+    # the counter's key is a hash of (user, client address): the marker lets an admin find them all
+    return f"login-failures:{user_id}".encode()
+
+
+def find_user(engine: sa.Engine, username: str) -> User:
+    with engine.connect() as conn:
+        user_id = conn.execute(sa.select(users.c.id).where(users.c.username == username)).scalar()
+        if user_id is None:
+            raise NotFound(f"no user named {username!r}")
+        return _load(conn, user_id)
+
+
+# ------------------------------------------------------------------------ the admin role
+
+
+class Account(msgspec.Struct, frozen=True, kw_only=True):
+    """A user as an admin sees them: only the roles at the admin's own controllers."""
+
+    id: int
+    username: str
+    active: bool
+    totp_enabled: bool
+    locked: bool  #: locked out (the account, or from at least one address) right now
+    roles: dict[str, list[str]]
+
+
+def administered(admin: User) -> frozenset[str]:
+    """The controllers where ``admin`` holds the admin role (refused when there is none)."""
+    mine = frozenset(c for c, roles in admin.roles.items() if "admin" in roles)
+    if not mine:
+        raise AccessDenied(f"user {admin.id} is not admin anywhere", code="role", role="admin")
+    return mine
+
+
+def _locked(conn: sa.Connection, row: sa.Row[object], now: dt.datetime, policy: LoginPolicy) -> bool:
+    if row.locked_until is not None and now < row.locked_until:
+        return True
+    return (
+        conn.execute(
+            sa.select(rate_limits.c.key_hash).where(
+                rate_limits.c.value == _lock_marker(row.id),
+                rate_limits.c.expires_at > now,
+                rate_limits.c.hits >= policy.max_failures,
+            )
+        ).first()
+        is not None
+    )
+
+
+def list_accounts(
+    engine: sa.Engine,
+    admin: User,
+    *,
+    now: dt.datetime | None = None,
+    policy: LoginPolicy = LoginPolicy(),
+) -> list[Account]:
+    """Users who are members of a controller ``admin`` administers, by username."""
+    now = clock.resolve(now)
+    mine = administered(admin)
+    with engine.connect() as conn:
+        grants: dict[int, dict[str, list[str]]] = {}
+        for user_id, controller, role in conn.execute(
+            sa.select(memberships.c.user_id, memberships.c.controller, memberships.c.role)
+            .where(memberships.c.controller.in_(sorted(mine)))
+            .order_by(memberships.c.controller, memberships.c.role)
+        ):
+            grants.setdefault(user_id, {}).setdefault(controller, []).append(role)
+        rows = conn.execute(sa.select(users).where(users.c.id.in_(list(grants))).order_by(users.c.username)).all()
+        return [
+            Account(
+                id=r.id,
+                username=r.username,
+                active=r.active,
+                totp_enabled=r.totp_secret is not None,
+                locked=_locked(conn, r, now, policy),
+                roles=grants[r.id],
+            )
+            for r in rows
+        ]
+
+
+def _administered_user(engine: sa.Engine, admin: User, user_id: int) -> None:
+    """Refuse a user outside the admin's controllers as if they did not exist."""
+    mine = administered(admin)
+    with engine.connect() as conn:
+        member = conn.execute(
+            sa.select(memberships.c.user_id).where(
+                memberships.c.user_id == user_id, memberships.c.controller.in_(sorted(mine))
+            )
+        ).first()
+    if member is None:
+        raise NotFound(f"no user {user_id}")
+
+
+def admin_unlock(engine: sa.Engine, admin: User, user_id: int) -> None:
+    """An admin lifts the lock-out of a user of their controllers."""
+    _administered_user(engine, admin, user_id)
+    unlock(engine, user_id, actor=admin.actor)
+
+
+def admin_reset_totp(engine: sa.Engine, admin: User, user_id: int) -> None:
+    """An admin turns off a user's second factor (lost phone); the user can set it up again."""
+    _administered_user(engine, admin, user_id)
+    disable_totp(engine, user_id, actor=admin.actor)
+
+
+def login(
+    engine: sa.Engine,
+    username: str,
+    password: str,
+    totp_code: str | None = None,
+    *,
+    policy: LoginPolicy = LoginPolicy(),
+    now: dt.datetime | None = None,
+    client: str | None = None,
+) -> Login:
+    """Check password (and second factor when enabled); open a session.
+
+    Raises :class:`LoginFailed` (never saying which part was wrong) or :class:`TooManyRequests`
+    while the account is locked after ``policy.max_failures`` failures in a row.
+
+    ``client`` (the portal passes a keyed hash of the client's address) locks the account only
+    for that client: failures from one address cannot lock an officer out everywhere else. A
+    client locked out gets the same :class:`LoginFailed` as for a wrong password, so nobody
+    learns from the answer that the account exists or is locked; the audit log records the lock.
+    """
+    now = clock.resolve(now)
+    with engine.begin() as conn:
+        row = conn.execute(sa.select(users).where(users.c.username == username).with_for_update()).first()
+        if row is None or not row.active:
+            _verify(_dummy(), password)
+            raise LoginFailed("login failed")
+        if client is not None:
+            result = _login_from(conn, row, password, totp_code, client, policy, now)
+        else:
+            result = _login_account(conn, row, password, totp_code, policy, now)
+    # raised outside the transaction, so the failure counter is committed
+    if result is None:
+        raise LoginFailed("login failed")
+    return result
+
+
+def _login_account(
+    conn: sa.Connection,
+    row: sa.Row[object],
+    password: str,
+    totp_code: str | None,
+    policy: LoginPolicy,
+    now: dt.datetime,
+) -> Login | None:
+    """:func:`login` with failures counted on the account (no client known: the command line)."""
+    if row.locked_until is not None and now < row.locked_until:
+        raise TooManyRequests("account locked after repeated failed logins; try again later")
+    ok, step = _credentials_ok(row, password, totp_code, now)
+    if ok:
+        return _succeed(conn, row, password, step, policy, now)
+    failures = row.failed_logins + 1
+    values: dict[str, object] = {"failed_logins": failures}
+    if failures >= policy.max_failures:
+        values = {"failed_logins": 0, "locked_until": now + policy.lock_for}
+    conn.execute(sa.update(users).where(users.c.id == row.id).values(**values))
+    action = "account locked" if "locked_until" in values else "login failed"
+    audit.append(conn, action, actor=f"user:{row.id}", detail={"user": row.id}, now=now)
+    return None
+
+
+def _credentials_ok(
+    row: sa.Row[object], password: str, totp_code: str | None, now: dt.datetime
+) -> tuple[bool, int | None]:
+    """Password and (when enrolled) second factor right; the TOTP step used, to refuse replays."""
+    ok = _verify(row.password_hash, password)
+    step = None
+    if ok and row.totp_secret is not None:
+        step = totp.matching_step(row.totp_secret, totp_code or "", now)
+        # a code already used (same or earlier step) is a replay
+        ok = step is not None and (row.totp_last_step is None or step > row.totp_last_step)
+    return ok, step
+
+
+def _failures_key(user_id: int, client: str) -> str:
+    return key_hash(f"login-failures::{user_id}::{client}")
+
+
+def _login_from(
+    conn: sa.Connection,
+    row: sa.Row[object],
+    password: str,
+    totp_code: str | None,
+    client: str,
+    policy: LoginPolicy,
+    now: dt.datetime,
+) -> Login | None:
+    """:func:`login` with failures counted per (account, client) in ``rate_limits`` (same
+    transaction as the user row's lock, so concurrent attempts count one after the other)."""
+    key = _failures_key(row.id, client)
+    counter = conn.execute(sa.select(rate_limits).where(rate_limits.c.key_hash == key)).first()
+    live = counter is not None and counter.expires_at is not None and counter.expires_at > now
+    if live and counter.hits >= policy.max_failures:
+        _verify(_dummy(), password)  # as long as a real check: the time tells nothing either
+        return None
+    ok, step = _credentials_ok(row, password, totp_code, now)
+    if ok:
+        conn.execute(sa.delete(rate_limits).where(rate_limits.c.key_hash == key))
+        return _succeed(conn, row, password, step, policy, now)
+    failures = counter.hits + 1 if live else 1
+    # failures in a row within lock_for of the first; the lock then lasts lock_for from now
+    ends = now + policy.lock_for if failures >= policy.max_failures or not live else counter.expires_at
+    if counter is None:
+        conn.execute(
+            sa.insert(rate_limits).values(key_hash=key, hits=failures, value=_lock_marker(row.id), expires_at=ends)
+        )
+    else:
+        conn.execute(
+            sa.update(rate_limits)
+            .where(rate_limits.c.key_hash == key)
+            .values(hits=failures, expires_at=ends, value=_lock_marker(row.id))
+        )
+    locked = failures >= policy.max_failures
+    audit.append(
+        conn,
+        "account locked" if locked else "login failed",
+        actor=f"user:{row.id}",
+        now=now,
+        detail={"user": row.id, "scope": "address"} if locked else {"user": row.id},
+    )
+    return None
+
+
+def _succeed(
+    conn: sa.Connection, row: sa.Row[object], password: str, step: int | None, policy: LoginPolicy, now: dt.datetime
+) -> Login:
+    values: dict[str, object] = {"failed_logins": 0, "locked_until": None}
+    if step is not None:
+        values["totp_last_step"] = step
+    if _hasher.check_needs_rehash(row.password_hash):
+        values["password_hash"] = _hasher.hash(password)
+    conn.execute(sa.update(users).where(users.c.id == row.id).values(**values))
+    token = open_session(conn, row.id, policy.session, now)
+    audit.append(conn, "login", actor=f"user:{row.id}", detail={"user": row.id}, now=now)
+    return Login(token=token, user=_load(conn, row.id))
+
+
+def _verify(digest: str, password: str) -> bool:
+    try:
+        return _hasher.verify(digest, password)
+    except (VerificationError, InvalidHashError):
+        return False

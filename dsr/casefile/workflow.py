@@ -1,0 +1,343 @@
+"""Moving a case along: gathering, review decisions, preparing, four-eyes approval, dispatch.
+
+Each function checks the move against ``states`` and its own guard, changes the case, and
+appends the audit event in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from dsr.casefile import audit, clock, jobs
+from dsr.casefile.attachments import Document, store_document
+from dsr.casefile.downloads import DownloadOffer, new_download_token, token_hash
+from dsr.casefile.errors import NotFound, TransitionRefused
+from dsr.casefile.permission import actor_of, deadline_of, load_case
+from dsr.casefile.requirements import ensure_may_gather, ensure_met
+from dsr.casefile.schema import cases, documents, downloads, review_items
+from dsr.casefile.states import TERMINAL, CaseState, DispatchMethod, check_move
+from dsr.casefile.users import User
+from dsr.pipeline.deadlines import BERLIN, Deadline, ExtensionNotAllowed
+
+#: withhold_silently: a restricted record left out and not even counted (dsr.pipeline.restriction)
+DECISIONS = ("disclose", "redact", "withhold", "withhold_silently")
+
+
+def _move(
+    conn: sa.Connection,
+    case: sa.Row[Any],
+    target: CaseState,
+    actor: str,
+    now: dt.datetime,
+    values: dict[str, Any] | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    check_move(CaseState(case.state), target)
+    changes: dict[str, Any] = {"state": target.value, "updated_at": now, **(values or {})}
+    if target in TERMINAL:
+        changes["closed_at"] = now
+    conn.execute(sa.update(cases).where(cases.c.id == case.id).values(**changes))
+    audit.append(
+        conn,
+        "state changed",
+        actor=actor,
+        case_ref=case.reference,
+        now=now,
+        detail={"from": case.state, "to": target.value, **(detail or {})},
+    )
+
+
+def _open_items(conn: sa.Connection, case_id: int) -> int:
+    return conn.execute(
+        sa.select(sa.func.count())
+        .select_from(review_items)
+        .where(review_items.c.case_id == case_id, review_items.c.decision.is_(None))
+    ).scalar_one()
+
+
+def start_gathering(
+    engine: sa.Engine, user: User, reference: str, stores: Sequence[str], *, now: dt.datetime | None = None
+) -> int:
+    """Queue the gathering job for a confirmed subject; returns the job id."""
+    now = clock.resolve(now)
+    with engine.begin() as conn:
+        case = load_case(conn, user, reference)
+        if case.subject_reference is None:
+            raise TransitionRefused(
+                "the person is not confirmed: an ambiguous match cannot proceed", code="not_confirmed"
+            )
+        ensure_may_gather(conn, case)
+        _move(conn, case, CaseState.GATHERING, user.actor, now)
+        return jobs.enqueue_in(conn, "gather", case_id=case.id, stores=stores, now=now)
+
+
+def finish_gathering(engine: sa.Engine, reference: str, *, now: dt.datetime | None = None) -> None:
+    """Called by the gathering job when every store is done: the case goes to review."""
+    now = clock.resolve(now)
+    with engine.begin() as conn:
+        _move(conn, load_case(conn, None, reference), CaseState.REVIEW, "worker", now)
+
+
+def add_review_items(
+    engine: sa.Engine,
+    user: User | None,
+    reference: str,
+    items: Sequence[tuple[str, str]],
+    *,
+    now: dt.datetime | None = None,
+) -> None:
+    """Items an officer must decide on before the answer is prepared: (item, reason) pairs."""
+    now = clock.resolve(now)
+    with engine.begin() as conn:
+        case = load_case(conn, user, reference)
+        for item, reason in items:
+            conn.execute(sa.insert(review_items).values(case_id=case.id, item=item, reason=reason))
+        audit.append(
+            conn,
+            "review items added",
+            actor=actor_of(user),
+            case_ref=reference,
+            now=now,
+            detail={"items": [i for i, _ in items]},
+        )
+
+
+def decide(
+    engine: sa.Engine,
+    user: User,
+    reference: str,
+    item: str,
+    decision: str,
+    ground: str | None = None,
+    *,
+    now: dt.datetime | None = None,
+) -> None:
+    """Record a redaction review decision and its ground (e.g. art15-4)."""
+    if decision not in DECISIONS:
+        raise ValueError(f"decision must be one of {', '.join(DECISIONS)}")
+    if decision != "disclose" and not ground:
+        raise ValueError("withholding or redacting needs a ground")
+    now = clock.resolve(now)
+    with engine.begin() as conn:
+        case = load_case(conn, user, reference)
+        if CaseState(case.state) is not CaseState.REVIEW:
+            raise TransitionRefused("decisions are taken while the case is in review", code="decide_in_review")
+        done = conn.execute(
+            sa.update(review_items)
+            .where(review_items.c.case_id == case.id, review_items.c.item == item)
+            .values(decision=decision, ground=ground, decided_by=user.id, decided_at=now)
+        )
+        if done.rowcount == 0:
+            raise NotFound(f"no review item {item!r} in this case")
+        audit.append(
+            conn,
+            "review decision",
+            actor=user.actor,
+            case_ref=reference,
+            now=now,
+            detail={"item": item, "decision": decision, "ground": ground},
+        )
+
+
+def prepare(engine: sa.Engine, user: User, reference: str, answer: Document, *, now: dt.datetime | None = None) -> int:
+    """Store the finished answer for approval; returns its document id."""
+    now = clock.resolve(now)
+    with engine.begin() as conn:
+        case = load_case(conn, user, reference)
+        if (n := _open_items(conn, case.id)) > 0:
+            raise TransitionRefused(f"{n} review item(s) are still open", code="items_open", count=n)
+        doc_id = store_document(conn, case.id, "answer", answer, user.id, now)
+        _move(conn, case, CaseState.PREPARED, user.actor, now, {"prepared_by": user.id}, {"document": doc_id})
+        return doc_id
+
+
+def approve(engine: sa.Engine, user: User, reference: str, *, now: dt.datetime | None = None) -> None:
+    """Second pair of eyes: an approver who did not prepare the answer — and took none of its
+    redaction decisions (review items, restricted records): whoever decided what the answer
+    leaves out prepared it as much as whoever rendered it."""
+    now = clock.resolve(now)
+    with engine.begin() as conn:
+        case = load_case(conn, user, reference, role="approver")
+        decided = conn.execute(
+            sa.select(review_items.c.id).where(review_items.c.case_id == case.id, review_items.c.decided_by == user.id)
+        ).first()
+        if case.prepared_by == user.id or decided is not None:
+            raise TransitionRefused(
+                "four eyes: the approver must not be the one who prepared the answer or decided what it leaves out",
+                code="four_eyes",
+            )
+        if (n := _open_items(conn, case.id)) > 0:
+            raise TransitionRefused(f"{n} review item(s) are still open", code="items_open", count=n)
+        ensure_met(conn, case)
+        # a newly approved answer has not been printed yet, even if an earlier version was
+        _move(conn, case, CaseState.APPROVED, user.actor, now, {"approved_by": user.id, "printed_at": None})
+
+
+def send_back(engine: sa.Engine, user: User, reference: str, *, now: dt.datetime | None = None) -> None:
+    """The approver returns the answer to review; approval is void."""
+    now = clock.resolve(now)
+    with engine.begin() as conn:
+        case = load_case(conn, user, reference, role="approver")
+        _move(conn, case, CaseState.REVIEW, user.actor, now, {"approved_by": None})
+
+
+def mark_printed(engine: sa.Engine, user: User, reference: str, *, now: dt.datetime | None = None) -> None:
+    """Note that the approved answer went into a print batch: the next batch leaves it out."""
+    now = clock.resolve(now)
+    with engine.begin() as conn:
+        case = load_case(conn, user, reference)
+        if CaseState(case.state) is not CaseState.APPROVED:
+            raise TransitionRefused("only approved answers are printed", code="print_unapproved")
+        doc = answer_document(conn, case.id)
+        conn.execute(sa.update(cases).where(cases.c.id == case.id).values(printed_at=now, updated_at=now))
+        audit.append(
+            conn,
+            "answer printed",
+            actor=user.actor,
+            case_ref=reference,
+            now=now,
+            detail={"document": doc.id, "sha256": doc.sha256},
+        )
+
+
+def answer_document(conn: sa.Connection, case_id: int) -> sa.Row[Any]:
+    row = conn.execute(
+        sa.select(documents.c.id, documents.c.sha256)
+        .where(documents.c.case_id == case_id, documents.c.kind == "answer")
+        .order_by(documents.c.id.desc())
+    ).first()
+    if row is None:
+        raise NotFound("the case has no prepared answer")
+    return row
+
+
+def dispatch_by_post(
+    engine: sa.Engine, user: User, reference: str, mailed_on: dt.date, *, now: dt.datetime | None = None
+) -> None:
+    """Mark the approved answer as mailed; the stored copy is what was sent."""
+    now = clock.resolve(now)
+    with engine.begin() as conn:
+        case = load_case(conn, user, reference)
+        ensure_met(conn, case)
+        doc = answer_document(conn, case.id)
+        _move(
+            conn,
+            case,
+            CaseState.DISPATCHED,
+            user.actor,
+            now,
+            {"dispatch_method": DispatchMethod.POST.value, "dispatched_at": now},
+            {"method": "post", "mailed_on": mailed_on.isoformat(), "document": doc.id, "sha256": doc.sha256},
+        )
+
+
+def dispatch_by_download(
+    engine: sa.Engine,
+    user: User,
+    reference: str,
+    *,
+    valid_for: dt.timedelta = dt.timedelta(days=14),
+    max_count: int = 3,
+    now: dt.datetime | None = None,
+) -> DownloadOffer:
+    """Offer the approved answer for secure download; returns the offer's id and link token."""
+
+    now = clock.resolve(now)
+    token = new_download_token()
+    with engine.begin() as conn:
+        case = load_case(conn, user, reference)
+        ensure_met(conn, case, download=True)
+        doc = answer_document(conn, case.id)
+        download_id = conn.execute(
+            sa.insert(downloads).values(
+                case_id=case.id,
+                document_id=doc.id,
+                created_at=now,
+                expires_at=now + valid_for,
+                max_count=max_count,
+                count=0,
+                token_hash=token_hash(token),
+            )
+        ).inserted_primary_key[0]
+        _move(
+            conn,
+            case,
+            CaseState.DISPATCHED,
+            user.actor,
+            now,
+            {"dispatch_method": DispatchMethod.DOWNLOAD.value, "dispatched_at": now},
+            {"method": "download", "download": download_id, "document": doc.id, "sha256": doc.sha256},
+        )
+        return DownloadOffer(id=download_id, token=token)
+
+
+def close_case(engine: sa.Engine, user: User, reference: str, *, now: dt.datetime | None = None) -> None:
+    now = clock.resolve(now)
+    with engine.begin() as conn:
+        _move(conn, load_case(conn, user, reference), CaseState.CLOSED, user.actor, now)
+
+
+def refuse(engine: sa.Engine, user: User, reference: str, ground: str, *, now: dt.datetime | None = None) -> None:
+    """End the case without disclosure (e.g. identity never proven); ``ground`` is a code, not prose."""
+    now = clock.resolve(now)
+    with engine.begin() as conn:
+        _move(conn, load_case(conn, user, reference), CaseState.REFUSED, user.actor, now, detail={"ground": ground})
+
+
+def withdraw(engine: sa.Engine, user: User | None, reference: str, *, now: dt.datetime | None = None) -> None:
+    """The requester withdrew the request (``user=None``: through the portal themselves)."""
+    now = clock.resolve(now)
+    with engine.begin() as conn:
+        _move(conn, load_case(conn, user, reference), CaseState.WITHDRAWN, actor_of(user) if user else "requester", now)
+
+
+def extend_deadline(
+    engine: sa.Engine,
+    user: User,
+    reference: str,
+    months: int,
+    notice: Document,
+    notice_sent_on: dt.date,
+    *,
+    now: dt.datetime | None = None,
+) -> Deadline:
+    """Extend by up to two months; only with the notice sent inside the first month (kept as a copy)."""
+    now = clock.resolve(now)
+    with engine.begin() as conn:
+        case = load_case(conn, user, reference)
+        if CaseState(case.state) in TERMINAL or CaseState(case.state) is CaseState.DISPATCHED:
+            raise TransitionRefused("the answer has already gone out", code="already_sent")
+        today = now.astimezone(BERLIN).date()
+        try:
+            deadline = deadline_of(conn, case, today).extend(months, notice_sent_on)
+        except ExtensionNotAllowed as exc:
+            raise TransitionRefused(str(exc), code="extension_not_allowed") from None
+        doc_id = store_document(conn, case.id, "extension_notice", notice, user.id, now)
+        conn.execute(
+            sa.update(cases)
+            .where(cases.c.id == case.id)
+            .values(
+                extension_months=deadline.extension_months,
+                extension_notice_on=notice_sent_on,
+                due_on=deadline.due,
+                updated_at=now,
+            )
+        )
+        audit.append(
+            conn,
+            "deadline extended",
+            actor=user.actor,
+            case_ref=reference,
+            now=now,
+            detail={
+                "months": months,
+                "notice_sent_on": notice_sent_on.isoformat(),
+                "due_on": deadline.due.isoformat(),
+                "document": doc_id,
+            },
+        )
+        return deadline

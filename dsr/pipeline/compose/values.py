@@ -1,0 +1,108 @@
+"""How one stored value is printed for the reader, in their language.
+
+The classification decides first: a REFERENCE never prints its value (only a role label or
+"you"), a SECRET prints only that it exists. Only then is the value formatted by kind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from dsr.model import Classification, Field, FieldSpec, Value
+from dsr.pipeline.compose.wording import Wording, pick
+
+MONTHS_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def date_text(value: dt.date, language: str, *, long: bool = False) -> str:
+    """25.11.2026 in German; 2026-11-25 in English, or 25 November 2026 with ``long`` (for prose,
+    where an ISO date reads as a code). Month names are not taken from the locale: the letter must
+    not depend on the machine's settings."""
+    if isinstance(value, dt.datetime):  # the day in German time, not in UTC (near midnight they differ)
+        value = local_time(value).date()
+    if language == "de":
+        return value.strftime("%d.%m.%Y")
+    return f"{value.day} {MONTHS_EN[value.month - 1]} {value.year}" if long else value.isoformat()
+
+
+#: the schools' time zone: letters give times as the reader's clock showed them
+LETTER_ZONE = ZoneInfo("Europe/Berlin")
+
+
+def local_time(value: dt.datetime) -> dt.datetime:
+    """An aware time (the portal stores UTC) in German time; a naive one is taken as already local."""
+    return value.astimezone(LETTER_ZONE) if value.tzinfo is not None else value
+
+
+def datetime_text(value: dt.datetime, language: str) -> str:
+    value = local_time(value)
+    if language == "de":
+        return value.strftime("%d.%m.%Y, %H:%M Uhr")
+    return value.strftime("%Y-%m-%d %H:%M")
+
+
+def money_text(value: Decimal | float | int, language: str) -> str:
+    text = f"{Decimal(str(value)):,.2f}"
+    if language == "de":
+        return text.replace(",", "\0").replace(".", ",").replace("\0", ".") + " €"
+    return "€" + text
+
+
+def field_text(field: Field, spec: FieldSpec | None, words: Wording) -> str:
+    """The text printed for one field of a record."""
+    if field.classification is Classification.REFERENCE:
+        if field.is_subject:
+            return words.value("you")
+        if field.value is None or field.value == "":
+            return words.value("empty")
+        role = spec.role if spec else None
+        return words.get("roles", role, words.value("other_person"))
+    if field.value is None or field.value == "":
+        return words.value("empty")
+    if field.classification is Classification.SECRET:
+        return words.value("secret")
+    return value_text(field.value, spec, words)
+
+
+def value_text(value: Value, spec: FieldSpec | None, words: Wording) -> str:
+    language = words.language
+    if spec is not None and spec.codes:
+        explained = spec.codes.get(_code_key(value))
+        if explained:
+            return pick(explained, language)
+    kind = spec.kind if spec else "text"
+    if isinstance(value, bool):
+        return words.value("yes" if value else "no")
+    if isinstance(value, dt.datetime):
+        return datetime_text(value, language)
+    if isinstance(value, dt.date):
+        return date_text(value, language)
+    if kind == "money" and isinstance(value, (Decimal, int, float)):
+        return money_text(value, language)
+    if kind == "bool" and isinstance(value, int):
+        return words.value("yes" if value else "no")
+    if isinstance(value, Decimal):
+        text = str(value)
+        return text.replace(".", ",") if language == "de" else text
+    return str(value)
+
+
+def _code_key(value: Value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

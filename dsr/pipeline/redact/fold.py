@@ -1,0 +1,98 @@
+"""Length-preserving text folding, so offsets found in folded text are offsets in the original.
+
+Both the gazetteer's keys and the scanned text go through :func:`fold`: lower case, accents
+off (but umlauts and ß kept: "Bär" is not "Bar"), every kind of whitespace a plain space,
+typographic apostrophes and dashes plain. Umlaut transliterations (ä→ae) change length and
+are therefore added as extra gazetteer keys instead (:func:`spellings`).
+"""
+
+from __future__ import annotations
+
+import re
+
+_ACCENTS = {
+    "a": "áàâãåāăą",
+    "c": "çćčĉ",
+    "d": "ďđ",
+    "e": "éèêëēėęě",
+    "g": "ğ",
+    "i": "íìîïīı",
+    "l": "łľ",
+    "n": "ñńň",
+    "o": "óòôõøōő",
+    "r": "řŕ",
+    "s": "śšş",
+    "t": "ťţ",
+    "u": "úùûūůű",
+    "y": "ýÿ",
+    "z": "źžż",
+}
+_TABLE: dict[int, str] = {ord(c): base for base, chars in _ACCENTS.items() for c in chars}
+_TABLE.update({ord(c): " " for c in "\n\r\t\v\f\xa0\u2007\u202f\u2009\u200a"})
+_TABLE.update({ord(c): "'" for c in "’‘`´"})
+_TABLE.update({ord(c): "-" for c in "‐‑–—"})
+
+_TRANSLIT = (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss"))
+
+
+def fold(text: str) -> str:
+    """Lower-cased, accent-free text of exactly the same length as ``text``."""
+    low = text.lower()
+    if len(low) != len(text):  # "İ" lowers to two code points; keep such characters as they are
+        low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    return low.translate(_TABLE)
+
+
+_HAS_VARIANT = re.compile(r"[äöüß]|ae|oe|ue|ss")
+_FORWARD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def transliterate(folded: str) -> str:
+    """The canonical spelling of a folded name: umlauts and ß written out ("müller" → "mueller")."""
+    return folded.translate(_FORWARD)
+
+
+def spellings(folded: str) -> set[str]:
+    """A folded name in the spellings people write it: "müller", "mueller"; "weiss", "weiß"."""
+    if _HAS_VARIANT.search(folded) is None:
+        return {folded}
+    out = {folded}
+    forward = folded
+    for a, b in _TRANSLIT:
+        forward = forward.replace(a, b)
+    out.add(forward)
+    if any(b in folded for _, b in _TRANSLIT):
+        back = folded
+        for a, b in _TRANSLIT:
+            back = back.replace(b, a)
+        out.add(back)
+    return out
+
+
+# For the automaton only: characters that can never be inside a name, e-mail, login, card or
+# address become spaces, and every key starts with a space. A key can then only match at the
+# start of a word, so "Ben" is not even looked at inside "haben".
+_SCAN = {ord(c): " " for c in '()[]{}<>"/\\|:;!?*#=~^$%§«»„“”‚'}
+
+
+_SCAN_TABLE = {chr(k): v for k, v in {**_TABLE, **_SCAN}.items()}
+# Most characters fold to themselves: replacing the few that do not with a regex is several
+# times faster than str.translate on non-ASCII (German) text.
+_SCAN_CHARS = re.compile("[" + re.escape("".join(_SCAN_TABLE)) + "]")
+
+
+def _scan_char(m: re.Match[str]) -> str:
+    return _SCAN_TABLE[m.group()]
+
+
+def scan_text(folded: str) -> str:
+    """``folded`` prepared for the automaton: one leading space, separators as spaces."""
+    return " " + folded.translate(_SCAN)
+
+
+def fold_for_scan(text: str) -> str:
+    """``scan_text(fold(text))`` in one pass: offsets are those of ``text`` plus one."""
+    low = text.lower()
+    if len(low) != len(text):
+        low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    return " " + _SCAN_CHARS.sub(_scan_char, low)

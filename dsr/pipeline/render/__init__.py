@@ -1,0 +1,13 @@
+"""Rendering: a composed letter → PDF, DOCX, JSON, CSV.
+
+render.pdf(letter) -> bytes          PDF/A-3u; an access answer carries disclosure.json + CSVs
+render.docx(letter) -> bytes         the same letter as an editable Word document
+render.export_json(letter) -> bytes  all records grouped by store and collection
+render.export_csv(section) -> bytes  one collection
+"""
+
+from dsr.pipeline.render.docx import docx_bytes as docx
+from dsr.pipeline.render.export import export_csv, export_json
+from dsr.pipeline.render.pdf import pdf
+
+__all__ = ["docx", "export_csv", "export_json", "pdf"]

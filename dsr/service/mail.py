@@ -1,0 +1,178 @@
+"""Sending e-mail: SMTP (aiosmtplib), a folder of .eml files, or the console — and the messages.
+
+Framework-free: the portal, the CLI (`dsr deadlines` digest) and workers use the same backends.
+Nothing here logs a recipient, subject or body (they are personal data); a failure raises
+:class:`MailError` naming only the backend.
+
+    mailer = mailer_for(settings)                       # from [portal.mail]
+    await mailer.send(verification_message("de", to, reference, code, link))
+    send_now(mailer, message)                           # from synchronous code
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import email.utils
+import sys
+import tomllib
+import uuid
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Literal, Protocol, TextIO
+
+import aiosmtplib
+
+from dsr.config import MailSettings, Settings
+from dsr.errors import DSRError
+
+Language = Literal["de", "en"]
+TEXTS = Path(__file__).resolve().parents[1] / "data" / "mail.toml"
+
+
+class MailError(DSRError):
+    """A message could not be handed to the mail backend (the message says which backend, not to whom)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    to: str
+    subject: str
+    body: str
+
+    def as_email(self, sender: str) -> EmailMessage:
+        msg = EmailMessage()
+        msg["From"] = sender
+        msg["To"] = self.to
+        msg["Subject"] = self.subject
+        msg["Date"] = email.utils.formatdate(localtime=False)
+        msg["Message-ID"] = email.utils.make_msgid(domain=sender.rpartition("@")[2] or "localhost")
+        msg["Auto-Submitted"] = "auto-generated"
+        msg.set_content(self.body)
+        return msg
+
+
+class Mailer(Protocol):
+    sender: str
+
+    async def send(self, message: Message) -> EmailMessage: ...
+
+
+@dataclass(slots=True)
+class SMTPMailer:
+    sender: str
+    host: str
+    port: int
+    username: str | None = None
+    password: str | None = None
+    security: Literal["none", "starttls", "tls"] = "none"
+    timeout: float = 10.0
+
+    async def send(self, message: Message) -> EmailMessage:
+        msg = message.as_email(self.sender)
+        try:
+            await aiosmtplib.send(
+                msg,
+                hostname=self.host,
+                port=self.port,
+                username=self.username,
+                password=self.password,
+                use_tls=self.security == "tls",
+                start_tls=True if self.security == "starttls" else False,
+                timeout=self.timeout,
+            )
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            # the exception text may quote the recipient; keep only its type
+            raise MailError(
+                f"SMTP server {self.host}:{self.port} refused or unreachable ({type(exc).__name__})"
+            ) from None
+        return msg
+
+
+@dataclass(slots=True)
+class FileMailer:
+    """Writes each message as an .eml file (demo, tests, or a pickup folder for another MTA)."""
+
+    sender: str
+    directory: Path
+
+    async def send(self, message: Message) -> EmailMessage:
+        msg = message.as_email(self.sender)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            (self.directory / f"{uuid.uuid4().hex}.eml").write_bytes(bytes(msg))
+        except OSError as exc:
+            raise MailError(f"cannot write mail into the mail folder ({type(exc).__name__})") from None
+        return msg
+
+
+@dataclass(slots=True)
+class ConsoleMailer:
+    """Prints messages to stdout — for `dsr demo` only: the person running it is the requester."""
+
+    sender: str
+    stream: TextIO = sys.stdout
+
+    async def send(self, message: Message) -> EmailMessage:
+        msg = message.as_email(self.sender)
+        print(f"\n----- e-mail -----\n{msg.as_string()}----- end -----\n", file=self.stream, flush=True)
+        return msg
+
+
+def mailer_for(settings: Settings) -> Mailer:
+    """The backend ``[portal.mail]`` asks for."""
+    m: MailSettings = settings.portal.mail
+    if m.backend == "smtp":
+        return SMTPMailer(m.sender, m.host, m.port, m.username, m.password, m.security, m.timeout)
+    if m.backend == "file":
+        return FileMailer(m.sender, settings.base_dir / m.directory)
+    return ConsoleMailer(m.sender)
+
+
+def send_now(mailer: Mailer, message: Message) -> EmailMessage:
+    """Send from synchronous code (CLI, cron, job handlers).
+
+    Where this thread already runs an event loop (a synchronous handler inside the server, a
+    test driving a browser), the mail goes out on a loop of its own in a helper thread.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(mailer.send(message))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, mailer.send(message)).result()
+
+
+# --------------------------------------------------------------------------- the messages
+
+_texts: dict[str, dict[str, dict[str, str]]] | None = None
+
+
+def _text(language: Language, key: str, **values: str) -> tuple[str, str]:
+    global _texts
+    if _texts is None:
+        _texts = tomllib.loads(TEXTS.read_text(encoding="utf-8"))
+    entry = _texts[key][language]
+    return entry["subject"].format(**values), entry["body"].format(**values)
+
+
+def verification_message(language: Language, to: str, reference: str, code: str, link: str, controller: str) -> Message:
+    """The e-mail verification code; ``link`` opens the page whose button confirms (POST)."""
+    subject, body = _text(language, "verification", reference=reference, code=code, link=link, controller=controller)
+    return Message(to, subject, body)
+
+
+def download_code_message(language: Language, to: str, code: str) -> Message:
+    subject, body = _text(language, "download_code", code=code)
+    return Message(to, subject, body)
+
+
+def download_notice_message(
+    language: Language, to: str, reference: str, link: str, expires_on: str, controller: str
+) -> Message:
+    """The answer is ready: where to download it (each download needs a fresh code)."""
+    subject, body = _text(
+        language, "download_notice", reference=reference, link=link, expires_on=expires_on, controller=controller
+    )
+    return Message(to, subject, body)

@@ -1,0 +1,90 @@
+"""Running the portal from the command line: staff accounts, the deadline digest, the audit check.
+Framework-free; ``dsr.cli`` only parses arguments and prints.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from dsr import casefile
+from dsr.config import Settings
+from dsr.errors import ConfigError
+from dsr.pipeline.deadlines import BERLIN
+
+
+def portal_engine(settings: Settings) -> sa.Engine:
+    """The portal's database, migrated to the newest schema."""
+    url = settings.portal_database_url
+    casefile.upgrade(url)
+    return casefile.open_engine(url)
+
+
+def new_password() -> str:
+    """A random password for a new account (shown once, never stored in clear)."""
+    return secrets.token_urlsafe(15)
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    """A staff account just created, with its password in clear: shown once, never stored."""
+
+    username: str
+    password: str
+    roles: dict[str, list[str]]
+
+
+def add_user(
+    settings: Settings,
+    username: str,
+    roles: Sequence[str],
+    controllers: Sequence[str],
+    password: str | None = None,
+) -> NewAccount:
+    """Create a staff account with ``roles`` at each of ``controllers`` (which must be configured)."""
+    for key in controllers:
+        settings.controller(key)  # ConfigError naming the file when unknown
+    for role in roles:
+        if role not in casefile.ROLES:
+            raise ConfigError(settings.file, None, f"unknown role {role!r}; one of {', '.join(casefile.ROLES)}")
+    password = password or new_password()
+    grants = {key: list(roles) for key in controllers}
+    casefile.create_user(portal_engine(settings), username, password, grants)
+    return NewAccount(username, password, grants)
+
+
+@dataclass(frozen=True)
+class DeadlineReport:
+    today: dt.date
+    due: list[casefile.DueCase]
+
+    @property
+    def overdue(self) -> bool:
+        return casefile.any_overdue(self.due)
+
+    @property
+    def digest(self) -> str:
+        return casefile.deadline_digest(self.due, self.today)
+
+
+def deadlines(settings: Settings, *, today: dt.date | None = None, within_days: int = 7) -> DeadlineReport:
+    today = today or dt.datetime.now(dt.UTC).astimezone(BERLIN).date()
+    return DeadlineReport(today, casefile.due_cases(portal_engine(settings), today=today, within_days=within_days))
+
+
+def send_digest(settings: Settings, report: DeadlineReport, to: str) -> None:
+    """E-mail the digest (references and dates only) through ``[portal.mail]``."""
+    from dsr.service.mail import Message, mailer_for, send_now
+
+    seq, head = casefile.audit_head(portal_engine(settings))
+    # the audit head published outside the database catches a rewritten chain (docs/cases.md)
+    body = report.digest + f"\nAudit-Kette: Ereignis {seq}, {head}\n"
+    send_now(mailer_for(settings), Message(to=to, subject=f"DSR: fällige Anfragen {report.today:%d.%m.%Y}", body=body))
+
+
+def verify_audit(settings: Settings) -> casefile.AuditReport:
+    return casefile.verify(portal_engine(settings))
