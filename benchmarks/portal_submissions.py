@@ -29,8 +29,8 @@ from rich.console import Console
 from rich.table import Table
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "portal"))
-from conftest import free_port, write_config  # noqa: E402  (the test config: two controllers)
+sys.path.insert(0, str(ROOT))
+from tests.portal.portal_setup import free_port, write_config  # noqa: E402  (the test config: two controllers)
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 FORM = {
@@ -70,7 +70,9 @@ def run(label: str, database_url: str, requests: int, concurrency: int) -> dict[
                 break
             except httpx.HTTPError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(f"{label}: dsr serve did not start: {server.stderr.read().decode()[-2000:]}")
+                    raise SystemExit(
+                        f"{label}: dsr serve did not start: {server.stderr.read().decode()[-2000:]}"
+                    ) from None
                 time.sleep(0.2)
         latencies: list[float] = []
         failures = 0

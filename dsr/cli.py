@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
+from rich.markup import escape
 
 from dsr.errors import ConfigError, DSRError, IdentityError
 from dsr.model import Descriptor
@@ -42,6 +43,16 @@ FACT_OPTIONS = {
     "received": "--received",
     "channel": "--channel",
     "identity_check": "--identity-check",
+}
+
+#: modules of the optional parts (extras): a command that needs one says which to install
+EXTRAS = {
+    "litestar": "portal",
+    "uvicorn": "portal",
+    "aiosmtplib": "portal",
+    "argon2": "portal",
+    "alembic": "portal",
+    "faker": "demo",
 }
 
 out = Console(highlight=False)
@@ -136,7 +147,7 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
             today=args.today or today_in_berlin(),
         )
     except ValueError as e:  # sizes too small or a reference day before the demo's school year
-        err.print(f"[red]error[/red] {e}", soft_wrap=True)
+        err.print(f"[red]error[/red] {escape(str(e))}", soft_wrap=True)
         return EXIT_CONFIG
     out.print(f"demo stores written to [bold]{Path(args.out).resolve()}[/bold]")
     out.print(f"configuration: {summary.config}")
@@ -148,7 +159,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     problems = check(args.config)
     for p in problems:
-        err.print(f"[red]error[/red] {p}", soft_wrap=True)
+        err.print(f"[red]error[/red] {escape(str(p))}", soft_wrap=True)
     if problems:
         err.print(f"{len(problems)} problem(s)")
         return EXIT_CONFIG
@@ -561,16 +572,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except IdentityError as exc:
-        err.print(f"[red]{exc}[/red]")
+        err.print(f"[red]{escape(str(exc))}[/red]")
         for ref in exc.references:
             err.print(f"  candidate {ref}")
         return EXIT_IDENTITY
     except ConfigError as exc:
-        err.print(f"[red]configuration error[/red] {exc}", soft_wrap=True)
+        err.print(f"[red]configuration error[/red] {escape(str(exc))}", soft_wrap=True)
         return EXIT_CONFIG
     except DSRError as exc:
-        err.print(f"[red]error[/red] {exc}", soft_wrap=True)
+        err.print(f"[red]error[/red] {escape(str(exc))}", soft_wrap=True)
         return EXIT_STORE
+    except ModuleNotFoundError as exc:
+        extra = EXTRAS.get((exc.name or "").partition(".")[0])
+        if extra is None:
+            raise
+        err.print(
+            f"[red]dsr {args.command} needs the optional part {extra!r}[/red]: " + escape(f"pip install 'dsr[{extra}]'")
+        )
+        return EXIT_CONFIG
 
 
 if __name__ == "__main__":

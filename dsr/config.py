@@ -30,7 +30,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import msgspec
 
@@ -155,7 +155,10 @@ _PATH = re.compile(r" - at `\$(?P<path>[^`]*)`$")
 _UNKNOWN = re.compile(r"Object contains unknown field `(?P<field>[^`]+)`")
 
 
-def convert(value: Any, type_: Any, file: Path, prefix: str) -> Any:
+_T = TypeVar("_T")
+
+
+def convert(value: Any, type_: type[_T], file: Path, prefix: str) -> _T:
     """msgspec.convert with errors turned into ``ConfigError(file, "prefix.key", problem)``."""
     try:
         return msgspec.convert(value, type_)

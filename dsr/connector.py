@@ -113,7 +113,7 @@ class Connector(abc.ABC):
         """Problems of the configuration against the live store. Default: none."""
         return []
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027  (a no-op by default: most stores hold nothing open)
         """Release connections."""
 
 

@@ -13,13 +13,12 @@ import datetime as dt
 import enum
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Union
 
 import msgspec
 
 #: A value as a store holds it. Dates, times and decimals keep their Python types; the
 #: renderers format them per language.
-Value = Union[str, int, float, bool, None, dt.date, dt.datetime, Decimal]
+Value = str | int | float | bool | None | dt.date | dt.datetime | Decimal
 
 #: Text in several languages: {"de": "...", "en": "..."}.
 Text = Mapping[str, str]

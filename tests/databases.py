@@ -1,4 +1,5 @@
-"""Fresh databases on SQLite, PostgreSQL and MariaDB for the store-touching tests."""
+"""Fresh databases on SQLite, PostgreSQL and MariaDB for the store-touching tests (the fixtures
+``db_url``, ``sqlite_url`` and ``engine`` in tests/conftest.py use them), and rows into their tables."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ import sqlalchemy as sa
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 MARIADB_ADMIN = "mysql+pymysql://root@127.0.0.1:3306/"
 DIALECTS = [d for d in os.environ.get("DSR_TEST_DIALECTS", "sqlite,postgresql,mariadb").split(",") if d]
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 
 def fresh_database(dialect: str, tmp_path: Path) -> Iterator[str]:
@@ -36,3 +36,9 @@ def fresh_database(dialect: str, tmp_path: Path) -> Iterator[str]:
             else:
                 conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
         admin.dispose()
+
+
+def insert_rows(conn: sa.Connection, table: sa.Table, values: list[dict]) -> None:
+    """executemany needs the same keys in every row: missing ones are NULL."""
+    keys = {k for v in values for k in v}
+    conn.execute(sa.insert(table), [{k: v.get(k) for k in keys} for v in values])

@@ -10,6 +10,8 @@ counts as much as one at the top, since it is a dependency all the same.
 from __future__ import annotations
 
 import ast
+import re
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -160,3 +162,20 @@ def test_layers_import_only_what_lies_below():
 @pytest.mark.parametrize("module", ["dsr.pipeline.answer", "dsr.pipeline.redact.stage", "dsr.casefile.workflow"])
 def test_every_layer_is_checked(module):
     assert _layer(module) in ALLOWED and module in GRAPH
+
+
+def test_the_readme_names_only_folders_and_files_that_exist():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Architecture", 1)[1].split("\n## ", 1)[0]
+    named = set(re.findall(r"`((?:dsr|connectors|letter_templates|tests)/[\w/.-]*)`", section))
+    assert len(named) > 10
+    missing = sorted(n for n in named if not (ROOT / n).exists())
+    assert missing == []
+
+
+def test_the_readme_explains_every_extra():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    with (ROOT / "pyproject.toml").open("rb") as f:
+        extras = tomllib.load(f)["project"]["optional-dependencies"]
+    assert {"portal", "postgres", "mysql", "demo", "test"} <= set(extras)
+    assert [e for e in extras if f"dsr[{e}]" not in readme] == []

@@ -71,13 +71,3 @@ def test_unknown_controller_and_connector(tmp_path: Path) -> None:
         s.controller("other")
     with pytest.raises(ConfigError, match=r"controllers\.gym\.stores\.school\.connector.*nosuch"):
         connect(s, "gym")
-
-
-def test_shipped_ddl_is_the_customers_schema() -> None:
-    from connectors.james import SCHOOL_SQL, VENDOR_SQL
-
-    shared = Path(__file__).resolve().parents[2] / "shared" / "james"
-    if not shared.exists():
-        pytest.skip("shared/ not beside the checkout")
-    assert SCHOOL_SQL.read_bytes() == (shared / "school.sql").read_bytes()
-    assert VENDOR_SQL.read_bytes() == (shared / "vendor.sql").read_bytes()

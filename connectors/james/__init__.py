@@ -1,7 +1,7 @@
 """The James stores: their DDL (an unchanged copy of ``shared/james``) and dataset mappings.
 
 ``school.sql`` and ``vendor.sql`` are byte-identical copies of the customer's schema files
-(a test compares them when ``shared/`` is present); they are shipped so that ``dsr demo-data``
+(``tests/connectors/test_james.py`` checks them against the schema files' recorded SHA-256); they are shipped so that ``dsr demo-data``
 works from an installed package.
 """
 

@@ -99,6 +99,10 @@ class SQLConnector(Connector):
             return cls(name, url, mapping, controller=context.controller, context=context)
         except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
             raise context.error("url", f"cannot use this database URL ({type(exc).__name__})") from None
+        except ModuleNotFoundError as exc:  # the URL names a driver that is not installed
+            extra = DRIVER_EXTRAS.get((exc.name or "").partition(".")[0])
+            hint = f": pip install 'dsr[{extra}]'" if extra else ""
+            raise context.error("url", f"the database driver {exc.name!r} is not installed{hint}") from None
 
     # ------------------------------------------------------------------ identify
 
@@ -207,6 +211,10 @@ class SQLConnector(Connector):
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+#: database drivers dsr installs as extras (`pip install 'dsr[postgres]'`)
+DRIVER_EXTRAS = {"psycopg": "postgres", "psycopg2": "postgres", "pymysql": "mysql", "MySQLdb": "mysql"}
 
 
 def _engine(url: str | sa.URL) -> sa.Engine:

@@ -377,8 +377,8 @@ def _collection(file: Path, name: str, c: Collection, known: set[str], errors: l
             errors.append(ConfigError(file, akey, "conditions of one alternative may name one other collection only"))
         alternatives.append(tuple(matches))
     guards = []
-    for i, text in enumerate(c.when):
-        m = re.fullmatch(r"\s*(\w+)\.(\w+)\s*(?:=\s*(.+?)\s*)?", text)
+    for i, when in enumerate(c.when):
+        m = re.fullmatch(r"\s*(\w+)\.(\w+)\s*(?:=\s*(.+?)\s*)?", when)
         if not m or m.group(1) not in known or m.group(1) == name:
             errors.append(
                 ConfigError(

@@ -11,7 +11,7 @@ import datetime as dt
 import itertools
 from collections.abc import Iterator, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 
@@ -92,12 +92,12 @@ def _alternative(
     parents: list[sa.RowMapping] = []
     parent_coll = linked[0].source.collection if linked else None
     if parent_coll:
-        parents = [p for p in found[parent_coll] if all(p[m.source.column] is not None for m in linked)]
+        parents = [p for p in found[parent_coll] if all(p[_parent_column(m)] is not None for m in linked)]
         if not parents:
             return
     conditions = [(m.column, view.values(m), m.compare == "casefold") for m in direct if m.in_sql]
     conditions += [
-        (m.column, [p[m.source.column] for p in parents], m.compare == "casefold") for m in linked if m.in_sql
+        (m.column, [p[_parent_column(m)] for p in parents], m.compare == "casefold") for m in linked if m.in_sql
     ]
     rows = db.select_in(conn, coll.table, conditions)
     # compare in Python too: collations differ (MariaDB ignores case), and name / e-mail-list
@@ -106,7 +106,7 @@ def _alternative(
     wanted = [(m, {n for v in view.values(m) for n in _normal(m.compare, v)}) for m in direct if not m.in_sql]
     index: dict[tuple[str, ...], Any] = {}
     for p in parents:
-        for combo in itertools.product(*(_normal(m.compare, p[m.source.column]) for m in linked)):
+        for combo in itertools.product(*(_normal(m.compare, p[_parent_column(m)]) for m in linked)):
             index.setdefault(combo, p[key_columns[parent_coll]] if parent_coll else None)
     for row in rows:
         if not all(_normal(m.compare, row[m.column]) & values for m, values in wanted):
@@ -118,6 +118,11 @@ def _alternative(
             if combo in index:
                 yield row, f"{parent_coll} {text_of(index[combo])}"
                 break
+
+
+def _parent_column(m: Match) -> str:
+    # a condition on another collection always names its column (mapping._source)
+    return cast(str, m.source.column)
 
 
 def _normal(mode: str, value: Any) -> set[str]:

@@ -41,8 +41,8 @@ class WebLogConnector(Connector):
     :meth:`records` runs.
     """
 
-    @property  # type: ignore[override]
-    def consumes(self) -> frozenset[IdentifierKind]:
+    @property
+    def consumes(self) -> frozenset[IdentifierKind]:  # type: ignore[override]  # per case, not per class
         """Logins and e-mails; addresses used only by the subject when the officer asked for them
         (working those out scans the school's login table, so they are only requested then)."""
         kinds = {IdentifierKind.LOGIN, IdentifierKind.EMAIL}

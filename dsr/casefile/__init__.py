@@ -26,7 +26,6 @@ from dsr.casefile.case import (
     list_cases,
     open_case,
     public_status,
-    record_view,
 )
 from dsr.casefile.codes import CodePolicy, IssuedCode
 from dsr.casefile.database import DEFAULT_URL, current_revision, head_revision, is_current, open_engine, upgrade
@@ -198,7 +197,6 @@ __all__ = [
     "record_identity_check",
     "record_routing",
     "requirements_of",
-    "record_view",
     "refuse",
     "retry_store",
     "run_next",

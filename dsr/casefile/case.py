@@ -274,10 +274,3 @@ def add_comment(engine: sa.Engine, user: User, reference: str, body: str, *, now
         audit.append(
             conn, "comment added", actor=user.actor, case_ref=reference, detail={"comment": comment_id}, now=now
         )
-
-
-def record_view(engine: sa.Engine, user: User, reference: str, what: str) -> None:
-    """Audit that a user looked at gathered data (``what``: e.g. "records school/loans")."""
-    with engine.begin() as conn:
-        load_case(conn, user, reference)
-        audit.append(conn, "gathered data viewed", actor=user.actor, case_ref=reference, detail={"what": what})

@@ -20,12 +20,33 @@ from dsr.demo.vendor import VENDOR, VendorResult, populate_vendor
 from dsr.demo.weblogs import write_logs
 from dsr.demo.world import SUMMER_TIME_DAY, demo_clock, today_in_berlin
 
-__all__ = ["SUMMER_TIME_DAY", "ControllerSummary", "DemoSummary", "Featured", "Note", "NoteWriter", "SchoolResult", "Someone",
-           "Span", "VendorResult", "generate", "populate_school", "populate_vendor", "today_in_berlin"]
+__all__ = [
+    "SUMMER_TIME_DAY",
+    "ControllerSummary",
+    "DemoSummary",
+    "Featured",
+    "Note",
+    "NoteWriter",
+    "SchoolResult",
+    "Someone",
+    "Span",
+    "VendorResult",
+    "generate",
+    "populate_school",
+    "populate_vendor",
+    "today_in_berlin",
+]
 
 
-def generate(out: Path, *, schools: int = 2, readers_per_school: int = 300, seed: int = 1,
-             loans_per_reader: int = 40, today: dt.date | None = None) -> DemoSummary:
+def generate(
+    out: Path,
+    *,
+    schools: int = 2,
+    readers_per_school: int = 300,
+    seed: int = 1,
+    loans_per_reader: int = 40,
+    today: dt.date | None = None,
+) -> DemoSummary:
     """Write a complete demo into ``out`` (created if missing; existing demo files are replaced).
 
     ``today`` is the demo's reference day: its records end at noon that day and none is older than the
@@ -47,23 +68,46 @@ def generate(out: Path, *, schools: int = 2, readers_per_school: int = 300, seed
     logs = write_logs(out / "logs", events, first_day=first_day, last_day=last_day, seed=seed, until=now)
     (out / "dsr.toml").write_text(render_config(results, seed=seed), encoding="utf-8")
     controllers = {
-        r.tenant_key: ControllerSummary(key=r.tenant_key, name=r.name, kind="school", land=r.town.land,
-                                        stores={"school": f"school-{r.tenant_key}.db", "weblog": "logs"},
-                                        counts=r.counts, featured=r.featured)
+        r.tenant_key: ControllerSummary(
+            key=r.tenant_key,
+            name=r.name,
+            kind="school",
+            land=r.town.land,
+            stores={"school": f"school-{r.tenant_key}.db", "weblog": "logs"},
+            counts=r.counts,
+            featured=r.featured,
+        )
         for r in results
     }
-    controllers["vendor"] = ControllerSummary(key="vendor", name=VENDOR["name"], kind="vendor", land=VENDOR["land"],
-                                              stores={"vendor": "vendor.db", "weblog": "logs"}, counts=vendor.counts,
-                                              featured=vendor.featured)
-    summary = DemoSummary(folder=str(out.resolve()), config_file="dsr.toml", seed=seed, schools=schools,
-                          readers_per_school=readers_per_school, loans_per_reader=loans_per_reader,
-                          controllers=controllers, log_files=tuple(p.name for p in logs), today=now.date())
+    controllers["vendor"] = ControllerSummary(
+        key="vendor",
+        name=VENDOR["name"],
+        kind="vendor",
+        land=VENDOR["land"],
+        stores={"vendor": "vendor.db", "weblog": "logs"},
+        counts=vendor.counts,
+        featured=vendor.featured,
+    )
+    summary = DemoSummary(
+        folder=str(out.resolve()),
+        config_file="dsr.toml",
+        seed=seed,
+        schools=schools,
+        readers_per_school=readers_per_school,
+        loans_per_reader=loans_per_reader,
+        controllers=controllers,
+        log_files=tuple(p.name for p in logs),
+        today=now.date(),
+    )
     (out / "demo.json").write_bytes(summary.to_json())
     return summary
 
 
-def populate_school_file(out: Path, index: int, readers: int, loans_per_reader: int, seed: int,
-                         today: dt.date | None = None) -> SchoolResult:
+def populate_school_file(
+    out: Path, index: int, readers: int, loans_per_reader: int, seed: int, today: dt.date | None = None
+) -> SchoolResult:
     """The ``index``-th demo school as ``out/school-<tenant>.db``."""
     path = out / f"school-{town(index).tenant_key}.db"
-    return populate_school(path, index=index, readers=readers, loans_per_reader=loans_per_reader, seed=seed, today=today)
+    return populate_school(
+        path, index=index, readers=readers, loans_per_reader=loans_per_reader, seed=seed, today=today
+    )

@@ -11,17 +11,53 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from dsr.demo.people import Person
-from dsr.demo.weblogs import AGENTS, WebEvent, format_line
 from dsr.demo.retention import LOGIN_DAYS, PERMISSION_YEARS, SEARCH_DAYS, WEB_LOG_DAYS, day_start
+from dsr.demo.weblogs import AGENTS, WebEvent, format_line
 from dsr.demo.world import SchoolWorld, years_before
 
 LOGIN_COLS = ("id", "person_id", "login_name", "occurred_at", "ip_address", "user_agent", "outcome")
 SEARCH_COLS = ("id", "person_id", "occurred_at", "ip_address", "query", "result_count")
-PRIV_COLS = ("id", "changed_at", "target_person_id", "actor_person_id", "old_roles", "new_roles", "ip_address", "reason")
-INCIDENT_COLS = ("id", "detected_at", "kind", "ip_address", "user_agent", "target_person_id", "suspected_person_id",
-                 "action_taken", "reported_to_authority_at", "authority_reference", "handled_by_id", "evidence")
-QUERIES = ("Harry Potter", "Tschick", "Gregs Tagebuch", "Pferde", "Minecraft", "Dinosaurier", "Die drei ???", "Manga",
-           "Referat Klimawandel", "Abitur Mathe", "Krabat", "englisch lektüre", "Fußball", "Weltraum", "Ostwind")
+PRIV_COLS = (
+    "id",
+    "changed_at",
+    "target_person_id",
+    "actor_person_id",
+    "old_roles",
+    "new_roles",
+    "ip_address",
+    "reason",
+)
+INCIDENT_COLS = (
+    "id",
+    "detected_at",
+    "kind",
+    "ip_address",
+    "user_agent",
+    "target_person_id",
+    "suspected_person_id",
+    "action_taken",
+    "reported_to_authority_at",
+    "authority_reference",
+    "handled_by_id",
+    "evidence",
+)
+QUERIES = (
+    "Harry Potter",
+    "Tschick",
+    "Gregs Tagebuch",
+    "Pferde",
+    "Minecraft",
+    "Dinosaurier",
+    "Die drei ???",
+    "Manga",
+    "Referat Klimawandel",
+    "Abitur Mathe",
+    "Krabat",
+    "englisch lektüre",
+    "Fußball",
+    "Weltraum",
+    "Ostwind",
+)
 
 
 @dataclass
@@ -49,10 +85,23 @@ class _Recorder:
 
     def web(self, at: dt.datetime, host: str, user: str, method: str, path: str, status: int, agent: str) -> None:
         if self.first_log_day <= at.date() and at <= self.now:
-            self.a.events.append(WebEvent(at, host, user, method, path, status, self.w.rng.randrange(800, 40000),
-                                          f"https://{self.w.tenant_key}.james.example{self.opac}/", agent))
+            self.a.events.append(
+                WebEvent(
+                    at,
+                    host,
+                    user,
+                    method,
+                    path,
+                    status,
+                    self.w.rng.randrange(800, 40000),
+                    f"https://{self.w.tenant_key}.james.example{self.opac}/",
+                    agent,
+                )
+            )
 
-    def login(self, p: Person | None, typed: str, at: dt.datetime, ip: str, host: str, agent: str, outcome: str) -> None:
+    def login(
+        self, p: Person | None, typed: str, at: dt.datetime, ip: str, host: str, agent: str, outcome: str
+    ) -> None:
         self.a.logins.append((len(self.a.logins) + 1, p.id if p else None, typed, at, ip, agent, outcome))
         self.web(at, host, "-", "POST", f"{self.opac}/login", 302 if outcome == "success" else 401, agent)
 
@@ -61,7 +110,15 @@ class _Recorder:
             return
         q = self.w.rng.choice(QUERIES)
         self.a.searches.append((len(self.a.searches) + 1, p.id if p else None, at, ip, q, self.w.rng.randrange(0, 60)))
-        self.web(at, host, p.login_name if p and p.login_name else "-", "GET", f"{self.opac}/search?q={q.replace(' ', '+')}", 200, agent)
+        self.web(
+            at,
+            host,
+            p.login_name if p and p.login_name else "-",
+            "GET",
+            f"{self.opac}/search?q={q.replace(' ', '+')}",
+            200,
+            agent,
+        )
 
 
 def build_activity(w: SchoolWorld) -> Activity:
@@ -94,11 +151,15 @@ def build_activity(w: SchoolWorld) -> Activity:
                 rec.search(p, at + dt.timedelta(seconds=30 * (k + 1)), ip, host, agent)  # type: ignore[arg-type]
     readers = [p for p in w.people if p.active]
     for _ in range(max(5, len(readers) // 3)):  # searches without logging in, from the school network
-        at = (search_since + dt.timedelta(days=rng.randrange(SEARCH_DAYS + 1))).replace(hour=rng.randint(8, 14), minute=rng.randrange(60))
+        at = (search_since + dt.timedelta(days=rng.randrange(SEARCH_DAYS + 1))).replace(
+            hour=rng.randint(8, 14), minute=rng.randrange(60)
+        )
         rec.search(None, at, nat, nat, rng.choice(AGENTS))
     for _ in range(max(2, len(readers) // 50)):  # typos: the typed name matches nobody
         p = rng.choice(readers)
-        at = (since + dt.timedelta(days=rng.randrange(LOGIN_DAYS))).replace(hour=rng.randint(8, 14), minute=rng.randrange(60))
+        at = (since + dt.timedelta(days=rng.randrange(LOGIN_DAYS))).replace(
+            hour=rng.randint(8, 14), minute=rng.randrange(60)
+        )
         rec.login(None, f"{(p.login_name or 'x')[:-1]}x", at, nat, nat, rng.choice(AGENTS), "unknown_user")
     _privileges(w, a)
     _incidents(w, a, rec)
@@ -116,20 +177,52 @@ def _privileges(w: SchoolWorld, a: Activity) -> None:
         people = {"self": w.someone(p), "mate": w.someone(rng.choice(pupils)), "teacher": w.someone(teacher)}
         at = p.created_at + dt.timedelta(days=rng.randint(1, 200))
         at = min(at, w.now - dt.timedelta(days=1))
-        a.privileges.append((len(a.privileges) + 1, at, p.id, admin.id, None, p.roles, w.nat_ip,
-                             w.notes.write("privilege_reason", people).text))
+        a.privileges.append(
+            (
+                len(a.privileges) + 1,
+                at,
+                p.id,
+                admin.id,
+                None,
+                p.roles,
+                w.nat_ip,
+                w.notes.write("privilege_reason", people).text,
+            )
+        )
     # helpers whose rights were withdrawn again, within the three years the register keeps ended rights
     kept_from = years_before(w.now, PERMISSION_YEARS) + dt.timedelta(days=1)
     leavers = sorted((p for p in pupils if p.left_at), key=lambda p: (p.left_at, p.id), reverse=True)
-    former_helpers = [p for p in leavers if dt.datetime.combine(p.left_at, dt.time(9)) - dt.timedelta(days=30) > kept_from][:2]  # type: ignore[arg-type]
+    former_helpers = [
+        p for p in leavers if dt.datetime.combine(p.left_at, dt.time(9)) - dt.timedelta(days=30) > kept_from
+    ][:2]  # type: ignore[arg-type]
     for p in former_helpers:
         at = dt.datetime.combine(p.left_at, dt.time(9)) - dt.timedelta(days=rng.randint(30, 200))  # type: ignore[arg-type]
         at = max(at, kept_from)
         people = {"self": w.someone(p), "mate": w.someone(rng.choice(pupils)), "teacher": w.someone(admin)}
-        a.privileges.append((len(a.privileges) + 1, at - dt.timedelta(days=300), p.id, admin.id, None, "circulation", w.nat_ip,
-                             w.notes.write("privilege_reason", people).text))
-        a.privileges.append((len(a.privileges) + 1, at, p.id, admin.id, "circulation", None, w.nat_ip,
-                             f"Rechte entzogen, {p.first_name} hilft nicht mehr in der Ausleihe."))
+        a.privileges.append(
+            (
+                len(a.privileges) + 1,
+                at - dt.timedelta(days=300),
+                p.id,
+                admin.id,
+                None,
+                "circulation",
+                w.nat_ip,
+                w.notes.write("privilege_reason", people).text,
+            )
+        )
+        a.privileges.append(
+            (
+                len(a.privileges) + 1,
+                at,
+                p.id,
+                admin.id,
+                "circulation",
+                None,
+                w.nat_ip,
+                f"Rechte entzogen, {p.first_name} hilft nicht mehr in der Ausleihe.",
+            )
+        )
 
 
 def _incidents(w: SchoolWorld, a: Activity, rec: _Recorder) -> None:
@@ -142,25 +235,72 @@ def _incidents(w: SchoolWorld, a: Activity, rec: _Recorder) -> None:
     agent = AGENTS[2]
     # the suspect also logs in as themself from home: the address links the attempts to them
     start = (w.now - dt.timedelta(days=6)).replace(hour=19, minute=3, second=12)
-    rec.login(suspect, suspect.login_name or "", start - dt.timedelta(minutes=30), suspect.home_ip, suspect.home_host or suspect.home_ip, agent, "success")
+    rec.login(
+        suspect,
+        suspect.login_name or "",
+        start - dt.timedelta(minutes=30),
+        suspect.home_ip,
+        suspect.home_host or suspect.home_ip,
+        agent,
+        "success",
+    )
     first_event = len(a.events)
     for k in range(12):
-        rec.login(target, target.login_name or "", start + dt.timedelta(seconds=9 * k), suspect.home_ip,
-                  suspect.home_host or suspect.home_ip, agent, "bad_password" if k < 11 else "locked")
-    lines = "\n".join(format_line(e) for e in a.events[first_event:first_event + 6])
+        rec.login(
+            target,
+            target.login_name or "",
+            start + dt.timedelta(seconds=9 * k),
+            suspect.home_ip,
+            suspect.home_host or suspect.home_ip,
+            agent,
+            "bad_password" if k < 11 else "locked",
+        )
+    lines = "\n".join(format_line(e) for e in a.events[first_event : first_event + 6])
     target.locked_at = start + dt.timedelta(seconds=99)
     target.lock_reason = "Zu viele Fehlversuche"
     reported = start + dt.timedelta(days=2, hours=-9)
-    evidence = (f"{lines}\n… 12 Fehlversuche für {target.login_name} von {suspect.home_ip} in 2 Minuten; "
-                f"von derselben Adresse 30 Minuten vorher erfolgreiche Anmeldung als {suspect.login_name}.")
-    a.incidents.append((1, target.locked_at, "brute_force", suspect.home_ip, agent, target.id, suspect.id, "reported",
-                        reported, f"Polizei {w.town.city}, Vorgang {w.now.year}-{rng.randrange(10**5, 10**6)}", admin.id, evidence))
+    evidence = (
+        f"{lines}\n… 12 Fehlversuche für {target.login_name} von {suspect.home_ip} in 2 Minuten; "
+        f"von derselben Adresse 30 Minuten vorher erfolgreiche Anmeldung als {suspect.login_name}."
+    )
+    a.incidents.append(
+        (
+            1,
+            target.locked_at,
+            "brute_force",
+            suspect.home_ip,
+            agent,
+            target.id,
+            suspect.id,
+            "reported",
+            reported,
+            f"Polizei {w.town.city}, Vorgang {w.now.year}-{rng.randrange(10**5, 10**6)}",
+            admin.id,
+            evidence,
+        )
+    )
     helper = w.people[w.featured["helper"]["id"] - 1]
     at = w.now - dt.timedelta(days=rng.randint(20, 200))
-    a.incidents.append((2, at, "privilege_escalation", w.nat_ip, AGENTS[0], helper.id, helper.id, "none", None, None,
-                        admin.id, f"Zugriff auf /opac/{w.tenant_key}/admin/rollen mit Konto {helper.login_name} abgewiesen."))
+    a.incidents.append(
+        (
+            2,
+            at,
+            "privilege_escalation",
+            w.nat_ip,
+            AGENTS[0],
+            helper.id,
+            helper.id,
+            "none",
+            None,
+            None,
+            admin.id,
+            f"Zugriff auf /opac/{w.tenant_key}/admin/rollen mit Konto {helper.login_name} abgewiesen.",
+        )
+    )
     ext = f"203.0.113.{rng.randrange(1, 255)}"
     at = w.now - dt.timedelta(days=3, hours=5)
-    line = format_line(WebEvent(at, ext, "-", "GET", f"/opac/{w.tenant_key}/search?q=%27%20OR%201%3D1--", 400, 312, "-", "sqlmap/1.8"))
+    line = format_line(
+        WebEvent(at, ext, "-", "GET", f"/opac/{w.tenant_key}/search?q=%27%20OR%201%3D1--", 400, 312, "-", "sqlmap/1.8")
+    )
     rec.web(at, ext, "-", "GET", f"/opac/{w.tenant_key}/search?q=%27%20OR%201%3D1--", 400, "sqlmap/1.8")
     a.incidents.append((3, at, "injection", ext, "sqlmap/1.8", None, None, "none", None, None, admin.id, line))

@@ -14,20 +14,57 @@ from stdnum import ean
 from dsr.demo.world import LIVE_SINCE, SchoolWorld
 
 TITLES = (
-    ("Tschick", "Wolfgang Herrndorf"), ("Die unendliche Geschichte", "Michael Ende"), ("Momo", "Michael Ende"),
-    ("Das doppelte Lottchen", "Erich Kästner"), ("Emil und die Detektive", "Erich Kästner"),
-    ("Rico, Oskar und die Tieferschatten", "Andreas Steinhöfel"), ("Krabat", "Otfried Preußler"),
-    ("Die Welle", "Morton Rhue"), ("Der Vorleser", "Bernhard Schlink"), ("Corpus Delicti", "Juli Zeh"),
-    ("Die Physiker", "Friedrich Dürrenmatt"), ("Woyzeck", "Georg Büchner"), ("Faust", "Johann Wolfgang von Goethe"),
-    ("Gregs Tagebuch", "Jeff Kinney"), ("Harry Potter und der Stein der Weisen", "J. K. Rowling"),
-    ("Die drei ??? und der Karpatenhund", "Marco Sonnleitner"), ("Wonder", "R. J. Palacio"),
-    ("The Hunger Games", "Suzanne Collins"), ("Holes", "Louis Sachar"), ("Animal Farm", "George Orwell"),
-    ("Das Sams", "Paul Maar"), ("Der kleine Prinz", "Antoine de Saint-Exupéry"), ("Nichts", "Janne Teller"),
-    ("Die Tribute von Panem", "Suzanne Collins"), ("Ostwind", "Lea Schmidbauer"), ("Level 4", "Andreas Schlüter"),
+    ("Tschick", "Wolfgang Herrndorf"),
+    ("Die unendliche Geschichte", "Michael Ende"),
+    ("Momo", "Michael Ende"),
+    ("Das doppelte Lottchen", "Erich Kästner"),
+    ("Emil und die Detektive", "Erich Kästner"),
+    ("Rico, Oskar und die Tieferschatten", "Andreas Steinhöfel"),
+    ("Krabat", "Otfried Preußler"),
+    ("Die Welle", "Morton Rhue"),
+    ("Der Vorleser", "Bernhard Schlink"),
+    ("Corpus Delicti", "Juli Zeh"),
+    ("Die Physiker", "Friedrich Dürrenmatt"),
+    ("Woyzeck", "Georg Büchner"),
+    ("Faust", "Johann Wolfgang von Goethe"),
+    ("Gregs Tagebuch", "Jeff Kinney"),
+    ("Harry Potter und der Stein der Weisen", "J. K. Rowling"),
+    ("Die drei ??? und der Karpatenhund", "Marco Sonnleitner"),
+    ("Wonder", "R. J. Palacio"),
+    ("The Hunger Games", "Suzanne Collins"),
+    ("Holes", "Louis Sachar"),
+    ("Animal Farm", "George Orwell"),
+    ("Das Sams", "Paul Maar"),
+    ("Der kleine Prinz", "Antoine de Saint-Exupéry"),
+    ("Nichts", "Janne Teller"),
+    ("Die Tribute von Panem", "Suzanne Collins"),
+    ("Ostwind", "Lea Schmidbauer"),
+    ("Level 4", "Andreas Schlüter"),
 )
-SUBJECTS = ("Mathematik", "Biologie", "Chemie", "Physik", "Geschichte", "Erdkunde", "Englisch", "Latein", "Informatik", "Kunst")
+SUBJECTS = (
+    "Mathematik",
+    "Biologie",
+    "Chemie",
+    "Physik",
+    "Geschichte",
+    "Erdkunde",
+    "Englisch",
+    "Latein",
+    "Informatik",
+    "Kunst",
+)
 SERIES = ("Grundwissen", "Abiturwissen", "Lernhilfe", "Arbeitsheft", "Lexikon", "Atlas", "Sachbuch")
-LOCATIONS = ("Regal A1", "Regal A2", "Regal B1", "Regal B3", "Regal C2", "Lesecke", "Magazin", "Lehrerbibliothek", "Medienraum")
+LOCATIONS = (
+    "Regal A1",
+    "Regal A2",
+    "Regal B1",
+    "Regal B3",
+    "Regal C2",
+    "Lesecke",
+    "Magazin",
+    "Lehrerbibliothek",
+    "Medienraum",
+)
 MEDIA = (("book", 78), ("ebook", 6), ("dvd", 6), ("cd", 4), ("game", 3))
 
 
@@ -53,7 +90,19 @@ def write_items(w: SchoolWorld, sink, readers: int) -> Catalogue:  # noqa: ANN00
     weights = [n for _, n in MEDIA]
     status = ["available"] * (lendable + n_sets + 1)
     staff = [p.id for p in w.people if p.kind == "staff"]
-    cols = ("id", "barcode", "title", "author", "isbn", "media_type", "age_rating", "location", "status", "created_at", "created_by_id")
+    cols = (
+        "id",
+        "barcode",
+        "title",
+        "author",
+        "isbn",
+        "media_type",
+        "age_rating",
+        "location",
+        "status",
+        "created_at",
+        "created_by_id",
+    )
 
     def rows():
         for i in range(1, lendable + n_sets + 1):
@@ -72,9 +121,29 @@ def write_items(w: SchoolWorld, sink, readers: int) -> Catalogue:  # noqa: ANN00
                 media, age, location = "class_set", None, "Klassensätze"
                 t, author = rng.choice(TITLES)
                 title = f"Klassensatz {t} ({rng.randint(25, 32)} Ex.)"
-            created = LIVE_SINCE - dt.timedelta(days=rng.randrange(0, 3000)) if rng.random() < 0.7 else LIVE_SINCE + dt.timedelta(days=rng.randrange(0, 2000))
-            yield (i, f"M{i:08d}", title, author, _isbn(w) if media in ("book", "class_set") else None, media, age, location,
-                   status[i], created, rng.choice(staff) if created >= LIVE_SINCE else None)
+            created = (
+                LIVE_SINCE - dt.timedelta(days=rng.randrange(0, 3000))
+                if rng.random() < 0.7
+                else LIVE_SINCE + dt.timedelta(days=rng.randrange(0, 2000))
+            )
+            yield (
+                i,
+                f"M{i:08d}",
+                title,
+                author,
+                _isbn(w) if media in ("book", "class_set") else None,
+                media,
+                age,
+                location,
+                status[i],
+                created,
+                rng.choice(staff) if created >= LIVE_SINCE else None,
+            )
 
     w.counts["item"] = sink.insert("item", cols, rows())
-    return Catalogue(count=lendable + n_sets, class_sets=list(range(lendable + 1, lendable + n_sets + 1)), lendable=lendable, status=status)
+    return Catalogue(
+        count=lendable + n_sets,
+        class_sets=list(range(lendable + 1, lendable + n_sets + 1)),
+        lendable=lendable,
+        status=status,
+    )

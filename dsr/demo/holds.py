@@ -9,8 +9,18 @@ from dsr.demo.letters import Letters
 from dsr.demo.retention import RESERVATION_CLOSED_DAYS
 from dsr.demo.world import SchoolWorld
 
-RES_COLS = ("id", "item_id", "person_id", "placed_at", "queue_position", "status", "notified_at", "expires_at",
-            "closed_at", "placed_by_id")
+RES_COLS = (
+    "id",
+    "item_id",
+    "person_id",
+    "placed_at",
+    "queue_position",
+    "status",
+    "notified_at",
+    "expires_at",
+    "closed_at",
+    "placed_by_id",
+)
 REVIEW_COLS = ("id", "item_id", "person_id", "rating", "text", "created_at", "visible", "approved_by_id")
 
 
@@ -31,9 +41,20 @@ def write_reservations(w: SchoolWorld, sink, cat: Catalogue, letters: Letters) -
             placed += dt.timedelta(hours=rng.randint(1, 48))
             ready = pos == 1 and rng.random() < 0.4
             notified = placed + dt.timedelta(days=rng.randint(1, 5)) if ready else None
-            rows.append((len(rows) + 1, item, p.id, placed, pos, "ready" if ready else "waiting", notified,
-                         (notified.date() + dt.timedelta(days=7)) if notified else None, None,
-                         rng.choice(staff) if rng.random() < 0.2 else None))
+            rows.append(
+                (
+                    len(rows) + 1,
+                    item,
+                    p.id,
+                    placed,
+                    pos,
+                    "ready" if ready else "waiting",
+                    notified,
+                    (notified.date() + dt.timedelta(days=7)) if notified else None,
+                    None,
+                    rng.choice(staff) if rng.random() < 0.2 else None,
+                )
+            )
             if notified:
                 letters.hold_ready(p, f"Medium M{item:08d}", notified)
     # closed reservations are kept at most three months: all of these closed within RESERVATION_CLOSED_DAYS
@@ -44,8 +65,20 @@ def write_reservations(w: SchoolWorld, sink, cat: Catalogue, letters: Letters) -
         status = rng.choice(("fulfilled", "fulfilled", "cancelled", "expired"))
         notified = placed + dt.timedelta(days=rng.randint(1, 20)) if status != "cancelled" else None
         closed = (notified or placed) + dt.timedelta(days=rng.randint(1, 7))
-        rows.append((len(rows) + 1, rng.randint(1, cat.lendable), p.id, placed, rng.randint(1, 3), status, notified,
-                     (notified.date() + dt.timedelta(days=7)) if notified else None, closed, None))
+        rows.append(
+            (
+                len(rows) + 1,
+                rng.randint(1, cat.lendable),
+                p.id,
+                placed,
+                rng.randint(1, 3),
+                status,
+                notified,
+                (notified.date() + dt.timedelta(days=7)) if notified else None,
+                closed,
+                None,
+            )
+        )
         if notified:
             letters.hold_ready(p, "Ihr vorgemerktes Medium", notified)
     w.counts["reservation"] = sink.insert("reservation", RES_COLS, rows)
@@ -73,6 +106,16 @@ def write_reviews(w: SchoolWorld, sink, cat: Catalogue) -> None:  # noqa: ANN001
         visible = rng.random() < 0.85
         # reviews of readers who left stay in the catalogue without a name
         person = None if p.left_at and rng.random() < 0.5 else p.id
-        rows.append((len(rows) + 1, rng.randint(1, cat.lendable), person, rng.randint(1, 5), text, at, visible,
-                     rng.choice(staff) if visible else None))
+        rows.append(
+            (
+                len(rows) + 1,
+                rng.randint(1, cat.lendable),
+                person,
+                rng.randint(1, 5),
+                text,
+                at,
+                visible,
+                rng.choice(staff) if visible else None,
+            )
+        )
     w.counts["review"] = sink.insert("review", REVIEW_COLS, rows)

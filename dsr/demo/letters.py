@@ -7,12 +7,25 @@ import datetime as dt
 from decimal import Decimal
 
 from dsr.demo.people import Guardian, Person
-from dsr.demo.texts import Note, Someone, mention
 from dsr.demo.retention import NOTICE_YEARS
+from dsr.demo.texts import Note, Someone, mention
 from dsr.demo.world import SchoolWorld, years_before
 
-NOTICE_COLS = ("id", "person_id", "kind", "channel", "to_address", "cc_address", "subject", "body", "loan_id", "fee_id",
-               "created_at", "sent_at", "created_by_id")
+NOTICE_COLS = (
+    "id",
+    "person_id",
+    "kind",
+    "channel",
+    "to_address",
+    "cc_address",
+    "subject",
+    "body",
+    "loan_id",
+    "fee_id",
+    "created_at",
+    "sent_at",
+    "created_by_id",
+)
 SUBJECTS = {
     "welcome": "Willkommen in der Schulbibliothek",
     "reminder": "Erinnerung: Rückgabe fällig",
@@ -42,8 +55,17 @@ class Letters:
     def _minor(self, p: Person, on: dt.date) -> bool:
         return p.date_of_birth is not None and (on - p.date_of_birth).days < 18 * 365
 
-    def _add(self, p: Person, kind: str, body_parts: list, at: dt.datetime, *, loan_id: int | None = None,
-             fee_id: int | None = None, cc: Someone | None = None) -> None:
+    def _add(
+        self,
+        p: Person,
+        kind: str,
+        body_parts: list,
+        at: dt.datetime,
+        *,
+        loan_id: int | None = None,
+        fee_id: int | None = None,
+        cc: Someone | None = None,
+    ) -> None:
         w = self.w
         if at + dt.timedelta(minutes=5) < self.kept_from:
             return
@@ -51,15 +73,35 @@ class Letters:
         salutation = "Liebe" if p.gender == "f" else "Lieber" if p.gender == "m" else "Hallo"
         parts = [(f"{salutation} ", None, None), ("", me, "full"), (",\n\n", None, None), *body_parts]
         if cc is not None:
-            parts += [("\n\nDiese Nachricht geht in Kopie an ", None, None), ("", cc, "full"), (" (", None, None),
-                      ("", cc, "email"), (").", None, None)]
+            parts += [
+                ("\n\nDiese Nachricht geht in Kopie an ", None, None),
+                ("", cc, "full"),
+                (" (", None, None),
+                ("", cc, "email"),
+                (").", None, None),
+            ]
         parts += [("\n\nIhr Team der Schulbibliothek", None, None)]
         note = mention(parts, me.key)
         channel = "email" if p.email else "print"
         sent = at + dt.timedelta(minutes=5) if at + dt.timedelta(minutes=5) <= w.now else None
         to = p.email or f"{p.street}, {p.postal_code} {p.city}"
-        self.rows.append((len(self.rows) + 1, p.id, kind, channel, to, cc.email if cc else None, SUBJECTS[kind],
-                          note.text, loan_id, fee_id, at, sent, w.rng.choice(self._staff) if w.rng.random() < 0.3 else None))
+        self.rows.append(
+            (
+                len(self.rows) + 1,
+                p.id,
+                kind,
+                channel,
+                to,
+                cc.email if cc else None,
+                SUBJECTS[kind],
+                note.text,
+                loan_id,
+                fee_id,
+                at,
+                sent,
+                w.rng.choice(self._staff) if w.rng.random() < 0.3 else None,
+            )
+        )
         self.notes.append(note)
 
     def _cc(self, p: Person, on: dt.date) -> Someone | None:
@@ -73,18 +115,33 @@ class Letters:
         return None
 
     def welcome(self, p: Person) -> None:
-        body = [(f"Ihr Bibliotheksausweis hat die Nummer {p.card_number}, Ihr Login lautet ", None, None),
-                (p.login_name or "", None, None), (".", None, None)]
+        body = [
+            (f"Ihr Bibliotheksausweis hat die Nummer {p.card_number}, Ihr Login lautet ", None, None),
+            (p.login_name or "", None, None),
+            (".", None, None),
+        ]
         self._add(p, "welcome", body, p.created_at + dt.timedelta(minutes=2), cc=self._cc(p, p.created_at.date()))
 
     def privacy_info(self, p: Person, at: dt.datetime) -> None:
-        body = [("mit dem neuen Schuljahr haben wir unsere Datenschutzhinweise aktualisiert. Sie finden sie im Katalog.", None, None)]
+        body = [
+            (
+                "mit dem neuen Schuljahr haben wir unsere Datenschutzhinweise aktualisiert. Sie finden sie im Katalog.",
+                None,
+                None,
+            )
+        ]
         self._add(p, "privacy_info", body, at, cc=self._cc(p, at.date()))
 
     def reminder(self, p: Person, loan_id: int, due: dt.date, at: dt.datetime) -> None:
         if at > self.w.now:
             return
-        body = [(f"die Leihfrist Ihres Mediums ist am {due:%d.%m.%Y} abgelaufen. Bitte geben Sie es bald zurück.", None, None)]
+        body = [
+            (
+                f"die Leihfrist Ihres Mediums ist am {due:%d.%m.%Y} abgelaufen. Bitte geben Sie es bald zurück.",
+                None,
+                None,
+            )
+        ]
         self._add(p, "reminder", body, at, loan_id=loan_id, cc=self._cc(p, due))
 
     def dunning(self, p: Person, fee_id: int, at: dt.datetime, level: int, amount: Decimal) -> None:

@@ -15,10 +15,35 @@ from dsr.demo.letters import Letters
 from dsr.demo.people import Person
 from dsr.demo.world import LIVE_SINCE, SchoolWorld
 
-LOAN_COLS = ("id", "item_id", "person_id", "issued_at", "due_at", "returned_at", "renewals", "issued_by_id",
-             "returned_by_id", "note", "anonymized_at")
-FEE_COLS = ("id", "person_id", "loan_id", "kind", "amount", "created_at", "dunning_level", "paid_at", "waived_at",
-            "payer_name", "created_by_id", "cashier_id", "waived_by_id", "note")
+LOAN_COLS = (
+    "id",
+    "item_id",
+    "person_id",
+    "issued_at",
+    "due_at",
+    "returned_at",
+    "renewals",
+    "issued_by_id",
+    "returned_by_id",
+    "note",
+    "anonymized_at",
+)
+FEE_COLS = (
+    "id",
+    "person_id",
+    "loan_id",
+    "kind",
+    "amount",
+    "created_at",
+    "dunning_level",
+    "paid_at",
+    "waived_at",
+    "payer_name",
+    "created_by_id",
+    "cashier_id",
+    "waived_by_id",
+    "note",
+)
 ITEM_UPDATE = ("status", "last_borrower_id", "previous_borrower_id", "damage_note")
 HEAVY_TEACHER_LOANS = 2400
 
@@ -70,7 +95,9 @@ def write_loans(w: SchoolWorld, sink, cat: Catalogue, letters: Letters, per_read
     now = w.now
     cutoff = now - dt.timedelta(days=180)
 
-    def fee(p: Person, loan_id: int | None, kind: str, amount: Decimal, at: dt.datetime, *, by_parent: bool = False) -> None:
+    def fee(
+        p: Person, loan_id: int | None, kind: str, amount: Decimal, at: dt.datetime, *, by_parent: bool = False
+    ) -> None:
         fid = len(c.fees) + 1
         paid = waived = payer = cashier = waiver = note = None
         level = 0
@@ -96,7 +123,9 @@ def write_loans(w: SchoolWorld, sink, cat: Catalogue, letters: Letters, per_read
             note = w.notes.write("fee_note", people).text or None
             if by_parent and parent is not None:
                 note = f"Bezahlt von {parent.name} in bar."
-        c.fees.append((fid, p.id, loan_id, kind, amount, at, level, paid, waived, payer, rng.choice(staff), cashier, waiver, note))
+        c.fees.append(
+            (fid, p.id, loan_id, kind, amount, at, level, paid, waived, payer, rng.choice(staff), cashier, waiver, note)
+        )
         if level:
             letters.dunning(p, fid, at + dt.timedelta(days=14 * level), level, amount)
 
@@ -115,7 +144,11 @@ def write_loans(w: SchoolWorld, sink, cat: Catalogue, letters: Letters, per_read
                 if issued > now:
                     continue
                 lid += 1
-                item = rng.choice(cat.class_sets) if is_heavy or (p.kind == "teacher" and rng.random() < 0.2) else int(rng.random() * cat.lendable) + 1
+                item = (
+                    rng.choice(cat.class_sets)
+                    if is_heavy or (p.kind == "teacher" and rng.random() < 0.2)
+                    else int(rng.random() * cat.lendable) + 1
+                )
                 due = issued.date() + dt.timedelta(days=56 if item > cat.lendable else 21)
                 renewals = 0 if rng.random() < 0.8 else rng.randint(1, 2)
                 due += dt.timedelta(days=21 * renewals)
@@ -129,10 +162,19 @@ def write_loans(w: SchoolWorld, sink, cat: Catalogue, letters: Letters, per_read
                         letters.reminder(p, lid, due, dt.datetime.combine(due, dt.time(6)) + dt.timedelta(days=3))
                 elif r < 0.002 and issued < now - dt.timedelta(days=120) and item <= cat.lendable:
                     cat.status[item] = "lost"
-                    fee(p, lid, "lost", Decimal(rng.choice(("14.90", "19.90", "24.95"))), dt.datetime.combine(due, dt.time(9)) + dt.timedelta(days=42))
+                    fee(
+                        p,
+                        lid,
+                        "lost",
+                        Decimal(rng.choice(("14.90", "19.90", "24.95"))),
+                        dt.datetime.combine(due, dt.time(9)) + dt.timedelta(days=42),
+                    )
                 else:
                     late = rng.randint(1, 30) if rng.random() < 0.08 else 0
-                    back = min(dt.datetime.combine(due, issued.time()) + dt.timedelta(days=late), issued + dt.timedelta(days=rng.randint(1, 21 + 21 * renewals) + late))
+                    back = min(
+                        dt.datetime.combine(due, issued.time()) + dt.timedelta(days=late),
+                        issued + dt.timedelta(days=rng.randint(1, 21 + 21 * renewals) + late),
+                    )
                     returned = min(back, now - dt.timedelta(hours=1))
                     returned_by = rng.choice(desk)
                     has_fee = False
@@ -146,8 +188,16 @@ def write_loans(w: SchoolWorld, sink, cat: Catalogue, letters: Letters, per_read
                         c.damage[item] = letters.damage_note(p)
                         fee(p, lid, "damage", Decimal(rng.choice(("5.00", "8.50", "12.00"))), returned)
                         has_fee = True
-                    if not has_fee and (p.left_at is not None or returned < cutoff) and not p.keep_loan_history and p.id not in featured_ids:
-                        person_id, anonymized = None, dt.datetime.combine(returned.date() + dt.timedelta(days=7), dt.time(2, 0))
+                    if (
+                        not has_fee
+                        and (p.left_at is not None or returned < cutoff)
+                        and not p.keep_loan_history
+                        and p.id not in featured_ids
+                    ):
+                        person_id, anonymized = (
+                            None,
+                            dt.datetime.combine(returned.date() + dt.timedelta(days=7), dt.time(2, 0)),
+                        )
                 if person_id is not None and rng.random() < 0.015:
                     note = letters.loan_note(p, item)
                 if person_id is not None:
@@ -163,13 +213,21 @@ def write_loans(w: SchoolWorld, sink, cat: Catalogue, letters: Letters, per_read
     _hard_fees(w, c, fee)
     for p in w.people:
         if rng.random() < 0.01:
-            fee(p, None, "card_replacement", Decimal("2.00"), max(p.created_at, now - dt.timedelta(days=rng.randint(1, 900))))
+            fee(
+                p,
+                None,
+                "card_replacement",
+                Decimal("2.00"),
+                max(p.created_at, now - dt.timedelta(days=rng.randint(1, 900))),
+            )
     w.counts["fee"] = sink.insert("fee", FEE_COLS, c.fees)
     for item in c.open_items:
         cat.status[item] = "on_loan" if cat.status[item] == "available" else cat.status[item]
-    sink.update("item", ITEM_UPDATE, (
-        (cat.status[i], last[1], last[2], c.damage.get(i), i) for i, last in sorted(c.item_last.items())
-    ))
+    sink.update(
+        "item",
+        ITEM_UPDATE,
+        ((cat.status[i], last[1], last[2], c.damage.get(i), i) for i, last in sorted(c.item_last.items())),
+    )
     return c
 
 

@@ -55,7 +55,9 @@ def town(index: int) -> Town:
     if index < len(TOWNS):
         return base
     n = index // len(TOWNS) + 1
-    return Town(base.city, base.land, base.postal_prefix, base.area_code, f"{base.school} {n}", f"{base.tenant_key}-{n}")
+    return Town(
+        base.city, base.land, base.postal_prefix, base.area_code, f"{base.school} {n}", f"{base.tenant_key}-{n}"
+    )
 
 
 def ascii_slug(text: str) -> str:
@@ -147,7 +149,13 @@ class PeoplePool:
         return "f" if r < 0.49 else "m" if r < 0.98 else "d"
 
     def first_name(self, gender: str) -> str:
-        pool = FIRST_FEMALE if gender == "f" else FIRST_MALE if gender == "m" else self.rng.choice((FIRST_FEMALE, FIRST_MALE))
+        pool = (
+            FIRST_FEMALE
+            if gender == "f"
+            else FIRST_MALE
+            if gender == "m"
+            else self.rng.choice((FIRST_FEMALE, FIRST_MALE))
+        )
         return self.rng.choice(pool)
 
     def last_name(self) -> str:
@@ -186,10 +194,15 @@ class PeoplePool:
         """A home internet address used by exactly one reader, and how the log shows it."""
         while True:
             if self.rng.random() < 0.35:
-                ip = f"2001:db8:{self.rng.randrange(0x10000):x}:{self.rng.randrange(0x10000):x}::{self.rng.randrange(1, 0xffff):x}"
+                ip = f"2001:db8:{self.rng.randrange(0x10000):x}:{self.rng.randrange(0x10000):x}::{self.rng.randrange(1, 0xFFFF):x}"
                 host = ip
             else:
-                octets = (self.rng.choice((91, 84, 79, 87, 217, 93)), self.rng.randrange(256), self.rng.randrange(256), self.rng.randrange(1, 255))
+                octets = (
+                    self.rng.choice((91, 84, 79, 87, 217, 93)),
+                    self.rng.randrange(256),
+                    self.rng.randrange(256),
+                    self.rng.randrange(1, 255),
+                )
                 ip = ".".join(map(str, octets))
                 host = ip
                 r = self.rng.random()

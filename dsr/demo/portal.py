@@ -29,7 +29,12 @@ class DemoPortal:
 
 
 def demo_portal(
-    out: Path, *, readers_per_school: int = 300, seed: int = 1, host: str = "127.0.0.1", port: int = 8000,
+    out: Path,
+    *,
+    readers_per_school: int = 300,
+    seed: int = 1,
+    host: str = "127.0.0.1",
+    port: int = 8000,
     mail: str | None = None,
 ) -> DemoPortal:
     """Demo stores + dsr.toml with a [portal] section + the portal database + an officer and an approver

@@ -61,10 +61,18 @@ class _P:
     iban: str
 
 
-BOOKS = [("Michael Ende", "Momo"), ("Cornelia Funke", "Tintenherz"), ("Paul Maar", "Das Sams"),
-         ("Kirsten Boie", "Seeräubermoses"), ("Erich Kästner", "Emil und die Detektive"),
-         ("J. K. Rowling", "Harry Potter und der Stein der Weisen"), ("Astrid Lindgren", "Ronja Räubertochter"),
-         ("Otfried Preußler", "Krabat"), ("Roald Dahl", "Matilda"), ("Jeff Kinney", "Gregs Tagebuch")]
+BOOKS = [
+    ("Michael Ende", "Momo"),
+    ("Cornelia Funke", "Tintenherz"),
+    ("Paul Maar", "Das Sams"),
+    ("Kirsten Boie", "Seeräubermoses"),
+    ("Erich Kästner", "Emil und die Detektive"),
+    ("J. K. Rowling", "Harry Potter und der Stein der Weisen"),
+    ("Astrid Lindgren", "Ronja Räubertochter"),
+    ("Otfried Preußler", "Krabat"),
+    ("Roald Dahl", "Matilda"),
+    ("Jeff Kinney", "Gregs Tagebuch"),
+]
 
 # {S..} subject, {T..} a known third party, {U..} a person in no store; {BOOK}/{AUTHOR} catalogue.
 TEMPLATES_DE = [
@@ -73,12 +81,12 @@ TEMPLATES_DE = [
     "Mutter von {T_FIRST} ({T_EMAIL}) hat angerufen, Rückruf unter {T_PHONE}.",
     "Gebühr bezahlt von {T_FULL_LF} per Überweisung, IBAN {T_IBAN}.",
     "Ausweis {T_CARD} gehört nicht {S_FIRST}, sondern {T_FULL}.",
-    "Frau {U_LAST} aus der 7b hat das Buch \"{BOOK}\" von {AUTHOR} vorgemerkt.",
+    'Frau {U_LAST} aus der 7b hat das Buch "{BOOK}" von {AUTHOR} vorgemerkt.',
     "{S_FULL} wohnt {S_ADDR}; Post bitte nicht an {T_ADDR} schicken.",
     "Login {T_LOGIN} von IP {T_IP} gesperrt, Hinweis an {S_EMAIL}.",
     "Laut {T_FULL} war {U_FULL} beim Vorfall dabei.",
     "Unsere Schulleiterin {U_FULL} bittet um eine Kopie des Vertrags. Gruß, {S_FULL}",
-    "Info an {S_EMAIL}: Das Buch \"{BOOK}\" ist da.",
+    'Info an {S_EMAIL}: Das Buch "{BOOK}" ist da.',
     "{T_FIRST} und {S_FIRST} haben zusammen ein Referat über {AUTHOR} gehalten.",
     "Herr {T_LAST} (Klassenlehrer) bittet um Verlängerung für {S_FULL}.",
     "Telefonnummer des Vaters: {U_PHONE}, E-Mail {U_EMAIL}.",
@@ -91,7 +99,7 @@ TEMPLATES_DE = [
 TEMPLATES_EN = [
     "Great book! My friend {T_FULL} recommended it. - {S_FIRST}",
     "Hello, our principal {U_FULL} asks for a copy of the processing agreement. Regards, {S_FULL}",
-    "{S_FULL} returned \"{BOOK}\" late; {T_FIRST} said it was lost at home.",
+    '{S_FULL} returned "{BOOK}" late; {T_FIRST} said it was lost at home.',
     "Contact {T_EMAIL} or call {T_PHONE} about the fee paid by {T_FULL}.",
     "Mrs {U_LAST} from the parents' council asked about {S_FIRST}'s card {S_CARD}.",
     "Admin {T_LOGIN} changed permissions for {S_EMAIL} from {T_IP}.",
@@ -101,20 +109,32 @@ TEMPLATES_EN = [
 ]
 # Sentences that name nobody: real notes are mostly these.
 NEUTRAL_DE = [
-    "Das Buch wurde mit leichtem Wasserschaden zurückgegeben.", "Verlängerung um zwei Wochen gewährt.",
-    "Mahnung am 12.03.2025 verschickt, Gebühr 2,50 Euro.", "Bitte beim nächsten Besuch den Ausweis mitbringen.",
-    "Die Klasse 7b hat am Dienstag eine Führung durch die Bibliothek.", "Ersatzexemplar bestellt, Lieferung in 5 Tagen.",
-    "Ausleihe nur mit Einverständnis der Eltern.", "Medium im Regal Sachbuch 3 eingestellt.",
-    "Rückgabe am Freitag nach der 6. Stunde.", "Mit Erlaubnis der Schulleitung ausgeliehen.",
-    "Von Montag bis Mittwoch geschlossen wegen Inventur.", "Sehr spannend, ich habe es in zwei Tagen gelesen!",
+    "Das Buch wurde mit leichtem Wasserschaden zurückgegeben.",
+    "Verlängerung um zwei Wochen gewährt.",
+    "Mahnung am 12.03.2025 verschickt, Gebühr 2,50 Euro.",
+    "Bitte beim nächsten Besuch den Ausweis mitbringen.",
+    "Die Klasse 7b hat am Dienstag eine Führung durch die Bibliothek.",
+    "Ersatzexemplar bestellt, Lieferung in 5 Tagen.",
+    "Ausleihe nur mit Einverständnis der Eltern.",
+    "Medium im Regal Sachbuch 3 eingestellt.",
+    "Rückgabe am Freitag nach der 6. Stunde.",
+    "Mit Erlaubnis der Schulleitung ausgeliehen.",
+    "Von Montag bis Mittwoch geschlossen wegen Inventur.",
+    "Sehr spannend, ich habe es in zwei Tagen gelesen!",
 ]
 NEUTRAL_EN = [
-    "The book was returned with a torn cover.", "Loan extended by two weeks.", "Great story, highly recommended!",
-    "Fee of 2.50 EUR paid in cash on 12 March 2025.", "Please bring your card next time.",
-    "Reserved copy is waiting at the desk.", "Library closed on Monday for stocktaking.",
+    "The book was returned with a torn cover.",
+    "Loan extended by two weeks.",
+    "Great story, highly recommended!",
+    "Fee of 2.50 EUR paid in cash on 12 March 2025.",
+    "Please bring your card next time.",
+    "Reserved copy is waiting at the desk.",
+    "Library closed on Monday for stocktaking.",
 ]
 
-LOG_LINE = '{IP} - {LOGIN} [12/Mar/2025:10:{MM}:01 +0100] "GET /opac/gym/search?q={Q} HTTP/1.1" 200 512 "-" "Mozilla/5.0"'
+LOG_LINE = (
+    '{IP} - {LOGIN} [12/Mar/2025:10:{MM}:01 +0100] "GET /opac/gym/search?q={Q} HTTP/1.1" 200 512 "-" "Mozilla/5.0"'
+)
 
 
 def _translit(s: str) -> str:
@@ -161,13 +181,15 @@ def make_people(n: int, seed: int = 1) -> list[_P]:
         postcode, city = rnd.choice(cities)
         out.append(
             _P(
-                first=first, last=last,
+                first=first,
+                last=last,
                 email=f"{re.sub(r'[^a-z.]', '', plain)}{i}@{rnd.choice(['web.de', 'gmx.de', 'gmail.com', 't-online.de'])}",
                 card=f"L{i + 1:07d}",
                 login=f"{re.sub(r'[^a-z]', '', plain)[:6]}{i}",
                 phone=f"+49{rnd.choice(['151', '160', '171', '176', '89', '30', '221'])}{rnd.randrange(10**6, 10**8)}",
                 street=f"{rnd.choice(streets)} {rnd.randrange(1, 120)}",
-                postcode=postcode, city=city,
+                postcode=postcode,
+                city=city,
                 ip=f"{rnd.choice([10, 84, 91, 178, 192])}.{rnd.randrange(256)}.{rnd.randrange(256)}.{rnd.randrange(1, 255)}",
                 iban=_iban(rnd),
             )
@@ -177,14 +199,25 @@ def make_people(n: int, seed: int = 1) -> list[_P]:
 
 def known(p: _P, key: int, store: str = "school") -> KnownPerson:
     return KnownPerson(
-        store=store, key=str(key), first_name=p.first, last_name=p.last, street=p.street,
-        postal_code=p.postcode, city=p.city, role="student",
-        identifiers=frozenset({
-            Identifier(IdentifierKind.KEY, str(key), store), Identifier(IdentifierKind.EMAIL, p.email.lower()),
-            Identifier(IdentifierKind.CARD, p.card), Identifier(IdentifierKind.LOGIN, p.login),
-            Identifier(IdentifierKind.PHONE, p.phone), Identifier(IdentifierKind.IP, p.ip),
-            Identifier(IdentifierKind.IBAN, p.iban),
-        }),
+        store=store,
+        key=str(key),
+        first_name=p.first,
+        last_name=p.last,
+        street=p.street,
+        postal_code=p.postcode,
+        city=p.city,
+        role="student",
+        identifiers=frozenset(
+            {
+                Identifier(IdentifierKind.KEY, str(key), store),
+                Identifier(IdentifierKind.EMAIL, p.email.lower()),
+                Identifier(IdentifierKind.CARD, p.card),
+                Identifier(IdentifierKind.LOGIN, p.login),
+                Identifier(IdentifierKind.PHONE, p.phone),
+                Identifier(IdentifierKind.IP, p.ip),
+                Identifier(IdentifierKind.IBAN, p.iban),
+            }
+        ),
     )
 
 
@@ -254,8 +287,11 @@ def generate(n_people: int = 2000, n_docs: int = 1000, seed: int = 7) -> Corpus:
             p = rnd.choice([subject_p, *rnd.sample(people, 3)])
             line = LOG_LINE.format(IP=p.ip, LOGIN=p.login, MM=f"{i % 60:02d}", Q=rnd.choice(BOOKS)[1].replace(" ", "+"))
             owner = "subject" if p is subject_p else "third"
-            doc = Doc(line, "en", [Span(0, len(p.ip), owner, "ip"),
-                                   Span(len(p.ip) + 3, len(p.ip) + 3 + len(p.login), owner, "login")])
+            doc = Doc(
+                line,
+                "en",
+                [Span(0, len(p.ip), owner, "ip"), Span(len(p.ip) + 3, len(p.ip) + 3 + len(p.login), owner, "login")],
+            )
         else:
             language = "de" if kind < 0.75 else "en"
             neutral = NEUTRAL_DE if language == "de" else NEUTRAL_EN
@@ -265,10 +301,17 @@ def generate(n_people: int = 2000, n_docs: int = 1000, seed: int = 7) -> Corpus:
             doc = _fill(" ".join(x for x in (before, template, after) if x), filler, language)
         docs.append(doc)
     subject = Subject(
-        controller="gym", reference="subject",
+        controller="gym",
+        reference="subject",
         identifiers=known(subject_p, 0).identifiers,
-        profile=Profile(first_name=subject_p.first, last_name=subject_p.last, email=subject_p.email,
-                        street=subject_p.street, postal_code=subject_p.postcode, city=subject_p.city),
+        profile=Profile(
+            first_name=subject_p.first,
+            last_name=subject_p.last,
+            email=subject_p.email,
+            street=subject_p.street,
+            postal_code=subject_p.postcode,
+            city=subject_p.city,
+        ),
     )
     persons = [known(p, k) for k, p in enumerate([subject_p, *people])]
     allow = AllowList(terms=tuple(x for pair in BOOKS for x in pair))

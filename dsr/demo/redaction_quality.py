@@ -110,5 +110,7 @@ def misses(scores: dict) -> list[str]:
     if scores["redacted_or_review"] < t["redacted_or_review"]:
         out.append(f"redacted or review {scores['redacted_or_review']:.3f} < {t['redacted_or_review']}")
     if scores["subject_wrongly_redacted_auto"] > t["subject_wrongly_redacted_auto"]:
-        out.append(f"subject redacted {scores['subject_wrongly_redacted_auto']:.4f} > {t['subject_wrongly_redacted_auto']}")
+        out.append(
+            f"subject redacted {scores['subject_wrongly_redacted_auto']:.4f} > {t['subject_wrongly_redacted_auto']}"
+        )
     return out

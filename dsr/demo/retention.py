@@ -2,7 +2,7 @@
 windows before the demo's "now": the generator writes no record its own register says is deleted.
 
 A demo letter prints the register's period next to the records; an April log line under
-"14 days" would contradict it. tests/test_demo_retention.py reads the periods from the registers.
+"14 days" would contradict it. tests/demo/test_retention.py reads the periods from the registers.
 """
 
 from __future__ import annotations

@@ -36,13 +36,21 @@ def _dob(w: SchoolWorld, age_on_1_sept: int, year: int) -> dt.date:
     return born
 
 
-def _new(w: SchoolWorld, kind: str, *, gender: str | None = None, first: str | None = None, last: str | None = None) -> Person:
+def _new(
+    w: SchoolWorld, kind: str, *, gender: str | None = None, first: str | None = None, last: str | None = None
+) -> Person:
     g = gender or w.pool.gender()
     street, postal, city = w.pool.address()
     p = Person(
-        id=len(w.people) + 1, kind=kind, gender=g,
-        first_name=first or w.pool.first_name(g), last_name=last or w.pool.last_name(),
-        date_of_birth=None, street=street, postal_code=postal, city=city,
+        id=len(w.people) + 1,
+        kind=kind,
+        gender=g,
+        first_name=first or w.pool.first_name(g),
+        last_name=last or w.pool.last_name(),
+        date_of_birth=None,
+        street=street,
+        postal_code=postal,
+        city=city,
     )
     p.login_name = w.pool.login(p.first_name, p.last_name)
     p.card_number = w.pool.card()
@@ -62,31 +70,80 @@ def _adult(w: SchoolWorld, p: Person) -> None:
     p.created_at = min(p.created_at, w.now - dt.timedelta(days=30))
 
 
-def _guardian(w: SchoolWorld, child: Person, *, parent: Person | None = None, relation: str | None = None,
-              same_household_as: Guardian | None = None) -> Guardian:
+def _guardian(
+    w: SchoolWorld,
+    child: Person,
+    *,
+    parent: Person | None = None,
+    relation: str | None = None,
+    same_household_as: Guardian | None = None,
+) -> Guardian:
     if same_household_as is not None:
         g0 = same_household_as
-        g = Guardian(len(w.guardians) + 1, child.id, g0.name, g0.first_name, g0.last_name, g0.gender, g0.relation,
-                     g0.email, g0.phone, g0.street, g0.postal_code, g0.city, g0.person_id)
+        g = Guardian(
+            len(w.guardians) + 1,
+            child.id,
+            g0.name,
+            g0.first_name,
+            g0.last_name,
+            g0.gender,
+            g0.relation,
+            g0.email,
+            g0.phone,
+            g0.street,
+            g0.postal_code,
+            g0.city,
+            g0.person_id,
+        )
     elif parent is not None:
-        g = Guardian(len(w.guardians) + 1, child.id, parent.full_name, parent.first_name, parent.last_name, parent.gender,
-                     "mother" if parent.gender == "f" else "father", parent.email, parent.phone,
-                     child.street, child.postal_code, child.city, parent.id)
+        g = Guardian(
+            len(w.guardians) + 1,
+            child.id,
+            parent.full_name,
+            parent.first_name,
+            parent.last_name,
+            parent.gender,
+            "mother" if parent.gender == "f" else "father",
+            parent.email,
+            parent.phone,
+            child.street,
+            child.postal_code,
+            child.city,
+            parent.id,
+        )
     else:
         gender = "f" if relation == "mother" else "m" if relation == "father" else w.pool.gender()
         first = w.pool.first_name(gender)
         last = child.last_name if w.rng.random() < 0.85 else w.pool.last_name()
         email = w.pool.private_email(first, last) if w.rng.random() < 0.85 else None
-        g = Guardian(len(w.guardians) + 1, child.id, f"{first} {last}", first, last, gender,
-                     relation or ("legal_guardian" if w.rng.random() < 0.03 else "mother" if gender == "f" else "father"),
-                     email, w.pool.mobile(), child.street, child.postal_code, child.city)
+        g = Guardian(
+            len(w.guardians) + 1,
+            child.id,
+            f"{first} {last}",
+            first,
+            last,
+            gender,
+            relation or ("legal_guardian" if w.rng.random() < 0.03 else "mother" if gender == "f" else "father"),
+            email,
+            w.pool.mobile(),
+            child.street,
+            child.postal_code,
+            child.city,
+        )
     w.guardians.append(g)
     child.extra.setdefault("guardians", []).append(g.id)  # type: ignore[union-attr]
     return g
 
 
-def _pupil(w: SchoolWorld, class_name: str, *, first: str | None = None, last: str | None = None,
-           gender: str | None = None, sibling_of: Person | None = None) -> Person:
+def _pupil(
+    w: SchoolWorld,
+    class_name: str,
+    *,
+    first: str | None = None,
+    last: str | None = None,
+    gender: str | None = None,
+    sibling_of: Person | None = None,
+) -> Person:
     if sibling_of is not None:
         last = sibling_of.last_name
     p = _new(w, "student", gender=gender, first=first, last=last)
@@ -154,7 +211,11 @@ def build_roster(w: SchoolWorld, readers: int) -> None:
     first, last = w.pool.first_name(gender), w.pool.last_name()
     namesakes = [_pupil(w, featured_class, first=first, last=last, gender=gender) for _ in range(2)]
     child_of_contact = _pupil(w, classes[min(3, len(classes) - 1)], last=contact.last_name)
-    child_of_contact.street, child_of_contact.postal_code, child_of_contact.city = contact.street, contact.postal_code, contact.city
+    child_of_contact.street, child_of_contact.postal_code, child_of_contact.city = (
+        contact.street,
+        contact.postal_code,
+        contact.city,
+    )
     for gid in child_of_contact.extra.get("guardians", []):  # type: ignore[union-attr]
         w.guardians[gid - 1].relation = "father" if contact.gender == "f" else "mother"
     _guardian(w, child_of_contact, parent=contact)
@@ -190,7 +251,9 @@ def build_roster(w: SchoolWorld, readers: int) -> None:
         p.school_year = f"{left_year - 1}/{left_year % 100:02d}"
         p.date_of_birth = _dob(w, grade + 5, left_year - 1)
         p.left_at = dt.date(left_year, 7, rng.randint(20, 31))
-        p.created_at = max(LIVE_SINCE, dt.datetime(left_year - 1 - min(grade - 5, 8), 9, 8, 8, 0)) + dt.timedelta(minutes=rng.randrange(600))
+        p.created_at = max(LIVE_SINCE, dt.datetime(left_year - 1 - min(grade - 5, 8), 9, 8, 8, 0)) + dt.timedelta(
+            minutes=rng.randrange(600)
+        )
         p.class_teacher_id = rng.choice(teachers).id
         p.home_ip = p.home_host = None
 
@@ -210,16 +273,18 @@ def build_roster(w: SchoolWorld, readers: int) -> None:
         p.locked_at = w.now - dt.timedelta(days=rng.randint(3, 200))
         p.lock_reason = "Gebühren offen" if rng.random() < 0.7 else "Ausweis verloren gemeldet"
 
-    w.featured.update({
-        "contact": {"id": contact.id, "class_name": contact_class, "child_id": child_of_contact.id},
-        "heavy": {"id": heavy.id},
-        "namesakes": {"ids": [n.id for n in namesakes]},
-        "siblings": {"ids": [elder.id, younger.id]},
-        "incident": {"target": target.id, "suspect": suspect.id},
-        "typical": {"id": typical.id},
-        "helper": {"id": helpers[0].id},
-        "staff": {"id": staff[0].id},
-    })
+    w.featured.update(
+        {
+            "contact": {"id": contact.id, "class_name": contact_class, "child_id": child_of_contact.id},
+            "heavy": {"id": heavy.id},
+            "namesakes": {"ids": [n.id for n in namesakes]},
+            "siblings": {"ids": [elder.id, younger.id]},
+            "incident": {"target": target.id, "suspect": suspect.id},
+            "typical": {"id": typical.id},
+            "helper": {"id": helpers[0].id},
+            "staff": {"id": staff[0].id},
+        }
+    )
     class_teacher[contact_class] = contact
     for p in pupils:
         if p.class_name == contact_class:
@@ -231,7 +296,11 @@ def staff_notes(w: SchoolWorld) -> None:
     pupils = [p for p in w.people if p.kind == "student"]
     suspect = w.featured["incident"]["suspect"]
     for p in w.people:
-        if w.rng.random() > 0.08 and p.id not in (w.featured["typical"]["id"], w.featured["incident"]["target"], suspect):
+        if w.rng.random() > 0.08 and p.id not in (
+            w.featured["typical"]["id"],
+            w.featured["incident"]["target"],
+            suspect,
+        ):
             continue
         # the incident suspect's note names another pupil by first name alone: a review item in their answer
         mate = w.rng.choice([q for q in pupils if q is not p] if p.id == suspect else pupils)
@@ -241,5 +310,12 @@ def staff_notes(w: SchoolWorld) -> None:
             people["parent"] = w.someone(parent)
         if p.class_teacher_id:
             people["teacher"] = w.someone(w.people[p.class_teacher_id - 1])
-        p.staff_note = w.notes.write("staff_note", people, {"date": (w.now - dt.timedelta(days=w.rng.randrange(400))).strftime("%d.%m.%Y")},
-                                     mentioning="{mate.first}" if p.id == suspect else None).text or None
+        p.staff_note = (
+            w.notes.write(
+                "staff_note",
+                people,
+                {"date": (w.now - dt.timedelta(days=w.rng.randrange(400))).strftime("%d.%m.%Y")},
+                mentioning="{mate.first}" if p.id == suspect else None,
+            ).text
+            or None
+        )

@@ -28,15 +28,46 @@ from dsr.demo.texts import NoteWriter
 from dsr.demo.weblogs import WebEvent
 from dsr.demo.world import SchoolWorld, demo_clock
 
-PERSON_COLS = ("id", "kind", "card_number", "login_name", "password_hash", "roles", "first_name", "last_name",
-               "date_of_birth", "gender", "class_name", "school_year", "email", "phone", "street", "postal_code", "city",
-               "class_teacher_id", "keep_loan_history", "consent_given_at", "consent_version", "staff_note", "created_at",
-               "created_by_id", "updated_at", "updated_by_id", "left_at", "locked_at", "lock_reason")
+PERSON_COLS = (
+    "id",
+    "kind",
+    "card_number",
+    "login_name",
+    "password_hash",
+    "roles",
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "gender",
+    "class_name",
+    "school_year",
+    "email",
+    "phone",
+    "street",
+    "postal_code",
+    "city",
+    "class_teacher_id",
+    "keep_loan_history",
+    "consent_given_at",
+    "consent_version",
+    "staff_note",
+    "created_at",
+    "created_by_id",
+    "updated_at",
+    "updated_by_id",
+    "left_at",
+    "locked_at",
+    "lock_reason",
+)
 GUARDIAN_COLS = ("id", "student_id", "name", "relation", "email", "phone", "street", "postal_code", "city", "person_id")
 SCHOOL_COLS = ("id", "name", "street", "postal_code", "city", "state_code", "email", "phone")
 #: a person nobody in any demo store has (their surname is in no name list)
-NOBODY = {"first_name": "Quirina", "last_name": "Zwölfaxinger", "email": "q.zwoelfaxinger@example.invalid",
-          "date_of_birth": dt.date(2011, 2, 28)}
+NOBODY = {
+    "first_name": "Quirina",
+    "last_name": "Zwölfaxinger",
+    "email": "q.zwoelfaxinger@example.invalid",
+    "date_of_birth": dt.date(2011, 2, 28),
+}
 
 
 @dataclass
@@ -73,15 +104,49 @@ def _person_rows(w: SchoolWorld):
         if rng.random() < 0.3:
             updated = min(w.now - dt.timedelta(hours=2), p.created_at + dt.timedelta(days=rng.randint(1, 900)))
             updated_by = p.extra.get("created_by")
-        yield (p.id, p.kind, p.card_number, p.login_name, _password_hash(rng) if p.login_name else None, p.roles,
-               p.first_name, p.last_name, p.date_of_birth, p.gender, p.class_name, p.school_year, p.email, p.phone,
-               p.street, p.postal_code, p.city, p.class_teacher_id, p.keep_loan_history, p.consent_given_at,
-               p.consent_version, p.staff_note, p.created_at, p.extra.get("created_by"), updated, updated_by, p.left_at,
-               p.locked_at, p.lock_reason)
+        yield (
+            p.id,
+            p.kind,
+            p.card_number,
+            p.login_name,
+            _password_hash(rng) if p.login_name else None,
+            p.roles,
+            p.first_name,
+            p.last_name,
+            p.date_of_birth,
+            p.gender,
+            p.class_name,
+            p.school_year,
+            p.email,
+            p.phone,
+            p.street,
+            p.postal_code,
+            p.city,
+            p.class_teacher_id,
+            p.keep_loan_history,
+            p.consent_given_at,
+            p.consent_version,
+            p.staff_note,
+            p.created_at,
+            p.extra.get("created_by"),
+            updated,
+            updated_by,
+            p.left_at,
+            p.locked_at,
+            p.lock_reason,
+        )
 
 
-def populate_school(target: str | sa.Engine | Path, *, index: int = 0, readers: int = 300, loans_per_reader: int = 40,
-                    seed: int = 1, create: bool = True, today: dt.date | None = None) -> SchoolResult:
+def populate_school(
+    target: str | sa.Engine | Path,
+    *,
+    index: int = 0,
+    readers: int = 300,
+    loans_per_reader: int = 40,
+    seed: int = 1,
+    create: bool = True,
+    today: dt.date | None = None,
+) -> SchoolResult:
     """Fill a school database (an SQLAlchemy URL, engine or SQLite file path) for the ``index``-th demo town.
 
     With ``create`` the James school DDL is loaded first; otherwise the tables must exist and be empty.
@@ -89,8 +154,15 @@ def populate_school(target: str | sa.Engine | Path, *, index: int = 0, readers: 
     """
     t = town(index)
     rng = random.Random(f"{seed}/school/{t.tenant_key}")
-    w = SchoolWorld(t.tenant_key, t, rng, PeoplePool(rng, t, faker_seed=seed * 1000 + index), NoteWriter(rng),
-                    now=demo_clock(today), nat_ip=f"198.51.100.{10 + index % 240}")
+    w = SchoolWorld(
+        t.tenant_key,
+        t,
+        rng,
+        PeoplePool(rng, t, faker_seed=seed * 1000 + index),
+        NoteWriter(rng),
+        now=demo_clock(today),
+        nat_ip=f"198.51.100.{10 + index % 240}",
+    )
     build_roster(w, readers)
     staff_notes(w)
     activity = build_activity(w)
@@ -99,11 +171,18 @@ def populate_school(target: str | sa.Engine | Path, *, index: int = 0, readers: 
     school_email, school_phone = f"sekretariat@{w.domain}", w.pool.landline()
     sink = open_sink(target, SCHOOL_SQL, create=create)
     try:
-        w.counts["school"] = sink.insert("school", SCHOOL_COLS, [(1, t.school, street, postal, city, t.land, school_email, school_phone)])
+        w.counts["school"] = sink.insert(
+            "school", SCHOOL_COLS, [(1, t.school, street, postal, city, t.land, school_email, school_phone)]
+        )
         w.counts["person"] = sink.insert("person", PERSON_COLS, _person_rows(w))
-        w.counts["guardian"] = sink.insert("guardian", GUARDIAN_COLS, (
-            (g.id, g.student_id, g.name, g.relation, g.email, g.phone, g.street, g.postal_code, g.city, g.person_id)
-            for g in w.guardians))
+        w.counts["guardian"] = sink.insert(
+            "guardian",
+            GUARDIAN_COLS,
+            (
+                (g.id, g.student_id, g.name, g.relation, g.email, g.phone, g.street, g.postal_code, g.city, g.person_id)
+                for g in w.guardians
+            ),
+        )
         cat = write_items(w, sink, readers)
         letters = Letters(w)
         # this school year's privacy letter is younger than the year notices are kept; the featured
@@ -128,9 +207,20 @@ def populate_school(target: str | sa.Engine | Path, *, index: int = 0, readers: 
     teachers = [p for p in w.people if p.kind == "teacher"]
     principal = teachers[2]
     return SchoolResult(
-        tenant_key=t.tenant_key, town=t, name=t.school, street=street, postal_code=postal, email=school_email,
-        phone=school_phone, nat_ip=w.nat_ip, counts=dict(w.counts), featured=_featured(w, circulation.recent),
-        events=activity.events, contact=contact, principal=principal, teachers=teachers,
+        tenant_key=t.tenant_key,
+        town=t,
+        name=t.school,
+        street=street,
+        postal_code=postal,
+        email=school_email,
+        phone=school_phone,
+        nat_ip=w.nat_ip,
+        counts=dict(w.counts),
+        featured=_featured(w, circulation.recent),
+        events=activity.events,
+        contact=contact,
+        principal=principal,
+        teachers=teachers,
         pupils=[p for p in w.people if p.kind == "student" and p.active],
     )
 
@@ -143,9 +233,20 @@ def _privacy_info_day(now: dt.datetime) -> dt.datetime:
 
 def _reader(w: SchoolWorld, role: str, pid: int, **extra: object) -> Featured:
     p = w.people[pid - 1]
-    return Featured(role=role, controller=w.tenant_key, person_id=p.id, first_name=p.first_name, last_name=p.last_name,
-                    date_of_birth=p.date_of_birth, card_number=p.card_number, login_name=p.login_name, email=p.email,
-                    phone=p.phone, class_name=p.class_name, **extra)  # type: ignore[arg-type]
+    return Featured(
+        role=role,
+        controller=w.tenant_key,
+        person_id=p.id,
+        first_name=p.first_name,
+        last_name=p.last_name,
+        date_of_birth=p.date_of_birth,
+        card_number=p.card_number,
+        login_name=p.login_name,
+        email=p.email,
+        phone=p.phone,
+        class_name=p.class_name,
+        **extra,
+    )  # type: ignore[arg-type]
 
 
 def _featured(w: SchoolWorld, recent: dict[int, list[tuple[int, int]]]) -> dict[str, Featured]:
@@ -157,13 +258,24 @@ def _featured(w: SchoolWorld, recent: dict[int, list[tuple[int, int]]]) -> dict[
     out = {
         "pupil": _reader(w, "pupil", f["typical"]["id"], note=f"{len(recent.get(f['typical']['id'], []))} loans"),
         "namesakes": _reader(w, "namesakes", ns[0], related_ids=tuple(ns[1:])),
-        "teacher_guardian_contact": _reader(w, "teacher_guardian_contact", f["contact"]["id"],
-                                            related_ids=(f["contact"]["child_id"],),
-                                            note=f"class teacher of {f['contact']['class_name']}; guardian of the related pupil; vendor customer contact"),
+        "teacher_guardian_contact": _reader(
+            w,
+            "teacher_guardian_contact",
+            f["contact"]["id"],
+            related_ids=(f["contact"]["child_id"],),
+            note=f"class teacher of {f['contact']['class_name']}; guardian of the related pupil; vendor customer contact",
+        ),
         "pupil_helper": _reader(w, "pupil_helper", f["helper"]["id"]),
-        "parent_two_children": Featured(role="parent_two_children", controller=w.tenant_key, first_name=parent.first_name,
-                                        last_name=parent.last_name, email=parent.email, phone=parent.phone,
-                                        related_ids=(elder_id, younger_id), note="paid a fee for the first child"),
+        "parent_two_children": Featured(
+            role="parent_two_children",
+            controller=w.tenant_key,
+            first_name=parent.first_name,
+            last_name=parent.last_name,
+            email=parent.email,
+            phone=parent.phone,
+            related_ids=(elder_id, younger_id),
+            note="paid a fee for the first child",
+        ),
         "incident_target": _reader(w, "incident_target", f["incident"]["target"], related_ids=(1,)),
         "incident_suspect": _reader(w, "incident_suspect", f["incident"]["suspect"], related_ids=(1,)),
         "heavy_teacher": _reader(w, "heavy_teacher", f["heavy"]["id"], note="thousands of class-set loans"),

@@ -51,7 +51,9 @@ class SqliteSink:
     def _converted(self, table: str, columns: Sequence[str]) -> tuple[int, ...]:
         """Positions of the columns whose values need converting (by declared type), so others are passed as they are."""
         declared = {r[1]: r[2].upper() for r in self.conn.execute(f"PRAGMA table_info({table})")}
-        return tuple(i for i, c in enumerate(columns) if declared.get(c, "").startswith(("TIMESTAMP", "DATE", "NUMERIC")))
+        return tuple(
+            i for i, c in enumerate(columns) if declared.get(c, "").startswith(("TIMESTAMP", "DATE", "NUMERIC"))
+        )
 
     def insert(self, table: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> int:
         sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
@@ -120,7 +122,11 @@ class EngineSink:
 
 def open_sink(target: str | sa.Engine | Path, ddl: Path, *, create: bool) -> TableSink:
     """A sink for a database; with ``create`` the James DDL is loaded first (via create_schema)."""
-    engine = target if isinstance(target, sa.Engine) else sa.create_engine(str(target) if not isinstance(target, Path) else f"sqlite:///{target}")
+    engine = (
+        target
+        if isinstance(target, sa.Engine)
+        else sa.create_engine(str(target) if not isinstance(target, Path) else f"sqlite:///{target}")
+    )
     if create:
         create_schema(engine, ddl)
     if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):

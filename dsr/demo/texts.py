@@ -21,8 +21,15 @@ from dataclasses import dataclass
 #: kinds of mention, as recorded in spans
 KINDS = ("full_name", "first_name", "last_name", "title_name", "reversed_name", "email", "phone", "iban", "ip")
 _ATTR_KIND = {
-    "full": "full_name", "first": "first_name", "last": "last_name", "title": "title_name",
-    "reversed": "reversed_name", "email": "email", "phone": "phone", "iban": "iban", "ip": "ip",
+    "full": "full_name",
+    "first": "first_name",
+    "last": "last_name",
+    "title": "title_name",
+    "reversed": "reversed_name",
+    "email": "email",
+    "phone": "phone",
+    "iban": "iban",
+    "ip": "ip",
 }
 
 
@@ -157,21 +164,33 @@ class NoteWriter:
         self.rng = rng
         self._parsed = {k: [(t, _fields(t)) for t in ts] for k, ts in TEMPLATES.items()}
 
-    def write(self, kind: str, people: Mapping[str, Someone], values: Mapping[str, str] | None = None, *,
-              mentioning: str | None = None) -> Note:
+    def write(
+        self,
+        kind: str,
+        people: Mapping[str, Someone],
+        values: Mapping[str, str] | None = None,
+        *,
+        mentioning: str | None = None,
+    ) -> Note:
         """A text of ``kind`` about ``people['self']``; templates needing people or values not given are skipped.
 
         ``mentioning`` (a placeholder such as ``"{mate.first}"``) keeps only templates that contain it.
         """
         values = values or {}
-        usable = [p for p in self._parsed[kind] if self._fits(p[1], people, values) and (mentioning is None or mentioning in p[0])]
+        usable = [
+            p
+            for p in self._parsed[kind]
+            if self._fits(p[1], people, values) and (mentioning is None or mentioning in p[0])
+        ]
         if not usable:
             return Note("", ())
         _template, parts = self.rng.choice(usable)
         return compose(parts, people, values)
 
     @staticmethod
-    def _fits(parts: list[tuple[str, str | None, str | None]], people: Mapping[str, Someone], values: Mapping[str, str]) -> bool:
+    def _fits(
+        parts: list[tuple[str, str | None, str | None]], people: Mapping[str, Someone], values: Mapping[str, str]
+    ) -> bool:
         for _lit, name, _ in parts:
             if not name:
                 continue
@@ -185,7 +204,9 @@ class NoteWriter:
         return True
 
 
-def compose(parts: list[tuple[str, str | None, str | None]], people: Mapping[str, Someone], values: Mapping[str, str]) -> Note:
+def compose(
+    parts: list[tuple[str, str | None, str | None]], people: Mapping[str, Someone], values: Mapping[str, str]
+) -> Note:
     out: list[str] = []
     spans: list[Span] = []
     pos = 0

@@ -23,7 +23,11 @@ AGENTS = (
     "Mozilla/5.0 (Linux; Android 14; SM-A546B) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/122.0 Mobile Safari/537.36",
     "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_3) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.3 Safari/605.1.15",
 )
-BOTS = ("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", "zgrab/0.x", "python-requests/2.31.0")
+BOTS = (
+    "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+    "zgrab/0.x",
+    "python-requests/2.31.0",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,13 +57,31 @@ def noise(rng: random.Random, day: dt.date, site_host: str) -> list[WebEvent]:
         at = dt.datetime.combine(day, dt.time(rng.randrange(24), rng.randrange(60), rng.randrange(60)))
         ip = f"203.0.113.{rng.randrange(1, 255)}"
         path = rng.choice(("/wp-login.php", "/.env", "/robots.txt", "/produkte/", "/opac/../../etc/passwd", "/"))
-        out.append(WebEvent(at, ip, "-", "GET", path, 404 if "." in path[1:] else 200, rng.randrange(200, 5000),
-                            "-", rng.choice(BOTS)))
+        out.append(
+            WebEvent(
+                at,
+                ip,
+                "-",
+                "GET",
+                path,
+                404 if "." in path[1:] else 200,
+                rng.randrange(200, 5000),
+                "-",
+                rng.choice(BOTS),
+            )
+        )
     return out
 
 
-def write_logs(folder: Path, events: list[WebEvent], *, first_day: dt.date, last_day: dt.date, seed: int,
-               until: dt.datetime | None = None) -> list[Path]:
+def write_logs(
+    folder: Path,
+    events: list[WebEvent],
+    *,
+    first_day: dt.date,
+    last_day: dt.date,
+    seed: int,
+    until: dt.datetime | None = None,
+) -> list[Path]:
     """One file per day from ``first_day`` to ``last_day``; malformed lines mixed in. Returns the files.
 
     With ``until`` (the demo's "now") no line is later than it: today's file ends there.
@@ -82,8 +104,14 @@ def write_logs(folder: Path, events: list[WebEvent], *, first_day: dt.date, last
                 buf.write(line[: rng.randrange(10, len(line) - 5)] + b"\n")
             buf.write(line + b"\n")
         for _ in range(rng.randint(1, 2)):  # a TLS handshake sent to the plain HTTP port
-            buf.write(b'203.0.113.66 - - [' + format_line(WebEvent(dt.datetime.combine(day, dt.time(3, 14, 15)), "x", "-", "GET", "/", 400, 0)).split("[", 1)[1].split("]", 1)[0].encode()
-                      + b'] "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\xa7\x9e" 400 0 "-" "-"\n')
+            buf.write(
+                b"203.0.113.66 - - ["
+                + format_line(WebEvent(dt.datetime.combine(day, dt.time(3, 14, 15)), "x", "-", "GET", "/", 400, 0))
+                .split("[", 1)[1]
+                .split("]", 1)[0]
+                .encode()
+                + b'] "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\xa7\x9e" 400 0 "-" "-"\n'
+            )
         name = "access.log" if n == 0 else f"access.log.{n}" if n == 1 else f"access.log.{n}.gz"
         path = folder / name
         data = buf.getvalue()

@@ -31,7 +31,9 @@ def demo_clock(today: dt.date | None = None) -> dt.datetime:
     """
     day = today or SUMMER_TIME_DAY
     if day < EARLIEST_DAY:
-        raise ValueError(f"the demo's reference day must be {EARLIEST_DAY} or later (its pupils are those of {CURRENT_YEAR})")
+        raise ValueError(
+            f"the demo's reference day must be {EARLIEST_DAY} or later (its pupils are those of {CURRENT_YEAR})"
+        )
     return dt.datetime.combine(day, dt.time(12))
 
 
@@ -84,7 +86,9 @@ class SchoolWorld:
             if p.person_id is not None:
                 return self.someone(self.people[p.person_id - 1])
             return Someone(f"{self.tenant_key}/guardian/{p.id}", p.first_name, p.last_name, p.gender, p.email, p.phone)
-        return Someone(f"{self.tenant_key}/person/{p.id}", p.first_name, p.last_name, p.gender, p.email, p.phone, None, p.home_ip)
+        return Someone(
+            f"{self.tenant_key}/person/{p.id}", p.first_name, p.last_name, p.gender, p.email, p.phone, None, p.home_ip
+        )
 
     def parent_of(self, child: Person) -> Guardian | None:
         ids = child.extra.get("guardians")

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from dsr.config import ControllerSettings, Settings, connect, load
 from dsr.connector import Connector
@@ -292,6 +293,10 @@ def _default_register(controller: ControllerSettings) -> str:
     return "james-school" if controller.kind == "school" else "james-vendor"
 
 
+#: the form of address for a profile's gender ("f", "m"; any other: none)
+_FORMS: dict[str, Literal["frau", "herr"]] = {"f": "frau", "m": "herr"}
+
+
 def _request(
     facts: RequestFacts, subject: Subject, gathering: Gathering, language: str, controller: str
 ) -> compose.Request:
@@ -317,7 +322,7 @@ def _request(
             street=p.street,
             postal_code=p.postal_code,
             city=p.city,
-            form={"f": "frau", "m": "herr"}.get(p.gender or ""),
+            form=_FORMS.get(p.gender or ""),
             date_of_birth=p.date_of_birth,
         ),
         language=language,  # type: ignore[arg-type]

@@ -15,11 +15,12 @@ from __future__ import annotations
 import datetime as dt
 import io
 
+import pikepdf
 import sqlalchemy as sa
-from pypdf import PdfWriter
 
 from dsr import casefile
 from dsr.casefile.documents import read_document, work_case
+from dsr.casefile.schema import cases as case_table
 from dsr.casefile.workflow import answer_document
 from dsr.config import Settings
 from dsr.pipeline import compose, render
@@ -160,21 +161,23 @@ def print_batch(
             )
             if v.printed_at is not None and v.printed_at.astimezone(BERLIN).date() == day
         ]
-    writer = PdfWriter()
+    batch = pikepdf.Pdf.new()
+    letters: list[pikepdf.Pdf] = []  # pikepdf copies pages lazily: the sources stay open until saved
     for ref in chosen:
         with engine.connect() as conn:
-            from dsr.casefile.schema import cases as table
-
-            case_id = conn.execute(sa.select(table.c.id).where(table.c.reference == ref)).scalar_one()
+            case_id = conn.execute(sa.select(case_table.c.id).where(case_table.c.reference == ref)).scalar_one()
             doc_id = answer_document(conn, case_id).id
         _, content = read_document(engine, user, ref, doc_id)
-        writer.append(io.BytesIO(content))
-        if len(writer.pages) % 2:
+        letters.append(pikepdf.open(io.BytesIO(content)))
+        batch.pages.extend(letters[-1].pages)
+        if len(batch.pages) % 2:
             # duplex printing: each letter starts on a fresh sheet
-            box = writer.pages[-1].mediabox
-            writer.add_blank_page(width=box.width, height=box.height)
+            x0, y0, x1, y1 = (float(v) for v in batch.pages[-1].mediabox)
+            batch.add_blank_page(page_size=(x1 - x0, y1 - y0))
     out = io.BytesIO()
-    writer.write(out)
+    batch.save(out)
+    for letter in letters:
+        letter.close()
     if day is None:
         for ref in chosen:
             casefile.mark_printed(engine, user, ref, now=now)

@@ -17,23 +17,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from portal_setup import (  # noqa: F401 - re-exported for the fixtures below
+
+from dsr import casefile
+from dsr.config import Settings, load
+from tests.portal.portal_setup import (
     CHROMIUM,
     CHROMIUM_ARGS,
-    CONTROLLERS,
-    SECRET,
     Server,
     SMTPSink,
-    code_in,
     free_port,
     migrate,
     read_mail,
     serving,
     write_config,
 )
-
-from dsr import casefile
-from dsr.config import Settings, load
 
 
 @pytest.fixture

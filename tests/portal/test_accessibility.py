@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from officer_world import SCHOOL, demo, fast_passwords, make_world  # noqa: F401  (fixtures)
-from portal_setup import free_port, serving
 
 from dsr import casefile
 from dsr.casefile.casepage import candidates_of
 from dsr.model import Descriptor
 from dsr.service import casework
+from tests.officer_world import SCHOOL, make_world
+from tests.portal.portal_setup import free_port, serving
 
 pytestmark = pytest.mark.slow
 

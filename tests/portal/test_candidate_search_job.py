@@ -15,15 +15,14 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from officer_world import *  # noqa: F403 - the fixtures
-from officer_world import PASSWORD, SCHOOL, World, api_login, demo_config
-from portal_setup import code_in, read_mail
 
 from dsr import casefile
 from dsr.casefile.casepage import candidates_of
 from dsr.casefile.schema import cases as case_table
 from dsr.config import load
 from dsr.demo import DemoSummary
+from tests.officer_world import PASSWORD, SCHOOL, World, api_login, demo_config
+from tests.portal.portal_setup import code_in, read_mail
 
 
 def request_and_verify(world: World, client: Any) -> tuple[str, str]:

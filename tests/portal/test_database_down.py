@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from portal_setup import free_port, write_config
 
 from dsr.config import load
+from tests.portal.portal_setup import free_port, write_config
 
 FORM = {
     "types": ["access"],

@@ -8,20 +8,11 @@ import re
 from typing import Any
 
 import sqlalchemy as sa
-from officer_world import World, api_login, app_client, demo, fast_passwords, page_csrf, world  # noqa: F401
-from test_officer_http import confirmed_case, prepared_case
 
 from dsr import casefile
 from dsr.casefile.schema import downloads, jobs
-
-
-def approved_case(w: World, *, verified: bool = True) -> str:
-    ref = prepared_case(w, w.officer)
-    casefile.approve(w.engine, w.approver, ref)
-    if verified:  # the requester confirmed the address with the code from the mail
-        _, issued = casefile.start_email_verification(w.engine, w.settings.dsr.secret_key.encode(), ref)
-        casefile.confirm_email(w.engine, w.settings.dsr.secret_key.encode(), issued.link, issued.code)
-    return ref
+from tests.officer_world import World, api_login, page_csrf
+from tests.portal.officer_cases import approved_case, confirmed_case
 
 
 def notices(w: World) -> list[str]:

@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from officer_world import PASSWORD, SCHOOL, fast_passwords  # noqa: F401
-from portal_setup import free_port, serving
 from pypdf import PdfReader
 
 from dsr import casefile
 from dsr.config import Settings, load
 from dsr.demo import DemoSummary, generate
+from tests.officer_world import PASSWORD, SCHOOL
+from tests.portal.portal_setup import free_port, serving
 
 pytestmark = pytest.mark.slow
 
@@ -133,7 +133,7 @@ def test_pupil_asks_officer_reviews_approver_approves_pupil_downloads(
     demo_server: DemoServer, smtp: Any, browser: Any, page: Any
 ) -> None:
     # a reader who may act alone: the demo's typical pupil is 13, and her answer goes to a guardian
-    # by post, never as a download to her (tests/test_casework_routing.py)
+    # by post, never as a download to her (tests/service/test_casework_routing.py)
     p = demo_server.demo.featured(SCHOOL, "library_staff")
     email = "pupil-e2e@example.org"
     reference = submit(

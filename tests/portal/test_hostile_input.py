@@ -9,8 +9,9 @@ import logging
 from typing import Any
 
 import pytest
-from officer_world import SCHOOL, World, api_login, app_client, demo, fast_passwords, page_csrf, world  # noqa: F401
-from test_public_http import receipt, submit
+
+from tests.officer_world import World, api_login, page_csrf
+from tests.portal.public_requests import dispatched, receipt, submit
 
 HUGE = "99999999999999999999999"  # beyond 64 bits
 JUST_TOO_BIG = str(2**31)  # one past the largest INTEGER id
@@ -50,10 +51,8 @@ def test_verification_links_naming_no_code_are_refused_like_a_stale_code(client:
 
 
 def test_download_code_ids_out_of_range_are_refused_like_a_stale_code(client: Any, portal_engine: Any) -> None:
-    from test_public_http import _dispatched
-
     reference, _, _ = receipt(submit(client))
-    token = _dispatched(portal_engine, reference)
+    token = dispatched(portal_engine, reference)
     page = client.post(f"/de/download/{token}", data={"code_id": HUGE, "code": "ABCD2345"})
     assert page.status_code == 400 and "Dieser Code gilt nicht mehr" in page.text
     api = client.post(f"/api/public/downloads/{token}", json={"code_id": int(HUGE), "code": "ABCD2345"})

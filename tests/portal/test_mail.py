@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from portal_setup import free_port
 
 from dsr.service.mail import (
     ConsoleMailer,
@@ -20,6 +19,7 @@ from dsr.service.mail import (
     send_now,
     verification_message,
 )
+from tests.portal.portal_setup import free_port
 
 
 def test_smtp_delivers_a_german_verification_mail(smtp: Any) -> None:

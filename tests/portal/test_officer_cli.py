@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from officer_world import SCHOOL, demo, demo_config, fast_passwords  # noqa: F401
 
 from dsr import casefile
 from dsr.casefile.schema import events
 from dsr.cli import main
 from dsr.config import load
+from tests.officer_world import SCHOOL, demo_config
 
 
 @pytest.fixture

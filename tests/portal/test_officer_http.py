@@ -9,57 +9,15 @@ import re
 from typing import Any
 
 import pytest
-from officer_world import (  # noqa: F401  (fixtures)
-    PASSWORD,
-    SCHOOL,
-    World,
-    api_login,
-    app_client,
-    demo,
-    fast_passwords,
-    make_world,
-    page_csrf,
-    world,
-)
-from pypdf import PdfReader, PdfWriter
+from pypdf import PdfReader
 
 from dsr import casefile
 from dsr.casefile.casepage import candidates_of
 from dsr.casefile.documents import attach_document
 from dsr.portal.officer.actions import ACTIONS
 from dsr.service import casework, restricted
-
-
-def tiny_pdf(pages: int = 1) -> bytes:
-    writer = PdfWriter()
-    for _ in range(pages):
-        writer.add_blank_page(width=595, height=842)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
-def confirmed_case(w: World, language: str | None = None) -> str:
-    ref = w.open_request(w.pupil(), language=language)
-    casework.find_candidates(w.engine, w.settings, ref, user=w.officer)
-    strong = [c for c in candidates_of(w.engine, w.officer, ref) if c.strong][0]
-    casefile.confirm_identity(w.engine, w.officer, ref, strong.reference)
-    return ref
-
-
-def prepared_case(w: World, preparer: casefile.User, language: str | None = None) -> str:
-    """A case in 'prepared' with a small real PDF as the answer (no rendering: fast)."""
-    ref = confirmed_case(w, language)
-    casefile.start_gathering(w.engine, w.officer, ref, ["school"])
-    casefile.finish_gathering(w.engine, ref)
-    casefile.prepare(
-        w.engine,
-        preparer,
-        ref,
-        casefile.Document(filename="disclosure.pdf", media_type="application/pdf", content=tiny_pdf()),
-    )
-    return ref
-
+from tests.officer_world import PASSWORD, SCHOOL, World, api_login, make_world, page_csrf
+from tests.portal.officer_cases import confirmed_case, prepared_case, tiny_pdf
 
 # --------------------------------------------------------------------------- login, session, CSRF
 

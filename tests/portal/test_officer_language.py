@@ -12,16 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from officer_world import (  # noqa: F401  (fixtures)
-    PASSWORD,
-    SCHOOL,
-    World,
-    app_client,
-    demo,
-    fast_passwords,
-    page_csrf,
-    world,
-)
 
 from dsr import casefile
 from dsr.casefile.casepage import candidates_of
@@ -30,9 +20,10 @@ from dsr.pipeline.redact import REASONS
 from dsr.portal.i18n import _texts, keys, text
 from dsr.portal.officer.pages import RESTRICTED_DECISIONS, RESTRICTED_GROUNDS
 from dsr.service import casework
+from tests.officer_world import PASSWORD, SCHOOL, World, page_csrf
+from tests.portal.officer_cases import prepared_case
+from tests.portal.officer_language import ENGLISH, GERMAN, german_left_in, visible
 
-GERMAN = {"accept-language": "de-DE,de;q=0.9"}
-ENGLISH = {"accept-language": "en-GB,en;q=0.9"}
 TEMPLATES = Path(__file__).parents[2] / "dsr/portal/templates/officer"
 
 
@@ -40,30 +31,6 @@ def login(client: Any, username: str = "officer", headers: dict[str, str] = GERM
     r = client.post("/officer/login", data={"username": username, "password": PASSWORD, **form}, headers=headers)
     assert r.status_code == 200 and "<h1>" in r.text, r.text
     return r
-
-
-def visible(html: str) -> str:
-    """The page's text as read, without the review contexts and parties (demo data can be German) and
-    the language switch (in the other language on purpose)."""
-    html = re.sub(r"<(blockquote|dd|title)\b.*?</\1>", " ", html, flags=re.S)
-    html = re.sub(r"<(a|button)\b[^>]*id=\"switch-language\".*?</\1>", " ", html, flags=re.S)
-    return unescape(re.sub(r"<[^>]+>", " ", html))
-
-
-def german_left_in(html: str) -> list[str]:
-    """German officer texts (the parts between placeholders, 6+ characters) that an English page shows."""
-    shown = visible(html)
-    officer = {k: v for k, v in _texts().items() if k.startswith("officer.")}
-    english = "\n".join(v["en"] for v in officer.values())  # "English" is German and English
-    left = []
-    for key, entry in officer.items():
-        if entry["de"] == entry["en"] or "%" in entry["de"]:
-            continue
-        for part in re.split(r"\{[a-z_]+\}", entry["de"]):
-            part = part.strip(" ():,.–")
-            if len(part) >= 6 and part not in english and part in shown:
-                left.append(f"{key}: {part}")
-    return left
 
 
 def suspect_case_in_review(w: World) -> str:
@@ -267,7 +234,7 @@ def test_list_new_and_totp_pages_in_both_languages(app_client: Any, world: World
 
     german = app_client()
     login(german, "approver", headers=GERMAN)
-    for path, (english, german_labels) in pages.items():
+    for path, (_, german_labels) in pages.items():
         de = german.get(path, headers=GERMAN).text
         assert '<html lang="de">' in de and all(label in de for label in german_labels), path
 
@@ -278,8 +245,6 @@ def test_list_new_and_totp_pages_in_both_languages(app_client: Any, world: World
 def test_rule_messages_reach_the_page_in_the_officers_language_and_the_api_gets_a_code(
     app_client: Any, world: World
 ) -> None:
-    from test_officer_http import prepared_case
-
     ref = prepared_case(world, world.approver)
     for headers, four_eyes, transition, english in [
         (
@@ -353,7 +318,7 @@ def test_every_rule_code_and_every_code_the_pages_show_has_words_in_both_languag
     from dsr.service.casework import handlers
 
     source = Path(__file__).parents[2] / "dsr"
-    files = [*source.glob("cases/*.py"), *source.glob("casework/*.py"), *source.glob("portal/officer/*.py")]
+    files = [*source.glob("casefile/*.py"), *source.rglob("service/**/*.py"), *source.glob("portal/officer/*.py")]
     codes = {m for f in files for m in re.findall(r'\bcode="([a-z_]+)"', f.read_text(encoding="utf-8"))}
     assert {"four_eyes", "transition", "not_confirmed", "weak_evidence", "items_open"} <= codes
     assert {f"officer.refused.{c}" for c in codes} <= keys()

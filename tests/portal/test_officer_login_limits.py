@@ -9,11 +9,10 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from officer_world import PASSWORD, World, demo, fast_passwords, make_world, world  # noqa: F401
-from test_cases_db import engine, migrated  # noqa: F401  (fixtures: every dialect)
 
 from dsr import casefile
 from dsr.casefile import LoginFailed, LoginPolicy
+from tests.officer_world import PASSWORD, World, make_world
 
 T0 = dt.datetime(2026, 11, 25, 17, 0, tzinfo=dt.UTC)
 

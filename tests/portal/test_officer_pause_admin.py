@@ -7,21 +7,6 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from officer_world import (  # noqa: F401  (fixtures)
-    PASSWORD,
-    SCHOOL,
-    VENDOR,
-    World,
-    api_login,
-    app_client,
-    demo,
-    demo_config,
-    fast_passwords,
-    page_csrf,
-    world,
-)
-from test_officer_language import ENGLISH, german_left_in
-
 from dsr import casefile
 from dsr.casefile import totp
 from dsr.casefile.casepage import candidates_of
@@ -29,6 +14,8 @@ from dsr.casefile.users import find_user, set_language
 from dsr.cli import main
 from dsr.config import load
 from dsr.service import casework
+from tests.officer_world import PASSWORD, SCHOOL, VENDOR, World, api_login, demo_config, page_csrf
+from tests.portal.officer_language import ENGLISH, german_left_in
 
 # received Tuesday 20 January 2026 in Bavaria: due Friday 20 February without a pause
 RECEIVED = dt.datetime(2026, 1, 20, 9, tzinfo=dt.UTC)

@@ -10,14 +10,14 @@ import re
 from typing import Any
 
 import sqlalchemy as sa
-from officer_world import SCHOOL, World, api_login, app_client, demo, fast_passwords, page_csrf, world  # noqa: F401
-from test_dispatch_rules import approved_case
 
 from dsr import casefile
 from dsr.casefile.documents import list_documents, read_document
 from dsr.casefile.schema import cases as case_table
 from dsr.cli import main
 from dsr.pipeline.deadlines import BERLIN
+from tests.officer_world import SCHOOL, World, api_login, page_csrf
+from tests.portal.officer_cases import approved_case
 
 ENTRY = {
     "controller": SCHOOL,

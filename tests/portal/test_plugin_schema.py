@@ -6,12 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from portal_setup import write_config
 
 from dsr import casefile
 from dsr.cli import main as dsr_main
 from dsr.config import load
 from dsr.errors import ConfigError
+from tests.portal.portal_setup import write_config
 
 
 def _host(settings, **plugin):

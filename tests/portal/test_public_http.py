@@ -8,34 +8,12 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from portal_setup import code_in, migrate, write_config
 
 from dsr import casefile
 from dsr.casefile.schema import documents, parties
 from dsr.config import load
-
-FORM = {
-    "types": ["access", "copy"],
-    "acting": "self",
-    "first_name": "Anna",
-    "last_name": "Beispiel",
-    "email": "anna@example.org",
-    "date_of_birth": "2010-03-04",
-    "card_number": "L-1001",
-}
-
-
-def submit(client: Any, lang: str = "de", controller: str = "gym-musterstadt", **changes: Any) -> Any:
-    return client.post(f"/{lang}/request/{controller}", data={**FORM, **changes})
-
-
-def receipt(response: Any) -> tuple[str, str, str]:
-    """(reference, status secret, the token naming the verification code in its link)."""
-    reference = re.search(r'id="reference">([^<]+)<', response.text).group(1)
-    secret = re.search(r'id="status-secret">([^<]+)<', response.text).group(1)
-    code_id = re.search(r'/verify/([A-Za-z0-9_-]{32})"', response.text).group(1)
-    return reference, secret, code_id
-
+from tests.portal.portal_setup import code_in, free_port, migrate, write_config
+from tests.portal.public_requests import FORM, dispatched, receipt, submit
 
 # --------------------------------------------------------------------------- pages and languages
 
@@ -281,7 +259,7 @@ def test_code_attempts_are_rate_limited(client_with: Any) -> None:
 
 
 def test_a_mail_failure_loses_no_request(client_with: Any) -> None:
-    port = __import__("conftest").free_port()  # nothing listens there
+    port = free_port()  # nothing listens there
     with client_with(f'mail = {{ backend = "smtp", port = {port} }}\n') as c:
         page = submit(c)
         assert page.status_code == 200 and "konnte gerade nicht gesendet werden" in page.text
@@ -325,38 +303,11 @@ def test_the_requests_language_is_the_page_language(client: Any, outbox: Any, po
     assert languages == {english: "en", german: "de"}
 
 
-def _dispatched(engine: sa.Engine, reference: str) -> str:
-    from dsr.model import Candidate, Evidence, Identifier, IdentifierKind
-
-    officer = casefile.create_user(engine, "officer", "pw-officer-1", {"gym-musterstadt": ["officer"]})
-    approver = casefile.create_user(engine, "approver", "pw-approver-1", {"gym-musterstadt": ["officer", "approver"]})
-    kind = IdentifierKind.CARD
-    found = Candidate(
-        reference="P-AAA",
-        store="school",
-        key="1",
-        evidence=(Evidence("school", kind, True),),
-        identifiers=frozenset({Identifier(kind, "x")}),
-    )
-    casefile.record_candidates(engine, officer, reference, [found])
-    casefile.confirm_identity(engine, officer, reference, "P-AAA")
-    casefile.start_gathering(engine, officer, reference, ["school"])
-    casefile.finish_gathering(engine, reference)
-    casefile.prepare(
-        engine,
-        officer,
-        reference,
-        casefile.Document(filename='Auskunft "x".pdf', media_type="application/pdf", content=b"%PDF-1.7 the answer"),
-    )
-    casefile.approve(engine, approver, reference)
-    return casefile.dispatch_by_download(engine, officer, reference, max_count=2).token
-
-
 def test_the_answer_downloads_only_with_a_fresh_code_sent_to_the_verified_address(
     client: Any, outbox: Any, portal_engine: Any
 ) -> None:
     reference, _, code_id = receipt(submit(client))
-    download_id = _dispatched(portal_engine, reference)
+    download_id = dispatched(portal_engine, reference)
     unverified = client.post(f"/de/download/{download_id}/code")
     assert unverified.status_code == 409 and "noch nicht bestätigt" in unverified.text
     client.post(f"/de/verify/{code_id}", data={"code": code_in(outbox()[0])})

@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from portal_setup import write_config
 
 from dsr.config import load
 from dsr.errors import ConfigError
+from tests.portal.portal_setup import write_config
 
 
 def test_a_host_app_mounts_the_portal_under_its_own_path(portal_settings: Any) -> None:

@@ -20,7 +20,6 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from litestar.testing import TestClient
-from portal_setup import free_port, serving, write_config
 
 from dsr import casefile
 from dsr.casefile import ratelimit
@@ -28,6 +27,7 @@ from dsr.casefile.schema import rate_limits
 from dsr.config import load
 from dsr.portal import create_app
 from dsr.service.housekeeping import tidy
+from tests.portal.portal_setup import free_port, serving, write_config
 
 FORM = {
     "types": ["access"],

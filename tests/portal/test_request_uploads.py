@@ -17,8 +17,6 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from litestar.testing import TestClient
-from officer_world import SCHOOL, World, app_client, demo, fast_passwords, world  # noqa: F401
-from portal_setup import write_config
 
 from dsr import casefile
 from dsr.casefile import documents as case_documents
@@ -26,6 +24,8 @@ from dsr.casefile.schema import cases as case_table
 from dsr.casefile.schema import codes, documents, events, parties
 from dsr.config import load
 from dsr.portal import create_app
+from tests.officer_world import SCHOOL, World
+from tests.portal.portal_setup import write_config
 
 REPRESENTATIVE = {
     "types": ["access"],

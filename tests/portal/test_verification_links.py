@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from litestar.testing import TestClient
-from portal_setup import code_in, read_mail, write_config
 
 from dsr import casefile
 from dsr.casefile.schema import codes, parties
 from dsr.config import load
 from dsr.portal import create_app
+from tests.portal.portal_setup import code_in, read_mail, write_config
 
 FORM = {
     "types": ["access"],

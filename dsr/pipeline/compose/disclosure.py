@@ -177,8 +177,8 @@ def _section(spec: CollectionSpec, records: list[Record], words: Wording) -> Sec
                 by_name[f.name] = FieldSpec(name=f.name, classification=f.classification, label={"de": f.name})
                 extra.append(by_name[f.name])
     columns = (*columns, *extra)
-    if spec.order_by:
-        records = sorted(records, key=lambda r: _sort_key(r, spec.order_by))
+    if order_by := spec.order_by:
+        records = sorted(records, key=lambda r: _sort_key(r, order_by))
     rows = []
     for r in records:
         fields = {f.name: f for f in r.fields}

@@ -10,9 +10,40 @@ nothing extra; :func:`cue_hit` looks at the words after one.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Set
+from typing import Protocol
 
 from dsr.pipeline.redact.fold import fold
 from dsr.pipeline.redact.spans import Hit, Kind, Tier
+
+
+# What the cues read of the gazetteer, as protocols: the gazetteer's index imports CUE_KEYS from
+# here, so importing the Gazetteer class back would close an import cycle.
+class _Surnames(Protocol):
+    @property
+    def token_of(self) -> Mapping[str, int]: ...  # folded token → token id
+
+    @property
+    def first_owner(self) -> Mapping[int, int]: ...  # token id → a person with that first name
+
+    @property
+    def last_owner(self) -> Mapping[int, int]: ...  # token id → a person with that surname
+
+
+class _Own(Protocol):
+    @property
+    def words(self) -> Set[str]: ...  # the subject's name tokens, folded
+
+
+class Gazetteer(Protocol):
+    """The part of :class:`dsr.pipeline.redact.gazetteer.Gazetteer` the cues use."""
+
+    @property
+    def index(self) -> _Surnames: ...
+
+    @property
+    def subject(self) -> _Own: ...
+
 
 # Words after which a capitalised word is probably a person. Titles make it near certain.
 # Titles count only as written (capitalised); the other cue words in any case.
@@ -94,7 +125,7 @@ def name_after(text: str, end: int) -> int | None:
     return word.end()
 
 
-def repeated(text: str, hits: list[Hit], kept: list[Hit], g) -> list[Hit]:
+def repeated(text: str, hits: list[Hit], kept: list[Hit], g: Gazetteer) -> list[Hit]:
     """Other places in ``text`` where a word of a cue-found unknown name (``hits``) appears
     again ("von Daniela Zirme (Daniela ist in der 7b)"): the cue was the only signal, the
     repeat has none. Names inside an allow-listed phrase of ``kept`` ("von Michael Ende") and
@@ -128,7 +159,7 @@ def _joins(c: str) -> bool:
     return c.isalnum() or c in "-_"
 
 
-def cue_hit(text: str, start: int, end: int, g, out: list[Hit]) -> None:
+def cue_hit(text: str, start: int, end: int, g: Gazetteer, out: list[Hit]) -> None:
     """The name after the cue word ``text[start:end]``, if any, as a hit in ``out``."""
     cue = text[start:end]
     title = cue in TITLES

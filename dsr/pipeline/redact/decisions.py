@@ -121,7 +121,7 @@ def _decision(file: Path, i: int, entry: Any) -> Decision:
         if entry.get(key) is not None and not isinstance(entry[key], str):
             raise ConfigError(file, f"{where}.{key}", "must be a string")
     action = entry.get("action")
-    if action not in (a.value for a in Action):
+    if not isinstance(action, str) or action not in (a.value for a in Action):
         raise ConfigError(file, f"{where}.action", "must be keep or redact")
     reason = entry.get("reason")
     if reason not in REASONS:

@@ -22,7 +22,7 @@ import ahocorasick
 import msgspec
 import phonenumbers
 
-from dsr.model import IdentifierKind, KnownPerson, Subject
+from dsr.model import Identifier, IdentifierKind, KnownPerson, Subject
 from dsr.pipeline.redact.allow import AllowList, address_key
 from dsr.pipeline.redact.fold import fold, spellings
 from dsr.pipeline.redact.index import CARD_PATTERN, PeopleIndex, person_name, street_forms
@@ -135,7 +135,7 @@ class SubjectOverlay:
         self.addresses.add(address_key(street))
         self.keys |= street_forms(street)
 
-    def _identifiers(self, identifiers: Iterable, names: bool) -> None:
+    def _identifiers(self, identifiers: Iterable[Identifier], names: bool) -> None:
         K = IdentifierKind
         for ident in identifiers:
             kind, value = ident.kind, ident.value
@@ -244,7 +244,7 @@ class GazetteerCache:
 
     def __init__(self, size: int = 4) -> None:
         self.size = size
-        self._indexes: OrderedDict[tuple, PeopleIndex] = OrderedDict()
+        self._indexes: OrderedDict[tuple[str, AllowList | None, str | None], PeopleIndex] = OrderedDict()
         self._lock = threading.Lock()  # a portal may build from worker threads
 
     def gazetteer(

@@ -18,7 +18,7 @@ and ``key_ref`` say how long the key is and what it refers to (a person or a tok
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import ahocorasick
 
@@ -134,7 +134,7 @@ class PeopleIndex:
                     last_owner.setdefault(lt, i)
                 if first:
                     if " " in first:
-                        parts = first.split()
+                        parts: Sequence[str] = first.split()
                         givens: tuple[str, ...] = (first, *parts)
                     else:
                         parts = givens = (first,)
@@ -179,13 +179,13 @@ class PeopleIndex:
                         key_len.append(len(v))
                         key_ref.append(i)
                 elif kind is PHONE_:
-                    v = value if _E164.fullmatch(value) else normalise_phone(value)
-                    if v:
-                        phones.setdefault(v, i)
+                    phone = value if _E164.fullmatch(value) else normalise_phone(value)
+                    if phone:
+                        phones.setdefault(phone, i)
                 elif kind is K.IP or kind is K.IP_EXCLUSIVE:
-                    v = value if _CANONICAL_IPV4.fullmatch(value) else normalise_ip(value)
-                    if v:
-                        ips.setdefault(v, i)
+                    ip = value if _CANONICAL_IPV4.fullmatch(value) else normalise_ip(value)
+                    if ip:
+                        ips.setdefault(ip, i)
                 elif kind is IBAN_:
                     ibans.setdefault(value.replace(" ", "").upper(), i)
             street = p.street

@@ -12,7 +12,19 @@ import re
 
 from dsr.pipeline.redact.cues import RULE_GIVEN_UNKNOWN, cue_hit, name_after, repeated
 from dsr.pipeline.redact.gazetteer import Gazetteer
-from dsr.pipeline.redact.index import ADDRESS, ALLOWED, CARD, CUE, EMAIL, INITIAL, LOGIN, LOGIN_REVIEW, SHIFT, TOKEN
+from dsr.pipeline.redact.index import (
+    ADDRESS,
+    ALLOWED,
+    CARD,
+    CUE,
+    EMAIL,
+    INITIAL,
+    LOGIN,
+    LOGIN_REVIEW,
+    SHIFT,
+    TOKEN,
+    PeopleIndex,
+)
 from dsr.pipeline.redact.spans import Hit, Kind, Tier
 
 _KINDS = {EMAIL: Kind.EMAIL, CARD: Kind.CARD, LOGIN: Kind.LOGIN, LOGIN_REVIEW: Kind.LOGIN, ADDRESS: Kind.ADDRESS}
@@ -155,7 +167,7 @@ def _token(
         out.append(Hit(start, end, Kind.NAME, Tier.REVIEW, "inflected-name" if inflected else rule, person))
 
 
-def _unknown_after(text: str, scan: str, end: int, x) -> int | None:
+def _unknown_after(text: str, scan: str, end: int, x: PeopleIndex) -> int | None:
     """End of the capitalised word after ``text[:end]`` when it is no name token of the stores
     (a known one, also inflected, makes its own hit: "Jürgen Müllers")."""
     after = name_after(text, end)

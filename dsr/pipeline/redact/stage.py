@@ -93,7 +93,16 @@ def redact(
     )
 
 
-def _record(record: Record, g: Gazetteer, book: _Book, by_item, by_group, secret, language, suggest) -> Record:
+def _record(
+    record: Record,
+    g: Gazetteer,
+    book: _Book,
+    by_item: dict[str, Decision],
+    by_group: dict[str, Decision],
+    secret: bytes,
+    language: str,
+    suggest: NameSuggester | None,
+) -> Record:
     fields = []
     changed = False
     for f in record.fields:

@@ -9,6 +9,7 @@ Tables are created at full size and filled through one flat list of cells: pytho
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import zipfile
@@ -16,9 +17,11 @@ from html.parser import HTMLParser
 from xml.sax.saxutils import escape
 
 import docx
+from docx.document import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
+from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Mm, Pt
 
 from dsr.pipeline.compose.letter import Disclosure
@@ -30,7 +33,7 @@ BLOCKS = {"h1", "h2", "h3", "p", "li", "address", "div", "dl", "ul"}
 
 
 class _Letter(HTMLParser):
-    def __init__(self, document: docx.Document) -> None:
+    def __init__(self, document: Document) -> None:
         super().__init__(convert_charrefs=True)
         self.doc = document
         self.skip = 0
@@ -211,7 +214,7 @@ def docx_bytes(letter: Disclosure) -> bytes:
     return _fixed_zip(out.getvalue(), _midnight(letter))
 
 
-def _info_table(document: docx.Document, lines: list[str]) -> None:
+def _info_table(document: Document, lines: list[str]) -> None:
     pairs = [lines[i : i + 2] for i in range(0, len(lines) - 1, 2)]
     table = document.add_table(rows=len(pairs), cols=2)
     cells = table._cells
@@ -224,7 +227,7 @@ def _info_table(document: docx.Document, lines: list[str]) -> None:
     anchor.addnext(table._tbl)
 
 
-def _footer(document: docx.Document, letter: Disclosure) -> None:
+def _footer(document: Document, letter: Disclosure) -> None:
     """The controller's details as in the PDF's footer, and "Seite X von Y" (Word fields)."""
     c = letter.controller
     parts = [c.name, f"{c.street}, {c.postal_code} {c.city}", c.phone, c.email, c.website, *c.legal_details]
@@ -243,14 +246,15 @@ def _footer(document: docx.Document, letter: Disclosure) -> None:
             run.font.size = Pt(7)
 
 
-def _field(instruction: str):
+def _field(instruction: str) -> BaseOxmlElement:
     # a simple field Word fills in when it lays out the pages ("1" until then)
     return parse_xml(
-        f'<w:fldSimple {nsdecls("w")} w:instr="{instruction}"><w:r><w:rPr><w:sz w:val="14"/></w:rPr><w:t>1</w:t></w:r></w:fldSimple>'
+        f'<w:fldSimple {nsdecls("w")} w:instr="{instruction}">'
+        '<w:r><w:rPr><w:sz w:val="14"/></w:rPr><w:t>1</w:t></w:r></w:fldSimple>'
     )
 
 
-def _fixed_zip(data: bytes, stamp) -> bytes:
+def _fixed_zip(data: bytes, stamp: dt.datetime) -> bytes:
     """The package again with every entry dated ``stamp``: python-docx writes the time of
     saving, so the same letter would give different bytes."""
     out = io.BytesIO()
@@ -263,7 +267,5 @@ def _fixed_zip(data: bytes, stamp) -> bytes:
     return out.getvalue()
 
 
-def _midnight(letter: Disclosure):
-    import datetime as dt
-
+def _midnight(letter: Disclosure) -> dt.datetime:
     return dt.datetime.combine(letter.letter_date_iso, dt.time())

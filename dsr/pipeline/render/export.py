@@ -8,15 +8,31 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import TypedDict
 
 import msgspec
 
 from dsr.pipeline.compose.letter import Disclosure, Section
 
 
-def export_document(letter: Disclosure) -> dict:
+class _Collection(TypedDict):
+    collection: str
+    title: str
+    activity: str
+    category: str
+    columns: list[dict[str, str]]
+    records: list[dict[str, str]]
+
+
+class _Store(TypedDict):
+    store: str
+    title: str
+    collections: list[_Collection]
+
+
+def export_document(letter: Disclosure) -> dict[str, object]:
     """The JSON document: the request, the stores searched, and all records grouped by store."""
-    stores: dict[str, dict] = {}
+    stores: dict[str, _Store] = {}
     for s in letter.sections:
         store = stores.setdefault(s.store, {"store": s.store, "title": s.store_title, "collections": []})
         store["collections"].append(

@@ -21,7 +21,7 @@ os.environ["FONTCONFIG_FILE"] = str(FONTCONFIG)
 from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
 
 
-class TemplateFetcher(URLFetcher):
+class TemplateFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint has no type information
     """Serves files below the template folder; refuses everything else.
 
     Data inside a letter must never make WeasyPrint read a local file or the network (a
@@ -32,7 +32,7 @@ class TemplateFetcher(URLFetcher):
         super().__init__(allowed_protocols=("file",))
         self.root = root.resolve()
 
-    def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
         parts = urlsplit(url)
         if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
             raise ValueError("only files of the letter templates may be used")

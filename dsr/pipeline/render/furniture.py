@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
+from typing import cast
 
 import pikepdf
 
@@ -70,8 +71,8 @@ def _number_text(n: Numerals, line: str, height: float) -> bytes:
 def _numerals(sample: pikepdf.Page, font_name: str) -> Numerals:
     color: tuple[float, ...] = (0.0, 0.0, 0.0)
     size = baseline = 0.0
-    for operands, operator in pikepdf.parse_content_stream(sample):
-        op = str(operator)
+    for instruction in pikepdf.parse_content_stream(sample):
+        operands, op = instruction.operands, str(instruction.operator)
         if op == "rg":
             color = tuple(float(v) for v in operands)
         elif op == "Tm":
@@ -82,7 +83,7 @@ def _numerals(sample: pikepdf.Page, font_name: str) -> Numerals:
     codes = _codes(font.ToUnicode.read_bytes().decode("ascii"))
     return Numerals(
         codes=codes,
-        widths=_widths(font.DescendantFonts[0].W, codes),
+        widths=_widths(cast(pikepdf.Array, font.DescendantFonts[0].W), codes),  # /W is an array (PDF 9.7.4.3)
         color=color,
         size=size,
         baseline=baseline,

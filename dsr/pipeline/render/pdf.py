@@ -60,12 +60,13 @@ def _write(letter: Disclosure | Notice, part: str, files: list[weasyprint.Attach
         document = weasyprint.HTML(
             string=markup, base_url=templates.base_url(letter.kind), url_fetcher=TemplateFetcher()
         )
-        return document.write_pdf(
+        written: bytes = document.write_pdf(  # (WeasyPrint has no type information)
             stylesheets=stylesheets(),
             font_config=_font_config(),
             pdf_variant=PDF_VARIANT,
             attachments=files,
         )
+        return written
 
 
 @functools.cache
@@ -100,7 +101,8 @@ def _merged(body: bytes, pages: appendix.Appendix, letter: Disclosure) -> bytes:
 def _sort_attachment_names(doc: pikepdf.Pdf) -> None:
     # WeasyPrint lists the attached files in the order given; a PDF name tree must be sorted
     # (qpdf and validators otherwise report a damaged tree)
-    tree = doc.Root.get("/Names", {}).get("/EmbeddedFiles")
+    names = doc.Root.get("/Names")
+    tree = names.get("/EmbeddedFiles") if names is not None else None
     if tree is not None and "/Names" in tree:
         items = list(tree.Names)
         pairs = sorted(zip(items[::2], items[1::2], strict=True), key=lambda pair: bytes(pair[0]))
@@ -123,7 +125,8 @@ def _furniture_pdf(markup: str) -> bytes:
     # the same controller's letters share their furniture: rendered once per process
     with _lock:
         document = weasyprint.HTML(string=markup, base_url=templates.base_url("base"), url_fetcher=TemplateFetcher())
-        return document.write_pdf(stylesheets=stylesheets(), font_config=_font_config())
+        written: bytes = document.write_pdf(stylesheets=stylesheets(), font_config=_font_config())
+        return written
 
 
 def attachments(letter: Disclosure) -> list[weasyprint.Attachment]:

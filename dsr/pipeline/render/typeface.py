@@ -56,22 +56,23 @@ class Typeface:
     def __init__(self, path: Path) -> None:
         self.path = path
         font = TTFont(str(path), lazy=True)
-        self.name = font["name"].getDebugName(6) or path.stem
-        scale = 1000 / font["head"].unitsPerEm
-        metrics = font["hmtx"].metrics
-        order = font.getGlyphOrder()
+        # (fontTools has no type information: what is read from the font is typed here)
+        self.name: str = font["name"].getDebugName(6) or path.stem
+        scale: float = 1000 / font["head"].unitsPerEm
+        metrics: dict[str, tuple[int, int]] = font["hmtx"].metrics  # glyph name → (advance, left side bearing)
+        order: list[str] = font.getGlyphOrder()
         self._gid = {name: gid for gid, name in enumerate(order)}
-        cmap = font.getBestCmap()
+        cmap: dict[int, str] = font.getBestCmap()
         missing = cmap.get(REPLACEMENT, order[0])
         self.advances = _Advances(
             {chr(code): metrics[name][0] * scale for code, name in cmap.items()}, metrics[missing][0] * scale
         )
         self.codes = _Codes({code: f"{self._gid[name]:04x}" for code, name in cmap.items()})
         head, hhea, os2 = font["head"], font["hhea"], font["OS/2"]
-        self.ascent = hhea.ascent * scale
-        self.descent = hhea.descent * scale
-        self.cap_height = getattr(os2, "sCapHeight", hhea.ascent) * scale
-        self.bbox = [round(v * scale) for v in (head.xMin, head.yMin, head.xMax, head.yMax)]
+        self.ascent: float = hhea.ascent * scale
+        self.descent: float = hhea.descent * scale
+        self.cap_height: float = getattr(os2, "sCapHeight", hhea.ascent) * scale
+        self.bbox: list[int] = [round(v * scale) for v in (head.xMin, head.yMin, head.xMax, head.yMax)]
         self.italic_angle = float(font["post"].italicAngle)
         self._widths_by_gid = {gid: metrics[name][0] * scale for gid, name in enumerate(order)}
 
