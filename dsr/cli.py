@@ -358,7 +358,13 @@ def cmd_user_add(args: argparse.Namespace) -> int:
         if password != getpass.getpass("again: "):
             err.print("the passwords differ")
             return EXIT_CONFIG
-    account = add_user(load(args.config), args.username, args.role, args.controller, password)
+    from dsr.casefile import InputRejected
+
+    try:
+        account = add_user(load(args.config), args.username, args.role, args.controller, password)
+    except InputRejected as exc:
+        err.print(f"[red]{escape(str(exc))}[/red]")
+        return EXIT_CONFIG
     out.print(f"user [bold]{account.username}[/bold] created")
     if password is None:
         out.print(f"password (shown only now): [bold]{account.password}[/bold]")

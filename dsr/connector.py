@@ -86,6 +86,13 @@ class Connector(abc.ABC):
         """People in this store who match ``descriptor``, with evidence. Default: none."""
         return []
 
+    def near_candidates(self, descriptor: Descriptor) -> list[Candidate]:
+        """People whose stored name is a near miss of the request's (another spelling, one typo, first
+        and last name swapped, day and month of birth swapped): asked only when no store found a
+        candidate, so that the request goes to an officer instead of the negative answer. They carry
+        no evidence. Default: none."""
+        return []
+
     def identifiers(self, subject: Subject, wanted: frozenset[IdentifierKind] | None = None) -> frozenset[Identifier]:
         """Identifiers of ``subject`` that this store knows (see :attr:`contributes`).
 

@@ -24,6 +24,7 @@ from dsr.model import (
     Subject,
 )
 from dsr.pipeline.identify import candidate_reference, descriptor_identifiers
+from dsr.pipeline.names import near, swapped_day_and_month
 
 
 @dataclass
@@ -108,6 +109,25 @@ class FakeConnector(Connector):
                 )
             )
         return found
+
+    def near_candidates(self, descriptor: Descriptor) -> list[Candidate]:
+        self._check_up()
+        days = {descriptor.date_of_birth.isoformat()} if descriptor.date_of_birth else set()
+        if descriptor.date_of_birth and (swapped := swapped_day_and_month(descriptor.date_of_birth)):
+            days.add(swapped.isoformat())
+        return [
+            Candidate(
+                reference=candidate_reference(self.controller, self.name, p.key),
+                store=self.name,
+                key=p.key,
+                evidence=(),
+                identifiers=p.identifiers(self.name),
+                profile=Profile(first_name=p.first_name, last_name=p.last_name, email=p.email),
+            )
+            for p in self.people_
+            if near(descriptor.first_name, descriptor.last_name, p.first_name, p.last_name)
+            and not (days and p.date_of_birth and p.date_of_birth not in days)
+        ]
 
     def identifiers(self, subject: Subject, wanted: frozenset[IdentifierKind] | None = None) -> frozenset[Identifier]:
         keys = set(subject.keys(self.name))

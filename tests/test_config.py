@@ -8,24 +8,9 @@ import pytest
 
 from dsr import ConfigError, load
 from dsr.config import connect
+from tests.settings import controller_toml
 
-GOOD = """
-[controllers.gym]
-name = "Gymnasium Musterstadt"
-kind = "school"
-land = "BY"
-public = true
-street = "Schulstraße 1"
-postal_code = "90402"
-city = "Nürnberg"
-email = "datenschutz@gym.example"
-dpo = { name = "Dr. D. Schutz", email = "dsb@gym.example" }
-signatory = { name = "E. Leitung", role = "Schulleiterin" }
-[controllers.gym.stores.school]
-connector = "sql"
-url = "sqlite:///school.db"
-mapping = "james-school"
-"""
+GOOD = controller_toml()
 
 
 def write(tmp_path: Path, text: str) -> Path:

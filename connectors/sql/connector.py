@@ -6,12 +6,13 @@ from collections.abc import Iterator
 from collections.abc import Mapping as AbcMapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import sqlalchemy as sa
 
-from connectors.sql.database import Database, bind_values
+from connectors.sql.database import Database, bind_values, missing_sqlite_file
 from connectors.sql.mapping import PEOPLE_IDENTIFIERS, Mapping, load_mapping
-from connectors.sql.people import evidence, find, guardians_of, known_people, person_key, row_identifiers
+from connectors.sql.people import evidence, find, guardians_of, known_people, near, person_key, row_identifiers
 from connectors.sql.records import walk
 from connectors.sql.schema import check_schema
 from dsr.connector import Connector, StoreContext
@@ -52,7 +53,11 @@ def resolve_url(value: str, context: StoreContext) -> sa.URL:
         and url.database != ":memory:"
         and not url.database.startswith("file:")
     ):
-        url = url.set(database=str(context.path(url.database)))
+        path = context.path(url.database)
+        # opened read-only (SQLite URI): a store is read, never made — SQLite would create a missing
+        # file empty, and the answer would say "we hold no data about you". A missing file fails
+        # this store when it is read (and can be retried), naming the file.
+        url = url.set(database=f"file:{quote(str(path.resolve()))}", query={**url.query, "mode": "ro", "uri": "true"})
     return url
 
 
@@ -127,6 +132,25 @@ class SQLConnector(Connector):
                 )
             )
         return sorted(out, key=lambda c: c.reference)
+
+    def near_candidates(self, descriptor: Descriptor) -> list[Candidate]:
+        with self.db.errors(), self.engine.connect() as conn:
+            found = near(self.db, self.mapping.people, descriptor, conn)
+        return sorted(
+            (
+                Candidate(
+                    reference=candidate_reference(self.controller, self.name, person.key),
+                    store=self.name,
+                    key=person.key,
+                    evidence=(),  # a near miss is evidence of nothing: an officer checks
+                    identifiers=frozenset(person.identifiers),
+                    conflicts=evidence(self.name, descriptor, frozenset(person.identifiers))[1],
+                    profile=person.profile,
+                )
+                for person in found.values()
+            ),
+            key=lambda c: c.reference,
+        )
 
     def identifiers(self, subject: Subject, wanted: frozenset[IdentifierKind] | None = None) -> frozenset[Identifier]:
         keys = subject.keys(self.name)
@@ -203,7 +227,12 @@ class SQLConnector(Connector):
             inspector = sa.inspect(self.engine)
             tables = {t: [c["name"] for c in inspector.get_columns(t)] for t in inspector.get_table_names()}
         except sa.exc.SQLAlchemyError as exc:
-            problem = f"cannot read the database schema ({type(exc).__name__})"
+            missing = missing_sqlite_file(self.engine)
+            problem = (
+                f"the SQLite file {missing} does not exist"
+                if missing
+                else f"cannot read the database schema ({type(exc).__name__})"
+            )
             if self.context:
                 return [self.context.error("url", problem)]
             return [ConfigError(self.mapping.file, None, problem)]

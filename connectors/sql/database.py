@@ -10,7 +10,9 @@ import contextlib
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import sqlalchemy as sa
 
@@ -18,6 +20,15 @@ from dsr.errors import ConnectorError
 
 #: IN lists are sent in chunks of this size (query-plan caches and parameter limits)
 CHUNK = 500
+
+
+def missing_sqlite_file(engine: sa.Engine) -> Path | None:
+    """The file of a SQLite store that is not there (stores are opened read-only, so never created)."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return None
+    path = Path(unquote(database.removeprefix("file:").split("?", 1)[0]))
+    return None if path.exists() else path
 
 
 class Database:
@@ -35,6 +46,9 @@ class Database:
         except ConnectorError:
             raise
         except sa.exc.OperationalError as exc:
+            missing = missing_sqlite_file(self.engine)
+            if missing is not None:
+                raise ConnectorError(self.store, f"the SQLite file {missing} does not exist") from None
             raise ConnectorError(
                 self.store,
                 f"database unreachable or failing ({type(exc.orig).__name__ if exc.orig else 'OperationalError'})",

@@ -18,6 +18,9 @@ from connectors.sql.database import Database, bind_values, text_of
 from connectors.sql.mapping import PEOPLE_COLUMNS, PEOPLE_IDENTIFIERS, People
 from dsr.model import STRONG_KINDS, Descriptor, Evidence, Identifier, IdentifierKind, KnownPerson, Profile
 from dsr.pipeline.identify import descriptor_identifiers, normalise_code, normalise_email, normalise_name
+from dsr.pipeline.names import forms as name_forms
+from dsr.pipeline.names import near as names_near
+from dsr.pipeline.names import stored_spellings, swapped_day_and_month
 
 #: descriptor fields looked up by equality: identifier kind → (People attribute, Descriptor field)
 LOOKUPS = {
@@ -170,6 +173,56 @@ def _lookup(
         else:
             return
         yield from conn.execute(sa.select(table).where(col.in_(values))).mappings()
+
+
+def near(db: Database, sources: tuple[People, ...], descriptor: Descriptor, conn: sa.Connection) -> dict[str, Found]:
+    """People whose stored name the typed one may stand for (:func:`dsr.pipeline.names.near`): looked
+    up by the spellings the typed last (or, swapped, first) name may be stored in, and — when a date of
+    birth was given — among everyone born that day or on the day with day and month swapped."""
+    if not (descriptor.first_name and descriptor.last_name):
+        return {}
+    first, last = descriptor.first_name, descriptor.last_name
+    days = [descriptor.date_of_birth] if descriptor.date_of_birth else []
+    if descriptor.date_of_birth and (swapped := swapped_day_and_month(descriptor.date_of_birth)) is not None:
+        days.append(swapped)
+    people: dict[str, Found] = {}
+    for source in sources:
+        if not source.identify or not (source.last_name or source.full_name):
+            continue
+        table = db.table(source.table)
+        if source.last_name:
+            names = db.column(source.table, source.last_name)
+            clauses = [names.in_(stored_spellings(last) + stored_spellings(first))]
+        else:
+            names = db.column(source.table, source.full_name or "")
+            clauses = [names.in_(stored_spellings(f"{first} {last}") + stored_spellings(f"{last} {first}"))]
+        if source.date_of_birth and days:
+            born = db.column(source.table, source.date_of_birth)
+            clauses.append(born.in_(bind_values(born, days)))
+        rows = list(conn.execute(sa.select(table).where(sa.or_(*clauses))).mappings())
+        if not rows:
+            # letters no spelling list can guess ("Rene" for "René"): the whole table, read once, only
+            # for a request that found nobody else (rows whose name starts with another letter skipped)
+            initials = {f[:1] for name in (first, last) for f in name_forms(name)}
+            stream = conn.execution_options(stream_results=True, yield_per=2000).execute(sa.select(table))
+            rows = [
+                r
+                for r in stream.mappings()
+                if r[names.key] is not None and {f[:1] for f in name_forms(text_of(r[names.key]))} & initials
+            ]
+        for row in rows:
+            if source.identify_unless and row[source.identify_unless] is not None:
+                continue
+            key = person_key(source, row[source.key])
+            profile = profile_of(source, row)
+            stored = (profile.first_name, profile.last_name) if source.last_name else (profile.display_name, None)
+            if key is None or not names_near(first, last, *stored):
+                continue
+            if days and profile.date_of_birth and profile.date_of_birth not in days:
+                continue  # born on another day: another person, not a near miss
+            person = people.setdefault(key, Found(key, profile))
+            person.identifiers |= row_identifiers(db.store, source, row, key)
+    return people
 
 
 def evidence(

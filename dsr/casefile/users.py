@@ -16,7 +16,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from dsr.casefile import audit, clock, totp
-from dsr.casefile.errors import AccessDenied, LoginFailed, NotFound, TooManyRequests
+from dsr.casefile.errors import AccessDenied, InputRejected, LoginFailed, NotFound, TooManyRequests
 from dsr.casefile.ratelimit import key_hash
 from dsr.casefile.schema import memberships, rate_limits, users
 from dsr.casefile.sessions import SessionPolicy, close_all_sessions, open_session
@@ -134,16 +134,22 @@ def create_user(
     grants = _check_roles(roles)
     if not grants:
         raise ValueError("a user needs at least one role at one controller")
+    taken = InputRejected(f"a user named {username!r} exists already", code="username_taken", username=username)
     with engine.begin() as conn:
-        user_id = conn.execute(
-            sa.insert(users).values(
-                username=username,
-                password_hash=_hasher.hash(password),
-                failed_logins=0,
-                active=True,
-                created_at=now,
-            )
-        ).inserted_primary_key[0]
+        if conn.execute(sa.select(users.c.id).where(users.c.username == username)).first() is not None:
+            raise taken
+        try:
+            user_id = conn.execute(
+                sa.insert(users).values(
+                    username=username,
+                    password_hash=_hasher.hash(password),
+                    failed_logins=0,
+                    active=True,
+                    created_at=now,
+                )
+            ).inserted_primary_key[0]
+        except sa.exc.IntegrityError:  # created at the same moment elsewhere; the message would carry the hash
+            raise taken from None
         for controller, names in grants.items():
             for role in sorted(names):
                 conn.execute(sa.insert(memberships).values(user_id=user_id, controller=controller, role=role))

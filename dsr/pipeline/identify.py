@@ -3,7 +3,8 @@
 The rule that protects against disclosing to the wrong person: exactly one human, found by a
 strong identifier (card number, login name, e-mail on file, or name together with date of
 birth) and contradicted by nothing the requester said, is a match. Everything else is
-*ambiguous* (a human decides) or *unknown*. Two rows are the same human only when they share
+*ambiguous* (a human decides) or *unknown*; a name another way spelt (:mod:`dsr.pipeline.names`)
+is ambiguous, never unknown. Two rows are the same human only when they share
 a strong identifier inside one controller's stores — never because names match.
 """
 
@@ -102,10 +103,17 @@ def resolve(
     candidates: list[Candidate] = []
     for connector in connectors:
         candidates.extend(connector.candidates(descriptor))
+    if not candidates:
+        # nobody matched exactly: a near miss of the name ("Mueller" for "Müller") goes to an officer,
+        # because the negative answer would tell a person the stores hold that they hold nothing
+        near = [c for connector in connectors for c in connector.near_candidates(descriptor)]
+        if near:
+            return Resolution(
+                status=ResolutionStatus.AMBIGUOUS, candidates=tuple(sorted(near, key=lambda c: c.reference))
+            )
+        return Resolution(status=ResolutionStatus.UNKNOWN, candidates=())
     humans = group_humans(candidates)
     ordered = tuple(sorted(candidates, key=lambda c: c.reference))
-    if not humans:
-        return Resolution(status=ResolutionStatus.UNKNOWN, candidates=())
     strong_humans = [h for h in humans if any(c.strong for c in h)]
     one_row_per_store = all(len({c.store for c in h}) == len(h) for h in humans)
     if len(humans) == 1 and len(strong_humans) == 1 and one_row_per_store:

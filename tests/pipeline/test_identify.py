@@ -104,3 +104,12 @@ def test_references_are_opaque(key: str) -> None:
     assert ref.startswith("P-") and key not in ref[2:] or len(key) < 3
     assert ref == candidate_reference("gym", "school", key)
     assert ref != candidate_reference("other", "school", key)
+
+
+def test_another_spelling_of_a_name_goes_to_an_officer_and_a_stranger_gets_the_negative_answer() -> None:
+    mueller = Descriptor(first_name="Anna", last_name="Mueller", date_of_birth=dt.date(2011, 3, 4))
+    r = resolve("gym", [school()], mueller)
+    assert r.status is ResolutionStatus.AMBIGUOUS and r.subject is None
+    assert [c.key for c in r.candidates] == ["1"] and not r.candidates[0].strong
+    stranger = Descriptor(first_name="Berta", last_name="Mueller", date_of_birth=dt.date(2012, 1, 9))
+    assert resolve("gym", [school()], stranger).status is ResolutionStatus.UNKNOWN

@@ -114,7 +114,7 @@ def open_case(page: Any, server: DemoServer, reference: str) -> None:
     page.get_by_role("heading", name=f"Fall {reference}").wait_for()
 
 
-def wait_for_state(page: Any, state: str, timeout: float = 90) -> None:
+def wait_for_state(page: Any, state: str, timeout: float = 240) -> None:  # a hang guard, not a target
     deadline = time.monotonic() + timeout
     while page.locator("#case-state").get_attribute("data-state") != state:
         assert time.monotonic() < deadline, f"the case did not reach {state}"

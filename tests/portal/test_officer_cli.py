@@ -79,6 +79,23 @@ def test_user_add_refuses_an_unknown_controller(config: Path, capsys: Any) -> No
     assert "controllers.nowhere" in capsys.readouterr().err
 
 
+def test_user_add_with_a_taken_name_says_so_in_one_line_and_keeps_the_first_account(config: Path, capsys: Any) -> None:
+    add = ["user", "add", "--config", str(config), "--username", "twice", "--role", "officer", "--controller", SCHOOL]
+    assert main(add) == 0
+    engine = sa.create_engine(load(config).portal_database_url)
+    hash_of_twice = sa.text("SELECT password_hash FROM users WHERE username = 'twice'")
+    with engine.connect() as conn:
+        first = conn.execute(hash_of_twice).scalar_one()
+    capsys.readouterr()
+    assert main(add) == 2
+    said = capsys.readouterr().err
+    assert "'twice' exists already" in said
+    assert "Traceback" not in said and "argon2" not in said and len(said.strip().splitlines()) == 1
+    with engine.connect() as conn:
+        assert conn.execute(hash_of_twice).scalar_one() == first
+    engine.dispose()
+
+
 def test_demo_sets_up_stores_portal_and_two_accounts(tmp_path: Path, capsys: Any) -> None:
     assert main(["demo", "--out", str(tmp_path / "d"), "--readers-per-school", "20", "--no-serve"]) == 0
     out = capsys.readouterr().out
