@@ -155,8 +155,15 @@ def redeem(
         raise CodeRejected("this code is no longer valid; ask for a new one")
     if row.attempts >= policy.max_attempts:
         raise CodeRejected("too many wrong attempts; ask for a new code")
+    # conditional updates with a checked row count: where the row lock above is not one (SQLite),
+    # two redemptions at the same moment still cannot both use the code or exceed the attempts
+    unused = sa.and_(codes.c.id == code_id, codes.c.used_at.is_(None), codes.c.attempts < policy.max_attempts)
     if not matches(secret, purpose, code, row.code_hash):
-        conn.execute(sa.update(codes).where(codes.c.id == code_id).values(attempts=codes.c.attempts + 1))
+        counted = conn.execute(sa.update(codes).where(unused).values(attempts=codes.c.attempts + 1))
+        if counted.rowcount != 1:
+            raise CodeRejected("too many wrong attempts; ask for a new code")
         return None
-    conn.execute(sa.update(codes).where(codes.c.id == code_id).values(used_at=now, attempts=codes.c.attempts + 1))
+    used = conn.execute(sa.update(codes).where(unused).values(used_at=now, attempts=codes.c.attempts + 1))
+    if used.rowcount != 1:
+        raise CodeRejected("this code is no longer valid; ask for a new one")
     return row

@@ -118,11 +118,18 @@ def fetch_download(
         )
         if row is not None and row.target_id == download_id:
             doc = conn.execute(sa.select(documents).where(documents.c.id == offer.document_id)).one()
-            count = offer.count + 1
-            values: dict[str, object] = {"count": count}
+            # counted in the database, not from the row read above: two codes of one offer redeemed
+            # at the same moment must not both get the last download
+            open_offer = sa.and_(
+                downloads.c.id == download_id,
+                downloads.c.ended_at.is_(None),
+                downloads.c.count < downloads.c.max_count,
+            )
+            if conn.execute(sa.update(downloads).where(open_offer).values(count=downloads.c.count + 1)).rowcount != 1:
+                raise CodeRejected("this download has ended; ask for a new one")
+            count = conn.execute(sa.select(downloads.c.count).where(downloads.c.id == download_id)).scalar_one()
             if count >= offer.max_count:
-                values["ended_at"] = now
-            conn.execute(sa.update(downloads).where(downloads.c.id == download_id).values(**values))
+                conn.execute(sa.update(downloads).where(downloads.c.id == download_id).values(ended_at=now))
             reference = conn.execute(sa.select(cases.c.reference).where(cases.c.id == offer.case_id)).scalar_one()
             audit.append(
                 conn,

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlalchemy as sa
@@ -148,3 +151,58 @@ def test_a_code_matches_itself_in_any_spacing_and_case_and_nothing_else(code: st
     assert matches(SECRET, "download", other, stored) == (normalise(other) == code)
     assert not matches(SECRET, "verify_email", code, stored)  # purposes do not mix
     assert not matches(b"another server", "download", code, stored)
+
+
+def _at_once(count: int, attempt: Callable[[], object]) -> list[object]:
+    """``attempt`` from ``count`` threads released together; each result or exception, in any order."""
+    start = threading.Barrier(count)
+
+    def run() -> object:
+        start.wait()
+        try:
+            return attempt()
+        except Exception as exc:  # noqa: BLE001 — the outcome is what the test looks at
+            return exc
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(lambda _: run(), range(count)))
+
+
+def test_twenty_redemptions_of_one_code_at_once_give_exactly_one_success(engine: sa.Engine) -> None:
+    ref = _open(engine)
+    _, issued = casefile.start_email_verification(engine, SECRET, ref, policy=POLICY, now=T)
+    outcomes = _at_once(
+        20, lambda: casefile.confirm_email(engine, SECRET, issued.link, issued.code, policy=POLICY, now=T)
+    )
+    successes = [o for o in outcomes if not isinstance(o, Exception)]
+    assert len(successes) == 1
+    # the others are refused (or, on SQLite, found the database busy): none is anything else
+    assert all(isinstance(o, (CodeRejected, sa.exc.OperationalError)) for o in outcomes if o not in successes)
+    with engine.connect() as conn:
+        assert (
+            conn.execute(sa.select(sa.func.count()).select_from(codes).where(codes.c.used_at.is_not(None))).scalar_one()
+            == 1
+        )
+
+
+def test_parallel_wrong_guesses_never_get_more_attempts_than_allowed(engine: sa.Engine) -> None:
+    ref = _open(engine)
+    _, issued = casefile.start_email_verification(engine, SECRET, ref, policy=POLICY, now=T)
+    wrong = _wrong(issued.code)
+    outcomes = _at_once(20, lambda: casefile.confirm_email(engine, SECRET, issued.link, wrong, policy=POLICY, now=T))
+    judged = [o for o in outcomes if isinstance(o, CodeRejected) and "wrong code" in str(o)]
+    assert len(judged) <= POLICY.max_attempts
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(codes.c.attempts)).scalar_one() <= POLICY.max_attempts
+    with pytest.raises(CodeRejected, match="too many"):
+        casefile.confirm_email(engine, SECRET, issued.link, issued.code, policy=POLICY, now=T)
+
+
+def test_twenty_downloads_with_one_code_at_once_hand_out_the_answer_once(engine: sa.Engine) -> None:
+    _, download = _dispatched(engine, max_count=3)
+    _, code = casefile.send_download_code(engine, SECRET, download, now=T)
+    outcomes = _at_once(20, lambda: casefile.fetch_download(engine, SECRET, download, code.id, code.code, now=T))
+    assert len([o for o in outcomes if not isinstance(o, Exception)]) == 1
+    assert all(isinstance(o, (CodeRejected, sa.exc.OperationalError)) for o in outcomes if isinstance(o, Exception))
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(downloads.c.count)).scalar_one() == 1
