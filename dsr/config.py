@@ -183,6 +183,25 @@ def read_toml(file: Path, what: str = "file") -> dict[str, Any]:
         raise ConfigError(file, None, f"not valid TOML: {exc}") from None
 
 
+#: the least length of ``[dsr] secret_key``: it keys the code hashes, opaque references and review ids
+MIN_SECRET_LENGTH = 32
+
+
+def secret_key_problem(settings: Settings) -> ConfigError | None:
+    """Why ``[dsr] secret_key`` is not fit to key a portal's codes and references, or None.
+
+    Only length and variety can be checked; the key must come from a random source."""
+    key = settings.dsr.secret_key
+    if len(key) >= MIN_SECRET_LENGTH and len(set(key)) >= 10:
+        return None
+    return ConfigError(
+        settings.file,
+        "dsr.secret_key",
+        f"needs at least {MIN_SECRET_LENGTH} random characters, e.g. the output of "
+        "python3 -c 'import secrets; print(secrets.token_hex(32))' (keep it; codes and references depend on it)",
+    )
+
+
 def load(path: str | Path) -> Settings:
     """Read and validate a configuration file. Raises :class:`ConfigError` naming file and key."""
     file = Path(path).resolve()

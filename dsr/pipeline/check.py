@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dsr.config import connect, load
+from dsr.config import connect, load, secret_key_problem
 from dsr.errors import ConfigError, ConfigErrors, ConnectorError
 
 
@@ -20,7 +20,7 @@ def check(path: str | Path) -> list[ConfigError]:
         return list(exc.errors)
     except ConfigError as exc:
         return [exc]
-    problems: list[ConfigError] = []
+    problems: list[ConfigError] = [weak] if (weak := secret_key_problem(settings)) is not None else []
     for key in settings.controllers:
         try:
             connectors = connect(settings, key)

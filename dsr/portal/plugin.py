@@ -36,7 +36,7 @@ from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
 
 import letter_templates
-from dsr.config import Settings
+from dsr.config import Settings, secret_key_problem
 from dsr.errors import ConfigError
 from dsr.portal.context import STATIC, Portal
 from dsr.portal.errors import EXCEPTION_HANDLERS
@@ -91,6 +91,8 @@ class DSRPlugin(InitPlugin):
         mailer: Mailer | None = None,
         migrate: bool = True,
     ) -> None:
+        if (weak := secret_key_problem(settings)) is not None:
+            raise weak  # the portal keys every code and link with it: refuse to start without one
         self.portal = Portal.from_settings(settings, engine=engine, mailer=mailer, path=path)
         self.migrate = migrate
 
