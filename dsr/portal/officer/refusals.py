@@ -33,7 +33,7 @@ def refusal_code(exc: BaseException) -> str:
     code = getattr(exc, "code", None)
     if isinstance(code, str) and code:
         return code
-    # a rule outside dsr.casefile that re-raised a deadline refusal as TransitionRefused (case_letters)
+    # a rule outside dsr.casefile that re-raised a deadline refusal as TransitionRefused (dsr.service.letters)
     if isinstance(exc.__context__, ExtensionNotAllowed):
         return "extension_not_allowed"
     return next((code for kind, code in _BY_KIND if isinstance(exc, kind)), "refused")
