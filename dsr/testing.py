@@ -98,17 +98,18 @@ class FakeConnector(Connector):
                 Evidence(self.name, h.kind, h.kind in (IdentifierKind.CARD, IdentifierKind.LOGIN, IdentifierKind.EMAIL))
                 for h in sorted(hits)
             )
-            found.append(
-                Candidate(
-                    reference=candidate_reference(self.controller, self.name, p.key),
-                    store=self.name,
-                    key=p.key,
-                    evidence=evidence,
-                    identifiers=ids,
-                    profile=Profile(first_name=p.first_name, last_name=p.last_name, email=p.email),
-                )
-            )
+            found.append(self._candidate(p, evidence))
         return found
+
+    def _candidate(self, p: FakePerson, evidence: tuple[Evidence, ...]) -> Candidate:
+        return Candidate(
+            reference=candidate_reference(self.controller, self.name, p.key),
+            store=self.name,
+            key=p.key,
+            evidence=evidence,
+            identifiers=p.identifiers(self.name),
+            profile=Profile(first_name=p.first_name, last_name=p.last_name, email=p.email),
+        )
 
     def near_candidates(self, descriptor: Descriptor) -> list[Candidate]:
         self._check_up()
@@ -116,14 +117,7 @@ class FakeConnector(Connector):
         if descriptor.date_of_birth and (swapped := swapped_day_and_month(descriptor.date_of_birth)):
             days.add(swapped.isoformat())
         return [
-            Candidate(
-                reference=candidate_reference(self.controller, self.name, p.key),
-                store=self.name,
-                key=p.key,
-                evidence=(),
-                identifiers=p.identifiers(self.name),
-                profile=Profile(first_name=p.first_name, last_name=p.last_name, email=p.email),
-            )
+            self._candidate(p, ())
             for p in self.people_
             if near(descriptor.first_name, descriptor.last_name, p.first_name, p.last_name)
             and not (days and p.date_of_birth and p.date_of_birth not in days)

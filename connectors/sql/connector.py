@@ -12,7 +12,16 @@ import sqlalchemy as sa
 
 from connectors.sql.database import Database, bind_values, missing_sqlite_file
 from connectors.sql.mapping import PEOPLE_IDENTIFIERS, Mapping, load_mapping
-from connectors.sql.people import evidence, find, guardians_of, known_people, near, person_key, row_identifiers
+from connectors.sql.people import (
+    Found,
+    evidence,
+    find,
+    guardians_of,
+    known_people,
+    near,
+    person_key,
+    row_identifiers,
+)
 from connectors.sql.records import walk
 from connectors.sql.schema import check_schema
 from dsr.connector import Connector, StoreContext
@@ -21,6 +30,7 @@ from dsr.model import (
     Candidate,
     CollectionSpec,
     Descriptor,
+    Evidence,
     Identifier,
     IdentifierKind,
     KnownPerson,
@@ -116,38 +126,31 @@ class SQLConnector(Connector):
             found = find(self.db, self.mapping.people, descriptor, conn)
         out = []
         for person in found.values():
-            ids = frozenset(person.identifiers)
-            ev, conflicts = evidence(self.name, descriptor, ids)
+            ev, conflicts = evidence(self.name, descriptor, frozenset(person.identifiers))
             if IdentifierKind.DATE_OF_BIRTH in conflicts and {e.kind for e in ev} <= {IdentifierKind.NAME}:
                 continue  # a namesake born on another day is not the person asked about
-            out.append(
-                Candidate(
-                    reference=candidate_reference(self.controller, self.name, person.key),
-                    store=self.name,
-                    key=person.key,
-                    evidence=ev,
-                    identifiers=ids,
-                    conflicts=conflicts,
-                    profile=person.profile,
-                )
-            )
+            out.append(self._candidate(person, ev, conflicts))
         return sorted(out, key=lambda c: c.reference)
+
+    def _candidate(self, person: Found, ev: tuple[Evidence, ...], conflicts: tuple[IdentifierKind, ...]) -> Candidate:
+        return Candidate(
+            reference=candidate_reference(self.controller, self.name, person.key),
+            store=self.name,
+            key=person.key,
+            evidence=ev,
+            identifiers=frozenset(person.identifiers),
+            conflicts=conflicts,
+            profile=person.profile,
+        )
 
     def near_candidates(self, descriptor: Descriptor) -> list[Candidate]:
         with self.db.errors(), self.engine.connect() as conn:
             found = near(self.db, self.mapping.people, descriptor, conn)
+        # a near miss is evidence of nothing (an officer checks); what it contradicts is still shown
         return sorted(
             (
-                Candidate(
-                    reference=candidate_reference(self.controller, self.name, person.key),
-                    store=self.name,
-                    key=person.key,
-                    evidence=(),  # a near miss is evidence of nothing: an officer checks
-                    identifiers=frozenset(person.identifiers),
-                    conflicts=evidence(self.name, descriptor, frozenset(person.identifiers))[1],
-                    profile=person.profile,
-                )
-                for person in found.values()
+                self._candidate(p, (), evidence(self.name, descriptor, frozenset(p.identifiers))[1])
+                for p in found.values()
             ),
             key=lambda c: c.reference,
         )

@@ -135,17 +135,21 @@ def find(db: Database, sources: tuple[People, ...], descriptor: Descriptor, conn
         if not source.identify:
             continue
         for row in _lookup(db, source, descriptor, kinds, conn):
-            if source.identify_unless and row[source.identify_unless] is not None:
-                continue
-            key = person_key(source, row[source.key])
+            key = _identifying_key(source, row)
             if key is None:
                 continue
             ids = row_identifiers(db.store, source, row, key)
             if not (wanted & ids):
                 continue  # a spelling variant hit, but not the person asked about
-            person = people.setdefault(key, Found(key, profile_of(source, row)))
-            person.identifiers |= ids
+            people.setdefault(key, Found(key, profile_of(source, row))).identifiers |= ids
     return people
+
+
+def _identifying_key(source: People, row: sa.RowMapping) -> str | None:
+    """The row's person key, or None where the row names nobody or is not searched (``identify_unless``)."""
+    if source.identify_unless and row[source.identify_unless] is not None:
+        return None
+    return person_key(source, row[source.key])
 
 
 def _lookup(
@@ -211,17 +215,14 @@ def near(db: Database, sources: tuple[People, ...], descriptor: Descriptor, conn
                 if r[names.key] is not None and {f[:1] for f in name_forms(text_of(r[names.key]))} & initials
             ]
         for row in rows:
-            if source.identify_unless and row[source.identify_unless] is not None:
-                continue
-            key = person_key(source, row[source.key])
+            key = _identifying_key(source, row)
             profile = profile_of(source, row)
             stored = (profile.first_name, profile.last_name) if source.last_name else (profile.display_name, None)
             if key is None or not names_near(first, last, *stored):
                 continue
             if days and profile.date_of_birth and profile.date_of_birth not in days:
                 continue  # born on another day: another person, not a near miss
-            person = people.setdefault(key, Found(key, profile))
-            person.identifiers |= row_identifiers(db.store, source, row, key)
+            people.setdefault(key, Found(key, profile)).identifiers |= row_identifiers(db.store, source, row, key)
     return people
 
 

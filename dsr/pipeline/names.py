@@ -67,7 +67,7 @@ def _one_edit(a: str, b: str) -> bool:
 def _near_tokens(typed: list[str], stored: list[str]) -> bool:
     if sorted(typed) == sorted(stored):  # also first and last name swapped
         return True
-    if " ".join(typed).replace(" ", "") == " ".join(stored).replace(" ", ""):
+    if "".join(typed) == "".join(stored):
         return True  # "Meyer Lüdenscheidt" / "Meyerlüdenscheidt"
     if len(typed) != len(stored):
         return False
