@@ -18,9 +18,8 @@ from connectors.sql.database import Database, bind_values, text_of
 from connectors.sql.mapping import PEOPLE_COLUMNS, PEOPLE_IDENTIFIERS, People
 from dsr.model import STRONG_KINDS, Descriptor, Evidence, Identifier, IdentifierKind, KnownPerson, Profile
 from dsr.pipeline.identify import descriptor_identifiers, normalise_code, normalise_email, normalise_name
-from dsr.pipeline.names import forms as name_forms
+from dsr.pipeline.names import initials, stored_spellings, swapped_day_and_month
 from dsr.pipeline.names import near as names_near
-from dsr.pipeline.names import stored_spellings, swapped_day_and_month
 
 #: descriptor fields looked up by equality: identifier kind → (People attribute, Descriptor field)
 LOOKUPS = {
@@ -189,31 +188,28 @@ def near(db: Database, sources: tuple[People, ...], descriptor: Descriptor, conn
     days = [descriptor.date_of_birth] if descriptor.date_of_birth else []
     if descriptor.date_of_birth and (swapped := swapped_day_and_month(descriptor.date_of_birth)) is not None:
         days.append(swapped)
-    people: dict[str, Found] = {}
+    looked_up: list[tuple[People, list[sa.RowMapping]]] = []
     for source in sources:
         if not source.identify or not (source.last_name or source.full_name):
             continue
-        table = db.table(source.table)
+        names = db.column(source.table, source.last_name or source.full_name or "")
         if source.last_name:
-            names = db.column(source.table, source.last_name)
             clauses = [names.in_(stored_spellings(last) + stored_spellings(first))]
         else:
-            names = db.column(source.table, source.full_name or "")
             clauses = [names.in_(stored_spellings(f"{first} {last}") + stored_spellings(f"{last} {first}"))]
         if source.date_of_birth and days:
             born = db.column(source.table, source.date_of_birth)
             clauses.append(born.in_(bind_values(born, days)))
-        rows = list(conn.execute(sa.select(table).where(sa.or_(*clauses))).mappings())
-        if not rows:
-            # letters no spelling list can guess ("Rene" for "René"): the whole table, read once, only
-            # for a request that found nobody else (rows whose name starts with another letter skipped)
-            initials = {f[:1] for name in (first, last) for f in name_forms(name)}
-            stream = conn.execution_options(stream_results=True, yield_per=2000).execute(sa.select(table))
-            rows = [
-                r
-                for r in stream.mappings()
-                if r[names.key] is not None and {f[:1] for f in name_forms(text_of(r[names.key]))} & initials
-            ]
+        looked_up.append(
+            (source, list(conn.execute(sa.select(db.table(source.table)).where(sa.or_(*clauses))).mappings()))
+        )
+    if not any(rows for _, rows in looked_up):
+        # letters no spelling list can guess ("Rene" for "René"): every identifying table, read once,
+        # only for a request that found nobody at all; names starting with another letter are skipped
+        wanted = initials(first) | initials(last)
+        looked_up = [(source, _starting_with(db, source, wanted, conn)) for source, _ in looked_up]
+    people: dict[str, Found] = {}
+    for source, rows in looked_up:
         for row in rows:
             key = _identifying_key(source, row)
             profile = profile_of(source, row)
@@ -224,6 +220,13 @@ def near(db: Database, sources: tuple[People, ...], descriptor: Descriptor, conn
                 continue  # born on another day: another person, not a near miss
             people.setdefault(key, Found(key, profile)).identifiers |= row_identifiers(db.store, source, row, key)
     return people
+
+
+def _starting_with(db: Database, source: People, wanted: set[str], conn: sa.Connection) -> list[sa.RowMapping]:
+    """The rows of ``source`` whose (last) name starts with one of the folded letters ``wanted``, streamed."""
+    column = source.last_name or source.full_name or ""
+    stream = conn.execution_options(stream_results=True, yield_per=2000).execute(sa.select(db.table(source.table)))
+    return [r for r in stream.mappings() if r[column] is not None and initials(text_of(r[column])) & wanted]
 
 
 def evidence(
