@@ -29,13 +29,13 @@ EXIT_OK, EXIT_FOUND, EXIT_CONFIG, EXIT_IDENTITY, EXIT_STORE, EXIT_NEGATIVE = 0, 
 #: ``dsr disclose --channel`` / ``--identity-check``: keys of wording.toml (the letter's words)
 CHANNELS = ("portal", "email", "post", "in_person", "phone")
 IDENTITY_CHECKS = (
-    "card_and_birth_date",
-    "account",
+    "email_code",
+    "james_login",
     "email_reply",
     "postal_address",
+    "answer_by_post",
     "in_person",
     "guardian_records",
-    "customer_number",
 )
 #: how ``dsr disclose`` names the facts a letter may lack
 FACT_OPTIONS = {
@@ -52,6 +52,7 @@ EXTRAS = {
     "aiosmtplib": "portal",
     "argon2": "portal",
     "alembic": "portal",
+    "segno": "portal",
     "faker": "demo",
 }
 
@@ -307,6 +308,7 @@ def cmd_user_password(args: argparse.Namespace) -> int:
     import getpass
 
     from dsr import casefile
+    from dsr.casefile.passwords import password_problem
     from dsr.service.staff import new_password
 
     password = ""
@@ -317,6 +319,10 @@ def cmd_user_password(args: argparse.Namespace) -> int:
             password = getpass.getpass("password: ")
             if not password or password != getpass.getpass("again: "):
                 err.print("the passwords differ or are empty")
+                return False
+            problem = password_problem(password)
+            if problem is not None:
+                err.print(f"[red]{escape(str(problem))}[/red]")
                 return False
         else:
             password = new_password()
@@ -430,6 +436,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = load(args.config)
     casefile.upgrade(settings.portal_database_url)  # idempotent: a fresh install just works
     out.print(f"portal on http://{args.host}:{args.port}{settings.portal.path or '/'}")
+    proxies = trusted_proxies(settings, args.behind_proxy)
     # access log off: request lines would carry references; errors still go to stderr
     uvicorn.run(
         create_app(settings),
@@ -437,10 +444,32 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=args.port,
         access_log=False,
         proxy_headers=args.behind_proxy,
-        forwarded_allow_ips="*" if args.behind_proxy else None,
+        forwarded_allow_ips=proxies,
         log_level="info" if args.verbose else "warning",
     )
     return EXIT_OK
+
+
+def trusted_proxies(settings: Any, behind_proxy: bool) -> list[str]:
+    """The addresses whose X-Forwarded-For/-Proto uvicorn believes (``forwarded_allow_ips``), said aloud:
+    ``[portal] trusted_proxies``, else 127.0.0.1 only (uvicorn's default) — never every client."""
+    configured = list(settings.portal.trusted_proxies)
+    if not behind_proxy:
+        if configured:
+            _say("note: [portal] trusted_proxies is set, but without --behind-proxy forwarded headers are ignored")
+        return configured or ["127.0.0.1"]
+    if configured:
+        _say(f"behind a proxy: X-Forwarded-For/-Proto trusted from {', '.join(configured)} only")
+        return configured
+    _say(
+        "behind a proxy: X-Forwarded-For/-Proto trusted from 127.0.0.1 only "
+        "([portal] trusted_proxies not set; list your proxies' addresses there)"
+    )
+    return ["127.0.0.1"]
+
+
+def _say(text: str) -> None:
+    out.print(escape(text), soft_wrap=True)
 
 
 # --------------------------------------------------------------------------- parser
@@ -485,7 +514,11 @@ def parser() -> argparse.ArgumentParser:
         help="repeat for several roles",
     )
     ua.add_argument("--controller", action="append", required=True, help="controller key; repeat for several")
-    ua.add_argument("--prompt", action="store_true", help="type the password instead of generating one")
+    ua.add_argument(
+        "--prompt",
+        action="store_true",
+        help="type the password (12 characters or more, not a common one) instead of generating one",
+    )
     ua.set_defaults(func=cmd_user_add)
     uu = us_sub.add_parser("unlock", help="lift a lock-out after failed logins (every address)")
     uz = us_sub.add_parser("reset-totp", help="turn off the second factor (lost phone); set up again after login")
@@ -564,7 +597,8 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument(
         "--behind-proxy",
         action="store_true",
-        help="trust X-Forwarded-For/-Proto (rate limits per real client); only behind your own proxy",
+        help="trust X-Forwarded-For/-Proto from [portal] trusted_proxies (default 127.0.0.1 only): "
+        "rate limits per real client",
     )
     v.set_defaults(func=cmd_serve)
     return p

@@ -26,6 +26,7 @@ The full reference is in the README ("Configuration reference").
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import tomllib
 from collections.abc import Mapping
@@ -73,6 +74,8 @@ class ControllerSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unkno
     pupil_age_of_consent: int = 14
     #: record of processing activities: a built-in name or a path to a TOML file
     register: str | None = None
+    #: the key the James application signs logins with (dsr.signin); "" = James logins not accepted
+    james_login_key: str = ""
     stores: dict[str, dict[str, Any]] = {}
 
 
@@ -126,6 +129,12 @@ class PortalSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_f
     #: where rate-limit counters live: "memory" (one server process) or "database" (the portal's
     #: database, shared by every process and host serving the portal)
     rate_limit_store: str = "memory"
+    #: staff need the second factor (TOTP): one without it is sent to set it up right after the
+    #: password, before any case page; false lets the password alone do (not recommended)
+    require_totp: bool = True
+    #: reverse proxies whose X-Forwarded-For/-Proto ``dsr serve --behind-proxy`` believes: IP addresses
+    #: or networks (CIDR); [] = only 127.0.0.1. Any other client's forwarded headers are ignored
+    trusted_proxies: list[str] = []
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -230,6 +239,14 @@ def parse(raw: Mapping[str, Any], file: Path) -> Settings:
             errors.append(ConfigError(file, f"{where}.land", f"unknown Land {c.land!r}; one of {', '.join(LANDS)}"))
         if not c.stores:
             errors.append(ConfigError(file, f"{where}.stores", "a controller needs at least one store"))
+        if c.james_login_key and (len(c.james_login_key) < MIN_SECRET_LENGTH or len(set(c.james_login_key)) < 10):
+            errors.append(
+                ConfigError(
+                    file,
+                    f"{where}.james_login_key",
+                    f"needs at least {MIN_SECRET_LENGTH} random characters (James signs logins with it), or leave it out",
+                )
+            )
         for store, table in c.stores.items():
             if "connector" not in table:
                 errors.append(
@@ -258,7 +275,27 @@ def _portal(raw: Any, file: Path) -> PortalSettings:
             "portal.rate_limit_store",
             'one of "memory" (one server process) or "database" (shared by all processes)',
         )
+    for i, proxy in enumerate(portal.trusted_proxies):
+        if (problem := proxy_problem(proxy)) is not None:
+            raise ConfigError(file, f"portal.trusted_proxies[{i}]", problem)
     return portal
+
+
+def proxy_problem(entry: str) -> str | None:
+    """Why ``entry`` of ``[portal] trusted_proxies`` is not an IP address or network, or None.
+
+    Checked as uvicorn reads it (a network must not have host bits set: ``10.0.0.0/8``, not
+    ``10.0.0.1/8``), since uvicorn would silently take a malformed entry as a name that never matches."""
+    try:
+        if "/" in entry:
+            ipaddress.ip_network(entry)
+        else:
+            ipaddress.ip_address(entry)
+    except ValueError:
+        if entry.strip() == "*":
+            return "* would believe the X-Forwarded-For of every client: list the proxies' addresses"
+        return f"{entry!r} is not an IP address or network (e.g. 127.0.0.1, 10.0.0.0/8, ::1)"
+    return None
 
 
 def connect(settings: Settings, controller: str) -> list[Connector]:

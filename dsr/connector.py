@@ -88,9 +88,10 @@ class Connector(abc.ABC):
 
     def near_candidates(self, descriptor: Descriptor) -> list[Candidate]:
         """People whose stored name is a near miss of the request's (another spelling, one typo, first
-        and last name swapped, day and month of birth swapped): asked only when no store found a
-        candidate, so that the request goes to an officer instead of the negative answer. They carry
-        no evidence. Default: none."""
+        and last name swapped, day and month of birth swapped, or the same folded name born on another
+        day): asked when no store found a candidate, or when a match rests on name and birth date
+        alone, so that the request goes to an officer instead of the negative answer or a namesake.
+        They carry no evidence. Default: none."""
         return []
 
     def identifiers(self, subject: Subject, wanted: frozenset[IdentifierKind] | None = None) -> frozenset[Identifier]:

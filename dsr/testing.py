@@ -23,8 +23,8 @@ from dsr.model import (
     Record,
     Subject,
 )
-from dsr.pipeline.identify import candidate_reference, descriptor_identifiers
-from dsr.pipeline.names import near, swapped_day_and_month
+from dsr.pipeline.identify import candidate_reference, descriptor_identifiers, normalise_name
+from dsr.pipeline.names import near, same, swapped_day_and_month
 
 
 @dataclass
@@ -46,7 +46,7 @@ class FakePerson:
             ids.add(Identifier(IdentifierKind.LOGIN, self.login))
         if self.email:
             ids.add(Identifier(IdentifierKind.EMAIL, self.email.lower()))
-        ids.add(Identifier(IdentifierKind.NAME, f"{self.first_name} {self.last_name}".casefold()))
+        ids.add(Identifier(IdentifierKind.NAME, normalise_name(self.first_name, self.last_name)))
         if self.date_of_birth:
             ids.add(Identifier(IdentifierKind.DATE_OF_BIRTH, self.date_of_birth))
         return frozenset(ids)
@@ -92,22 +92,47 @@ class FakeConnector(Connector):
         for p in self.people_:
             ids = p.identifiers(self.name)
             hits = wanted & ids
-            if not hits:
-                continue
+            if {h.kind for h in hits} <= {IdentifierKind.DATE_OF_BIRTH}:
+                continue  # like the SQL connector, which looks people up by name and numbers, never by birthday
             evidence = tuple(
                 Evidence(self.name, h.kind, h.kind in (IdentifierKind.CARD, IdentifierKind.LOGIN, IdentifierKind.EMAIL))
                 for h in sorted(hits)
             )
-            found.append(self._candidate(p, evidence))
+            conflicts = self._conflicts(p, descriptor)
+            if IdentifierKind.DATE_OF_BIRTH in conflicts and {h.kind for h in hits} <= {IdentifierKind.NAME}:
+                continue  # like the SQL connector: a namesake born on another day is no candidate (a near miss)
+            found.append(self._candidate(p, evidence, conflicts))
         return found
 
-    def _candidate(self, p: FakePerson, evidence: tuple[Evidence, ...]) -> Candidate:
+    def _conflicts(self, p: FakePerson, descriptor: Descriptor) -> tuple[IdentifierKind, ...]:
+        """What the person's row contradicts of the descriptor (another date of birth or name), like SQL."""
+        wanted = {i.kind: i for i in descriptor_identifiers(descriptor)}
+        held = {i.kind: i for i in p.identifiers(self.name)}
+        conflicts = []
+        if (
+            IdentifierKind.DATE_OF_BIRTH in wanted
+            and p.date_of_birth
+            and wanted[IdentifierKind.DATE_OF_BIRTH] != held[IdentifierKind.DATE_OF_BIRTH]
+        ):
+            conflicts.append(IdentifierKind.DATE_OF_BIRTH)
+        if (
+            descriptor.first_name
+            and descriptor.last_name
+            and not same(descriptor.first_name, descriptor.last_name, p.first_name, p.last_name)
+        ):
+            conflicts.append(IdentifierKind.NAME)  # "Mueller" for "Müller" contradicts nothing; "Meier" does
+        return tuple(conflicts)
+
+    def _candidate(
+        self, p: FakePerson, evidence: tuple[Evidence, ...], conflicts: tuple[IdentifierKind, ...] = ()
+    ) -> Candidate:
         return Candidate(
             reference=candidate_reference(self.controller, self.name, p.key),
             store=self.name,
             key=p.key,
             evidence=evidence,
             identifiers=p.identifiers(self.name),
+            conflicts=conflicts,
             profile=Profile(first_name=p.first_name, last_name=p.last_name, email=p.email),
         )
 
@@ -116,11 +141,18 @@ class FakeConnector(Connector):
         days = {descriptor.date_of_birth.isoformat()} if descriptor.date_of_birth else set()
         if descriptor.date_of_birth and (swapped := swapped_day_and_month(descriptor.date_of_birth)):
             days.add(swapped.isoformat())
+        # like the SQL connector: a name one letter off counts only for the day asked (or swapped); the
+        # same name (folded) born on another day is a near miss too
         return [
-            self._candidate(p, ())
+            self._candidate(p, (), self._conflicts(p, descriptor))
             for p in self.people_
             if near(descriptor.first_name, descriptor.last_name, p.first_name, p.last_name)
-            and not (days and p.date_of_birth and p.date_of_birth not in days)
+            and not (
+                days
+                and p.date_of_birth
+                and p.date_of_birth not in days
+                and not same(descriptor.first_name, descriptor.last_name, p.first_name, p.last_name)
+            )
         ]
 
     def identifiers(self, subject: Subject, wanted: frozenset[IdentifierKind] | None = None) -> frozenset[Identifier]:

@@ -26,6 +26,7 @@ from argon2 import PasswordHasher
 from argon2.low_level import Type
 
 from dsr.casefile import open_engine, upgrade, use_password_hasher
+from dsr.casefile.passwords import PasswordPolicy, use_password_policy
 from dsr.casefile.schema import chain_head, metadata
 from dsr.demo import DemoSummary, generate
 from tests.databases import DIALECTS, fresh_database
@@ -34,8 +35,18 @@ from tests.officer_world import World, make_world
 
 @pytest.fixture(scope="session", autouse=True)
 def fast_passwords() -> None:
-    """Real argon2id, with parameters small enough for a test suite (production: RFC 9106 defaults)."""
+    """Real argon2id, with parameters small enough for a test suite (production: RFC 9106 defaults);
+    tests' own short passwords are let through (the password policy's tests use ``strict_passwords``)."""
     use_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1, type=Type.ID))
+    use_password_policy(PasswordPolicy(min_length=1, refuse_common=False))
+
+
+@pytest.fixture
+def strict_passwords() -> Iterator[PasswordPolicy]:
+    """The password policy as shipped (12 characters or more, not a common one) for one test."""
+    before = use_password_policy(PasswordPolicy())
+    yield PasswordPolicy()
+    use_password_policy(before)
 
 
 # --------------------------------------------------------------------------- databases

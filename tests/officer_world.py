@@ -23,8 +23,15 @@ SCHOOL = "gym-regensburg"
 VENDOR = "vendor"
 
 
-def demo_config(demo: DemoSummary, folder: Path, *, portal: str = "", weblog: str | None = None) -> Path:
-    """A config beside the demo stores (their paths are relative) with its own portal DB and mail folder."""
+def demo_config(
+    demo: DemoSummary, folder: Path, *, portal: str = "", weblog: str | None = None, require_totp: bool | None = False
+) -> Path:
+    """A config beside the demo stores (their paths are relative) with its own portal DB and mail folder.
+
+    ``require_totp``: staff log in with the password alone (False, what most tests want), must set
+    up the second factor first (True), or None to leave ``[portal] require_totp`` at its default."""
+    if require_totp is not None:
+        portal += f"require_totp = {'true' if require_totp else 'false'}\n"
     text = demo.config.read_text(encoding="utf-8")
     if weblog is not None:
         text = text.replace('path = "logs"\nscope = "catalogue"', f'path = "{weblog}"\nscope = "catalogue"', 1)

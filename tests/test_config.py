@@ -56,3 +56,23 @@ def test_unknown_controller_and_connector(tmp_path: Path) -> None:
         s.controller("other")
     with pytest.raises(ConfigError, match=r"controllers\.gym\.stores\.school\.connector.*nosuch"):
         connect(s, "gym")
+
+
+def test_trusted_proxies_are_addresses_or_networks_and_errors_name_the_entry(tmp_path: Path) -> None:
+    proxies = '["127.0.0.1", "10.0.0.0/8", "::1", "fd00::/8"]'
+    good = load(write(tmp_path, GOOD + f"\n[portal]\ntrusted_proxies = {proxies}\n"))
+    assert good.portal.trusted_proxies == ["127.0.0.1", "10.0.0.0/8", "::1", "fd00::/8"]
+    assert load(write(tmp_path, GOOD)).portal.trusted_proxies == []  # not configured: `dsr serve` uses 127.0.0.1
+    for entry, index, says in [
+        ("proxy.example.org", 1, "not an IP address or network"),
+        ("10.0.0.1/8", 1, "not an IP address or network"),  # host bits set: uvicorn would never match it
+        ("*", 1, "every client"),
+        ("300.1.1.1", 1, "not an IP address"),
+    ]:
+        path = write(tmp_path, GOOD + f'\n[portal]\ntrusted_proxies = ["127.0.0.1", "{entry}"]\n')
+        with pytest.raises(ConfigError) as info:
+            load(path)
+        assert str(path) in str(info.value) and f"portal.trusted_proxies[{index}]" in str(info.value), info.value
+        assert says in str(info.value)
+    with pytest.raises(ConfigError, match=r"portal\.trusted_proxies"):
+        load(write(tmp_path, GOOD + '\n[portal]\ntrusted_proxies = "127.0.0.1"\n'))  # a list, not a string

@@ -10,8 +10,8 @@ from urllib.parse import quote
 
 import sqlalchemy as sa
 
-from connectors.sql.database import Database, bind_values, missing_sqlite_file
-from connectors.sql.mapping import PEOPLE_IDENTIFIERS, Mapping, load_mapping
+from connectors.sql.database import Database, bind_values, missing_sqlite_file, unique_column_sets
+from connectors.sql.mapping import PEOPLE_IDENTIFIERS, CollectionMapping, Mapping, load_mapping
 from connectors.sql.people import (
     Found,
     evidence,
@@ -23,7 +23,7 @@ from connectors.sql.people import (
     row_identifiers,
 )
 from connectors.sql.records import walk
-from connectors.sql.schema import check_schema
+from connectors.sql.schema import check_keys, check_schema
 from dsr.connector import Connector, StoreContext
 from dsr.errors import ConfigError
 from dsr.model import (
@@ -229,6 +229,10 @@ class SQLConnector(Connector):
         try:
             inspector = sa.inspect(self.engine)
             tables = {t: [c["name"] for c in inspector.get_columns(t)] for t in inspector.get_table_names()}
+            reflected = {}
+            for name in sorted({c.table for c in self.mapping.collections} & set(tables)):
+                reflected[name] = sa.Table(name, sa.MetaData())
+                inspector.reflect_table(reflected[name], None)
         except sa.exc.SQLAlchemyError as exc:
             missing = missing_sqlite_file(self.engine)
             problem = (
@@ -239,7 +243,25 @@ class SQLConnector(Connector):
             if self.context:
                 return [self.context.error("url", problem)]
             return [ConfigError(self.mapping.file, None, problem)]
-        return check_schema(self.mapping, tables)
+        return check_schema(self.mapping, tables) + check_keys(
+            self.mapping,
+            tables,
+            {name: [c.name for c in t.primary_key.columns] for name, t in reflected.items()},
+            {name: unique_column_sets(t) for name, t in reflected.items()},
+            lambda c: self._duplicated(reflected[c.table], c),
+            f"{self.name!r} ({self.context.key})" if self.context else repr(self.name),
+        )
+
+    def _duplicated(self, table: sa.Table, c: CollectionMapping) -> bool | None:
+        """Whether two rows of ``table`` share ``c``'s key (one grouped scan, stopped at the first
+        duplicate); None when the database cannot tell (a column type it cannot group by)."""
+        key = [table.c[name] for name in c.key]
+        try:
+            with self.engine.connect() as conn:
+                stmt = sa.select(*key).group_by(*key).having(sa.func.count() > 1).limit(1)
+                return conn.execute(stmt).first() is not None
+        except sa.exc.SQLAlchemyError:
+            return None
 
     def close(self) -> None:
         self.engine.dispose()

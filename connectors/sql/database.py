@@ -76,6 +76,11 @@ class Database:
             raise ConnectorError(self.store, f"mapped column {table}.{name} missing in the database (run dsr check)")
         return t.c[name]
 
+    def unique(self, table: str, columns: Iterable[str]) -> bool:
+        """Whether the schema promises that ``columns`` together tell the rows of ``table`` apart:
+        they include the primary key, a unique constraint or a unique index."""
+        return is_unique(columns, unique_column_sets(self.table(table)))
+
     def select_in(
         self,
         conn: sa.Connection,
@@ -104,6 +109,23 @@ class Database:
             stmt = sa.select(t).where(*where, target.in_(big_vals[i : i + CHUNK]))
             rows.extend(conn.execute(stmt).mappings())
         return rows
+
+
+def unique_column_sets(table: sa.Table) -> list[frozenset[str]]:
+    """The column sets a reflected table's primary key, unique constraints and unique indexes make unique."""
+    sets = [frozenset(c.name for c in table.primary_key.columns)]
+    sets += [frozenset(c.name for c in u.columns) for u in table.constraints if isinstance(u, sa.UniqueConstraint)]
+    # an index on an expression (lower(email)) proves nothing about the columns themselves
+    sets += [
+        frozenset(c.name for c in i.columns) for i in table.indexes if i.unique and len(i.columns) == len(i.expressions)
+    ]
+    return [s for s in sets if s]
+
+
+def is_unique(columns: Iterable[str], unique_sets: Iterable[frozenset[str]]) -> bool:
+    """Whether ``columns`` include one of ``unique_sets`` (a superset of a unique key is unique too)."""
+    have = set(columns)
+    return any(s <= have for s in unique_sets)
 
 
 def bind_values(column: sa.Column[Any], values: Iterable[Any], casefold: bool = False) -> list[Any]:

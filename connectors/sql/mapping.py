@@ -49,7 +49,8 @@ class Condition(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
 
 class Collection(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     table: str
-    key: str = "id"
+    #: the column, or the columns together (a composite key), that tell the table's rows apart
+    key: str | list[str] = "id"
     title: Text
     description: Text = {}
     activity: str
@@ -192,10 +193,17 @@ class CollectionMapping:
     raw: Collection
     alternatives: tuple[tuple[Match, ...], ...]
     guards: tuple[Guard, ...]
+    #: the key was written in the mapping (not the default ``id``)
+    key_given: bool = True
 
     @property
     def table(self) -> str:
         return self.raw.table
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        """The key column(s): one, or several that together tell the rows apart."""
+        return (self.raw.key,) if isinstance(self.raw.key, str) else tuple(self.raw.key)
 
     def depends_on(self) -> set[str]:
         found = {m.source.collection for alt in self.alternatives for m in alt if m.source.collection}
@@ -274,7 +282,8 @@ def parse_mapping(raw: AbcMapping[str, Any], file: Path) -> Mapping:
     data = msgspec.structs.replace(data, collections=converted)
     errors: list[ConfigError] = []
     collections = {
-        name: _collection(file, name, c, set(data.collections), errors) for name, c in data.collections.items()
+        name: _collection(file, name, c, set(data.collections), errors, key_given="key" in raw_collections[name])
+        for name, c in data.collections.items()
     }
     for i, p in enumerate(data.people):
         _check_people(file, f"people[{i}]", p, errors)
@@ -327,7 +336,9 @@ def _text(file: Path, key: str, text: AbcMapping[str, str], errors: list[ConfigE
         errors.append(ConfigError(file, key, f"needs a text in {' and '.join(missing)}"))
 
 
-def _collection(file: Path, name: str, c: Collection, known: set[str], errors: list[ConfigError]) -> CollectionMapping:
+def _collection(
+    file: Path, name: str, c: Collection, known: set[str], errors: list[ConfigError], key_given: bool = True
+) -> CollectionMapping:
     where = f"collections.{name}"
     _text(file, f"{where}.title", c.title, errors)
     _text(file, f"{where}.description", c.description, errors, required=False)
@@ -344,10 +355,9 @@ def _collection(file: Path, name: str, c: Collection, known: set[str], errors: l
             errors.append(ConfigError(file, ckey, "role and holds are for references only"))
         for value, text in col.codes.items():
             _text(file, f"{ckey}.codes.{value}", text, errors)
-    for attr in ("key", "order_by"):
-        col_name = getattr(c, attr)
-        if col_name is not None and col_name not in c.columns:
-            errors.append(ConfigError(file, f"{where}.{attr}", f"{col_name!r} is not among the columns"))
+    _check_key(file, where, c, errors)
+    if c.order_by is not None and c.order_by not in c.columns:
+        errors.append(ConfigError(file, f"{where}.order_by", f"{c.order_by!r} is not among the columns"))
     for i, col_name in enumerate(c.restricted_when):
         if col_name not in c.columns:
             errors.append(ConfigError(file, f"{where}.restricted_when[{i}]", f"{col_name!r} is not among the columns"))
@@ -389,7 +399,25 @@ def _collection(file: Path, name: str, c: Collection, known: set[str], errors: l
             )
             continue
         guards.append(Guard(m.group(1), m.group(2), m.group(3)))
-    return CollectionMapping(name=name, raw=c, alternatives=tuple(alternatives), guards=tuple(guards))
+    return CollectionMapping(
+        name=name, raw=c, alternatives=tuple(alternatives), guards=tuple(guards), key_given=key_given
+    )
+
+
+def _check_key(file: Path, where: str, c: Collection, errors: list[ConfigError]) -> None:
+    if isinstance(c.key, str):
+        if c.key not in c.columns:
+            errors.append(ConfigError(file, f"{where}.key", f"{c.key!r} is not among the columns"))
+        return
+    if not c.key:
+        errors.append(ConfigError(file, f"{where}.key", "a composite key needs at least one column"))
+    seen: set[str] = set()
+    for i, col_name in enumerate(c.key):
+        if col_name not in c.columns:
+            errors.append(ConfigError(file, f"{where}.key[{i}]", f"{col_name!r} is not among the columns"))
+        elif col_name in seen:
+            errors.append(ConfigError(file, f"{where}.key[{i}]", f"{col_name!r} is named twice"))
+        seen.add(col_name)
 
 
 def _source(file: Path, key: str, text: str, known: set[str], own: str, errors: list[ConfigError]) -> Source | None:

@@ -20,6 +20,7 @@ from dsr.model import STRONG_KINDS, Descriptor, Evidence, Identifier, Identifier
 from dsr.pipeline.identify import descriptor_identifiers, normalise_code, normalise_email, normalise_name
 from dsr.pipeline.names import initials, stored_spellings, swapped_day_and_month
 from dsr.pipeline.names import near as names_near
+from dsr.pipeline.names import same as names_same
 
 #: descriptor fields looked up by equality: identifier kind → (People attribute, Descriptor field)
 LOOKUPS = {
@@ -181,7 +182,9 @@ def _lookup(
 def near(db: Database, sources: tuple[People, ...], descriptor: Descriptor, conn: sa.Connection) -> dict[str, Found]:
     """People whose stored name the typed one may stand for (:func:`dsr.pipeline.names.near`): looked
     up by the spellings the typed last (or, swapped, first) name may be stored in, and — when a date of
-    birth was given — among everyone born that day or on the day with day and month swapped."""
+    birth was given — among everyone born that day or on the day with day and month swapped. A row of
+    the same name (folded) born on another day is one too; a name one letter off is one only for the
+    day asked (or swapped)."""
     if not (descriptor.first_name and descriptor.last_name):
         return {}
     first, last = descriptor.first_name, descriptor.last_name
@@ -216,8 +219,15 @@ def near(db: Database, sources: tuple[People, ...], descriptor: Descriptor, conn
             stored = (profile.first_name, profile.last_name) if source.last_name else (profile.display_name, None)
             if key is None or not names_near(first, last, *stored):
                 continue
-            if days and profile.date_of_birth and profile.date_of_birth not in days:
-                continue  # born on another day: another person, not a near miss
+            if (
+                days
+                and profile.date_of_birth
+                and profile.date_of_birth not in days
+                and not names_same(first, last, *stored)
+            ):
+                # a name one letter off, born on another day: another person, not a near miss. The same name
+                # (folded) born on another day is one: a typo in the date must not make the answer "nothing"
+                continue
             people.setdefault(key, Found(key, profile)).identifiers |= row_identifiers(db.store, source, row, key)
     return people
 
@@ -243,6 +253,10 @@ def evidence(
         if kind is IdentifierKind.NAME and not (descriptor.first_name and descriptor.last_name):
             continue
         if asked and kind in held and held[kind] != asked[0]:
+            if kind is IdentifierKind.NAME and names_same(
+                descriptor.first_name, descriptor.last_name, held[kind].value, None
+            ):
+                continue  # the same name written another way ("Mueller" for "Müller") contradicts nothing
             conflicts.append(kind)
     return found, tuple(conflicts)
 

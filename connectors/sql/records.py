@@ -3,12 +3,19 @@
 Collections run in dependency order; each alternative of a collection is one batched query
 (``IN`` lists of the subject's keys or of an earlier collection's values), so the number of
 statements depends on the mapping, not on how many rows the subject has.
+
+A row found by several alternatives is one record; two rows are two records, even when they
+share the mapping's key. Where the schema promises the key is unique (primary key, unique
+constraint or unique index), a record's key is the key's value; where it does not, the row's
+content is added (``17#3f2a…``), so rows sharing a key stay apart, each with a stable key.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import itertools
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, cast
@@ -54,18 +61,54 @@ class SubjectView:
 def walk(db: Database, mapping: Mapping, store: str, subject: Subject, conn: sa.Connection) -> Iterator[Record]:
     view = SubjectView(store, subject)
     found: dict[str, list[sa.RowMapping]] = {}
-    key_columns = {c.name: c.raw.key for c in mapping.collections}
+    key_columns = {c.name: c.key for c in mapping.collections}
     for coll in mapping.collections:
         if coll.guards and not any(_holds(g, found) for g in coll.guards):
             found[coll.name] = []
             continue
-        rows: dict[str, tuple[sa.RowMapping, str | None]] = {}
+        unique = db.unique(coll.table, coll.key)
+        rows: dict[tuple[str, str], tuple[sa.RowMapping, str | None]] = {}
+        copies: Counter[tuple[str, str]] = Counter()
         for alt in coll.alternatives:
+            # each alternative is one pass over the table: a row it yields twice is two equal rows
+            # (a table without a unique key may hold those); a row several alternatives yield is one
+            seen: Counter[tuple[str, str]] = Counter()
             for row, relation in _alternative(db, coll, alt, view, found, key_columns, conn):
-                rows.setdefault(text_of(row[coll.raw.key]), (row, relation))
-        found[coll.name] = [r for r, _ in rows.values()]
-        for key, (row, relation) in rows.items():
-            yield _record(store, coll, key, row, relation, view)
+                identity = _identity(row, coll.key, unique)
+                rows.setdefault(identity, (row, relation))
+                seen[identity] += 1
+            copies |= seen  # the larger count of each
+        found[coll.name] = []
+        for identity, (row, relation) in rows.items():
+            for copy in range(copies[identity] if identity[0] == "row" else 1):
+                found[coll.name].append(row)
+                yield _record(store, coll, _record_key(identity, row, coll.key, copy), row, relation, view)
+
+
+def key_text(row: sa.RowMapping, columns: Sequence[str]) -> str:
+    """The key of a row as text; a composite key's parts joined by ``/`` (``/`` in a part escaped)."""
+    if len(columns) == 1:
+        return text_of(row[columns[0]])
+    return "/".join(text_of(row[c]).replace("\\", "\\\\").replace("/", "\\/") for c in columns)
+
+
+def _identity(row: sa.RowMapping, columns: Sequence[str], unique: bool) -> tuple[str, str]:
+    """What makes a row this row: its key where the schema makes the key unique, else its content.
+
+    A unique index lets several rows have NULL in the key: those are told apart by content too.
+    """
+    if unique and all(row[c] is not None for c in columns):
+        return ("key", key_text(row, columns))
+    content = "\x1f".join(f"{name}\x1e" if v is None else f"{name}={text_of(v)}" for name, v in sorted(row.items()))
+    return ("row", content)
+
+
+def _record_key(identity: tuple[str, str], row: sa.RowMapping, columns: Sequence[str], copy: int) -> str:
+    kind, value = identity
+    if kind == "key":
+        return value
+    digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    return f"{key_text(row, columns)}#{digest}" + (f"-{copy + 1}" if copy else "")
 
 
 def _holds(g: Guard, found: dict[str, list[sa.RowMapping]]) -> bool:
@@ -84,7 +127,7 @@ def _alternative(
     alt: Sequence[Match],
     view: SubjectView,
     found: dict[str, list[sa.RowMapping]],
-    key_columns: dict[str, str],
+    key_columns: dict[str, tuple[str, ...]],
     conn: sa.Connection,
 ) -> Iterator[tuple[sa.RowMapping, str | None]]:
     direct = [m for m in alt if m.source.kind != "collection"]
@@ -104,10 +147,10 @@ def _alternative(
     # comparisons cannot be done in SQL portably. Parents are indexed by their normalised
     # values, so a row costs one look-up, not a pass over all parent rows.
     wanted = [(m, {n for v in view.values(m) for n in _normal(m.compare, v)}) for m in direct if not m.in_sql]
-    index: dict[tuple[str, ...], Any] = {}
+    index: dict[tuple[str, ...], str] = {}
     for p in parents:
         for combo in itertools.product(*(_normal(m.compare, p[_parent_column(m)]) for m in linked)):
-            index.setdefault(combo, p[key_columns[parent_coll]] if parent_coll else None)
+            index.setdefault(combo, key_text(p, key_columns[parent_coll]) if parent_coll else "")
     for row in rows:
         if not all(_normal(m.compare, row[m.column]) & values for m, values in wanted):
             continue
@@ -116,7 +159,7 @@ def _alternative(
             continue
         for combo in itertools.product(*(sorted(_normal(m.compare, row[m.column])) for m in linked)):
             if combo in index:
-                yield row, f"{parent_coll} {text_of(index[combo])}"
+                yield row, f"{parent_coll} {index[combo]}"
                 break
 
 

@@ -2,15 +2,17 @@
 
 Every column of every mapped table must be classified in every collection over that table,
 so a column the vendor adds in an update (perhaps holding personal data) stops the check
-until someone has decided what it is. Tables nobody mapped must be listed as ignored.
+until someone has decided what it is. Tables nobody mapped must be listed as ignored. A
+collection's key must be one the schema makes unique (:func:`check_keys`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from collections.abc import Mapping as AbcMapping
-from collections.abc import Sequence
 
-from connectors.sql.mapping import PEOPLE_COLUMNS, Mapping
+from connectors.sql.database import is_unique
+from connectors.sql.mapping import PEOPLE_COLUMNS, CollectionMapping, Mapping
 from dsr.errors import ConfigError
 
 
@@ -66,3 +68,59 @@ def check_schema(mapping: Mapping, tables: AbcMapping[str, Sequence[str]]) -> li
                 )
             )
     return errors
+
+
+def check_keys(
+    mapping: Mapping,
+    tables: AbcMapping[str, Sequence[str]],
+    primary_keys: AbcMapping[str, Sequence[str]],
+    unique_sets: AbcMapping[str, Sequence[frozenset[str]]],
+    duplicated: Callable[[CollectionMapping], bool | None],
+    store: str,
+) -> list[ConfigError]:
+    """Collections whose key the schema does not make unique (primary key, unique constraint, unique index).
+
+    Rows sharing such a key are still separate records (told apart by their content), but a
+    record's reference then changes whenever the row changes: the mapping should name the
+    columns that tell the rows apart. ``duplicated(c)`` says whether the data already holds
+    rows sharing ``c``'s key (None: could not be checked); ``store`` names the store in the
+    messages (a mapping may serve several).
+    """
+    errors: list[ConfigError] = []
+    for c in mapping.collections:
+        if c.table not in tables or not set(c.key) <= set(tables[c.table]):
+            continue  # check_schema reports the missing table or column
+        if is_unique(c.key, unique_sets.get(c.table, ())):
+            continue
+        pk = list(primary_keys.get(c.table, ()))
+        cols = _columns(c.key)
+        if not pk:
+            given = "" if c.key_given else " (no key is given: the default)"
+            problem = f"table {c.table!r} has no primary key, and the key {cols}{given} has no unique constraint or unique index"
+        else:
+            problem = f"the key {cols} is not the primary key of table {c.table!r} ({_columns(pk)}) and has no unique constraint or unique index"
+        problem += "; rows sharing a key are told apart only by their content"
+        dup = duplicated(c)
+        if dup:
+            problem += f". Several rows of the table already have the same {', '.join(repr(k) for k in c.key)}"
+        elif dup is None:
+            problem += ". Whether the table already holds rows sharing a key could not be checked"
+        suggestion = _key_toml(pk) if pk else _key_toml([*c.key, "<column>"])
+        problem += (
+            f". Declare the columns that tell its rows apart as the key, e.g. {suggestion} "
+            "(a list is a composite key), or give the table a primary key or a unique index on them"
+        )
+        errors.append(mapping.error(f"collections.{c.name}.key", f"store {store}: {problem}"))
+    return errors
+
+
+def _columns(columns: Sequence[str]) -> str:
+    if len(columns) == 1:
+        return f"column {columns[0]!r}"
+    return "columns " + ", ".join(repr(c) for c in columns)
+
+
+def _key_toml(columns: Sequence[str]) -> str:
+    if len(columns) == 1:
+        return f'key = "{columns[0]}"'
+    return "key = [" + ", ".join(f'"{c}"' for c in columns) + "]"

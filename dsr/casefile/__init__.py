@@ -27,8 +27,10 @@ from dsr.casefile.case import (
     open_case,
     public_status,
 )
+from dsr.casefile.checks import CheckMethod, record_identity_check
 from dsr.casefile.codes import CodePolicy, IssuedCode
 from dsr.casefile.database import DEFAULT_URL, current_revision, head_revision, is_current, open_engine, upgrade
+from dsr.casefile.delivery import DeliveryPlan, approve_delivery, decide_delivery, plan_of
 from dsr.casefile.downloads import (
     DownloadedFile,
     DownloadOffer,
@@ -50,11 +52,9 @@ from dsr.casefile.errors import (
     TransitionRefused,
 )
 from dsr.casefile.identity import (
-    CheckMethod,
     confirm_identity,
     identity_query_answered,
     record_candidates,
-    record_identity_check,
     send_identity_query,
 )
 from dsr.casefile.jobs import (
@@ -90,10 +90,13 @@ from dsr.casefile.users import (
 )
 from dsr.casefile.verification import confirm_email, start_email_verification
 from dsr.casefile.workflow import (
+    REFUSAL_GROUNDS,
     Document,
+    RefusalProposal,
     add_review_items,
     approve,
     close_case,
+    confirm_refusal,
     decide,
     dispatch_by_download,
     dispatch_by_post,
@@ -101,10 +104,12 @@ from dsr.casefile.workflow import (
     finish_gathering,
     mark_printed,
     prepare,
-    refuse,
+    propose_refusal,
+    refusal_proposal,
     send_back,
     start_gathering,
     withdraw,
+    withdraw_refusal_proposal,
 )
 
 __all__ = [
@@ -142,7 +147,9 @@ __all__ = [
     "Party",
     "Problem",
     "PublicStatus",
+    "REFUSAL_GROUNDS",
     "ROLES",
+    "RefusalProposal",
     "RequestType",
     "SessionPolicy",
     "StoreProgress",
@@ -160,7 +167,12 @@ __all__ = [
     "close_case",
     "close_session",
     "confirm_email",
+    "DeliveryPlan",
+    "approve_delivery",
+    "decide_delivery",
+    "plan_of",
     "confirm_identity",
+    "confirm_refusal",
     "create_user",
     "current_revision",
     "deadline_digest",
@@ -190,6 +202,7 @@ __all__ = [
     "open_engine",
     "mark_printed",
     "prepare",
+    "propose_refusal",
     "public_status",
     "purge_closed",
     "purge_sessions",
@@ -197,7 +210,7 @@ __all__ = [
     "record_identity_check",
     "record_routing",
     "requirements_of",
-    "refuse",
+    "refusal_proposal",
     "retry_store",
     "run_next",
     "send_back",
@@ -214,4 +227,5 @@ __all__ = [
     "use_password_hasher",
     "verify",
     "withdraw",
+    "withdraw_refusal_proposal",
 ]

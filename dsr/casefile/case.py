@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 import msgspec
 import sqlalchemy as sa
 
 from dsr.casefile import audit, clock
+from dsr.casefile.checks import SELF_PROOF, methods_for
 from dsr.casefile.codes import case_reference, keyed_hash, matches, new_status_secret
 from dsr.casefile.errors import CodeRejected, InputRejected
 from dsr.casefile.permission import actor_of, deadline_of, load_case
+from dsr.casefile.requirements import requirements_in
 from dsr.casefile.schema import cases, comments, parties, review_items
 from dsr.casefile.states import Acting, CaseState, Channel, RequestType
 from dsr.casefile.users import User
@@ -244,11 +247,40 @@ def public_status(
         deadline = deadline_of(conn, row, today)
         return PublicStatus(
             reference=row.reference,
-            state=CaseState(row.state),
+            state=_shown_state(conn, row),
             received_on=row.received_at.astimezone(BERLIN).date(),
             due_on=deadline.due,
             controller=row.controller,
         )
+
+
+#: states whose difference tells whether the stores hold the person: shown only to a verified requester
+_PROGRESS = frozenset(
+    {
+        CaseState.IDENTITY_PENDING,
+        CaseState.IDENTITY_CONFIRMED,
+        CaseState.GATHERING,
+        CaseState.REVIEW,
+        CaseState.PREPARED,
+        CaseState.APPROVED,
+    }
+)
+
+
+def _shown_state(conn: sa.Connection, row: Any) -> CaseState:
+    """The state the status page shows: progress only once the requester is verified.
+
+    Whoever holds the reference and status secret is not thereby the person: an impostor must
+    not learn from "identity checked" or "gathering" that the stores hold whom they named."""
+    state = CaseState(row.state)
+    if state not in _PROGRESS:
+        return state
+    if row.acting == "self":
+        verified = bool(SELF_PROOF & set(methods_for(conn, row.id, row.subject_reference)))
+    else:
+        needs = requirements_in(conn, row)
+        verified = needs.routing is not None and not needs.open
+    return state if verified else CaseState.RECEIVED
 
 
 def get_party(engine: sa.Engine, user: User, reference: str, role: str = "subject") -> Party | None:

@@ -10,6 +10,7 @@ import datetime as dt
 import msgspec
 import sqlalchemy as sa
 
+from dsr.casefile.identity import confirmation_proof
 from dsr.casefile.permission import load_case
 from dsr.casefile.schema import candidates, comments, identity_checks, identity_queries
 from dsr.casefile.users import User
@@ -18,9 +19,15 @@ from dsr.casefile.users import User
 class CandidateView(msgspec.Struct, frozen=True, kw_only=True):
     reference: str
     store: str
-    strong: bool
+    strong: bool  #: how well the request's details match (resolution): never proof of who asks
     evidence: list[dict[str, object]]  #: [{"store", "kind", "strong"}] — kinds of evidence, no values
     confirmed: bool
+    email_on_file: bool = False  #: the requester's contact address is on file for this person
+    hints: dict[str, object] = {}  #: masked attributes that tell namesakes apart (CandidateHints)
+    #: the check that verified the requester as this person (a method), None: nothing did yet
+    verified_by: str | None = None
+    #: the officer may confirm this candidate: a check discriminates it (see ``confirm_identity``)
+    may_confirm: bool = False
 
 
 class CheckView(msgspec.Struct, frozen=True, kw_only=True):
@@ -28,6 +35,8 @@ class CheckView(msgspec.Struct, frozen=True, kw_only=True):
     performed_by: int | None
     performed_at: dt.datetime
     note: str | None
+    candidate: str | None = None  #: the person the check verified
+    evidence: str | None = None  #: what was compared (dsr.casefile.checks.EVIDENCE)
 
 
 class QueryView(msgspec.Struct, frozen=True, kw_only=True):
@@ -47,12 +56,23 @@ def candidates_of(engine: sa.Engine, user: User, reference: str) -> list[Candida
         rows = conn.execute(
             sa.select(candidates).where(candidates.c.case_id == case.id).order_by(candidates.c.id)
         ).all()
-    return [
-        CandidateView(
-            reference=r.reference, store=r.store, strong=r.strong, evidence=list(r.evidence), confirmed=r.confirmed
-        )
-        for r in rows
-    ]
+        views = []
+        for r in rows:
+            proof = confirmation_proof(conn, case, r, len(rows))
+            views.append(
+                CandidateView(
+                    reference=r.reference,
+                    store=r.store,
+                    strong=r.strong,
+                    evidence=list(r.evidence),
+                    confirmed=r.confirmed,
+                    email_on_file=bool(r.email_on_file),
+                    hints=dict(r.hints or {}),
+                    verified_by=proof,
+                    may_confirm=proof is not None,
+                )
+            )
+    return views
 
 
 def checks_of(engine: sa.Engine, user: User, reference: str) -> list[CheckView]:
@@ -62,7 +82,15 @@ def checks_of(engine: sa.Engine, user: User, reference: str) -> list[CheckView]:
             sa.select(identity_checks).where(identity_checks.c.case_id == case.id).order_by(identity_checks.c.id)
         ).all()
     return [
-        CheckView(method=r.method, performed_by=r.performed_by, performed_at=r.performed_at, note=r.note) for r in rows
+        CheckView(
+            method=r.method,
+            performed_by=r.performed_by,
+            performed_at=r.performed_at,
+            note=r.note,
+            candidate=r.candidate,
+            evidence=r.evidence,
+        )
+        for r in rows
     ]
 
 

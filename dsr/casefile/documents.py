@@ -57,7 +57,7 @@ class WorkCase(msgspec.Struct, frozen=True, kw_only=True):
     received_at: dt.datetime
     subject_reference: str | None
     descriptor: Descriptor | None
-    identity_checks: tuple[str, ...]  #: methods recorded, oldest first
+    identity_checks: tuple[str, ...]  #: methods recorded for the confirmed subject, oldest first
     requester: Party | None = None  #: the parent or representative, as given (the letter's addressee)
     language: str | None = None  #: the requester's language (de/en); None = the configured default
 
@@ -78,7 +78,10 @@ def work_case(engine: sa.Engine, case_id: int) -> WorkCase:
         checks = (
             conn.execute(
                 sa.select(identity_checks.c.method)
-                .where(identity_checks.c.case_id == case_id)
+                .where(
+                    identity_checks.c.case_id == case_id,
+                    identity_checks.c.candidate == row.subject_reference,  # a check counts for its person only
+                )
                 .order_by(identity_checks.c.id)
             )
             .scalars()

@@ -1,57 +1,101 @@
-"""Identity in a case: match candidates, checks by staff, identity queries that pause the clock.
+"""Identity in a case: the candidates resolution found, the officer's confirmation, identity queries.
 
-Wrong person = data breach: a case proceeds only once an officer has confirmed exactly one
-person. A candidate found by weak evidence only (a name) can be confirmed only after an identity
-check (in person, by post, a reply from the address on file) has been recorded. The same
-recording keeps what a parent's or representative's case needs (``dsr.casefile.requirements``).
+Wrong person = data breach. Resolution (which stored person the request names) is kept as the
+case's candidates, with the masked attributes that tell namesakes apart; verification (what proves
+the requester is that person) is a check bound to one candidate (:mod:`dsr.casefile.checks`). A
+self request is confirmed only for a candidate a possession or presence check verified — a code to
+an address on file, a James login, post, in person; name and birth date, however exact, never do.
+A parent's or representative's request is confirmed as the person it names; what they must prove
+is kept as the case's needs (``dsr.casefile.requirements``), which gate gathering and approval.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from collections.abc import Sequence
 
 import msgspec
 import sqlalchemy as sa
 
 from dsr.casefile import audit, clock
+from dsr.casefile.checks import SELF_PROOF, CheckMethod, contact, insert_check, methods_for
 from dsr.casefile.errors import InputRejected, NotFound, TransitionRefused
 from dsr.casefile.permission import load_case
-from dsr.casefile.schema import candidates, cases, identity_checks, identity_queries
+from dsr.casefile.schema import candidates, cases, identity_queries
 from dsr.casefile.states import CaseState, check_move
 from dsr.casefile.users import User
-from dsr.model import Candidate
+from dsr.model import Candidate, IdentifierKind
 from dsr.pipeline.deadlines import BERLIN, pause_days
 
+#: a masked character: enough to tell two addresses apart, not enough to learn one
+MASK = "\u2022\u2022\u2022"
 
-class CheckMethod(enum.StrEnum):
-    IN_PERSON = "in_person"  #: staff saw the person (and, for a parent, the guardian record)
-    POSTAL = "postal"  #: a letter to the postal address on file was answered
-    EMAIL_REPLY = "email_reply"  #: a reply from the e-mail address on file
-    PORTAL_ACCOUNT = "portal_account"  #: the person's logged-in library account
-    CARD_AND_BIRTHDATE = "card_and_birthdate"  #: library card number plus date of birth
-    # what a parent's, a young pupil's or a representative's case needs (dsr.casefile.requirements);
-    # the automatic check against the guardian rows ("guardian_records") is recorded by the system only
-    GUARDIAN_IN_PERSON = "guardian_in_person"  #: staff saw the parent and checked the guardianship (custody papers)
-    GUARDIAN_POSTAL = "guardian_postal"  #: a letter to the guardian's postal address on file was answered
-    PUPIL_CONSENT = "pupil_consent"  #: the pupil (old enough to act alone) agrees to the parent's request
-    WRITTEN_AUTHORISATION = "written_authorisation"  #: the subject's written authorisation is on file
+
+class CandidateHints(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """What tells namesakes apart, masked so the case page does not become a lookup service."""
+
+    birth_year: int | None = None
+    emails: tuple[str, ...] = ()  #: ``e•••@gmx.de``
+    address: str | None = None  #: ``H••• 12, 93047 Regensburg`` → ``H•••, 93••• Regensburg``
+
+
+def mask_email(address: str) -> str:
+    local, _, domain = address.partition("@")
+    return f"{local[:1]}{MASK}@{domain}" if domain else f"{address[:1]}{MASK}"
+
+
+def hints_of(candidate: Candidate) -> CandidateHints:
+    p = candidate.profile
+    born = p.date_of_birth
+    if born is None:
+        dobs = sorted(i.value for i in candidate.identifiers if i.kind is IdentifierKind.DATE_OF_BIRTH)
+        born = dt.date.fromisoformat(dobs[0]) if dobs else None
+    emails = sorted(
+        {i.value for i in candidate.identifiers if i.kind is IdentifierKind.EMAIL} | ({p.email} if p.email else set())
+    )
+    parts = []
+    if p.street:
+        parts.append(f"{p.street[:1]}{MASK}")
+    if p.postal_code or p.city:
+        parts.append(
+            " ".join(x for x in ((p.postal_code or "")[:2] + MASK if p.postal_code else "", p.city or "") if x)
+        )
+    return CandidateHints(
+        birth_year=born.year if born else None,
+        emails=tuple(mask_email(e) for e in emails),
+        address=", ".join(parts) or None,
+    )
 
 
 def _today(now: dt.datetime) -> dt.date:
     return now.astimezone(BERLIN).date()
 
 
+def _on_file(candidate: Candidate, email: str | None) -> bool:
+    if not email:
+        return False
+    wanted = email.strip().lower()
+    emails = {i.value for i in candidate.identifiers if i.kind is IdentifierKind.EMAIL}
+    if candidate.profile.email:
+        emails.add(candidate.profile.email.strip().lower())
+    return wanted in emails
+
+
 def record_candidates(
     engine: sa.Engine, user: User | None, reference: str, found: Sequence[Candidate], *, now: dt.datetime | None = None
 ) -> None:
-    """Keep the identify stage's candidates (references and evidence, not the rows)."""
+    """Keep the identify stage's candidates: references, evidence kinds, masked hints, and whether
+    the requester's contact address is on file for each (never the rows themselves)."""
     now = clock.resolve(now)
     with engine.begin() as conn:
         case = load_case(conn, user, reference)
+        party = contact(conn, case.id)
+        email = party.email if party is not None else None
         conn.execute(sa.delete(candidates).where(candidates.c.case_id == case.id, candidates.c.confirmed.is_(False)))
+        kept = set(conn.execute(sa.select(candidates.c.reference).where(candidates.c.case_id == case.id)).scalars())
         for c in found:
+            if c.reference in kept:
+                continue  # the confirmed candidate stays as it was confirmed
             conn.execute(
                 sa.insert(candidates).values(
                     case_id=case.id,
@@ -60,6 +104,8 @@ def record_candidates(
                     strong=c.strong,
                     evidence=msgspec.to_builtins(list(c.evidence)),
                     confirmed=False,
+                    email_on_file=_on_file(c, email),
+                    hints=msgspec.to_builtins(hints_of(c)),
                 )
             )
         audit.append(
@@ -72,32 +118,44 @@ def record_candidates(
         )
 
 
-def record_identity_check(
-    engine: sa.Engine,
-    user: User,
-    reference: str,
-    method: CheckMethod,
-    note: str | None = None,
-    *,
-    now: dt.datetime | None = None,
-) -> None:
-    now = clock.resolve(now)
-    with engine.begin() as conn:
-        case = load_case(conn, user, reference)
-        conn.execute(
-            sa.insert(identity_checks).values(
-                case_id=case.id, method=method.value, performed_by=user.id, performed_at=now, note=note
-            )
-        )
-        audit.append(
-            conn, "identity checked", actor=user.actor, case_ref=reference, detail={"method": method.value}, now=now
-        )
+def code_proves(conn: sa.Connection, case_id: int, candidate: sa.Row[object]) -> bool:
+    """The contact address is on file for ``candidate`` and the requester entered the code sent to it."""
+    party = contact(conn, case_id)
+    return bool(candidate.email_on_file) and party is not None and party.email_verified_at is not None
+
+
+def proof_of(conn: sa.Connection, case: sa.Row[object], candidate: sa.Row[object]) -> str | None:
+    """What verifies the requester as ``candidate`` in a self request (a check method), or None."""
+    recorded = [m for m in methods_for(conn, case.id, candidate.reference) if m in SELF_PROOF]
+    if recorded:
+        return recorded[-1]
+    return CheckMethod.EMAIL_CODE.value if code_proves(conn, case.id, candidate) else None
+
+
+def confirmation_proof(
+    conn: sa.Connection, case: sa.Row[object], candidate: sa.Row[object], candidates: int
+) -> str | None:
+    """Why the officer may confirm ``candidate`` (a check method, or ``single`` / ``none_needed``), None: not yet.
+
+    A self request: what verified the requester as that person (:func:`proof_of`). A parent or a
+    representative proves their standing later (the case's needs gate gathering and approval); among
+    several candidates only one a recorded check names tells the namesakes apart."""
+    if case.acting == "self":
+        return proof_of(conn, case, candidate)
+    named = methods_for(conn, case.id, candidate.reference)
+    if named:
+        return named[-1]
+    return "single" if candidates == 1 else None
 
 
 def confirm_identity(
     engine: sa.Engine, user: User, reference: str, candidate_reference: str, *, now: dt.datetime | None = None
 ) -> None:
-    """The officer confirms which person the request is about."""
+    """The officer confirms which person the request is about.
+
+    For a self request only a candidate the requester was verified as: a check recorded for that
+    candidate, or the code entered from an address on file for them (recorded here as the check).
+    For a parent or representative: the only candidate, or the one a recorded check names."""
     now = clock.resolve(now)
     with engine.begin() as conn:
         case = load_case(conn, user, reference)
@@ -107,11 +165,23 @@ def confirm_identity(
         ).first()
         if row is None:
             raise NotFound(f"candidate {candidate_reference} is not among this case's candidates")
-        checked = conn.execute(sa.select(identity_checks.c.id).where(identity_checks.c.case_id == case.id)).first()
-        if not row.strong and checked is None:
+        count = len(conn.execute(sa.select(candidates.c.id).where(candidates.c.case_id == case.id)).all())
+        proof = confirmation_proof(conn, case, row, count)
+        if proof is None and case.acting == "self":
             raise TransitionRefused(
-                "only weak evidence for this person: record an identity check first", code="weak_evidence"
+                "nothing the requester holds proves they are this person (name and birth date are "
+                "known to others): record a check — code to an address on file, post, in person",
+                code="not_verified",
             )
+        if proof is None:
+            raise TransitionRefused(
+                "several people match: record the check that names this one (e.g. the examined documents)",
+                code="not_discriminated",
+            )
+        if proof == CheckMethod.EMAIL_CODE.value and CheckMethod.EMAIL_CODE.value not in methods_for(
+            conn, case.id, row.reference
+        ):
+            insert_check(conn, case.id, CheckMethod.EMAIL_CODE, row.reference, by=None, now=now)
         conn.execute(sa.update(candidates).where(candidates.c.id == row.id).values(confirmed=True))
         # a reply recorded earlier already ended the pause on its day; one never recorded ends it now
         conn.execute(

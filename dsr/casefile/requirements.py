@@ -9,7 +9,14 @@ codes. Each need is met by something recorded on the case:
   rows (identity check ``guardian_records``, recorded only when it *verified*), or an officer's
   ``guardian_in_person`` / ``guardian_postal`` check;
 * ``pupil_consent`` — an officer recorded ``pupil_consent``;
-* ``written_authorisation`` — the requester's authorisation noted at intake, or ``written_authorisation``.
+* ``written_authorisation`` — an officer examined the subject's signed authorisation (check
+  ``written_authorisation``, or ``legal_representation``); an upload or a line typed at intake
+  never meets it: anybody can upload a file that starts with ``%PDF-``;
+* ``legal_representation`` — for a child below the age of consent, an officer examined the custody,
+  court or authority document (check ``legal_representation``);
+* ``representative_verified`` — the representative seen in person or answering post.
+
+Every check counts only for the person it names: the case's confirmed subject.
 
 A parent whose guardianship is not established is never gathered for; no case is approved or
 dispatched while a need is open; and an answer that goes to the guardians of a young pupil is
@@ -26,12 +33,13 @@ import sqlalchemy as sa
 
 from dsr.casefile import audit, clock
 from dsr.casefile.attachments import Document, store_document
+from dsr.casefile.checks import CheckMethod, insert_check, methods_for
 from dsr.casefile.errors import TransitionRefused
 from dsr.casefile.permission import load_case
-from dsr.casefile.schema import documents, identity_checks, parties
+from dsr.casefile.schema import documents
 
 #: the identity check the system records when the guardian rows verified a parent (never by staff)
-GUARDIAN_RECORDS = "guardian_records"
+GUARDIAN_RECORDS = CheckMethod.GUARDIAN_RECORDS.value
 #: the document kind the routing is kept as
 ROUTING = "routing"
 
@@ -39,13 +47,17 @@ ROUTING = "routing"
 MEETS: dict[str, frozenset[str]] = {
     "guardian_verification": frozenset({GUARDIAN_RECORDS, "guardian_in_person", "guardian_postal"}),
     "pupil_consent": frozenset({"pupil_consent"}),
-    "written_authorisation": frozenset({"written_authorisation"}),
+    "written_authorisation": frozenset({"written_authorisation", "legal_representation"}),
+    "legal_representation": frozenset({"legal_representation"}),
+    "representative_verified": frozenset({"representative_in_person", "representative_postal"}),
 }
 #: the refusal code of each open need (texts.toml [officer.refused])
 REFUSAL = {
     "guardian_verification": "guardian_unverified",
     "pupil_consent": "pupil_consent_missing",
     "written_authorisation": "written_authorisation_missing",
+    "legal_representation": "legal_representation_missing",
+    "representative_verified": "representative_unverified",
 }
 
 
@@ -88,11 +100,7 @@ def record_routing(
         doc = Document(filename="routing.json", media_type="application/json", content=msgspec.json.encode(routing))
         doc_id = store_document(conn, case.id, ROUTING, doc, None, now)
         if routing.guardian == "verified":
-            conn.execute(
-                sa.insert(identity_checks).values(
-                    case_id=case.id, method=GUARDIAN_RECORDS, performed_by=None, performed_at=now, note=None
-                )
-            )
+            insert_check(conn, case.id, CheckMethod.GUARDIAN_RECORDS, routing.subject, by=None, now=now)
         # codes only: no age, no names, no addresses in the event log
         audit.append(
             conn,
@@ -135,35 +143,25 @@ def requirements_in(conn: sa.Connection, case: Any) -> Requirements:
     routing = routing_in(conn, case.id, case.subject_reference)
     if routing is None:
         return Requirements(routing=None, needs=())
-    methods = set(
-        conn.execute(sa.select(identity_checks.c.method).where(identity_checks.c.case_id == case.id)).scalars()
-    )
-    authorised = (
-        conn.execute(
-            sa.select(parties.c.id).where(
-                parties.c.case_id == case.id,
-                parties.c.role == "requester",
-                parties.c.authorisation.is_not(None),
-                parties.c.authorisation != "",
-            )
-        ).first()
-        is not None
-    )
-    needs = []
-    for need in routing.needs:
-        met = bool(MEETS.get(need, frozenset()) & methods) or (need == "written_authorisation" and authorised)
-        needs.append(Need(requirement=need, met=met))
+    methods = set(methods_for(conn, case.id, case.subject_reference))
+    needs = [Need(requirement=n, met=bool(MEETS.get(n, frozenset()) & methods)) for n in routing.needs]
     return Requirements(routing=routing, needs=tuple(needs))
 
 
 def ensure_may_gather(conn: sa.Connection, case: Any) -> None:
-    """Never gather a child's data for a parent whose guardianship is not established."""
+    """Never gather a child's data for a parent whose guardianship is not established, nor anybody's
+    for a representative whose authority no officer has examined."""
     state = requirements_in(conn, case)
     if state.routing is not None and state.routing.capacity == "parent" and "guardian_verification" in state.open:
         raise TransitionRefused(
             "the requester is not verified as the child's guardian: record a guardianship check",
             code="guardian_unverified",
         )
+    if state.routing is not None and state.routing.capacity in ("representative", "parent"):
+        # a representative, or a parent of an adult: nothing is read before an officer examined the documents
+        for need in ("legal_representation", "written_authorisation"):
+            if need in state.open:
+                raise TransitionRefused(f"the case still needs {need}", code=REFUSAL[need])
 
 
 def ensure_met(conn: sa.Connection, case: Any, *, download: bool = False) -> None:

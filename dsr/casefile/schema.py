@@ -127,6 +127,10 @@ candidates = sa.Table(
     sa.Column("strong", sa.Boolean, nullable=False),
     sa.Column("evidence", sa.JSON, nullable=False),  # [{"store","kind","strong"}]
     sa.Column("confirmed", sa.Boolean, nullable=False, default=False),
+    #: the requester's contact address is one of this person's e-mail addresses in the stores
+    sa.Column("email_on_file", sa.Boolean, nullable=False, default=False, server_default=sa.false()),
+    #: what tells namesakes apart, masked (dsr.casefile.identity.CandidateHints as JSON)
+    sa.Column("hints", sa.JSON, nullable=True),
     sa.UniqueConstraint("case_id", "reference", name="uq_candidates_case_reference"),
 )
 
@@ -135,10 +139,29 @@ identity_checks = sa.Table(
     metadata,
     _id(),
     _case_fk(),
-    sa.Column("method", sa.String(30), nullable=False),  # in_person | postal | email_reply | ...
-    _user_fk("performed_by"),
+    sa.Column("method", sa.String(30), nullable=False),  # dsr.casefile.identity.CheckMethod
+    _user_fk("performed_by"),  # None: recorded by the system (a code, a James login)
     sa.Column("performed_at", UTCDateTime, nullable=False),
     sa.Column("note", sa.Text, nullable=True),
+    #: the candidate reference the check verified: a check proves one person, never another
+    sa.Column("candidate", sa.String(64), nullable=True),
+    sa.Column("evidence", sa.String(40), nullable=True),  # what was compared (dsr.casefile.identity.EVIDENCE)
+)
+
+#: where the answer may go: the system's plan, or an officer's decision (a second person approves
+#: an electronic delivery to an address that is not on file)
+deliveries = sa.Table(
+    "deliveries",
+    metadata,
+    _id(),
+    _case_fk(),
+    sa.Column("route", sa.String(20), nullable=False),  # download | post
+    sa.Column("basis", sa.String(40), nullable=False),  # dsr.casefile.delivery.Basis
+    sa.Column("reason", sa.String(40), nullable=True),  # coded ground of an officer decision
+    _user_fk("decided_by"),
+    sa.Column("decided_at", UTCDateTime, nullable=False),
+    _user_fk("approved_by"),
+    sa.Column("approved_at", UTCDateTime, nullable=True),
 )
 
 #: justified identity queries: the deadline is paused while one is unanswered

@@ -6,8 +6,9 @@
     prepared ──> approved ──> dispatched ──> closed
     any open state ──> refused | withdrawn
 
-The guards that need data (ambiguous identity, open review items, four eyes, extension) live
-in ``workflow.py``; this module knows only which moves exist.
+The guards that need data (ambiguous identity, open review items, four eyes, extension, a refusal
+only as a proposal confirmed by a second person) live in ``workflow.py``; this module knows only
+which moves exist.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from dsr.casefile import audit, clock, totp
 from dsr.casefile.errors import AccessDenied, InputRejected, LoginFailed, NotFound, TooManyRequests
+from dsr.casefile.passwords import check_password
 from dsr.casefile.ratelimit import key_hash
 from dsr.casefile.schema import memberships, rate_limits, users
 from dsr.casefile.sessions import SessionPolicy, close_all_sessions, open_session
@@ -43,9 +44,14 @@ def _dummy() -> str:
 
 @dataclass(frozen=True, slots=True)
 class LoginPolicy:
+    #: failures in a row from one client address (or, without one, on the account) that lock
     max_failures: int = 5
     lock_for: dt.timedelta = dt.timedelta(minutes=15)
     session: SessionPolicy = SessionPolicy()
+    #: failures in a row on the account from all addresses together that lock it everywhere; each
+    #: further lock before a successful login lasts twice as long, at most ``longest_lock``
+    account_max_failures: int = 10
+    longest_lock: dt.timedelta = dt.timedelta(hours=24)
 
 
 class User(msgspec.Struct, frozen=True, kw_only=True):
@@ -129,8 +135,11 @@ def create_user(
     actor: str = "system",
     now: dt.datetime | None = None,
 ) -> User:
-    """Create a user with ``roles`` per controller, e.g. ``{"gym-musterstadt": ["officer"]}``."""
+    """Create a user with ``roles`` per controller, e.g. ``{"gym-musterstadt": ["officer"]}``.
+
+    The password must meet :mod:`dsr.casefile.passwords` (else :class:`InputRejected`)."""
     now = clock.resolve(now)
+    check_password(password)
     grants = _check_roles(roles)
     if not grants:
         raise ValueError("a user needs at least one role at one controller")
@@ -175,7 +184,8 @@ def set_roles(engine: sa.Engine, user_id: int, roles: Mapping[str, Iterable[str]
 
 
 def set_password(engine: sa.Engine, user_id: int, password: str, *, actor: str) -> None:
-    """Change a password; every open session of the user ends."""
+    """Change a password (it must meet :mod:`dsr.casefile.passwords`); every open session of the user ends."""
+    check_password(password)
     with engine.begin() as conn:
         _load(conn, user_id)
         conn.execute(sa.update(users).where(users.c.id == user_id).values(password_hash=_hasher.hash(password)))
@@ -197,24 +207,44 @@ def enable_totp(engine: sa.Engine, user_id: int, secret: str, code: str, *, now:
 
 def disable_totp(engine: sa.Engine, user_id: int, *, actor: str) -> None:
     with engine.begin() as conn:
-        _load(conn, user_id)
-        conn.execute(sa.update(users).where(users.c.id == user_id).values(totp_secret=None, totp_last_step=None))
-        audit.append(conn, "second factor disabled", actor=actor, detail={"user": user_id})
+        _disable_totp(conn, user_id, actor=actor)
+
+
+def _disable_totp(conn: sa.Connection, user_id: int, *, actor: str) -> None:
+    _load(conn, user_id)
+    conn.execute(sa.update(users).where(users.c.id == user_id).values(totp_secret=None, totp_last_step=None))
+    audit.append(conn, "second factor disabled", actor=actor, detail={"user": user_id})
 
 
 def unlock(engine: sa.Engine, user_id: int, *, actor: str) -> None:
     """Lift a lock-out before it runs out (an admin did check who is asking): the account's own
-    and every per-address lock (their counters carry :func:`_lock_marker`)."""
+    (and its back-off: the next lock is a short one again) and every per-address lock (their
+    counters carry :func:`_lock_marker`)."""
     with engine.begin() as conn:
-        _load(conn, user_id)
-        conn.execute(sa.update(users).where(users.c.id == user_id).values(failed_logins=0, locked_until=None))
-        conn.execute(sa.delete(rate_limits).where(rate_limits.c.value == _lock_marker(user_id)))
-        audit.append(conn, "account unlocked", actor=actor, detail={"user": user_id})
+        _unlock(conn, user_id, actor=actor)
+
+
+def _unlock(conn: sa.Connection, user_id: int, *, actor: str) -> None:
+    _load(conn, user_id)
+    conn.execute(sa.update(users).where(users.c.id == user_id).values(failed_logins=0, locked_until=None))
+    conn.execute(
+        sa.delete(rate_limits).where(rate_limits.c.value.in_([_lock_marker(user_id), _backoff_marker(user_id)]))
+    )
+    audit.append(conn, "account unlocked", actor=actor, detail={"user": user_id})
 
 
 def _lock_marker(user_id: int) -> bytes:
     # the counter's key is a hash of (user, client address): the marker lets an admin find them all
     return f"login-failures:{user_id}".encode()
+
+
+def _backoff_marker(user_id: int) -> bytes:
+    return f"login-lockouts:{user_id}".encode()
+
+
+def _backoff_key(user_id: int) -> str:
+    """The ``rate_limits`` row counting the account's locks since its last successful login."""
+    return key_hash(f"login-lockouts::{user_id}")
 
 
 def find_user(engine: sa.Engine, username: str) -> User:
@@ -237,6 +267,9 @@ class Account(msgspec.Struct, frozen=True, kw_only=True):
     totp_enabled: bool
     locked: bool  #: locked out (the account, or from at least one address) right now
     roles: dict[str, list[str]]
+    #: the admin administers every controller the user belongs to, so may unlock or reset them
+    #: (a user who also belongs to a controller the admin does not administer is listed, not changed)
+    manageable: bool = True
 
 
 def administered(admin: User) -> frozenset[str]:
@@ -280,6 +313,13 @@ def list_accounts(
             .order_by(memberships.c.controller, memberships.c.role)
         ):
             grants.setdefault(user_id, {}).setdefault(controller, []).append(role)
+        elsewhere = set(
+            conn.execute(
+                sa.select(memberships.c.user_id).where(
+                    memberships.c.user_id.in_(list(grants)), memberships.c.controller.not_in(sorted(mine))
+                )
+            ).scalars()
+        )
         rows = conn.execute(sa.select(users).where(users.c.id.in_(list(grants))).order_by(users.c.username)).all()
         return [
             Account(
@@ -289,34 +329,41 @@ def list_accounts(
                 totp_enabled=r.totp_secret is not None,
                 locked=_locked(conn, r, now, policy),
                 roles=grants[r.id],
+                manageable=r.id not in elsewhere,
             )
             for r in rows
         ]
 
 
-def _administered_user(engine: sa.Engine, admin: User, user_id: int) -> None:
-    """Refuse a user outside the admin's controllers as if they did not exist."""
+def _administered_user(conn: sa.Connection, admin: User, user_id: int) -> None:
+    """Refuse a user outside the admin's controllers as if they did not exist, and one who also
+    belongs to a controller the admin does not administer (``AccessDenied``, code
+    ``account_beyond_admin``): an account shared by two controllers is changed only by someone
+    who administers both (or on the command line)."""
     mine = administered(admin)
-    with engine.connect() as conn:
-        member = conn.execute(
-            sa.select(memberships.c.user_id).where(
-                memberships.c.user_id == user_id, memberships.c.controller.in_(sorted(mine))
-            )
-        ).first()
-    if member is None:
+    theirs = set(conn.execute(sa.select(memberships.c.controller).where(memberships.c.user_id == user_id)).scalars())
+    if not theirs & mine:
         raise NotFound(f"no user {user_id}")
+    if not theirs <= mine:
+        raise AccessDenied(
+            f"user {user_id} also belongs to a controller user {admin.id} does not administer",
+            code="account_beyond_admin",
+        )
 
 
 def admin_unlock(engine: sa.Engine, admin: User, user_id: int) -> None:
-    """An admin lifts the lock-out of a user of their controllers."""
-    _administered_user(engine, admin, user_id)
-    unlock(engine, user_id, actor=admin.actor)
+    """An admin lifts the lock-out of a user all of whose controllers they administer."""
+    with engine.begin() as conn:
+        _administered_user(conn, admin, user_id)
+        _unlock(conn, user_id, actor=admin.actor)
 
 
 def admin_reset_totp(engine: sa.Engine, admin: User, user_id: int) -> None:
-    """An admin turns off a user's second factor (lost phone); the user can set it up again."""
-    _administered_user(engine, admin, user_id)
-    disable_totp(engine, user_id, actor=admin.actor)
+    """An admin turns off the second factor (lost phone) of a user all of whose controllers they
+    administer; the user sets it up again at the next login."""
+    with engine.begin() as conn:
+        _administered_user(conn, admin, user_id)
+        _disable_totp(conn, user_id, actor=admin.actor)
 
 
 def login(
@@ -335,9 +382,13 @@ def login(
     while the account is locked after ``policy.max_failures`` failures in a row.
 
     ``client`` (the portal passes a keyed hash of the client's address) locks the account only
-    for that client: failures from one address cannot lock an officer out everywhere else. A
-    client locked out gets the same :class:`LoginFailed` as for a wrong password, so nobody
-    learns from the answer that the account exists or is locked; the audit log records the lock.
+    for that client after ``policy.max_failures``: failures from one address cannot lock an
+    officer out everywhere else. Failures from all addresses together also count on the account:
+    after ``policy.account_max_failures`` in a row it is locked everywhere for ``policy.lock_for``,
+    each further lock before a successful login twice as long (at most ``policy.longest_lock``).
+    A client locked out either way gets the same :class:`LoginFailed` as for a wrong password, so
+    nobody learns from the answer that the account exists or is locked; the audit log records the
+    lock ("account locked", ``scope`` address or account).
     """
     now = clock.resolve(now)
     with engine.begin() as conn:
@@ -369,14 +420,39 @@ def _login_account(
     ok, step = _credentials_ok(row, password, totp_code, now)
     if ok:
         return _succeed(conn, row, password, step, policy, now)
-    failures = row.failed_logins + 1
-    values: dict[str, object] = {"failed_logins": failures}
-    if failures >= policy.max_failures:
-        values = {"failed_logins": 0, "locked_until": now + policy.lock_for}
-    conn.execute(sa.update(users).where(users.c.id == row.id).values(**values))
-    action = "account locked" if "locked_until" in values else "login failed"
-    audit.append(conn, action, actor=f"user:{row.id}", detail={"user": row.id}, now=now)
+    locked = _fail_on_account(conn, row, policy.max_failures, policy, now)
+    detail: dict[str, str | int] = {"user": row.id}
+    if locked is not None:
+        detail.update(scope="account", minutes=locked // dt.timedelta(minutes=1))
+    audit.append(
+        conn, "account locked" if locked is not None else "login failed", actor=f"user:{row.id}", detail=detail, now=now
+    )
     return None
+
+
+def _fail_on_account(
+    conn: sa.Connection, row: sa.Row[object], threshold: int, policy: LoginPolicy, now: dt.datetime
+) -> dt.timedelta | None:
+    """Count a failed login on the account; at ``threshold`` in a row lock it (returns for how long).
+
+    The first lock lasts ``policy.lock_for``, each further one twice the one before, at most
+    ``policy.longest_lock``. How many locks there were is kept in ``rate_limits`` (no column of
+    its own) until a successful login or an unlock, or until ``longest_lock`` after the lock ends."""
+    failures = row.failed_logins + 1
+    if failures < threshold:
+        conn.execute(sa.update(users).where(users.c.id == row.id).values(failed_logins=failures))
+        return None
+    key = _backoff_key(row.id)
+    counter = conn.execute(sa.select(rate_limits).where(rate_limits.c.key_hash == key)).first()
+    locks = counter.hits if counter is not None and counter.expires_at is not None and counter.expires_at > now else 0
+    length = min(policy.lock_for * 2 ** min(locks, 20), policy.longest_lock)
+    remembered = {"hits": locks + 1, "value": _backoff_marker(row.id), "expires_at": now + length + policy.longest_lock}
+    if counter is None:
+        conn.execute(sa.insert(rate_limits).values(key_hash=key, **remembered))
+    else:
+        conn.execute(sa.update(rate_limits).where(rate_limits.c.key_hash == key).values(**remembered))
+    conn.execute(sa.update(users).where(users.c.id == row.id).values(failed_logins=0, locked_until=now + length))
+    return length
 
 
 def _credentials_ok(
@@ -406,7 +482,11 @@ def _login_from(
     now: dt.datetime,
 ) -> Login | None:
     """:func:`login` with failures counted per (account, client) in ``rate_limits`` (same
-    transaction as the user row's lock, so concurrent attempts count one after the other)."""
+    transaction as the user row's lock, so concurrent attempts count one after the other), and
+    on the account from every client together."""
+    if row.locked_until is not None and now < row.locked_until:
+        _verify(_dummy(), password)  # locked everywhere: told exactly what a wrong password is told
+        return None
     key = _failures_key(row.id, client)
     counter = conn.execute(sa.select(rate_limits).where(rate_limits.c.key_hash == key)).first()
     live = counter is not None and counter.expires_at is not None and counter.expires_at > now
@@ -430,13 +510,14 @@ def _login_from(
             .where(rate_limits.c.key_hash == key)
             .values(hits=failures, expires_at=ends, value=_lock_marker(row.id))
         )
-    locked = failures >= policy.max_failures
+    everywhere = _fail_on_account(conn, row, policy.account_max_failures, policy, now)
+    detail: dict[str, str | int] = {"user": row.id}
+    if everywhere is not None:
+        detail.update(scope="account", minutes=everywhere // dt.timedelta(minutes=1))
+    elif failures >= policy.max_failures:
+        detail["scope"] = "address"
     audit.append(
-        conn,
-        "account locked" if locked else "login failed",
-        actor=f"user:{row.id}",
-        now=now,
-        detail={"user": row.id, "scope": "address"} if locked else {"user": row.id},
+        conn, "account locked" if "scope" in detail else "login failed", actor=f"user:{row.id}", detail=detail, now=now
     )
     return None
 
@@ -450,6 +531,7 @@ def _succeed(
     if _hasher.check_needs_rehash(row.password_hash):
         values["password_hash"] = _hasher.hash(password)
     conn.execute(sa.update(users).where(users.c.id == row.id).values(**values))
+    conn.execute(sa.delete(rate_limits).where(rate_limits.c.key_hash == _backoff_key(row.id)))  # back-off starts over
     token = open_session(conn, row.id, policy.session, now)
     audit.append(conn, "login", actor=f"user:{row.id}", detail={"user": row.id}, now=now)
     return Login(token=token, user=_load(conn, row.id))

@@ -1,4 +1,5 @@
-"""Moving a case along: gathering, review decisions, preparing, four-eyes approval, dispatch.
+"""Moving a case along: gathering, review decisions, preparing, four-eyes approval, dispatch, and
+refusing (proposed by one person, confirmed by another).
 
 Each function checks the move against ``states`` and its own guard, changes the case, and
 appends the audit event in the same transaction.
@@ -10,16 +11,18 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+import msgspec
 import sqlalchemy as sa
 
 from dsr.casefile import audit, clock, jobs
 from dsr.casefile.attachments import Document, store_document
+from dsr.casefile.delivery import ensure_decided, ensure_electronic
 from dsr.casefile.downloads import DownloadOffer, new_download_token, token_hash
-from dsr.casefile.errors import NotFound, TransitionRefused
+from dsr.casefile.errors import InputRejected, NotFound, TransitionRefused
 from dsr.casefile.permission import actor_of, deadline_of, load_case
 from dsr.casefile.requirements import ensure_may_gather, ensure_met
 from dsr.casefile.schema import cases, documents, downloads, review_items
-from dsr.casefile.states import TERMINAL, CaseState, DispatchMethod, check_move
+from dsr.casefile.states import OPEN, TERMINAL, CaseState, DispatchMethod, check_move
 from dsr.casefile.users import User
 from dsr.pipeline.deadlines import BERLIN, Deadline, ExtensionNotAllowed
 
@@ -150,6 +153,7 @@ def prepare(engine: sa.Engine, user: User, reference: str, answer: Document, *, 
         case = load_case(conn, user, reference)
         if (n := _open_items(conn, case.id)) > 0:
             raise TransitionRefused(f"{n} review item(s) are still open", code="items_open", count=n)
+        ensure_decided(conn, case)
         doc_id = store_document(conn, case.id, "answer", answer, user.id, now)
         _move(conn, case, CaseState.PREPARED, user.actor, now, {"prepared_by": user.id}, {"document": doc_id})
         return doc_id
@@ -251,6 +255,7 @@ def dispatch_by_download(
     with engine.begin() as conn:
         case = load_case(conn, user, reference)
         ensure_met(conn, case, download=True)
+        ensure_electronic(conn, case)
         doc = answer_document(conn, case.id)
         download_id = conn.execute(
             sa.insert(downloads).values(
@@ -281,11 +286,174 @@ def close_case(engine: sa.Engine, user: User, reference: str, *, now: dt.datetim
         _move(conn, load_case(conn, user, reference), CaseState.CLOSED, user.actor, now)
 
 
-def refuse(engine: sa.Engine, user: User, reference: str, ground: str, *, now: dt.datetime | None = None) -> None:
-    """End the case without disclosure (e.g. identity never proven); ``ground`` is a code, not prose."""
+#: the grounds a request may be refused on (codes; their words are ``[officer.refusal_ground]`` of the
+#: portal's texts.toml). Art. 11(2)/12(2),(6) GDPR: identity; Art. 12(5): manifestly unfounded or excessive
+REFUSAL_GROUNDS = (
+    "identity_not_proven",  #: the requester's identity could not be established (Art. 12(6), 11(2))
+    "manifestly_unfounded",  #: Art. 12(5)(b)
+    "excessive",  #: Art. 12(5)(b), in particular repetitive
+    "not_a_data_subject_request",  #: the letter asks for something else (no right under Art. 15–22)
+    "representation_not_proven",  #: a parent's or representative's authority was not shown
+    "withdrawn_by_conduct",  #: the requester made clear they no longer pursue it (no formal withdrawal)
+)
+#: document kinds of a refusal: the proposal (JSON, codes and ids only), its note (the officer's text),
+#: and the withdrawal of a proposal (JSON)
+REFUSAL_PROPOSAL, REFUSAL_NOTE, REFUSAL_WITHDRAWAL = "refusal_proposal", "refusal_note", "refusal_withdrawal"
+
+
+class RefusalProposal(msgspec.Struct, frozen=True, kw_only=True):
+    """A refusal one person proposed and a second must confirm (or anyone withdraw)."""
+
+    document: int  #: the proposal's document id
+    ground: str  #: a code of :data:`REFUSAL_GROUNDS`
+    proposed_by: int  #: user id
+    proposed_at: dt.datetime
+    note: str | None = None  #: the proposer's note (kept as a ``refusal_note`` document; never audited)
+    note_document: int | None = None
+
+
+def _open_proposal(conn: sa.Connection, case: sa.Row[Any]) -> RefusalProposal | None:
+    """The case's open refusal proposal: the newest proposal, unless withdrawn since or the case is over."""
+    if CaseState(case.state) not in OPEN:
+        return None
+    row = conn.execute(
+        sa.select(documents.c.id, documents.c.kind, documents.c.content, documents.c.created_at)
+        .where(documents.c.case_id == case.id, documents.c.kind.in_((REFUSAL_PROPOSAL, REFUSAL_WITHDRAWAL)))
+        .order_by(documents.c.id.desc())
+    ).first()
+    if row is None or row.kind != REFUSAL_PROPOSAL or row.content is None:
+        return None
+    facts = msgspec.json.decode(row.content)
+    note = None
+    if facts.get("note") is not None:
+        note = conn.execute(
+            sa.select(documents.c.content).where(documents.c.id == facts["note"], documents.c.case_id == case.id)
+        ).scalar_one_or_none()
+    return RefusalProposal(
+        document=row.id,
+        ground=facts["ground"],
+        proposed_by=facts["proposed_by"],
+        proposed_at=row.created_at,
+        note=note.decode("utf-8") if note is not None else None,
+        note_document=facts.get("note"),
+    )
+
+
+def refusal_proposal(engine: sa.Engine, user: User, reference: str) -> RefusalProposal | None:
+    """The open refusal proposal of a case (for the case page), or None."""
+    with engine.begin() as conn:
+        return _open_proposal(conn, load_case(conn, user, reference))
+
+
+def propose_refusal(
+    engine: sa.Engine,
+    user: User,
+    reference: str,
+    ground: str,
+    note: str | None = None,
+    *,
+    now: dt.datetime | None = None,
+) -> int:
+    """Propose to refuse the request on ``ground`` (a code of :data:`REFUSAL_GROUNDS`); returns the
+    proposal's document id. A second person confirms it (:func:`confirm_refusal`); until then the case
+    goes on as before. The note is kept with the case as a document, the audit log gets codes only."""
+    if ground not in REFUSAL_GROUNDS:
+        raise InputRejected(
+            f"unknown refusal ground; one of {', '.join(REFUSAL_GROUNDS)}", code="refusal_ground_unknown"
+        )
+    note = (note or "").strip() or None
     now = clock.resolve(now)
     with engine.begin() as conn:
-        _move(conn, load_case(conn, user, reference), CaseState.REFUSED, user.actor, now, detail={"ground": ground})
+        case = load_case(conn, user, reference)
+        check_move(CaseState(case.state), CaseState.REFUSED)
+        if _open_proposal(conn, case) is not None:
+            raise TransitionRefused(
+                "a refusal is already proposed: confirm or withdraw it first", code="refusal_proposed"
+            )
+        note_id = None
+        if note is not None:
+            note_id = store_document(
+                conn,
+                case.id,
+                REFUSAL_NOTE,
+                Document(filename="refusal-note.txt", media_type="text/plain; charset=utf-8", content=note.encode()),
+                user.id,
+                now,
+            )
+        facts = {"ground": ground, "proposed_by": user.id, "note": note_id}
+        doc_id = store_document(
+            conn,
+            case.id,
+            REFUSAL_PROPOSAL,
+            Document(
+                filename="refusal-proposal.json", media_type="application/json", content=msgspec.json.encode(facts)
+            ),
+            user.id,
+            now,
+        )
+        audit.append(
+            conn,
+            "refusal proposed",
+            actor=user.actor,
+            case_ref=reference,
+            now=now,
+            detail={"ground": ground, "document": doc_id, "note": note_id},
+        )
+        return doc_id
+
+
+def confirm_refusal(engine: sa.Engine, user: User, reference: str, *, now: dt.datetime | None = None) -> None:
+    """Second pair of eyes: an approver other than the proposer confirms the open proposal; the case
+    ends as refused on its ground."""
+    now = clock.resolve(now)
+    with engine.begin() as conn:
+        case = load_case(conn, user, reference, role="approver")
+        proposal = _open_proposal(conn, case)
+        if proposal is None:
+            check_move(CaseState(case.state), CaseState.REFUSED)  # an ended case says so
+            raise TransitionRefused("no refusal is proposed for this case", code="no_refusal_proposed")
+        if proposal.proposed_by == user.id:
+            raise TransitionRefused(
+                "four eyes: the refusal must be confirmed by someone other than who proposed it",
+                code="refusal_four_eyes",
+            )
+        _move(
+            conn,
+            case,
+            CaseState.REFUSED,
+            user.actor,
+            now,
+            detail={"ground": proposal.ground, "proposal": proposal.document, "proposed_by": proposal.proposed_by},
+        )
+
+
+def withdraw_refusal_proposal(engine: sa.Engine, user: User, reference: str, *, now: dt.datetime | None = None) -> None:
+    """Take back the open proposal (the proposer, or a colleague who will not confirm it); the case goes on."""
+    now = clock.resolve(now)
+    with engine.begin() as conn:
+        case = load_case(conn, user, reference)
+        proposal = _open_proposal(conn, case)
+        if proposal is None:
+            raise TransitionRefused("no refusal is proposed for this case", code="no_refusal_proposed")
+        facts = {"proposal": proposal.document, "withdrawn_by": user.id}
+        doc_id = store_document(
+            conn,
+            case.id,
+            REFUSAL_WITHDRAWAL,
+            Document(
+                filename="refusal-withdrawal.json", media_type="application/json", content=msgspec.json.encode(facts)
+            ),
+            user.id,
+            now,
+        )
+        audit.append(
+            conn,
+            "refusal proposal withdrawn",
+            actor=user.actor,
+            case_ref=reference,
+            now=now,
+            detail={"ground": proposal.ground, "proposal": proposal.document, "document": doc_id},
+        )
 
 
 def withdraw(engine: sa.Engine, user: User | None, reference: str, *, now: dt.datetime | None = None) -> None:

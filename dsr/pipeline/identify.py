@@ -4,7 +4,10 @@ The rule that protects against disclosing to the wrong person: exactly one human
 strong identifier (card number, login name, e-mail on file, or name together with date of
 birth) and contradicted by nothing the requester said, is a match. Everything else is
 *ambiguous* (a human decides) or *unknown*; a name another way spelt (:mod:`dsr.pipeline.names`)
-is ambiguous, never unknown. Two rows are the same human only when they share
+is ambiguous, never unknown, and so is the name right with another date of birth (a typo in the
+date must not become "we hold nothing"). Names are folded the same way on both sides: a match on
+name and date of birth is ambiguous when the same name folded ("Müller" for "Mueller") names
+somebody else not born on another day. Two rows are the same human only when they share
 a strong identifier inside one controller's stores — never because names match.
 """
 
@@ -25,6 +28,7 @@ from dsr.model import (
     ResolutionStatus,
     Subject,
 )
+from dsr.pipeline.names import same
 
 
 def normalise_email(value: str) -> str:
@@ -117,8 +121,38 @@ def resolve(
     strong_humans = [h for h in humans if any(c.strong for c in h)]
     one_row_per_store = all(len({c.store for c in h}) == len(h) for h in humans)
     if len(humans) == 1 and len(strong_humans) == 1 and one_row_per_store:
+        others = _same_name_spelt_otherwise(connectors, descriptor, humans[0])
+        if others:
+            return Resolution(
+                status=ResolutionStatus.AMBIGUOUS,
+                candidates=tuple(sorted([*ordered, *others], key=lambda c: c.reference)),
+            )
         return Resolution(status=ResolutionStatus.MATCH, candidates=ordered, subject=subject_of(controller, humans[0]))
     return Resolution(status=ResolutionStatus.AMBIGUOUS, candidates=ordered)
+
+
+def _same_name_spelt_otherwise(
+    connectors: Sequence[Connector], descriptor: Descriptor, human: Sequence[Candidate]
+) -> list[Candidate]:
+    """For a match that rests on name and date of birth alone: other people whose stored name is the typed
+    one folded ("Anna Müller" for "Anna Mueller") and who are not born on another day. The lookup compares
+    names exactly, so they were not found; the same folding on both sides makes them namesakes, and
+    namesakes are ambiguous."""
+    if any(e.strong for c in human for e in c.evidence):
+        return []  # a card, login or e-mail singles the human out, whatever the names
+    out = []
+    for connector in connectors:
+        for c in connector.near_candidates(descriptor):
+            if IdentifierKind.DATE_OF_BIRTH in c.conflicts or any(
+                (c.store, c.key) == (h.store, h.key) or _linked(c, h) for h in human
+            ):
+                continue
+            stored = (c.profile.first_name, c.profile.last_name)
+            if not any(stored):
+                stored = (c.profile.display_name, None)
+            if same(descriptor.first_name, descriptor.last_name, *stored):
+                out.append(c)
+    return out
 
 
 def subject_of(controller: str, human: Sequence[Candidate]) -> Subject:

@@ -12,12 +12,16 @@ this one may change length: nothing here maps offsets back into text.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import re
 import unicodedata
 
-#: spelled out the German way ("ü" → "ue"), or reduced to the base letter ("ü" → "u")
-_GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "æ": "ae", "œ": "oe", "ø": "oe"})
+#: spelled out the German way ("ü" → "ue"), or reduced to the base letter ("ü" → "u"); letters that
+#: no accent-stripping reduces ("ł", "ı") are the same in both
+_GERMAN = str.maketrans(
+    {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "æ": "ae", "œ": "oe", "ø": "oe", "ł": "l", "đ": "d", "ı": "i"}
+)
 _PLAIN = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ı": "i"})
 _SEPARATORS = re.compile(r"[\s\-‐‑–—'’`´.,]+")
 #: the written-out forms a typed name may stand for, in both directions
@@ -25,6 +29,9 @@ _DIGRAPHS = (("ae", "ä"), ("oe", "ö"), ("ue", "ü"), ("ss", "ß"))
 _UMLAUT = {"a": "ä", "o": "ö", "u": "ü"}
 #: at most this many places in a typed name are tried with an umlaut (2**6 spellings per form)
 MAX_SPOTS = 6
+#: at most this many letters of a name are folded each on its own ("Oezturk": Ö written out, ü reduced);
+#: a name with more gets the two uniform forms only (2**4 forms at most)
+MAX_MIXED = 4
 #: names shorter than this must match exactly (after folding): one letter off in "Anna" is "Anne"
 MIN_TYPO_LENGTH = 5
 
@@ -37,13 +44,22 @@ def _tokens(text: str) -> list[str]:
     return [t for t in _SEPARATORS.split(text) if t]
 
 
-def forms(text: str) -> set[str]:
-    """The folded forms of a name: lower case, accents off, hyphens and apostrophes as spaces; once with
-    umlauts written out ("mueller"), once reduced ("muller")."""
+@functools.lru_cache(maxsize=4096)
+def forms(text: str) -> frozenset[str]:
+    """The folded forms of a name: lower case, accents off, hyphens and apostrophes as spaces; umlauts
+    written out ("mueller") or reduced ("muller") — each letter on its own, as people mix them
+    ("Oezturk" for "Öztürk"), for names with up to :data:`MAX_MIXED` such letters."""
     low = unicodedata.normalize("NFC", text).casefold()
-    german = _strip_accents(low.translate(_GERMAN))
-    plain = _strip_accents(low.translate(_PLAIN))
-    return {" ".join(_tokens(german)), " ".join(_tokens(plain))}
+    choices = [tuple(dict.fromkeys((_fold(c, _GERMAN), _fold(c, _PLAIN)))) for c in low]
+    if sum(len(c) > 1 for c in choices) > MAX_MIXED:
+        folded = {"".join(c[0] for c in choices), "".join(c[-1] for c in choices)}
+    else:
+        folded = {"".join(letters) for letters in itertools.product(*choices)}
+    return frozenset(" ".join(_tokens(f)) for f in folded)
+
+
+def _fold(letter: str, table: dict[int, str]) -> str:
+    return _strip_accents(letter.translate(table))
 
 
 def initials(text: str) -> set[str]:
@@ -69,11 +85,15 @@ def _one_edit(a: str, b: str) -> bool:
     return short[i:] == long_[i + 1 :]
 
 
-def _near_tokens(typed: list[str], stored: list[str]) -> bool:
+def _same_tokens(typed: list[str], stored: list[str]) -> bool:
     if sorted(typed) == sorted(stored):  # also first and last name swapped
         return True
-    if "".join(typed) == "".join(stored):
-        return True  # "Meyer Lüdenscheidt" / "Meyerlüdenscheidt"
+    return "".join(typed) == "".join(stored)  # "Meyer Lüdenscheidt" / "Meyerlüdenscheidt"
+
+
+def _near_tokens(typed: list[str], stored: list[str]) -> bool:
+    if _same_tokens(typed, stored):
+        return True
     if len(typed) != len(stored):
         return False
     for order in (typed, typed[::-1]):
@@ -90,6 +110,17 @@ def near(typed_first: str | None, typed_last: str | None, stored_first: str | No
     if not typed.strip() or not stored.strip():
         return False
     return any(_near_tokens(t.split(), s.split()) for t in forms(typed) for s in forms(stored))
+
+
+def same(typed_first: str | None, typed_last: str | None, stored_first: str | None, stored_last: str | None) -> bool:
+    """Whether the typed name *is* the stored one, folded the same way on both sides: umlauts written out or
+    reduced, accents, case, hyphen or space, first and last name swapped — no letter off. A row of that
+    name born on another day is still a near miss (ambiguous): the request names it."""
+    typed = " ".join(p for p in (typed_first, typed_last) if p)
+    stored = " ".join(p for p in (stored_first, stored_last) if p)
+    if not typed.strip() or not stored.strip():
+        return False
+    return any(_same_tokens(t.split(), s.split()) for t in forms(typed) for s in forms(stored))
 
 
 def stored_spellings(typed: str) -> list[str]:

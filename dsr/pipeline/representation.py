@@ -42,8 +42,13 @@ class Requirement(enum.StrEnum):
     GUARDIAN_VERIFICATION = "guardian_verification"
     #: staff recorded that the pupil (old enough to act alone) agrees to the parent's request
     PUPIL_CONSENT = "pupil_consent"
-    #: a written authorisation by the subject is recorded on the case
+    #: an officer examined the subject's written authorisation (an upload alone never meets it)
     WRITTEN_AUTHORISATION = "written_authorisation"
+    #: a child below the age of consent cannot authorise anybody: an officer examined the custody,
+    #: court or authority document that makes the requester the child's legal representative
+    LEGAL_REPRESENTATION = "legal_representation"
+    #: the representative themselves is verified (in person with an ID document, or by post)
+    REPRESENTATIVE_VERIFIED = "representative_verified"
 
 
 class Routing(msgspec.Struct, frozen=True, kw_only=True):
@@ -74,10 +79,14 @@ def route(capacity: Capacity, date_of_birth: dt.date | None, received: dt.date, 
     age = age_on(date_of_birth, received) if date_of_birth else None
     needs: tuple[Requirement, ...]
     if capacity is Capacity.REPRESENTATIVE:
-        needs = (Requirement.WRITTEN_AUTHORISATION,)
+        if age is not None and age < age_of_consent:
+            needs = (Requirement.LEGAL_REPRESENTATION, Requirement.REPRESENTATIVE_VERIFIED)
+        else:
+            needs = (Requirement.WRITTEN_AUTHORISATION, Requirement.REPRESENTATIVE_VERIFIED)
     elif capacity is Capacity.PARENT:
         if age is not None and age >= ADULTHOOD:
-            needs = (Requirement.WRITTEN_AUTHORISATION,)  # a parent of an adult is nobody's representative
+            # a parent of an adult is nobody's representative without the adult's authorisation
+            needs = (Requirement.WRITTEN_AUTHORISATION, Requirement.REPRESENTATIVE_VERIFIED)
         elif age is not None and age < age_of_consent:
             needs = (Requirement.GUARDIAN_VERIFICATION,)
         else:

@@ -17,7 +17,7 @@ from litestar.enums import MediaType
 from litestar.exceptions import HTTPException, ValidationException
 
 from dsr.casefile import CaseError, CodeRejected, NotFound, TooManyRequests, TransitionRefused
-from dsr.errors import DSRError
+from dsr.errors import ConnectorError, DSRError
 from dsr.portal.i18n import Language, language_of, text
 from dsr.portal.security import HEADERS
 from dsr.service.mail import MailError
@@ -55,10 +55,39 @@ def database_unavailable(exc: BaseException) -> bool:
     return isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated
 
 
+class StoresUnavailable(DSRError):
+    """A store an action needed could not be read (down, a missing SQLite file): nothing was
+    changed; the same action may succeed later. The officer API answers 503 with the stores' names."""
+
+    code = "stores_failed"
+
+    def __init__(self, stores: list[str]) -> None:
+        self.stores = stores
+        self.values = {"stores": ", ".join(stores)}
+        super().__init__(
+            f"store(s) could not be reached ({', '.join(stores) or '?'}); nothing was changed, try again later"
+        )
+
+
+def failed_stores(exc: BaseException) -> list[str] | None:
+    """The stores whose failure ``exc`` reports (a connector's error, or casework's ``stores_failed``),
+    or None when it is not a store failure."""
+    if isinstance(exc, StoresUnavailable):
+        return exc.stores
+    if isinstance(exc, ConnectorError):
+        return [exc.store]
+    if isinstance(exc, DSRError) and getattr(exc, "code", None) == "stores_failed":
+        named = str((getattr(exc, "values", None) or {}).get("stores", ""))
+        return [s.strip() for s in named.split(",") if s.strip()]
+    return None
+
+
 def problem(exc: BaseException) -> tuple[int, str]:
     """(HTTP status, text key) for an exception."""
     if database_unavailable(exc):
         return 503, "error.unavailable"
+    if failed_stores(exc) is not None:
+        return 503, "error.stores_unavailable"
     if isinstance(exc, CodeRejected):
         return 400, _CODE_TEXTS.get(str(exc), "error.code_invalid")
     if isinstance(exc, TooManyRequests):
@@ -104,6 +133,8 @@ def security_headers_for(request: Request[Any, Any, Any]) -> dict[str, str]:
 def log_failure(request: Request[Any, Any, Any], status: int, exc: BaseException) -> None:
     """One line: route template, status, the error's class and code location — never its message,
     which for a database driver can quote the statement's parameters (personal data)."""
+    if isinstance(exc, StoresUnavailable) and exc.__cause__ is not None:
+        exc = exc.__cause__  # the store's own error (a ConnectorError), where it was raised
     where = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
     place = f"{where[0].filename}:{where[0].lineno}" if where else "?"
     log.error(
@@ -127,15 +158,20 @@ def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
         headers = {k: v for k, v in exc.headers.items() if k.lower().startswith(("ratelimit", "retry-after", "allow"))}
     if status == 429:
         headers.setdefault("retry-after", "3600")
-    if status == 503 and key == "error.unavailable":
+    if status == 503 and key in ("error.unavailable", "error.stores_unavailable"):
         headers["retry-after"] = RETRY_AFTER_UNAVAILABLE
     # errors raised in middleware (rate limits) or outside any route bypass the header middleware
     headers.update(security_headers_for(request))
     portal = request.app.state.get("dsr_portal")
     wants_json = "/api/" in request.url.path or portal is None
     if wants_json:
+        body: dict[str, Any] = {"error": key.removeprefix("error."), "message": message}
+        if (stores := failed_stores(exc)) is not None:
+            # as the officer API's refusals: the English rule as message (the stores' names, not the
+            # driver's words or a file path), its code, and which stores failed
+            body.update(message=str(StoresUnavailable(stores)), code="stores_failed", stores=stores)
         return Response(
-            {"error": key.removeprefix("error."), "message": message},
+            body,
             status_code=status,
             media_type=MediaType.JSON,
             headers=headers,

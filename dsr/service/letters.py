@@ -64,7 +64,7 @@ def send_identity_query(
     reference: str,
     reasons: str,
     *,
-    options: tuple[str, ...] = ("in_person", "card_and_birth_date"),
+    options: tuple[str, ...] = ("in_person", "postal_address"),
     reply_within_days: int = 14,
     language: str | None = None,
 ) -> int:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from dsr import casefile
+from dsr.casefile.passwords import check_password
 from dsr.config import Settings
 from dsr.errors import ConfigError
 from dsr.pipeline.deadlines import BERLIN
@@ -45,7 +46,12 @@ def add_user(
     controllers: Sequence[str],
     password: str | None = None,
 ) -> NewAccount:
-    """Create a staff account with ``roles`` at each of ``controllers`` (which must be configured)."""
+    """Create a staff account with ``roles`` at each of ``controllers`` (which must be configured).
+
+    A password given must meet :mod:`dsr.casefile.passwords` (``InputRejected`` before anything
+    is touched); without one a random password is made."""
+    if password is not None:
+        check_password(password)
     for key in controllers:
         settings.controller(key)  # ConfigError naming the file when unknown
     for role in roles:

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from dsr import casefile
-from dsr.casefile import CaseState, Channel, Document, Intake, Party, RequestType, TransitionRefused, User
+from dsr.casefile import CaseState, Channel, CheckMethod, Document, Intake, Party, RequestType, TransitionRefused, User
 from dsr.casefile.errors import InputRejected
 from dsr.model import Candidate, Descriptor, Evidence, Identifier, IdentifierKind
 
@@ -55,6 +55,11 @@ def _open(engine: sa.Engine) -> str:
     return ref
 
 
+def _answered_by_post(engine: sa.Engine, officer: User, ref: str, now: dt.datetime) -> None:
+    """The letter with a code to P-AAA's postal address on file came back answered."""
+    casefile.record_identity_check(engine, officer, ref, CheckMethod.POSTAL, candidate="P-AAA", now=now)
+
+
 def _due(engine: sa.Engine, user: User, ref: str, today: dt.date) -> dt.date:
     return casefile.get_case(engine, user, ref, today=today).due_on
 
@@ -70,6 +75,7 @@ def test_the_pause_ends_on_the_day_the_reply_came_not_when_it_was_recorded_or_co
     assert _due(engine, officer, ref, dt.date(2026, 2, 10)) == dt.date(2026, 3, 5)
 
     casefile.identity_query_answered(engine, officer, ref, answered_on=REPLY_CAME, now=RECORDED)
+    _answered_by_post(engine, officer, ref, CONFIRMED)
     casefile.confirm_identity(engine, officer, ref, "P-AAA", now=CONFIRMED)
     # 28 Jan → 3 Feb: 6 days; 20 Feb + 6 = Thursday 26 February, however late staff were
     assert _due(engine, officer, ref, dt.date(2026, 2, 20)) == dt.date(2026, 2, 26)
@@ -83,6 +89,7 @@ def test_confirming_while_no_reply_was_recorded_ends_the_pause_that_day(
     officer, _, _ = staff
     ref = _open(engine)
     casefile.send_identity_query(engine, officer, ref, justified=True, sent_on=QUERY_SENT, now=_berlin(QUERY_SENT))
+    _answered_by_post(engine, officer, ref, CONFIRMED)
     casefile.confirm_identity(engine, officer, ref, "P-AAA", now=CONFIRMED)
     # 28 Jan → 12 Feb: 15 days; 7 March is a Saturday → Monday 9 March
     assert _due(engine, officer, ref, dt.date(2026, 3, 1)) == dt.date(2026, 3, 9)
@@ -137,6 +144,7 @@ def test_a_reply_cannot_come_in_the_future_nor_before_the_query(
 
 def _in_review_with_items(engine: sa.Engine, officer: User) -> str:
     ref = _open(engine)
+    _answered_by_post(engine, officer, ref, RECEIVED)
     casefile.confirm_identity(engine, officer, ref, "P-AAA", now=RECEIVED)
     casefile.start_gathering(engine, officer, ref, ["school"], now=RECEIVED)
     casefile.finish_gathering(engine, ref, now=RECEIVED)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dsr import Descriptor, ResolutionStatus, confirm, resolve
+from dsr import Descriptor, IdentifierKind, ResolutionStatus, confirm, resolve
+from dsr.cli import main
+from dsr.demo import DemoSummary
 from dsr.testing import FakeConnector, FakePerson
 
 ANNA = FakePerson(
@@ -110,6 +114,86 @@ def test_another_spelling_of_a_name_goes_to_an_officer_and_a_stranger_gets_the_n
     mueller = Descriptor(first_name="Anna", last_name="Mueller", date_of_birth=dt.date(2011, 3, 4))
     r = resolve("gym", [school()], mueller)
     assert r.status is ResolutionStatus.AMBIGUOUS and r.subject is None
-    assert [c.key for c in r.candidates] == ["1"] and not r.candidates[0].strong
+    # Anna 1, and Anna 2: the same name folded, born on another day — a near miss too, flagged as such
+    assert [c.key for c in r.candidates] == ["1", "2"] and not any(c.strong for c in r.candidates)
+    assert [c.conflicts for c in r.candidates] == [(), (IdentifierKind.DATE_OF_BIRTH,)]
     stranger = Descriptor(first_name="Berta", last_name="Mueller", date_of_birth=dt.date(2012, 1, 9))
     assert resolve("gym", [school()], stranger).status is ResolutionStatus.UNKNOWN
+
+
+# --------------------------------------------------------------------------- a date of birth slightly off
+#
+# An exact (or folded) name with a date of birth a little off — a day, a digit, a year — names a person the
+# stores hold: an officer checks (ambiguous). Never "we hold nothing", and never a match on its own.
+
+#: Anna 1 (2011-03-04) asked about with her name right and the date a little off
+OFF_DAYS = [
+    dt.date(2011, 3, 5),  # a day later
+    dt.date(2011, 3, 3),  # a day earlier
+    dt.date(2011, 3, 14),  # one digit typed wrong
+    dt.date(2012, 3, 4),  # the year off by one
+    dt.date(2011, 5, 4),  # the month off
+]
+
+
+@pytest.mark.parametrize("born", OFF_DAYS, ids=str)
+@pytest.mark.parametrize(
+    ("first", "last"), [("Anna", "Müller"), ("anna", "MUELLER"), ("Müller", "Anna"), ("Anna", "Muller")]
+)
+def test_the_name_right_and_the_date_slightly_off_goes_to_an_officer(first: str, last: str, born: dt.date) -> None:
+    r = resolve("gym", [school(ANNA, BEN)], Descriptor(first_name=first, last_name=last, date_of_birth=born))
+    assert r.status is ResolutionStatus.AMBIGUOUS and r.subject is None
+    assert [c.key for c in r.candidates] == ["1"]
+    assert not r.candidates[0].strong
+    assert IdentifierKind.DATE_OF_BIRTH in r.candidates[0].conflicts
+
+
+def test_a_contradicted_date_of_birth_is_never_a_match_even_with_a_card() -> None:
+    r = resolve("gym", [school()], Descriptor(card_number="L0000001", date_of_birth=dt.date(2011, 3, 5)))
+    assert r.status is ResolutionStatus.AMBIGUOUS and r.subject is None
+    assert r.candidates[0].conflicts == (IdentifierKind.DATE_OF_BIRTH,)
+
+
+def test_a_name_one_letter_off_and_born_on_another_day_is_somebody_else() -> None:
+    # two things off at once is not a near miss (README: "but not someone born on another day")
+    asked = Descriptor(first_name="Anna", last_name="Müllner", date_of_birth=dt.date(2011, 3, 5))
+    assert resolve("gym", [school(ANNA, BEN)], asked).status is ResolutionStatus.UNKNOWN
+
+
+def test_name_and_date_of_birth_are_no_match_when_the_same_name_folded_names_another_person() -> None:
+    # "Anna Mueller" as stored, and "Anna Müller" born the same day: the same folding on both sides makes
+    # them namesakes, so name and date of birth single out nobody
+    mueller = FakePerson(key="9", first_name="Anna", last_name="Mueller", date_of_birth="2011-03-04")
+    asked = Descriptor(first_name="Anna", last_name="Mueller", date_of_birth=dt.date(2011, 3, 4))
+    r = resolve("gym", [school(ANNA, mueller)], asked)
+    assert r.status is ResolutionStatus.AMBIGUOUS and r.subject is None
+    assert sorted(c.key for c in r.candidates) == ["1", "9"]
+    # born on another day, the folded namesake is another person: the exact one is a match
+    other_day = FakePerson(key="1", first_name="Anna", last_name="Müller", date_of_birth="2011-09-10")
+    r = resolve("gym", [school(other_day, mueller)], asked)
+    assert r.status is ResolutionStatus.MATCH and r.subject is not None and r.subject.keys("school") == ("9",)
+    # a card and the name another way spelt: the name contradicts nothing, the card singles Anna out
+    card = Descriptor(card_number="L0000001", first_name="Anna", last_name="Mueller", date_of_birth=dt.date(2011, 3, 4))
+    r = resolve("gym", [school(ANNA, BEN)], card)
+    assert r.status is ResolutionStatus.MATCH and r.subject is not None and r.subject.keys("school") == ("1",)
+    # … unless the name and date of birth name somebody else as well: two humans
+    assert resolve("gym", [school(ANNA, mueller)], card).status is ResolutionStatus.AMBIGUOUS
+    # another name is a contradiction: never a match on its own
+    meier = Descriptor(card_number="L0000001", first_name="Anna", last_name="Meier")
+    assert resolve("gym", [school(ANNA, BEN)], meier).status is ResolutionStatus.AMBIGUOUS
+
+
+@pytest.mark.parametrize("shift", [1, -1, 365, 10], ids=lambda d: f"{d:+d}d")
+def test_dsr_disclose_exits_3_for_the_demo_pupil_with_the_date_of_birth_off(
+    demo: DemoSummary, tmp_path: Path, capsys: pytest.CaptureFixture[str], shift: int
+) -> None:
+    pupil = demo.featured_pupil()
+    assert pupil.date_of_birth is not None
+    born = pupil.date_of_birth + dt.timedelta(days=shift)
+    argv = ["disclose", "--config", str(demo.config), "--controller", pupil.controller]
+    argv += ["--name", f"{pupil.first_name} {pupil.last_name}", "--dob", born.isoformat(), "--out", str(tmp_path / "a")]
+    assert main(argv) == 3
+    err = capsys.readouterr().err
+    assert re.findall(r"P-[0-9A-F]{12}", err)
+    assert str(pupil.last_name) not in err
+    assert not (tmp_path / "a").exists()  # nothing written: neither an answer nor "we hold nothing"

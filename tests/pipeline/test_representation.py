@@ -11,6 +11,7 @@ from dsr import Capacity, Requirement, route
 from dsr.pipeline.representation import age_on
 
 G, C, W = Requirement.GUARDIAN_VERIFICATION, Requirement.PUPIL_CONSENT, Requirement.WRITTEN_AUTHORISATION
+L, V = Requirement.LEGAL_REPRESENTATION, Requirement.REPRESENTATIVE_VERIFIED
 RECEIVED = dt.date(2026, 4, 9)
 
 
@@ -40,12 +41,20 @@ def test_a_parent_needs_guardian_rows_and_from_the_age_of_consent_the_pupils_con
 
 
 def test_a_parent_of_an_adult_is_an_ordinary_representative() -> None:
-    assert route(Capacity.PARENT, born(18), RECEIVED).needs == (W,)
+    assert route(Capacity.PARENT, born(18), RECEIVED).needs == (W, V)
+    assert route(Capacity.PARENT, born(18, days_later=1), RECEIVED).needs == (G, C)  # 18 tomorrow
 
 
-def test_a_representative_always_needs_a_written_authorisation() -> None:
-    assert route(Capacity.REPRESENTATIVE, born(9), RECEIVED).needs == (W,)
-    assert route(Capacity.REPRESENTATIVE, None, RECEIVED).needs == (W,)
+def test_a_representative_needs_an_examined_authorisation_and_to_be_verified_themselves() -> None:
+    assert route(Capacity.REPRESENTATIVE, born(30), RECEIVED).needs == (W, V)
+    assert route(Capacity.REPRESENTATIVE, None, RECEIVED).needs == (W, V)  # unknown age: an authorisation
+    assert route(Capacity.REPRESENTATIVE, born(14), RECEIVED, age_of_consent=14).needs == (W, V)
+
+
+def test_a_child_below_the_age_of_consent_authorises_nobody_a_representative_needs_legal_representation() -> None:
+    assert route(Capacity.REPRESENTATIVE, born(9), RECEIVED).needs == (L, V)
+    assert route(Capacity.REPRESENTATIVE, born(14, days_later=1), RECEIVED, age_of_consent=14).needs == (L, V)
+    assert route(Capacity.REPRESENTATIVE, born(15), RECEIVED, age_of_consent=16).needs == (L, V)
 
 
 def test_unknown_age_self_acts_alone_but_a_parent_needs_consent() -> None:

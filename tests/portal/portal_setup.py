@@ -23,6 +23,8 @@ from dsr import casefile
 from dsr.config import Settings
 
 SECRET = "portal-test-secret-0123456789abcdef"
+#: the key the James application of gym-musterstadt signs logins with (dsr.signin; in CONTROLLERS)
+JAMES_LOGIN_KEY = "james-login-key-for-portal-tests-7391"
 
 
 CHROMIUM = "/usr/bin/chromium"
@@ -52,6 +54,7 @@ city = "München"
 email = "datenschutz@gym-musterstadt.example"
 dpo = { name = "Dr. Datenschutz", email = "dsb@gym-musterstadt.example" }
 signatory = { name = "Frau Direktorin", role = "Schulleitung" }
+james_login_key = "james-login-key-for-portal-tests-7391"
 stores.school = { connector = "sql", url = "sqlite:///school.db", mapping = "james-school" }
 
 [controllers.james-vendor]
@@ -70,7 +73,10 @@ stores.vendor = { connector = "sql", url = "sqlite:///vendor.db", mapping = "jam
 
 
 def write_config(folder: Path, portal: str = "") -> Path:
-    """A dsr.toml in ``folder``; ``portal`` is the body of its [portal] section."""
+    """A dsr.toml in ``folder``; ``portal`` is the body of its [portal] section (staff log in with
+    the password alone, ``require_totp = false``, unless it says otherwise)."""
+    if "require_totp" not in portal:
+        portal = f"require_totp = false\n{portal}"
     path = folder / "dsr.toml"
     path.write_text(f'[dsr]\nsecret_key = "{SECRET}"\n\n[portal]\n{portal}\n{CONTROLLERS}', encoding="utf-8")
     return path

@@ -181,6 +181,9 @@ def officer_portal(demo: Any, tmp_path_factory: pytest.TempPathFactory) -> Itera
         )
         casework.find_candidates(w.engine, w.settings, review, user=w.officer)
         strong = [c for c in candidates_of(w.engine, w.officer, review) if c.strong][0]
+        casefile.record_identity_check(
+            w.engine, w.officer, review, casefile.CheckMethod.IN_PERSON, candidate=strong.reference, evidence="id_card"
+        )
         casefile.confirm_identity(w.engine, w.officer, review, strong.reference)
         casefile.start_gathering(w.engine, w.officer, review, casework.store_names(w.settings, SCHOOL))
         w.run_jobs()

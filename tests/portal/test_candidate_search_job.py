@@ -26,7 +26,8 @@ from tests.portal.portal_setup import code_in, read_mail
 
 
 def request_and_verify(world: World, client: Any) -> tuple[str, str]:
-    """A request through the public API, confirmed with the mailed code; returns (reference, secret)."""
+    """The pupil's request through the public API from her address on file, confirmed with the
+    mailed code (which verifies her as the row holding that address); returns (reference, secret)."""
     p = world.demo.featured_pupil()
     r = client.post(
         "/api/public/requests?lang=de",
@@ -35,7 +36,7 @@ def request_and_verify(world: World, client: Any) -> tuple[str, str]:
             "types": ["access"],
             "first_name": p.first_name,
             "last_name": p.last_name,
-            "email": "pupil@example.org",
+            "email": p.email,
             "date_of_birth": p.date_of_birth.isoformat(),
             "card_number": p.card_number,
         },
@@ -74,6 +75,8 @@ def test_the_officer_finds_the_candidates_ready_after_verification(world: World,
     detail = officer.get(f"/api/officer/cases/{ref}").json()
     [candidate] = detail["candidates"]
     assert candidate["strong"] and candidate["store"] == "school"
+    # the confirmed address is on file for her: the code verified her, the officer may confirm
+    assert candidate["email_on_file"] and candidate["verified_by"] == "email_code" and candidate["may_confirm"]
     assert [j["kind"] for j in detail["jobs"]] == ["find_candidates"]
     page = officer.get(f"/officer/cases/{ref}")
     assert candidate["reference"] in page.text

@@ -80,7 +80,8 @@ def test_a_state_change_needs_the_session_csrf_token(world: World, app_client: A
 
 BODIES: dict[str, dict[str, Any]] = {
     "confirm-identity": {"candidate": "P-000"},
-    "identity-check": {"method": "in_person", "note": "n"},
+    "identity-check": {"method": "in_person", "candidate": "P-000", "evidence": "id_card", "note": "n"},
+    "decide-delivery": {"route": "download", "reason": "address_confirmed_in_person"},
     "identity-query": {"reasons": "r"},
     "identity-reply": {"received_on": "2026-01-02"},
     "retry-store": {"job": 1, "store": "school"},
@@ -90,7 +91,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "dispatch-download": {},
     "extend": {"months": 1, "reasons": "r"},
     "comment": {"body": "b"},
-    "refuse": {"ground": "g"},
+    "propose-refusal": {"ground": "excessive", "note": "n"},
 }
 
 
@@ -245,17 +246,10 @@ def test_the_print_batch_form_needs_the_csrf_token(world: World, app_client: Any
     assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
 
 
-def verify_address(w: World, ref: str) -> None:
-    """The requester confirms the address with the code from the mail (downloads need it)."""
-    secret = w.settings.dsr.secret_key.encode()
-    _, issued = casefile.start_email_verification(w.engine, secret, ref)
-    casefile.confirm_email(w.engine, secret, issued.link, issued.code)
-
-
 def test_dispatch_by_download_mails_the_notice_to_the_requester(world: World, app_client: Any) -> None:
+    # the pupil confirmed her address on file with the mailed code (prepared_case): the answer may go there
     ref = prepared_case(world, world.officer)
     casefile.approve(world.engine, world.approver, ref)
-    verify_address(world, ref)
     client = app_client()
     r = client.post(
         f"/api/officer/cases/{ref}/dispatch-download", json={}, headers={"x-csrf-token": api_login(client, "officer")}
@@ -265,7 +259,7 @@ def test_dispatch_by_download_mails_the_notice_to_the_requester(world: World, ap
     mails = sorted((world.settings.base_dir / world.settings.portal.mail.directory).glob("*.eml"))
     assert mails, "no notice was sent"
     text = mails[-1].read_text()
-    assert "req@example.org" in text and ref in text
+    assert world.demo.featured_pupil().email in text and ref in text
     link = re.search(r"/de/download/([A-Za-z0-9_-]+)", text)
     assert link and link.group(1) != str(download) and len(link.group(1)) >= 32  # opaque, not the row id
 
@@ -286,7 +280,6 @@ def test_dispatch_by_download_mails_the_notice_to_the_requester(world: World, ap
 def test_the_download_notice_is_written_in_the_requesters_language(world: World, app_client: Any) -> None:
     ref = prepared_case(world, world.officer, language="en")
     casefile.approve(world.engine, world.approver, ref)
-    verify_address(world, ref)
     client = app_client()
     r = client.post(
         f"/api/officer/cases/{ref}/dispatch-download", json={}, headers={"x-csrf-token": api_login(client, "officer")}
@@ -309,13 +302,29 @@ def test_refused_actions_show_the_reason_on_the_case_page(world: World, app_clie
     token = page_csrf(page.text)
     page = client.post(f"/officer/cases/{ref}/do/find-candidates", data={"_csrf": token})
     assert "Mehrdeutig" in page.text
-    candidate = re.findall(r'name="candidate" value="([^"]+)"', page.text)[0]
+    candidate, namesake_row = re.findall(r'<tr id="candidate-([^"]+)"', page.text)[:2]
+    assert 'id="confirm-' not in page.text  # nothing verified anybody: no confirm button to press
     r = client.post(f"/officer/cases/{ref}/do/confirm-identity", data={"_csrf": token, "candidate": candidate})
     assert r.status_code == 409 and 'role="alert"' in r.text
-    assert "nur schwache Belege: bitte zuerst eine Identitätsprüfung festhalten" in r.text  # the page's language
+    assert "Nichts, was nur die anfragende Person hat, belegt bisher" in r.text  # the page's language
     r = client.post(f"/api/officer/cases/{ref}/gather", headers={"x-csrf-token": token})
     assert r.status_code == 409
     assert casefile.get_case(world.engine, world.officer, ref).state is casefile.CaseState.RECEIVED
+    # an in-person check without saying which document was shown is refused too, in words
+    r = client.post(
+        f"/officer/cases/{ref}/do/identity-check", data={"_csrf": token, "candidate": candidate, "method": "in_person"}
+    )
+    assert r.status_code == 400 and "was geprüft wurde" in r.text
+    # with the document: the confirm button appears for that candidate, never for the namesake
+    r = client.post(
+        f"/officer/cases/{ref}/do/identity-check",
+        data={"_csrf": token, "candidate": candidate, "method": "in_person", "evidence": "passport"},
+    )
+    assert (
+        r.status_code == 200 and f'id="confirm-{candidate}"' in r.text and f'id="confirm-{namesake_row}"' not in r.text
+    )
+    r = client.post(f"/officer/cases/{ref}/do/confirm-identity", data={"_csrf": token, "candidate": namesake_row})
+    assert r.status_code == 409
 
 
 def test_manual_entry_of_a_postal_request_finds_the_candidates(world: World, app_client: Any) -> None:
@@ -338,7 +347,10 @@ def test_manual_entry_of_a_postal_request_finds_the_candidates(world: World, app
             "postal_address": "Weg 1\n93047 Regensburg",
         },
     )
-    assert r.status_code == 200 and "Diese Person bestätigen" in r.text
+    # the candidates are listed with the form to record a check for one of them; a letter that
+    # names card and birth date proves nothing by itself: no confirm button yet
+    assert r.status_code == 200 and '<tr id="candidate-' in r.text and 'id="check-candidate"' in r.text
+    assert "Diese Person bestätigen" not in r.text
     ref = str(r.url).rsplit("/", 1)[1]
     view = casefile.get_case(world.engine, world.officer, ref)
     assert view.channel is casefile.Channel.POST and view.received_at.isoformat().startswith("2026-04-01T07:30")
@@ -419,6 +431,16 @@ def test_review_in_context_decide_once_for_identical_items_and_retry_a_failed_st
 # --------------------------------------------------------------------------- restricted records
 
 
+def seen_in_person_answer_by_post(w: World, ref: str) -> None:
+    """The requester showed her ID card; the address she gave is not on file: the answer goes by post."""
+    strong = [c for c in candidates_of(w.engine, w.officer, ref) if c.strong][0]
+    casefile.record_identity_check(
+        w.engine, w.officer, ref, casefile.CheckMethod.IN_PERSON, candidate=strong.reference, evidence="id_card"
+    )
+    casefile.confirm_identity(w.engine, w.officer, ref, strong.reference)
+    casefile.decide_delivery(w.engine, w.officer, ref, "post")
+
+
 @pytest.mark.slow
 def test_restricted_records_need_a_decision_with_a_ground_before_the_answer_is_prepared(
     world: World, app_client: Any
@@ -435,8 +457,7 @@ def test_restricted_records_need_a_decision_with_a_ground_before_the_answer_is_p
         )
     )
     casework.find_candidates(world.engine, world.settings, ref, user=world.officer)
-    strong = [c for c in candidates_of(world.engine, world.officer, ref) if c.strong][0]
-    casefile.confirm_identity(world.engine, world.officer, ref, strong.reference)
+    seen_in_person_answer_by_post(world, ref)
     client = app_client()
     token = api_login(client, "officer")
     assert client.post(f"/api/officer/cases/{ref}/gather", headers={"x-csrf-token": token}).status_code == 200
@@ -506,8 +527,7 @@ def test_a_restricted_record_disclosed_by_the_officer_appears_in_the_answer(worl
         )
     )
     casework.find_candidates(world.engine, world.settings, ref, user=world.officer)
-    strong = [c for c in candidates_of(world.engine, world.officer, ref) if c.strong][0]
-    casefile.confirm_identity(world.engine, world.officer, ref, strong.reference)
+    seen_in_person_answer_by_post(world, ref)
     casefile.start_gathering(world.engine, world.officer, ref, casework.store_names(world.settings, SCHOOL))
     world.run_jobs()
     [record] = restricted.restricted_entries(world.engine, world.officer, ref)

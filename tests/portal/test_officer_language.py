@@ -46,6 +46,9 @@ def suspect_case_in_review(w: World) -> str:
     )
     casework.find_candidates(w.engine, w.settings, ref, user=w.officer)
     strong = [c for c in candidates_of(w.engine, w.officer, ref) if c.strong][0]
+    casefile.record_identity_check(
+        w.engine, w.officer, ref, casefile.CheckMethod.IN_PERSON, candidate=strong.reference, evidence="passport"
+    )
     casefile.confirm_identity(w.engine, w.officer, ref, strong.reference)
     casefile.start_gathering(w.engine, w.officer, ref, casework.store_names(w.settings, SCHOOL))
     w.run_jobs()
@@ -315,12 +318,27 @@ def test_a_rule_without_a_code_of_its_own_still_reads_in_the_officers_language()
 def test_every_rule_code_and_every_code_the_pages_show_has_words_in_both_languages(world: World) -> None:
     import ast
 
+    from dsr.casefile.requirements import REFUSAL
     from dsr.service.casework import handlers
 
     source = Path(__file__).parents[2] / "dsr"
     files = [*source.glob("casefile/*.py"), *source.rglob("service/**/*.py"), *source.glob("portal/officer/*.py")]
     codes = {m for f in files for m in re.findall(r'\bcode="([a-z_]+)"', f.read_text(encoding="utf-8"))}
-    assert {"four_eyes", "transition", "not_confirmed", "weak_evidence", "items_open"} <= codes
+    assert {"four_eyes", "transition", "not_confirmed", "not_verified", "items_open"} <= codes
+    # the identity model's refusals (docs/identity.md) are among them, so they need words too
+    assert {
+        "not_discriminated",
+        "not_subject",
+        "system_check",
+        "evidence_missing",
+        "candidate_missing",
+        "delivery_undecided",
+        "delivery_by_post",
+        "delivery_unapproved",
+        "delivery_reason",
+    } <= codes
+    codes |= set(REFUSAL.values())  # an open need refuses with its own code (dsr.casefile.requirements)
+    assert {"written_authorisation_missing", "legal_representation_missing", "representative_unverified"} <= codes
     assert {f"officer.refused.{c}" for c in codes} <= keys()
 
     actions: set[str] = set()  # every audit action dsr writes: append(conn, "<action>", ...)

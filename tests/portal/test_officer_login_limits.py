@@ -117,3 +117,37 @@ def test_login_attempts_per_address_are_limited(demo: Any, tmp_path: Any, monkey
         assert r.status_code == 429 and r.json()["error"] == "rate_limited"
         assert client.get("/officer/login").status_code == 200  # the page itself still opens
     w.engine.dispose()
+
+
+def test_failures_from_many_addresses_lock_the_account_everywhere_and_still_look_like_a_wrong_password(
+    client_at: Any, world: World
+) -> None:
+    for i in range(10):  # two from each of five addresses: none reaches its own limit of five
+        r = client_at.post(
+            "/officer/login",
+            data={"username": "officer", "password": "wrong"},
+            headers={"x-test-client": f"203.0.113.{i // 2}"},
+        )
+        assert r.status_code == 400
+    office = {"x-test-client": "198.51.100.20"}
+    locked = client_at.post("/officer/login", data={"username": "officer", "password": PASSWORD}, headers=office)
+    wrong = client_at.post("/officer/login", data={"username": "approver", "password": "wrong"}, headers=office)
+    error = 'id="login-error"'
+    assert locked.status_code == wrong.status_code == 400
+    assert (
+        locked.text[locked.text.index(error) :].split("</", 1)[0]
+        == wrong.text[wrong.text.index(error) :].split("</", 1)[0]
+    )
+    api = [
+        client_at.post("/api/officer/login", json={"username": u, "password": p}, headers=office)
+        for u, p in (("officer", PASSWORD), ("nobody", "x"))
+    ]
+    assert [r.status_code for r in api] == [401, 401] and api[0].json() == api[1].json()
+    locks = [e.detail for e in casefile.history(world.engine, None) if e.action == "account locked"]
+    assert locks == [{"user": world.officer.id, "scope": "account", "minutes": 15}]
+    # an admin lifts it: the officer gets in from the office
+    casefile.unlock(world.engine, world.officer.id, actor="user:0")
+    r = client_at.post(
+        "/officer/login", data={"username": "officer", "password": PASSWORD}, headers=office, follow_redirects=False
+    )
+    assert r.status_code == 303

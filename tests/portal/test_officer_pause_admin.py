@@ -15,6 +15,7 @@ from dsr.cli import main
 from dsr.config import load
 from dsr.service import casework
 from tests.officer_world import PASSWORD, SCHOOL, VENDOR, World, api_login, demo_config, page_csrf
+from tests.portal.officer_cases import confirmed_case
 from tests.portal.officer_language import ENGLISH, german_left_in
 
 # received Tuesday 20 January 2026 in Bavaria: due Friday 20 February without a pause
@@ -71,8 +72,15 @@ def test_the_reply_received_across_the_month_end_ends_the_pause_on_that_day(worl
     assert "beantwortet 03.02.2026" in done.text
     assert 'action="/officer/cases/' + ref + '/do/identity-query"' in done.text  # a new query is possible
 
-    # confirming the person today does not stretch the pause to today
+    # the reply answered the letter sent to her postal address on file: the officer records that
+    # check for the row it went to, then confirms — today, which does not stretch the pause to today
     strong = [c for c in candidates_of(world.engine, world.officer, ref) if c.strong][0]
+    r = client.post(
+        f"/api/officer/cases/{ref}/identity-check",
+        json={"method": "postal", "candidate": strong.reference},
+        headers={"x-csrf-token": token},
+    )
+    assert r.status_code == 200, r.text
     r = client.post(
         f"/api/officer/cases/{ref}/confirm-identity",
         json={"candidate": strong.reference},
@@ -96,10 +104,7 @@ def test_an_approver_who_decided_review_items_is_refused_with_the_four_eyes_code
     world: World,
     app_client: Any,
 ) -> None:
-    ref = world.open_request(world.pupil())
-    casework.find_candidates(world.engine, world.settings, ref, user=world.officer)
-    strong = [c for c in candidates_of(world.engine, world.officer, ref) if c.strong][0]
-    casefile.confirm_identity(world.engine, world.officer, ref, strong.reference)
+    ref = confirmed_case(world, verified=False)
     casefile.start_gathering(world.engine, world.officer, ref, ["school"])
     casefile.finish_gathering(world.engine, ref)
     casefile.add_review_items(world.engine, None, ref, [("school/incidents/3", "mentions another pupil")])

@@ -26,11 +26,24 @@ def pdf_text(content: bytes) -> str:
     return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(content)).pages)
 
 
+def seen_in_person(w: World, ref: str) -> str:
+    """The requester came with an ID card: staff record the check for the strong candidate, and
+    confirm it. Returns the candidate's reference."""
+    strong = [c for c in candidates_of(w.engine, w.officer, ref) if c.strong][0].reference
+    casefile.record_identity_check(
+        w.engine, w.officer, ref, casefile.CheckMethod.IN_PERSON, candidate=strong, evidence="id_card"
+    )
+    casefile.confirm_identity(w.engine, w.officer, ref, strong)
+    return strong
+
+
 def confirmed(w: World, descriptor: Descriptor) -> str:
+    """A self request, resolved and verified in person; the answer goes by post (the address the
+    request gave is not on file)."""
     ref = w.open_request(descriptor)
     assert casework.find_candidates(w.engine, w.settings, ref, user=w.officer) is ResolutionStatus.MATCH
-    strong = [c for c in candidates_of(w.engine, w.officer, ref) if c.strong]
-    casefile.confirm_identity(w.engine, w.officer, ref, strong[0].reference)
+    seen_in_person(w, ref)
+    casefile.decide_delivery(w.engine, w.officer, ref, "post")
     return ref
 
 
@@ -121,8 +134,9 @@ def test_an_ambiguous_namesake_cannot_be_gathered(world: World) -> None:
     with pytest.raises(casefile.TransitionRefused, match="ambiguous"):
         casefile.start_gathering(world.engine, world.officer, ref, ["school"])
     weak = candidates_of(world.engine, world.officer, ref)[0]
-    with pytest.raises(casefile.TransitionRefused, match="identity check"):
+    with pytest.raises(casefile.TransitionRefused) as unverified:
         casefile.confirm_identity(world.engine, world.officer, ref, weak.reference)
+    assert unverified.value.code == "not_verified"
 
 
 @pytest.mark.slow
@@ -143,8 +157,11 @@ def test_the_background_worker_runs_queued_jobs(world: World) -> None:
 
 
 def _gathered_draft(w: World, ref: str) -> str:
-    strong = [c for c in candidates_of(w.engine, w.officer, ref) if c.strong]
-    casefile.confirm_identity(w.engine, w.officer, ref, strong[0].reference)
+    if casefile.get_case(w.engine, w.officer, ref).acting is casefile.Acting.SELF:
+        seen_in_person(w, ref)
+    else:  # the one candidate: the parent's check names it
+        strong = [c for c in candidates_of(w.engine, w.officer, ref) if c.strong]
+        casefile.confirm_identity(w.engine, w.officer, ref, strong[0].reference)
     casefile.start_gathering(w.engine, w.officer, ref, casework.store_names(w.settings, SCHOOL))
     [job] = w.run_jobs()
     assert job.state is casefile.JobState.DONE
@@ -164,7 +181,10 @@ def test_a_parents_letter_is_addressed_to_the_parent_for_the_child(world: World)
     ref = world.open_request(child, acting=casefile.Acting.PARENT, requester=parent)
     assert casework.find_candidates(world.engine, world.settings, ref, user=world.officer) is ResolutionStatus.MATCH
     # not on the guardian rows: staff checked the custody papers (tests/service/test_casework_routing.py)
-    casefile.record_identity_check(world.engine, world.officer, ref, casefile.CheckMethod.GUARDIAN_IN_PERSON)
+    [child_row] = candidates_of(world.engine, world.officer, ref)
+    casefile.record_identity_check(
+        world.engine, world.officer, ref, casefile.CheckMethod.GUARDIAN_IN_PERSON, candidate=child_row.reference
+    )
 
     text = " ".join(_gathered_draft(world, ref).split())
 

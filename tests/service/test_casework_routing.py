@@ -27,7 +27,7 @@ from tests.officer_world import SCHOOL, World
 
 pytestmark = pytest.mark.slow
 #: the letter's identity-check wording for "checked against the guardian records"
-RECORDS_CHECKED = "Abgleich mit den bei uns gespeicherten Angaben zu Erziehungsberechtigten"
+RECORDS_CHECKED = "Bestätigungscode an die E-Mail-Adresse, die bei uns zu den Erziehungsberechtigten gespeichert ist"
 
 
 def pdf_text(content: bytes) -> str:
@@ -146,6 +146,11 @@ def test_a_pupil_of_13_asking_alone_is_answered_through_her_guardian(world: Worl
     ref = world.open_request(world.pupil(), email="hildegart@example.org")
     casework.find_candidates(world.engine, world.settings, ref, user=world.officer)
     strong = [c for c in candidates_of(world.engine, world.officer, ref) if c.strong]
+    # her address is not on file: what verifies her is that the answer goes only by post to the
+    # address on file (her guardians'), never to the address she typed
+    casefile.record_identity_check(
+        world.engine, world.officer, ref, casefile.CheckMethod.ANSWER_BY_POST, candidate=strong[0].reference
+    )
     casefile.confirm_identity(world.engine, world.officer, ref, strong[0].reference)
     casework.start_gathering(world.engine, world.settings, world.officer, ref)
     text = draft_text(world, ref)
@@ -180,5 +185,49 @@ def test_a_parent_of_a_pupil_old_enough_to_decide_needs_the_pupils_consent(world
     with pytest.raises(casefile.TransitionRefused) as refused:
         casefile.approve(world.engine, world.approver, ref)
     assert refused.value.code == "pupil_consent_missing"
-    casefile.record_identity_check(world.engine, world.officer, ref, casefile.CheckMethod.PUPIL_CONSENT)
+    casefile.record_identity_check(
+        world.engine, world.officer, ref, casefile.CheckMethod.PUPIL_CONSENT, evidence="signed_statement"
+    )
     casefile.approve(world.engine, world.approver, ref)
+
+
+def test_the_sender_of_an_email_proves_no_guardianship_the_code_sent_to_it_does(world: World) -> None:
+    """A parent's e-mail from the guardian row's address: a sender is trivially forged, so the
+    automatic check uses the address only once the parent entered the code sent to it."""
+    name, email, _ = guardian_row(world)
+    first, last = name.split(" ", 1)
+    secret = world.settings.dsr.secret_key.encode()
+
+    def emailed(*, code_entered: bool) -> str:
+        ref = casefile.open_case(
+            world.engine,
+            secret,
+            casefile.Intake(
+                controller=SCHOOL,
+                land=world.settings.controller(SCHOOL).land,
+                request_types=(casefile.RequestType.ACCESS,),
+                channel=casefile.Channel.EMAIL,
+                received_at=dt.datetime.now(dt.UTC),
+                subject=casefile.Party(descriptor=world.pupil()),
+                acting=casefile.Acting.PARENT,
+                requester=casefile.Party(descriptor=Descriptor(first_name=first, last_name=last), email=email),
+            ),
+        ).reference
+        if code_entered:
+            _, issued = casefile.start_email_verification(world.engine, secret, ref)
+            casefile.confirm_email(world.engine, secret, issued.link, issued.code)
+        assert casework.find_candidates(world.engine, world.settings, ref, user=world.officer) is ResolutionStatus.MATCH
+        [child] = candidates_of(world.engine, world.officer, ref)
+        casefile.confirm_identity(world.engine, world.officer, ref, child.reference)
+        return ref
+
+    sent = emailed(code_entered=False)
+    with pytest.raises(casefile.TransitionRefused) as refused:
+        casework.start_gathering(world.engine, world.settings, world.officer, sent)
+    assert refused.value.code == "guardian_unverified"
+    assert casefile.requirements_of(world.engine, world.officer, sent).routing.guardian == "name_only"
+
+    proven = emailed(code_entered=True)
+    casework.start_gathering(world.engine, world.settings, world.officer, proven)
+    needs = casefile.requirements_of(world.engine, world.officer, proven)
+    assert needs.routing.guardian == "verified" and needs.open == ()

@@ -37,7 +37,7 @@ class Request(msgspec.Struct, frozen=True, kw_only=True):
     """What the letter says about the request it answers.
 
     ``channel`` and ``identity_check`` are keys explained in ``letter_templates/wording.toml``
-    (e.g. ``portal``, ``card_and_birth_date``); an unknown key is printed as it is.
+    (e.g. ``portal``, ``email_code``); an unknown key is printed as it is.
 
     A fact nobody recorded is never invented: ``channel`` / ``identity_check`` None, an empty
     ``case_reference``, or ``received`` "day" (no time) or "unrecorded" (``received_at`` is then

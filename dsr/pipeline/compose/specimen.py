@@ -198,7 +198,7 @@ def request(language: str = "de", acting_for: str | None = None) -> Request:
         case_reference="DSR-2026-0042",
         received_at=dt.datetime(2026, 11, 2, 9, 15),
         channel="portal",
-        identity_check="card_and_birth_date",
+        identity_check="email_code",
         language=language,  # type: ignore[arg-type]
         recipient=Recipient(
             name="Anna Muster",

@@ -21,7 +21,15 @@ from dsr.portal.errors import RETRY_AFTER_UNAVAILABLE, database_unavailable, han
 from dsr.portal.i18n import text
 from dsr.portal.officer import api, pages
 from dsr.portal.officer.refusals import refusal_code, refusal_text
-from dsr.portal.officer.session import CSRFRejected, NotLoggedIn, current_user, is_api, page_language
+from dsr.portal.officer.session import (
+    CSRFRejected,
+    EnrolmentRequired,
+    NotLoggedIn,
+    current_user,
+    enrolment_required,
+    is_api,
+    page_language,
+)
 from dsr.portal.security import login_limits
 from dsr.service.casework import CaseworkError, handlers
 from dsr.service.worker import BackgroundWorker
@@ -120,6 +128,7 @@ def router(portal: Portal) -> Router:
         exception_handlers={
             NotLoggedIn: _not_logged_in,
             CSRFRejected: _csrf,
+            EnrolmentRequired: enrolment_required,  # [portal] require_totp: to /officer/totp first
             casefile.AccessDenied: _denied,
             casefile.TransitionRefused: _refused,
             CaseworkError: _refused,

@@ -34,7 +34,16 @@ class Confirm(msgspec.Struct, kw_only=True):
 
 class IdentityCheck(msgspec.Struct, kw_only=True):
     method: casefile.CheckMethod
+    #: the candidate the check verified (default: the case's confirmed subject)
+    candidate: str | None = None
+    #: what was compared (dsr.casefile.checks.EVIDENCE; needed where a method compares several)
+    evidence: str | None = None
     note: str | None = None
+
+
+class DeliveryDecision(msgspec.Struct, kw_only=True):
+    route: str  #: post | download
+    reason: str | None = None  #: a code of dsr.casefile.delivery.REASONS (download to an address not on file)
 
 
 class IdentityQuery(msgspec.Struct, kw_only=True):
@@ -81,8 +90,9 @@ class Comment(msgspec.Struct, kw_only=True):
     body: str
 
 
-class Refuse(msgspec.Struct, kw_only=True):
-    ground: str
+class ProposeRefusal(msgspec.Struct, kw_only=True):
+    ground: str  #: a code of dsr.casefile.REFUSAL_GROUNDS
+    note: str | None = None  #: why, in the officer's words: kept with the case, never in the audit log
 
 
 class Empty(msgspec.Struct, kw_only=True):
@@ -128,7 +138,19 @@ def _confirm(p: Portal, u: casefile.User, ref: str, b: Confirm) -> Any:
 
 
 def _check(p: Portal, u: casefile.User, ref: str, b: IdentityCheck) -> Any:
-    casefile.record_identity_check(p.engine, u, ref, b.method, b.note or None)
+    casefile.record_identity_check(
+        p.engine, u, ref, b.method, b.note or None, candidate=b.candidate or None, evidence=b.evidence or None
+    )
+
+
+def _decide_delivery(p: Portal, u: casefile.User, ref: str, b: DeliveryDecision) -> Any:
+    if b.route not in ("post", "download"):
+        raise casefile.InputRejected("the answer goes by post or as a download", code="delivery_route")
+    casefile.decide_delivery(p.engine, u, ref, b.route, b.reason or None)
+
+
+def _approve_delivery(p: Portal, u: casefile.User, ref: str, _: Empty) -> Any:
+    casefile.approve_delivery(p.engine, u, ref)
 
 
 def _query(p: Portal, u: casefile.User, ref: str, b: IdentityQuery) -> Any:
@@ -217,8 +239,16 @@ def _comment(p: Portal, u: casefile.User, ref: str, b: Comment) -> Any:
     casefile.add_comment(p.engine, u, ref, b.body.strip())
 
 
-def _refuse(p: Portal, u: casefile.User, ref: str, b: Refuse) -> Any:
-    casefile.refuse(p.engine, u, ref, b.ground)
+def _propose_refusal(p: Portal, u: casefile.User, ref: str, b: ProposeRefusal) -> Any:
+    return {"document": casefile.propose_refusal(p.engine, u, ref, b.ground, b.note)}
+
+
+def _confirm_refusal(p: Portal, u: casefile.User, ref: str, _: Empty) -> Any:
+    casefile.confirm_refusal(p.engine, u, ref)
+
+
+def _withdraw_refusal(p: Portal, u: casefile.User, ref: str, _: Empty) -> Any:
+    casefile.withdraw_refusal_proposal(p.engine, u, ref)
 
 
 def _close(p: Portal, u: casefile.User, ref: str, _: Empty) -> Any:
@@ -234,6 +264,8 @@ ACTIONS: dict[str, tuple[type[msgspec.Struct], Action]] = {
     "identity-check": (IdentityCheck, _check),
     "identity-query": (IdentityQuery, _query),
     "identity-reply": (IdentityReply, _reply),
+    "decide-delivery": (DeliveryDecision, _decide_delivery),
+    "approve-delivery": (Empty, _approve_delivery),
     "gather": (Empty, _gather),
     "retry-store": (RetryStore, _retry),
     "decide": (Decide, _decide),
@@ -246,7 +278,9 @@ ACTIONS: dict[str, tuple[type[msgspec.Struct], Action]] = {
     "resend-download-notice": (Empty, _resend_notice),
     "extend": (Extend, _extend),
     "comment": (Comment, _comment),
-    "refuse": (Refuse, _refuse),
+    "propose-refusal": (ProposeRefusal, _propose_refusal),
+    "confirm-refusal": (Empty, _confirm_refusal),
+    "withdraw-refusal": (Empty, _withdraw_refusal),
     "close": (Empty, _close),
 }
 
@@ -304,6 +338,12 @@ class CaseDetail(msgspec.Struct, frozen=True, kw_only=True):
     #: the contact address (requester's, else subject's) was confirmed with a code; None: no address.
     #: Without it nobody can download the answer: dispatch by download is refused.
     email_verified: bool | None = None
+    #: the open refusal proposal (ground code, who proposed it, the note), waiting for a second person
+    refusal: casefile.RefusalProposal | None = None
+    #: the ground codes a refusal may be proposed on (dsr.casefile.REFUSAL_GROUNDS)
+    refusal_grounds: list[str] = []
+    #: where the answer may go and why (dsr.casefile.delivery)
+    delivery: casefile.DeliveryPlan | None = None
 
 
 def contact_email_verified(p: Portal, references: list[str]) -> dict[str, bool]:
@@ -365,6 +405,9 @@ def case_detail(p: Portal, u: casefile.User, ref: str) -> CaseDetail:
         other_controllers=casework.other_controllers_hint(p.engine, u, ref),
         reasons=dict(REASONS),
         email_verified=contact_email_verified(p, [view.reference]).get(view.reference),
+        refusal=casefile.refusal_proposal(p.engine, u, ref),
+        refusal_grounds=list(casefile.REFUSAL_GROUNDS),
+        delivery=casefile.plan_of(p.engine, u, ref),
     )
 
 

@@ -17,7 +17,9 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from dsr import casefile
 from dsr.casefile.documents import read_document
 from dsr.casefile.users import Account, admin_reset_totp, admin_unlock, list_accounts
+from dsr.errors import DSRError
 from dsr.portal.context import Portal
+from dsr.portal.errors import StoresUnavailable, failed_stores
 from dsr.portal.officer import actions as a
 from dsr.portal.officer.session import COOKIE, csrf_token, expired_cookie, log_in, session_cookie
 from dsr.portal.params import RowIdPath
@@ -153,7 +155,15 @@ def _batch(content: bytes, refs: list[str], day: dt.date) -> Response[bytes]:
 
 
 async def _do(portal: Portal, user: casefile.User, ref: str, name: str, body: msgspec.Struct) -> dict[str, Any]:
-    result = await portal.call(a.run, portal, user, ref, name, body)
+    """Run an action. A store it needed that could not be read (find-candidates, gather, prepare) is
+    503 with the stores' names (``StoresUnavailable``: nothing changed, try later), never a 500 or a
+    409 — the same request may succeed once the store is back."""
+    try:
+        result = await portal.call(a.run, portal, user, ref, name, body)
+    except DSRError as exc:
+        if (stores := failed_stores(exc)) is None:
+            raise
+        raise StoresUnavailable(stores) from exc
     return {"ok": True, **(result or {})}
 
 
@@ -171,7 +181,11 @@ async def confirm_identity(
     return await _do(portal, user, ref, "confirm-identity", data)
 
 
-@post("/cases/{ref:str}/identity-check", summary="Record an in-person or postal identity check", status_code=200)
+@post(
+    "/cases/{ref:str}/identity-check",
+    summary="Record a check that verified the requester as one candidate (in person, post, documents)",
+    status_code=200,
+)
 async def identity_check(
     portal: NamedDependency[Portal],
     user: NamedDependency[casefile.User],
@@ -179,6 +193,31 @@ async def identity_check(
     data: JSONBody[a.IdentityCheck],
 ) -> dict[str, Any]:
     return await _do(portal, user, ref, "identity-check", data)
+
+
+@post(
+    "/cases/{ref:str}/decide-delivery",
+    summary="Decide where the answer goes: by post to the address on file, or (with a coded reason) as a download",
+    status_code=200,
+)
+async def decide_delivery(
+    portal: NamedDependency[Portal],
+    user: NamedDependency[casefile.User],
+    ref: FromPath[str],
+    data: JSONBody[a.DeliveryDecision],
+) -> dict[str, Any]:
+    return await _do(portal, user, ref, "decide-delivery", data)
+
+
+@post(
+    "/cases/{ref:str}/approve-delivery",
+    summary="Approve another officer's decision to deliver electronically to an address not on file",
+    status_code=200,
+)
+async def approve_delivery(
+    portal: NamedDependency[Portal], user: NamedDependency[casefile.User], ref: FromPath[str]
+) -> dict[str, Any]:
+    return await _do(portal, user, ref, "approve-delivery", a.Empty())
 
 
 @post(
@@ -317,11 +356,36 @@ async def comment(
     return await _do(portal, user, ref, "comment", data)
 
 
-@post("/cases/{ref:str}/refuse", summary="Refuse the request (ground code)", status_code=200)
-async def refuse(
-    portal: NamedDependency[Portal], user: NamedDependency[casefile.User], ref: FromPath[str], data: JSONBody[a.Refuse]
+@post(
+    "/cases/{ref:str}/propose-refusal",
+    status_code=200,
+    summary="Propose to refuse the request on a ground code (another approver confirms); the note stays with the case",
+)
+async def propose_refusal(
+    portal: NamedDependency[Portal],
+    user: NamedDependency[casefile.User],
+    ref: FromPath[str],
+    data: JSONBody[a.ProposeRefusal],
 ) -> dict[str, Any]:
-    return await _do(portal, user, ref, "refuse", data)
+    return await _do(portal, user, ref, "propose-refusal", data)
+
+
+@post(
+    "/cases/{ref:str}/confirm-refusal",
+    status_code=200,
+    summary="Confirm the proposed refusal (an approver other than the proposer): the case ends as refused",
+)
+async def confirm_refusal(
+    portal: NamedDependency[Portal], user: NamedDependency[casefile.User], ref: FromPath[str]
+) -> dict[str, Any]:
+    return await _do(portal, user, ref, "confirm-refusal", a.Empty())
+
+
+@post("/cases/{ref:str}/withdraw-refusal", summary="Withdraw the proposed refusal; the case goes on", status_code=200)
+async def withdraw_refusal(
+    portal: NamedDependency[Portal], user: NamedDependency[casefile.User], ref: FromPath[str]
+) -> dict[str, Any]:
+    return await _do(portal, user, ref, "withdraw-refusal", a.Empty())
 
 
 @post("/cases/{ref:str}/close", summary="Close the case", status_code=200)
@@ -371,6 +435,8 @@ HANDLERS = [
     find_candidates,
     confirm_identity,
     identity_check,
+    decide_delivery,
+    approve_delivery,
     identity_query,
     identity_reply,
     admin_users,
@@ -388,6 +454,8 @@ HANDLERS = [
     resend_download_notice,
     extend,
     comment,
-    refuse,
+    propose_refusal,
+    confirm_refusal,
+    withdraw_refusal,
     close,
 ]

@@ -10,12 +10,16 @@ import re
 from typing import Any
 
 import msgspec
+import segno
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
+from markupsafe import Markup, escape
 
 from dsr import casefile
+from dsr.casefile.checks import EVIDENCE, EVIDENCE_CODES, SYSTEM
+from dsr.casefile.delivery import REASONS as DELIVERY_REASONS
 from dsr.casefile.documents import read_document
 from dsr.casefile.identity import paused_days
 from dsr.casefile.states import OPEN
@@ -27,7 +31,14 @@ from dsr.portal.i18n import LANGUAGES, Language, keys, text
 from dsr.portal.officer import actions as a
 from dsr.portal.officer.api import filter_cases
 from dsr.portal.officer.refusals import refusal_text
-from dsr.portal.officer.session import COOKIE, expired_cookie, log_in, page_language, session_cookie
+from dsr.portal.officer.session import (
+    COOKIE,
+    expired_cookie,
+    log_in,
+    needs_enrolment,
+    page_language,
+    session_cookie,
+)
 from dsr.portal.officer.words import Words
 from dsr.portal.params import RowIdPath
 
@@ -121,12 +132,14 @@ async def login(request: Request[Any, Any, Any], portal: NamedDependency[Portal]
             request,
             "officer/login.html",
             status_code=400,
-            error=text(language, "officer.login.failed"),
+            error=text(language, "officer.login.refused"),  # also when locked: nobody learns which
             **failed,
         )
     if chosen is not None and chosen != done.user.language:
         await portal.call(set_language, portal.engine, done.user.id, chosen)
-    return Redirect(portal.url("/officer/"), status_code=303, cookies=[session_cookie(portal, done.token)])
+    # [portal] require_totp: without the second factor the first page is the one that sets it up
+    first = "/officer/totp" if needs_enrolment(portal, done.user) else "/officer/"
+    return Redirect(portal.url(first), status_code=303, cookies=[session_cookie(portal, done.token)])
 
 
 @post("/logout", include_in_schema=False)
@@ -232,7 +245,9 @@ async def _case_page(
         d=detail,
         error=error,
         running=running,
-        check_methods=list(casefile.CheckMethod),
+        check_methods=[m for m in casefile.CheckMethod if m not in SYSTEM],
+        evidence_codes=sorted(EVIDENCE_CODES - {EVIDENCE[m][0] for m in SYSTEM}),
+        delivery_reasons=DELIVERY_REASONS,
         here=portal.url(f"/officer/cases/{ref}"),
         request_types=", ".join(kinds.values()),
         reasons=_named(language, "officer.reason", detail.reasons),
@@ -314,6 +329,8 @@ def _totp(
     error: str | None = None,
     done: bool = False,
 ) -> Response[str]:
+    language = page_language(request)
+    uri = casefile.totp.provisioning_uri(secret, user.username, totp_issuer(portal, user, language))
     return _page(
         portal,
         request,
@@ -324,8 +341,26 @@ def _totp(
         done=done,
         secret=secret,
         here=portal.url("/officer/totp"),
-        uri=casefile.totp.provisioning_uri(secret, user.username, "dsr"),
+        uri=uri,
+        qr=qr_svg(uri, text(language, "officer.totp.qr_label")),
+        # [portal] require_totp and not set up yet: the only page open to the user until it is
+        required=portal.settings.portal.require_totp,
     )
+
+
+def totp_issuer(portal: Portal, user: casefile.User, language: Language) -> str:
+    """The name an authenticator app shows for the account: the controller's configured name
+    (as on its request form) for a user of one controller, else the portal's name in page titles."""
+    names = {portal.settings.controllers[c].name for c in user.controllers if c in portal.settings.controllers}
+    name = names.pop() if len(names) == 1 else text(language, "officer.site")
+    return " ".join(name.replace(":", " ").split())  # a colon would end the issuer in the otpauth label
+
+
+def qr_svg(uri: str, label: str) -> Markup:
+    """The QR code of ``uri`` drawn here (segno), as inline SVG: nothing is loaded from elsewhere
+    and no script runs (the CSP allows neither)."""
+    svg = segno.make(uri, error="m").svg_inline(scale=4, dark="#000", light="#fff", svgclass="qr", lineclass=None)
+    return Markup(svg.replace("<svg ", f'<svg role="img" aria-label="{escape(label)}" ', 1))
 
 
 @post("/totp", include_in_schema=False)
@@ -415,7 +450,13 @@ async def admin_action(
 ) -> Response[Any]:
     if action not in ADMIN_ACTIONS:
         raise casefile.NotFound(f"no action {action}")
-    await portal.call(ADMIN_ACTIONS[action], portal.engine, user, user_id)
+    try:
+        await portal.call(ADMIN_ACTIONS[action], portal.engine, user, user_id)
+    except casefile.AccessDenied as exc:
+        if exc.code != "account_beyond_admin":
+            raise
+        # the account also belongs to a controller this admin does not administer: say so on the page
+        return await _admin(request, portal, user, status_code=403, error=refusal_text(exc, page_language(request)))
     return Redirect(portal.url(f"/officer/admin?done={action}"), status_code=303)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from dsr import casefile
+from dsr.errors import ConnectorError
 from dsr.pipeline.deadlines import ExtensionNotAllowed
 from dsr.portal.i18n import Language, keys, text
 from dsr.portal.officer.words import state_name
@@ -19,6 +20,7 @@ from dsr.service.casework import CaseworkError
 
 #: a refusal without a code of its own → the code of its kind (the first that matches)
 _BY_KIND: tuple[tuple[type[BaseException], str], ...] = (
+    (ConnectorError, "stores_failed"),  # a store could not be read: which one is in its ``store``
     (casefile.AccessDenied, "role"),
     (casefile.TransitionRefused, "not_now"),
     (CaseworkError, "casework"),
@@ -43,7 +45,7 @@ def refusal_text(exc: BaseException, language: Language) -> str:
     """The refusal as the officer reads it: translated by code, the English rule only as a last resort."""
     code = refusal_code(exc)
     key = f"officer.refused.{code}"
-    values = _words(language, getattr(exc, "values", None) or {})
+    values = _words(language, _values(exc))
     if key in keys() and code not in _GENERIC:
         try:
             return text(language, key, **values)
@@ -51,6 +53,13 @@ def refusal_text(exc: BaseException, language: Language) -> str:
             pass
     generic = code if code in _GENERIC else next((c for k, c in _BY_KIND if isinstance(exc, k)), "refused")
     return text(language, f"officer.refused.{generic}", detail=_detail(exc))
+
+
+def _values(exc: BaseException) -> dict[str, Any]:
+    """What the refusal's text fills in: the error's ``values`` (a connector's error names its store)."""
+    if isinstance(exc, ConnectorError):
+        return {"stores": exc.store}
+    return dict(getattr(exc, "values", None) or {})
 
 
 def _words(language: Language, values: dict[str, Any]) -> dict[str, Any]:

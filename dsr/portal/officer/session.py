@@ -7,6 +7,10 @@ an HMAC of the session token, so it needs no second cookie and dies with the ses
 
 The language of the officer pages is the user's saved choice (``users.language``, set by the
 switch in the page header), else Accept-Language; before login ``?lang=`` — still no cookie.
+
+With ``[portal] require_totp`` (the default) a user without the second factor reaches only the
+enrolment page ``/officer/totp`` (and can log out or switch the language): every other page
+redirects there, the API answers 403 ``totp_required`` (:class:`EnrolmentRequired`).
 """
 
 from __future__ import annotations
@@ -15,10 +19,11 @@ import hashlib
 import hmac
 from typing import Any
 
-from litestar import Request
+from litestar import MediaType, Request, Response
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.response import Redirect
 
 from dsr import casefile
 from dsr.portal.context import Portal
@@ -35,6 +40,33 @@ class NotLoggedIn(NotAuthorizedException):
 
 class CSRFRejected(PermissionDeniedException):
     detail = "missing or wrong CSRF token"
+
+
+class EnrolmentRequired(PermissionDeniedException):
+    """Logged in with the password, but ``[portal] require_totp`` and no second factor yet."""
+
+    detail = "set up the second factor first: /officer/totp"
+
+
+#: what a user who must still set up the second factor may use: the enrolment page, and leaving
+BEFORE_ENROLMENT = ("/officer/totp", "/officer/logout", "/officer/language", "/api/officer/logout", "/api/officer/me")
+
+
+def needs_enrolment(portal: Portal, user: casefile.User) -> bool:
+    """The portal requires the second factor and ``user`` has not set it up (yet, or after a reset)."""
+    return portal.settings.portal.require_totp and not user.totp_enabled
+
+
+def enrolment_required(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Handler of :class:`EnrolmentRequired`: pages go to the enrolment page, the API gets 403."""
+    if is_api(request):
+        return Response(
+            {"error": "totp_required", "message": "set up the second factor first: /officer/totp"},
+            status_code=403,
+            media_type=MediaType.JSON,
+        )
+    portal: Portal = request.app.state["dsr_portal"]
+    return Redirect(portal.url("/officer/totp"), status_code=303)
 
 
 def csrf_token(portal: Portal, session_token: str) -> str:
@@ -95,6 +127,8 @@ async def current_user(request: Request[Any, Any, Any], portal: NamedDependency[
         if not hmac.compare_digest(sent, csrf_token(portal, token)):
             raise CSRFRejected()
     request.state["dsr_csrf"] = csrf_token(portal, token)
+    if needs_enrolment(portal, user) and request.url.path not in {portal.url(p) for p in BEFORE_ENROLMENT}:
+        raise EnrolmentRequired()
     return user
 
 
@@ -125,14 +159,18 @@ def is_api(request: Request[Any, Any, Any]) -> bool:
 
 
 __all__ = [
+    "BEFORE_ENROLMENT",
     "COOKIE",
     "CSRFRejected",
+    "EnrolmentRequired",
     "NotLoggedIn",
     "csrf_token",
     "current_user",
+    "enrolment_required",
     "expired_cookie",
     "is_api",
     "log_in",
+    "needs_enrolment",
     "officer_language",
     "page_language",
     "session_cookie",

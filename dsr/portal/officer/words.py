@@ -46,6 +46,12 @@ class Words:
     def check_method(self, code: str) -> str:
         return named(self.language, "officer.check_method", code)
 
+    def evidence(self, code: str) -> str:
+        return named(self.language, "officer.evidence", code)
+
+    def delivery(self, code: str) -> str:
+        return named(self.language, "officer.delivery", code)
+
     def progress(self, job_state: str, store_state: str) -> str:
         """A store's state in a job; a store the finished job never needed to ask is "not needed"."""
         return named(self.language, "officer.progress", store_progress(job_state, store_state))

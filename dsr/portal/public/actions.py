@@ -15,13 +15,18 @@ from dataclasses import dataclass
 import msgspec
 
 from dsr import casefile
+from dsr.casefile import ratelimit
+from dsr.casefile.checks import record_james_login
 from dsr.casefile.documents import open_case_with_documents
+from dsr.config import ControllerSettings
+from dsr.pipeline.identify import candidate_reference
 from dsr.portal.context import Portal
 from dsr.portal.errors import database_unavailable
 from dsr.portal.i18n import Language
 from dsr.portal.public.intake import UPLOAD_TYPES, Checked, RequestForm, check
 from dsr.service import casework
 from dsr.service.mail import MailError, download_code_message, verification_message
+from dsr.signin import LoginAssertion, LoginRejected, verify_login
 
 log = logging.getLogger("dsr.portal")
 #: link tokens are 32 characters; anything much longer is not one of ours
@@ -38,6 +43,8 @@ class Submitted:
     status_secret: str  #: shown once on the receipt, stored only as a keyed hash
     #: the random token naming the verification code in its link (None when the mail could not be sent)
     verify_link: str | None
+    #: a James login verified the requester: no code needed, the search for the person is queued
+    signed_in: bool = False
 
 
 async def submit(
@@ -46,11 +53,20 @@ async def submit(
     controller = portal.settings.controllers.get(controller_key)
     if controller is None:
         raise casefile.NotFound("no such controller")
+    login = None
+    if form.james_login:
+        login = await portal.call(_james_login, portal, controller, form.james_login)
+        if login is None:
+            return {"james_login": "form.error.james_login"}
+        if login.email:
+            form = dataclasses.replace(form, email=login.email)  # the address James holds for the person
     checked = check(
         form, controller, received_at=dt.datetime.now(dt.UTC), max_upload_bytes=portal.settings.portal.max_upload_bytes
     )
     if isinstance(checked, dict):
         return checked
+    if login is not None and checked.intake.acting is not casefile.Acting.SELF:
+        return {"james_login": "form.error.james_login_self"}
     # the page's language is the requester's: letters and mails to them are written in it
     checked = dataclasses.replace(checked, intake=msgspec.structs.replace(checked.intake, language=language))
     try:
@@ -68,8 +84,41 @@ async def submit(
         )
         raise NotSaved("the request could not be stored") from None
     log.info("request received via portal: %s", opened.reference)
+    if login is not None:
+        await portal.call(_signed_in, portal, opened.reference, login)
+        if login.email:
+            return Submitted(opened.reference, opened.status_secret, None, signed_in=True)
     verify_link = await _send_verification(portal, opened.reference, language, controller.name)
-    return Submitted(opened.reference, opened.status_secret, verify_link)
+    return Submitted(opened.reference, opened.status_secret, verify_link, signed_in=login is not None)
+
+
+def _james_login(portal: Portal, controller: ControllerSettings, token: str) -> LoginAssertion | None:
+    """The assertion if genuine, for this controller, unexpired and never used; None otherwise
+    (the requester is told only that the login is no longer valid)."""
+    if not controller.james_login_key:
+        return None
+    try:
+        login = verify_login(controller.james_login_key, token, controller=controller.key)
+    except LoginRejected as exc:
+        log.info("James login refused (%s)", exc.code)
+        return None
+    now = dt.datetime.now(dt.UTC)
+    window = dt.timedelta(seconds=max(1, login.exp - int(now.timestamp())))
+    if not ratelimit.hit(portal.engine, f"james-login-nonce::{login.nonce}", 1, window, now=now).allowed:
+        log.info("James login refused (replayed)")
+        return None
+    return login
+
+
+def _signed_in(portal: Portal, reference: str, login: LoginAssertion) -> None:
+    """Record the James login as the check for the row it names, then search the stores."""
+    # the reference the connectors give the row James named (dsr.pipeline.identify.candidate_reference)
+    candidate = candidate_reference(login.controller, login.store, login.key)
+    record_james_login(portal.engine, reference, candidate, address_on_file=bool(login.email))
+    try:
+        casework.queue_candidate_search(portal.engine, portal.settings, reference)
+    except Exception as exc:  # noqa: BLE001 - the officer can still search by hand
+        log.warning("candidate search for %s not queued (%s)", reference, type(exc).__name__)
 
 
 def _open(portal: Portal, checked: Checked) -> casefile.OpenedCase:

@@ -56,6 +56,8 @@ class RequestIn(msgspec.Struct, kw_only=True):
     postal_address: str = ""
     details: str = ""
     authorisation: AuthorisationIn | None = None
+    #: a login assertion signed by James (``dsr.signin``): the requester is logged in there
+    james_login: str = ""
 
 
 class RequestOut(msgspec.Struct):
@@ -64,6 +66,8 @@ class RequestOut(msgspec.Struct):
     #: names the code for ``POST /verifications/{token}`` (random; null when the mail could not be sent)
     verification_token: str | None
     verification_mail_sent: bool
+    #: a James login verified the requester (no code needed when James named the address)
+    signed_in: bool = False
 
 
 class FormProblems(msgspec.Struct):
@@ -144,6 +148,7 @@ async def make_request(
             "requester_last_name",
             "postal_address",
             "details",
+            "james_login",
         )
     }
     try:
@@ -156,7 +161,13 @@ async def make_request(
         problems = {name: text(language, key) for name, key in result.items()}
         return Response(FormProblems("invalid_form", text(language, "form.error.summary"), problems), status_code=400)
     return Response(
-        RequestOut(result.reference, result.status_secret, result.verify_link, result.verify_link is not None),
+        RequestOut(
+            result.reference,
+            result.status_secret,
+            result.verify_link,
+            result.verify_link is not None,
+            result.signed_in,
+        ),
         status_code=201,
     )
 

@@ -52,6 +52,8 @@ class RequestForm:
     postal_address: str = ""
     details: str = ""
     authorisation: Upload | None = None
+    #: a login assertion signed by James (dsr.signin): the requester is logged in there
+    james_login: str = ""
 
     @classmethod
     def from_fields(cls, fields: Mapping[str, str], types: Sequence[str], upload: Upload | None = None) -> RequestForm:
@@ -67,6 +69,7 @@ class RequestForm:
             "email",
             "postal_address",
             "details",
+            "james_login",
         ):
             value = fields.get(name)
             if isinstance(value, str):

@@ -13,7 +13,7 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 
 from dsr.casefile import CaseError, CodeRejected, TooManyRequests
@@ -57,7 +57,10 @@ async def landing(lang: FromPath[str], portal: NamedDependency[Portal]) -> Page:
 
 
 @get("/{lang:str}/request/{controller:str}", include_in_schema=False)
-async def request_form(lang: FromPath[str], controller: FromPath[str], portal: NamedDependency[Portal]) -> Page:
+async def request_form(
+    lang: FromPath[str], controller: FromPath[str], portal: NamedDependency[Portal], james_login: FromQuery[str] = ""
+) -> Page:
+    """The form; ``?james_login=`` carries a login assertion signed by James (checked on submit)."""
     language = _language(lang)
     if controller not in portal.settings.controllers:
         raise NotFoundException()
@@ -66,7 +69,7 @@ async def request_form(lang: FromPath[str], controller: FromPath[str], portal: N
         "public/form.html",
         here=f"/request/{controller}",
         controller=portal.settings.controllers[controller],
-        form=RequestForm(),
+        form=RequestForm(james_login=james_login[:2048]),
         problems={},
     )
 

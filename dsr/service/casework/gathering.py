@@ -35,16 +35,20 @@ from dsr.pipeline.gather import gather
 from dsr.service.casework.common import CaseworkError, ConnectorsOf, close_connectors, confirmed_subject
 from dsr.service.restricted import RESTRICTED, restricted_json
 
-#: how a recorded identity check reads in the letter (keys of ``[identity_checks]`` in wording.toml)
+#: how a recorded check reads in the letter (keys of ``[identity_checks]`` in wording.toml); consent,
+#: authorisation and representation records are not identity checks and never read as one
 CHECK_WORDING = {
+    "email_code": "email_code",
+    "james_login": "james_login",
     "in_person": "in_person",
     "postal": "postal_address",
     "email_reply": "email_reply",
-    "portal_account": "account",
-    "card_and_birthdate": "card_and_birth_date",
+    "answer_by_post": "answer_by_post",
     GUARDIAN_RECORDS: "guardian_records",  #: recorded by the system only when the guardian rows verified
     "guardian_in_person": "in_person",
     "guardian_postal": "postal_address",
+    "representative_in_person": "in_person",
+    "representative_postal": "postal_address",
 }
 
 
@@ -90,14 +94,13 @@ def identity_wording(methods: Sequence[str]) -> str | None:
 def facts_of(
     case: WorkCase, subject: Subject | None = None, *, addressee: compose.Recipient | None = None
 ) -> RequestFacts:
-    """What the letter says about the request: channel, receipt, how identity was established, and —
+    """What the letter says about the request: channel, receipt, how identity was established (as
+    recorded for the confirmed subject — never a default), and —
     when a parent or representative asked, or a young pupil's answer goes to the guardians — that the
     letter goes to them "for" the subject (``addressee``: :func:`dsr.service.casework.routing.addressee`).
 
     "Checked against the guardian records" is said only when that check is recorded on the case."""
-    check = identity_wording(case.identity_checks)
-    if check is None:
-        check = "card_and_birth_date" if case.descriptor is not None and case.descriptor.card_number else "email_reply"
+    check = identity_wording(case.identity_checks)  # None: nothing recorded, and the letter says so
     to = addressee
     if to is None and case.acting is not casefile.Acting.SELF and case.requester is not None:
         named = subject.profile.name if subject is not None and subject.profile.name else None

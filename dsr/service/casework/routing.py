@@ -46,8 +46,8 @@ log = logging.getLogger("dsr.service.casework")
 def requester_descriptor(engine: sa.Engine, case: WorkCase) -> Descriptor | None:
     """The requester as the guardian check sees them: names, and the e-mail address only when it is proven.
 
-    Proven: confirmed with a code through the portal, or the address the request came from (e-mail
-    channel). An address merely typed into a form proves nothing."""
+    Proven: the requester entered the code sent to it. An address typed into a form, or the sender
+    of an e-mail (trivially forged), proves nothing: staff verify such a parent by post or in person."""
     if case.requester is None:
         return None
     from dsr.casefile.schema import parties
@@ -56,7 +56,7 @@ def requester_descriptor(engine: sa.Engine, case: WorkCase) -> Descriptor | None
         verified = conn.execute(
             sa.select(parties.c.email_verified_at).where(parties.c.case_id == case.id, parties.c.role == "requester")
         ).scalar_one_or_none()
-    proven = verified is not None or case.channel is casefile.Channel.EMAIL
+    proven = verified is not None
     d = case.requester.descriptor
     return Descriptor(
         first_name=d.first_name, last_name=d.last_name, email=(case.requester.email or d.email) if proven else None
@@ -141,7 +141,17 @@ def addressee(
         check = guardian_check(engine, case, subject, connectors)
         if check is not None and check.verified:
             return recipient_for_child(check, subject)
-        return None  # verified by staff instead: the address the requester gave
+        if check is not None and check.guardian is not None:
+            # verified by staff; the post goes to the guardian row's address on file, not a typed one
+            g = check.guardian
+            return compose.Recipient(
+                name=g.full_name or " ".join(p for p in (g.first_name, g.last_name) if p) or "—",
+                street=g.street,
+                postal_code=g.postal_code,
+                city=g.city,
+                acting_for=subject.profile.name or None,
+            )
+        return None  # no guardian row names the requester: the address the requester gave
     if routing.to_guardians:
         guardians = sorted((g for c in connectors for g in c.guardians(subject)), key=lambda g: g.key)
         if not guardians:

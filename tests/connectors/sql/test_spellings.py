@@ -15,7 +15,7 @@ from connectors.sql import SQLConnector
 from dsr import load
 from dsr.config import connect
 from dsr.demo import DemoSummary
-from dsr.model import Descriptor, ResolutionStatus
+from dsr.model import Descriptor, IdentifierKind, ResolutionStatus
 from dsr.pipeline.identify import resolve
 from tests.databases import insert_rows
 
@@ -125,6 +125,52 @@ def test_typos_and_swapped_dates_are_near_misses(school: SQLConnector, first: st
 def test_other_people_still_get_the_negative_answer(school: SQLConnector, first: str, last: str, born: dt.date) -> None:
     resolution = resolve("gym", [school], Descriptor(first_name=first, last_name=last, date_of_birth=born))
     assert resolution.status is ResolutionStatus.UNKNOWN
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "born"),
+    [
+        ("Lukas", "Müller", dt.date(2011, 3, 5)),  # the name right, born a day later
+        ("Lukas", "Müller", dt.date(2011, 3, 3)),  # a day earlier
+        ("Lukas", "Müller", dt.date(2011, 3, 14)),  # one digit typed wrong
+        ("Emre", "Öztürk", dt.date(2013, 5, 17)),  # the year off by one
+        ("Emre", "Oeztuerk", dt.date(2012, 5, 18)),  # written out, and a day off
+        ("EMRE", "OZTURK", dt.date(2012, 6, 17)),  # reduced, upper case, the month off
+        ("Müller", "Lukas", dt.date(2010, 3, 4)),  # swapped, the year off
+        ("Rene", "Lefevre", dt.date(2010, 11, 20)),  # accents left out (no spelling list finds it), a day off
+        ("Jörg", "Weiss Schroeder", dt.date(1975, 1, 31)),  # space for the hyphen, written out, a day off
+    ],
+)
+def test_the_name_right_and_the_date_slightly_off_goes_to_an_officer(
+    school: SQLConnector, first: str, last: str, born: dt.date
+) -> None:
+    resolution = resolve("gym", [school], Descriptor(first_name=first, last_name=last, date_of_birth=born))
+    assert resolution.status is ResolutionStatus.AMBIGUOUS and resolution.subject is None
+    [candidate] = resolution.candidates
+    assert not candidate.strong and IdentifierKind.DATE_OF_BIRTH in candidate.conflicts
+
+
+def test_a_card_with_the_name_another_way_spelt_is_a_match_another_name_is_not(school: SQLConnector) -> None:
+    card = school.candidates(Descriptor(card_number="L0000001"))[0].identifiers
+    number = next(i.value for i in card if i.kind is IdentifierKind.CARD)
+    folded = Descriptor(card_number=number, first_name="LUKAS", last_name="Mueller", date_of_birth=dt.date(2011, 3, 4))
+    assert resolve("gym", [school], folded).status is ResolutionStatus.MATCH
+    other = Descriptor(card_number=number, first_name="Lukas", last_name="Meier")
+    assert resolve("gym", [school], other).status is ResolutionStatus.AMBIGUOUS
+
+
+def test_name_and_date_of_birth_are_no_match_when_the_name_folded_names_another_person(school: SQLConnector) -> None:
+    # "Lukas Mueller" as typed is stored too, born the same day as "Lukas Müller": the same folding on both
+    # sides makes them namesakes
+    meta = sa.MetaData()
+    meta.reflect(school.engine, only=["person"])
+    row = dict(id=99, kind="student", first_name="Lukas", last_name="Mueller", date_of_birth=dt.date(2011, 3, 4))
+    with school.engine.begin() as conn:
+        insert_rows(conn, meta.tables["person"], [dict(row, created_at=T0, keep_loan_history=False)])
+    asked = Descriptor(first_name="Lukas", last_name="Mueller", date_of_birth=dt.date(2011, 3, 4))
+    resolution = resolve("gym", [school], asked)
+    assert resolution.status is ResolutionStatus.AMBIGUOUS and resolution.subject is None
+    assert sorted(c.key for c in resolution.candidates) == ["1", "99"]
 
 
 def test_every_demo_person_with_a_non_ascii_name_is_never_told_we_hold_nothing(demo: DemoSummary) -> None:

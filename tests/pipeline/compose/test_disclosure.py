@@ -63,7 +63,7 @@ GERMAN_PARTS = [
     "DSR-2026-0042",
     "02.11.2026",
     "über unser Online-Portal",
-    "Bibliotheksausweisnummer und Geburtsdatum",
+    "Bestätigungscode an die bei uns gespeicherte E-Mail-Adresse",  # how identity was checked
     "Zurückgehaltene Angaben",
     "Namen anderer Personen",
     "Art. 15 Abs. 4",
@@ -92,6 +92,7 @@ ENGLISH_PARTS = [
     "Details last verified: 25 November 2026",
     "free of charge",
     "DSR-2026-0042",
+    "confirmation code sent to the e-mail address we hold",
     "Information withheld",
     "names of other people",
     "Yours sincerely",

@@ -19,10 +19,10 @@ def text_of(pdf: bytes) -> str:
 
 CASES = {
     "identity_query": (
-        dict(identity_options=("card_and_birth_date", "in_person"), reply_by=dt.date(2026, 12, 9)),
+        dict(identity_options=("postal_address", "in_person"), reply_by=dt.date(2026, 12, 9)),
         {
-            "de": ["Identität", "Bibliotheksausweisnummer und Geburtsdatum", "09.12.2026", "Personalausweises"],
-            "en": ["identity", "in person", "2026-12-09"],
+            "de": ["Identität", "Brief an die bei uns gespeicherte Postanschrift", "09.12.2026", "Personalausweises"],
+            "en": ["identity", "in person", "postal address we hold", "2026-12-09"],
         },
     ),
     "extension": (
