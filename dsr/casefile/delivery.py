@@ -106,11 +106,16 @@ def computed_plan(conn: sa.Connection, case: Any) -> DeliveryPlan:
     return DeliveryPlan(route=None, basis=None, address_not_on_file=has_email, undecided=True)
 
 
+def _latest_decision(conn: sa.Connection, case_id: int) -> sa.Row[Any] | None:
+    """The officer's latest delivery decision for the case (a later one replaces an earlier)."""
+    return conn.execute(
+        sa.select(deliveries).where(deliveries.c.case_id == case_id).order_by(deliveries.c.id.desc()).limit(1)
+    ).first()
+
+
 def plan_in(conn: sa.Connection, case: Any) -> DeliveryPlan:
     """The case's delivery: the latest officer decision, else the computed plan."""
-    row = conn.execute(
-        sa.select(deliveries).where(deliveries.c.case_id == case.id).order_by(deliveries.c.id.desc()).limit(1)
-    ).first()
+    row = _latest_decision(conn, case.id)
     computed = computed_plan(conn, case)
     if row is None:
         return computed
@@ -179,9 +184,7 @@ def approve_delivery(engine: sa.Engine, user: User, reference: str, *, now: dt.d
     now = clock.resolve(now)
     with engine.begin() as conn:
         case = load_case(conn, user, reference, role="approver")
-        row = conn.execute(
-            sa.select(deliveries).where(deliveries.c.case_id == case.id).order_by(deliveries.c.id.desc()).limit(1)
-        ).first()
+        row = _latest_decision(conn, case.id)
         if row is None or row.basis != Basis.OFFICER_DECISION.value or row.approved_by is not None:
             raise TransitionRefused("no delivery decision waits for approval", code="no_delivery_decision")
         if row.decided_by == user.id:
