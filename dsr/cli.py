@@ -242,6 +242,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"born {pupil.date_of_birth}; codes and notices are printed here (console mail)"
     )
     out.print(f"officer pages: http://{args.host}:{args.port}/officer/")
+    out.print(
+        "at its first login each account sets up two-factor login: scan the QR code with an authenticator "
+        "app, or type the key shown beside it"
+    )
     if args.no_serve:
         return EXIT_OK
     return cmd_serve(

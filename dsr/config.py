@@ -76,6 +76,12 @@ class ControllerSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unkno
     register: str | None = None
     #: the key the James application signs logins with (dsr.signin); "" = James logins not accepted
     james_login_key: str = ""
+    #: the reader's relatives (their guardians, a parent's children) by name beside the relation
+    #: ("shown"), or by the relation only ("role_only"); see docs/representation.md
+    relationship_names: Literal["shown", "role_only"] = "shown"
+    #: an IP address in free text that belongs to nobody in the stores: redacted (default), sent
+    #: to review, or kept (a known person's address is always redacted)
+    unknown_ip: Literal["redact", "review", "keep"] = "redact"
     stores: dict[str, dict[str, Any]] = {}
 
 

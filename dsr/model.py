@@ -212,6 +212,10 @@ class Field(msgspec.Struct, frozen=True, array_like=True):
     classification: Classification
     #: for references: True when the reference points at the subject themself
     is_subject: bool = False
+    #: for references: the name of a relative the subject is entitled to see beside the role
+    #: (their parent's name, their child's first name); printed only where the controller shows
+    #: relationship names (``dsr.pipeline.compose.RelationshipNames``)
+    relative: str | None = None
 
 
 class Record(msgspec.Struct, frozen=True, kw_only=True):
@@ -226,6 +230,9 @@ class Record(msgspec.Struct, frozen=True, kw_only=True):
     #: a record the officer must decide on before it can be disclosed (e.g. the subject is
     #: the suspect of an incident reported to the authorities)
     restricted: bool = False
+    #: fields holding the other party's data (an incident's attacker: addresses, host names, the
+    #: authority's case number): withheld until an officer releases them (Art. 15(4) GDPR, § 29 BDSG)
+    restricted_fields: tuple[str, ...] = ()
 
     def value(self, name: str) -> Value:
         for f in self.fields:

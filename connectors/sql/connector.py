@@ -187,7 +187,9 @@ class SQLConnector(Connector):
         people = bind_values(person, keys)
         if not people:
             return set()
-        used = {str(v) for v in conn.execute(sa.select(ip).distinct().where(person.in_(people))).scalars() if v}
+        shown = [self.db.column(a.table, column) == value for column, value in a.where.items()]
+        stmt = sa.select(ip).distinct().where(person.in_(people), *shown)
+        used = {str(v) for v in conn.execute(stmt).scalars() if v}
         out = {Identifier(IdentifierKind.IP, v) for v in used}
         if a.exclusive and exclusive and used:
             # an address anyone else (or an unknown login) used is shared, e.g. the school's NAT

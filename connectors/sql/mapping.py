@@ -35,7 +35,10 @@ class Column(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tr
     role: str | None = None
     #: for references: what the stored value is; decides how "is it the subject?" is answered
     #: and whether the value may be passed on (only keys are: names and addresses never are)
-    holds: Literal["key", "email", "name", "text"] = "key"
+    holds: Literal["key", "email", "name", "text", "ip"] = "key"
+    #: for references to a relative of the subject (their parent, their child): the name the
+    #: subject may see beside the role (``full_name`` or ``first_name``); see docs/mapping.md
+    relative: Literal["first_name", "full_name"] | None = None
     codes: dict[str, Text] = {}
     explain: Text = {}
 
@@ -45,6 +48,18 @@ class Condition(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
 
     source: str
     compare: Literal["exact", "casefold", "name", "email_in"] = "exact"
+
+
+class OtherParty(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Columns of a row that hold the data of the row's *other party* — an incident's attacker, whoever
+    had a shared item when it was damaged — not the subject's, though the row is the subject's."""
+
+    columns: list[str]
+    #: a reference column naming that party: where it points at the subject, the columns are theirs
+    person: str | None = None
+    #: ``restricted``: an officer decides (Art. 15(4) GDPR, § 29 BDSG), withheld until then;
+    #: ``omitted``: not the subject's data at all, left out of the copy
+    handling: Literal["restricted", "omitted"] = "restricted"
 
 
 class Collection(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -63,6 +78,8 @@ class Collection(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     when: list[str] = []
     #: a row is restricted (an officer decides) when any of these columns is set
     restricted_when: list[str] = []
+    #: columns holding the other party's data
+    other_party: OtherParty | None = None
     columns: dict[str, Column] = {}
 
 
@@ -112,6 +129,9 @@ class Addresses(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     column: str
     #: also contribute ``ip_exclusive`` for addresses nobody else used in this table
     exclusive: bool = False
+    #: only rows with these column values show that the person used the address (a successful
+    #: login: a failed one may be anybody typing their name); every row counts for exclusivity
+    where: dict[str, str] = {}
 
 
 class _File(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -209,6 +229,13 @@ class CollectionMapping:
         found = {m.source.collection for alt in self.alternatives for m in alt if m.source.collection}
         return found | {g.collection for g in self.guards}
 
+    def never_shown(self) -> frozenset[str]:
+        """Columns no subject ever sees: the other party's, left out, with nobody named who could own them."""
+        o = self.raw.other_party
+        if o is None or o.handling != "omitted" or o.person is not None:
+            return frozenset()
+        return frozenset(o.columns)
+
 
 @dataclass(frozen=True)
 class Mapping:
@@ -234,6 +261,7 @@ class Mapping:
 
 
 def collection_spec(store: str, c: CollectionMapping) -> CollectionSpec:
+    never = c.never_shown()
     fields = tuple(
         FieldSpec(
             name=name,
@@ -245,6 +273,7 @@ def collection_spec(store: str, c: CollectionMapping) -> CollectionSpec:
             explain=col.explain,
         )
         for name, col in c.raw.columns.items()
+        if name not in never
     )
     return CollectionSpec(
         store=store,
@@ -287,6 +316,7 @@ def parse_mapping(raw: AbcMapping[str, Any], file: Path) -> Mapping:
     }
     for i, p in enumerate(data.people):
         _check_people(file, f"people[{i}]", p, errors)
+    _check_relatives(file, data, errors)
     _check_parent_columns(file, collections, errors)
     ordered = _dependency_order(file, collections, errors)
     if errors:
@@ -351,8 +381,19 @@ def _collection(
             errors.append(
                 ConfigError(file, f"{ckey}.role", "a reference needs a role (the label key of the other person)")
             )
-        if col.class_ is not Classification.REFERENCE and (col.role or col.holds != "key"):
-            errors.append(ConfigError(file, ckey, "role and holds are for references only"))
+        if col.class_ is not Classification.REFERENCE and (col.role or col.holds != "key" or col.relative):
+            errors.append(ConfigError(file, ckey, "role, holds and relative are for references only"))
+        elif col.relative and (
+            col.holds not in ("key", "name") or (col.holds == "name" and col.relative != "full_name")
+        ):
+            errors.append(
+                ConfigError(
+                    file,
+                    f"{ckey}.relative",
+                    'a relative\'s name comes from a key (looked up in the people table) or, as "full_name", '
+                    "from a column holding the name",
+                )
+            )
         for value, text in col.codes.items():
             _text(file, f"{ckey}.codes.{value}", text, errors)
     _check_key(file, where, c, errors)
@@ -361,6 +402,8 @@ def _collection(
     for i, col_name in enumerate(c.restricted_when):
         if col_name not in c.columns:
             errors.append(ConfigError(file, f"{where}.restricted_when[{i}]", f"{col_name!r} is not among the columns"))
+    if c.other_party is not None:
+        _check_other_party(file, f"{where}.other_party", c, errors)
     if not c.match:
         errors.append(
             ConfigError(file, f"{where}.match", "needs at least one alternative: how rows relate to the subject")
@@ -402,6 +445,42 @@ def _collection(
     return CollectionMapping(
         name=name, raw=c, alternatives=tuple(alternatives), guards=tuple(guards), key_given=key_given
     )
+
+
+def _check_other_party(file: Path, where: str, c: Collection, errors: list[ConfigError]) -> None:
+    o = c.other_party
+    assert o is not None
+    if not o.columns:
+        errors.append(ConfigError(file, f"{where}.columns", "name the columns that hold the other party's data"))
+    keys = {c.key} if isinstance(c.key, str) else set(c.key)
+    for i, col_name in enumerate(o.columns):
+        if col_name not in c.columns:
+            errors.append(ConfigError(file, f"{where}.columns[{i}]", f"{col_name!r} is not among the columns"))
+        elif col_name in keys or col_name == o.person:
+            errors.append(
+                ConfigError(file, f"{where}.columns[{i}]", "the key and the person column stay in the record")
+            )
+    if o.person is not None:
+        col = c.columns.get(o.person)
+        if col is None or col.class_ is not Classification.REFERENCE:
+            errors.append(ConfigError(file, f"{where}.person", f"{o.person!r} is not a reference column"))
+
+
+def _check_relatives(file: Path, data: _File, errors: list[ConfigError]) -> None:
+    """A relative's name behind a key is looked up in the unprefixed people entry: it must have names."""
+    names = [p for p in data.people if not p.key_prefix and (p.first_name or p.full_name)]
+    if names:
+        return
+    for cname, c in data.collections.items():
+        for col_name, col in c.columns.items():
+            if col.relative and col.holds == "key":
+                errors.append(
+                    ConfigError(
+                        file,
+                        f"collections.{cname}.columns.{col_name}.relative",
+                        "needs a [[people]] entry without key_prefix that has name columns, to look the name up",
+                    )
+                )
 
 
 def _check_key(file: Path, where: str, c: Collection, errors: list[ConfigError]) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import ipaddress
 import itertools
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -24,6 +25,7 @@ import sqlalchemy as sa
 
 from connectors.sql.database import Database, text_of
 from connectors.sql.mapping import CollectionMapping, Column, Guard, Mapping, Match
+from connectors.sql.relatives import Relatives
 from dsr.model import Classification, Field, IdentifierKind, Record, Subject, Value
 from dsr.pipeline.identify import normalise_email, normalise_name
 
@@ -38,6 +40,7 @@ class SubjectView:
         if subject.profile.name:
             names.add(normalise_name(subject.profile.name, None))
         self.names = names
+        self.ips = {_address(v) for v in subject.values(IdentifierKind.IP)}
         self.subject = subject
 
     def values(self, m: Match) -> list[str]:
@@ -55,11 +58,14 @@ class SubjectView:
             return bool(_emails(value) & self.emails)
         if column.holds == "name":
             return normalise_name(str(value), None) in self.names
+        if column.holds == "ip":
+            return _address(value) in self.ips
         return False
 
 
 def walk(db: Database, mapping: Mapping, store: str, subject: Subject, conn: sa.Connection) -> Iterator[Record]:
     view = SubjectView(store, subject)
+    relatives = Relatives(db, mapping.people, conn)
     found: dict[str, list[sa.RowMapping]] = {}
     key_columns = {c.name: c.key for c in mapping.collections}
     for coll in mapping.collections:
@@ -79,10 +85,13 @@ def walk(db: Database, mapping: Mapping, store: str, subject: Subject, conn: sa.
                 seen[identity] += 1
             copies |= seen  # the larger count of each
         found[coll.name] = []
+        named = [n for n, c in coll.raw.columns.items() if c.relative and c.holds == "key"]
+        relatives.fetch(row[n] for row, _ in rows.values() for n in named)
         for identity, (row, relation) in rows.items():
             for copy in range(copies[identity] if identity[0] == "row" else 1):
                 found[coll.name].append(row)
-                yield _record(store, coll, _record_key(identity, row, coll.key, copy), row, relation, view)
+                key = _record_key(identity, row, coll.key, copy)
+                yield _record(store, coll, key, row, relation, view, relatives)
 
 
 def key_text(row: sa.RowMapping, columns: Sequence[str]) -> str:
@@ -188,23 +197,67 @@ def _emails(value: Any) -> set[str]:
 
 
 def _record(
-    store: str, coll: CollectionMapping, key: str, row: sa.RowMapping, relation: str | None, view: SubjectView
+    store: str,
+    coll: CollectionMapping,
+    key: str,
+    row: sa.RowMapping,
+    relation: str | None,
+    view: SubjectView,
+    relatives: Relatives,
 ) -> Record:
+    others = _other_party(coll, row, view)
+    omitted = others if coll.raw.other_party and coll.raw.other_party.handling == "omitted" else frozenset()
     fields = []
     for name, column in coll.raw.columns.items():
+        if name in omitted:
+            continue  # not the subject's data: it does not leave the connector
         value = value_of(column, row[name])
+        classification = column.class_
         is_subject = False
-        if column.class_ is Classification.REFERENCE:
-            is_subject = view.is_subject(column, row[name])
+        relative = None
+        if classification is Classification.REFERENCE and column.holds == "ip" and view.is_subject(column, row[name]):
+            classification = Classification.OWN  # the subject's own address: shown as it is
+        elif classification is Classification.REFERENCE:
+            if column.relative:
+                # a parent or child is somebody else, even one who bears the subject's very name
+                relative = relatives.name(column, row[name])
+            else:
+                is_subject = view.is_subject(column, row[name])
             if column.holds != "key" and not is_subject and value is not None:
                 value = True  # another person's name or address never leaves the connector
-        elif column.class_ is Classification.SECRET:
+        elif classification is Classification.SECRET:
             value = True if value not in (None, "") else None  # that it exists, never what it is
-        fields.append(Field(name, value, column.class_, is_subject))
+        fields.append(Field(name, value, classification, is_subject, relative))
     restricted = any(row[c] is not None for c in coll.raw.restricted_when)
+    held = tuple(f.name for f in fields if f.name in others and f.value not in (None, ""))
     return Record(
-        store=store, collection=coll.name, key=key, fields=tuple(fields), relation=relation, restricted=restricted
+        store=store,
+        collection=coll.name,
+        key=key,
+        fields=tuple(fields),
+        relation=relation,
+        restricted=restricted,
+        restricted_fields=held,
     )
+
+
+def _other_party(coll: CollectionMapping, row: sa.RowMapping, view: SubjectView) -> frozenset[str]:
+    """The columns of ``row`` that hold another party's data (none where that party is the subject)."""
+    o = coll.raw.other_party
+    if o is None:
+        return frozenset()
+    if o.person is not None and view.is_subject(coll.raw.columns[o.person], row[o.person]):
+        return frozenset()
+    return frozenset(o.columns)
+
+
+def _address(value: Any) -> str:
+    """An IP address in one written form (IPv6 compressed), or the text as it is."""
+    text = str(value).strip()
+    try:
+        return ipaddress.ip_address(text).compressed
+    except ValueError:
+        return text
 
 
 def value_of(column: Column, v: Any) -> Value:

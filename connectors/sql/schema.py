@@ -54,6 +54,8 @@ def check_schema(mapping: Mapping, tables: AbcMapping[str, Sequence[str]]) -> li
         if table_exists(f"ip_addresses[{i}].table", a.table):
             need(f"ip_addresses[{i}].person", a.table, a.person)
             need(f"ip_addresses[{i}].column", a.table, a.column)
+            for column in a.where:
+                need(f"ip_addresses[{i}].where.{column}", a.table, column)
     mapped = {c.table for c in mapping.collections}
     for name in mapping.ignore_tables:
         if name in mapped:

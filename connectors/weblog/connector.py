@@ -25,13 +25,14 @@ from connectors.weblog.files import UnreadableLog, log_files
 from connectors.weblog.line import LogLine, written_forms
 from connectors.weblog.scan import Needles, Tally, scan
 from connectors.weblog.specs import ANONYMOUS, LINES, specs
+from connectors.weblog.url import readable
 from dsr.connector import Connector, StoreContext
 from dsr.errors import ConfigError, ConnectorError
 from dsr.model import Classification, CollectionSpec, Field, IdentifierKind, Record, Subject
 
 Scope = Literal["catalogue", "site"]
 _SETTINGS = {"path", "scope", "tenant_key", "include_exclusive_addresses", "retention_days"}
-_OWN, _SYSTEM = Classification.OWN, Classification.SYSTEM
+_OWN, _SYSTEM, _TEXT = Classification.OWN, Classification.SYSTEM, Classification.FREE_TEXT
 
 
 class WebLogConnector(Connector):
@@ -207,11 +208,12 @@ class WebLogConnector(Connector):
                 Field("host", line.host, _OWN),
                 Field("user", line.user, _OWN),
                 Field("method", line.method, _SYSTEM),
-                Field("path", line.path, _OWN),
+                # a path or referer may name anybody (?q=Lena+Sommer): free text, decoded to be read
+                Field("path", readable(line.path), _TEXT),
                 Field("protocol", line.protocol, _SYSTEM),
                 Field("status", line.status, _SYSTEM),
                 Field("bytes", line.size, _SYSTEM),
-                Field("referer", line.referer, _OWN),
+                Field("referer", readable(line.referer) if line.referer else line.referer, _TEXT),
                 Field("user_agent", line.user_agent, _OWN),
             ),
         )

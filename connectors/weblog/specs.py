@@ -9,7 +9,14 @@ CATEGORY = "web-server logs"
 LINES = "log_lines"
 ANONYMOUS = "anonymous_lines"
 
-_OWN, _SYSTEM = Classification.OWN, Classification.SYSTEM
+_OWN, _SYSTEM, _TEXT = Classification.OWN, Classification.SYSTEM, Classification.FREE_TEXT
+#: what the letter says about the two address fields: shown decoded, other people taken out
+_DECODED = {
+    "de": "Kodierte Zeichen der Adresse (etwa %C3%BC für ü, + für ein Leerzeichen) sind lesbar dargestellt; "
+    "Angaben über andere Personen, etwa ein gesuchter Name, sind entfernt.",
+    "en": "Encoded characters of the address (such as %C3%BC for ü, + for a space) are shown readably; "
+    "information about other people, such as a name searched for, is removed.",
+}
 
 FIELDS = (
     FieldSpec(name="time", classification=_OWN, kind="datetime", label={"de": "Zeitpunkt", "en": "Time"}),
@@ -36,7 +43,9 @@ FIELDS = (
             "POST": {"de": "Formular abgeschickt", "en": "form submitted"},
         },
     ),
-    FieldSpec(name="path", classification=_OWN, label={"de": "Aufgerufene Seite", "en": "Page requested"}),
+    FieldSpec(
+        name="path", classification=_TEXT, label={"de": "Aufgerufene Seite", "en": "Page requested"}, explain=_DECODED
+    ),
     FieldSpec(name="protocol", classification=_SYSTEM, kind="code", label={"de": "Protokoll", "en": "Protocol"}),
     FieldSpec(
         name="status",
@@ -60,8 +69,9 @@ FIELDS = (
     FieldSpec(name="bytes", classification=_SYSTEM, kind="int", label={"de": "Übertragene Bytes", "en": "Bytes sent"}),
     FieldSpec(
         name="referer",
-        classification=_OWN,
+        classification=_TEXT,
         label={"de": "Vorher besuchte Seite", "en": "Previous page (referrer)"},
+        explain=_DECODED,
     ),
     FieldSpec(
         name="user_agent",

@@ -134,6 +134,9 @@ def plan_of(engine: sa.Engine, user: User, reference: str) -> DeliveryPlan:
         return plan_in(conn, load_case(conn, user, reference))
 
 
+_SETTLED = frozenset({"approved", "dispatched", "closed", "refused", "withdrawn"})
+
+
 def decide_delivery(
     engine: sa.Engine,
     user: User,
@@ -149,6 +152,11 @@ def decide_delivery(
     now = clock.resolve(now)
     with engine.begin() as conn:
         case = load_case(conn, user, reference)
+        if case.state in _SETTLED:
+            # the approver approved the answer with its delivery: a change goes back to review first
+            raise TransitionRefused(
+                f"the delivery can no longer be changed in state {case.state}", code="delivery_settled"
+            )
         basis: Basis | None
         if route is Route.POST:
             basis, reason = Basis.POSTAL_ON_FILE, None

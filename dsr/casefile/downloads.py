@@ -20,12 +20,14 @@ import msgspec
 import sqlalchemy as sa
 
 from dsr.casefile import audit, clock, codes
+from dsr.casefile.checks import contact
 from dsr.casefile.codes import CodePolicy, IssuedCode
+from dsr.casefile.delivery import ensure_electronic
 from dsr.casefile.errors import CodeRejected, NotFound, TransitionRefused
 from dsr.casefile.permission import load_case
-from dsr.casefile.schema import cases, documents, downloads, parties
+from dsr.casefile.requirements import ensure_met
+from dsr.casefile.schema import cases, documents, downloads
 from dsr.casefile.users import User
-from dsr.casefile.verification import contact_role
 
 PURPOSE = "download"
 
@@ -75,10 +77,7 @@ def send_download_code(
     with engine.begin() as conn:
         offer = _offer(conn, token, now)
         download_id = offer.id
-        role = contact_role(conn, offer.case_id)
-        party = conn.execute(
-            sa.select(parties).where(parties.c.case_id == offer.case_id, parties.c.role == role)
-        ).first()
+        party = contact(conn, offer.case_id)
         if party is None or not party.email or party.email_verified_at is None:
             raise TransitionRefused("the e-mail address is not verified", code="email_not_verified")
         issued = codes.issue(
@@ -156,6 +155,7 @@ def renew_download_link(
     token = new_download_token()
     with engine.begin() as conn:
         case = load_case(conn, user, reference)
+        ensure_electronic(conn, case)  # the plan may have changed since the offer was made
         offer = conn.execute(
             sa.select(downloads).where(downloads.c.case_id == case.id).order_by(downloads.c.id.desc())
         ).first()
@@ -195,6 +195,8 @@ def offer_again(
             raise TransitionRefused(
                 "only an answer dispatched by download can be offered again", code="not_offered_by_download"
             )
+        ensure_met(conn, case, download=True)
+        ensure_electronic(conn, case)
         last = conn.execute(
             sa.select(downloads).where(downloads.c.case_id == case.id).order_by(downloads.c.id.desc())
         ).first()

@@ -75,7 +75,7 @@ def _on_file(candidate: Candidate, email: str | None) -> bool:
     if not email:
         return False
     wanted = email.strip().lower()
-    emails = {i.value for i in candidate.identifiers if i.kind is IdentifierKind.EMAIL}
+    emails = {i.value.strip().lower() for i in candidate.identifiers if i.kind is IdentifierKind.EMAIL}
     if candidate.profile.email:
         emails.add(candidate.profile.email.strip().lower())
     return wanted in emails

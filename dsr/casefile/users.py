@@ -7,7 +7,7 @@ admin); services check ``User.can(controller, role)`` so a user sees nothing of 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import msgspec
@@ -364,6 +364,28 @@ def admin_reset_totp(engine: sa.Engine, admin: User, user_id: int) -> None:
     with engine.begin() as conn:
         _administered_user(conn, admin, user_id)
         _disable_totp(conn, user_id, actor=admin.actor)
+
+
+def admin_create_user(
+    engine: sa.Engine, admin: User, username: str, controller: str, roles: Sequence[str], password: str
+) -> User:
+    """An admin creates an account at a controller they administer (the password is made by the
+    caller, shown once; the policy of :mod:`dsr.casefile.passwords` applies)."""
+    if controller not in administered(admin):
+        raise AccessDenied(f"user {admin.id} does not administer {controller}", code="role", role="admin")
+    if not username.strip() or len(username) > 80 or any(c.isspace() for c in username):
+        raise InputRejected("a username is one word of at most 80 characters", code="username_invalid")
+    if not roles:
+        raise InputRejected("choose at least one role", code="no_roles")
+    return create_user(engine, username, password, {controller: list(roles)}, actor=admin.actor)
+
+
+def admin_set_password(engine: sa.Engine, admin: User, user_id: int, password: str) -> None:
+    """An admin gives a user all of whose controllers they administer a new password (every
+    session of the user ends; their second factor stays)."""
+    with engine.begin() as conn:
+        _administered_user(conn, admin, user_id)
+    set_password(engine, user_id, password, actor=admin.actor)
 
 
 def login(

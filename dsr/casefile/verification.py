@@ -14,6 +14,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from dsr.casefile import audit, clock, codes
+from dsr.casefile.checks import contact
 from dsr.casefile.codes import CodePolicy, IssuedCode
 from dsr.casefile.errors import CodeRejected, NotFound
 from dsr.casefile.permission import load_case
@@ -22,19 +23,11 @@ from dsr.casefile.schema import cases, parties
 PURPOSE = "verify_email"
 
 
-def _party(conn: sa.Connection, case_id: int, role: str) -> sa.Row[object]:
-    row = conn.execute(sa.select(parties).where(parties.c.case_id == case_id, parties.c.role == role)).first()
+def _party(conn: sa.Connection, case_id: int) -> sa.Row[object]:
+    row = contact(conn, case_id)
     if row is None or not row.email:
         raise NotFound("this case has no e-mail address to verify")
     return row
-
-
-def contact_role(conn: sa.Connection, case_id: int) -> str:
-    """Whose address gets mail: the requester's when someone acts for the subject."""
-    has_requester = conn.execute(
-        sa.select(parties.c.id).where(parties.c.case_id == case_id, parties.c.role == "requester")
-    ).first()
-    return "requester" if has_requester else "subject"
 
 
 def start_email_verification(
@@ -50,7 +43,7 @@ def start_email_verification(
     now = clock.resolve(now)
     with engine.begin() as conn:
         case = load_case(conn, None, reference)
-        party = _party(conn, case.id, contact_role(conn, case.id))
+        party = _party(conn, case.id)
         issued = codes.issue(
             conn, secret, case_id=case.id, purpose=PURPOSE, target_id=party.id, policy=policy, now=now, link=True
         )

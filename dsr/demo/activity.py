@@ -2,13 +2,17 @@
 incidents — and the web-log lines the same visits leave on the hosting servers.
 
 Addresses are consistent between the database and the logs: a reader's home address is used by
-that reader only; the school's NAT address is shared by everybody inside the school.
+that reader only; the school's NAT address is shared by everybody inside the school. Some searches
+name a person (a classmate's reviews, a teacher's reading list): the search log and the web log's
+request path (URL-encoded, as browsers send it) then hold the same name.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import random
 from dataclasses import dataclass, field
+from urllib.parse import quote_plus
 
 from dsr.demo.people import Person
 from dsr.demo.retention import LOGIN_DAYS, PERMISSION_YEARS, SEARCH_DAYS, WEB_LOG_DAYS, day_start
@@ -58,6 +62,10 @@ QUERIES = (
     "Weltraum",
     "Ostwind",
 )
+#: searches for a person, ``{}`` the way they are named (full name, "Frau Müller", "Müller, Anna")
+PERSON_QUERIES = ("{}", "{}", "Rezensionen {}", "Leseliste {}")
+#: the share of searches that name a person
+PERSON_SEARCH_SHARE = 0.15
 
 
 @dataclass
@@ -82,6 +90,9 @@ class _Recorder:
         # older searches are deleted already; their log lines are older than the log window too
         self.first_search = day_start(w.now, SEARCH_DAYS)
         self.opac = f"/opac/{w.tenant_key}"
+        # a random source of its own, seeded from the world's without drawing from it: searches for
+        # people leave every other generated row of a seed as it was
+        self.asking = random.Random(repr(w.rng.getstate()[1][:8]))
 
     def web(self, at: dt.datetime, host: str, user: str, method: str, path: str, status: int, agent: str) -> None:
         if self.first_log_day <= at.date() and at <= self.now:
@@ -109,16 +120,26 @@ class _Recorder:
         if not self.first_search <= at <= self.now:
             return
         q = self.w.rng.choice(QUERIES)
+        if self.asking.random() < PERSON_SEARCH_SHARE:
+            q = self._person_query(p)
         self.a.searches.append((len(self.a.searches) + 1, p.id if p else None, at, ip, q, self.w.rng.randrange(0, 60)))
         self.web(
             at,
             host,
             p.login_name if p and p.login_name else "-",
             "GET",
-            f"{self.opac}/search?q={q.replace(' ', '+')}",
+            f"{self.opac}/search?q={quote_plus(q)}&page=1",
             200,
             agent,
         )
+
+    def _person_query(self, searcher: Person | None) -> str:
+        """A search for somebody else of the school, named one of the ways people type it."""
+        rng = self.asking
+        others = [o for o in self.w.people if o is not searcher]
+        someone = self.w.someone(rng.choice(others))
+        form = rng.choice(("full", "full", "title", "reversed"))
+        return rng.choice(PERSON_QUERIES).format(someone.render(form))
 
 
 def build_activity(w: SchoolWorld) -> Activity:

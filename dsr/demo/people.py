@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import unicodedata
+import zlib
 from dataclasses import dataclass, field
 
 from faker import Faker
@@ -19,6 +20,9 @@ FIRST_MALE: tuple[str, ...] = tuple(_Names.first_names_male)
 LAST: tuple[str, ...] = tuple(_Names.last_names)
 #: only fake domains (RFC 2606 style); never a real mail provider
 MAIL_DOMAINS = ("example.org", "example.net", "example.com", "mail.example", "post.example")
+#: one in this many people with an umlaut in their surname has a cousin of the same name stored
+#: without umlauts ("Lukas Müller", "Lukas Mueller"): records imported from an older system
+COUSIN_EVERY = 4
 #: German mobile prefixes whose 8-digit subscriber numbers ``phonenumbers`` accepts
 MOBILE_PREFIXES = ("0151", "0152", "0160", "0162", "0170", "0171", "0172", "0176", "0157", "0179")
 
@@ -58,6 +62,23 @@ def town(index: int) -> Town:
     return Town(
         base.city, base.land, base.postal_prefix, base.area_code, f"{base.school} {n}", f"{base.tenant_key}-{n}"
     )
+
+
+def without_umlauts(name: str) -> str:
+    """``Müller`` → ``Mueller``, ``Weiß`` → ``Weiss``: how systems without umlauts store a name."""
+    for a, b in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("Ä", "Ae"), ("Ö", "Oe"), ("Ü", "Ue"), ("ß", "ss")):
+        name = name.replace(a, b)
+    return name
+
+
+def spelling_cousin(first: str, last: str) -> str | None:
+    """The full name of the cousin stored without umlauts that a person of this name has in the
+    demo ("Lukas Müller" → "Lukas Mueller"), decided by the name itself so that every part of
+    the generator agrees; ``None`` for most names."""
+    plain = without_umlauts(last)
+    if plain == last or zlib.crc32(f"{first} {last}".encode()) % COUSIN_EVERY:
+        return None
+    return f"{first} {plain}"
 
 
 def ascii_slug(text: str) -> str:
@@ -141,8 +162,14 @@ class PeoplePool:
         # a town's worth of street names, drawn once: Faker per row would be too slow at scale
         self.streets = tuple(dict.fromkeys(fake.street_name() for _ in range(300)))
         self._logins: set[str] = set()
+        self._emails: set[str] = set()
         self._next_card = 4711 + rng.randrange(0, 200)
         self._ips: set[str] = set()
+        # spelling cousins still to be born: first name → surname without umlauts; handed to
+        # the next person drawn with a first name of that gender (see spelling_cousin)
+        self._cousins: dict[str, str] = {}
+        self._cousined: set[str] = set()
+        self._cousin_last: str | None = None
 
     def gender(self) -> str:
         r = self.rng.random()
@@ -156,10 +183,18 @@ class PeoplePool:
             if gender == "m"
             else self.rng.choice((FIRST_FEMALE, FIRST_MALE))
         )
-        return self.rng.choice(pool)
+        drawn = self.rng.choice(pool)  # drawn even when a cousin takes the name: the rest stays as it was
+        self._cousin_last = None
+        for first, last in self._cousins.items():
+            if first in pool:
+                self._cousin_last = last  # the next surname drawn completes the cousin's name
+                return first
+        return drawn
 
     def last_name(self) -> str:
-        return self.rng.choice(LAST)
+        drawn = self.rng.choice(LAST)
+        last, self._cousin_last = self._cousin_last, None
+        return last or drawn
 
     def address(self) -> tuple[str, str, str]:
         street = f"{self.rng.choice(self.streets)} {self.rng.randint(1, 120)}{self.rng.choice(('', '', '', 'a', 'b'))}"
@@ -174,10 +209,24 @@ class PeoplePool:
     def private_email(self, first: str, last: str) -> str:
         style = self.rng.randrange(4)
         local = (f"{first}.{last}", f"{first[0]}.{last}", f"{last}{self.rng.randint(1, 99)}", f"{first}{last}")[style]
-        return f"{ascii_slug(local)}@{self.rng.choice(MAIL_DOMAINS)}"
+        domain = self.rng.choice(MAIL_DOMAINS)
+        address, n = f"{ascii_slug(local)}@{domain}", 1
+        while address in self._emails:  # "Lukas Müller" and "Lukas Mueller" do not share a mailbox
+            n += 1
+            address = f"{ascii_slug(local)}{n}@{domain}"
+        self._emails.add(address)
+        return address
 
     def login(self, first: str, last: str) -> str:
-        """``vorname.nachname``; a digit is added for the second and later people of that name."""
+        """``vorname.nachname``; a digit is added for the second and later people of that name.
+
+        Every person of the school gets a login: this is where the pool learns whose spelling
+        cousin is still to come and whose has arrived."""
+        if self._cousins.get(first) == last:
+            del self._cousins[first]
+        elif (cousin := spelling_cousin(first, last)) is not None and cousin not in self._cousined:
+            self._cousined.add(cousin)
+            self._cousins.setdefault(first, without_umlauts(last))
         base = ascii_slug(f"{first}.{last}")[:45]
         name, n = base, 1
         while name in self._logins:

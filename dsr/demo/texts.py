@@ -8,7 +8,10 @@ labelled corpus; the demo stores use only the text.
 Templates use ``{role.attr}`` fields. Roles: ``self`` (the row's subject) and any other
 person the caller passes (``mate``, ``parent``, ``teacher`` …); attrs: ``full``, ``first``,
 ``last``, ``title`` ("Frau Müller"), ``reversed`` ("Müller, Anna"), ``email``, ``phone``,
-``iban``, ``ip``. Fields without a dot (``{item}``, ``{date}``) are plain values, not mentions.
+``iban``, ``ip``, and ``cousin``: the full name of the person's cousin stored without umlauts
+("Lukas Mueller" for a "Lukas Müller", :func:`dsr.demo.people.spelling_cousin`) — another
+person, whose name folds to this one's. A reader with such a cousin writes about them. Fields
+without a dot (``{item}``, ``{date}``) are plain values, not mentions.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ import random
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+from dsr.demo.people import spelling_cousin
 
 #: kinds of mention, as recorded in spans
 KINDS = ("full_name", "first_name", "last_name", "title_name", "reversed_name", "email", "phone", "iban", "ip")
@@ -30,6 +35,7 @@ _ATTR_KIND = {
     "phone": "phone",
     "iban": "iban",
     "ip": "ip",
+    "cousin": "full_name",
 }
 
 
@@ -60,6 +66,8 @@ class Someone:
                 return f"{self.last_name}, {self.first_name}"
             case "email" | "phone" | "iban" | "ip":
                 return getattr(self, attr)
+            case "cousin":
+                return spelling_cousin(self.first_name, self.last_name)
         raise KeyError(attr)
 
 
@@ -119,6 +127,7 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "Great read, my friend {mate.first} recommended it.",
         "Meine Mama ({parent.phone}) hat es auch gelesen und fand es gut.",
         "Empfehlung von {self.full}: unbedingt lesen!",
+        "Geht so. Mein Cousin {self.cousin} aus der Parallelklasse fand es besser.",
     ),
     "damage_note": (
         "Wasserschaden, zuletzt bei {self.full}; Mutter {parent.title} informiert.",
@@ -184,7 +193,9 @@ class NoteWriter:
         ]
         if not usable:
             return Note("", ())
-        _template, parts = self.rng.choice(usable)
+        picked = self.rng.choice(usable)
+        cousin = [p for p in usable if "{self.cousin}" in p[0]]
+        _template, parts = cousin[0] if cousin and mentioning is None else picked
         return compose(parts, people, values)
 
     @staticmethod
@@ -220,7 +231,10 @@ def compose(
         if attr:
             who = people[role]
             value = who.render(attr) or ""
-            spans.append(Span(pos, pos + len(value), _ATTR_KIND[attr], who.key, who.key == own_key))
+            if attr == "cousin":  # somebody else, whatever the name folds to
+                spans.append(Span(pos, pos + len(value), "full_name", f"{who.key}/cousin", False))
+            else:
+                spans.append(Span(pos, pos + len(value), _ATTR_KIND[attr], who.key, who.key == own_key))
         else:
             value = values[role]
         out.append(value)

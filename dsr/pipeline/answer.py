@@ -22,6 +22,7 @@ from dsr.pipeline import compose, register, render
 from dsr.pipeline.gather import gather
 from dsr.pipeline.identify import descriptor_identifiers, resolve
 from dsr.pipeline.redact import AllowList, Decision, Gazetteer, RedactionResult, load_decisions, redact, review_json
+from dsr.pipeline.redact.review import review_sheet
 from dsr.pipeline.render.docx import docx_bytes
 from dsr.pipeline.restriction import (
     RestrictionDecision,
@@ -67,6 +68,9 @@ class Answer:
     postal_address: bool = True  #: the letter has an address for a window envelope
     #: every restricted record by its reference (decided or not): what the officer decides on
     restricted_records: dict[str, Record] = field(default_factory=dict)
+    #: the review items with the flagged text and its sentence: for officers only (the case file),
+    #: never written beside the letter
+    review_sheet: bytes | None = None
 
     @property
     def draft(self) -> bool:
@@ -138,6 +142,7 @@ def prepare_answer(
         withheld=restriction.withholdings + redaction.withheld,
         draft=redaction.is_draft or bool(restriction.undecided),
         register=register.load(controller.register or _default_register(controller), base_dir=settings.base_dir),
+        relationships=compose.RelationshipNames(controller.relationship_names),
     )
     renderers = {"pdf": render.pdf, "json": render.export_json, "docx": docx_bytes}
     documents = {f"disclosure.{f}": renderers[f](letter) for f in formats}
@@ -152,6 +157,7 @@ def prepare_answer(
         restricted_records=restricted_references(gathering, secret),
         unrecorded=request.unrecorded,
         postal_address=request.recipient.has_postal_address,
+        review_sheet=review_sheet(redaction.review_items) if "review.json" in documents else None,
     )
 
 

@@ -159,10 +159,13 @@ def recipient_for_child(check: GuardianCheck, child: Subject) -> Recipient:
     """The letter's addressee: the verified parent, "for" the child."""
     if not check.verified or check.guardian is None:
         raise ValueError("only a verified guardian can be addressed for a child")
-    g = check.guardian
-    name = g.full_name or " ".join(p for p in (g.first_name, g.last_name) if p)
+    return guardian_recipient(check.guardian, child)
+
+
+def guardian_recipient(g: KnownPerson, child: Subject) -> Recipient:
+    """A guardian row as the letter's addressee "for" the child: the address on file, never a typed one."""
     return Recipient(
-        name=name,
+        name=g.full_name or " ".join(p for p in (g.first_name, g.last_name) if p) or "—",
         street=g.street,
         postal_code=g.postal_code,
         city=g.city,

@@ -7,6 +7,12 @@ decides, such a record is withheld. A withheld record is counted in the letter's
 withheld-information section (Art. 12(4)), unless the officer records that even the count
 would defeat the purpose (``withhold_silently``).
 
+Some fields of a record may be restricted while the record itself is the subject's
+(``Record.restricted_fields``): the other party's data — an incident's attacker's address,
+host name, the police case number — which the victim sees only if an officer weighs the
+attacker's rights (Art. 15(4) GDPR, § 29 BDSG) and releases them. Until then the record is
+disclosed without those fields, and they are counted under ``art15-4``.
+
 Decisions are keyed by :func:`record_reference`: an opaque, salted hash of controller, store,
 collection and key, safe to print and to keep in a decisions file. They are read from the same
 ``--decisions FILE`` as the redaction decisions, under the top-level key ``"restricted"``::
@@ -43,6 +49,12 @@ class RecordAction(enum.StrEnum):
 class WithholdingGround(enum.StrEnum):
     BDSG_34 = "bdsg-34"  #: BDSG §34(1) with §33(1): disclosure would prejudice prosecution
     LAND_LAW = "land-law"  #: the Land's data-protection or school law (public schools)
+    ART15_4 = "art15-4"  #: the rights and freedoms of others (Art. 15(4) GDPR): the other party's data
+    BDSG_29 = "bdsg-29"  #: BDSG §29(1) sentence 2: must be kept secret for a third party's overriding interest
+
+
+#: what withheld fields of the other party are counted as in the letter
+OTHER_PARTY = "other_party"
 
 
 class RestrictionDecision(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -69,9 +81,12 @@ def record_reference(controller: str, record: Record, secret: bytes = b"") -> st
 
 
 def restricted_references(gathering: Gathering, secret: bytes = b"") -> dict[str, Record]:
-    """The restricted records of ``gathering`` by reference: what the officer must decide on."""
+    """The restricted records (and records with restricted fields) of ``gathering`` by reference:
+    what the officer must decide on."""
     controller = gathering.subject.controller
-    return {record_reference(controller, r, secret): r for r in gathering.records if r.restricted}
+    return {
+        record_reference(controller, r, secret): r for r in gathering.records if r.restricted or r.restricted_fields
+    }
 
 
 def decide_restricted(
@@ -80,34 +95,48 @@ def decide_restricted(
     secret: bytes = b"",
     undecided_ground: WithholdingGround = WithholdingGround.BDSG_34,
 ) -> Restricted:
-    """Drop withheld restricted records; count them per ground (an undecided one counts as withheld).
+    """Drop withheld restricted records and fields; count them per ground (undecided counts as withheld).
 
     Unrestricted records pass whatever the decisions say: a decision cannot withhold a record
-    the mapping did not restrict (that is redaction's business, with its own grounds).
+    the mapping did not restrict (that is redaction's business, with its own grounds). A record
+    with restricted fields stays; its fields are dropped unless disclosed (undecided: ``art15-4``).
     """
     controller = gathering.subject.controller
     kept: list[Record] = []
-    counted: Counter[str] = Counter()
+    counted: Counter[tuple[str, str]] = Counter()
     undecided: list[str] = []
     for record in gathering.records:
-        if not record.restricted:
+        if not (record.restricted or record.restricted_fields):
             kept.append(record)
             continue
         ref = record_reference(controller, record, secret)
         decision = decisions.get(ref)
+        whole = record.restricted
+        kind, count = ("record", 1) if whole else (OTHER_PARTY, len(record.restricted_fields))
+        default = undecided_ground if whole else WithholdingGround.ART15_4
+        if decision is not None and decision.decision == RecordAction.DISCLOSE:
+            kept.append(msgspec.structs.replace(record, restricted_fields=()))
+            continue
         if decision is None:
             undecided.append(ref)
-            counted[str(undecided_ground)] += 1
-        elif decision.decision == RecordAction.DISCLOSE:
-            kept.append(record)
+            counted[(kind, str(default))] += count
         elif decision.decision == RecordAction.WITHHOLD:
-            counted[str(decision.ground or undecided_ground)] += 1
-        # WITHHOLD_SILENTLY: neither kept nor counted
-    withholdings = tuple(Withholding("record", n, ground) for ground, n in sorted(counted.items()))
+            counted[(kind, str(decision.ground or default))] += count
+        # WITHHOLD_SILENTLY: not counted
+        if not whole:
+            kept.append(_without_restricted_fields(record))
+    withholdings = tuple(Withholding(kind, n, ground) for (kind, ground), n in sorted(counted.items()))
     return Restricted(
         gathering=msgspec.structs.replace(gathering, records=tuple(kept)),
         withholdings=withholdings,
         undecided=tuple(undecided),
+    )
+
+
+def _without_restricted_fields(record: Record) -> Record:
+    held = set(record.restricted_fields)
+    return msgspec.structs.replace(
+        record, fields=tuple(f for f in record.fields if f.name not in held), restricted_fields=()
     )
 
 
@@ -130,7 +159,7 @@ def parse_restriction_decisions(raw: Any, file: str | Path | None = None) -> dic
             sub, problem = _problem(exc)
             raise ConfigError(file, f"{key}.{sub}" if sub else key, problem) from None
         if decision.decision != RecordAction.DISCLOSE and decision.ground is None:
-            raise ConfigError(file, f"{key}.ground", "withholding needs a ground: bdsg-34 or land-law")
+            raise ConfigError(file, f"{key}.ground", f"withholding needs a ground: {_GROUNDS}")
         out[ref] = decision
     return out
 
@@ -151,6 +180,9 @@ def load_restriction_decisions(path: str | Path) -> dict[str, RestrictionDecisio
 def encode_restriction_decisions(decisions: Mapping[str, RestrictionDecision]) -> dict[str, Any]:
     """The ``"restricted"`` section to write back into a decisions file."""
     return {"restricted": {ref: msgspec.to_builtins(d) for ref, d in sorted(decisions.items())}}
+
+
+_GROUNDS = ", ".join(g.value for g in WithholdingGround)
 
 
 def _problem(exc: msgspec.ValidationError) -> tuple[str, str]:

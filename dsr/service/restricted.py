@@ -2,7 +2,10 @@
 
 A restricted record (``Record.restricted``; e.g. the subject is the suspect of an incident
 reported to the authorities) is kept back until an officer decides: disclose, withhold
-(counted in the letter) or withhold silently; withholding needs a ground (bdsg-34 | land-law).
+(counted in the letter) or withhold silently; withholding needs a ground (bdsg-34 | land-law |
+art15-4 | bdsg-29). A record with restricted fields (``Record.restricted_fields``: the other
+party of an incident — the attacker's address, host name, the authority's case number) is
+decided the same way; only those fields are kept back, and the entry names them.
 The gather job keeps the records as the case document ``restricted`` and adds one review item
 per record (``item`` = the record reference, ``reason`` = :data:`RESTRICTED`), so an undecided
 one keeps the case from being prepared or approved like any open review item, and each
@@ -33,7 +36,9 @@ class RestrictedEntry(msgspec.Struct, frozen=True, kw_only=True):
     relation: str | None
     fields: list[tuple[str, str]]  #: (field name, value as text)
     decision: str | None  #: disclose | withhold | withhold_silently; None while undecided
-    ground: str | None  #: bdsg-34 | land-law
+    ground: str | None  #: bdsg-34 | land-law | art15-4 | bdsg-29
+    #: the fields the decision is about (the other party's data); empty: the whole record
+    restricted_fields: list[str] = []
 
 
 def restricted_json(records: dict[str, Record]) -> bytes:
@@ -45,6 +50,7 @@ def restricted_json(records: dict[str, Record]) -> bytes:
                 "collection": r.collection,
                 "relation": r.relation,
                 "fields": [[f.name, "" if f.value is None else str(f.value)] for f in r.fields],
+                "restricted_fields": list(r.restricted_fields),
             }
             for ref, r in records.items()
         ]
@@ -70,6 +76,7 @@ def restricted_entries(engine: sa.Engine, user: casefile.User, reference: str) -
                 fields=[(name, value) for name, value in r["fields"]],
                 decision=state.decision if state else None,
                 ground=state.ground if state else None,
+                restricted_fields=list(r.get("restricted_fields", [])),
             )
         )
     return entries
@@ -99,7 +106,9 @@ def decide_restricted_record(
                 f"ground must be one of {', '.join(g.value for g in WithholdingGround)}", code="ground_unknown"
             ) from None
     if action is not RecordAction.DISCLOSE and ground is None:
-        raise casefile.InputRejected("withholding needs a ground: bdsg-34 or land-law", code="ground_missing")
+        raise casefile.InputRejected(
+            f"withholding needs a ground: {', '.join(g.value for g in WithholdingGround)}", code="ground_missing"
+        )
     if not any(s.item == record and s.reason == RESTRICTED for s in review_states(engine, user, reference)):
         raise casefile.NotFound(f"no restricted record {record!r} in case {reference}")
     casefile.decide(engine, user, reference, record, action.value, ground)

@@ -259,7 +259,10 @@ def test_incident_target_gets_the_incident_with_the_suspect_as_third_party(world
     field = next(f for f in incidents[0].fields if f.name == "suspected_person_id")
     assert field.classification is Classification.REFERENCE and not field.is_subject
     assert field.value == suspect_id  # a key: the letter prints the role "suspect", never a name
-    assert restricted_references(g) == {}
+    # the attacker's address, browser, the authority's reference: restricted fields for an officer
+    [record] = restricted_references(g).values()
+    assert record.collection == "incident_target" and not record.restricted
+    assert set(record.restricted_fields) == {"ip_address", "user_agent", "authority_reference", "evidence"}
 
 
 def test_reported_suspect_record_is_withheld_until_an_officer_decides(world: World, tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from dsr import casefile
-from dsr.casefile.schema import downloads, jobs
+from dsr.casefile.schema import cases, deliveries, downloads, jobs
 from tests.officer_world import World, api_login, page_csrf
 from tests.portal.officer_cases import approved_case, confirmed_case
 
@@ -167,3 +167,40 @@ def test_a_case_dispatched_by_post_is_not_offered_for_download_later(world: Worl
     assert r.status_code == 409 and r.json()["code"] == "not_offered_by_download"
     with world.engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(downloads)).scalar_one() == 0
+
+
+def test_after_approval_the_delivery_is_settled_and_a_new_offer_follows_the_plan(world: World, app_client: Any) -> None:
+    ref = approved_case(world)
+    client = app_client()
+    token = api_login(client, "officer")
+    r = client.post(
+        f"/api/officer/cases/{ref}/decide-delivery", json={"route": "post"}, headers={"x-csrf-token": token}
+    )
+    assert r.status_code == 409 and r.json()["code"] == "delivery_settled"
+    url = f"/api/officer/cases/{ref}/dispatch-download"
+    first = client.post(url, json={"valid_days": 7}, headers={"x-csrf-token": token}).json()["download"]
+    # a decision for the post recorded later (e.g. by an earlier version) must stop every new link
+    with world.engine.begin() as conn:
+        case_id = conn.execute(sa.select(cases.c.id).where(cases.c.reference == ref)).scalar_one()
+        conn.execute(
+            sa.insert(deliveries).values(
+                case_id=case_id,
+                route="post",
+                basis="postal_on_file",
+                decided_by=world.officer.id,
+                decided_at=dt.datetime.now(dt.UTC),
+            )
+        )
+    resend = f"/api/officer/cases/{ref}/resend-download-notice"
+    r = client.post(resend, json={}, headers={"x-csrf-token": token})
+    assert r.status_code == 409 and r.json()["code"] == "delivery_by_post"
+    with world.engine.begin() as conn:
+        conn.execute(
+            sa.update(downloads)
+            .where(downloads.c.id == first)
+            .values(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1))
+        )
+    for again in (url, resend):
+        r = client.post(again, json={}, headers={"x-csrf-token": token})
+        assert r.status_code == 409 and r.json()["code"] == "delivery_by_post", again
+    assert len(notices(world)) == 1

@@ -156,7 +156,7 @@ def test_pupil_asks_officer_reviews_approver_approves_pupil_downloads(
     assert "fertig" in gathered and "Schulbibliothek" in gathered  # in words, not "ok" and "school"
     while officer.get_by_role("button", name="Entscheiden").count():
         item = officer.locator("ol.review li", has=officer.get_by_role("button", name="Entscheiden")).first
-        assert "[[?]]" in item.locator("blockquote").inner_text()  # the item in context, masked
+        assert item.locator("blockquote.found mark").count() == 1  # the item highlighted in its sentence
         item.get_by_label("Entscheidung").select_option("redact")
         item.get_by_role("button", name="Entscheiden").click()
     officer.get_by_role("button", name="Endgültige Antwort erstellen (zur Freigabe)").click()

@@ -9,11 +9,13 @@ import re
 from typing import Any
 
 import pytest
+from markupsafe import escape
 from pypdf import PdfReader
 
 from dsr import casefile
 from dsr.casefile.casepage import candidates_of
 from dsr.casefile.documents import attach_document
+from dsr.casefile.users import find_user
 from dsr.portal.officer.actions import ACTIONS
 from dsr.service import casework, restricted
 from tests.officer_world import PASSWORD, SCHOOL, World, api_login, make_world, page_csrf
@@ -82,6 +84,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "confirm-identity": {"candidate": "P-000"},
     "identity-check": {"method": "in_person", "candidate": "P-000", "evidence": "id_card", "note": "n"},
     "decide-delivery": {"route": "download", "reason": "address_confirmed_in_person"},
+    "users": {"username": "planted", "controller": SCHOOL, "roles": ["officer"]},  # an account at the school
     "identity-query": {"reasons": "r"},
     "identity-reply": {"received_on": "2026-01-02"},
     "retry-store": {"job": 1, "store": "school"},
@@ -141,6 +144,8 @@ def test_a_user_of_another_controller_sees_and_changes_nothing_on_any_officer_ro
                         "channel": "post",
                         "request_types": "access",
                         "first_name": "A",
+                        "username": "planted",
+                        "roles": "officer",
                     },
                 )
             else:
@@ -159,6 +164,8 @@ def test_a_user_of_another_controller_sees_and_changes_nothing_on_any_officer_ro
                 and method == "POST"
             ):
                 assert r.status_code == 404, f"{method} {path} -> {r.status_code}"
+            elif path.endswith("/admin/users") and method == "POST":
+                assert r.status_code == 403  # no account at a controller the admin does not administer
             elif path.endswith("print-batch"):
                 assert r.status_code == 404  # nothing approved of the vendor's
             elif path.endswith("/totp") and method == "POST":
@@ -167,6 +174,8 @@ def test_a_user_of_another_controller_sees_and_changes_nothing_on_any_officer_ro
                 assert r.status_code == 200, f"{method} {path} -> {r.status_code}"
     # every officer route was tried: the enumeration found the whole API and the pages
     assert checked >= 25
+    with pytest.raises(casefile.NotFound):
+        find_user(world.engine, "planted")
     for action in ACTIONS:
         r = client.post(
             f"/officer/cases/{ref}/do/{action}",
@@ -408,8 +417,8 @@ def test_review_in_context_decide_once_for_identical_items_and_retry_a_failed_st
         detail = client.get(f"/api/officer/cases/{ref}").json()
         assert detail["case"]["state"] == "review"
         page = client.get(f"/officer/cases/{ref}")
-        for item in detail["review"]:
-            assert item["context"].replace("&", "&amp;").replace("'", "&#39;").replace('"', "&#34;")[:20] in page.text
+        for item in detail["review"]:  # the flagged text highlighted in its sentence
+            assert f"<mark><strong>{escape(item['text'])}</strong></mark>" in page.text
         while open_items := [i for i in client.get(f"/api/officer/cases/{ref}").json()["review"] if not i["decision"]]:
             first = open_items[0]
             r = client.post(

@@ -12,6 +12,7 @@ import pytest
 
 from dsr import casefile
 from dsr.casefile.passwords import PasswordPolicy
+from dsr.casefile.users import find_user
 from dsr.cli import main
 from dsr.config import load
 from dsr.demo import DemoSummary
@@ -92,3 +93,47 @@ def test_dsr_user_add_and_password_refuse_short_and_common_passwords(
         assert casefile.login(engine, "u1", "Rückgabeklappe am Tor 9")
     finally:
         engine.dispose()
+
+
+def test_an_admin_creates_accounts_and_new_passwords_only_at_their_own_controllers(
+    world: World, app_client: Any
+) -> None:
+    casefile.create_user(world.engine, "school-admin", PASSWORD, {SCHOOL: ["admin"]})
+    admin = app_client()
+    token = api_login(admin, "school-admin")
+    page = admin.get("/officer/admin")
+    assert 'id="create-account"' in page.text and f'value="{VENDOR}"' not in page.text
+    form = {"_csrf": page_csrf(page.text), "username": "new-officer", "controller": SCHOOL, "roles": ["officer"]}
+    r = admin.post("/officer/admin/users", data=form)
+    assert r.status_code == 200
+    password = unescape(r.text.split('id="issued-password">')[1].split("</code>")[0])
+    assert len(password) >= 12
+    assert admin.get("/officer/admin").text.count(password) == 0  # shown once
+    newcomer = app_client()
+    api_login(newcomer, "new-officer", password)
+    created = [e for e in casefile.history(world.engine, None) if e.action == "user created"][-1]
+    assert created.actor == f"user:{find_user(world.engine, 'school-admin').id}"  # audited as the admin
+
+    again = admin.post("/officer/admin/users", data=form)
+    assert again.status_code == 400 and "Den Benutzernamen „new-officer“ gibt es schon." in unescape(again.text)
+    elsewhere = admin.post("/officer/admin/users", data={**form, "username": "x", "controller": VENDOR})
+    assert elsewhere.status_code == 403 and 'id="issued-password"' not in elsewhere.text
+    no_role = admin.post("/officer/admin/users", data={**form, "username": "y", "roles": []})
+    assert no_role.status_code == 400 and "mindestens eine Rolle" in unescape(no_role.text)
+    r = admin.post(
+        "/api/officer/admin/users",
+        json={"username": "z", "controller": VENDOR, "roles": ["officer"]},
+        headers={"x-csrf-token": token},
+    )
+    assert r.status_code == 403
+    assert {"x", "y", "z"}.isdisjoint(a["username"] for a in admin.get("/api/officer/admin/users").json())
+
+    # a forgotten password: a new one, the old one stops working and the user's sessions end
+    user_id = find_user(world.engine, "new-officer").id
+    r = admin.post(f"/api/officer/admin/users/{user_id}/password", headers={"x-csrf-token": token})
+    assert r.status_code == 200 and r.json()["username"] == "new-officer"
+    fresh = r.json()["password"]
+    assert newcomer.get("/api/officer/cases").status_code == 401
+    r = app_client().post("/api/officer/login", json={"username": "new-officer", "password": password})
+    assert r.status_code == 401
+    api_login(app_client(), "new-officer", fresh)

@@ -1,6 +1,6 @@
 """A store the officer's action needs is down (a SQLite file that is not there, a PostgreSQL port where
 nothing listens): the JSON API answers 503 naming the store, never a 500; nothing changes; the case
-page says the same in the officer's language."""
+page says the same in the officer's language, with the same status."""
 
 from __future__ import annotations
 
@@ -96,6 +96,6 @@ def test_the_case_page_says_which_store_failed_in_the_officers_language(down: An
     assert r.status_code == 200
     page = client.get(f"/officer/cases/{ref}", headers=GERMAN)
     r = client.post(f"/officer/cases/{ref}/do/find-candidates", data={"_csrf": page_csrf(page.text)}, headers=GERMAN)
-    assert r.status_code == 409  # the page comes back with the reason, as for any refused action
+    assert r.status_code == 503 and r.headers["retry-after"] == "120"  # as the API: try again later
     assert "Bestand/Bestände nicht erreichbar (school). Bitte später erneut versuchen." in unescape(r.text)
     assert casefile.get_case(world.engine, world.officer, ref).state is casefile.CaseState.RECEIVED

@@ -231,3 +231,11 @@ def test_the_sender_of_an_email_proves_no_guardianship_the_code_sent_to_it_does(
     casework.start_gathering(world.engine, world.settings, world.officer, proven)
     needs = casefile.requirements_of(world.engine, world.officer, proven)
     assert needs.routing.guardian == "verified" and needs.open == ()
+
+    # the first parent enters the code afterwards: the next start checks again and goes ahead
+    _, issued = casefile.start_email_verification(world.engine, secret, sent)
+    casefile.confirm_email(world.engine, secret, issued.link, issued.code)
+    casework.start_gathering(world.engine, world.settings, world.officer, sent)
+    needs = casefile.requirements_of(world.engine, world.officer, sent)
+    assert needs.routing.guardian == "verified" and needs.open == ()
+    assert any(e.action == "routing settled" for e in casefile.history(world.engine, sent)[-3:])

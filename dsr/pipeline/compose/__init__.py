@@ -8,6 +8,7 @@ from dsr.pipeline.compose.disclosure import disclosure
 from dsr.pipeline.compose.letter import Activity, Authority, Column, Disclosure, Row, Section, StoreLine, WithheldLine
 from dsr.pipeline.compose.notice import KINDS, Kept, Notice, notice
 from dsr.pipeline.compose.request import Recipient, Request
+from dsr.pipeline.compose.values import RelationshipNames
 
 __all__ = [
     "Activity",
@@ -18,6 +19,7 @@ __all__ = [
     "Kept",
     "Notice",
     "Recipient",
+    "RelationshipNames",
     "Request",
     "Row",
     "Section",

@@ -24,7 +24,7 @@ from dsr.pipeline.compose.letter import (
     WithheldLine,
 )
 from dsr.pipeline.compose.request import Request
-from dsr.pipeline.compose.values import date_text, datetime_text, field_text
+from dsr.pipeline.compose.values import RelationshipNames, date_text, datetime_text, field_text
 from dsr.pipeline.compose.wording import Wording, pick, wording
 from dsr.pipeline.register import Register
 
@@ -36,14 +36,17 @@ def disclosure(
     withheld: Sequence[Withholding] = (),
     draft: bool = False,
     register: Register | None = None,
+    relationships: RelationshipNames = RelationshipNames.SHOWN,
 ) -> Disclosure:
     """Compose the answer to an access request (Art. 15 GDPR).
 
     With no records at all the letter is the negative answer ("we hold no data about you").
+    ``relationships``: whether the reader's relatives the mapping marks (their parents, their
+    children) are named beside their role — the controller's choice.
     """
     words = wording(request.language)
     child = addressed_to_child(request, controller)
-    sections = tuple(_sections(gathering, words))
+    sections = tuple(_sections(gathering, words, relationships))
     kind = "disclosure" if sections else "negative"
     return Disclosure(
         kind=kind,
@@ -71,7 +74,12 @@ def disclosure(
         activities=tuple(_activities(sections, register, words)) if register else (),
         authority=competent_authority(controller, request.language),
         withheld=tuple(
-            WithheldLine(kind=words.get("withheld_kinds", w.kind), count=w.count, ground=words.get("grounds", w.ground))
+            WithheldLine(
+                # a kind the wording does not know yet reads as "other information", never as its key
+                kind=words.get("withheld_kinds", w.kind, words.get("withheld_kinds", "other")),
+                count=w.count,
+                ground=words.get("grounds", w.ground),
+            )
             for w in withheld
             if w.count
         ),
@@ -137,7 +145,7 @@ def competent_authority(controller: ControllerSettings, language: str = "de") ->
     )
 
 
-def _sections(gathering: Gathering, words: Wording) -> Iterable[Section]:
+def _sections(gathering: Gathering, words: Wording, relationships: RelationshipNames) -> Iterable[Section]:
     by_collection: dict[tuple[str, str], list[Record]] = {}
     for record in gathering.records:
         by_collection.setdefault((record.store, record.collection), []).append(record)
@@ -145,7 +153,9 @@ def _sections(gathering: Gathering, words: Wording) -> Iterable[Section]:
     # Collections in the mapping's order; collections without a spec last, so nothing is lost.
     order = [k for k in specs if k in by_collection] + sorted(k for k in by_collection if k not in specs)
     sections = [
-        _section(specs.get(key) or _spec_from_records(key, by_collection[key]), by_collection[key], words)
+        _section(
+            specs.get(key) or _spec_from_records(key, by_collection[key]), by_collection[key], words, relationships
+        )
         for key in order
     ]
     # The copy reads store by store, and within a store activity by activity (the order in
@@ -166,7 +176,7 @@ def _spec_from_records(key: tuple[str, str], records: list[Record]) -> Collectio
     )
 
 
-def _section(spec: CollectionSpec, records: list[Record], words: Wording) -> Section:
+def _section(spec: CollectionSpec, records: list[Record], words: Wording, relationships: RelationshipNames) -> Section:
     lang = words.language
     columns = spec.fields
     by_name = {f.name: f for f in columns}
@@ -183,7 +193,8 @@ def _section(spec: CollectionSpec, records: list[Record], words: Wording) -> Sec
     for r in records:
         fields = {f.name: f for f in r.fields}
         values = tuple(
-            field_text(fields[c.name], c, words) if c.name in fields else words.value("empty") for c in columns
+            field_text(fields[c.name], c, words, relationships) if c.name in fields else words.value("empty")
+            for c in columns
         )
         rows.append(Row(values=values, relation=r.relation or ""))
     return Section(

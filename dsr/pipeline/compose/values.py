@@ -1,12 +1,14 @@
 """How one stored value is printed for the reader, in their language.
 
 The classification decides first: a REFERENCE never prints its value (only a role label or
-"you"), a SECRET prints only that it exists. Only then is the value formatted by kind.
+"you" — and, for a relative the reader may know by name, that name beside the role), a SECRET
+prints only that it exists. Only then is the value formatted by kind.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -63,7 +65,22 @@ def money_text(value: Decimal | float | int, language: str) -> str:
     return "€" + text
 
 
-def field_text(field: Field, spec: FieldSpec | None, words: Wording) -> str:
+class RelationshipNames(enum.StrEnum):
+    """Whether the letter names the reader's relatives beside their role (a controller's choice)."""
+
+    #: "Petra Schmidt (Erziehungsberechtigte Person)", "Mia (Ihr Kind)": the relation and the name
+    #: the mapping marks as the reader's to know (``relative`` in the mapping)
+    SHOWN = "shown"
+    #: the role only ("Ihr Kind"), as for anybody else
+    ROLE_ONLY = "role_only"
+
+
+def field_text(
+    field: Field,
+    spec: FieldSpec | None,
+    words: Wording,
+    relationships: RelationshipNames = RelationshipNames.SHOWN,
+) -> str:
     """The text printed for one field of a record."""
     if field.classification is Classification.REFERENCE:
         if field.is_subject:
@@ -71,7 +88,10 @@ def field_text(field: Field, spec: FieldSpec | None, words: Wording) -> str:
         if field.value is None or field.value == "":
             return words.value("empty")
         role = spec.role if spec else None
-        return words.get("roles", role, words.value("other_person"))
+        label = words.get("roles", role, words.value("other_person"))
+        if field.relative and relationships is RelationshipNames.SHOWN:
+            return f"{field.relative} ({label})"
+        return label
     if field.value is None or field.value == "":
         return words.value("empty")
     if field.classification is Classification.SECRET:

@@ -47,25 +47,35 @@ _HAS_VARIANT = re.compile(r"[äöüß]|ae|oe|ue|ss")
 _FORWARD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 
 
+def has_variant(folded: str) -> bool:
+    """Whether a folded name has another spelling ("müller"/"mueller", "weiss"/"weiß")."""
+    return _HAS_VARIANT.search(folded) is not None
+
+
 def transliterate(folded: str) -> str:
     """The canonical spelling of a folded name: umlauts and ß written out ("müller" → "mueller")."""
     return folded.translate(_FORWARD)
 
 
 def spellings(folded: str) -> set[str]:
-    """A folded name in the spellings people write it: "müller", "mueller"; "weiss", "weiß"."""
+    """A folded name in the spellings people write it: "müller", "mueller"; "weiss", "weiß";
+    each letter written out or not on its own ("GROSSMÄNN": ß as SS, the umlaut kept)."""
     if _HAS_VARIANT.search(folded) is None:
         return {folded}
-    out = {folded}
-    forward = folded
-    for a, b in _TRANSLIT:
-        forward = forward.replace(a, b)
-    out.add(forward)
+    back = folded
     if any(b in folded for _, b in _TRANSLIT):
-        back = folded
         for a, b in _TRANSLIT:
             back = back.replace(b, a)
-        out.add(back)
+    out = {folded}
+    for base in {folded, back}:
+        rules = [(a, b) for a, b in _TRANSLIT if a in base]
+        for mask in range(1, 1 << len(rules)):
+            form = base
+            for k, (a, b) in enumerate(rules):
+                if mask >> k & 1:
+                    form = form.replace(a, b)
+            out.add(form)
+        out.add(base)
     return out
 
 
@@ -79,6 +89,10 @@ _SCAN_TABLE = {chr(k): v for k, v in {**_TABLE, **_SCAN}.items()}
 # Most characters fold to themselves: replacing the few that do not with a regex is several
 # times faster than str.translate on non-ASCII (German) text.
 _SCAN_CHARS = re.compile("[" + re.escape("".join(_SCAN_TABLE)) + "]")
+
+
+# ASCII text (log lines, English notes) folds with one translate table
+_ASCII_SCAN = str.maketrans({k: v for k, v in _SCAN_TABLE.items() if ord(k) < 128})
 
 
 def _scan_char(m: re.Match[str]) -> str:
@@ -95,4 +109,6 @@ def fold_for_scan(text: str) -> str:
     low = text.lower()
     if len(low) != len(text):
         low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    if low.isascii():
+        return " " + low.translate(_ASCII_SCAN)
     return " " + _SCAN_CHARS.sub(_scan_char, low)

@@ -26,7 +26,8 @@ from dsr.model import Identifier, IdentifierKind, KnownPerson, Subject
 from dsr.pipeline.redact.allow import AllowList, address_key
 from dsr.pipeline.redact.fold import fold, spellings
 from dsr.pipeline.redact.index import CARD_PATTERN, PeopleIndex, person_name, street_forms
-from dsr.pipeline.redact.patterns import normalise_ip, normalise_phone
+from dsr.pipeline.redact.ips import ip_key
+from dsr.pipeline.redact.phones import stored_phone_keys
 
 __all__ = [
     "AllowList",
@@ -38,6 +39,9 @@ __all__ = [
     "people_fingerprint",
 ]
 
+
+#: how a number of a country code is written without it (the subject's own, in any format)
+_TRUNK_PREFIX = {"49": "|0", "43": "|0", "41": "|0", "44": "|0", "1": "|1|"}
 
 #: identifier kinds that link a store row to the subject (besides the row's key)
 LINKING = frozenset({IdentifierKind.CARD, IdentifierKind.LOGIN, IdentifierKind.EMAIL, IdentifierKind.CUSTOMER})
@@ -66,6 +70,9 @@ class SubjectOverlay:
         rows = self.rows
         self.tokens: set[int] = set()  #: name token ids of the subject
         self.words: set[str] = set()  #: the subject's name tokens, folded, in every spelling
+        self.givens: set[int] = set()  #: token ids of the subject's given names
+        self.surnames: set[int] = set()  #: token ids of the subject's surnames
+        self.spelled: set[tuple[str, str]] = set()  #: (given, surname) exactly as the subject's stores write them
         self.pairs: set[tuple[int, int]] = set()
         self.initials: set[tuple[str, int]] = set()
         self.first_initials: set[tuple[int, str]] = set()
@@ -77,6 +84,7 @@ class SubjectOverlay:
         self.cards: set[str] = set()
         self.addresses: set[str] = set()
         self.postcodes: set[str] = set()
+        self.towns: set[str] = set()  #: address keys of the subject's towns (for a postcode nobody stored)
         self._index = index
         profile = subject.profile
         self._name(
@@ -90,6 +98,8 @@ class SubjectOverlay:
             self._street(profile.street)
         if profile.postal_code:
             self.postcodes.add(profile.postal_code.strip())
+        if profile.city:
+            self.towns.add(address_key(profile.city))
         self._identifiers(subject.identifiers, names=True)
         for i in sorted(rows):
             p = index.rows[i]
@@ -100,6 +110,8 @@ class SubjectOverlay:
                 self._street(p.street)
             if p.postal_code:
                 self.postcodes.add(p.postal_code.strip())
+            if p.city:
+                self.towns.add(address_key(p.city))
         self.pattern = self._pattern()
         self.literals = self._literals()
         del self._index
@@ -113,11 +125,17 @@ class SubjectOverlay:
                 t = tok(w)
                 if t is not None:
                     self.tokens.add(t)
+        for given in givens:
+            gt = tok(given)
+            if gt is not None:
+                self.givens.add(gt)
         lt = tok(last) if last else None
         if lt is None:
             return
+        self.surnames.add(lt)
         for given in givens:
             gt = tok(given)
+            self.spelled.add((given, last))
             if gt is not None:
                 self.pairs.add((gt, lt))
         if first:
@@ -149,11 +167,9 @@ class SubjectOverlay:
             elif kind is K.LOGIN:
                 self.keys.add(fold(value.strip()))
             elif kind is K.PHONE:
-                v = normalise_phone(value)
-                if v:
-                    self.phones.add(v)
+                self.phones.update(stored_phone_keys(value))  # any format, every reading
             elif kind is K.IP or kind is K.IP_EXCLUSIVE:
-                v = normalise_ip(value)
+                v = ip_key(value)
                 if v:
                     self.ips.add(v)
             elif kind is K.IBAN:
@@ -167,15 +183,15 @@ class SubjectOverlay:
         """The subject's phone numbers as written in free text (digits with any separators,
         national or international prefix) and IBANs with or without spaces."""
         alts: list[str] = []
-        sep = r"[ /().-]{0,2}"
+        sep = r"[ \u00a0/().–-]{0,2}"
         for e164 in self.phones:
             try:
                 number = phonenumbers.parse(e164)
             except phonenumbers.NumberParseException:
                 continue
             cc, national = str(number.country_code), str(number.national_number)
-            prefix = rf"(?:\+{sep}{cc}|00{cc}|0)" if cc == "49" else rf"(?:\+{sep}{cc}|00{cc})"
-            alts.append(prefix + sep + r"(?:\(0\))?" + sep + sep.join(national))
+            trunk = _TRUNK_PREFIX.get(cc, "")  # written nationally: "0171 …", "(212) …"
+            alts.append(rf"(?:\+{sep}{cc}|00{sep}{cc}{trunk})" + sep + r"(?:\(0\))?" + sep + sep.join(national))
         for iban in self.ibans:
             alts.append(" ?".join(re.escape(c) for c in iban))
         if not alts:

@@ -25,13 +25,17 @@ import ahocorasick
 from dsr.model import IdentifierKind, KnownPerson
 from dsr.pipeline.redact.allow import AllowList, address_key
 from dsr.pipeline.redact.cues import CUE_KEYS
-from dsr.pipeline.redact.fold import fold, spellings, transliterate
-from dsr.pipeline.redact.patterns import normalise_ip, normalise_phone
+from dsr.pipeline.redact.fold import fold, has_variant, spellings, transliterate
+from dsr.pipeline.redact.ips import ip_key
+from dsr.pipeline.redact.phones import stored_phone_keys
+from dsr.pipeline.redact.typos import Typos
 
 #: default format of library card numbers ("L0004711"); configurable per deployment
 CARD_PATTERN = r"L(?<![\w-]L)\d{5,10}(?![\w-])"  # "L" first: the regex engine skips to it
 
 _TITLES = {"dr.", "dr", "prof.", "prof", "herr", "frau", "mr", "mrs", "ms", "mr.", "mrs.", "ms."}
+#: name particles that belong to the surname ("Clara von Hagen", "Hendrik van der Berg")
+PARTICLES = frozenset("von van vom zu zur de der den del della di da du la le ten ter op dos das".split())
 
 # payload: key id << 5 | flags. Low 3 bits: what the key is; bit 3: it is also an allow-listed
 # phrase; bit 4: it is also a cue word ("Frau", "mit")
@@ -66,6 +70,10 @@ class PeopleIndex:
         self.pairs: dict[tuple[int, int], int] = {}  #: (given, surname) token ids → person
         self.initials: dict[tuple[str, int], int] = {}  #: ("a", surname) → person
         self.first_initials: dict[tuple[int, str], int] = {}  #: (given, "m") → person
+        #: the exact folded (given, surname) spellings of names that have other spellings
+        #: ("lukas", "mueller") → person: "Lukas Mueller" is that person, not a "Lukas Müller"
+        self.spelled: dict[tuple[str, str], int] = {}
+        self.typos = Typos({}, {})  #: name tokens one edit from a word
         self.emails: dict[str, int] = {}
         self.phones: dict[str, int] = {}
         self.ibans: dict[str, int] = {}
@@ -75,6 +83,7 @@ class PeopleIndex:
         self.allowed_emails: frozenset[str] = frozenset()
         self.allowed_phones: frozenset[str] = frozenset()
         self.allowed_addresses: frozenset[str] = frozenset()
+        self.unknown_ip: str = "redact"  #: the controller's policy for IPs of nobody known (AllowList)
         self.card_pattern: re.Pattern[str] | None = None
         self._canon: dict[str, int] = {}
         self._spellings: dict[int, list[str]] = {}
@@ -103,8 +112,9 @@ class PeopleIndex:
         rows = x.rows
         token = x._token
         folded: dict[str, str] = {}  # names repeat: fold each spelling once
+        variants: dict[str, bool] = {}  # full name → has another spelling ("müller", "weiß")
         streets: dict[str, tuple[str, ...]] = {}
-        pairs, initials, first_initials = x.pairs, x.initials, x.first_initials
+        pairs, initials, first_initials, spelled = x.pairs, x.initials, x.first_initials, x.spelled
         first_owner, last_owner = x.first_owner, x.last_owner
         key_len, key_ref = x.key_len, x.key_ref
         emails, phones, ibans, ips, cards, addresses = x.emails, x.phones, x.ibans, x.ips, x.cards, x.addresses
@@ -145,9 +155,14 @@ class PeopleIndex:
                             key_ref.append(lt)
                     initials[(first[0], lt)] = i
                     first_initials[(token(parts[0], tokens), last[0])] = i
+                    variant = variants.get(first + " " + last)
+                    if variant is None:  # names repeat: test each once
+                        variant = variants[first + " " + last] = has_variant(first) or has_variant(last)
                     for given in givens:
                         gt = token(given, tokens)
                         pairs[(gt, lt)] = i
+                        if variant:
+                            spelled[(given, last)] = i
                         if len(given) >= 3:
                             first_owner.setdefault(gt, i)
             elif first:
@@ -179,11 +194,13 @@ class PeopleIndex:
                         key_len.append(len(v))
                         key_ref.append(i)
                 elif kind is PHONE_:
-                    phone = value if _E164.fullmatch(value) else normalise_phone(value)
-                    if phone:
-                        phones.setdefault(phone, i)
+                    if _E164.fullmatch(value):
+                        phones.setdefault(value, i)
+                    else:  # any format; a national number in each neighbouring country's reading
+                        for phone in stored_phone_keys(value):
+                            phones.setdefault(phone, i)
                 elif kind is K.IP or kind is K.IP_EXCLUSIVE:
-                    ip = value if _CANONICAL_IPV4.fullmatch(value) else normalise_ip(value)
+                    ip = value if _CANONICAL_IPV4.fullmatch(value) else ip_key(value)
                     if ip:
                         ips.setdefault(ip, i)
                 elif kind is IBAN_:
@@ -215,6 +232,7 @@ class PeopleIndex:
         for key, payload in keys.items():
             add(key, payload)
         x.automaton.make_automaton()
+        x.typos = Typos.build(x.token_of)
         del x._canon, x._spellings
         return x
 
@@ -242,7 +260,8 @@ class PeopleIndex:
         for a in allow.addresses:
             self._flag(keys, fold(a.strip()), ALLOWED)
         self.allowed_emails = frozenset(e.strip().lower() for e in allow.emails)
-        self.allowed_phones = frozenset(p for p in (normalise_phone(x) for x in allow.phones) if p)
+        self.allowed_phones = frozenset(p for x in allow.phones for p in stored_phone_keys(x))
+        self.unknown_ip = allow.unknown_ip
         self.allowed_addresses = frozenset(address_key(a) for a in allow.addresses)
 
     def _flag(self, keys: dict[str, int], s: str, flag: int) -> None:
@@ -259,11 +278,15 @@ class PeopleIndex:
 
 
 def person_name(first: str | None, last: str | None, full: str | None) -> tuple[str, str]:
-    """Folded (first, last) of a store row; a single name field is split at its last word."""
+    """Folded (first, last) of a store row; a single name field is split before its last word
+    and the particles in front of it ("Clara von Hagen" → "clara", "von hagen")."""
     if not (first and last) and full:
         words = [t for t in full.split() if t.lower() not in _TITLES]
         if len(words) >= 2:
-            first, last = " ".join(words[:-1]), words[-1]
+            k = len(words) - 1
+            while k > 1 and words[k - 1].lower() in PARTICLES:
+                k -= 1
+            first, last = " ".join(words[:k]), " ".join(words[k:])
         elif words and not last:
             last = words[0]
     return (fold(first.strip()) if first else "", fold(last.strip()) if last else "")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from dsr.pipeline.redact.cues import RULE_GIVEN_UNKNOWN, cue_hit, name_after, repeated
+from dsr.pipeline.redact.cues import CUE_KEYS, RULE_GIVEN_UNKNOWN, cue_hit, repeated
 from dsr.pipeline.redact.gazetteer import Gazetteer
 from dsr.pipeline.redact.index import (
     ADDRESS,
@@ -23,9 +23,21 @@ from dsr.pipeline.redact.index import (
     LOGIN_REVIEW,
     SHIFT,
     TOKEN,
-    PeopleIndex,
+)
+from dsr.pipeline.redact.names import (
+    SUFFIX,
+    full_name,
+    known_token,
+    misspelt_half,
+    named,
+    next_to_name,
+    unknown_after,
+    unknown_before,
+    word_after,
+    word_before,
 )
 from dsr.pipeline.redact.spans import Hit, Kind, Tier
+from dsr.pipeline.redact.words import HOMONYMS, NEVER, abbreviation, before, homonym_is_name
 
 _KINDS = {EMAIL: Kind.EMAIL, CARD: Kind.CARD, LOGIN: Kind.LOGIN, LOGIN_REVIEW: Kind.LOGIN, ADDRESS: Kind.ADDRESS}
 _RULES = {
@@ -35,8 +47,13 @@ _RULES = {
     LOGIN_REVIEW: "known-login",
     ADDRESS: "known-address",
 }
-_SUFFIX = re.compile(r"(?:s|sche[nrsm]?|'s|ens)(?![^\W_])")  # "Müllers", "Müllersche": inflected
-_CAPITAL = re.compile(r"[A-ZÄÖÜ]")
+_LETTERS = re.compile(r"[^\W\d_]*")
+
+
+def _after_hyphen(scan: str, end: int) -> str:
+    """The folded letters after "Name-" (``end``: the name's end in the text)."""
+    m = _LETTERS.match(scan, end + 2)
+    return m.group() if m else ""
 
 
 def gazetteer_hits(text: str, scan: str, g: Gazetteer) -> list[Hit]:
@@ -65,7 +82,7 @@ def gazetteer_hits(text: str, scan: str, g: Gazetteer) -> list[Hit]:
                 person = x.initials.get((scan[start + 1], key_ref[kid]))
                 if person is not None:
                     own = (scan[start + 1], key_ref[kid]) in me.initials or person in me.rows
-                    out.append(_named(start, end, person, own, False))
+                    out.append(named(start, end, person, own, False))
         elif code in _KINDS and at_end:
             person = key_ref[kid]
             if person in me.rows or scan[start + 1 : end + 1] in me.keys:
@@ -93,7 +110,7 @@ def _token(
     x, me = g.index, g.subject
     inflected = False
     if not at_end:
-        m = _SUFFIX.match(scan, end + 1)
+        m = SUFFIX.match(scan, end + 1)
         if m is None:
             return  # the start of a longer word ("Annabel", "Müllerstraße")
         inflected = True
@@ -101,21 +118,8 @@ def _token(
         words.setdefault(end, []).append((start, tid))
     rows = me.rows
     full = False
-    # "Anna Müller", "Müller Anna", "Müller, Anna": the token before is the other half
-    if start >= 2 and scan[start] == " ":
-        before = words.get(start - 1)
-        comma = False
-        if before is None and scan[start - 1] == "," and start >= 3:
-            before, comma = words.get(start - 2), True
-        for a_start, a_tid in before or ():
-            pair = (a_tid, tid)
-            person = None if comma else x.pairs.get(pair)
-            if person is None:
-                pair = (tid, a_tid)
-                person = x.pairs.get(pair)
-            if person is not None:
-                full = True
-                out.append(_named(a_start, end, person, pair in me.pairs or person in rows, inflected))
+    if start >= 2 and scan[start] == " " and (start - 1 in words or scan[start - 1] == ","):
+        full = full_name(text, scan, start, end, tid, inflected, g, words, out)
     # "A. Müller", "A.Müller"
     if start >= 2:
         if scan[start] == " " and scan[start - 1] == "." and start >= 3:
@@ -129,7 +133,7 @@ def _token(
             if person is not None:
                 full = True
                 own = (scan[i], tid) in me.initials or person in rows
-                out.append(_named(i - 1, end, person, own, inflected))
+                out.append(named(i - 1, end, person, own, inflected))
     # "Anna M.": review (the initial may be anybody's)
     if (
         at_end
@@ -145,11 +149,37 @@ def _token(
                 out.append(Hit(start, end + 3, Kind.NAME, Tier.KEEP, "subject-own", 0))
             else:
                 out.append(Hit(start, end + 3, Kind.NAME, Tier.REVIEW, "known-first-name-initial", person))
-    if full and not inflected:
+    if (full and not inflected) or end - start < 3:
         return
-    # a bare first name or surname: only when capitalised ("ernst", "rose", "wolf" are words)
-    if end - start < 3 or not (inflected or _CAPITAL.match(text, start)):
-        return
+    if not text[start].isupper():  # lower case: a word ("ernst", "rose", "wolf"), unless "von Hagen"
+        space = text.find(" ", start, end)
+        if space < 0 or not text[text.rfind(" ", start, end) + 1].isupper():
+            return
+    _bare(text, scan, start, end, tid, inflected, g, words, out)
+
+
+def _bare(
+    text: str,
+    scan: str,
+    start: int,
+    end: int,
+    tid: int,
+    inflected: bool,
+    g: Gazetteer,
+    words: dict[int, list[tuple[int, int]]],
+    out: list[Hit],
+) -> None:
+    """A first name or surname alone: only when capitalised ("ernst", "rose", "wolf" are
+    words), never a pronoun or an abbreviation, and a name that is also a common noun only in
+    name position (:mod:`.words`)."""
+    x, me = g.index, g.subject
+    word = text[start:end]
+    if word in NEVER or (text.startswith(".", end) and abbreviation(text, start, end, True)):
+        return  # "Sie", "Max. 3 Bücher"
+    if word.isupper() and not (next_to_name(text, start, end, x, words) or before(text, start).word in CUE_KEYS):
+        return  # "POST /opac": in capitals, a word is a name only next to a name or a cue ("brother LEIF")
+    if text.startswith("-", end) and not known_token(_after_hyphen(scan, end), x):
+        return  # the first part of a compound: "Bach-Kantate", "Goethe-Gymnasium"
     person = x.last_owner.get(tid)
     rule = "known-surname"
     if person is None:
@@ -158,31 +188,38 @@ def _token(
         if person is None:
             return
     if tid in me.tokens:
-        out.append(Hit(start, end, Kind.NAME, Tier.KEEP, "subject-own", 0))
-    elif rule == "known-first-name" and not inflected and (after := _unknown_after(text, scan, end, x)) is not None:
-        # "Anna Zirme": a known first name with a surname nobody in the stores has — the whole
-        # name is the item, or deciding on "Anna" alone would leave "Zirme" in the letter
-        out.append(Hit(start, after, Kind.NAME, Tier.REVIEW, RULE_GIVEN_UNKNOWN, person))
-    else:
-        out.append(Hit(start, end, Kind.NAME, Tier.REVIEW, "inflected-name" if inflected else rule, person))
-
-
-def _unknown_after(text: str, scan: str, end: int, x: PeopleIndex) -> int | None:
-    """End of the capitalised word after ``text[:end]`` when it is no name token of the stores
-    (a known one, also inflected, makes its own hit: "Jürgen Müllers")."""
-    after = name_after(text, end)
-    if after is None:
-        return None
-    word = scan[end + 2 : after + 1]
-    m = _SUFFIX.search(word)
-    if word in x.token_of or (m is not None and m.end() == len(word) and word[: m.start()] in x.token_of):
-        return None
-    return after
-
-
-def _named(start: int, end: int, person: int, own: bool, inflected: bool) -> Hit:
-    if own:
-        return Hit(start, end, Kind.NAME, Tier.KEEP, "subject-own", 0)
+        # "Lnea Müller" in a Müller's records: a sibling's name misspelt
+        prev = word_before(text, scan, start, True) if tid in me.surnames and not inflected else None
+        if prev is None or not misspelt_half(text, scan, prev, start, end, tid, g, out):
+            out.append(Hit(start, end, Kind.NAME, Tier.KEEP, "subject-own", 0))
+        return
+    folded = scan[start + 1 : end + 1]
+    word_too = folded in HOMONYMS and not next_to_name(text, start, end, x, words)
     if inflected:
-        return Hit(start, end, Kind.NAME, Tier.REVIEW, "inflected-name", person)
-    return Hit(start, end, Kind.NAME, Tier.REDACT, "known-full-name", person)
+        if not (word_too and not homonym_is_name(text, start, folded, before(text, start))):
+            out.append(Hit(start, end, Kind.NAME, Tier.REVIEW, "inflected-name", person))
+        return
+    # the other half of the name, a word no store has as a name: "Anna Zirme", "Martin Bloch" —
+    # the whole name is the item, or deciding on "Anna" alone would leave "Zirme" in the letter;
+    # one letter from a name that makes a known person's full name with this one, it is that
+    # person's name misspelt ("Lena Somer", "Lnea Sommer", "Sommer, Lnea")
+    item: tuple[int, int] | None = None
+    if tid in x.first_owner and (stop := unknown_after(text, scan, end, x)) is not None:
+        if misspelt_half(text, scan, (end + 1, stop), start, end, tid, g, out):
+            return
+        item = (start, stop)
+    elif rule == "known-surname":
+        prev = word_before(text, scan, start, True)
+        if prev is not None and (begin := unknown_before(text, scan, prev, x)) is not None:
+            if misspelt_half(text, scan, prev, start, end, tid, g, out):
+                return
+            item = (begin, end)
+        elif text.startswith(", ", end) and (after := word_after(text, end + 1, True)) is not None:
+            if misspelt_half(text, scan, after, start, end, tid, g, out):
+                return
+    if word_too and not homonym_is_name(text, start, folded, before(text, start)):
+        return  # "der König", "im Keller", "5 Mark"
+    if item is not None:
+        out.append(Hit(item[0], item[1], Kind.NAME, Tier.REVIEW, RULE_GIVEN_UNKNOWN, person))
+    else:
+        out.append(Hit(start, end, Kind.NAME, Tier.REVIEW, rule, person))

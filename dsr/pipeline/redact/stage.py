@@ -9,17 +9,17 @@ the review items and the decision log.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import msgspec
 
-from dsr.model import Classification, Gathering, Record, Withholding
+from dsr.model import Classification, CollectionSpec, Gathering, Record, Withholding
 from dsr.pipeline.redact.decisions import Action, Decision, LogEntry, salted
 from dsr.pipeline.redact.fold import fold
 from dsr.pipeline.redact.gazetteer import Gazetteer
 from dsr.pipeline.redact.markers import ITEM_MASK, marker
-from dsr.pipeline.redact.review import ReviewItem
+from dsr.pipeline.redact.review import ReviewItem, place_of, sentence_around
 from dsr.pipeline.redact.spans import Hit, Tier
 from dsr.pipeline.redact.structure import structured
 from dsr.pipeline.redact.tiers import NameSuggester, find
@@ -50,6 +50,9 @@ class _Where:
     collection: str
     record: str
     field: str
+    relation: str | None  #: the record's relation (None: the subject's own record)
+    #: the gathering's collections, for the mapping's words on a review item
+    specs: Mapping[tuple[str, str], CollectionSpec]
 
 
 @dataclass
@@ -79,9 +82,10 @@ def redact(
         elif d.group:
             by_group[d.group] = d
     book = _Book()
+    specs = {(c.store, c.name): c for c in gathering.collections}
     records = []
     for record in gathering.records:
-        records.append(_record(record, gazetteer, book, by_item, by_group, secret, language, suggest))
+        records.append(_record(record, gazetteer, book, by_item, by_group, secret, language, suggest, specs))
     withheld = tuple(
         Withholding(kind=kind, count=n, ground=ground) for (kind, ground), n in sorted(book.counts.items())
     )
@@ -102,6 +106,7 @@ def _record(
     secret: bytes,
     language: str,
     suggest: NameSuggester | None,
+    specs: Mapping[tuple[str, str], CollectionSpec],
 ) -> Record:
     fields = []
     changed = False
@@ -110,7 +115,7 @@ def _record(
         if withheld is not None:
             book.counts[(withheld.value, "art15-4")] += 1
         if f.classification is Classification.FREE_TEXT and isinstance(f.value, str) and f.value:
-            where = _Where(record.store, record.collection, record.key, f.name)
+            where = _Where(record.store, record.collection, record.key, f.name, record.relation, specs)
             text = redact_text(f.value, g, where, book, by_item, by_group, secret, language, suggest)
             if text != f.value:
                 new = msgspec.structs.replace(f, value=text)
@@ -134,6 +139,7 @@ def redact_text(
     if not hits:
         return text
     removed: list[Hit] = []
+    groups: list[str] = []  #: the group of each removed span
     pending: list[tuple[Hit, str, str, Decision | None]] = []
     for h in hits:
         span = fold(text[h.start : h.end])
@@ -151,6 +157,7 @@ def redact_text(
             outcome, decider, ground, reason = "open", "auto", "art15-4", None
         if outcome != "kept":
             removed.append(h)
+            groups.append(group)
             book.counts[(h.kind.value, ground or "art15-4")] += 1
         if h.tier is Tier.REVIEW:
             pending.append((h, item, group, d))
@@ -176,6 +183,9 @@ def redact_text(
             )
         )
     out = apply(text, removed, language)
+    if pending:
+        place = place_of(where.specs, where.store, where.collection, where.field, where.relation)
+        spans = list(zip(removed, groups, strict=True))
     for h, item, group, d in pending:
         person = g.people[h.person] if h.person > 0 else None
         book.items.append(
@@ -193,6 +203,9 @@ def redact_text(
                 role=person.role if person else None,
                 context=_context(text, h, removed, language),
                 decision=d.action if d is not None else None,
+                place=place,
+                text=text[h.start : h.end],
+                sentence=sentence_around(text, h, group, spans, language),
             )
         )
     return out

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from dsr.pipeline.redact.allow import address_key
+from dsr.pipeline.redact.allow import address_key, own_town, same_street
 from dsr.pipeline.redact.fold import fold_for_scan
 from dsr.pipeline.redact.gazetteer import Gazetteer
-from dsr.pipeline.redact.patterns import find_all
+from dsr.pipeline.redact.patterns import AnyOf, Grade, find_all
 from dsr.pipeline.redact.scan import gazetteer_hits
 from dsr.pipeline.redact.spans import Hit, Kind, Tier, resolve
+from dsr.pipeline.redact.urls import decoded
 
 #: an optional name finder (e.g. a spaCy/flair wrapper): text → (start, end) spans of names.
 #: Its finds only ever become review items.
@@ -24,7 +25,19 @@ NameSuggester = Callable[[str], Iterable[tuple[int, int]]]
 
 
 def find(text: str, gazetteer: Gazetteer, suggest: NameSuggester | None = None) -> list[Hit]:
-    """Non-overlapping hits in ``text`` with their final tiers (KEEP hits are dropped)."""
+    """Non-overlapping hits in ``text`` with their final tiers (KEEP hits are dropped). URLs in
+    the text are read decoded (:mod:`.urls`); their hits cover the encoded characters."""
+    view = decoded(text)
+    if view is None:
+        return _find(text, gazetteer, suggest)
+    out = []
+    for h in _find(view.text, gazetteer, suggest):
+        start, end = view.original(h.start, h.end)
+        out.append(h._replace(start=start, end=end))
+    return out
+
+
+def _find(text: str, gazetteer: Gazetteer, suggest: NameSuggester | None) -> list[Hit]:
     scan = fold_for_scan(text)
     hits = gazetteer_hits(text, scan, gazetteer)
     patterns = _pattern_hits(text, gazetteer)
@@ -85,22 +98,31 @@ def _outside(patterns: list[Hit], own: list[Hit]) -> list[Hit]:
 def _pattern_hits(text: str, g: Gazetteer) -> list[Hit]:
     x, me = g.index, g.subject
     out: list[Hit] = []
-    for f in find_all(text, x.card_pattern, x.emails, x.phones, x.ibans):
+    phones = AnyOf(x.phones, me.phones, x.allowed_phones)  # a number is looked up in every reading
+    for f in find_all(text, x.card_pattern, x.emails, phones, x.ibans):
         kind, value = f.kind, f.value
         allowed = False
         if kind is Kind.EMAIL:
             own, owner, allowed = value in me.emails, x.emails.get(value), value in x.allowed_emails
         elif kind is Kind.PHONE:
             own, owner, allowed = value in me.phones, x.phones.get(value), value in x.allowed_phones
+            if f.grade is Grade.CUED and len(value) >= 5:  # "Tel. 4711 23": the end of one's own number
+                own = own or any(p.endswith(value) for p in me.phones)
         elif kind is Kind.IBAN:
             own, owner = value in me.ibans, x.ibans.get(value)
         elif kind is Kind.IP:
             own, owner = value in me.ips, x.ips.get(value)
         elif kind is Kind.ADDRESS:
-            key = address_key(value)
-            own, owner, allowed = key in me.addresses, x.addresses.get(key), key in x.allowed_addresses
-            if not own and owner is None and key[:5].isdigit() and key[:5] in me.postcodes:
-                own = True  # the subject's own postcode and town
+            # judged whole: the street decides when there is one (a neighbour's street in the
+            # subject's town is the neighbour's address), else the postcode
+            street, town = f.parts
+            if street:
+                key = address_key(street)
+                own, owner = same_street(key, me.addresses), x.addresses.get(key)
+                allowed = same_street(key, x.allowed_addresses)
+            else:
+                own, owner = own_town(town, me.postcodes, me.towns), None
+                allowed = address_key(town) in x.allowed_addresses
         elif kind is Kind.CARD:
             own, owner = value in me.cards, x.cards.get(value)
         else:
@@ -111,6 +133,16 @@ def _pattern_hits(text: str, g: Gazetteer) -> list[Hit]:
             out.append(Hit(f.start, f.end, kind, Tier.KEEP, "subject-own", 0))
         elif owner is not None:
             out.append(Hit(f.start, f.end, kind, Tier.REDACT, f"known-{kind.value}", owner))
+        elif f.grade is Grade.INERT:
+            continue  # "127.0.0.1", "::", "1::2": nobody's, unless a known person's
+        elif kind is Kind.IP and x.unknown_ip != "redact":
+            if x.unknown_ip == "review":
+                out.append(Hit(f.start, f.end, kind, Tier.REVIEW, "pattern-ip"))
+            else:  # kept whole: no other pattern may cut into it
+                out.append(Hit(f.start, f.end, kind, Tier.KEEP, "ip-policy"))
+        elif f.grade is Grade.CUED:
+            rule = "authority-reference" if kind is Kind.OTHER else f"pattern-{kind.value}-cued"
+            out.append(Hit(f.start, f.end, kind, Tier.REVIEW, rule))
         else:
             out.append(Hit(f.start, f.end, kind, Tier.REDACT, f"pattern-{kind.value}"))
     return out

@@ -16,14 +16,23 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from dsr import casefile
 from dsr.casefile.documents import read_document
-from dsr.casefile.users import Account, admin_reset_totp, admin_unlock, list_accounts
+from dsr.casefile.users import (
+    Account,
+    admin_create_user,
+    admin_reset_totp,
+    admin_set_password,
+    admin_unlock,
+    list_accounts,
+)
 from dsr.errors import DSRError
 from dsr.portal.context import Portal
 from dsr.portal.errors import StoresUnavailable, failed_stores
 from dsr.portal.officer import actions as a
 from dsr.portal.officer.session import COOKIE, csrf_token, expired_cookie, log_in, session_cookie
 from dsr.portal.params import RowIdPath
+from dsr.service.casework import ReviewEntry, review_entries
 from dsr.service.letters import print_batch
+from dsr.service.staff import new_password
 
 
 class LoginIn(msgspec.Struct, kw_only=True):
@@ -263,7 +272,25 @@ async def retry_store(
     return await _do(portal, user, ref, "retry-store", data)
 
 
-@post("/cases/{ref:str}/decide", summary="Decide a review item (and all with the same text)", status_code=200)
+@get(
+    "/cases/{ref:str}/review",
+    summary="The redaction review (viewing is audited): each item as written, highlighted in its sentence "
+    "(text, sentence.before/after), the sentence as it prints if redacted or kept, where it is (place: "
+    "collection title, field label, relation), own_record, the possible person's role, and how many "
+    "identical items one decision covers (covers)",
+)
+async def review(
+    portal: NamedDependency[Portal], user: NamedDependency[casefile.User], ref: FromPath[str]
+) -> list[ReviewEntry]:
+    return await portal.call(review_entries, portal.engine, user, ref)
+
+
+@post(
+    "/cases/{ref:str}/decide",
+    summary="Decide a review item; with same_text (default) every item with the same text too. "
+    "Returns how many were decided (decided)",
+    status_code=200,
+)
 async def decide(
     portal: NamedDependency[Portal], user: NamedDependency[casefile.User], ref: FromPath[str], data: JSONBody[a.Decide]
 ) -> dict[str, Any]:
@@ -273,7 +300,7 @@ async def decide(
 @post(
     "/cases/{ref:str}/decide-restricted",
     status_code=200,
-    summary="Disclose or withhold a restricted record (withholding needs a ground: bdsg-34 or land-law)",
+    summary="Disclose or withhold a restricted record (withholding needs a ground: bdsg-34, land-law, art15-4 or bdsg-29)",
 )
 async def decide_restricted(
     portal: NamedDependency[Portal],
@@ -422,6 +449,43 @@ async def admin_reset_user_totp(
     return {"ok": True}
 
 
+class NewAccount(msgspec.Struct, kw_only=True):
+    username: str
+    controller: str  #: a controller the admin administers
+    roles: list[str]  #: officer | approver | admin
+
+
+class IssuedPassword(msgspec.Struct, kw_only=True):
+    id: int
+    username: str
+    password: str  #: random, shown this once; only its hash is kept
+
+
+@post("/admin/users", summary="Create an account at a controller the admin administers (random password, shown once)")
+async def admin_create_account(
+    portal: NamedDependency[Portal], user: NamedDependency[casefile.User], data: JSONBody[NewAccount]
+) -> IssuedPassword:
+    password = new_password()
+    created = await portal.call(
+        admin_create_user, portal.engine, user, data.username.strip(), data.controller, data.roles, password
+    )
+    return IssuedPassword(id=created.id, username=created.username, password=password)
+
+
+@post(
+    "/admin/users/{user_id:int}/password",
+    status_code=200,
+    summary="Give a user a new random password, shown once; their sessions end (admin)",
+)
+async def admin_new_password(
+    portal: NamedDependency[Portal], user: NamedDependency[casefile.User], user_id: RowIdPath
+) -> IssuedPassword:
+    password = new_password()
+    await portal.call(admin_set_password, portal.engine, user, user_id, password)
+    accounts = await portal.call(list_accounts, portal.engine, user)
+    return IssuedPassword(id=user_id, username=next(a.username for a in accounts if a.id == user_id), password=password)
+
+
 HANDLERS = [
     login,
     logout,
@@ -440,10 +504,13 @@ HANDLERS = [
     identity_query,
     identity_reply,
     admin_users,
+    admin_create_account,
+    admin_new_password,
     admin_unlock_user,
     admin_reset_user_totp,
     gather,
     retry_store,
+    review,
     decide,
     decide_restricted,
     prepare,

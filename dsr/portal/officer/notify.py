@@ -16,11 +16,11 @@ import datetime as dt
 import sqlalchemy as sa
 
 from dsr import casefile
+from dsr.casefile.checks import contact
 from dsr.casefile.documents import attach_document
 from dsr.casefile.downloads import offer_again
 from dsr.casefile.schema import cases as case_table
-from dsr.casefile.schema import downloads, parties
-from dsr.casefile.verification import contact_role
+from dsr.casefile.schema import downloads
 from dsr.pipeline.deadlines import BERLIN
 from dsr.portal.context import Portal
 from dsr.service.mail import download_notice_message, send_now
@@ -56,11 +56,8 @@ def contact_verified(engine: sa.Engine, reference: str) -> bool:
     """Whether the address mail goes to was confirmed with a code (only then can anyone download)."""
     with engine.connect() as conn:
         case_id = conn.execute(sa.select(case_table.c.id).where(case_table.c.reference == reference)).scalar_one()
-        role = contact_role(conn, case_id)
-        verified = conn.execute(
-            sa.select(parties.c.email_verified_at).where(parties.c.case_id == case_id, parties.c.role == role)
-        ).scalar()
-    return verified is not None
+        party = contact(conn, case_id)
+    return party is not None and party.email_verified_at is not None
 
 
 def _address(portal: Portal, user: casefile.User, reference: str) -> str:
@@ -68,7 +65,8 @@ def _address(portal: Portal, user: casefile.User, reference: str) -> str:
     casefile.get_case(portal.engine, user, reference)
     with portal.engine.connect() as conn:
         case_id = conn.execute(sa.select(case_table.c.id).where(case_table.c.reference == reference)).scalar_one()
-        role = contact_role(conn, case_id)
+        row = contact(conn, case_id)
+    role = row.role if row is not None else "subject"
     party = casefile.get_party(portal.engine, user, reference, role)
     if party is None or not party.email:
         raise casefile.TransitionRefused(

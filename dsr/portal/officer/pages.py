@@ -23,10 +23,18 @@ from dsr.casefile.delivery import REASONS as DELIVERY_REASONS
 from dsr.casefile.documents import read_document
 from dsr.casefile.identity import paused_days
 from dsr.casefile.states import OPEN
-from dsr.casefile.users import admin_reset_totp, admin_unlock, list_accounts, set_language
+from dsr.casefile.users import (
+    admin_create_user,
+    admin_reset_totp,
+    admin_set_password,
+    admin_unlock,
+    administered,
+    list_accounts,
+    set_language,
+)
 from dsr.errors import DSRError
 from dsr.portal.context import Portal
-from dsr.portal.errors import problem
+from dsr.portal.errors import RETRY_AFTER_UNAVAILABLE, failed_stores, problem
 from dsr.portal.i18n import LANGUAGES, Language, keys, text
 from dsr.portal.officer import actions as a
 from dsr.portal.officer.api import filter_cases
@@ -41,10 +49,11 @@ from dsr.portal.officer.session import (
 )
 from dsr.portal.officer.words import Words
 from dsr.portal.params import RowIdPath
+from dsr.service.staff import new_password
 
 #: the choices on a restricted record (dsr.pipeline.restriction); their names are officer.restricted_* texts
 RESTRICTED_DECISIONS = ("withhold", "withhold_silently", "disclose")
-RESTRICTED_GROUNDS = ("bdsg-34", "land-law")
+RESTRICTED_GROUNDS = ("bdsg-34", "land-law", "art15-4", "bdsg-29")
 
 
 def _page(
@@ -83,6 +92,8 @@ def _message(exc: Exception, language: Language) -> tuple[int, str]:
         return 403, refusal_text(exc, language)
     if isinstance(exc, DSRError):
         status, _ = problem(exc)
+        if failed_stores(exc) is not None:
+            return 503, refusal_text(exc, language)  # as the API: nothing changed, try again later
         return (status if status < 500 else 409), refusal_text(exc, language)
     status, key = problem(exc)
     return status, text(language, key)
@@ -291,7 +302,10 @@ async def case_action(
         raise
     except (DSRError, ValueError, msgspec.ValidationError) as exc:
         status, message = _message(exc, page_language(request))
-        return await _case_page(request, portal, user, ref, status_code=status, error=message)
+        page = await _case_page(request, portal, user, ref, status_code=status, error=message)
+        if status == 503:
+            page.headers["retry-after"] = RETRY_AFTER_UNAVAILABLE
+        return page
     return Redirect(portal.url(f"/officer/cases/{ref}"), status_code=303)
 
 
@@ -421,6 +435,8 @@ async def _admin(
     status_code: int = 200,
     error: str | None = None,
     done: str | None = None,
+    issued: tuple[str, str, str] | None = None,  #: (username, password, created | reset)
+    form: dict[str, Any] | None = None,
 ) -> Response[str]:
     accounts = await portal.call(list_accounts, portal.engine, user)  # refused unless admin somewhere
     return _page(
@@ -432,8 +448,51 @@ async def _admin(
         accounts=accounts,
         error=error,
         done=done,
+        issued=issued,
+        form=form or {},
+        administered=sorted(administered(user)),
+        roles=casefile.ROLES,
         here=portal.url("/officer/admin"),
     )
+
+
+@post("/admin/users", include_in_schema=False)
+async def admin_create(
+    request: Request[Any, Any, Any], portal: NamedDependency[Portal], user: NamedDependency[casefile.User]
+) -> Response[Any]:
+    """A new account at one of the admin's controllers, with a random password shown once."""
+    raw = await request.form()
+    form = {"username": str(raw.get("username", "")).strip(), "controller": str(raw.get("controller", ""))}
+    roles = [r for r in raw.getall("roles", []) if r in casefile.ROLES]
+    password = new_password()
+    try:
+        created = await portal.call(
+            admin_create_user, portal.engine, user, form["username"], form["controller"], roles, password
+        )
+    except (casefile.InputRejected, casefile.AccessDenied, ValueError) as exc:
+        status, message = _message(exc, page_language(request))
+        return await _admin(request, portal, user, status_code=status, error=message, form={**form, "roles": roles})
+    return await _admin(request, portal, user, issued=(created.username, password, "created"))
+
+
+@post("/admin/users/{user_id:int}/password", include_in_schema=False)
+async def admin_password(
+    request: Request[Any, Any, Any],
+    portal: NamedDependency[Portal],
+    user: NamedDependency[casefile.User],
+    user_id: RowIdPath,
+) -> Response[Any]:
+    """A forgotten password: a new random one, shown once to the admin (every session of the user ends)."""
+    password = new_password()
+    try:
+        await portal.call(admin_set_password, portal.engine, user, user_id, password)
+    except casefile.AccessDenied as exc:
+        if exc.code != "account_beyond_admin":
+            raise
+        return await _admin(request, portal, user, status_code=403, error=refusal_text(exc, page_language(request)))
+    accounts = await portal.call(list_accounts, portal.engine, user)
+    name = next(a.username for a in accounts if a.id == user_id)
+    return await _admin(request, portal, user, issued=(name, password, "reset"))
 
 
 #: what the admin page's buttons do to a user of the admin's controllers
@@ -474,5 +533,7 @@ HANDLERS = [
     enable_totp,
     switch_language,
     admin_page,
+    admin_create,
+    admin_password,
     admin_action,
 ]

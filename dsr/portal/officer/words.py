@@ -11,6 +11,7 @@ from typing import Any
 
 from dsr.config import Settings
 from dsr.portal.i18n import Language, keys, text
+from dsr.portal.officer.review import ReviewWords
 
 
 def named(language: Language, group: str, code: str) -> str:
@@ -51,6 +52,11 @@ class Words:
 
     def delivery(self, code: str) -> str:
         return named(self.language, "officer.delivery", code)
+
+    @property
+    def review(self) -> ReviewWords:
+        """The redaction review's words (rules, kinds, roles, whose record, local times)."""
+        return ReviewWords(self.language)
 
     def progress(self, job_state: str, store_state: str) -> str:
         """A store's state in a job; a store the finished job never needed to ask is "not needed"."""

@@ -195,6 +195,15 @@ def gather_job(settings: Settings, *, connectors_of: ConnectorsOf = connect) -> 
                 casefile.Document(filename="review.json", media_type="application/json", content=review),
             )
             items += [(i["id"], i["rule"]) for i in msgspec.json.decode(review)["items"] if i["id"] not in known]
+        if answer.review_sheet is not None:  # the flagged text in its sentence: officers only
+            attach_document(
+                engine,
+                case.reference,
+                "review_sheet",
+                casefile.Document(
+                    filename="review-sheet.json", media_type="application/json", content=answer.review_sheet
+                ),
+            )
         if answer.restricted_records:
             attach_document(
                 engine,

@@ -1,11 +1,20 @@
 """The redaction review and the final answer.
 
-Review decisions are stored per item in ``dsr.casefile`` (``decide``); the ``ground`` column holds
-the reason code of :data:`dsr.pipeline.redact.REASONS`. :func:`render_answer` turns them into
-``dsr.pipeline.redact.Decision`` values and renders the final letter for approval.
+What the officer decides on comes from the gather job's *review sheet* (case document
+``review_sheet``, :func:`dsr.pipeline.redact.review.review_sheet`): the flagged text highlighted in
+its sentence, the sentence as it prints for either decision, where it is in the mapping's words,
+whose record it is, the role of the person it may be. Officers may see that third party's data;
+the requester never gets the sheet. A case gathered before the sheet existed shows the item masked
+(``review.json``). Review decisions are stored per item in ``dsr.casefile`` (``decide``); the
+``ground`` column holds the reason code of :data:`dsr.pipeline.redact.REASONS`.
+:func:`render_answer` turns them into ``dsr.pipeline.redact.Decision`` values and renders the final
+letter for approval.
 """
 
 from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
 
 import msgspec
 import sqlalchemy as sa
@@ -16,10 +25,12 @@ from dsr.config import Settings, connect
 from dsr.model import StoreState
 from dsr.pipeline.answer import prepare_answer
 from dsr.pipeline.redact import REASONS, Action, Decision
+from dsr.pipeline.redact.review import Place, ReviewItem, Sentence, read_review_sheet
 from dsr.service.casework.common import (
     CaseworkError,
     ConnectorsOf,
     case_by_reference,
+    cases_table,
     close_connectors,
     confirmed_subject,
 )
@@ -29,47 +40,110 @@ from dsr.service.restricted import RESTRICTED, restricted_decisions
 
 
 class ReviewEntry(msgspec.Struct, frozen=True, kw_only=True):
-    """One review item as the case page shows it: in context (the item masked), with its decision."""
+    """One review item as the officer decides on it: the flagged text in its sentence, where it is,
+    and its decision. Holds another person's data (``text``, ``sentence``): officers only."""
 
     id: str
     group: str
+    #: how many items of the case one decision on this one covers (identical text, this one included)
+    covers: int
     store: str
     collection: str
+    record: str
     field: str
+    place: Place  #: collection and field in the mapping's words; the relation it was reached through
+    own_record: bool  #: the subject's own record (else one that concerns them through a relation)
     kind: str
     rule: str
-    role: str | None
-    context: str
+    role: str | None  #: the role of the known person it may be (a code: "student", "guardian")
+    context: str  #: the surrounding text with the item masked as [[?]]
+    text: str | None  #: the flagged text as written; None for a case gathered before the review sheet
+    sentence: Sentence | None  #: its sentence as printed for either decision; None likewise
     decision: str | None  #: disclose | redact | withhold, None while open
     reason: str | None  #: a code of dsr.pipeline.redact.REASONS
+    decided_at: dt.datetime | None = None  #: UTC
+    decided_by: str | None = None  #: the officer's username
 
 
 def review_entries(engine: sa.Engine, user: casefile.User, reference: str) -> list[ReviewEntry]:
     """The case's review items in context, with their decisions (reading them is audited)."""
-    doc_id = latest_document_id(engine, user, reference, "review")
-    if doc_id is None:
+    items = _review_items(engine, user, reference)
+    if not items:
         return []
-    _, content = read_document(engine, user, reference, doc_id)
     states = {s.item: s for s in review_states(engine, user, reference)}
+    decided = _decided(engine, reference)
+    covers = Counter(i.group for i in items)
     entries = []
-    for i in msgspec.json.decode(content)["items"]:
-        state = states.get(i["id"])
+    for i in items:
+        state = states.get(i.id)
+        at, by = decided.get(i.id, (None, None))
         entries.append(
             ReviewEntry(
-                id=i["id"],
-                group=i["group"],
-                store=i["store"],
-                collection=i["collection"],
-                field=i["field"],
-                kind=i["kind"],
-                rule=i["rule"],
-                role=i.get("role"),
-                context=i["context"],
+                id=i.id,
+                group=i.group,
+                covers=covers[i.group],
+                store=i.store,
+                collection=i.collection,
+                record=i.record,
+                field=i.field,
+                place=i.place,
+                own_record=i.place.own_record,
+                kind=i.kind,
+                rule=i.rule,
+                role=i.role,
+                context=i.context,
+                text=i.text if i.sentence is not None else None,
+                sentence=i.sentence,
                 decision=state.decision if state else None,
                 reason=state.ground if state else None,
+                decided_at=at if state and state.decision else None,
+                decided_by=by if state and state.decision else None,
             )
         )
     return entries
+
+
+def _review_items(engine: sa.Engine, user: casefile.User, reference: str) -> list[ReviewItem]:
+    """The review sheet's items; for a case gathered before the sheet, review.json's (item masked)."""
+    doc_id = latest_document_id(engine, user, reference, "review")
+    sheet = latest_document_id(engine, user, reference, "review_sheet")
+    if sheet is not None and (doc_id is None or sheet > doc_id):  # not one of an earlier gathering
+        return read_review_sheet(read_document(engine, user, reference, sheet)[1]).items
+    if doc_id is None:
+        return []
+    _, content = read_document(engine, user, reference, doc_id)
+    return [
+        ReviewItem(
+            id=i["id"],
+            group=i["group"],
+            store=i["store"],
+            collection=i["collection"],
+            record=i.get("record", ""),
+            field=i["field"],
+            start=0,
+            end=0,
+            kind=i["kind"],
+            rule=i["rule"],
+            role=i.get("role"),
+            context=i["context"],
+            place=msgspec.convert(i.get("place") or {}, Place),
+        )
+        for i in msgspec.json.decode(content)["items"]
+    ]
+
+
+def _decided(engine: sa.Engine, reference: str) -> dict[str, tuple[dt.datetime | None, str | None]]:
+    """item → when and by whom it was decided (read after the membership check of review_states)."""
+    from dsr.casefile.schema import review_items, users
+
+    query = (
+        sa.select(review_items.c.item, review_items.c.decided_at, users.c.username)
+        .join(cases_table(), cases_table().c.id == review_items.c.case_id)
+        .outerjoin(users, users.c.id == review_items.c.decided_by)
+        .where(cases_table().c.reference == reference, review_items.c.decision.is_not(None))
+    )
+    with engine.connect() as conn:
+        return {item: (at, name) for item, at, name in conn.execute(query)}
 
 
 def decide_items(

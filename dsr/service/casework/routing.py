@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+import msgspec
 import sqlalchemy as sa
 
 from dsr import casefile
@@ -28,6 +29,7 @@ from dsr.pipeline.representation import (
     GuardianCheck,
     GuardianStatus,
     Requirement,
+    guardian_recipient,
     recipient_for_child,
     route_request,
     verify_guardian,
@@ -89,7 +91,7 @@ def settle_routing(
     with engine.connect() as conn:
         kept = routing_in(conn, case.id, case.subject_reference)
     if kept is not None:
-        return kept
+        return _rechecked(engine, case, subject, connectors, kept, actor)
     received = case.received_at.astimezone(BERLIN).date()
     routing = route_request(settings.controller(case.controller), Capacity(case.acting.value), subject, received)
     check = (
@@ -109,6 +111,29 @@ def settle_routing(
     )
     record_routing(engine, case.reference, record, actor=actor)
     log.info("routing settled for %s: %s needs %s", case.reference, record.capacity, ",".join(record.needs) or "-")
+    return record
+
+
+def _rechecked(
+    engine: sa.Engine,
+    case: WorkCase,
+    subject: Subject,
+    connectors: Sequence[Connector],
+    kept: RoutingRecord,
+    actor: str,
+) -> RoutingRecord:
+    """A parent whose guardian check failed may have proven their e-mail address since (the
+    automatic check compares a proven address only): check again, keep the new result."""
+    if kept.guardian not in ("name_only", "not_a_guardian"):
+        return kept
+    asking = requester_descriptor(engine, case)
+    if asking is None or asking.email is None:
+        return kept
+    check = verify_guardian(connectors, subject, asking)
+    if check.status.value == kept.guardian:
+        return kept
+    record = msgspec.structs.replace(kept, guardian=check.status.value, guardians_on_file=check.guardians_on_file)
+    record_routing(engine, case.reference, record, actor=actor)
     return record
 
 
@@ -143,14 +168,7 @@ def addressee(
             return recipient_for_child(check, subject)
         if check is not None and check.guardian is not None:
             # verified by staff; the post goes to the guardian row's address on file, not a typed one
-            g = check.guardian
-            return compose.Recipient(
-                name=g.full_name or " ".join(p for p in (g.first_name, g.last_name) if p) or "—",
-                street=g.street,
-                postal_code=g.postal_code,
-                city=g.city,
-                acting_for=subject.profile.name or None,
-            )
+            return guardian_recipient(check.guardian, subject)
         return None  # no guardian row names the requester: the address the requester gave
     if routing.to_guardians:
         guardians = sorted((g for c in connectors for g in c.guardians(subject)), key=lambda g: g.key)

@@ -6,7 +6,7 @@ import string
 from itertools import pairwise
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from dsr.model import (
@@ -20,7 +20,7 @@ from dsr.model import (
     Record,
     Subject,
 )
-from dsr.pipeline.redact import Gazetteer, redact
+from dsr.pipeline.redact import MARKERS, Gazetteer, redact
 from dsr.pipeline.redact.spans import Hit, Kind, Tier
 from dsr.pipeline.redact.stage import apply
 
@@ -105,13 +105,46 @@ texts = st.lists(
 ).map(" ".join)
 
 
+def printed(text: str, spans: list[tuple[int, int, Kind]], language: str) -> str:
+    """The oracle, independent of ``apply``: walk the original character by character, copy each
+    one outside the spans, and write a span's marker (from the table) where the span starts."""
+    starts = {start: (end, kind) for start, end, kind in spans}
+    out, i = [], 0
+    while i < len(text):
+        if i in starts:
+            end, kind = starts[i]
+            out.append(MARKERS[language][kind])
+            i = end
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(texts, st.sampled_from(["de", "en"]))
 def test_text_outside_redacted_spans_is_unchanged(text, language):
     out, result = _redact(text, language)
-    removed = [Hit(e.start, e.end, Kind(e.kind), Tier.REDACT, e.rule) for e in result.log if e.outcome != "kept"]
-    assert all(a.end <= b.start for a, b in pairwise(removed))  # disjoint, in order
-    assert out == apply(text, removed, language)
+    removed = [(e.start, e.end, Kind(e.kind)) for e in result.log if e.outcome != "kept"]
+    assert all(0 <= a[0] < a[1] <= b[0] < b[1] <= len(text) for a, b in pairwise(removed))  # disjoint, in order
+    assert out == printed(text, removed, language)
+
+
+@st.composite
+def text_and_spans(draw):
+    """Any text and any disjoint, non-empty spans of it, with a kind each."""
+    text = draw(st.text(max_size=60))
+    cuts = sorted(draw(st.sets(st.integers(0, len(text)), max_size=8)))
+    pairs = [(a, b) for a, b in zip(cuts[::2], cuts[1::2], strict=False) if a < b]
+    return text, [(a, b, draw(st.sampled_from(list(Kind)))) for a, b in pairs]
+
+
+@settings(max_examples=300, deadline=None)
+@given(text_and_spans(), st.sampled_from(["de", "en"]))
+def test_apply_changes_nothing_but_the_spans(case, language):
+    text, spans = case
+    hits = [Hit(start, end, kind, Tier.REDACT, "any") for start, end, kind in spans]
+    assert apply(text, hits, language) == printed(text, spans, language)
 
 
 SUBJECT_VALUES = [
@@ -194,3 +227,26 @@ def test_one_pass_folding_equals_folding_then_preparing(text):
     from dsr.pipeline.redact.fold import fold, fold_for_scan, scan_text
 
     assert fold_for_scan(text) == scan_text(fold(text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(text_and_spans(), st.data(), st.sampled_from(["de", "en"]))
+def test_the_review_sentence_is_a_piece_of_the_letter_for_either_decision(case, data, language):
+    from dsr.pipeline.redact.review import sentence_around
+
+    text, spans = case
+    assume(spans)
+    item = data.draw(st.sampled_from(spans))
+    groups = [data.draw(st.sampled_from(["same", "other"])) if s != item else "same" for s in spans]
+    hits = [(Hit(start, end, kind, Tier.REVIEW, "any"), g) for (start, end, kind), g in zip(spans, groups, strict=True)]
+    sentence = sentence_around(text, Hit(*item, Tier.REVIEW, "any"), "same", hits, language)
+
+    def piece(s: str) -> str:
+        return s.removeprefix("…").removesuffix("…")
+
+    # as printed when the item (and every identical one) is redacted, and when they are kept
+    assert piece(sentence.redacted) in printed(text, spans, language)
+    kept = [s for s, g in zip(spans, groups, strict=True) if g != "same"]
+    assert piece(sentence.kept) in printed(text, kept, language)
+    assert sentence.kept == sentence.before + text[item[0] : item[1]] + sentence.after
+    assert MARKERS[language][item[2]] in sentence.redacted

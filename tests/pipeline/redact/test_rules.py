@@ -99,7 +99,12 @@ def test_name_forms(text, expected):
         ("Hello, our principal Waltrud Zirme asks for a copy.", [("Waltrud Zirme", Tier.REVIEW)]),
         ("Unsere Schulleiterin Waltrud Zirme bittet um Rückruf.", [("Waltrud Zirme", Tier.REVIEW)]),
         ("Ansprechpartner Hannchen Grein Groth ist neu.", [("Hannchen Grein Groth", Tier.REVIEW)]),  # three words
-        ("Termin mit Hanna Rücksprache halten.", [("Hanna", Tier.REVIEW)]),  # the name ends before a common noun
+        ("Termin mit Schulleiterin Hanna Rücksprache halten.", [("Hanna", Tier.REVIEW)]),  # ends before a noun
+        # after a German preposition a single unknown word is a noun as often as a name
+        ("Termin mit Hanna Rücksprache halten.", []),
+        ("Das Buch ist mit Bleistift angemalt.", []),
+        ("I read it with Hanna last summer.", [("Hanna", Tier.REVIEW)]),
+        ("Mit Hanna Zirme gesprochen.", [("Hanna Zirme", Tier.REVIEW)]),
         # the cue found the name once; its words elsewhere in the text have no cue
         (
             "Der Ausweis von Daniela Zirme (Daniela ist in der 7b) fehlt.",

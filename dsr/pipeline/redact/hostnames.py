@@ -1,0 +1,94 @@
+"""Host names that spell an IP address: the reverse-DNS name an access provider gives a
+customer's connection ("dsl-84-12-3-4.provider.example", "p5B0A1C2D.dip0.t-ipconnect.de",
+"4.3.12.84.dynamic.isp.example.net"). Such a name identifies the connection as well as the
+address it spells, so it is an IP address for redaction: whose it is follows from the address
+(the subject's own, a known person's, or nobody's under the controller's ``unknown_ip`` policy).
+
+Found from the spelled address outwards (four decimal octets joined by "-" or ".", or eight hex
+digits in one label), then grown to the whole name; only a name of three labels or more that
+ends in a letters-only top-level label counts.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterable, Iterator
+
+from dsr.pipeline.redact.found import Found
+from dsr.pipeline.redact.spans import Kind
+
+_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|0\d\d|0?\d?\d)"
+# the spelled address: four decimal octets joined by "-" or ".", or 8 hex digits with a digit in
+# them (each starts with a character class: the engine skips quickly to candidates)
+_DECIMAL = re.compile(r"[0-9](?<![0-9][0-9])[0-9]{0,2}[-.][0-9]{1,3}[-.][0-9]{1,3}[-.][0-9]{1,3}(?![0-9])")
+_OCTETS = re.compile(rf"({_OCTET})[-.]({_OCTET})[-.]({_OCTET})[-.]({_OCTET})\Z")
+_HEX = re.compile(r"[0-9A-Fa-f](?<![0-9A-Fa-f][0-9A-Fa-f])[0-9A-Fa-f]{7}(?![0-9A-Fa-f])")
+# a cheap test first: two dots with a label between them ("….dip0.t-ipconnect.de")
+_DOMAIN = re.compile(r"\.[A-Za-z0-9][A-Za-z0-9-]*\.[A-Za-z]")
+_NAME_CHAR = re.compile(r"[A-Za-z0-9.-]")
+_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\Z")
+_TLD = re.compile(r"[A-Za-z]{2,24}\Z")
+_HEX_LABEL = re.compile(r"[A-Za-z]{0,6}([0-9A-Fa-f]{8})\Z")
+
+
+def hostnames(text: str) -> Iterator[Found]:
+    """Host names in ``text`` that spell an IPv4 address; the value is that address."""
+    if _DOMAIN.search(text) is None:
+        return
+    seen: set[int] = set()
+    for pattern in (_DECIMAL, _HEX):
+        for m in pattern.finditer(text):
+            start, end = _grow(text, m.start(), m.end())
+            if start in seen:
+                continue
+            name = text[start:end]
+            value = _address(name)
+            if value is not None:
+                seen.add(start)
+                yield Found(start, end, Kind.IP, value)
+
+
+def _grow(text: str, start: int, end: int) -> tuple[int, int]:
+    while start > 0 and _NAME_CHAR.match(text, start - 1):
+        start -= 1
+    n = len(text)
+    while end < n and _NAME_CHAR.match(text, end):
+        end += 1
+    while end > start and text[end - 1] in ".-":  # the sentence's full stop is not the name's
+        end -= 1
+    while start < end and text[start] in ".-":
+        start += 1
+    return start, end
+
+
+def _address(name: str) -> str | None:
+    """The IPv4 address the host name spells, or None when it is no such name."""
+    labels = name.split(".")
+    if len(labels) < 3 or not _TLD.match(labels[-1]) or not all(_LABEL.match(label) for label in labels):
+        return None
+    # four decimal labels in a row, then the provider's domain (at its start: in-addr style,
+    # the address reversed)
+    for i in range(len(labels) - 5):
+        four = labels[i : i + 4]
+        if all(label.isdigit() and len(label) <= 3 for label in four):
+            return _ipv4(reversed(four) if i == 0 else four)
+    for label in labels[:-2]:  # octets joined by "-" in one label ("dsl-84-12-3-4")
+        for m in _DECIMAL.finditer(label):
+            octets = _OCTETS.match(m.group())
+            if octets is not None:
+                return _ipv4(octets.groups())
+        h = _HEX_LABEL.search(label)
+        if h is not None and not label.isdigit():
+            digits = h.group(1)
+            if h.start(1) == 0 and digits.isalpha() and digits.islower():
+                continue  # "deadbeef.example.com": a word, not an address
+            return _ipv4(str(int(digits[k : k + 2], 16)) for k in range(0, 8, 2))
+    return None
+
+
+def _ipv4(octets: Iterable[str]) -> str | None:
+    try:
+        return str(ipaddress.IPv4Address(".".join(str(int(o)) for o in octets)))
+    except ValueError:
+        return None
