@@ -214,9 +214,15 @@ def _bare(
             if misspelt_half(text, scan, prev, start, end, tid, g, out):
                 return
             item = (begin, end)
-        elif text.startswith(", ", end) and (after := word_after(text, end + 1, True)) is not None:
+        elif (after := word_after(text, end + 1 if text.startswith(", ", end) else end, True)) is not None:
+            # "Sommer, Lnea", "Sommer Lnea": the surname first, the first name misspelt
             if misspelt_half(text, scan, after, start, end, tid, g, out):
                 return
+    if item is None and rule == "known-first-name":
+        # the surname first and misspelt: "Wittos Mechthilde", "Wittos, Mechthilde"
+        prev = word_before(text, scan, start, True)
+        if prev is not None and misspelt_half(text, scan, prev, start, end, tid, g, out):
+            return
     if word_too and not homonym_is_name(text, start, folded, before(text, start)):
         return  # "der König", "im Keller", "5 Mark"
     if item is not None:

@@ -22,7 +22,6 @@ _CANDIDATE = re.compile(r"%[0-9A-Fa-f]{2}|=[^\s&+]*\+")
 # a word: what lies between white space and quotes
 _BOUNDARIES = " \t\n\r\"'<>"
 _BOUNDARY = re.compile(r"[\s\"'<>]")
-_MARK = re.compile(r"[%+]")
 _ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
 _CODED = re.compile(r"(?:%[0-9A-Fa-f]{2})+|\+")
 
@@ -49,7 +48,7 @@ def decoded(text: str) -> View | None:
     pos = 0
     changed = False
     seen = 0  # the end of the last word looked at
-    for m in _MARK.finditer(text):
+    for m in _CANDIDATE.finditer(text):
         if m.start() < seen:
             continue  # in the word just looked at
         start = max(text.rfind(c, 0, m.start()) for c in _BOUNDARIES) + 1
