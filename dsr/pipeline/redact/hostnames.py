@@ -4,9 +4,9 @@ customer's connection ("dsl-84-12-3-4.provider.example", "p5B0A1C2D.dip0.t-ipcon
 address it spells, so it is an IP address for redaction: whose it is follows from the address
 (the subject's own, a known person's, or nobody's under the controller's ``unknown_ip`` policy).
 
-Found from the spelled address outwards (four decimal octets joined by "-" or ".", or eight hex
-digits in one label), then grown to the whole name; only a name of three labels or more that
-ends in a letters-only top-level label counts.
+Found from its dots, grown to the whole name; only a name of three labels or more that ends in
+a letters-only top-level label counts, and only when it spells an address (four decimal octets
+joined by "-" or ".", or eight hex digits in one label).
 """
 
 from __future__ import annotations
@@ -19,42 +19,36 @@ from dsr.pipeline.redact.found import Found
 from dsr.pipeline.redact.spans import Kind
 
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|0\d\d|0?\d?\d)"
-# the spelled address: four decimal octets joined by "-" or ".", or 8 hex digits with a digit in
-# them (each starts with a character class: the engine skips quickly to candidates)
+# four decimal octets joined by "-" or "." (inside one label; starts with a character class:
+# the engine skips quickly to candidates)
 _DECIMAL = re.compile(r"[0-9](?<![0-9][0-9])[0-9]{0,2}[-.][0-9]{1,3}[-.][0-9]{1,3}[-.][0-9]{1,3}(?![0-9])")
 _OCTETS = re.compile(rf"({_OCTET})[-.]({_OCTET})[-.]({_OCTET})[-.]({_OCTET})\Z")
-_HEX = re.compile(r"[0-9A-Fa-f](?<![0-9A-Fa-f][0-9A-Fa-f])[0-9A-Fa-f]{7}(?![0-9A-Fa-f])")
 # a cheap test first: two dots with a label between them ("….dip0.t-ipconnect.de")
 _DOMAIN = re.compile(r"\.[A-Za-z0-9][A-Za-z0-9-]*\.[A-Za-z]")
-_NAME_CHAR = re.compile(r"[A-Za-z0-9.-]")
+_NAME_RUN = re.compile(r"[A-Za-z0-9.-]*")
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")
 _LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\Z")
 _TLD = re.compile(r"[A-Za-z]{2,24}\Z")
 _HEX_LABEL = re.compile(r"[A-Za-z]{0,6}([0-9A-Fa-f]{8})\Z")
 
 
 def hostnames(text: str) -> Iterator[Found]:
-    """Host names in ``text`` that spell an IPv4 address; the value is that address."""
-    if _DOMAIN.search(text) is None:
-        return
-    seen: set[int] = set()
-    for pattern in (_DECIMAL, _HEX):
-        for m in pattern.finditer(text):
-            start, end = _grow(text, m.start(), m.end())
-            if start in seen:
-                continue
-            name = text[start:end]
-            value = _address(name)
-            if value is not None:
-                seen.add(start)
-                yield Found(start, end, Kind.IP, value)
+    """Host names in ``text`` that spell an IPv4 address; the value is that address. Found from
+    their dots (rarer than digits and letters): each name is looked at once, whole."""
+    done = 0  # the end of the last name looked at
+    for m in _DOMAIN.finditer(text):
+        if m.start() < done:
+            continue
+        start, done = _grow(text, m.start(), m.end())
+        value = _address(text[start:done])
+        if value is not None:
+            yield Found(start, done, Kind.IP, value)
 
 
 def _grow(text: str, start: int, end: int) -> tuple[int, int]:
-    while start > 0 and _NAME_CHAR.match(text, start - 1):
+    while start > 0 and text[start - 1] in _NAME_CHARS:
         start -= 1
-    n = len(text)
-    while end < n and _NAME_CHAR.match(text, end):
-        end += 1
+    end = _NAME_RUN.match(text, end).end()  # type: ignore[union-attr]  # matches the empty string
     while end > start and text[end - 1] in ".-":  # the sentence's full stop is not the name's
         end -= 1
     while start < end and text[start] in ".-":

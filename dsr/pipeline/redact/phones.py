@@ -88,6 +88,8 @@ _REGION_CUES = (
     ("GB", ("+44", "0044", " uk", "united kingdom", "england", "london", "manchester", "scotland", "britain")),
     ("US", ("usa", "u.s.", "united states", "america", "canada", "(us)", " us ")),
 )
+_REGION_OF = {n: (region, order) for order, (region, needles) in enumerate(_REGION_CUES) for n in needles}
+_REGION_NEEDLE = re.compile("|".join(re.escape(n) for n in sorted(_REGION_OF, key=len, reverse=True)))
 # an English text: a national number is read as British before German
 _ENGLISH = frozenset("the and please call phone you your our my at from with is was".split())
 #: where a national number ("0…") may be from, in the order of :func:`phone_keys`
@@ -207,15 +209,17 @@ def _region(text: str, start: int, end: int) -> str | None:
     lo = max(0, start - 100)
     window = text[lo : end + 40].lower()
     at, after = start - lo, end - lo
-    nearest, distance = None, len(window)
-    for region, needles in _REGION_CUES:
-        for n in needles:
-            i = window.rfind(n, 0, at)
-            if i != -1 and at - i < distance:
-                nearest, distance = region, at - i
-            i = window.find(n, after)
-            if i != -1 and i - after < distance:
-                nearest, distance = region, i - after
+    nearest, distance, rank = None, len(window), len(_REGION_CUES)
+    for m in _REGION_NEEDLE.finditer(window):  # one pass for every country's words
+        if m.end() <= at:
+            d = at - m.start()
+        elif m.start() >= after:
+            d = m.start() - after
+        else:
+            continue  # the number itself
+        region, order = _REGION_OF[m.group()]
+        if d < distance or (d == distance and order < rank):
+            nearest, distance, rank = region, d, order
     if nearest is None and len(_ENGLISH.intersection(window.split())) >= 2:
         return "GB"
     return nearest

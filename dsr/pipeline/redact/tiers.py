@@ -9,6 +9,7 @@ generic patterns that cut into them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 
 from dsr.pipeline.redact.allow import address_key, own_town, same_street
@@ -70,7 +71,11 @@ def _subject_hits(text: str, scan: str, g: Gazetteer, generic: list[Hit]) -> lis
         seen = set()
         for h in generic:
             # a value of the subject that overlaps the hit starts and ends within this window
-            for m in me.pattern.finditer(text, max(0, h.start - _REACH), h.end + _REACH):
+            lo, hi = max(0, h.start - _REACH), h.end + _REACH
+            packed = _SEPARATORS.sub("", text[lo:hi]).upper()
+            if not any(n in packed for n in me.needles):
+                continue  # none of the subject's numbers is written there
+            for m in me.pattern.finditer(text, lo, hi):
                 if m.start() < h.end and h.start < m.end() and m.span() not in seen:
                     seen.add(m.span())
                     out.append(Hit(m.start(), m.end(), Kind.OTHER, Tier.KEEP, "subject-own", 0))
@@ -78,6 +83,7 @@ def _subject_hits(text: str, scan: str, g: Gazetteer, generic: list[Hit]) -> lis
 
 
 _REACH = 64  # longer than any phone number or IBAN as written
+_SEPARATORS = re.compile(r"[^0-9A-Za-z]+")
 
 
 def _outside(patterns: list[Hit], own: list[Hit]) -> list[Hit]:

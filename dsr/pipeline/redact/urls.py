@@ -13,6 +13,7 @@ are no UTF-8 stay as written.
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import re
 from typing import NamedTuple
@@ -27,80 +28,89 @@ _CODED = re.compile(r"(?:%[0-9A-Fa-f]{2})+|\+")
 
 
 class View(NamedTuple):
-    """The decoded text; ``starts[i]``/``ends[i]``: where its character ``i`` is in the original."""
+    """The decoded text. ``marks[k]`` is the index in ``text`` of the k-th decoded character and
+    ``spans[k]`` where it was written in the original; every other character stands where the
+    one before it ends (so only the few decoded characters are kept, not a map of every one)."""
 
     text: str
-    starts: list[int]
-    ends: list[int]
+    marks: list[int]
+    spans: list[tuple[int, int]]
 
     def original(self, start: int, end: int) -> tuple[int, int]:
         """The original span of the view's ``text[start:end]``."""
-        return self.starts[start], self.ends[end - 1]
+        return self._span(start)[0], self._span(end - 1)[1]
+
+    def _span(self, v: int) -> tuple[int, int]:
+        k = bisect.bisect_right(self.marks, v) - 1
+        if k < 0:
+            return v, v + 1  # before anything decoded: the same place
+        if self.marks[k] == v:
+            return self.spans[k]
+        at = self.spans[k][1] + (v - self.marks[k] - 1)
+        return at, at + 1
 
 
 def decoded(text: str) -> View | None:
     """The text with its URL-like words decoded, or None when nothing is encoded."""
     if _CANDIDATE.search(text) is None:
         return None
-    chars: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    pos = 0
-    changed = False
+    view = _Builder(text)
     seen = 0  # the end of the last word looked at
     for m in _CANDIDATE.finditer(text):
         if m.start() < seen:
             continue  # in the word just looked at
         start = max(text.rfind(c, 0, m.start()) for c in _BOUNDARIES) + 1
         stop = _BOUNDARY.search(text, m.start())
-        end = stop.start() if stop is not None else len(text)
-        word = text[start:end]
-        seen = end
-        if not any(c in word for c in "/?=") or "%" not in word and "?" not in word and "=" not in word:
-            continue
-        _plain(text, pos, start, chars, starts, ends)
-        changed |= _decode(word, start, chars, starts, ends)
-        pos = end
-    if not changed:
-        return None
-    _plain(text, pos, len(text), chars, starts, ends)
-    return View("".join(chars), starts, ends)
+        seen = stop.start() if stop is not None else len(text)
+        word = text[start:seen]
+        if any(c in word for c in "/?=") and ("%" in word or "?" in word or "=" in word):
+            _decode(view, word, start)
+    return view.done()
 
 
-def _plain(
-    text: str, start: int, end: int, chars: list[str], starts: list[int], ends: list[int], offset: int = 0
-) -> None:
-    chars.extend(text[start:end])
-    starts.extend(range(offset + start, offset + end))
-    ends.extend(range(offset + start + 1, offset + end + 1))
+class _Builder:
+    """The view being written: plain stretches of the original as slices, decoded characters
+    one by one with their original spans."""
+
+    def __init__(self, text: str) -> None:
+        self.original = text
+        self.pieces: list[str] = []
+        self.length = 0  # of the view so far
+        self.pos = 0  # in the original: copied up to here
+        self.marks: list[int] = []
+        self.spans: list[tuple[int, int]] = []
+
+    def char(self, c: str, start: int, end: int) -> None:
+        """``c`` for the original's ``[start, end)``, after copying what lies before it."""
+        plain = self.original[self.pos : start]
+        self.pieces.append(plain)
+        self.length += len(plain)
+        self.marks.append(self.length)
+        self.spans.append((start, end))
+        self.pieces.append(c)
+        self.length += 1
+        self.pos = end
+
+    def done(self) -> View | None:
+        if not self.marks:
+            return None
+        self.pieces.append(self.original[self.pos :])
+        return View("".join(self.pieces), self.marks, self.spans)
 
 
-def _decode(word: str, offset: int, chars: list[str], starts: list[int], ends: list[int]) -> bool:
-    """Append ``word`` decoded; True when anything was decoded. Plain stretches go in whole,
-    only the escapes and a query's ``+`` are looked at one by one."""
+def _decode(view: _Builder, word: str, offset: int) -> None:
+    """Write ``word`` decoded: the escapes and a query's ``+``; the rest stays as it is."""
     query = word.find("?")
     if query < 0:
         query = word.find("=")  # a query quoted without its path: "q=Lena+Sommer"
-    changed = False
-    pos = 0
     for m in _CODED.finditer(word):
         i = m.start()
         if m.group() == "+":
-            if i < query:
-                continue  # a "+" in a path is a plus
-            text, spans = " ", [(i, i + 1)]
+            if i > query:  # a "+" in a path is a plus
+                view.char(" ", offset + i, offset + i + 1)
         elif (spelled := _escapes(word, i)) is not None:
-            text, spans = spelled
-        else:
-            continue  # not text: stays as written
-        _plain(word, pos, i, chars, starts, ends, offset)
-        chars.extend(text)
-        starts.extend(offset + a for a, _ in spans)
-        ends.extend(offset + b for _, b in spans)
-        pos = spans[-1][1]
-        changed = True
-    _plain(word, pos, len(word), chars, starts, ends, offset)
-    return changed
+            for c, (a, b) in zip(*spelled, strict=True):
+                view.char(c, offset + a, offset + b)
 
 
 def _escapes(word: str, i: int) -> tuple[str, list[tuple[int, int]]] | None:
