@@ -380,12 +380,14 @@ def admin_create_user(
     return create_user(engine, username, password, {controller: list(roles)}, actor=admin.actor)
 
 
-def admin_set_password(engine: sa.Engine, admin: User, user_id: int, password: str) -> None:
+def admin_set_password(engine: sa.Engine, admin: User, user_id: int, password: str) -> str:
     """An admin gives a user all of whose controllers they administer a new password (every
-    session of the user ends; their second factor stays)."""
+    session of the user ends; their second factor stays). Returns the user's name."""
     with engine.begin() as conn:
         _administered_user(conn, admin, user_id)
+        username: str = conn.execute(sa.select(users.c.username).where(users.c.id == user_id)).scalar_one()
     set_password(engine, user_id, password, actor=admin.actor)
+    return username
 
 
 def login(

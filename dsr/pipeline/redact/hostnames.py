@@ -11,19 +11,18 @@ joined by "-" or ".", or eight hex digits in one label).
 
 from __future__ import annotations
 
-import ipaddress
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from dsr.pipeline.redact.found import Found
+from dsr.pipeline.redact.ips import ipv4_key
 from dsr.pipeline.redact.spans import Kind
 
-_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|0\d\d|0?\d?\d)"
 # four decimal octets joined by "-" or "." (inside one label; starts with a character class:
 # the engine skips quickly to candidates)
 _DECIMAL = re.compile(r"[0-9](?<![0-9][0-9])[0-9]{0,2}[-.][0-9]{1,3}[-.][0-9]{1,3}[-.][0-9]{1,3}(?![0-9])")
-_OCTETS = re.compile(rf"({_OCTET})[-.]({_OCTET})[-.]({_OCTET})[-.]({_OCTET})\Z")
 # a cheap test first: two dots with a label between them ("….dip0.t-ipconnect.de")
+_JOINER = re.compile(r"[-.]")
 _DOMAIN = re.compile(r"\.[A-Za-z0-9][A-Za-z0-9-]*\.[A-Za-z]")
 _NAME_RUN = re.compile(r"[A-Za-z0-9.-]*")
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")
@@ -66,23 +65,16 @@ def _address(name: str) -> str | None:
     for i in range(len(labels) - 5):
         four = labels[i : i + 4]
         if all(label.isdigit() and len(label) <= 3 for label in four):
-            return _ipv4(reversed(four) if i == 0 else four)
+            return ipv4_key(".".join(reversed(four) if i == 0 else four))
     for label in labels[:-2]:  # octets joined by "-" in one label ("dsl-84-12-3-4")
         for m in _DECIMAL.finditer(label):
-            octets = _OCTETS.match(m.group())
-            if octets is not None:
-                return _ipv4(octets.groups())
+            value = ipv4_key(_JOINER.sub(".", m.group()))
+            if value is not None:
+                return value
         h = _HEX_LABEL.search(label)
         if h is not None and not label.isdigit():
             digits = h.group(1)
             if h.start(1) == 0 and digits.isalpha() and digits.islower():
                 continue  # "deadbeef.example.com": a word, not an address
-            return _ipv4(str(int(digits[k : k + 2], 16)) for k in range(0, 8, 2))
+            return ".".join(str(int(digits[k : k + 2], 16)) for k in range(0, 8, 2))
     return None
-
-
-def _ipv4(octets: Iterable[str]) -> str | None:
-    try:
-        return str(ipaddress.IPv4Address(".".join(str(int(o)) for o in octets)))
-    except ValueError:
-        return None

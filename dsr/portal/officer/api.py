@@ -481,9 +481,8 @@ async def admin_new_password(
     portal: NamedDependency[Portal], user: NamedDependency[casefile.User], user_id: RowIdPath
 ) -> IssuedPassword:
     password = new_password()
-    await portal.call(admin_set_password, portal.engine, user, user_id, password)
-    accounts = await portal.call(list_accounts, portal.engine, user)
-    return IssuedPassword(id=user_id, username=next(a.username for a in accounts if a.id == user_id), password=password)
+    username = await portal.call(admin_set_password, portal.engine, user, user_id, password)
+    return IssuedPassword(id=user_id, username=username, password=password)
 
 
 HANDLERS = [

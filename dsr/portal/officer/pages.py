@@ -485,13 +485,11 @@ async def admin_password(
     """A forgotten password: a new random one, shown once to the admin (every session of the user ends)."""
     password = new_password()
     try:
-        await portal.call(admin_set_password, portal.engine, user, user_id, password)
+        name = await portal.call(admin_set_password, portal.engine, user, user_id, password)
     except casefile.AccessDenied as exc:
         if exc.code != "account_beyond_admin":
             raise
         return await _admin(request, portal, user, status_code=403, error=refusal_text(exc, page_language(request)))
-    accounts = await portal.call(list_accounts, portal.engine, user)
-    name = next(a.username for a in accounts if a.id == user_id)
     return await _admin(request, portal, user, issued=(name, password, "reset"))
 
 
