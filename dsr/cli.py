@@ -114,6 +114,7 @@ def facts_from(args: argparse.Namespace) -> RequestFacts:
         channel=args.channel,
         identity_check=args.identity_check,
         recipient=recipient,
+        delivery=getattr(args, "delivery", "electronic"),
     )
 
 
@@ -156,16 +157,34 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from dsr.pipeline.check import check
+    from dsr.pipeline.check import check, warnings
 
     problems = check(args.config)
     for p in problems:
         err.print(f"[red]error[/red] {escape(str(p))}", soft_wrap=True)
+    found = warnings(args.config)
+    for w in found:
+        err.print(f"[yellow]warning[/yellow] {escape(str(w))}", soft_wrap=True)
+    if found and args.strict and not problems:
+        err.print(f"{len(found)} warning(s); --strict treats them as problems")
+        return EXIT_CONFIG
     if problems:
         err.print(f"{len(problems)} problem(s)")
         return EXIT_CONFIG
     out.print("configuration and mappings match the live stores")
     return EXIT_OK
+
+
+def cmd_retention(args: argparse.Namespace) -> int:
+    from dsr.config import load
+    from dsr.pipeline.retention import report_text, retention_report
+
+    report = retention_report(load(args.config), args.controller, args.on or dt.date.today())
+    # plain text: counts and dates only, no personal data (fit for a cron mail to the DPO)
+    out.print(report_text(report), end="", soft_wrap=True, markup=False, highlight=False)
+    if report.failed:
+        return EXIT_STORE
+    return EXIT_FOUND if report.overdue else EXIT_OK
 
 
 def cmd_disclose(args: argparse.Namespace) -> int:
@@ -560,7 +579,16 @@ def parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("check", help="validate configuration and mappings against the live stores")
     c.add_argument("--config", required=True)
+    c.add_argument("--strict", action="store_true", help="fail on warnings too (e.g. a recipient not named)")
     c.set_defaults(func=cmd_check)
+
+    rt = sub.add_parser(
+        "retention", help="count records kept past the register's storage rules (exit 1 if any; no personal data)"
+    )
+    rt.add_argument("--config", required=True)
+    rt.add_argument("--controller", required=True)
+    rt.add_argument("--on", type=_date, default=None, help="the day to judge by, YYYY-MM-DD (default: today)")
+    rt.set_defaults(func=cmd_retention)
 
     x = sub.add_parser("disclose", help="answer an access request (Art. 15): letter PDF + machine-readable copy")
     x.add_argument("--config", required=True)
@@ -583,6 +611,12 @@ def parser() -> argparse.ArgumentParser:
     )
     facts.add_argument("--channel", choices=CHANNELS, help="how the request arrived")
     facts.add_argument("--identity-check", choices=IDENTITY_CHECKS, help="how the requester's identity was checked")
+    facts.add_argument(
+        "--delivery",
+        choices=("electronic", "post"),
+        default="electronic",
+        help="post: a paper letter (it says how to get the electronic copy instead of naming the embedded file)",
+    )
     to = x.add_argument_group("the letter's addressee (default: name and address the stores hold for the subject)")
     to.add_argument("--recipient-name", help="name in the address field and the salutation")
     to.add_argument("--street", help="street and number")

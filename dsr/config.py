@@ -51,6 +51,13 @@ class Contact(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=T
     role: str | None = None
 
 
+class LocalText(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A text the letters print, in both letter languages."""
+
+    de: str
+    en: str
+
+
 class ControllerSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """A controller in the GDPR sense: a school, or the vendor."""
 
@@ -72,6 +79,12 @@ class ControllerSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unkno
     signatory: Contact
     #: age from which a pupil files requests alone (Land school law)
     pupil_age_of_consent: int = 14
+    #: how letters speak to readers from the age of consent to 17 who asked themselves: "sie"
+    #: (first name and Sie) or "du" (first name, du and plain language, as below the age of consent)
+    young_readers_address: Literal["sie", "du"] = "sie"
+    #: systems the answer does not search, each with why (neutral wording, no form of address);
+    #: None = the defaults of letter_templates/wording.toml [not_searched], [] = none
+    not_searched: list[LocalText] | None = None
     #: record of processing activities: a built-in name or a path to a TOML file
     register: str | None = None
     #: the key the James application signs logins with (dsr.signin); "" = James logins not accepted
@@ -90,6 +103,8 @@ class GeneralSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_
     language: Literal["de", "en"] = "de"
     #: days after a case ends until its request file is purged (dsr.casefile.purge_closed)
     request_retention_days: int = 1095
+    #: the local time of the officer pages, mails, letters' dates and deadlines (an IANA zone name)
+    timezone: str = "Europe/Berlin"
 
 
 class MailSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -111,8 +126,10 @@ class MailSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
 class RateLimits(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """``[portal.rate_limits]``: per client address (the public side, and the officer login)."""
 
-    submissions_per_hour: int = 10
-    code_attempts_per_hour: int = 30  #: verification and download code entries, and resends
+    #: accepted requests only (a form sent back with mistakes costs nothing); a whole class
+    #: behind a school's one address must fit
+    submissions_per_hour: int = 60
+    code_attempts_per_hour: int = 120  #: verification and download code entries, and resends
     downloads_per_hour: int = 20
     logins_per_hour: int = 20  #: officer login attempts (right or wrong) per client address
 
@@ -202,6 +219,16 @@ def read_toml(file: Path, what: str = "file") -> dict[str, Any]:
 MIN_SECRET_LENGTH = 32
 
 
+def _known_zone(name: str) -> bool:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
 def secret_key_problem(settings: Settings) -> ConfigError | None:
     """Why ``[dsr] secret_key`` is not fit to key a portal's codes and references, or None.
 
@@ -228,6 +255,8 @@ def parse(raw: Mapping[str, Any], file: Path) -> Settings:
         if top not in ("dsr", "controllers", "portal"):
             raise ConfigError(file, top, "unknown section (expected [dsr], [controllers.<key>] and [portal])")
     general = convert(raw.get("dsr", {}), GeneralSettings, file, "dsr")
+    if not _known_zone(general.timezone):
+        raise ConfigError(file, "dsr.timezone", f"unknown time zone {general.timezone!r} (e.g. Europe/Berlin)")
     portal = _portal(raw.get("portal", {}), file)
     tables = raw.get("controllers", {})
     if not isinstance(tables, Mapping) or not tables:
@@ -243,6 +272,10 @@ def parse(raw: Mapping[str, Any], file: Path) -> Settings:
             continue
         if c.land not in LANDS:
             errors.append(ConfigError(file, f"{where}.land", f"unknown Land {c.land!r}; one of {', '.join(LANDS)}"))
+        for i, text in enumerate(c.not_searched or ()):
+            for lang in ("de", "en"):
+                if not getattr(text, lang).strip():
+                    errors.append(ConfigError(file, f"{where}.not_searched[{i}].{lang}", "empty text"))
         if not c.stores:
             errors.append(ConfigError(file, f"{where}.stores", "a controller needs at least one store"))
         if c.james_login_key and (len(c.james_login_key) < MIN_SECRET_LENGTH or len(set(c.james_login_key)) < 10):

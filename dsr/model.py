@@ -173,6 +173,15 @@ class Resolution(msgspec.Struct, frozen=True, kw_only=True):
 # --------------------------------------------------------------------------- gather
 
 
+class Join(msgspec.Struct, frozen=True, kw_only=True):
+    """A column pointing at a row of another collection of the same store (a loan's item): the
+    letter prints that row's ``show`` columns in its place (title, author), not the number."""
+
+    collection: str
+    column: str  #: the column of ``collection`` holding the value this column stores (its key)
+    show: tuple[str, ...]
+
+
 class FieldSpec(msgspec.Struct, frozen=True, kw_only=True):
     """How one column of a collection is described to the data subject."""
 
@@ -183,6 +192,11 @@ class FieldSpec(msgspec.Struct, frozen=True, kw_only=True):
     role: str | None = None  #: for references: the role the other person has
     codes: Mapping[str, Text] = {}  #: explanation of stored codes, by value as text
     explain: Text = {}  #: a sentence explaining the field, where a label is not enough
+    #: an internal key (a row's number, another row's number): kept in the JSON and CSV copies,
+    #: left out of the letter's tables (dsr.pipeline.compose.copy)
+    internal: bool = False
+    #: the row this column points at, printed in its place in the letter
+    joins: Join | None = None
 
 
 class CollectionSpec(msgspec.Struct, frozen=True, kw_only=True):
@@ -192,10 +206,20 @@ class CollectionSpec(msgspec.Struct, frozen=True, kw_only=True):
     name: str
     title: Text
     description: Text = {}
+    #: what one record is called, singular and plural, per language, for counts ("1 Gebühr",
+    #: "3 Gebühren"); the title stands in where there is none
+    noun: Mapping[str, tuple[str, str]] = {}
     activity: str  #: key of the processing activity (Art. 30 record) it belongs to
     category: str  #: data category, e.g. "loans"
     fields: tuple[FieldSpec, ...]
     order_by: str | None = None  #: field to sort records by in the letter (a date)
+    #: why the rows concern the subject when they are not simply theirs ("issued by you"); the
+    #: letter prints it in words (wording.toml [relations])
+    relation: str | None = None
+    #: collections whose rows lead to these rows (``match`` on ``<collection>.<column>``): a
+    #: record found that way has the relation "<collection> <key>", printed in that collection's
+    #: words where the collection declares no ``relation``
+    via: tuple[str, ...] = ()
 
     def field(self, name: str) -> FieldSpec:
         for f in self.fields:

@@ -76,3 +76,27 @@ def test_trusted_proxies_are_addresses_or_networks_and_errors_name_the_entry(tmp
         assert says in str(info.value)
     with pytest.raises(ConfigError, match=r"portal\.trusted_proxies"):
         load(write(tmp_path, GOOD + '\n[portal]\ntrusted_proxies = "127.0.0.1"\n'))  # a list, not a string
+
+
+@pytest.mark.parametrize(
+    ("extra", "key"),
+    [
+        ('young_readers_address = "ihr"', "controllers.gym.young_readers_address"),
+        ('not_searched = [{ de = "Papier" }]', "controllers.gym.not_searched[0]"),
+        ('not_searched = [{ de = "Papier", en = "  " }]', "controllers.gym.not_searched[0].en"),
+        ('not_searched = [{ de = "Papier", en = "paper", fr = "papier" }]', "controllers.gym.not_searched[0].fr"),
+    ],
+)
+def test_letter_settings_errors_name_file_and_key(tmp_path: Path, extra: str, key: str) -> None:
+    path = write(tmp_path, GOOD.replace("public = true", f"public = true\n{extra}"))
+    with pytest.raises(ConfigError) as info:
+        load(path)
+    assert str(path) in str(info.value) and key in str(info.value)
+
+
+def test_letter_settings_default_and_load(tmp_path: Path) -> None:
+    default = load(write(tmp_path, GOOD)).controller("gym")
+    assert default.young_readers_address == "sie" and default.not_searched is None
+    text = GOOD.replace("public = true", 'public = true\nyoung_readers_address = "du"\nnot_searched = []')
+    chosen = load(write(tmp_path, text)).controller("gym")
+    assert chosen.young_readers_address == "du" and chosen.not_searched == []

@@ -95,6 +95,24 @@ class Target:
     real: bool
 
 
+def _born_alike(site: Site, born: dt.date) -> dt.date:
+    """Three years and a month away (no near miss), on the same side of the age of consent and of
+    adulthood: the portal tells a child what happens from the date they type ("Weil du jünger als
+    14 bist …"), which is what the impostor typed, not what the school holds."""
+    consent = site.settings.controller(site.school).pupil_age_of_consent
+    today = site.people.today
+
+    def bracket(day: dt.date) -> tuple[bool, bool]:
+        age = today.year - day.year - ((today.month, today.day) < (day.month, day.day))
+        return age < consent, age < 18
+
+    for days in (-1111, 1111, -2222, 2222):
+        other = born + dt.timedelta(days=days)
+        if bracket(other) == bracket(born):
+            return other
+    return born - dt.timedelta(days=1111)
+
+
 def aim(site: Site, victim: Person, real: bool, *, same_name: bool = False) -> Target:
     """The victim, or a phantom of the same shape (``same_name``: a namesake born on another day)."""
     guardian = next((g for g in site.people.guardians_of(victim) if g.email and g.person_id is None), None)
@@ -110,7 +128,7 @@ def aim(site: Site, victim: Person, real: bool, *, same_name: bool = False) -> T
         id=-1,
         first_name=victim.first_name if same_name else nobody.first_name,
         last_name=victim.last_name if same_name else nobody.last_name,
-        date_of_birth=born - dt.timedelta(days=1111),  # three years and a month: no near miss
+        date_of_birth=_born_alike(site, born),
         card_number=site.people.unused_card() if victim.card_number else None,
         login_name=None,
         email=f"{local}@{victim.email.split('@')[1]}" if victim.email else None,
@@ -273,6 +291,15 @@ def typed_by(v: Visitor) -> dict[str, str]:
     return {value: name for seen in v.seen for name, value in seen.typed.items() if len(value) >= 3}
 
 
+_DATE_PART = re.compile(r'(name="dob_(?:day|month|year)"[^>]*value=")[^"]*"')
+
+
+def _typed_date(text: str) -> str:
+    """A form sent back shows the typed date of birth in its three fields (what the visitor typed,
+    split: too short to find as a whole word)."""
+    return _DATE_PART.sub(r'\1<date_of_birth>"', text)
+
+
 def _without(text: str, values: dict[str, str]) -> str:
     """``text`` with each of ``values`` (as a whole word, also JSON-escaped) replaced by its name."""
     for value in sorted(values, key=len, reverse=True):
@@ -303,7 +330,7 @@ def leaks(site: Site, a: Attempt) -> list[str]:
 def transcript(v: Visitor) -> list[str]:
     """The visitor's responses and mail, with what they typed and what the portal issued them replaced by names."""
     names = {**typed_by(v), **{value: label.strip("<>") for value, label in v.secrets.items()}}
-    lines = [f"{s.what} → {s.status}\n{_without(s.text, names)}" for s in v.seen]
+    lines = [f"{s.what} → {s.status}\n{_without(_typed_date(s.text), names)}" for s in v.seen]
     lines += [f"mail: {_without(str(m['Subject']), names)}\n{_without(body_of(m), names)}" for m in v.mail()]
     return lines
 

@@ -18,11 +18,22 @@ import msgspec
 from dsr.config import convert, read_toml
 from dsr.errors import ConfigError, ConfigErrors
 from dsr.model import Classification, CollectionSpec, FieldSpec, IdentifierKind
+from dsr.model import Join as JoinSpec
 
 LANGUAGES = ("de", "en")
-KINDS = ("text", "int", "date", "datetime", "money", "bool", "code")
+KINDS = ("text", "int", "date", "datetime", "money", "bool", "code", "user_agent")
 
 Text = dict[str, str]
+
+
+class Join(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """``joins = { collection = "item", show = ["title", "author"] }``: the column holds the key of
+    a row of another collection; the letter prints that row's ``show`` columns in its place."""
+
+    collection: str
+    #: the column of ``collection`` the value is compared with (default: its key)
+    column: str | None = None
+    show: list[str]
 
 
 class Column(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -30,7 +41,7 @@ class Column(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tr
 
     class_: Classification = msgspec.field(name="class")
     label: Text
-    kind: Literal["text", "int", "date", "datetime", "money", "bool", "code"] = "text"
+    kind: Literal["text", "int", "date", "datetime", "money", "bool", "code", "user_agent"] = "text"
     #: for references: the role label key of the other person
     role: str | None = None
     #: for references: what the stored value is; decides how "is it the subject?" is answered
@@ -41,6 +52,10 @@ class Column(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tr
     relative: Literal["first_name", "full_name"] | None = None
     codes: dict[str, Text] = {}
     explain: Text = {}
+    #: an internal key, left out of the letter (kept in JSON and CSV); default: a ``system``
+    #: ``int`` column that is the collection's key or named ``*_id``
+    internal: bool | None = None
+    joins: Join | None = None
 
 
 class Condition(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -68,6 +83,8 @@ class Collection(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     key: str | list[str] = "id"
     title: Text
     description: Text = {}
+    #: ``{ de = ["Gebühr", "Gebühren"], en = ["fee", "fees"] }``: one record, several, for counts
+    noun: dict[str, list[str]] = {}
     activity: str
     category: str
     order_by: str | None = None
@@ -271,6 +288,13 @@ def collection_spec(store: str, c: CollectionMapping) -> CollectionSpec:
             role=col.role,
             codes=col.codes,
             explain=col.explain,
+            internal=internal(name, col, c.key),
+            joins=(
+                # (the column is filled in by _resolve_joins)
+                JoinSpec(collection=col.joins.collection, column=col.joins.column or "id", show=tuple(col.joins.show))
+                if col.joins
+                else None
+            ),
         )
         for name, col in c.raw.columns.items()
         if name not in never
@@ -280,11 +304,24 @@ def collection_spec(store: str, c: CollectionMapping) -> CollectionSpec:
         name=c.name,
         title=c.raw.title,
         description=c.raw.description,
+        noun={lang: (forms[0], forms[1]) for lang, forms in c.raw.noun.items() if len(forms) == 2},
         activity=c.raw.activity,
         category=c.raw.category,
         fields=fields,
         order_by=c.raw.order_by,
+        relation=c.raw.relation,
+        via=tuple(sorted({m.source.collection for alt in c.alternatives for m in alt if m.source.collection})),
     )
+
+
+def internal(name: str, col: Column, key: tuple[str, ...]) -> bool:
+    """Whether the letter leaves the column out: as declared, else a ``system`` number that is the
+    row's key or another row's (``*_id``); a column that ``joins`` is printed as the row it names."""
+    if col.internal is not None:
+        return col.internal
+    if col.joins is not None:
+        return True
+    return col.class_ is Classification.SYSTEM and col.kind == "int" and (name in key or name.endswith("_id"))
 
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -308,8 +345,9 @@ def parse_mapping(raw: AbcMapping[str, Any], file: Path) -> Mapping:
         cols = {col: convert(v, Column, file, f"collections.{name}.columns.{col}") for col, v in columns.items()}
         coll = convert({k: v for k, v in c.items() if k != "columns"}, Collection, file, f"collections.{name}")
         converted[name] = msgspec.structs.replace(coll, columns=cols)
-    data = msgspec.structs.replace(data, collections=converted)
     errors: list[ConfigError] = []
+    converted = _resolve_joins(file, converted, errors)
+    data = msgspec.structs.replace(data, collections=converted)
     collections = {
         name: _collection(file, name, c, set(data.collections), errors, key_given="key" in raw_collections[name])
         for name, c in data.collections.items()
@@ -329,6 +367,58 @@ def parse_mapping(raw: AbcMapping[str, Any], file: Path) -> Mapping:
         collections=tuple(ordered),
         ignore_tables=data.ignore_tables,
     )
+
+
+def _resolve_joins(file: Path, collections: dict[str, Collection], errors: list[ConfigError]) -> dict[str, Collection]:
+    """Check every ``joins`` against the collection it names and fill in the default column (that
+    collection's key). The ``show`` columns may join further (a fee's loan shows the loan's item),
+    but never back to where they started."""
+    out = dict(collections)
+    for name, c in collections.items():
+        columns = dict(c.columns)
+        for col_name, col in c.columns.items():
+            if col.joins is None:
+                continue
+            where = f"collections.{name}.columns.{col_name}.joins"
+            target = collections.get(col.joins.collection)
+            if target is None or col.joins.collection == name:
+                errors.append(ConfigError(file, f"{where}.collection", "must name another collection of this mapping"))
+                continue
+            column = col.joins.column or (target.key if isinstance(target.key, str) else None)
+            if column is None or column not in target.columns:
+                errors.append(
+                    ConfigError(file, f"{where}.column", f"{column!r} is not a column of {col.joins.collection}")
+                )
+                continue
+            if not col.joins.show:
+                errors.append(ConfigError(file, f"{where}.show", "name the columns printed in this column's place"))
+            for i, shown in enumerate(col.joins.show):
+                if shown not in target.columns:
+                    errors.append(
+                        ConfigError(file, f"{where}.show[{i}]", f"{shown!r} is not a column of {col.joins.collection}")
+                    )
+            columns[col_name] = msgspec.structs.replace(col, joins=msgspec.structs.replace(col.joins, column=column))
+        out[name] = msgspec.structs.replace(c, columns=columns)
+    for name, c in out.items():
+        for col_name, col in c.columns.items():
+            if col.joins is not None and _joins_back(out, col.joins, {name}):
+                errors.append(
+                    ConfigError(file, f"collections.{name}.columns.{col_name}.joins", "the joins lead back in a cycle")
+                )
+    return out
+
+
+def _joins_back(collections: dict[str, Collection], join: Join, seen: set[str]) -> bool:
+    if join.collection in seen:
+        return True
+    target = collections.get(join.collection)
+    if target is None:
+        return False
+    for shown in join.show:
+        col = target.columns.get(shown)
+        if col is not None and col.joins is not None and _joins_back(collections, col.joins, seen | {join.collection}):
+            return True
+    return False
 
 
 def _inherit_columns(raw: AbcMapping[str, Any], file: Path) -> dict[str, Any]:
@@ -372,6 +462,11 @@ def _collection(
     where = f"collections.{name}"
     _text(file, f"{where}.title", c.title, errors)
     _text(file, f"{where}.description", c.description, errors, required=False)
+    for lang, forms in c.noun.items():
+        if len(forms) != 2 or not all(f.strip() for f in forms):
+            errors.append(ConfigError(file, f"{where}.noun.{lang}", 'expected ["singular", "plural"]'))
+    if c.noun:
+        _text(file, f"{where}.noun", {k: " ".join(v) for k, v in c.noun.items()}, errors)
     if not c.columns:
         errors.append(ConfigError(file, f"{where}.columns", "a collection needs its columns classified"))
     for col_name, col in c.columns.items():

@@ -76,6 +76,7 @@ FIELDS = (
     FieldSpec(
         name="user_agent",
         classification=_OWN,
+        kind="user_agent",  # the letter shortens it ("Firefox 128 unter Windows"); the JSON keeps it whole
         label={"de": "Browser und Betriebssystem", "en": "Browser and operating system"},
         explain={
             "de": "So, wie Ihr Browser sich dem Server gemeldet hat.",

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from dsr.casefile import audit, clock
 from dsr.casefile.checks import SELF_PROOF, methods_for
-from dsr.casefile.codes import case_reference, keyed_hash, matches, new_status_secret
+from dsr.casefile.codes import case_reference, keyed_hash, matches_status_secret, new_status_secret
 from dsr.casefile.errors import CodeRejected, InputRejected
 from dsr.casefile.permission import actor_of, deadline_of, load_case
 from dsr.casefile.requirements import requirements_in
@@ -91,6 +91,9 @@ class PublicStatus(msgspec.Struct, frozen=True, kw_only=True):
     received_on: dt.date
     due_on: dt.date
     controller: str = ""  #: the controller's key (the page shows its name)
+    #: as given with the request, so the page can say where the answer goes (never shown)
+    acting: str = "self"
+    date_of_birth: dt.date | None = None
 
 
 def _validate(intake: Intake, now: dt.datetime) -> None:
@@ -242,15 +245,22 @@ def public_status(
     with engine.connect() as conn:
         row = conn.execute(sa.select(cases).where(cases.c.reference == reference)).first()
         stored = row.status_secret_hash if row is not None else "0" * 64
-        if not matches(secret, STATUS_PURPOSE, status_secret, stored) or row is None or row.purged_at is not None:
+        known = matches_status_secret(secret, STATUS_PURPOSE, status_secret, stored)
+        if not known or row is None or row.purged_at is not None:
             raise CodeRejected("unknown reference or wrong secret")
         deadline = deadline_of(conn, row, today)
+        given = conn.execute(
+            sa.select(parties.c.descriptor).where(parties.c.case_id == row.id, parties.c.role == "subject")
+        ).scalar()
+        birth = (given or {}).get("date_of_birth")
         return PublicStatus(
             reference=row.reference,
             state=_shown_state(conn, row),
             received_on=row.received_at.astimezone(BERLIN).date(),
             due_on=deadline.due,
             controller=row.controller,
+            acting=row.acting,
+            date_of_birth=dt.date.fromisoformat(birth) if isinstance(birth, str) else None,
         )
 
 

@@ -53,9 +53,35 @@ def case_reference(year: int) -> str:
     return f"DSR-{year}-{random_text(6)}"
 
 
+#: Crockford's base32: no I, L, O, U, so nothing a reader can confuse
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+#: what Crockford's decoding reads as something else: O as 0, I and L as 1
+_CROCKFORD_READS = str.maketrans({"O": "0", "I": "1", "L": "1"})
+SECRET_GROUPS = 6  #: of 4 characters: 24 × 5 = 120 bits
+
+
 def new_status_secret() -> str:
-    """The secret printed on the receipt for the status page (~125 bits)."""
-    return secrets.token_urlsafe(16)
+    """The secret printed on the receipt for the status page: ``7KQ2-M9XD-…``, 120 bits in six
+    groups of Crockford base32, easy to copy from paper and to read out on the phone."""
+    text = "".join(secrets.choice(CROCKFORD) for _ in range(4 * SECRET_GROUPS))
+    return "-".join(text[i : i + 4] for i in range(0, len(text), 4))
+
+
+def status_secret_forms(typed: str) -> tuple[str, ...]:
+    """What a typed status secret may have been issued as. As Crockford specifies, case, hyphens
+    and spaces do not count and O/I/L read as 0/1/1; a secret issued before the Crockford format
+    (URL-safe base64, where O and 0 differ) is also tried as typed."""
+    plain = normalise(typed)
+    crockford = plain.translate(_CROCKFORD_READS)
+    return (crockford,) if crockford == plain else (crockford, plain)
+
+
+def matches_status_secret(secret: bytes, purpose: str, typed: str, stored: str) -> bool:
+    """Constant-time comparison against every form :func:`status_secret_forms` allows."""
+    found = False
+    for form in status_secret_forms(typed):
+        found |= matches(secret, purpose, form, stored)
+    return found
 
 
 def normalise(code: str) -> str:
@@ -87,6 +113,12 @@ def keyed_hash(secret: bytes, purpose: str, value: str) -> str:
 
 def matches(secret: bytes, purpose: str, value: str, stored: str) -> bool:
     return hmac.compare_digest(keyed_hash(secret, purpose, value), stored)
+
+
+def attempts_left(conn: sa.Connection, code_id: int, policy: CodePolicy) -> int:
+    """How many more tries the code allows (told to the requester after a wrong one)."""
+    used = conn.execute(sa.select(codes.c.attempts).where(codes.c.id == code_id)).scalar()
+    return max(0, policy.max_attempts - int(used or 0))
 
 
 def issue(

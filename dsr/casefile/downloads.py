@@ -64,6 +64,27 @@ def _offer(conn: sa.Connection, token: str, now: dt.datetime) -> sa.Row[object]:
     return row
 
 
+class OfferShown(msgspec.Struct, frozen=True):
+    """What the download page tells before any code is sent: until when, how often, how often done."""
+
+    expires_at: dt.datetime
+    downloads_left: int  #: 0 once used up, expired or ended
+    downloaded: int  #: times the answer was downloaded (the page's success state)
+    open: bool
+
+
+def offer_shown(engine: sa.Engine, token: str, *, now: dt.datetime | None = None) -> OfferShown:
+    """The offer a link names, read only (an unknown token raises :class:`NotFound`)."""
+    now = clock.resolve(now)
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(downloads).where(downloads.c.token_hash == token_hash(token))).first()
+    if row is None:
+        raise NotFound("no such download")
+    done = int(row._mapping["count"])  # ``row.count`` would be the tuple method to mypy
+    is_open = row.ended_at is None and now < row.expires_at and done < row.max_count
+    return OfferShown(row.expires_at, row.max_count - done if is_open else 0, done, is_open)
+
+
 def send_download_code(
     engine: sa.Engine,
     secret: bytes,
@@ -139,8 +160,10 @@ def fetch_download(
                 detail={"download": download_id, "count": count, "sha256": doc.sha256},
             )
             result = DownloadedFile(doc.filename, doc.media_type, doc.content)
+        else:
+            left = codes.attempts_left(conn, code_id, policy)
     if result is None:
-        raise CodeRejected("wrong code")
+        raise CodeRejected("wrong code", attempts_left=left)
     return result
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import msgspec
 import sqlalchemy as sa
@@ -62,8 +62,22 @@ def any_overdue(due: Iterable[DueCase]) -> bool:
     return any(d.overdue for d in due)
 
 
-def deadline_digest(due: list[DueCase], today: dt.date) -> str:
-    """The daily digest e-mail body: references and dates only, no personal data."""
+#: the digest is German (the staff of a German school); a state in its words, as on the officer pages
+DIGEST_STATES = {
+    "received": "eingegangen",
+    "identity_pending": "Identitätsnachfrage offen",
+    "identity_confirmed": "Identität bestätigt",
+    "gathering": "Daten werden gesammelt",
+    "review": "in der Schwärzungsprüfung",
+    "prepared": "wartet auf Freigabe",
+    "approved": "freigegeben",
+}
+
+
+def deadline_digest(due: list[DueCase], today: dt.date, controllers: Mapping[str, str] | None = None) -> str:
+    """The daily digest e-mail body: references and dates only, no personal data. ``controllers``:
+    key → name (``[controllers.X] name``), so the mail names the school, not its key."""
+    names = controllers or {}
     if not due:
         return f"Keine fälligen Anfragen am {today:%d.%m.%Y}.\n"
     lines = [f"Fällige Anfragen am {today:%d.%m.%Y}:", ""]
@@ -75,5 +89,7 @@ def deadline_digest(due: list[DueCase], today: dt.date) -> str:
         else:
             when = f"noch {d.days_left} Tag(e)"
         note = " (Identitätsnachfrage offen)" if d.paused else ""
-        lines.append(f"{d.reference}  {d.controller}  {d.state.value}  fällig {d.due_on:%d.%m.%Y}  {when}{note}")
+        state = DIGEST_STATES.get(d.state.value, d.state.value)
+        controller = names.get(d.controller, d.controller)
+        lines.append(f"{d.reference}  {controller}  {state}  fällig {d.due_on:%d.%m.%Y}  {when}{note}")
     return "\n".join(lines) + "\n"

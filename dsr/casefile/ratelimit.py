@@ -142,3 +142,15 @@ def purge_expired(engine: sa.Engine, *, now: dt.datetime | None = None) -> int:
     now = clock.resolve(now)
     with engine.begin() as conn:
         return conn.execute(sa.delete(table).where(table.c.expires_at <= now)).rowcount
+
+
+def refund(engine: sa.Engine, key: str, *, now: dt.datetime | None = None) -> None:
+    """Take back one counted attempt of the running window (an attempt that turned out not to count,
+    e.g. a request form sent back with mistakes). Never below zero; an ended window is left alone."""
+    now = clock.resolve(now)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.update(table)
+            .where(table.c.key_hash == key_hash(key), table.c.expires_at > now, table.c.hits > 0)
+            .values(hits=table.c.hits - 1)
+        )

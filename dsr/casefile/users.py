@@ -117,6 +117,16 @@ def get_user(engine: sa.Engine, user_id: int) -> User:
         return _load(conn, user_id)
 
 
+def usernames(engine: sa.Engine, ids: Iterable[int]) -> dict[int, str]:
+    """id → user name, for pages that name staff (the audit log keeps ``user:<id>``)."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(users.c.id, users.c.username).where(users.c.id.in_(wanted)))
+        return {row.id: row.username for row in rows}
+
+
 def set_language(engine: sa.Engine, user_id: int, language: str | None) -> None:
     """Remember the language of the officer pages for this user (a preference: not audited)."""
     if language not in (None, "de", "en"):

@@ -72,7 +72,9 @@ def confirm_email(
             reference = conn.execute(sa.select(cases.c.reference).where(cases.c.id == row.case_id)).scalar_one()
             conn.execute(sa.update(parties).where(parties.c.id == row.target_id).values(email_verified_at=now))
             audit.append(conn, "e-mail verified", actor="requester", case_ref=reference, now=now)
+        else:
+            left = codes.attempts_left(conn, code_id, policy)
     # raised after the commit, so the failed attempt stays counted
     if row is None:
-        raise CodeRejected("wrong code")
+        raise CodeRejected("wrong code", attempts_left=left)
     return reference

@@ -57,6 +57,8 @@ class Circulation:
     loans: int = 0
     #: (loan id, item id, issued) of a few loans per featured reader, for holds and tests
     recent: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    #: loans still carrying the reader's id, per reader (the letter shows these)
+    kept: dict[int, int] = field(default_factory=dict)
 
 
 def planned_loans(w: SchoolWorld, p: Person, per_reader: int) -> int:
@@ -201,6 +203,7 @@ def write_loans(w: SchoolWorld, sink, cat: Catalogue, letters: Letters, per_read
                 if person_id is not None and rng.random() < 0.015:
                     note = letters.loan_note(p, item)
                 if person_id is not None:
+                    c.kept[p.id] = c.kept.get(p.id, 0) + 1
                     prev = c.item_last.get(item)
                     if prev is None or prev[0] <= issued:
                         c.item_last[item] = (issued, p.id, prev[1] if prev else None)

@@ -216,7 +216,7 @@ def populate_school(
         phone=school_phone,
         nat_ip=w.nat_ip,
         counts=dict(w.counts),
-        featured=_featured(w, circulation.recent),
+        featured=_featured(w, circulation.recent, circulation.kept),
         events=activity.events,
         contact=contact,
         principal=principal,
@@ -249,8 +249,10 @@ def _reader(w: SchoolWorld, role: str, pid: int, **extra: object) -> Featured:
     )  # type: ignore[arg-type]
 
 
-def _featured(w: SchoolWorld, recent: dict[int, list[tuple[int, int]]]) -> dict[str, Featured]:
+def _featured(w: SchoolWorld, recent: dict[int, list[tuple[int, int]]], kept: dict[int, int]) -> dict[str, Featured]:
     f = w.featured
+    # the pupil with the longest copy: the letter's page target is measured on them
+    heaviest = max((p for p in w.people if p.kind == "student" and p.active), key=lambda p: (kept.get(p.id, 0), -p.id))
     elder_id, younger_id = f["siblings"]["ids"]
     parent = w.guardians[w.people[elder_id - 1].extra["guardians"][0] - 1]  # type: ignore[index]
     ns = f["namesakes"]["ids"]
@@ -279,6 +281,7 @@ def _featured(w: SchoolWorld, recent: dict[int, list[tuple[int, int]]]) -> dict[
         "incident_target": _reader(w, "incident_target", f["incident"]["target"], related_ids=(1,)),
         "incident_suspect": _reader(w, "incident_suspect", f["incident"]["suspect"], related_ids=(1,)),
         "heavy_teacher": _reader(w, "heavy_teacher", f["heavy"]["id"], note="thousands of class-set loans"),
+        "heavy_pupil": _reader(w, "heavy_pupil", heaviest.id, note="the most loans on file of any active pupil"),
         "library_staff": _reader(w, "library_staff", f["staff"]["id"]),
         "nobody": Featured(role="nobody", controller=w.tenant_key, **NOBODY),  # type: ignore[arg-type]
     }

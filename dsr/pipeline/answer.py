@@ -51,6 +51,9 @@ class RequestFacts:
     #: the letter's addressee when not the subject as the stores know them (a parent "for" the
     #: child, a representative, an address the requester gave)
     recipient: compose.Recipient | None = None
+    #: "post": a paper letter, which says how to get the electronic copy instead of pointing to
+    #: the file embedded in the PDF
+    delivery: Literal["electronic", "post"] = "electronic"
 
 
 @dataclass(frozen=True)
@@ -143,9 +146,9 @@ def prepare_answer(
         draft=redaction.is_draft or bool(restriction.undecided),
         register=register.load(controller.register or _default_register(controller), base_dir=settings.base_dir),
         relationships=compose.RelationshipNames(controller.relationship_names),
+        request_retention_days=settings.dsr.request_retention_days,
     )
-    renderers = {"pdf": render.pdf, "json": render.export_json, "docx": docx_bytes}
-    documents = {f"disclosure.{f}": renderers[f](letter) for f in formats}
+    documents = _documents(letter, formats)
     if redaction.open_items or restriction.undecided:
         documents["review.json"] = review_json(redaction.review_items)
     return Answer(
@@ -252,17 +255,26 @@ def _negative_answer(
         )
     controller = settings.controller(controller_key)
     request = _request(facts, subject, gathering, language, controller_key)
-    letter = compose.disclosure(controller, gathering, request)
+    letter = compose.disclosure(
+        controller, gathering, request, request_retention_days=settings.dsr.request_retention_days
+    )
     assert letter.kind == "negative"
-    renderers = {"pdf": render.pdf, "json": render.export_json, "docx": docx_bytes}
     return Answer(
         reports=gathering.reports,
         complete=True,
-        documents={f"disclosure.{f}": renderers[f](letter) for f in formats},
+        documents=_documents(letter, formats),
         negative=True,
         unrecorded=request.unrecorded,
         postal_address=request.recipient.has_postal_address,
     )
+
+
+def _documents(letter: compose.Disclosure, formats: Sequence[str]) -> dict[str, bytes]:
+    """``disclosure.<format>`` for each of ``formats``; the JSON is encoded once, for its own
+    file and for the PDF's attachment alike (so the two are the same bytes)."""
+    data = render.export_json(letter) if "json" in formats or "pdf" in formats else b""
+    renderers = {"pdf": lambda: render.pdf(letter, data=data), "json": lambda: data, "docx": lambda: docx_bytes(letter)}
+    return {f"disclosure.{f}": renderers[f]() for f in formats}
 
 
 def _label(name: str) -> str:
@@ -333,4 +345,5 @@ def _request(
         ),
         language=language,  # type: ignore[arg-type]
         letter_date=letter_date,
+        delivery=facts.delivery,
     )

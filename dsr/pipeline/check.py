@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dsr.config import connect, load, secret_key_problem
+from dsr.config import ControllerSettings, Settings, connect, load, secret_key_problem
 from dsr.errors import ConfigError, ConfigErrors, ConnectorError
+from dsr.pipeline import register
+from dsr.pipeline.compose.keys import unworded
 
 
 def check(path: str | Path) -> list[ConfigError]:
@@ -33,8 +35,58 @@ def check(path: str | Path) -> list[ConfigError]:
         for connector in connectors:
             try:
                 problems.extend(connector.check())
+                # codes and relations the letter would print as keys (dsr.pipeline.compose.keys)
+                mapping = getattr(connector, "mapping", None)
+                problems.extend(
+                    unworded(
+                        connector.collections(),
+                        getattr(mapping, "file", settings.file),
+                        "" if mapping else f"controllers.{key}.stores.{connector.name}.",
+                    )
+                )
             except ConnectorError as exc:
                 problems.append(ConfigError(settings.file, f"controllers.{key}.stores.{connector.name}", exc.problem))
             finally:
                 connector.close()
+    problems.extend(register_problems(settings))
     return problems
+
+
+def register_problems(settings: Settings) -> list[ConfigError]:
+    """Each controller's register must load, in every language its letters are written in (the
+    portal answers in German and English): an English letter must not fall back to German."""
+    problems = []
+    for controller in settings.controllers.values():
+        try:
+            register.load(register_name(controller), base_dir=settings.base_dir)
+        except ConfigError as exc:
+            problems.append(exc)
+        except ConfigErrors as exc:
+            problems.extend(exc.errors)
+    return problems
+
+
+def warnings(path: str | Path) -> list[ConfigError]:
+    """Findings that do not stop letters: recipients a register names only by their kind
+    ("unsere Steuerberatung"): the actual recipients must be named (CJEU C-154/21)."""
+    try:
+        settings = load(path)
+    except (ConfigError, ConfigErrors):
+        return []  # check() reports these
+    found: list[ConfigError] = []
+    seen: set[str] = set()
+    for controller in settings.controllers.values():
+        name = register_name(controller)
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            found.extend(register.unnamed_recipients(register.load(name, base_dir=settings.base_dir)))
+        except (ConfigError, ConfigErrors):
+            continue  # check() reports it
+    return found
+
+
+def register_name(controller: ControllerSettings) -> str:
+    """The controller's register: configured, else the built-in one for its kind."""
+    return controller.register or ("james-school" if controller.kind == "school" else "james-vendor")

@@ -19,6 +19,21 @@ named recipients, retention, source, third-country transfers and automated decis
     retention = { de = "…", en = "…" }
     recipients = [{ name = "DS-Software-Lösungen GmbH", role = { de = "Auftragsverarbeiter", en = "processor" } }]
 
+    # storage as a rule that gives each record its date ("wird gelöscht ab …"), and lets
+    # ``dsr retention`` count records kept past it
+    retention_rule = { collections = ["loan"], after = "returned_at", months = 6, unless = ["account.keep_loan_history"] }
+
+    # recipients the reader's own records name (CJEU C-154/21: the actual recipients)
+    [[activities.notices.disclosed_to]]
+    collection = "notice"
+    when = "cc_address"             # a record counts when this field holds a value
+    name = { de = "{cc_address}", en = "{cc_address}" }
+    text = { de = "Kopie der {kind} vom {created_at:date}", en = "copy of the {kind} of {created_at:date}" }
+
+Texts may use ``{land_law}``, ``{land_law_access}``, ``{land_school_law}`` (the Land's provisions
+for a public controller, :mod:`dsr.pipeline.land_law`; BDSG for a private one) and
+``{authority}`` (the competent supervisory authority).
+
 Built-in registers: ``james-school`` and ``james-vendor``; any other value is a path.
 """
 
@@ -43,11 +58,64 @@ BUILT_IN = {
 
 
 class Named(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """A named recipient (Art. 15(1)(c)): a processor, a registrar, an authority."""
+    """A named recipient (Art. 15(1)(c)): a processor, a registrar, an authority.
 
-    name: str
+    ``name`` is a proper name (one text) or a text per language. ``category_only`` marks an entry
+    that names a kind of recipient ("unsere Steuerberatung"), not the recipient: ``dsr check``
+    warns, since the actual recipient must be named where it is known (CJEU C-154/21).
+    """
+
+    name: str | dict[str, str]
     role: dict[str, str] = {}
     address: str = ""
+    #: a processor serves the controller (Art. 28): said once for all activities it serves
+    processor: bool = False
+    category_only: bool = False
+
+    def name_in(self, language: str) -> str:
+        if isinstance(self.name, str):
+            return self.name
+        return self.name.get(language) or next(iter(self.name.values()), "")
+
+
+class Disclosed(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A recipient named by the reader's records: every record of ``collection`` whose ``when``
+    field holds a value (and is not false) was disclosed to ``name``; ``text`` says what and when.
+
+    ``{field}`` in ``name`` and ``text`` is the record's value as the letter prints it;
+    ``{field:date}`` its day only. ``names`` maps a stored value of the field ``name_from`` to the
+    recipient's name ("mother" → "Ihre Mutter"); ``lookup`` = ``"collection.field"`` finds the
+    record whose field equals ``when``'s value and takes ``name_from`` from it (the guardian whose
+    e-mail address got the copy).
+    """
+
+    collection: str
+    when: str
+    name: dict[str, str] = {}
+    text: dict[str, str] = {}
+    lookup: str = ""
+    name_from: str = ""
+    names: dict[str, dict[str, str]] = {}
+
+
+class RetentionRule(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """When a record of ``collections`` is due for erasure: ``after`` (a date field of the record)
+    plus the period; with ``from_year_end`` the period runs from the end of that calendar year
+    (§ 147 AO, § 257 HGB). ``unless``: "collection.field" values in the reader's records that
+    suspend the rule when true (the reader agreed to keep their loan history); ``referenced_by``:
+    "collection.field" — a record another record points at (a loan with a fee) is kept with it.
+    A record whose ``after`` (and ``or_after``) field is empty (a loan not yet returned) has no
+    date yet."""
+
+    collections: list[str]
+    after: str
+    or_after: str = ""
+    referenced_by: list[str] = []
+    days: int = 0
+    months: int = 0
+    years: int = 0
+    from_year_end: bool = False
+    unless: list[str] = []
 
 
 class ActivityEntry(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -64,6 +132,8 @@ class ActivityEntry(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     #: (e.g. the registrar a domain order went to)
     recipient_fields: list[str] = []
     recipients_role: dict[str, str] = {}
+    disclosed_to: list[Disclosed] = []
+    retention_rule: RetentionRule | None = None
 
 
 class Defaults(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -136,7 +206,54 @@ def _check_texts(raw: dict[str, Any], file: Path) -> None:
                         )
             elif name == "recipients":
                 for i, r in enumerate(text):
-                    if r.get("role"):
-                        check(r["role"], f"activities.{key}.recipients[{i}].role")
+                    for part in ("name", "role"):
+                        if r.get(part):
+                            check(r[part], f"activities.{key}.recipients[{i}].{part}")
+            elif name == "disclosed_to":
+                for i, d in enumerate(text):
+                    where = f"activities.{key}.disclosed_to[{i}]"
+                    check(d.get("text"), f"{where}.text")
+                    if d.get("name"):
+                        check(d["name"], f"{where}.name")
+                    for value, label in d.get("names", {}).items():
+                        check(label, f"{where}.names.{value}")
+                    if not d.get("name") and not d.get("names"):
+                        raise ConfigError(file, where, "name the recipient: give name or names")
+                    if d.get("lookup") and str(d["lookup"]).count(".") != 1:
+                        raise ConfigError(file, f"{where}.lookup", 'expected "collection.field"')
+            elif name == "retention_rule":
+                rule = text
+                where = f"activities.{key}.retention_rule"
+                if not any(rule.get(unit) for unit in ("days", "months", "years")):
+                    raise ConfigError(file, where, "give the period: days, months or years")
+                for part in ("unless", "referenced_by"):
+                    for i, ref in enumerate(rule.get(part, [])):
+                        if str(ref).count(".") != 1:
+                            raise ConfigError(file, f"{where}.{part}[{i}]", 'expected "collection.field"')
             else:
                 check(text, f"activities.{key}.{name}")
+
+
+#: how a German or English category (not a name) begins: "unsere Steuerberatung", "the bank"
+_CATEGORY_WORDS = ("unser", "unsere", "zuständige", "die", "der", "das", "eine", "ein", "our", "the", "a", "an")
+
+
+def unnamed_recipients(reg: Register) -> list[ConfigError]:
+    """Recipients the register names only by their kind: a warning for ``dsr check`` (the actual
+    recipients must be named where known, CJEU C-154/21 of 12 January 2023)."""
+    found = []
+    for key, entry in reg.activities.items():
+        for i, r in enumerate(entry.recipients):
+            names = [r.name] if isinstance(r.name, str) else list(r.name.values())
+            looks_generic = any(
+                not n.strip() or n[:1].islower() or n.split()[0].casefold() in _CATEGORY_WORDS for n in names
+            )
+            if r.category_only or looks_generic:
+                found.append(
+                    ConfigError(
+                        Path(reg.file),
+                        f"activities.{key}.recipients[{i}]",
+                        f"{r.name_in('de')!r} names a kind of recipient: name the recipient (CJEU C-154/21)",
+                    )
+                )
+    return found

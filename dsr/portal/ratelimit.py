@@ -14,10 +14,12 @@ import datetime as dt
 import functools
 import hashlib
 import hmac
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import anyio
 import anyio.to_thread
 import sqlalchemy as sa
 from litestar.connection import Request
@@ -32,7 +34,7 @@ from litestar.middleware.rate_limit import (
 from litestar.stores.base import Store
 from litestar.types import Receive, Scope, Send
 
-from dsr.casefile import ratelimit
+from dsr.casefile import clock, ratelimit
 
 T = TypeVar("T")
 
@@ -81,6 +83,10 @@ class DatabaseStore(Store):
         """Check and count one attempt atomically (across processes)."""
         return await self._run(ratelimit.hit, key, limit, window)
 
+    async def refund(self, key: str) -> None:
+        """Take back one counted attempt (see ``dsr.casefile.ratelimit.refund``)."""
+        await self._run(ratelimit.refund, key)
+
 
 class SharedRateLimitMiddleware(RateLimitMiddleware):
     """Litestar's rate limiter, counting in one atomic step when the store can (the database store)."""
@@ -128,3 +134,78 @@ def client_key(secret: bytes, request: Request[Any, Any, Any]) -> str:
     address could be found again by trying all 2³² of them.
     """
     return hmac.new(secret, get_remote_address(request).encode(), hashlib.sha256).hexdigest()[:32]
+
+
+@dataclass(slots=True)
+class Slot:
+    """One submission's place in the limit; :meth:`give_back` when the request was not accepted."""
+
+    returned: bool = False
+
+    def give_back(self) -> None:
+        self.returned = True
+
+
+class SubmissionLimit:
+    """Accepted requests per client address and hour (``[portal.rate_limits] submissions_per_hour``).
+
+    A form sent back with mistakes costs nothing: a class behind the school's one address must
+    not lock itself out by mistyping dates. The slot is taken *before* the request is stored and
+    given back afterwards if it was not accepted, so concurrent submissions can never overshoot
+    the limit (with the database store, across processes too); at worst one is refused while
+    another's mistake is still being checked.
+    """
+
+    def __init__(self, limit: int, secret: bytes, store: Store | None, window: dt.timedelta = dt.timedelta(hours=1)):
+        self.limit = limit
+        self.secret = secret
+        self.store = store if isinstance(store, DatabaseStore) else None
+        self.window = window
+        # in this process only (``rate_limit_store = "memory"``): key -> (hits, window ends)
+        self._counts: dict[str, tuple[int, dt.datetime]] = {}
+        self._lock = anyio.Lock()
+
+    def key(self, request: Request[Any, Any, Any]) -> str:
+        return f"dsr-submit::{client_key(self.secret, request)}"
+
+    async def _take(self, key: str) -> ratelimit.Hit:
+        if self.store is not None:
+            return await self.store.hit(key, self.limit, self.window)
+        now = clock.utcnow()
+        async with self._lock:
+            if len(self._counts) > 10_000:
+                self._counts = {k: v for k, v in self._counts.items() if v[1] > now}
+            hits, ends = self._counts.get(key, (0, now))
+            if ends <= now:
+                hits, ends = 0, now + self.window
+            if hits >= self.limit:
+                return ratelimit.Hit(False, hits, ends)
+            self._counts[key] = (hits + 1, ends)
+            return ratelimit.Hit(True, hits + 1, ends)
+
+    async def _give_back(self, key: str) -> None:
+        if self.store is not None:
+            await self.store.refund(key)
+            return
+        async with self._lock:
+            hits, ends = self._counts.get(key, (0, clock.utcnow()))
+            if hits > 0:
+                self._counts[key] = (hits - 1, ends)
+
+    @asynccontextmanager
+    async def counting(self, request: Request[Any, Any, Any]) -> AsyncIterator[Slot]:
+        """Count one submission; given back if the body raises or calls ``slot.give_back()``.
+        Raises ``TooManyRequestsException`` (429 with ``Retry-After``) when the limit is reached."""
+        key = self.key(request)
+        taken = await self._take(key)
+        if not taken.allowed:
+            wait = max(1, int((taken.resets_at - clock.utcnow()).total_seconds()))
+            raise TooManyRequestsException(headers={"Retry-After": str(wait)})
+        slot = Slot()
+        try:
+            yield slot
+        except BaseException:
+            await self._give_back(key)
+            raise
+        if slot.returned:
+            await self._give_back(key)

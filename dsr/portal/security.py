@@ -2,7 +2,7 @@
 
 The CSP allows only the portal's own origin: no third-party scripts, styles, fonts or frames.
 Rate limits use Litestar's RateLimitMiddleware, one bucket per kind of action and client
-address; a route opts in with ``opt={"rate_limit": "submit" | "code" | "download" | "login"}`` and only
+address; a route opts in with ``opt={"rate_limit": "code" | "download" | "login"}`` and only
 its POSTs count. The address is kept as a keyed hash only. ``[portal] rate_limit_store`` picks
 where the counters live: in the process ("memory") or in the portal's database, shared by every
 process ("database", see ``dsr.portal.ratelimit``).
@@ -19,7 +19,7 @@ from litestar.stores.base import Store
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from dsr.portal.context import Portal
-from dsr.portal.ratelimit import DatabaseStore, SharedRateLimitConfig, client_key
+from dsr.portal.ratelimit import DatabaseStore, SharedRateLimitConfig, SubmissionLimit, client_key
 
 CSP = "; ".join(
     [
@@ -102,6 +102,11 @@ def _store(portal: Portal) -> Store | None:
     return DatabaseStore(portal.engine) if portal.settings.portal.rate_limit_store == "database" else None
 
 
+def submission_limit(portal: Portal) -> SubmissionLimit:
+    """Accepted requests per client address, counted where ``[portal] rate_limit_store`` says."""
+    return SubmissionLimit(portal.settings.portal.rate_limits.submissions_per_hour, portal.secret, _store(portal))
+
+
 def login_limits(portal: Portal) -> list[DefineMiddleware]:
     """The officer side's limit: login attempts per client address (routes with
     ``opt={"rate_limit": "login"}``), so one address cannot try passwords at will."""
@@ -113,8 +118,8 @@ def rate_limits(portal: Portal) -> list[DefineMiddleware]:
     """The public side's limits, counted where ``[portal] rate_limit_store`` says."""
     limits = portal.settings.portal.rate_limits
     store = _store(portal)
+    # submissions are counted by the handlers (dsr.portal.ratelimit.SubmissionLimit): only accepted ones count
     return [
-        _bucket("submit", limits.submissions_per_hour, portal.secret, store).middleware,
         _bucket("code", limits.code_attempts_per_hour, portal.secret, store).middleware,
         _bucket("download", limits.downloads_per_hour, portal.secret, store).middleware,
     ]

@@ -15,12 +15,14 @@ decision is audited by ``dsr.casefile.decide``. :func:`restricted_decisions` fee
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import msgspec
 import sqlalchemy as sa
 
 from dsr import casefile
 from dsr.casefile.documents import latest_document_id, read_document, review_states
-from dsr.model import Record
+from dsr.model import CollectionSpec, Record
 from dsr.pipeline.restriction import RecordAction, RestrictionDecision, WithholdingGround
 
 #: the ``reason`` of a review item that is a restricted record (its ``item`` is the record reference)
@@ -39,9 +41,28 @@ class RestrictedEntry(msgspec.Struct, frozen=True, kw_only=True):
     ground: str | None  #: bdsg-34 | land-law | art15-4 | bdsg-29
     #: the fields the decision is about (the other party's data); empty: the whole record
     restricted_fields: list[str] = []
+    #: the mapping's words: the collection's title and each field's label ({"de": …, "en": …})
+    title: dict[str, str] = {}
+    labels: dict[str, dict[str, str]] = {}
+    codes: dict[str, dict[str, dict[str, str]]] = {}  #: field → stored code → its words
 
 
-def restricted_json(records: dict[str, Record]) -> bytes:
+def restricted_json(records: dict[str, Record], specs: Mapping[tuple[str, str], CollectionSpec] | None = None) -> bytes:
+    """The records as the case keeps them, with the mapping's words for the officer (``specs``:
+    (store, collection) → its description; without one the page names fields by their column)."""
+    specs = specs or {}
+
+    def words(r: Record) -> dict[str, object]:
+        spec = specs.get((r.store, r.collection))
+        if spec is None:
+            return {}
+        return {
+            "title": dict(spec.title),
+            "labels": {f.name: dict(f.label) for f in spec.fields},
+            # stored codes explained ("brute_force" → "Passwort-Rateversuche")
+            "codes": {f.name: {k: dict(v) for k, v in f.codes.items()} for f in spec.fields if f.codes},
+        }
+
     return msgspec.json.encode(
         [
             {
@@ -51,6 +72,7 @@ def restricted_json(records: dict[str, Record]) -> bytes:
                 "relation": r.relation,
                 "fields": [[f.name, "" if f.value is None else str(f.value)] for f in r.fields],
                 "restricted_fields": list(r.restricted_fields),
+                **words(r),
             }
             for ref, r in records.items()
         ]
@@ -77,6 +99,9 @@ def restricted_entries(engine: sa.Engine, user: casefile.User, reference: str) -
                 decision=state.decision if state else None,
                 ground=state.ground if state else None,
                 restricted_fields=list(r.get("restricted_fields", [])),
+                title=r.get("title", {}),
+                labels=r.get("labels", {}),
+                codes=r.get("codes", {}),
             )
         )
     return entries

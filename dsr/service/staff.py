@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
@@ -67,6 +67,8 @@ def add_user(
 class DeadlineReport:
     today: dt.date
     due: list[casefile.DueCase]
+    #: controller key → its configured name, for the digest
+    controllers: dict[str, str] = field(default_factory=dict)
 
     @property
     def overdue(self) -> bool:
@@ -74,12 +76,13 @@ class DeadlineReport:
 
     @property
     def digest(self) -> str:
-        return casefile.deadline_digest(self.due, self.today)
+        return casefile.deadline_digest(self.due, self.today, self.controllers)
 
 
 def deadlines(settings: Settings, *, today: dt.date | None = None, within_days: int = 7) -> DeadlineReport:
     today = today or dt.datetime.now(dt.UTC).astimezone(BERLIN).date()
-    return DeadlineReport(today, casefile.due_cases(portal_engine(settings), today=today, within_days=within_days))
+    due = casefile.due_cases(portal_engine(settings), today=today, within_days=within_days)
+    return DeadlineReport(today, due, {key: c.name for key, c in settings.controllers.items()})
 
 
 def send_digest(settings: Settings, report: DeadlineReport, to: str) -> None:

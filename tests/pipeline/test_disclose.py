@@ -318,8 +318,8 @@ def _keys(data: dict) -> set[tuple[str, str]]:
     for store in data["stores"]:
         for coll in store["collections"]:
             for rec in coll["records"]:
-                if "id" in rec:
-                    found.add((coll["collection"], str(rec["id"])))
+                if "id" in rec["fields"]:
+                    found.add((coll["collection"], str(rec["fields"]["id"]["value"])))
     return found
 
 

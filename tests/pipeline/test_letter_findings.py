@@ -50,8 +50,9 @@ class Copy:
     data: dict[str, Any]
 
     def rows(self, collection: str) -> list[dict[str, str]]:
+        """The records of a collection as the letter prints them ("—" where nothing is stored)."""
         return [
-            record
+            {name: cell["text"] or "—" for name, cell in record["fields"].items()}
             for store in self.data["stores"]
             for coll in store["collections"]
             if coll["collection"] == collection

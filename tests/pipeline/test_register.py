@@ -90,8 +90,11 @@ def test_only_activities_that_apply_are_listed_with_the_categories_found():
     circulation = letter.activities[1]
     # the category as it applies to this reader: the fields actually held, not the register's examples
     assert circulation.categories == ("loans: Title, Borrowed, Due, Issued by, Note",)
-    assert circulation.recipients[0].name == "DS-Software-Lösungen"
-    assert "Art. 22" in circulation.automated
+    # the processor and the facts every activity shares are said once, above the activities
+    assert circulation.recipients == ()
+    assert letter.common is not None
+    assert [p.name for p in letter.common.processors] == ["DS-Software-Lösungen GmbH"]
+    assert "Art. 22" in letter.common.automated and circulation.automated == ""
 
 
 def test_an_activity_missing_from_the_register_is_a_clear_error(tmp_path):
@@ -172,3 +175,52 @@ def test_a_field_that_holds_nothing_about_the_reader_is_not_named_among_the_cate
     )
     circulation = next(a for a in letter.activities if a.key == "circulation")
     assert circulation.categories == ("Ausleihen: Titel, Ausgeliehen am, Fällig am, Ausgegeben von",)
+
+
+# ------------------------------------------------------------------ named recipients, languages, retention
+
+
+def test_a_recipient_named_only_by_its_kind_is_a_warning(tmp_path):
+    path = write(
+        tmp_path,
+        GOOD
+        + 'recipients = [{ name = "unsere Steuerberatung" }, { name = "Kanzlei Beispiel mbB", address = "Weg 1, 12345 Ort" },'
+        ' { name = "Kasse", category_only = true }]\n',
+    )
+    found = register.unnamed_recipients(register.load(str(path)))
+    assert [e.key for e in found] == ["activities.circulation.recipients[0]", "activities.circulation.recipients[2]"]
+    assert all("C-154/21" in e.problem for e in found)
+
+
+def test_the_built_in_vendor_register_names_every_recipient():
+    assert register.unnamed_recipients(register.load("james-vendor")) == []
+
+
+def test_a_register_without_english_fails_dsr_check_naming_the_text(tmp_path):
+    from dsr.pipeline.check import check
+
+    (tmp_path / "register.toml").write_text(GOOD.replace('purpose = { de = "p", en = "p" }', 'purpose = { de = "p" }'))
+    config = tmp_path / "dsr.toml"
+    config.write_text(
+        '[controllers.s]\nname = "S"\nkind = "school"\nland = "BY"\npublic = true\nstreet = "x"\npostal_code = "1"\n'
+        'city = "c"\nemail = "e@x.example"\nregister = "register.toml"\n'
+        '[controllers.s.dpo]\nname = "d"\n[controllers.s.signatory]\nname = "s"\n'
+        '[controllers.s.stores.school]\nconnector = "sql"\nurl = "sqlite:///school.db"\nmapping = "james-school"\n'
+    )
+    problems = [p for p in check(config) if p.key and p.key.startswith("activities")]
+    assert [(p.key, p.problem) for p in problems] == [
+        ("activities.circulation.purpose", 'missing text for language "en"')
+    ]
+
+
+def test_a_retention_rule_without_a_period_names_its_key(tmp_path):
+    path = write(tmp_path, GOOD + 'retention_rule = { collections = ["loan"], after = "returned_at" }\n')
+    with pytest.raises(ConfigError) as err:
+        register.load(str(path))
+    assert err.value.key == "activities.circulation.retention_rule"
+
+
+def test_the_built_in_registers_have_no_vague_storage_text():
+    for name in ("james-school", "james-vendor"):
+        for entry in register.load(name).activities.values():
+            assert "kurz nach" not in entry.retention["de"] and "soon after" not in entry.retention["en"]

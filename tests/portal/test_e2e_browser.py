@@ -77,7 +77,11 @@ def submit(
         page.get_by_label("Für mich selbst").check()
     page.get_by_label("Vorname *").fill(first)
     page.get_by_label("Nachname *").fill(last)
-    page.get_by_label("Geburtsdatum").fill(dob)
+    if dob:  # the three fields of the form (Tag, Monat, Jahr)
+        year, month, day = dob.split("-")
+        page.get_by_label("Tag").fill(str(int(day)))
+        page.get_by_label("Monat").fill(str(int(month)))
+        page.get_by_label("Jahr").fill(year)
     if card:
         page.get_by_label("Nummer des Bibliotheksausweises (falls bekannt)").fill(card)
     page.get_by_label("E-Mail-Adresse *").fill(email)

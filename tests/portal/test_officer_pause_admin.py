@@ -4,6 +4,7 @@ accounts and reset second factors — of their own controllers only (TestClient,
 from __future__ import annotations
 
 import datetime as dt
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +61,8 @@ def test_the_reply_received_across_the_month_end_ends_the_pause_on_that_day(worl
     refused = client.post(
         f"/officer/cases/{ref}/do/identity-reply", data={"_csrf": page_csrf(page.text), "received_on": "2026-01-27"}
     )
-    assert refused.status_code == 400 and "vor der Nachfrage (28.01.2026)" in refused.text
+    # refused: back on the case page (post/redirect/get) with the reason
+    assert 'id="action-error"' in refused.text and "vor der Nachfrage (28.01.2026)" in refused.text
 
     # the reply came on 3 February (recorded months later): 6 days paused, due Thursday 26 February
     done = client.post(
@@ -120,8 +122,10 @@ def test_an_approver_who_decided_review_items_is_refused_with_the_four_eyes_code
     r = approver.post(f"/api/officer/cases/{ref}/approve", headers={"x-csrf-token": token})
     assert r.status_code == 409 and r.json()["code"] == "four_eyes"
     page = approver.get(f"/officer/cases/{ref}")
+    assert 'id="approve"' not in page.text  # not offered: it would be refused
+    assert "Freigeben muss eine andere Person (Vier-Augen-Prinzip)" in unescape(page.text)
     r = approver.post(f"/officer/cases/{ref}/do/approve", data={"_csrf": page_csrf(page.text)})
-    assert r.status_code == 409 and "über ihre Schwärzungen entschieden" in r.text
+    assert 'id="action-error"' in r.text and "über ihre Schwärzungen entschieden" in r.text
     assert casefile.get_case(world.engine, world.officer, ref).state is casefile.CaseState.PREPARED
 
 

@@ -38,7 +38,7 @@ def test_a_host_app_mounts_the_portal_under_its_own_path(portal_settings: Any) -
 
 def test_portal_settings_have_defaults_and_errors_name_file_and_key(tmp_path: Path) -> None:
     settings = load(write_config(tmp_path, ""))
-    assert settings.portal.mail.backend == "console" and settings.portal.rate_limits.submissions_per_hour == 10
+    assert settings.portal.mail.backend == "console" and settings.portal.rate_limits.submissions_per_hour == 60
     assert settings.portal_database_url == f"sqlite:///{tmp_path / 'dsr-portal.db'}"
     for body, key in (
         ('mail = { backend = "pigeon" }', "portal.mail.backend"),

@@ -40,6 +40,10 @@ FORM = {
 }
 
 
+#: a complete request through the JSON API (refused only by the limit)
+API_REQUEST = {"controller": "gym-musterstadt", "types": ["access"], **{k: v for k, v in FORM.items() if k != "types"}}
+
+
 def submit(client: Any, lang: str = "de") -> Any:
     return client.post(f"/{lang}/request/gym-musterstadt", data=FORM)
 
@@ -72,7 +76,7 @@ def test_two_processes_on_one_database_share_the_limit(two_apps: Any) -> None:
     assert [submit(a).status_code, submit(b).status_code, submit(a).status_code] == [200, 200, 200]
     limited = submit(b, "en")
     assert limited.status_code == 429 and "Too many attempts" in limited.text and "retry-after" in limited.headers
-    api = a.post("/api/public/requests?lang=de", json={})
+    api = a.post("/api/public/requests?lang=de", json=API_REQUEST)
     assert api.status_code == 429 and api.json()["error"] == "rate_limited"
     assert a.get("/de/").status_code == 200  # reading pages is not limited
     # other kinds of action have their own counter

@@ -73,7 +73,7 @@ def test_a_file_whose_content_is_no_pdf_jpeg_or_png_is_refused_with_a_clear_form
     german = send(client, content, declared)
     assert german.status_code == 400
     assert "Diese Datei ist kein PDF, JPEG oder PNG" in german.text
-    assert 'aria-describedby="authorisation-error"' in german.text and 'value="Rita"' in german.text
+    assert 'aria-describedby="authorisation-help authorisation-error"' in german.text and 'value="Rita"' in german.text
     english = send(client, content, declared, lang="en")
     assert english.status_code == 400 and "This file is not a PDF, JPEG or PNG" in english.text
     api = client.post(

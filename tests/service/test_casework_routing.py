@@ -94,6 +94,8 @@ def test_a_parent_on_the_guardian_rows_gets_the_letter_for_the_child(world: Worl
     assert name in text and street in text and "Amselweg" not in text
     assert f"gesetzliche Vertretung für {world.pupil().first_name}" in text
     assert RECORDS_CHECKED in text
+    # a download to the verified guardian address: the PDF itself carries the machine-readable copy
+    assert "disclosure.json" in text and "Datenträger" not in text
     needs = casefile.requirements_of(world.engine, world.officer, ref)
     assert needs.routing is not None and needs.routing.guardian == "verified" and needs.open == ()
     # the audit trail names codes, never the guardian or the child
@@ -155,6 +157,8 @@ def test_a_pupil_of_13_asking_alone_is_answered_through_her_guardian(world: Worl
     casework.start_gathering(world.engine, world.settings, world.officer, ref)
     text = draft_text(world, ref)
     assert name in text and street in text and f"gesetzliche Vertretung für {world.pupil().first_name}" in text
+    # the answer goes by post: the paper letter says how to get the electronic copy
+    assert "Datenträger" in text and "disclosure.json" not in text
     to_prepared(world, ref)
 
     with pytest.raises(casefile.TransitionRefused) as refused:

@@ -3,30 +3,36 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 
 import msgspec
 
-from dsr.config import ControllerSettings
-from dsr.errors import ConfigError
+from dsr.config import ControllerSettings, GeneralSettings
 from dsr.model import CollectionSpec, FieldSpec, Gathering, Record, Withholding
 from dsr.pipeline import authorities
+from dsr.pipeline.compose.activities import erasure_dates, section_two
+from dsr.pipeline.compose.copy import Source, tables
+from dsr.pipeline.compose.glance import glance
 from dsr.pipeline.compose.letter import (
-    Activity,
     Authority,
     CodeNote,
     Column,
-    DataRecipient,
     Disclosure,
     Row,
     Section,
     StoreLine,
     WithheldLine,
 )
-from dsr.pipeline.compose.request import Request
+from dsr.pipeline.compose.request import Address, Request
+from dsr.pipeline.compose.typed import column_kinds, typed_value
 from dsr.pipeline.compose.values import RelationshipNames, date_text, datetime_text, field_text
 from dsr.pipeline.compose.wording import Wording, pick, wording
 from dsr.pipeline.register import Register
+
+#: the reader is a minor below this age (§ 2 BGB)
+ADULT = 18
+#: ``[dsr] request_retention_days`` when the caller does not say
+REQUEST_RETENTION_DAYS = GeneralSettings().request_retention_days
 
 
 def disclosure(
@@ -37,19 +43,27 @@ def disclosure(
     draft: bool = False,
     register: Register | None = None,
     relationships: RelationshipNames = RelationshipNames.SHOWN,
+    request_retention_days: int = REQUEST_RETENTION_DAYS,
 ) -> Disclosure:
     """Compose the answer to an access request (Art. 15 GDPR).
 
     With no records at all the letter is the negative answer ("we hold no data about you").
     ``relationships``: whether the reader's relatives the mapping marks (their parents, their
     children) are named beside their role — the controller's choice.
+    ``request_retention_days``: how long the request file is kept after the case ends
+    (``[dsr] request_retention_days``); the letter says so.
     """
     words = wording(request.language)
     child = addressed_to_child(request, controller)
-    sections = tuple(_sections(gathering, words, relationships))
+    # the day each record is due for erasure by the register's storage rules (Anlage 1 shows it)
+    due = erasure_dates(register, gathering.records) if register else {}
+    sources = _sections(gathering, words, relationships, due)
+    sections = tuple(s.section for s in sources)
+    common, listed = section_two(controller, sections, register, words, gathering)
     kind = "disclosure" if sections else "negative"
     return Disclosure(
         kind=kind,
+        glance=glance(sources, words),
         language=request.language,
         controller=public_part(controller),
         request=request,
@@ -58,9 +72,12 @@ def disclosure(
         letter_date_iso=request.letter_date,
         channel=words.get("channels", request.channel) if request.channel else "",
         identity_check=words.get("identity_checks", request.identity_check) if request.identity_check else "",
-        salutation=salutation(request, words, child),
+        salutation=salutation(request, words, address_of(request, controller)),
         address_lines=address_lines(request),
         child=child,
+        address=address_of(request, controller),
+        request_file_kept=period_text(request_retention_days, request.language),
+        not_searched=not_searched(controller, words),
         stores=tuple(
             StoreLine(
                 store=r.store,
@@ -71,7 +88,8 @@ def disclosure(
             for r in gathering.reports
         ),
         sections=sections,
-        activities=tuple(_activities(sections, register, words)) if register else (),
+        activities=listed,
+        common=common,
         authority=competent_authority(controller, request.language),
         withheld=tuple(
             WithheldLine(
@@ -113,24 +131,60 @@ def received_text(request: Request) -> str:
 def addressed_to_child(request: Request, controller: ControllerSettings) -> bool:
     """The letter goes to the subject themself, who is below the controller's age of consent on
     the letter date: it must be in language a child understands (Art. 12(1) GDPR)."""
+    age = _age_of_reader(request)
+    return age is not None and age < controller.pupil_age_of_consent
+
+
+def address_of(request: Request, controller: ControllerSettings) -> Address:
+    """How the letter speaks to its reader: a child below the age of consent in "du" and plain
+    language; a reader from that age to 17 as the controller configures; everyone else "Sie"."""
+    age = _age_of_reader(request)
+    if age is None or age >= ADULT:
+        return "sie"
+    if age < controller.pupil_age_of_consent:
+        return "child"
+    return controller.young_readers_address
+
+
+def _age_of_reader(request: Request) -> int | None:
+    """The addressee's age on the letter date, when the addressee is the subject and it is known."""
     from dsr.pipeline.representation import age_on  # here: dsr.pipeline.representation imports dsr.pipeline.compose
 
     r = request.recipient
     if r.date_of_birth is None or r.acting_for:
-        return False
-    return age_on(r.date_of_birth, request.letter_date) < controller.pupil_age_of_consent
+        return None
+    return age_on(r.date_of_birth, request.letter_date)
 
 
-def salutation(request: Request, words: Wording, child: bool = False) -> str:
+def salutation(request: Request, words: Wording, address: Address = "sie") -> str:
+    """ "Sehr geehrte Frau Muster," for an adult; a young reader by first name ("Hallo Anna,")."""
     r = request.recipient
     parts = r.name.split()
     if not parts:
         return words.get("salutations", "unnamed")
     last = parts[-1]
     first = " ".join(parts[:-1]) or last
-    key = "child" if child else r.form or "neutral"
+    age = _age_of_reader(request)
+    key = "child" if address != "sie" else "young" if age is not None and age < ADULT else r.form or "neutral"
     # str.replace, not str.format: a name may contain braces
     return words.get("salutations", key).replace("{first}", first).replace("{last}", last).replace("{name}", r.name)
+
+
+def not_searched(controller: ControllerSettings, words: Wording) -> tuple[str, ...]:
+    """What the answer did not search, and why: the controller's list, else the defaults."""
+    if controller.not_searched is not None:
+        return tuple(getattr(t, words.language) for t in controller.not_searched)
+    return tuple(words.get("not_searched", key) for key in words.table.get("not_searched", {}))
+
+
+def period_text(days: int, language: str) -> str:
+    """A retention period in words: whole years as years ("3 Jahre"), else days."""
+    units = {"de": (("Jahr", "Jahre"), ("Tag", "Tage")), "en": (("year", "years"), ("day", "days"))}
+    year, day = units.get(language, units["en"])
+    years, rest = divmod(days, 365)
+    if years and not rest:
+        return f"{years} {year[years != 1]}"
+    return f"{days} {day[days != 1]}"
 
 
 def competent_authority(controller: ControllerSettings, language: str = "de") -> Authority:
@@ -145,7 +199,13 @@ def competent_authority(controller: ControllerSettings, language: str = "de") ->
     )
 
 
-def _sections(gathering: Gathering, words: Wording, relationships: RelationshipNames) -> Iterable[Section]:
+def _sections(
+    gathering: Gathering,
+    words: Wording,
+    relationships: RelationshipNames,
+    due: Mapping[tuple[str, str, str], dt.date] | None = None,
+) -> list[Source]:
+    """The sections of the copy in print order, each with its table (dsr.pipeline.compose.copy)."""
     by_collection: dict[tuple[str, str], list[Record]] = {}
     for record in gathering.records:
         by_collection.setdefault((record.store, record.collection), []).append(record)
@@ -154,15 +214,23 @@ def _sections(gathering: Gathering, words: Wording, relationships: RelationshipN
     order = [k for k in specs if k in by_collection] + sorted(k for k in by_collection if k not in specs)
     sections = [
         _section(
-            specs.get(key) or _spec_from_records(key, by_collection[key]), by_collection[key], words, relationships
+            specs.get(key) or _spec_from_records(key, by_collection[key]),
+            by_collection[key],
+            words,
+            relationships,
+            due or {},
         )
         for key in order
     ]
     # The copy reads store by store, and within a store activity by activity (the order in
     # which they first appear), each with its collections in the mapping's order.
-    stores = {s.store: i for i, s in reversed(list(enumerate(sections)))}
-    activities = {(s.store, s.activity): i for i, s in reversed(list(enumerate(sections)))}
-    yield from sorted(sections, key=lambda s: (stores[s.store], activities[(s.store, s.activity)]))
+    stores = {s.section.store: i for i, s in reversed(list(enumerate(sections)))}
+    activities = {(s.section.store, s.section.activity): i for i, s in reversed(list(enumerate(sections)))}
+    sections.sort(key=lambda s: (stores[s.section.store], activities[(s.section.store, s.section.activity)]))
+    return [
+        Source(section=msgspec.structs.replace(s.section, table=t), spec=s.spec, fields=s.fields, records=s.records)
+        for s, t in zip(sections, tables(sections, words), strict=True)
+    ]
 
 
 def _spec_from_records(key: tuple[str, str], records: list[Record]) -> CollectionSpec:
@@ -176,7 +244,13 @@ def _spec_from_records(key: tuple[str, str], records: list[Record]) -> Collectio
     )
 
 
-def _section(spec: CollectionSpec, records: list[Record], words: Wording, relationships: RelationshipNames) -> Section:
+def _section(
+    spec: CollectionSpec,
+    records: list[Record],
+    words: Wording,
+    relationships: RelationshipNames,
+    due: Mapping[tuple[str, str, str], dt.date],
+) -> Source:
     lang = words.language
     columns = spec.fields
     by_name = {f.name: f for f in columns}
@@ -196,8 +270,16 @@ def _section(spec: CollectionSpec, records: list[Record], words: Wording, relati
             field_text(fields[c.name], c, words, relationships) if c.name in fields else words.value("empty")
             for c in columns
         )
-        rows.append(Row(values=values, relation=r.relation or ""))
-    return Section(
+        data = tuple(typed_value(fields.get(c.name), c, words, relationships) for c in columns)
+        rows.append(
+            Row(
+                values=values,
+                relation=r.relation or "",
+                data=data,
+                due_for_erasure=due.get((r.store, r.collection, r.key)),
+            )
+        )
+    section = Section(
         store=spec.store,
         store_title=words.get("stores", spec.store),
         collection=spec.name,
@@ -206,7 +288,8 @@ def _section(spec: CollectionSpec, records: list[Record], words: Wording, relati
         activity=spec.activity,
         category=spec.category,
         columns=tuple(
-            Column(name=c.name, label=pick(c.label, lang, c.name), explain=pick(c.explain, lang)) for c in columns
+            Column(name=c.name, label=pick(c.label, lang, c.name), explain=pick(c.explain, lang), kind=kind)
+            for c, kind in zip(columns, column_kinds(columns, (row.data for row in rows)), strict=True)
         ),
         rows=tuple(rows),
         with_relation=any(r.relation for r in rows),
@@ -216,6 +299,7 @@ def _section(spec: CollectionSpec, records: list[Record], words: Wording, relati
             if c.codes
         ),
     )
+    return Source(section=section, spec=spec, fields=tuple(columns), records=tuple(records))
 
 
 def _sort_key(record: Record, name: str) -> tuple[int, str]:
@@ -229,86 +313,3 @@ def _sort_key(record: Record, name: str) -> tuple[int, str]:
     if isinstance(value, dt.datetime):
         return (0, value.isoformat())
     return (0, value.isoformat() if isinstance(value, dt.date) else str(value))
-
-
-def _named_in(sections: tuple[Section, ...], refs: list[str]) -> list[str]:
-    """Distinct values of ``collection.field`` columns: recipients named by the records themselves."""
-    names: list[str] = []
-    for ref in refs:
-        collection, field = ref.split(".", 1)
-        for s in sections:
-            if s.collection != collection:
-                continue
-            index = next((i for i, c in enumerate(s.columns) if c.name == field), None)
-            if index is None:
-                continue
-            for row in s.rows:
-                value = row.values[index]
-                if value and value != "—" and value not in names:
-                    names.append(value)
-    return names
-
-
-def _activities(sections: tuple[Section, ...], register: Register, words: Wording) -> Iterable[Activity]:
-    lang = words.language
-    found: dict[str, list[str]] = {}
-    # the fields of each category that actually hold something about this reader
-    fields: dict[tuple[str, str], list[str]] = {}
-    empty = words.value("empty")
-    for s in sections:
-        if not s.activity:
-            continue
-        cats = found.setdefault(s.activity, [])
-        if s.category and s.category not in cats:
-            cats.append(s.category)
-        held = fields.setdefault((s.activity, s.category), [])
-        for i, column in enumerate(s.columns):
-            if column.label not in held and any(row.values[i] not in ("", empty) for row in s.rows):
-                held.append(column.label)
-    d = register.defaults
-    for key, categories in found.items():
-        entry = register.activity(key)
-        if entry is None:
-            # A letter without purpose, recipients and retention for data it discloses is incomplete.
-            raise ConfigError(
-                register.file,
-                f"activities.{key}",
-                "records belong to this activity, but the register does not describe it",
-            )
-        yield Activity(
-            key=key,
-            name=pick(entry.name, lang),
-            purpose=pick(entry.purpose, lang),
-            legal_basis=pick(entry.legal_basis, lang),
-            categories=tuple(
-                _tailored(category_label(c, register, words), fields.get((key, c), [])) for c in categories
-            ),
-            recipients=(
-                *(DataRecipient(name=r.name, role=pick(r.role, lang), address=r.address) for r in entry.recipients),
-                *(
-                    DataRecipient(name=n, role=pick(entry.recipients_role, lang))
-                    for n in _named_in(sections, entry.recipient_fields)
-                ),
-            ),
-            retention=pick(entry.retention, lang),
-            source=pick(entry.source or d.source, lang),
-            transfers=pick(entry.transfers or d.transfers, lang),
-            automated=pick(entry.automated or d.automated, lang),
-            rights=pick(entry.rights, lang),
-        )
-
-
-def _tailored(label: str, held: list[str]) -> str:
-    """ "Stammdaten (Name, Klasse, …)" as it applies to this reader: "Stammdaten: Vorname, Nachname, …"
-    — the register's general examples give way to the fields actually held."""
-    if not held:
-        return label
-    base = label.split(" (", 1)[0] if label.endswith(")") else label
-    return f"{base}: {', '.join(held)}"
-
-
-def category_label(category: str, register: Register, words: Wording) -> str:
-    """The reader's words for a data category: the register's own text when it has one (its
-    TOML keys may spell the category with underscores), else ``wording.toml [categories]``."""
-    entry = register.categories.get(category) or register.categories.get(category.replace(" ", "_"))
-    return pick(entry, words.language) or words.get("categories", category)

@@ -17,8 +17,10 @@ from collections.abc import Sequence
 import msgspec
 
 from dsr.config import ControllerSettings
+from dsr.pipeline import land_law
 from dsr.pipeline.compose.disclosure import (
     address_lines,
+    address_of,
     addressed_to_child,
     competent_authority,
     public_part,
@@ -26,7 +28,7 @@ from dsr.pipeline.compose.disclosure import (
     salutation,
 )
 from dsr.pipeline.compose.letter import Authority
-from dsr.pipeline.compose.request import Request
+from dsr.pipeline.compose.request import Address, Request
 from dsr.pipeline.compose.values import date_text
 from dsr.pipeline.compose.wording import wording
 from dsr.pipeline.deadlines import MAX_EXTENSION_MONTHS, Deadline, ExtensionNotAllowed
@@ -57,6 +59,8 @@ class Notice(msgspec.Struct, frozen=True, kw_only=True):
     authority: Authority
     draft: bool = False
     child: bool = False  #: addressed to a child below the age of consent (Art. 12(1))
+    #: how the letter speaks to its reader (:data:`dsr.pipeline.compose.request.Address`)
+    address: Address = "sie"
     reasons: str = ""  #: the officer's reasons (extension, refusal, identity query)
     new_deadline: str = ""  #: extension: the new date
     reply_by: str = ""  #: identity query: answer by this date
@@ -65,6 +69,10 @@ class Notice(msgspec.Struct, frozen=True, kw_only=True):
     kept: tuple[Kept, ...] = ()
     informed: tuple[str, ...] = ()  #: recipients told of the erasure or restriction (Art. 19)
     restricted: tuple[str, ...] = ()  #: what is restricted at the person's request (Art. 18)
+    #: the national provision beside Art. 17(3), 18 GDPR for data kept instead of erased: § 35 Abs. 3
+    #: BDSG for a private controller; for a public body the Land's act governs (not the BDSG), and
+    #: "" where dsr/data/land_law.toml records no checked provision (the GDPR alone is cited)
+    erasure_law: str = ""
 
     @property
     def record_count(self) -> int:
@@ -120,11 +128,12 @@ def notice(
             if request.identity_check and kind != "identity_query"
             else ""
         ),
-        salutation=salutation(request, words, child),
+        salutation=salutation(request, words, address_of(request, controller)),
         address_lines=address_lines(request),
         authority=competent_authority(controller, lang),
         draft=draft or bool(unrecorded),
         child=child,
+        address=address_of(request, controller),
         reasons=reasons,
         new_deadline=date_text(new_deadline, lang) if new_deadline else "",
         reply_by=date_text(reply_by, lang) if reply_by else "",
@@ -133,7 +142,16 @@ def notice(
         kept=tuple(kept),
         informed=tuple(informed),
         restricted=tuple(restricted),
+        erasure_law=erasure_law(controller),
     )
+
+
+def erasure_law(controller: ControllerSettings) -> str:
+    """§ 35 Abs. 3 BDSG binds private controllers only (§ 1 Abs. 1 BDSG); a public school cites its
+    Land's provision where one is recorded (``erasure`` in dsr/data/land_law.toml), else none."""
+    if not controller.public:
+        return "§ 35 Abs. 3 BDSG"
+    return land_law.of_land(controller.land).erasure
 
 
 def _check_extension(controller: ControllerSettings, request: Request, new_deadline: dt.date, paused_days: int) -> None:

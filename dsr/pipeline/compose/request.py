@@ -8,6 +8,14 @@ from typing import Literal
 import msgspec
 
 Language = Literal["de", "en"]
+#: how a letter speaks to its reader: "sie" (formal; adults, and young people where the controller
+#: says so), "du" (young people 14–17 where the controller says so), "child" (below the age of
+#: consent). "du" and "child" letters are in plain language with the legal references in a box
+#: for parents and teachers (``<letter>/<language>.plain.html``).
+Address = Literal["sie", "du", "child"]
+#: how the answer reaches the reader: "electronic" (portal download) or "post" (a paper letter,
+#: whose reader cannot open a file embedded in the PDF)
+Delivery = Literal["electronic", "post"]
 
 
 class Recipient(msgspec.Struct, frozen=True, kw_only=True):
@@ -54,6 +62,7 @@ class Request(msgspec.Struct, frozen=True, kw_only=True):
     letter_date: dt.date = msgspec.field(default_factory=dt.date.today)
     #: how much of the receipt was recorded: "time" (date and time), "day", or "unrecorded"
     received: Literal["time", "day", "unrecorded"] = "time"
+    delivery: Delivery = "electronic"
 
     @property
     def unrecorded(self) -> tuple[str, ...]:

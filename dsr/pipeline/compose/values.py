@@ -58,6 +58,12 @@ def datetime_text(value: dt.datetime, language: str) -> str:
     return value.strftime("%Y-%m-%d %H:%M")
 
 
+def datetime_short(value: dt.datetime, language: str) -> str:
+    """A time in a table's cell: "10.09.2021 13:06" (the letter's prose says "…, 13:06 Uhr")."""
+    value = local_time(value)
+    return value.strftime("%d.%m.%Y %H:%M" if language == "de" else "%Y-%m-%d %H:%M")
+
+
 def money_text(value: Decimal | float | int, language: str) -> str:
     text = f"{Decimal(str(value)):,.2f}"
     if language == "de":
@@ -105,6 +111,8 @@ def value_text(value: Value, spec: FieldSpec | None, words: Wording) -> str:
         explained = spec.codes.get(_code_key(value))
         if explained:
             return pick(explained, language)
+        if several := code_list(value, spec):
+            return ", ".join(pick(spec.codes[code], language) for code in several)
     kind = spec.kind if spec else "text"
     if isinstance(value, bool):
         return words.value("yes" if value else "no")
@@ -126,3 +134,12 @@ def _code_key(value: Value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def code_list(value: Value, spec: FieldSpec) -> list[str]:
+    """The codes of a column holding several at once ("circulation,cataloguing"), when the mapping
+    explains every one of them; [] otherwise (the value then prints as stored)."""
+    if not isinstance(value, str) or "," not in value:
+        return []
+    codes = [part.strip() for part in value.split(",") if part.strip()]
+    return codes if codes and all(code in spec.codes for code in codes) else []

@@ -116,7 +116,7 @@ def ipv4_key(written: str) -> str | None:
 
 def ip_key(written: str) -> str | None:
     """The canonical form of an IP address as any store or text writes it ("[2001:DB8::1]",
-    "fe80::1%eth0", "::ffff:1.2.3.4" → its IPv4 address), None when it is none."""
+    "fe80::1%eth0", "::ffff:1.2.3.4" and "::1.2.3.4" → its IPv4 address), None when it is none."""
     s = written.strip().strip("[]").split("%", 1)[0]
     if ":" not in s:
         return ipv4_key(s)
@@ -124,7 +124,9 @@ def ip_key(written: str) -> str | None:
         packed = socket.inet_pton(socket.AF_INET6, s)
     except OSError:
         return None
-    if packed[:12] == _MAPPED:
+    if packed[:12] == _MAPPED or (packed[:12] == bytes(12) and "." in s):
+        # "::ffff:1.2.3.4", and the deprecated IPv4-compatible "::1.2.3.4" as written with its
+        # dotted quad: whoever wrote it meant the IPv4 address
         return socket.inet_ntop(socket.AF_INET, packed[12:])
     text = socket.inet_ntop(socket.AF_INET6, packed)
     return text if "." not in text else str(ipaddress.IPv6Address(packed))  # "::1.2.3.4" → "::102:304"

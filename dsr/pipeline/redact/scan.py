@@ -158,6 +158,22 @@ def _token(
     _bare(text, scan, start, end, tid, inflected, g, words, out)
 
 
+def _never_but_misspelt(
+    text: str, scan: str, start: int, end: int, tid: int, inflected: bool, g: Gazetteer, out: list[Hit]
+) -> None:
+    """A word that is never a name alone ("Nobody", "Sie") may still be one half of a known
+    person's full name whose other half is misspelt next to it ("Aaaa Nobody")."""
+    x = g.index
+    if inflected or tid in g.subject.tokens or (tid not in x.last_owner and tid not in x.first_owner):
+        return
+    prev = word_before(text, scan, start, True)
+    if prev is not None and misspelt_half(text, scan, prev, start, end, tid, g, out):
+        return
+    after = word_after(text, end + 1 if text.startswith(", ", end) else end, True)
+    if after is not None:
+        misspelt_half(text, scan, after, start, end, tid, g, out)
+
+
 def _bare(
     text: str,
     scan: str,
@@ -174,8 +190,11 @@ def _bare(
     name position (:mod:`.words`)."""
     x, me = g.index, g.subject
     word = text[start:end]
-    if word in NEVER or (text.startswith(".", end) and abbreviation(text, start, end, True)):
-        return  # "Sie", "Max. 3 Bücher"
+    if word in NEVER:
+        _never_but_misspelt(text, scan, start, end, tid, inflected, g, out)
+        return  # "Sie", "Nobody"
+    if text.startswith(".", end) and abbreviation(text, start, end, True):
+        return  # "Max. 3 Bücher"
     if word.isupper() and not (next_to_name(text, start, end, x, words) or before(text, start).word in CUE_KEYS):
         return  # "POST /opac": in capitals, a word is a name only next to a name or a cue ("brother LEIF")
     if text.startswith("-", end) and not known_token(_after_hyphen(scan, end), x):

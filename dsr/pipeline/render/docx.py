@@ -1,199 +1,45 @@
 """The same letter as an editable Word document (python-docx).
 
-The text comes from the very HTML the PDF is made from, so legal wording lives only in the
-templates: this module maps a small set of elements (headings, paragraphs, lists, label/value
-lists, tables, the address and information block) to Word paragraphs and tables.
-Tables are created at full size and filled through one flat list of cells: python-docx's
-``table.cell(r, c)`` and ``row.cells`` recompute the whole grid on every call (quadratic).
+The letter's text comes from the very HTML the PDF is made from (:mod:`dsr.pipeline.render.docx_letter`);
+page 1 is laid out for a window envelope (:mod:`dsr.pipeline.render.docx_address`); the copy of the
+data follows as rows a person can read (:mod:`dsr.pipeline.render.docx_copy`). Page measures are the
+PDF's (``base/style.css``): A4, margins 25/20/30/25 mm, the footer with the controller's details
+and "Seite X von Y" on every page.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 import zipfile
-from html.parser import HTMLParser
-from xml.sax.saxutils import escape
 
 import docx
+import msgspec
 from docx.document import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import parse_xml
-from docx.oxml.ns import nsdecls
+from docx.oxml.ns import nsdecls, qn
 from docx.oxml.xmlchemy import BaseOxmlElement
-from docx.shared import Mm, Pt
+from docx.section import _Footer
+from docx.shared import Mm, Pt, RGBColor
 
 from dsr.pipeline.compose.letter import Disclosure
 from dsr.pipeline.compose.wording import wording
-from dsr.pipeline.render import templates
+from dsr.pipeline.render import docx_address, templates
+from dsr.pipeline.render.docx_copy import copy_xml
+from dsr.pipeline.render.docx_letter import LetterHtml
+from dsr.pipeline.render.docx_ooxml import elements
 
-SKIP = {"head", "style", "title", "footer", "script"}
-BLOCKS = {"h1", "h2", "h3", "p", "li", "address", "div", "dl", "ul"}
-
-
-class _Letter(HTMLParser):
-    def __init__(self, document: Document) -> None:
-        super().__init__(convert_charrefs=True)
-        self.doc = document
-        self.skip = 0
-        self.stack: list[tuple[str, str]] = []
-        self.runs: list[tuple[str, bool]] = []
-        self.bold = 0
-        self.table: list[list[str]] | None = None
-        self.header_row = False
-        self.cell: list[str] | None = None
-        self.info: list[str] = []
-        self.in_info = False
-
-    # ---------------------------------------------------------------- events
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        cls = dict(attrs).get("class") or ""
-        # (the PDF's draft word above the letterhead: the draft mark already says it)
-        if tag in SKIP or {"fold", "spacer", "draft-top"} & set(cls.split()):
-            self.skip += 1
-            self.stack.append((tag, "skip"))
-            return
-        self.stack.append((tag, cls))
-        if self.skip:
-            return
-        if tag == "aside":
-            self.in_info = True
-        elif tag in ("b", "strong", "dt"):
-            self.bold += 1
-        elif tag == "br":
-            self.runs.append(("\n", False))
-        elif tag == "table":
-            self.table = []
-        elif tag == "tr" and self.table is not None:
-            self.table.append([])
-        elif tag in ("td", "th"):
-            self.cell = []
-        elif tag in BLOCKS:
-            self._flush()
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "br" and not self.skip:
-            self.runs.append(("\n", False))
-
-    def handle_endtag(self, tag: str) -> None:
-        while self.stack:
-            open_tag, cls = self.stack.pop()
-            if cls == "skip":
-                self.skip -= 1
-            elif not self.skip:
-                self._close(open_tag, cls)
-            if open_tag == tag:
-                break
-
-    def handle_data(self, data: str) -> None:
-        if self.skip:
-            return
-        if self.cell is not None:
-            self.cell.append(data)
-            return
-        if not data.strip() and not self.runs:
-            return
-        self.runs.append((data, self.bold > 0))
-
-    # ---------------------------------------------------------------- output
-    def _close(self, tag: str, cls: str) -> None:
-        if tag in ("b", "strong", "dt"):
-            self.bold -= 1
-        if tag in ("td", "th") and self.cell is not None and self.table is not None:
-            self.table[-1].append(" ".join("".join(self.cell).split()))
-            self.cell = None
-        elif tag == "table" and self.table is not None:
-            self._table(self.table)
-            self.table = None
-        elif tag == "aside":
-            self._flush()
-            self.in_info = False
-        elif tag == "dt":
-            if self.in_info:
-                self._flush()
-            else:
-                self.runs.append((": ", True))  # "Zweck: …" on one line, as in a form
-        elif tag in BLOCKS or tag == "dd":
-            self._flush(tag, cls)
-
-    def _flush(self, tag: str = "p", cls: str = "") -> None:
-        if not any(t.strip() for t, _ in self.runs):
-            self.runs = []
-            return
-        runs, self.runs = self.runs, []
-        if self.in_info:
-            self.info.append("".join(t for t, _ in runs).strip())
-            return
-        if tag in ("h1", "h2", "h3"):
-            heading = self.doc.add_paragraph()
-            heading._p.style = f"Heading{tag[1]}"  # style ids of the default template (see _table)
-            heading.add_run(" ".join("".join(t for t, _ in runs).split()))
-            return
-        para = self.doc.add_paragraph()
-        if tag == "li":
-            para._p.style = "ListBullet"
-        keep_lines = tag == "address" or "recipient" in cls
-        for i, (text, bold) in enumerate(runs):
-            if not keep_lines and text != "\n":
-                # collapse HTML whitespace, keeping one space at run boundaries
-                core = " ".join(text.split())
-                lead = " " if text[:1].isspace() and i and core else ""
-                trail = " " if text[-1:].isspace() and core else ""
-                text = lead + core + trail
-            run = para.add_run(text)
-            run.bold = bold
-        if "record" in cls.split() or "codes" in cls.split():
-            for run in para.runs:
-                run.font.size = Pt(8)
-
-    def _table(self, rows: list[list[str]]) -> None:
-        if not rows:
-            return
-        width = max(len(r) for r in rows)
-        table = self.doc.add_table(rows=0, cols=width)
-        # by style id: python-docx's lookup by name searches all styles (≈ 4 ms a call)
-        table._tbl.tblPr.style = "TableGrid"
-        # Rows as one XML fragment, parsed once: python-docx builds every cell, paragraph and
-        # run element by element (≈ 0.2 ms a cell), which dominated long letters.
-        body = "".join(_row(values + [""] * (width - len(values)), bold=r == 0) for r, values in enumerate(rows))
-        for row in parse_xml(f"<w:tbl {nsdecls('w')}>{body}</w:tbl>"):
-            table._tbl.append(row)
-
-    def close(self) -> None:
-        super().close()
-        self._flush()
-
-
-#: characters XML 1.0 cannot carry (a stored value might hold them)
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def _row(values: list[str], bold: bool) -> str:
-    style = "<w:rPr><w:b/></w:rPr>" if bold else ""
-    cells = "".join(
-        '<w:tc><w:tcPr><w:tcW w:w="0" w:type="auto"/></w:tcPr><w:p>'
-        + (f'<w:r>{style}<w:t xml:space="preserve">{escape(_NOT_XML.sub("", v))}</w:t></w:r>' if v else "")
-        + "</w:p></w:tc>"
-        for v in values
-    )
-    return f"<w:tr>{cells}</w:tr>"
+FONT = "Noto Sans"  # the PDF's font (shipped in letter_templates/fonts)
+#: heading style id → size in points, space before and after in mm (style.css: h1.subject, h2, h3)
+HEADINGS = {"Heading1": (11, 0, 6), "Heading2": (10.5, 5, 2), "Heading3": (10, 4, 1.5)}
 
 
 def docx_bytes(letter: Disclosure) -> bytes:
     """The letter as a .docx file (same text and records as the PDF)."""
     document = docx.Document()
-    section = document.sections[0]
-    section.page_height, section.page_width = Mm(297), Mm(210)
-    section.left_margin, section.right_margin, section.top_margin, section.bottom_margin = (
-        Mm(25),
-        Mm(20),
-        Mm(20),
-        Mm(20),
-    )
-    style = document.styles["Normal"]
-    style.font.name = "Noto Sans"
-    style.font.size = Pt(10)
+    _page_setup(document)
+    _styles(document)
     document.core_properties.title = letter.request.case_reference
     document.core_properties.created = _midnight(letter)
     document.core_properties.modified = _midnight(letter)
@@ -202,36 +48,124 @@ def docx_bytes(letter: Disclosure) -> bytes:
     document.core_properties.revision = 1
     # the default template describes itself ("generated by python-docx")
     document.core_properties.comments = ""
-    parser = _Letter(document)
-    parser.feed(templates.html(letter.kind, letter.language, letter=letter, part="whole"))
+    # the letter without its records (they follow as the copy), as the PDF renders it
+    body = msgspec.structs.replace(letter, sections=(), records_total=letter.record_count)
+    parser = LetterHtml(document)
+    parser.feed(templates.html(letter.kind, letter.language, letter=body, part="whole"))
     parser.close()
-    if parser.info:
-        # the information block of the PDF, as a small table after the address
-        _info_table(document, parser.info)
+    first = _first_page(parser, wording(letter.language).value("draft") if letter.draft else "")
+    content = document.element.body
+    for element in reversed(elements(docx_address.address_block(first))):
+        content.insert(0, element)
+    copy = copy_xml(letter) if letter.sections else ""
+    if copy:
+        # the copy is spliced into the saved XML as text: parsed into python-docx's tree, 20 000
+        # loans cost seconds and half a gigabyte for nothing (no later step reads them)
+        content[-1].addprevious(parse_xml(f"<w:p {nsdecls('w')}><w:r><w:t>{_COPY_MARK}</w:t></w:r></w:p>"))
+    _headers(document, first)
     _footer(document, letter)
     out = io.BytesIO()
     document.save(out)
-    return _fixed_zip(out.getvalue(), _midnight(letter))
+    return _fixed_zip(out.getvalue(), _midnight(letter), copy)
 
 
-def _info_table(document: Document, lines: list[str]) -> None:
-    pairs = [lines[i : i + 2] for i in range(0, len(lines) - 1, 2)]
-    table = document.add_table(rows=len(pairs), cols=2)
-    cells = table._cells
-    for i, (label, value) in enumerate(pairs):
-        cells[2 * i].text, cells[2 * i + 1].text = label, value
-    # move it right after the address paragraphs: the third block of the body
-    body = document.element.body
-    body.remove(table._tbl)
-    anchor = body[min(4, len(body) - 1)]
-    anchor.addnext(table._tbl)
+#: the text of the paragraph that stands for the copy until the document is saved
+_COPY_MARK = "dsr:copy-of-the-data"
+
+
+def _spliced(document_xml: bytes, copy: str) -> bytes:
+    """``word/document.xml`` with the placeholder paragraph replaced by ``copy`` (body-level
+    elements with the ``w:`` prefix, which the document's root declares)."""
+    mark = document_xml.index(_COPY_MARK.encode())
+    start = document_xml.rindex(b"<w:p", 0, mark)  # the placeholder has no properties: its own start
+    end = document_xml.index(b"</w:p>", mark) + len(b"</w:p>")
+    return document_xml[:start] + copy.encode("utf-8") + document_xml[end:]
+
+
+def _first_page(parser: LetterHtml, draft: str) -> docx_address.FirstPage:
+    regions = parser.regions
+    info = regions["info-block"]
+    return docx_address.FirstPage(
+        letterhead=tuple(regions["letterhead"]),
+        return_address=" ".join(regions["return-address"]),
+        recipient=tuple(line.strip() for text in regions["recipient"] for line in text.splitlines() if line.strip()),
+        info=tuple(zip(info[::2], info[1::2], strict=False)),
+        draft=draft,
+    )
+
+
+def _page_setup(document: Document) -> None:
+    section = document.sections[0]
+    section.page_height, section.page_width = Mm(297), Mm(210)
+    section.top_margin, section.right_margin, section.bottom_margin, section.left_margin = (
+        Mm(25),
+        Mm(20),
+        Mm(30),
+        Mm(25),
+    )
+    section.header_distance = Mm(docx_address.LETTERHEAD_TOP)
+    section.footer_distance = Mm(12)
+    # page 1 has its own header: the letterhead, which pushes its body down to the address field
+    section.different_first_page_header_footer = True
+
+
+def _styles(document: Document) -> None:
+    """Normal text and headings in the PDF's font, sizes and spacing (by style id: python-docx's
+    lookup by name searches all styles)."""
+    styles = {s.style_id: s for s in document.styles}
+    normal = styles["Normal"]
+    normal.font.name = FONT
+    normal.font.size = Pt(10)
+    normal.paragraph_format.space_after = Mm(2.5)
+    for style_id, (size, before, after) in HEADINGS.items():
+        heading = styles[style_id]
+        heading.font.name = FONT
+        heading.font.size = Pt(size)
+        heading.font.bold = True
+        heading.font.color.rgb = RGBColor(0x11, 0x11, 0x11)
+        heading.paragraph_format.space_before = Mm(before)
+        heading.paragraph_format.space_after = Mm(after)
+        # the template's theme font would win over the style's own name
+        fonts = heading.element.rPr.find(qn("w:rFonts"))
+        for attribute in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+            fonts.attrib.pop(qn(attribute), None)
+    # list bullets: the template's Symbol-font private-use character prints as a box where
+    # Symbol is missing (LibreOffice on Linux); "•" in the letter's font prints everywhere
+    for level in document.part.numbering_part.element.iter(qn("w:lvl")):
+        text = level.find(qn("w:lvlText"))
+        if text is not None and text.get(qn("w:val")) == "\uf0b7":
+            text.set(qn("w:val"), "•")
+            for fonts in level.iter(qn("w:rFonts")):
+                fonts.set(qn("w:ascii"), FONT)
+                fonts.set(qn("w:hAnsi"), FONT)
+
+
+def _headers(document: Document, first: docx_address.FirstPage) -> None:
+    section = document.sections[0]
+    header = section.first_page_header._element
+    for paragraph in list(header):
+        header.remove(paragraph)
+    for element in elements(docx_address.letterhead(first)):
+        header.append(element)
+    if first.draft:
+        # "Entwurf" at the top of every further page too, as in the PDF
+        later = section.header.paragraphs[0]
+        later.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        word = later.add_run(first.draft)
+        word.bold, word.font.size, word.font.color.rgb = True, Pt(10), RGBColor(0xCC, 0, 0)
 
 
 def _footer(document: Document, letter: Disclosure) -> None:
-    """The controller's details as in the PDF's footer, and "Seite X von Y" (Word fields)."""
+    """The controller's details as in the PDF's footer, and "Seite X von Y" (Word fields), on
+    page 1 and on every further page."""
+    section = document.sections[0]
+    for footer in (section.first_page_footer, section.footer):
+        _footer_lines(footer, letter)
+
+
+def _footer_lines(footer: _Footer, letter: Disclosure) -> None:
     c = letter.controller
     parts = [c.name, f"{c.street}, {c.postal_code} {c.city}", c.phone, c.email, c.website, *c.legal_details]
-    footer = document.sections[0].footer
     details = footer.paragraphs[0]
     details.text = " · ".join(p for p in parts if p)
     words = wording(letter.language)
@@ -254,16 +188,19 @@ def _field(instruction: str) -> BaseOxmlElement:
     )
 
 
-def _fixed_zip(data: bytes, stamp: dt.datetime) -> bytes:
-    """The package again with every entry dated ``stamp``: python-docx writes the time of
-    saving, so the same letter would give different bytes."""
+def _fixed_zip(data: bytes, stamp: dt.datetime, copy: str = "") -> bytes:
+    """The package again with every entry dated ``stamp`` (python-docx writes the time of
+    saving, so the same letter would give different bytes) and the copy of the data in place."""
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             entry = zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6])
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = info.external_attr
-            target.writestr(entry, source.read(info.filename))
+            content = source.read(info.filename)
+            if copy and info.filename == "word/document.xml":
+                content = _spliced(content, copy)
+            target.writestr(entry, content)
     return out.getvalue()
 
 

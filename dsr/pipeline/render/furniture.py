@@ -1,4 +1,4 @@
-"""Page furniture of a letter rendered in parts: the footer and "Seite 17 von 412".
+"""Page furniture of a letter rendered in parts: the footer and "Seite 17 von 412" on every page.
 
 Margin boxes cost WeasyPrint about 20 ms on every page, and page counters restart in every
 separately rendered part. So the parts are rendered bare, and after merging every page gets
@@ -18,6 +18,10 @@ import pikepdf
 
 #: right edge of the page number: A4 width minus the right page margin of style.css, in CSS px
 RIGHT_EDGE_PX = (210 - 20) / 25.4 * 96
+#: baseline of page 1's number, in CSS px from the top: page 1 has no top margin (the letterhead
+#: starts 12 mm down), so its number stands higher than on the other pages, on the line of the
+#: draft mark ("Entwurf", style.css .draft-top); the same place as @page :first in base/letter.html
+FIRST_BASELINE_PX = 8 / 25.4 * 96
 DIGITS = "0123456789"
 
 
@@ -38,7 +42,7 @@ def numerals_line(page_word: str, of_word: str) -> str:
 
 
 def stamp(doc: pikepdf.Pdf, furniture: bytes, page_word: str, of_word: str) -> None:
-    """Lay the footer over every page of ``doc`` and number pages 2… as "Seite N von M"."""
+    """Lay the footer over every page of ``doc`` and number every page as "Seite N von M"."""
     with pikepdf.open(io.BytesIO(furniture)) as source:
         footer = doc.copy_foreign(source.pages[0].as_form_xobject())
         sample = source.pages[1]
@@ -49,22 +53,24 @@ def stamp(doc: pikepdf.Pdf, furniture: bytes, page_word: str, of_word: str) -> N
     for number, page in enumerate(doc.pages, start=1):
         # pages of one part share their resource dictionary: fixed names, same objects
         page.add_resource(footer, pikepdf.Name.XObject, pikepdf.Name("/DsrFooter"), replace_existing=True)
-        text = b""
-        if number > 1:
-            page.add_resource(font, pikepdf.Name.Font, pikepdf.Name("/DsrNumerals"), replace_existing=True)
-            text = _number_text(numerals, f"{page_word} {number} {of_word} {total}", float(page.mediabox[3]))
+        page.add_resource(font, pikepdf.Name.Font, pikepdf.Name("/DsrNumerals"), replace_existing=True)
+        line = f"{page_word} {number} {of_word} {total}"
+        baseline = FIRST_BASELINE_PX if number == 1 else numerals.baseline
+        text = _number_text(numerals, line, float(page.mediabox[3]), baseline)
         # the page's own content may leave its (flipped) coordinate system open: close it first
         page.contents_add(pikepdf.Stream(doc, b"q\n"), prepend=True)
-        page.contents_add(pikepdf.Stream(doc, b"\nQ q /DsrFooter Do Q\n" + text), prepend=False)
+        # footer and number are page furniture: artifacts, not content (PDF/UA)
+        overlay = b"\nQ /Artifact BMC q /DsrFooter Do Q\n" + text + b"EMC\n"
+        page.contents_add(pikepdf.Stream(doc, overlay), prepend=False)
 
 
-def _number_text(n: Numerals, line: str, height: float) -> bytes:
+def _number_text(n: Numerals, line: str, height: float, baseline: float) -> bytes:
     width = sum(n.widths[ch] for ch in line) / 1000 * n.size
     glyphs = "".join(n.codes[ch] for ch in line)
     color = " ".join(f"{c:g}" for c in n.color)
     return (
         f"q 1 0 0 -1 0 {height:g} cm 0.75 0 0 0.75 0 0 cm {color} rg BT "
-        f"1 0 0 -1 {RIGHT_EDGE_PX - width:.3f} {n.baseline:.3f} Tm /DsrNumerals {n.size:g} Tf <{glyphs}> Tj ET Q\n"
+        f"1 0 0 -1 {RIGHT_EDGE_PX - width:.3f} {baseline:.3f} Tm /DsrNumerals {n.size:g} Tf <{glyphs}> Tj ET Q\n"
     ).encode()
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -49,8 +50,13 @@ NUMBER = Style(REGULAR, 8, 8 * 1.3, MUTED)  # a card's entry number
 
 GUTTER = 6 * MM  # between two columns of cards
 
-#: more columns than a reader can follow across A4: the records print as cards
+#: more columns than a reader can follow across A4: a few records print as cards
 MAX_COLUMNS = 8
+#: how far beyond the text width the labels' longest words may reach and still break to fit
+LABELS_GIVE = 0.15
+#: up to this many records, a collection of many fields prints as cards; more print as a table
+#: (a card per loan of a long history would take pages a table fills in lines)
+FEW_ROWS = 12
 #: a single record with more fields than this prints as a card (a form), not a one-row table
 SINGLE_RECORD_COLUMNS = 4
 
@@ -114,23 +120,28 @@ def _room(columns: int) -> float:
 
 
 def as_cards(labels: Sequence[str], rows: Sequence[Sequence[str]], minimum: Sequence[float] | None = None) -> bool:
-    """Whether the records print as cards rather than as a table: more columns than a reader
-    can follow across A4, columns that cannot be set without breaking words (their longest
-    words, up to the cap on one column, are wider than the page), or a single record with many
-    fields (a one-row table with its labels above reads worse than a form)."""
-    if len(labels) > MAX_COLUMNS or (len(rows) == 1 and len(labels) > SINGLE_RECORD_COLUMNS):
+    """Whether the records print as cards rather than as a table: a few records (up to
+    ``FEW_ROWS``) with more columns than a reader can follow across A4, columns whose values
+    cannot be set without breaking words (their longest words, up to the cap on one column, are
+    wider than the page; a label gives way first), or a single record with many fields (a
+    one-row table with its labels above reads worse than a form)."""
+    if (len(labels) > MAX_COLUMNS and len(rows) <= FEW_ROWS) or (
+        len(rows) == 1 and len(labels) > SINGLE_RECORD_COLUMNS
+    ):
         return True
     if minimum is None:
         minimum = measure(labels, rows)[1]
-    return sum(minimum) > _room(len(labels))
+    return sum(minimum) > _room(len(labels)) + 0.01  # (a label that gave way fills the room exactly)
 
 
 class Cards:
     """How records print as cards ``span`` wide: entry number, label and value columns (widths
-    without padding), the labels broken into lines once, values once per distinct text."""
+    without padding), the labels broken into lines once, values once per distinct text. A field
+    whose value is ``skip`` (what an empty value prints as) is left out of its card."""
 
-    def __init__(self, labels: Sequence[str], span: float, records: int) -> None:
+    def __init__(self, labels: Sequence[str], span: float, records: int, skip: str = "") -> None:
         self.span = span
+        self.skip = {skip, ""} if skip else set()
         number = NUMBER.face.width(str(max(records, 1)), NUMBER.size)
         # the labels' column as wide as the longest label, up to a third of the text width
         # (a longer label wraps between words; a longer word widens it up to half the span)
@@ -154,10 +165,8 @@ class Cards:
 
     def fields(self, values: Sequence[str], entry: int) -> list[list[list[str]]]:
         """The block of one record: per field, its cells (entry number, label, value)."""
-        return [
-            [[str(entry)] if k == 0 else [], label, self.lines(k, value)]
-            for k, (value, label) in enumerate(zip(values, self.labels, strict=True))
-        ]
+        kept = [k for k, value in enumerate(values) if value not in self.skip] or list(range(min(1, len(values))))
+        return [[[str(entry)] if n == 0 else [], self.labels[k], self.lines(k, values[k])] for n, k in enumerate(kept)]
 
     def height(self, values: Sequence[str]) -> float:
         return block_height(self.fields(values, 1))
@@ -179,41 +188,66 @@ class Cards:
         return True
 
 
-def measure(labels: Sequence[str], rows: Iterable[Sequence[str]]) -> tuple[list[float], list[float]]:
+def measure(
+    labels: Sequence[str], rows: Iterable[Sequence[str]], counts: list[Counter[float]] | None = None
+) -> tuple[list[float], list[float]]:
     """Per column: the natural width (widest label or cell on one line) and the minimum (its
-    longest word, capped: a single long word, a URL or a hash, must not take the whole table)."""
+    longest word, capped: a single long word, a URL or a hash, must not take the whole table).
+    Where the longest words do not fit side by side, the labels' words give way before any
+    value's ("Verlängerungen" breaks, a date never): their minimum shrinks towards the values'.
+    ``counts``, when given (a Counter per column), receives how many cells have each width."""
     cap = _room(len(labels)) * 0.3
     natural = [HEAD.face.width(clean(label), HEAD.size) for label in labels]
-    minimum = [
+    heads = [
         min(cap, max((HEAD.face.width(w, HEAD.size) for w in _words(clean(label))), default=0)) for label in labels
     ]
+    minimum = [0.0] * len(labels)
     face, size = CELL.face, CELL.size
     # per column: a date in two columns must widen both
-    seen: list[set[str]] = [set() for _ in labels]
+    seen: list[dict[str, float]] = [{} for _ in labels]
     for values in rows:
         for i, value in enumerate(values):
-            if value in seen[i]:
+            known = seen[i].get(value)
+            if known is not None:
+                if counts is not None:
+                    counts[i][known] += 1
                 continue
-            if len(seen[i]) < 50_000:
-                seen[i].add(value)
             text = clean(value)
             w = face.width(text, size)
+            if len(seen[i]) < 50_000:
+                seen[i][value] = w
+            if counts is not None:
+                counts[i][w] += 1
             if w > natural[i]:
                 natural[i] = w
             if w > minimum[i] and minimum[i] < cap:
                 longest = max((face.width(word, size) for word in _words(text)), default=0)
                 minimum[i] = min(cap, max(minimum[i], longest))
-    return natural, minimum
+    wanted = [max(h, m) for h, m in zip(heads, minimum, strict=True)]
+    room = _room(len(labels))
+    # a label gives way a little (a long word over a narrow column), not to fragments: beyond
+    # LABELS_GIVE of the room the records print as cards
+    if room * (1 + LABELS_GIVE) >= sum(wanted) > room >= sum(minimum):
+        share = (room - sum(minimum)) / ((sum(wanted) - sum(minimum)) or 1)
+        return natural, [m + (w - m) * share for w, m in zip(wanted, minimum, strict=True)]
+    return natural, wanted
 
 
 def column_widths(labels: Sequence[str], rows: Iterable[Sequence[str]]) -> list[float]:
     """Column widths (without padding) that fill the text width: every column as wide as its
     widest cell when all fit; otherwise the room beyond the longest words goes to the columns
     with the most text, as browsers lay out tables."""
-    return fit(*measure(labels, rows))
+    counts: list[Counter[float]] = [Counter() for _ in labels]
+    natural, minimum = measure(labels, rows, counts)
+    return fit(natural, minimum, counts)
 
 
-def fit(natural: Sequence[float], minimum: Sequence[float]) -> list[float]:
+def fit(
+    natural: Sequence[float], minimum: Sequence[float], counts: Sequence[Counter[float]] | None = None
+) -> list[float]:
+    """Widths from :func:`measure`'s. With ``counts`` the room beyond the longest words goes to
+    the columns by how much of their text is wider than that (titles in every row), not by their
+    widest cell alone (a note in three rows of three hundred)."""
     n = len(natural)
     room = _room(n)
     if sum(natural) <= room:
@@ -239,9 +273,27 @@ def fit(natural: Sequence[float], minimum: Sequence[float]) -> list[float]:
         # the narrow columns at full width would leave another too little for its longest
         # word: every column from its longest word, the rest to those with the most text
         widths, open_, spare = {}, list(range(n)), room - sum(minimum)
-    slack = {i: max(0.0, natural[i] - minimum[i]) for i in open_}
-    total = sum(slack.values()) or 1
-    widths.update((i, minimum[i] + spare * slack[i] / total) for i in open_)
+    if counts is None:
+        slack = {i: max(0.0, natural[i] - minimum[i]) for i in open_}
+    else:
+        slack = {i: sum(k * max(0.0, min(w, natural[i]) - minimum[i]) for w, k in counts[i].items()) for i in open_}
+    grown = {i: minimum[i] for i in open_}
+    # by weight, none beyond its natural width; what one cannot take goes to the others
+    while spare > 0.01 and open_:
+        total = sum(slack[i] for i in open_) or float(len(open_))
+        for i in open_:
+            grown[i] += spare * (slack[i] / total if sum(slack[i] for i in open_) else 1 / len(open_))
+        spare = sum(max(0.0, grown[i] - natural[i]) for i in open_)
+        full = [i for i in open_ if grown[i] >= natural[i]]
+        for i in full:
+            grown[i] = natural[i]
+        open_ = [i for i in open_ if i not in full]
+        if not full:
+            break
+    widths.update(grown)
+    if spare > 0.01:  # every column at its natural width: the rest as before, by width
+        total = sum(widths.values()) or 1
+        widths = {i: w + spare * w / total for i, w in widths.items()}
     return [widths[i] for i in range(n)]
 
 

@@ -16,6 +16,7 @@ import datetime as dt
 import functools
 import io
 import threading
+from typing import Any
 
 import msgspec  # noqa: E402
 import pikepdf  # noqa: E402
@@ -29,26 +30,36 @@ from dsr.pipeline.render import (
     appendix,
     fonts,  # noqa: F401  (sets up fontconfig before WeasyPrint starts)
     furniture,
+    pdfua,
     templates,
 )
 from dsr.pipeline.render.export import csv_name, export_csv, export_json
 from dsr.pipeline.render.fonts import TemplateFetcher
+from dsr.pipeline.render.typeface import retag, typeface
 
-PDF_VARIANT = "pdf/a-3u"
+# tagged (PDF/A-3 level A), made PDF/UA-1 by :mod:`dsr.pipeline.render.pdfua`
+PDF_VARIANT = "pdf/a-3a"
 
 # WeasyPrint, pango and fontconfig are not made for concurrent use of shared objects: one
 # render at a time per process.
 _lock = threading.Lock()
 
 
-def pdf(letter: Disclosure | Notice, attach: bool = True) -> bytes:
+def pdf(letter: Disclosure | Notice, attach: bool = True, data: bytes | None = None) -> bytes:
     """The letter (with its appendix) as PDF bytes; ``disclosure.json`` and one CSV per
-    collection are embedded unless ``attach`` is false."""
+    collection are embedded unless ``attach`` is false. ``data``: the letter's
+    :func:`~dsr.pipeline.render.export.export_json`, when the caller has it already (20 000
+    records take half a second to encode)."""
     # only the access answer carries data; the other letters are plain PDF/A
-    files = attachments(letter) if attach and isinstance(letter, Disclosure) else []
+    files = attachments(letter, data) if attach and isinstance(letter, Disclosure) else []
     if not isinstance(letter, Disclosure) or not letter.sections:
-        return _write(letter, "whole", files)
+        return _accessible(_write(letter, "whole", files))
     pages = appendix.typeset(letter)
+    if _needs_fallback_fonts(pages):
+        # the typesetter sets one glyph per character in the shipped font, left to right: a name
+        # in Chinese, Arabic or Devanagari needs fallback fonts and shaping, which WeasyPrint
+        # (pango, HarfBuzz) does; slower, so only for the letters that need it
+        return _accessible(_write(letter, "whole", files))
     # the letter speaks of every record, but prints none of them: they follow as the appendix
     body = msgspec.structs.replace(letter, sections=(), records_total=letter.record_count)
     return _merged(_write(body, "body", files), pages, letter)
@@ -65,8 +76,25 @@ def _write(letter: Disclosure | Notice, part: str, files: list[weasyprint.Attach
             font_config=_font_config(),
             pdf_variant=PDF_VARIANT,
             attachments=files,
+            finisher=_attachments_once,
+            # pikepdf compresses every stream when it saves (zlib's default level); WeasyPrint's
+            # level 9 spends a second on the attached copy of 20 000 records for 2 % less size
+            uncompressed_pdf=True,
         )
         return written
+
+
+def _needs_fallback_fonts(pages: appendix.Appendix) -> bool:
+    """Whether the appendix prints a character its font has no glyph for."""
+    return any(not typeface(font).covers(chars) for font, chars in pages.used.items())
+
+
+def _attachments_once(document: weasyprint.Document, pdf: Any) -> None:
+    # WeasyPrint 70 lists each attached file twice in the catalog's /AF (once from the
+    # EmbeddedFiles tree, once from the file specifications); viewers then list it twice.
+    # (``pdf`` is WeasyPrint's pydyf.PDF: its catalog entries are lists of references.)
+    if "AF" in pdf.catalog:
+        pdf.catalog["AF"][:] = list(dict.fromkeys(pdf.catalog["AF"]))
 
 
 @functools.cache
@@ -90,11 +118,26 @@ def _merged(body: bytes, pages: appendix.Appendix, letter: Disclosure) -> bytes:
     words = wording(letter.language)
     page_word, of_word = words.value("page"), words.value("page_of")
     with pikepdf.open(io.BytesIO(body)) as merged:
+        first = len(merged.pages)
         pages.write(merged)
+        pages.bookmark(merged, first)
         furniture.stamp(merged, _furniture(letter, page_word, of_word), page_word, of_word)
+        # letter and furniture are separate WeasyPrint documents, each with its own subsets
+        retag(merged)
         _sort_attachment_names(merged)
+        pdfua.conform(merged)
+        reserved = pages.structure.reserve(merged, first)
         out = io.BytesIO()
         merged.save(out, deterministic_id=True)
+    # the appendix's structure tree goes in as an update (structure.py: too many objects for qpdf)
+    return pages.structure.append(out.getvalue(), reserved) if reserved else out.getvalue()
+
+
+def _accessible(written: bytes) -> bytes:
+    with pikepdf.open(io.BytesIO(written)) as doc:
+        pdfua.conform(doc)
+        out = io.BytesIO()
+        doc.save(out, deterministic_id=True)
     return out.getvalue()
 
 
@@ -129,10 +172,10 @@ def _furniture_pdf(markup: str) -> bytes:
         return written
 
 
-def attachments(letter: Disclosure) -> list[weasyprint.Attachment]:
+def attachments(letter: Disclosure, data: bytes | None = None) -> list[weasyprint.Attachment]:
     stamp = dt.datetime.combine(letter.letter_date_iso, dt.time(), tzinfo=dt.UTC)
     fetcher = TemplateFetcher()
-    files = [("disclosure.json", export_json(letter), "Data")]
+    files = [("disclosure.json", data if data is not None else export_json(letter), "Data")]
     files += [(csv_name(s), export_csv(s), "Data") for s in letter.sections]
     return [
         weasyprint.Attachment(

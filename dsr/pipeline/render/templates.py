@@ -1,4 +1,5 @@
-"""The letter templates: one folder per letter, ``<letter>/<language>.html``, autoescaped."""
+"""The letter templates: one folder per letter, ``<letter>/<language>.html`` (and
+``<language>.plain.html`` for a young reader addressed in "du" or plain English), autoescaped."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ import jinja2
 from markupsafe import Markup
 
 from dsr.errors import RenderError
+from dsr.pipeline.compose.copy import said_once
+from dsr.pipeline.compose.letter import Section, Table
 from dsr.pipeline.compose.wording import TEMPLATES, wording
+from dsr.pipeline.render.measure import clean
 
 
 @functools.cache
@@ -25,7 +29,17 @@ def environment() -> jinja2.Environment:
     )
     # short texts shared with the typeset appendix (wording.toml): wording("de").value("draft")
     env.globals["wording"] = wording
+    # the copy as the typeset appendix prints it (base/appendix.html: letters in other scripts)
+    env.globals["shown"] = _shown
+    env.globals["said_once"] = said_once
+    env.filters["printable"] = clean
     return env
+
+
+def _shown(section: Section, relation: str) -> Table:
+    from dsr.pipeline.render.appendix import as_stored  # here: appendix imports the typesetter
+
+    return section.table or as_stored(section, relation)
 
 
 _EMAIL = re.compile(r"[^@\s<>&\"']+@[^@\s<>&\"']+\.[^@\s<>&\"']+")
@@ -41,8 +55,13 @@ def _breakable_email(value: Any) -> Any:
 
 
 def html(letter_kind: str, language: str, **context: Any) -> str:
+    # a letter to a young reader in "du" (or in plain English) has its own text where the letter has one
+    plain = getattr(context.get("letter"), "address", "sie") != "sie"
+    names = [f"{letter_kind}/{language}.html"]
+    if plain:
+        names.insert(0, f"{letter_kind}/{language}.plain.html")
     try:
-        template = environment().get_template(f"{letter_kind}/{language}.html")
+        template = environment().select_template(names)
     except jinja2.TemplateNotFound:
         raise RenderError(f"no template for letter {letter_kind!r} in language {language!r}") from None
     return template.render(**context)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -80,6 +81,10 @@ class Typeface:
         """Width of ``text`` set in ``size`` points, in points."""
         return sum(map(self.advances.__getitem__, text)) * size / 1000
 
+    def covers(self, chars: Iterable[str]) -> bool:
+        """Whether the font has a glyph for each of ``chars``."""
+        return all(ord(char) in self.codes for char in chars)
+
     def encode(self, text: str) -> str:
         """``text`` as the hex string of a PDF ``Tj`` operand."""
         return text.translate(self.codes)
@@ -89,11 +94,7 @@ class Typeface:
         chars = sorted(set(used))
         gids = sorted({int(self.codes[ord(c)], 16) for c in chars} | {0})
         program = self._subset(tuple(gids))
-        # a subset's name carries a tag of six capitals, here derived from its glyphs: same
-        # glyphs, same name, same bytes
-        digest = hashlib.sha256(f"{self.name}:{gids}".encode()).digest()
-        tag = "".join(chr(65 + b % 26) for b in digest[:6])
-        base = pikepdf.Name(f"/{tag}+{self.name.replace(' ', '-')}")
+        base = pikepdf.Name(f"/{subset_tag(program)}+{self.name.replace(' ', '-')}")
         descriptor = pikepdf.Dictionary(
             Type=pikepdf.Name.FontDescriptor,
             FontName=base,
@@ -142,10 +143,49 @@ class Typeface:
         # fontTools would stamp the current time into "head" on saving: the same letter would
         # differ from one second to the next
         font = TTFont(str(self.path), recalcTimestamp=False)
+        for tag in ("GSUB", "GPOS", "GDEF"):
+            # not even read: decompiling them took 0.3 s a font, more than typesetting 300 records
+            if tag in font:
+                del font[tag]
         subsetter.subset(font)
         out = io.BytesIO()
         font.save(out)
         return out.getvalue()
+
+
+def subset_tag(program: bytes) -> str:
+    """The six capitals before the "+" of a subset font's name, derived from the font program:
+    two different subsets never share a name (ISO 32000-1, 9.6.4), the same subset always has
+    the same one, so identical input still gives identical bytes."""
+    digest = hashlib.sha256(program).digest()
+    return "".join(chr(65 + b % 26) for b in digest[:6])
+
+
+_SUBSET_NAME = re.compile(r"^/[A-Z]{6}\+")
+
+
+def retag(pdf: pikepdf.Pdf) -> None:
+    """Name every subset font of ``pdf`` by its program (:func:`subset_tag`).
+
+    A document merged from parts needs this: WeasyPrint derives a subset's tag from the font's
+    description alone, so the letter and its page furniture, rendered separately, each carry a
+    "NGSDAW+Letter-Sans" with different glyphs."""
+    for font in pdf.objects:
+        if not isinstance(font, pikepdf.Dictionary) or font.get("/Type") != pikepdf.Name.Font:
+            continue
+        descendants = font.get("/DescendantFonts")
+        described = descendants[0] if isinstance(descendants, pikepdf.Array) and len(descendants) else font
+        descriptor = described.get("/FontDescriptor")
+        if descriptor is None:
+            continue
+        program = next((descriptor[k] for k in ("/FontFile2", "/FontFile3", "/FontFile") if k in descriptor), None)
+        name = str(font.get("/BaseFont", ""))
+        if program is None or not _SUBSET_NAME.match(name):
+            continue
+        tag = subset_tag(program.read_bytes())
+        for holder, key in ((font, "/BaseFont"), (described, "/BaseFont"), (descriptor, "/FontName")):
+            if key in holder and _SUBSET_NAME.match(str(holder[key])):
+                holder[key] = pikepdf.Name(f"/{tag}+{str(holder[key])[8:]}")
 
 
 def _to_unicode(face: Typeface, chars: list[str]) -> bytes:

@@ -109,6 +109,13 @@ def _refused(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     return _json_or_page(request, status, "refused" if status == 409 else "bad_request", str(exc), refusal=exc)
 
 
+def _not_found(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """An unknown case or document: the API as everywhere, a page in the officer's own style."""
+    if is_api(request):
+        return handle(request, exc)
+    return _json_or_page(request, 404, "not_found", "not found", "officer.error.not_found")
+
+
 def _login_failed(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     if isinstance(exc, casefile.TooManyRequests):
         return _json_or_page(request, 429, "locked", "too many failed logins: the account is locked for a while")
@@ -136,7 +143,7 @@ def router(portal: Portal) -> Router:
             casefile.TooManyRequests: _login_failed,
             ValueError: _refused,
             msgspec.ValidationError: _refused,
-            casefile.NotFound: handle,
+            casefile.NotFound: _not_found,
             sa.exc.DBAPIError: _unavailable,
             sa.exc.TimeoutError: _unavailable,
         },

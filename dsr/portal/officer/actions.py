@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from dsr import casefile
 from dsr.casefile.casepage import candidates_of, checks_of, comments_of, queries_of
-from dsr.casefile.documents import DocumentInfo, list_documents
+from dsr.casefile.documents import DocumentInfo, list_documents, review_states
 from dsr.casefile.schema import cases as case_table
 from dsr.casefile.schema import parties
 from dsr.errors import DSRError
@@ -344,6 +344,8 @@ class CaseDetail(msgspec.Struct, frozen=True, kw_only=True):
     refusal_grounds: list[str] = []
     #: where the answer may go and why (dsr.casefile.delivery)
     delivery: casefile.DeliveryPlan | None = None
+    #: users who decided a review item or restricted record (four eyes: they do not approve)
+    deciders: list[int] = []
 
 
 def contact_email_verified(p: Portal, references: list[str]) -> dict[str, bool]:
@@ -408,6 +410,7 @@ def case_detail(p: Portal, u: casefile.User, ref: str) -> CaseDetail:
         refusal=casefile.refusal_proposal(p.engine, u, ref),
         refusal_grounds=list(casefile.REFUSAL_GROUNDS),
         delivery=casefile.plan_of(p.engine, u, ref),
+        deciders=sorted({s.decided_by for s in review_states(p.engine, u, ref) if s.decided_by is not None}),
     )
 
 
@@ -463,3 +466,77 @@ def enter_request(p: Portal, u: casefile.User, b: ManualEntry) -> casefile.Opene
     except DSRError:
         pass  # a store is down: the case page offers "find candidates" again
     return opened
+
+
+def staff_ids(detail: CaseDetail) -> set[int]:
+    """The users a case page names (history, checks, comments, refusal, delivery), by id."""
+    ids = {int(e.actor.removeprefix("user:")) for e in detail.history if e.actor.removeprefix("user:").isdigit()}
+    ids |= {k.performed_by for k in detail.identity_checks if k.performed_by is not None}
+    ids |= {k.author for k in detail.comments if k.author is not None}
+    if detail.refusal is not None:
+        ids.add(detail.refusal.proposed_by)
+    if detail.delivery is not None:
+        ids |= {i for i in (detail.delivery.decided_by, detail.delivery.approved_by) if i is not None}
+    return ids
+
+
+class RequesterWords(msgspec.Struct, frozen=True, kw_only=True):
+    """What the requester wrote and sent, for the case page (personal data: never logged)."""
+
+    details: str | None  #: "Weitere Angaben" of the form, as typed
+    #: the requester asks to correct, erase, restrict or objects: the page makes it stand out
+    beyond_access: list[str]
+    uploads: list[DocumentInfo]  #: files the requester sent (authorisation, ID copies)
+
+
+#: documents that came from the requester (the rest dsr or staff wrote)
+REQUESTER_KINDS = frozenset({"request_details", "authorisation"})
+
+
+def requester_words(p: Portal, u: casefile.User, ref: str, detail: CaseDetail) -> RequesterWords:
+    from dsr.casefile.documents import read_document
+
+    latest = [d for d in detail.documents if d.kind == "request_details"]
+    details = None
+    if latest:
+        # part of the request as given: its view is audited once, as "request details viewed"
+        _, content = read_document(p.engine, u, ref, latest[-1].id, audited=False)
+        details = content.decode("utf-8", errors="replace")
+    beyond = [str(t) for t in detail.case.request_types if str(t) not in ("access", "copy")]
+    uploads = [d for d in detail.documents if d.kind in REQUESTER_KINDS and d.kind != "request_details"]
+    return RequesterWords(details=details, beyond_access=beyond, uploads=uploads)
+
+
+class ListedPerson(msgspec.Struct, frozen=True, kw_only=True):
+    """Whom a case in the list is about (the request as given), for the list and its search."""
+
+    name: str
+    email: str
+
+
+def listed_people(p: Portal, references: list[str]) -> dict[str, ListedPerson]:
+    """reference → the subject's name and e-mail address as the request gave them. The caller passes
+    only references of cases the user may see (casefile.list_cases)."""
+    if not references:
+        return {}
+    query = (
+        sa.select(case_table.c.reference, parties.c.descriptor, parties.c.email)
+        .join(parties, parties.c.case_id == case_table.c.id)
+        .where(case_table.c.reference.in_(references), parties.c.role == "subject")
+    )
+    found = {}
+    with p.engine.connect() as conn:
+        for ref, descriptor, email in conn.execute(query):
+            given = descriptor or {}
+            name = " ".join(str(given.get(k) or "") for k in ("first_name", "last_name")).strip()
+            found[ref] = ListedPerson(name=name, email=email or "")
+    return found
+
+
+def matches(query: str, reference: str, person: ListedPerson | None) -> bool:
+    """The list's search: part of the reference, the name (any order, any case) or the e-mail address."""
+    words = query.casefold().split()
+    if not words:
+        return True
+    haystack = " ".join([reference, person.name, person.email] if person else [reference]).casefold()
+    return all(w in haystack for w in words)

@@ -31,13 +31,17 @@ from dsr.casefile.users import (
     administered,
     list_accounts,
     set_language,
+    usernames,
 )
 from dsr.errors import DSRError
 from dsr.portal.context import Portal
-from dsr.portal.errors import RETRY_AFTER_UNAVAILABLE, failed_stores, problem
+from dsr.portal.errors import failed_stores, problem
 from dsr.portal.i18n import LANGUAGES, Language, keys, text
 from dsr.portal.officer import actions as a
 from dsr.portal.officer.api import filter_cases
+from dsr.portal.officer.flash import Kind, decode, encode
+from dsr.portal.officer.history import fold
+from dsr.portal.officer.nextstep import early_age, may_approve, next_step, offers_download
 from dsr.portal.officer.refusals import refusal_text
 from dsr.portal.officer.session import (
     COOKIE,
@@ -47,7 +51,7 @@ from dsr.portal.officer.session import (
     page_language,
     session_cookie,
 )
-from dsr.portal.officer.words import Words
+from dsr.portal.officer.words import Words, local_zone
 from dsr.portal.params import RowIdPath
 from dsr.service.staff import new_password
 
@@ -72,6 +76,7 @@ def _page(
         here = request.url.path if request.method == "GET" else portal.url("/officer/")
         here += f"?{request.url.query}" if request.method == "GET" and request.url.query else ""
     language = language or page_language(request)
+    staff_names = context.pop("staff_names", {})
     return portal.render(
         language,
         template,
@@ -79,7 +84,7 @@ def _page(
         user=user,
         csrf=request.state.get("dsr_csrf", ""),
         here=here,
-        words=Words(language, portal.settings),
+        words=Words(language, portal.settings, staff_names),
         **context,
     )
 
@@ -125,7 +130,12 @@ async def login(request: Request[Any, Any, Any], portal: NamedDependency[Portal]
     # the login page's switch: a choice made before logging in is kept with the account
     chosen = form.get("lang") if form.get("lang") in LANGUAGES else None
     language = chosen or page_language(request)
-    failed = {"username": username, "chosen_lang": chosen, "language": language, "here": portal.url("/officer/login")}
+    failed: dict[str, Any] = {
+        "username": username,
+        "chosen_lang": chosen,
+        "language": language,
+        "here": portal.url("/officer/login"),
+    }
     try:
         done = await log_in(portal, request, username, str(form.get("password", "")), str(form.get("totp", "")) or None)
     except casefile.TooManyRequests:
@@ -169,9 +179,16 @@ async def case_list(
     state = params.get("state") or None
     states = [casefile.CaseState(state)] if state in {s.value for s in casefile.CaseState} else None
     found = await portal.call(casefile.list_cases, portal.engine, user, states=states)
-    found = filter_cases(
-        found, q=params.get("q"), controller=params.get("controller"), overdue=params.get("overdue") == "on"
-    )
+    found = filter_cases(found, q=None, controller=params.get("controller"), overdue=params.get("overdue") == "on")
+    people = await portal.call(a.listed_people, portal, [c.reference for c in found])
+    q = params.get("q", "").strip()
+    if q:  # by name, reference or e-mail address
+        found = [c for c in found if a.matches(q, c.reference, people.get(c.reference))]
+    order = params.get("sort", "due")
+    if order == "due_desc":
+        found = sorted(found, key=lambda c: (c.due_on, c.reference), reverse=True)
+    elif order == "received":
+        found = sorted(found, key=lambda c: c.received_at, reverse=True)
     unverified = await portal.call(a.unverified_emails, portal, [c.reference for c in found])
     return _page(
         portal,
@@ -179,13 +196,15 @@ async def case_list(
         "officer/list.html",
         user=user,
         cases=found,
+        people=people,
         states=list(casefile.CaseState),
         unverified=unverified,
         filters={
             "state": state or "",
-            "q": params.get("q", ""),
+            "q": q,
             "controller": params.get("controller", ""),
             "overdue": params.get("overdue") == "on",
+            "sort": order if order in ("due", "due_desc", "received") else "due",
         },
     )
 
@@ -247,6 +266,14 @@ async def _case_page(
     running = any(j.state in ("queued", "running") for j in detail.jobs)
     language = page_language(request)
     kinds = _named(language, "officer.request_type", [str(k) for k in detail.case.request_types])
+    flash = decode(portal.secret, request.query_params.get("flash"))
+    if error is None and flash is not None and flash.kind == "error":
+        error = flash.message
+    query_open = any(q.answered_on is None for q in detail.identity_queries)
+    controller = portal.settings.controllers.get(detail.case.controller)
+    received_on = detail.case.received_at.astimezone(local_zone(portal.settings)).date()
+    early = early_age(detail, received_on, controller.pupil_age_of_consent if controller else 14)
+    staff = await portal.call(usernames, portal.engine, a.staff_ids(detail))
     return _page(
         portal,
         request,
@@ -255,6 +282,9 @@ async def _case_page(
         user=user,
         d=detail,
         error=error,
+        done=flash.message if flash is not None and flash.kind == "done" else None,
+        staff_names=staff,
+        history=fold(detail.history),
         running=running,
         check_methods=[m for m in casefile.CheckMethod if m not in SYSTEM],
         evidence_codes=sorted(EVIDENCE_CODES - {EVIDENCE[m][0] for m in SYSTEM}),
@@ -265,9 +295,14 @@ async def _case_page(
         restricted_decisions=_named(language, "officer.restricted_decision", RESTRICTED_DECISIONS),
         restricted_grounds=_named(language, "officer.restricted_ground", RESTRICTED_GROUNDS),
         can_approve=user.can(detail.case.controller, "approver"),
+        may_approve=may_approve(detail, user),
+        offers_download=offers_download(detail, needs, early),
+        step=next_step(detail, needs, user, running=running, early=early, query_open=query_open),
+        early=early,
+        requester_words=await portal.call(a.requester_words, portal, user, ref, detail),
         needs=needs,
         paused_days=paused,
-        query_open=any(q.answered_on is None for q in detail.identity_queries),
+        query_open=query_open,
         today=a.today(),
         # the officer records a guardianship check, consent or authorisation while the case is open
         may_check=detail.case.state in OPEN,
@@ -284,6 +319,12 @@ async def case_page(
     return await _case_page(request, portal, user, ref)
 
 
+def _back_to_case(portal: Portal, ref: str, kind: Kind, message: str, anchor: str = "") -> Redirect:
+    """Post/redirect/get: the case page with what happened (a reload never posts again)."""
+    token = encode(portal.secret, kind, message)
+    return Redirect(portal.url(f"/officer/cases/{ref}?flash={token}{anchor}"), status_code=303)
+
+
 @post("/cases/{ref:str}/do/{action:str}", include_in_schema=False)
 async def case_action(
     request: Request[Any, Any, Any],
@@ -295,18 +336,29 @@ async def case_action(
     if action not in a.ACTIONS:
         raise casefile.NotFound(f"no action {action}")
     form = await request.form()
+    language = page_language(request)
     try:
         body = a.from_form(a.ACTIONS[action][0], {k: v for k, v in form.items() if isinstance(v, str)})
         await portal.call(a.run, portal, user, ref, action, body)
     except casefile.NotFound:
         raise
     except (DSRError, ValueError, msgspec.ValidationError) as exc:
-        status, message = _message(exc, page_language(request))
-        page = await _case_page(request, portal, user, ref, status_code=status, error=message)
-        if status == 503:
-            page.headers["retry-after"] = RETRY_AFTER_UNAVAILABLE
-        return page
+        _, message = _message(exc, language)
+        # back to the case page with the reason: the address never stays on the action
+        return _back_to_case(portal, ref, "error", message, "#action-error")
+    return _back_to_case(portal, ref, "done", done_text(language, action))
+
+
+@get("/cases/{ref:str}/do/{action:str}", include_in_schema=False)
+async def case_action_opened(portal: NamedDependency[Portal], ref: FromPath[str], action: FromPath[str]) -> Redirect:
+    """An action's address opened (a bookmark, the back button): the case page, nothing done."""
     return Redirect(portal.url(f"/officer/cases/{ref}"), status_code=303)
+
+
+def done_text(language: Language, action: str) -> str:
+    """What the flash says after an action went through."""
+    key = f"officer.done.{action.replace('-', '_')}"
+    return text(language, key if key in keys() else "officer.done.other")
 
 
 @get("/cases/{ref:str}/documents/{document_id:int}", include_in_schema=False)
@@ -526,6 +578,7 @@ HANDLERS = [
     enter,
     case_page,
     case_action,
+    case_action_opened,
     document,
     totp_page,
     enable_totp,

@@ -45,6 +45,8 @@ class Submitted:
     verify_link: str | None
     #: a James login verified the requester: no code needed, the search for the person is queued
     signed_in: bool = False
+    #: as given: the receipt says from it where the answer goes (a child's goes to the parents)
+    date_of_birth: dt.date | None = None
 
 
 async def submit(
@@ -84,12 +86,15 @@ async def submit(
         )
         raise NotSaved("the request could not be stored") from None
     log.info("request received via portal: %s", opened.reference)
+    born = checked.intake.subject.descriptor.date_of_birth
     if login is not None:
         await portal.call(_signed_in, portal, opened.reference, login)
         if login.email:
-            return Submitted(opened.reference, opened.status_secret, None, signed_in=True)
+            return Submitted(opened.reference, opened.status_secret, None, signed_in=True, date_of_birth=born)
     verify_link = await _send_verification(portal, opened.reference, language, controller.name)
-    return Submitted(opened.reference, opened.status_secret, verify_link, signed_in=login is not None)
+    return Submitted(
+        opened.reference, opened.status_secret, verify_link, signed_in=login is not None, date_of_birth=born
+    )
 
 
 def _james_login(portal: Portal, controller: ControllerSettings, token: str) -> LoginAssertion | None:

@@ -25,6 +25,7 @@ from dsr.portal.params import RowId
 from dsr.portal.public import actions
 from dsr.portal.public.intake import RequestForm, Upload
 from dsr.portal.public.pages import safe_filename
+from dsr.portal.ratelimit import SubmissionLimit
 
 #: de or en: the language of error messages and e-mails (default: Accept-Language)
 Lang = FromQuery[str | None]
@@ -118,12 +119,15 @@ async def controllers(portal: NamedDependency[Portal]) -> list[ControllerOut]:
 @post(
     "/requests",
     summary="Make a request; sends the verification code by e-mail",
-    opt={"rate_limit": "submit"},
     status_code=201,
     responses=None,
 )
 async def make_request(
-    data: JSONBody[RequestIn], request: Request[Any, Any, Any], portal: NamedDependency[Portal], lang: Lang = None
+    data: JSONBody[RequestIn],
+    request: Request[Any, Any, Any],
+    portal: NamedDependency[Portal],
+    submissions: NamedDependency[SubmissionLimit],
+    lang: Lang = None,
 ) -> Response[RequestOut | FormProblems]:
     language = request_language(request)
     if data.controller not in portal.settings.controllers:
@@ -152,9 +156,13 @@ async def make_request(
         )
     }
     try:
-        result = await actions.submit(
-            portal, data.controller, RequestForm.from_fields(fields, data.types, upload), language
-        )
+        # only an accepted request counts against the address's limit (dsr.portal.ratelimit.SubmissionLimit)
+        async with submissions.counting(request) as slot:
+            result = await actions.submit(
+                portal, data.controller, RequestForm.from_fields(fields, data.types, upload), language
+            )
+            if isinstance(result, dict):
+                slot.give_back()
     except actions.NotSaved:
         return Response(FormProblems("not_saved", text(language, "form.error.not_saved"), {}), status_code=500)
     if isinstance(result, dict):

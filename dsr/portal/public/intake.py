@@ -15,9 +15,12 @@ from email_validator import EmailNotValidError, validate_email
 from dsr.casefile import Acting, Channel, Intake, Party, RequestType
 from dsr.config import ControllerSettings
 from dsr.model import Descriptor
+from dsr.pipeline.deadlines import BERLIN
+from dsr.portal.public.birth_date import DateProblem, TypedDate, read_birth_date
 
 TEXT_LIMIT = 200  #: names, card numbers
 LONG_LIMIT = 5000  #: postal address, details
+EMAIL_LIMIT = 254  #: the longest address SMTP carries (RFC 5321)
 UPLOAD_TYPES = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
 #: how each allowed type begins. The declared Content-Type is whatever the sender claims (an
 #: ``MZ…`` program sent as application/pdf); the first bytes say what the file is.
@@ -44,7 +47,7 @@ class RequestForm:
     acting: str = "self"
     first_name: str = ""
     last_name: str = ""
-    date_of_birth: str = ""
+    birth: TypedDate = TypedDate()
     card_number: str = ""
     requester_first_name: str = ""
     requester_last_name: str = ""
@@ -58,11 +61,13 @@ class RequestForm:
     @classmethod
     def from_fields(cls, fields: Mapping[str, str], types: Sequence[str], upload: Upload | None = None) -> RequestForm:
         form = cls(types=[str(t) for t in types], authorisation=upload)
+        parts = {p: str(fields.get(f"dob_{p}") or "").strip() for p in ("day", "month", "year")}
+        iso = str(fields.get("date_of_birth") or "").strip()  # the JSON API sends one ISO date
+        form.birth = TypedDate.from_iso(iso) if iso and not any(parts.values()) else TypedDate(**parts)
         for name in (
             "acting",
             "first_name",
             "last_name",
-            "date_of_birth",
             "card_number",
             "requester_first_name",
             "requester_last_name",
@@ -106,21 +111,20 @@ def check(
         acting = Acting.SELF
     for name in ("first_name", "last_name"):
         if not getattr(form, name):
-            problems[name] = "form.error.required"
+            problems[name] = f"form.error.{name}_required"
     for name in ("first_name", "last_name", "card_number", "requester_first_name", "requester_last_name"):
         if len(getattr(form, name)) > TEXT_LIMIT:
-            problems[name] = "form.error.too_long"
+            problems[name] = f"form.error.{name}_too_long"
     for name in ("postal_address", "details"):
         if len(getattr(form, name)) > LONG_LIMIT:
-            problems[name] = "form.error.too_long"
+            problems[name] = f"form.error.{name}_too_long"
     dob: dt.date | None = None
-    if form.date_of_birth:
-        try:
-            dob = dt.date.fromisoformat(form.date_of_birth)
-            if not dt.date(1900, 1, 1) <= dob <= received_at.date():
-                problems["date_of_birth"] = "form.error.date"
-        except ValueError:
-            problems["date_of_birth"] = "form.error.date"
+    # "in the past" is judged by the German calendar day, as the deadline is
+    birth = read_birth_date(form.birth, received_at.astimezone(BERLIN).date())
+    if isinstance(birth, DateProblem):
+        problems["date_of_birth"] = birth.key
+    else:
+        dob = birth
     email = ""
     try:
         email = validate_email(form.email, check_deliverability=False).normalized
@@ -129,7 +133,7 @@ def check(
     if acting is not Acting.SELF:
         for name in ("requester_first_name", "requester_last_name"):
             if not getattr(form, name):
-                problems[name] = "form.error.required"
+                problems[name] = f"form.error.{name}_required"
     upload = form.authorisation
     if acting is Acting.REPRESENTATIVE:
         if upload is None or not upload.content:

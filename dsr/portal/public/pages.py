@@ -7,6 +7,7 @@ the status secret and e-mail codes are POSTed; links in mails carry codes only i
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -16,16 +17,81 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 
-from dsr.casefile import CaseError, CodeRejected, TooManyRequests
+from dsr.casefile import CaseError, CodeRejected, NotFound, TooManyRequests
+from dsr.casefile.codes import CodePolicy
+from dsr.casefile.downloads import offer_shown
+from dsr.config import ControllerSettings
+from dsr.pipeline.deadlines import BERLIN
 from dsr.portal.context import Portal
 from dsr.portal.errors import problem
 from dsr.portal.i18n import LANGUAGES, Language, language_of, text
 from dsr.portal.params import row_id
-from dsr.portal.public import actions
-from dsr.portal.public.intake import RequestForm, Upload
+from dsr.portal.public import actions, journey
+from dsr.portal.public.birth_date import part_of
+from dsr.portal.public.intake import EMAIL_LIMIT, LONG_LIMIT, TEXT_LIMIT, RequestForm, Upload
+from dsr.portal.ratelimit import SubmissionLimit
 from dsr.service.mail import MailError
 
 Page = Response[Any]
+#: the policy the case file applies to e-mail and download codes (stated on the code pages)
+CODES = CodePolicy()
+CODE_MINUTES = int(CODES.valid_for.total_seconds() // 60)
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.0f} MB" if size >= 1_000_000 else f"{size / 1000:.0f} kB"
+
+
+def _anchor(name: str, key: str) -> str:
+    """Where the error summary's link for a field's problem goes (the first input of a group)."""
+    if name == "types":
+        return "type-access"
+    if name == "acting":
+        return "acting-self"
+    if name == "date_of_birth":
+        return f"dob_{part_of(key)}"
+    return name
+
+
+def _form_page(
+    portal: Portal,
+    language: Language,
+    controller: ControllerSettings,
+    form: RequestForm,
+    problems: dict[str, str],
+    *,
+    status_code: int = 200,
+    not_saved: bool = False,
+) -> Page:
+    today = journey.local_day(dt.datetime.now(dt.UTC))
+    return portal.render(
+        language,
+        "public/form.html",
+        status_code=status_code,
+        here=f"/request/{controller.key}",
+        controller=controller,
+        form=form,
+        problems=problems,
+        anchors={name: _anchor(name, key) for name, key in problems.items()},
+        date_part=part_of,
+        limits={
+            "text": TEXT_LIMIT,
+            "long": LONG_LIMIT,
+            "email": EMAIL_LIMIT,
+            "upload": _megabytes(portal.settings.portal.max_upload_bytes),
+        },
+        child={
+            "age": controller.pupil_age_of_consent,
+            "youngest_alone": journey.youngest_alone(controller, today).isoformat(),
+            "adult_by": journey.adult_by(controller, today).isoformat(),
+        },
+        not_saved=not_saved,
+    )
+
+
+def _local(moment: dt.datetime) -> str:
+    """A time as the requester reads it: German local time (CET/CEST), never UTC."""
+    return moment.astimezone(BERLIN).strftime("%d.%m.%Y, %H:%M")
 
 
 def _language(lang: FromPath[str]) -> Language:
@@ -41,7 +107,14 @@ async def _fields(request: Request[Any, Any, Any]) -> tuple[dict[str, str], Any]
 
 def _error_text(language: Language, exc: Exception) -> tuple[int, str]:
     status, key = problem(exc)
-    return status, text(language, key)
+    message = text(language, key)
+    left = getattr(exc, "values", {}).get("attempts_left")
+    if isinstance(left, int):
+        # a wrong code: say how many tries it has left, so nobody is surprised by the lock
+        message += " " + (
+            text(language, "error.attempts_left", count=left) if left else text(language, "error.attempts_none")
+        )
+    return status, message
 
 
 @get("/", include_in_schema=False)
@@ -64,23 +137,23 @@ async def request_form(
     language = _language(lang)
     if controller not in portal.settings.controllers:
         raise NotFoundException()
-    return portal.render(
-        language,
-        "public/form.html",
-        here=f"/request/{controller}",
-        controller=portal.settings.controllers[controller],
-        form=RequestForm(james_login=james_login[:2048]),
-        problems={},
+    return _form_page(
+        portal, language, portal.settings.controllers[controller], RequestForm(james_login=james_login[:2048]), {}
     )
 
 
-@post("/{lang:str}/request/{controller:str}", include_in_schema=False, status_code=200, opt={"rate_limit": "submit"})
+@post("/{lang:str}/request/{controller:str}", include_in_schema=False, status_code=200)
 async def submit_request(
-    lang: FromPath[str], controller: FromPath[str], request: Request[Any, Any, Any], portal: NamedDependency[Portal]
+    lang: FromPath[str],
+    controller: FromPath[str],
+    request: Request[Any, Any, Any],
+    portal: NamedDependency[Portal],
+    submissions: NamedDependency[SubmissionLimit],
 ) -> Page:
     language = _language(lang)
     if controller not in portal.settings.controllers:
         raise NotFoundException()
+    settings = portal.settings.controllers[controller]
     fields, raw = await _fields(request)
     upload = raw.get("authorisation")
     file = None
@@ -88,31 +161,26 @@ async def submit_request(
         file = Upload(upload.filename, upload.content_type or "", await upload.read())
     form = RequestForm.from_fields(fields, raw.getall("types", []), file)
     try:
-        result = await actions.submit(portal, controller, form, language)
+        # only an accepted request counts against the address's limit; a form sent back does not
+        async with submissions.counting(request) as slot:
+            result = await actions.submit(portal, controller, form, language)
+            if isinstance(result, dict):
+                slot.give_back()
     except actions.NotSaved:
         # nothing was kept: the form again, everything typed still in it, saying to send it once more
-        return portal.render(
-            language,
-            "public/form.html",
-            status_code=500,
-            here=f"/request/{controller}",
-            controller=portal.settings.controllers[controller],
-            form=form,
-            problems={},
-            not_saved=True,
-        )
+        return _form_page(portal, language, settings, form, {}, status_code=500, not_saved=True)
     if isinstance(result, dict):
-        return portal.render(
-            language,
-            "public/form.html",
-            status_code=400,
-            here=f"/request/{controller}",
-            controller=portal.settings.controllers[controller],
-            form=form,
-            problems=result,
-        )
+        return _form_page(portal, language, settings, form, result, status_code=400)
+    received = journey.local_day(dt.datetime.now(dt.UTC))
     return portal.render(
-        language, "public/receipt.html", here="/", submitted=result, controller=portal.settings.controllers[controller]
+        language,
+        "public/receipt.html",
+        here="/",
+        submitted=result,
+        controller=settings,
+        outlook=journey.outlook(settings, form.acting, result.date_of_birth, received),
+        due_on=journey.answer_due(received, settings.land).strftime("%d.%m.%Y"),
+        code_minutes=CODE_MINUTES,
     )
 
 
@@ -120,7 +188,15 @@ async def submit_request(
 @get("/{lang:str}/verify/{link:str}", include_in_schema=False)
 async def verify_page(lang: FromPath[str], link: FromPath[str], portal: NamedDependency[Portal]) -> Page:
     language = _language(lang)
-    return portal.render(language, "public/verify.html", here=f"/verify/{link}", link=link, error=None)
+    return portal.render(
+        language,
+        "public/verify.html",
+        here=f"/verify/{link}",
+        link=link,
+        error=None,
+        code_minutes=CODE_MINUTES,
+        code_attempts=CODES.max_attempts,
+    )
 
 
 @post("/{lang:str}/verify/{link:str}", include_in_schema=False, status_code=200, opt={"rate_limit": "code"})
@@ -134,7 +210,14 @@ async def verify(
     except CodeRejected as exc:
         status, message = _error_text(language, exc)
         return portal.render(
-            language, "public/verify.html", status_code=status, here=f"/verify/{link}", link=link, error=message
+            language,
+            "public/verify.html",
+            status_code=status,
+            here=f"/verify/{link}",
+            link=link,
+            error=message,
+            code_minutes=CODE_MINUTES,
+            code_attempts=CODES.max_attempts,
         )
     return portal.render(language, "public/verified.html", here="/", reference=reference)
 
@@ -157,7 +240,16 @@ async def resend(lang: FromPath[str], request: Request[Any, Any, Any], portal: N
         return portal.render(
             language, "public/resend.html", status_code=status, here="/verify", error=message, reference=reference
         )
-    return portal.render(language, "public/verify.html", here=f"/verify/{link}", link=link, error=None, sent=True)
+    return portal.render(
+        language,
+        "public/verify.html",
+        here=f"/verify/{link}",
+        link=link,
+        error=None,
+        sent=True,
+        code_minutes=CODE_MINUTES,
+        code_attempts=CODES.max_attempts,
+    )
 
 
 @get("/{lang:str}/status", include_in_schema=False)
@@ -183,21 +275,58 @@ async def status(lang: FromPath[str], request: Request[Any, Any, Any], portal: N
             error=message,
             reference=reference,
         )
+    controller = portal.settings.controllers.get(result.controller)
+    outlook = None
+    if controller is not None:
+        outlook = journey.outlook(controller, result.acting, result.date_of_birth, result.received_on)
     return portal.render(
         language,
         "public/status.html",
         here="/status",
         status=result,
-        controller=portal.settings.controllers.get(result.controller),
+        controller=controller,
+        outlook=outlook,
+        next_step=journey.NEXT_STEP[result.state],
+        delivered=result.state in journey.DELIVERED,
+    )
+
+
+async def _download_page(
+    portal: Portal,
+    language: Language,
+    token: str,
+    *,
+    code_id: int | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Page:
+    """The download page in its state: open (until when, how often), downloaded, or used up."""
+    offer = None
+    if len(token) <= actions.LINK_LIMIT:
+        try:
+            offer = await portal.call(offer_shown, portal.engine, token)
+        except NotFound:
+            offer = None
+    if offer is None:
+        raise NotFoundException()
+    return portal.render(
+        language,
+        "public/download.html",
+        status_code=status_code,
+        here=f"/download/{token}",
+        token=token,
+        code_id=code_id,
+        error=error,
+        offer=offer,
+        until=_local(offer.expires_at),
+        code_minutes=CODE_MINUTES,
+        code_attempts=CODES.max_attempts,
     )
 
 
 @get("/{lang:str}/download/{token:str}", include_in_schema=False)
 async def download_page(lang: FromPath[str], token: FromPath[str], portal: NamedDependency[Portal]) -> Page:
-    language = _language(lang)
-    return portal.render(
-        language, "public/download.html", here=f"/download/{token}", token=token, code_id=None, error=None
-    )
+    return await _download_page(portal, _language(lang), token)
 
 
 @post("/{lang:str}/download/{token:str}/code", include_in_schema=False, status_code=200, opt={"rate_limit": "code"})
@@ -207,18 +336,8 @@ async def download_code(lang: FromPath[str], token: FromPath[str], portal: Named
         code_id = await actions.send_download_code(portal, token, language)
     except (CaseError, MailError) as exc:
         status_code, message = _error_text(language, exc)
-        return portal.render(
-            language,
-            "public/download.html",
-            status_code=status_code,
-            here=f"/download/{token}",
-            token=token,
-            code_id=None,
-            error=message,
-        )
-    return portal.render(
-        language, "public/download.html", here=f"/download/{token}", token=token, code_id=code_id, error=None
-    )
+        return await _download_page(portal, language, token, error=message, status_code=status_code)
+    return await _download_page(portal, language, token, code_id=code_id)
 
 
 @post("/{lang:str}/download/{token:str}", include_in_schema=False, status_code=200, opt={"rate_limit": "download"})
@@ -234,15 +353,7 @@ async def download(
         file = await actions.download(portal, token, code_id, fields.get("code", ""))
     except (CodeRejected, TooManyRequests) as exc:
         status_code, message = _error_text(language, exc)
-        return portal.render(
-            language,
-            "public/download.html",
-            status_code=status_code,
-            here=f"/download/{token}",
-            token=token,
-            code_id=code_id,
-            error=message,
-        )
+        return await _download_page(portal, language, token, code_id=code_id, error=message, status_code=status_code)
     return Response(
         file.content,
         media_type=file.media_type,

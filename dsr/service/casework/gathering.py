@@ -9,6 +9,7 @@ store leaves the case in ``gathering``; the officer retries that store alone
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 
@@ -116,12 +117,16 @@ def facts_of(
 
 
 def letter_facts(engine: sa.Engine, case: WorkCase, subject: Subject, connectors: Sequence[Connector]) -> RequestFacts:
-    """:func:`facts_of` with the addressee the case's routing asks for."""
+    """:func:`facts_of` with the addressee the case's routing asks for, and whether the answer goes
+    by post (a paper letter then says how to get the electronic copy)."""
+    from dsr.casefile.delivery import Route, plan_in
     from dsr.service.casework.routing import addressee
 
     with engine.connect() as conn:
         routing = routing_in(conn, case.id, case.subject_reference)
-    return facts_of(case, subject, addressee=addressee(engine, case, subject, routing, connectors))
+        by_post = plan_in(conn, case).route is Route.POST
+    facts = facts_of(case, subject, addressee=addressee(engine, case, subject, routing, connectors))
+    return dataclasses.replace(facts, delivery="post") if by_post else facts
 
 
 def gather_job(settings: Settings, *, connectors_of: ConnectorsOf = connect) -> casefile.jobs.Handler:
@@ -160,6 +165,8 @@ def gather_job(settings: Settings, *, connectors_of: ConnectorsOf = connect) -> 
                 language=language_of(settings, case),
                 formats=("pdf",),
             )
+            # the mapping's words for the restricted records the officer decides on
+            specs = {(c.store, c.name): c for connector in connectors for c in connector.collections()}
         finally:
             close_connectors(connectors)
         if not answer.complete:
@@ -212,7 +219,7 @@ def gather_job(settings: Settings, *, connectors_of: ConnectorsOf = connect) -> 
                 casefile.Document(
                     filename="restricted.json",
                     media_type="application/json",
-                    content=restricted_json(answer.restricted_records),
+                    content=restricted_json(answer.restricted_records, specs),
                 ),
             )
             items += [(ref, RESTRICTED) for ref in answer.restricted_records if ref not in known]

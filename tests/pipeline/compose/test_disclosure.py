@@ -159,8 +159,13 @@ def test_json_copy_round_trips_and_groups_by_store_and_collection(letters):
     by_name = {c["collection"]: c for c in store["collections"]}
     assert set(by_name) == {"person", "loan", "fee"}
     assert len(by_name["loan"]["records"]) == 5
-    assert {"name": "dunning_level", "label": "Dunning level"} in by_name["fee"]["columns"]
-    assert by_name["fee"]["records"][0]["dunning_level"] == "2nd reminder"
+    assert {"name": "dunning_level", "label": "Dunning level", "kind": "code", "explain": None} in by_name["fee"][
+        "columns"
+    ]
+    assert by_name["fee"]["records"][0]["fields"]["dunning_level"] == {
+        "value": {"code": 2, "meaning": "2nd reminder"},
+        "text": "2nd reminder",
+    }
     # the letter's structure survives encoding (what the portal stores for the exact copy)
     again = msgspec.json.decode(msgspec.json.encode(letter), type=compose.Disclosure)
     assert again == letter
@@ -170,10 +175,12 @@ def test_pdf_carries_the_json_and_one_csv_per_collection(letters):
     letter, pdf = letters["de"]
     with pikepdf.open(io.BytesIO(pdf)) as doc:
         files = {name: spec.get_file().read_bytes() for name, spec in doc.attachments.items()}
-        assert doc.open_metadata().pdfa_status == "3U"
+        assert doc.open_metadata().pdfa_status == "3A"  # tagged (PDF/UA-1), level A
     assert set(files) == {"disclosure.json", "school-person.csv", "school-loan.csv", "school-fee.csv"}
     assert files["disclosure.json"] == render.export_json(letter)
-    assert "Mahnstufe" in files["school-fee.csv"].decode("utf-8-sig")
+    # typed CSV, no byte-order mark: column names on top, the code with its words beside it
+    assert files["school-fee.csv"].decode("utf-8").startswith("amount,dunning_level,dunning_level.text,")
+    assert "3.50,2,2. Mahnung," in files["school-fee.csv"].decode("utf-8")
 
 
 def test_identical_input_gives_identical_bytes(letters, school_register):
@@ -225,7 +232,20 @@ def test_no_reference_value_ever_reaches_the_json(school_register, value):
     g = msgspec.structs.replace(g, records=(ref,))
     letter = compose.disclosure(specimen.SCHOOL, g, specimen.request("en"), register=school_register)
     records = json.loads(render.export_json(letter))["stores"][0]["collections"][0]["records"]
-    assert records == [{"title": "Momo", "loaned_at": "—", "due_on": "—", "issued_by_id": "library team", "note": "—"}]
+    empty = {"value": None, "text": None}
+    assert records == [
+        {
+            "fields": {
+                "title": {"value": "Momo", "text": "Momo"},
+                "loaned_at": empty,
+                "due_on": empty,
+                "issued_by_id": {"value": {"role": "library_staff", "label": "library team"}, "text": "library team"},
+                "note": empty,
+            },
+            "relation": None,
+            "due_for_erasure": None,
+        }
+    ]
 
 
 def test_the_letter_carries_no_store_settings():

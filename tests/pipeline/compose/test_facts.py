@@ -1,6 +1,6 @@
 """What a letter states about the request, and to whom: no fact nobody recorded, no recipients
 it does not name, the authority's date as a reader writes it, an extension only within Art. 12(3),
-and child-appropriate words for a child (Art. 12(1)). Text read from the real PDF."""
+and plain words in "du" for a child (Art. 12(1); more in test_young_readers.py). Text read from the real PDF."""
 
 from __future__ import annotations
 
@@ -173,36 +173,32 @@ def child(lang: str, born: dt.date, acting_for: str | None = None) -> compose.Re
 
 
 @pytest.mark.parametrize(
-    ("lang", "hello", "intro", "ask"),
+    ("lang", "hello", "glance", "ask", "box"),
     [
-        (
-            "de",
-            "Hallo Anna,",
-            "Kurz erklärt: Du hast gefragt, welche Daten wir über dich gespeichert haben.",
-            "frag deine Eltern",
-        ),
-        ("en", "Hello Anna,", "In short: You asked us which data we keep about you.", "ask your parents"),
+        ("de", "Hallo Anna,", "Auf einen Blick", "frag deine Eltern", "Für Eltern und Lehrkräfte"),
+        ("en", "Hello Anna,", "At a glance", "ask your parents", "For parents and teachers"),
     ],
 )
-def test_a_child_gets_a_friendly_greeting_and_a_plain_summary_first(lang, hello, intro, ask, school_register):
+def test_a_child_gets_a_plain_letter_and_every_legal_part_in_the_box(lang, hello, glance, ask, box, school_register):
     letter = compose.disclosure(
         specimen.SCHOOL, specimen.gathering(3), child(lang, dt.date(2015, 5, 1)), register=school_register
     )
-    assert letter.child and letter.salutation == hello
+    assert letter.child and letter.address == "child" and letter.salutation == hello
     text = text_of(render.pdf(letter))
-    assert intro in text and ask in text and specimen.SCHOOL.email in text
-    # the summary comes first, the legal parts all stay
-    assert text.index(intro) < text.index(hello)
+    assert ask in text and specimen.SCHOOL.email in text
+    # the overview comes first; the legal parts all stay, in the box after the child's letter
+    assert text.index(glance) < text.index(hello) < text.index(box)
     required = (
         ["Art. 15 Abs. 3 DSGVO", "Art. 21", "Art. 77", "Zurückgehaltene Angaben", "Datenschutzbeauftragte"]
         if lang == "de"
-        else ["Art. 15(3) GDPR", "Art. 21", "Art. 77", "Information withheld", "data-protection officer"]
+        else ["Art. 15(3) GDPR", "Art. 21", "Art. 77", "Information withheld", "Data-protection officer"]
     )
-    assert all(part in text for part in required)
+    after = text[text.index(box) :]
+    assert all(part in after for part in required)
 
 
 @pytest.mark.parametrize("kind", ["negative", "identity_query", "extension", "refusal", "erasure"])
-def test_every_letter_to_a_child_starts_with_the_summary(kind):
+def test_every_letter_to_a_child_is_the_plain_one(kind):
     r = child("de", dt.date(2015, 5, 1))
     if kind == "negative":
         letter = compose.disclosure(specimen.SCHOOL, specimen.gathering(empty=True), r)
@@ -210,21 +206,23 @@ def test_every_letter_to_a_child_starts_with_the_summary(kind):
         options = {"extension": dict(new_deadline=dt.date(2027, 2, 2), reasons="x"), "refusal": dict(reasons="x")}
         letter = compose.notice(kind, specimen.SCHOOL, r, **options.get(kind, {}))
     text = text_of(render.pdf(letter))
-    assert "Kurz erklärt:" in text and "Hallo Anna," in text
+    assert "Hallo Anna," in text and "Für Eltern und Lehrkräfte" in text and "Viele Grüße" in text
 
 
 @pytest.mark.parametrize(
-    ("born", "acting_for"),
+    ("born", "acting_for", "salutation"),
     [
-        (dt.date(2012, 11, 25), None),  # 14 on the letter date: the Bavarian age of consent
-        (dt.date(2015, 5, 1), "Ben Muster"),  # a parent asks for the child: the letter is the parent's
-        (None, None),  # no date of birth known
+        # 14 on the letter date: the Bavarian age of consent; greeted by first name, "Sie" by default
+        (dt.date(2012, 11, 25), None, "Hallo Anna,"),
+        (dt.date(2015, 5, 1), "Ben Muster", "Sehr geehrte Frau Muster,"),  # a parent asks: the parent's letter
+        (None, None, "Sehr geehrte Frau Muster,"),  # no date of birth known
     ],
 )
-def test_no_child_wording_for_others(born, acting_for):
+def test_no_child_wording_for_others(born, acting_for, salutation):
     letter = compose.disclosure(specimen.SCHOOL, specimen.gathering(empty=True), child("de", born, acting_for))
-    assert not letter.child and letter.salutation == "Sehr geehrte Frau Muster,"
-    assert "Kurz erklärt" not in text_of(render.pdf(letter))
+    assert not letter.child and letter.address == "sie" and letter.salutation == salutation
+    text = text_of(render.pdf(letter))
+    assert "Für Eltern und Lehrkräfte" not in text and "Sie haben uns" in text
 
 
 def test_the_age_of_consent_is_the_controllers():

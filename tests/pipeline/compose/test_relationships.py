@@ -94,7 +94,9 @@ def test_the_value_of_a_reference_never_prints_only_the_relative_may(value: str)
         letter = _letter((record,), "en", relationships=relationships)
         [row] = json.loads(render.export_json(letter))["stores"][0]["collections"][0]["records"]
         expected = "Mia (your child)" if relationships is RelationshipNames.SHOWN else "your child"
-        assert row["student_id"] == expected
+        assert row["fields"]["student_id"]["text"] == expected
+        named = {"name": "Mia"} if relationships is RelationshipNames.SHOWN else {}
+        assert row["fields"]["student_id"]["value"] == {"role": "child", "label": "your child", **named}
 
 
 @pytest.mark.parametrize("relationships", list(RelationshipNames))

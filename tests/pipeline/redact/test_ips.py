@@ -108,6 +108,10 @@ def test_the_written_address_is_redacted_with_its_port_brackets_and_zone():
 def test_the_subjects_own_address_stays_in_any_form():
     g = _gazetteer("192.0.2.99")
     assert find("Login von 10.1.2.3:5050 und 010.001.002.003 ok.", g) == []
+    # written as an IPv6 address carrying the dotted quad: still the subject's address
+    assert find("Login von ::10.1.2.3 und ::ffff:10.1.2.3 ok.", g) == []
+    # the same bits written in hex are an IPv6 address of their own, redacted as unknown
+    assert [h.kind for h in find("Login von ::a01:203 ok.", g)] == [Kind.IP]
 
 
 @pytest.mark.parametrize(

@@ -67,9 +67,10 @@ def _tickets(demo: Path) -> list[tuple[str, str, str]]:
 def _bodies(node) -> list[str]:
     """Every ticket text ("body") in the machine-readable copy."""
     if isinstance(node, dict):
-        return [v for k, v in node.items() if k == "body" and isinstance(v, str)] + [
-            b for v in node.values() for b in _bodies(v)
-        ]
+        # a record's field is {"value": …, "text": …} (dsr-disclosure/2)
+        return [
+            v["value"] for k, v in node.items() if k == "body" and isinstance(v, dict) and isinstance(v["value"], str)
+        ] + [b for v in node.values() for b in _bodies(v)]
     if isinstance(node, list):
         return [b for v in node for b in _bodies(v)]
     return []

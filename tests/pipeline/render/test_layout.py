@@ -59,11 +59,19 @@ def test_fold_and_hole_marks(pages):
     assert marks == [pytest.approx(105, abs=1), pytest.approx(148.5, abs=1), pytest.approx(210, abs=1)]
 
 
-def test_page_numbers_from_page_two_and_footer_on_every_page(pages):
+def test_page_numbers_on_every_page_and_footer_on_every_page(pages):
     assert len(pages) >= 3
-    assert "Seite" not in pages[0][2]
-    for number, (_, _, text) in enumerate(pages[1:], start=2):
+    for number, (_, _, text) in enumerate(pages, start=1):
         assert f"Seite {number} von {len(pages)}" in text
+
+
+def test_page_one_number_stands_above_the_letterhead_at_the_right_margin(pages):
+    words, _, _ = pages[0]
+    line = [w for w in words if w["top"] / MM < 12]
+    assert " ".join(w["text"] for w in line if w["x0"] / MM > 150) == f"Seite 1 von {len(pages)}"
+    assert max(w["x1"] for w in line) / MM == pytest.approx(190, abs=1)
+    # above the letterhead (12 mm down) and inside what printers print (4 mm from the edge)
+    assert all(4 <= w["top"] / MM and w["bottom"] / MM <= 12 for w in line)
     for _, _, text in pages:
         assert "Schulnummer 0123" in text  # footer details
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
 
 import msgspec
 import pdfplumber
@@ -29,7 +30,9 @@ def letter_with(loans: int, language: str = "de", **changes):
 
 def with_loan_rows(letter, rows):
     sections = tuple(
-        msgspec.structs.replace(s, rows=tuple(rows)) if s.collection == "loan" else s for s in letter.sections
+        # the composed table is derived from the rows: without it the appendix prints them as stored
+        msgspec.structs.replace(s, rows=tuple(rows), table=None) if s.collection == "loan" else s
+        for s in letter.sections
     )
     return msgspec.structs.replace(letter, sections=sections)
 
@@ -52,8 +55,7 @@ def test_page_numbers_run_on_from_the_letter_into_the_appendix(rendered):
     pages = texts(rendered)
     total = len(pages)
     assert total >= 5
-    assert "Seite" not in pages[0]
-    for number, text in enumerate(pages[1:], start=2):
+    for number, text in enumerate(pages, start=1):
         assert re.findall(r"Seite \d+ von \d+", text) == [f"Seite {number} von {total}"]
 
 
@@ -63,7 +65,7 @@ def test_every_record_once_and_the_attachments_and_pdfa_survive(rendered):
     assert "Anlage 1: Kopie Ihrer Daten (Art. 15 Abs. 3 DSGVO)" in text
     with pikepdf.open(io.BytesIO(rendered)) as doc:
         assert "disclosure.json" in doc.attachments
-        assert doc.open_metadata().pdfa_status == "3U"
+        assert doc.open_metadata().pdfa_status == "3A"  # tagged: level A (and PDF/UA-1)
         assert doc.check_pdf_syntax() == []  # qpdf finds nothing to repair
         for page in doc.pages:  # every font embedded, with a Unicode map (PDF/A-3u)
             for font in page.Resources.Font.values():
@@ -90,8 +92,9 @@ def test_values_stand_under_their_column_labels(rendered):
             labels = {w["text"]: w["x0"] for w in words if abs(w["top"] - head_top) < 1}
             record_top = next(w["top"] for w in words if w["text"] == "Die" and w["top"] > head_top + 5)
             starts = [w["x0"] for w in words if abs(w["top"] - record_top) < 1]
-            # the title, the date, the due date and the staff role start where their labels start
-            for label in ("Titel", "Ausgeliehen", "Fällig", "Ausgegeben"):
+            # the title, the date, the due date and the note start where their labels start (the
+            # staff role, the same in every row, is said once above the table)
+            for label in ("Titel", "Ausgeliehen", "Fällig", "Notiz"):
                 assert any(abs(x - labels[label]) < 0.5 for x in starts), (label, labels, starts)
 
 
@@ -103,7 +106,7 @@ def test_a_collection_that_goes_on_says_from_which_entry_and_repeats_its_labels(
         entry = int(re.search(r"Ausleihen \(70\) – Fortsetzung ab Eintrag (\d+)", text).group(1))
         first = int(re.search(r"Band (\d+)", text).group(1))
         assert first == entry
-        assert "Titel Ausgeliehen am Fällig am Ausgegeben von Notiz" in text
+        assert "Titel Ausgeliehen am Fällig am Notiz" in text
 
 
 def test_english_appendix(rendered):
@@ -142,10 +145,12 @@ def test_markup_control_characters_and_unknown_scripts_are_text(letter):
     for odd in ("<b>fett</b> file:///etc/passwd a\x00b\x1bc", "Zoë Ωmega Жук 山田"):
         loans = msgspec.structs.replace(loans, rows=(*loans.rows, Row(values=(*loans.rows[0].values[:-1], odd))))
     pdf = render.pdf(with_loan_rows(letter, loans.rows))
-    text = "\n".join(texts(pdf))
+    # poppler, not pypdf: pypdf reads the fallback fonts' two-byte codes as pairs of characters
+    text = subprocess.run(["pdftotext", "-raw", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    text = " ".join(text.split())
     assert "<b>fett</b> file:///etc/passwd a b c" in text
-    # what the shipped font lacks is shown as "�", never silently dropped
-    assert "Zoë Ωmega Жук ��" in text
+    # what the shipped font lacks comes from a fallback font (the letter is set by WeasyPrint)
+    assert "Zoë Ωmega Жук 山田" in text
     with pikepdf.open(io.BytesIO(pdf)) as doc:
         # the attached copy keeps what the font cannot show
         assert "山田".encode() in doc.attachments["disclosure.json"].get_file().read_bytes()
