@@ -158,6 +158,11 @@ def _token(
     _bare(text, scan, start, end, tid, inflected, g, words, out)
 
 
+def _half_after(text: str, end: int) -> tuple[int, int] | None:
+    """The word after a name ending at ``end``, past a comma ("Sommer, Lnea"): its other half."""
+    return word_after(text, end + 1 if text.startswith(", ", end) else end, True)
+
+
 def _never_but_misspelt(
     text: str, scan: str, start: int, end: int, tid: int, inflected: bool, g: Gazetteer, out: list[Hit]
 ) -> None:
@@ -169,7 +174,7 @@ def _never_but_misspelt(
     prev = word_before(text, scan, start, True)
     if prev is not None and misspelt_half(text, scan, prev, start, end, tid, g, out):
         return
-    after = word_after(text, end + 1 if text.startswith(", ", end) else end, True)
+    after = _half_after(text, end)
     if after is not None:
         misspelt_half(text, scan, after, start, end, tid, g, out)
 
@@ -233,7 +238,7 @@ def _bare(
             if misspelt_half(text, scan, prev, start, end, tid, g, out):
                 return
             item = (begin, end)
-        elif (after := word_after(text, end + 1 if text.startswith(", ", end) else end, True)) is not None:
+        elif (after := _half_after(text, end)) is not None:
             # "Sommer, Lnea", "Sommer Lnea": the surname first, the first name misspelt
             if misspelt_half(text, scan, after, start, end, tid, g, out):
                 return
