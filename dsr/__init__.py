@@ -3,11 +3,12 @@
 The pipeline, one module per stage: intake → identify → gather → redact → compose → render → deliver.
 """
 
-from dsr.config import ControllerSettings, Settings, connect, load
+from dsr.config import ControllerSettings, Settings, connect, from_mapping, load
 from dsr.connector import Connector, StoreContext
 from dsr.errors import (
     AmbiguousSubject,
     ConfigError,
+    ConfigSource,
     ConnectorError,
     DSRError,
     IdentityError,
@@ -34,6 +35,17 @@ from dsr.model import (
     StoreState,
     Subject,
 )
+from dsr.pipeline.answer import (
+    Answer,
+    Documents,
+    Format,
+    NotRendered,
+    RequestFacts,
+    answer,
+    answer_async,
+    prepare_answer,
+)
+from dsr.pipeline.disclosure_json import DisclosureJson
 from dsr.pipeline.gather import gather
 from dsr.pipeline.identify import confirm, resolve
 from dsr.pipeline.other_controllers import OtherControllers, Unreachable, other_controllers
@@ -64,19 +76,24 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AmbiguousSubject",
+    "Answer",
     "Candidate",
     "Capacity",
     "Classification",
     "CollectionSpec",
     "ConfigError",
+    "ConfigSource",
     "Connector",
     "ConnectorError",
     "ControllerSettings",
     "Descriptor",
+    "DisclosureJson",
+    "Documents",
     "DSRError",
     "Evidence",
     "Field",
     "FieldSpec",
+    "Format",
     "Gathering",
     "GuardianCheck",
     "GuardianStatus",
@@ -84,11 +101,13 @@ __all__ = [
     "IdentifierKind",
     "IdentityError",
     "KnownPerson",
+    "NotRendered",
     "OtherControllers",
     "Profile",
     "Record",
     "RecordAction",
     "RenderError",
+    "RequestFacts",
     "Requirement",
     "Resolution",
     "ResolutionStatus",
@@ -103,14 +122,18 @@ __all__ = [
     "UnknownSubject",
     "Unreachable",
     "WithholdingGround",
+    "answer",
+    "answer_async",
     "confirm",
     "connect",
     "decide_restricted",
+    "from_mapping",
     "gather",
     "load",
     "load_restriction_decisions",
     "other_controllers",
     "parse_restriction_decisions",
+    "prepare_answer",
     "recipient_for_child",
     "record_reference",
     "resolve",

@@ -439,13 +439,15 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     from dsr.config import load
 
     settings = load(args.config)
-    engine = casefile.open_engine(settings.portal_database_url)
+    prefix = settings.portal.table_prefix
+    engine = casefile.open_engine(settings.portal_database_url, table_prefix=prefix)
     try:
-        before = casefile.current_revision(engine)
-        casefile.upgrade(engine)
-        out.print(f"portal database: schema {before or 'none'} → {casefile.current_revision(engine)} (newest)")
+        done = casefile.upgrade(engine)
     finally:
         engine.dispose()
+    if done.moved:
+        out.print(f"portal database: tables renamed to the prefix {prefix!r} (from the names without prefix)")
+    out.print(f"portal database: schema {done.before or 'none'} → {done.after} (newest)")
     return EXIT_OK
 
 
@@ -457,7 +459,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from dsr.portal import create_app
 
     settings = load(args.config)
-    casefile.upgrade(settings.portal_database_url)  # idempotent: a fresh install just works
+    # idempotent: a fresh install just works
+    casefile.upgrade(settings.portal_database_url, table_prefix=settings.portal.table_prefix)
     out.print(f"portal on http://{args.host}:{args.port}{settings.portal.path or '/'}")
     proxies = trusted_proxies(settings, args.behind_proxy)
     # access log off: request lines would carry references; errors still go to stderr

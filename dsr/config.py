@@ -1,4 +1,6 @@
-"""Configuration: one TOML file → typed settings. Every error names the file and the key.
+"""Configuration: one TOML file (or a mapping of the same shape) → typed settings. Every error
+names where the setting was written: the file and key, or the mapping's field
+(``DSRConfig.settings["controllers"]["gym"]["land"]``) for settings given in code.
 
     [dsr]
     secret_key = "…"                 # salts opaque references; keep it secret
@@ -26,6 +28,7 @@ The full reference is in the README ("Configuration reference").
 
 from __future__ import annotations
 
+import importlib
 import ipaddress
 import re
 import tomllib
@@ -36,9 +39,13 @@ from typing import Any, Literal, TypeVar
 import msgspec
 
 from dsr.connector import Connector, StoreContext, load_connector_class
-from dsr.errors import ConfigError, ConfigErrors
+from dsr.errors import ConfigError, ConfigErrors, ConfigSource
 
 LANDS = ("BW", "BY", "BE", "BB", "HB", "HH", "HE", "MV", "NI", "NW", "RP", "SL", "SN", "ST", "SH", "TH")
+
+
+#: the prefix of every portal table unless configured otherwise (``[portal] table_prefix``)
+DEFAULT_TABLE_PREFIX = "dsr_"
 
 
 class Contact(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -139,6 +146,10 @@ class PortalSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_f
 
     #: SQLAlchemy URL of the portal's own database; "" = sqlite file dsr-portal.db next to the config
     database_url: str = ""
+    #: prefix of the portal's table names (and of its Alembic version table, ``<prefix>alembic_version``),
+    #: so the portal can live in a host's database; "" = none. An installation from before prefixes
+    #: (``cases``, ``alembic_version``) is moved to the prefixed names by ``dsr migrate``/startup
+    table_prefix: str = DEFAULT_TABLE_PREFIX
     #: the address requesters reach the portal at, used for links in e-mails (no trailing slash)
     base_url: str = "http://127.0.0.1:8000"
     #: the path the portal is mounted at ("" = the root; "/datenschutz" inside a host app)
@@ -161,14 +172,24 @@ class PortalSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_f
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
-    file: Path
+    """Validated settings: from a TOML file (:func:`load`) or a mapping of its shape (:func:`from_mapping`)."""
+
     dsr: GeneralSettings
     controllers: dict[str, ControllerSettings]
     portal: PortalSettings = PortalSettings()
+    #: what errors name: the file, or the mapping (``DSRConfig.settings``)
+    source: ConfigSource
+    #: relative paths in the settings (the default portal database, ``[portal.mail] directory``,
+    #: stores' files, registers) are relative to this: the file's folder, or for a mapping the
+    #: ``base_dir`` given to :func:`from_mapping` (default: the working directory at that moment)
+    base_dir: Path
+    #: the TOML file read; None for settings from a mapping
+    file: Path | None = None
 
     @property
-    def base_dir(self) -> Path:
-        return self.file.parent
+    def secret(self) -> bytes:
+        """``[dsr] secret_key`` as the key of codes, opaque references and review ids."""
+        return self.dsr.secret_key.encode()
 
     @property
     def portal_database_url(self) -> str:
@@ -180,9 +201,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             return self.controllers[key]
         except KeyError:
             known = ", ".join(sorted(self.controllers)) or "none"
-            raise ConfigError(self.file, f"controllers.{key}", f"no such controller (configured: {known})") from None
+            raise ConfigError(self.source, f"controllers.{key}", f"no such controller (configured: {known})") from None
 
 
+#: ``[portal] table_prefix``: empty or ``[a-z][a-z0-9_]*_``, at most 12 characters (the longest
+#: constraint name must fit PostgreSQL's and MariaDB's 63/64)
+TABLE_PREFIX = re.compile(r"(?:[a-z][a-z0-9_]{0,10}_)?")
 _PATH = re.compile(r" - at `\$(?P<path>[^`]*)`$")
 _UNKNOWN = re.compile(r"Object contains unknown field `(?P<field>[^`]+)`")
 
@@ -190,8 +214,8 @@ _UNKNOWN = re.compile(r"Object contains unknown field `(?P<field>[^`]+)`")
 _T = TypeVar("_T")
 
 
-def convert(value: Any, type_: type[_T], file: Path, prefix: str) -> _T:
-    """msgspec.convert with errors turned into ``ConfigError(file, "prefix.key", problem)``."""
+def convert(value: Any, type_: type[_T], source: ConfigSource | Path | str, prefix: str) -> _T:
+    """msgspec.convert with errors turned into ``ConfigError(source, "prefix.key", problem)``."""
     try:
         return msgspec.convert(value, type_)
     except msgspec.ValidationError as exc:
@@ -202,7 +226,7 @@ def convert(value: Any, type_: type[_T], file: Path, prefix: str) -> _T:
         if unknown:
             path, problem = f"{path}.{unknown.group('field')}", "unknown field (check the spelling)"
         key = ".".join(p for p in (prefix, path.lstrip(".")) if p).replace(".[", "[")
-        raise ConfigError(file, key or None, problem) from None
+        raise ConfigError(source, key or None, problem) from None
 
 
 def read_toml(file: Path, what: str = "file") -> dict[str, Any]:
@@ -237,7 +261,7 @@ def secret_key_problem(settings: Settings) -> ConfigError | None:
     if len(key) >= MIN_SECRET_LENGTH and len(set(key)) >= 10:
         return None
     return ConfigError(
-        settings.file,
+        settings.source,
         "dsr.secret_key",
         f"needs at least {MIN_SECRET_LENGTH} random characters, e.g. the output of "
         "python3 -c 'import secrets; print(secrets.token_hex(32))' (keep it; codes and references depend on it)",
@@ -251,37 +275,57 @@ def load(path: str | Path) -> Settings:
 
 
 def parse(raw: Mapping[str, Any], file: Path) -> Settings:
+    """Validate a TOML file's content (``file`` is what errors name and paths are relative to)."""
+    return _settings(raw, ConfigSource(str(file)), file.parent, file)
+
+
+def from_mapping(raw: Mapping[str, Any], *, source: str = "settings", base_dir: str | Path | None = None) -> Settings:
+    """Validate settings given in code: a mapping with the TOML file's shape.
+
+        from_mapping({"dsr": {...}, "controllers": {"gym": {...}}}, source="DSRConfig.settings")
+
+    Errors name the mapping's field as the host wrote it (``DSRConfig.settings["controllers"]["gym"]["land"]``).
+    Relative paths are relative to ``base_dir``, by default the working directory at this call
+    (made absolute, so a later ``chdir`` changes nothing).
+    """
+    if not isinstance(raw, Mapping):
+        raise ConfigError(ConfigSource(source, mapping=True), None, "expected a mapping with the TOML file's shape")
+    folder = Path(base_dir if base_dir is not None else Path.cwd()).resolve()
+    return _settings(raw, ConfigSource(source, mapping=True), folder, None)
+
+
+def _settings(raw: Mapping[str, Any], source: ConfigSource, base_dir: Path, file: Path | None) -> Settings:
     for top in raw:
         if top not in ("dsr", "controllers", "portal"):
-            raise ConfigError(file, top, "unknown section (expected [dsr], [controllers.<key>] and [portal])")
-    general = convert(raw.get("dsr", {}), GeneralSettings, file, "dsr")
+            raise ConfigError(source, top, "unknown section (expected [dsr], [controllers.<key>] and [portal])")
+    general = convert(raw.get("dsr", {}), GeneralSettings, source, "dsr")
     if not _known_zone(general.timezone):
-        raise ConfigError(file, "dsr.timezone", f"unknown time zone {general.timezone!r} (e.g. Europe/Berlin)")
-    portal = _portal(raw.get("portal", {}), file)
+        raise ConfigError(source, "dsr.timezone", f"unknown time zone {general.timezone!r} (e.g. Europe/Berlin)")
+    portal = _portal(raw.get("portal", {}), source)
     tables = raw.get("controllers", {})
     if not isinstance(tables, Mapping) or not tables:
-        raise ConfigError(file, "controllers", "configure at least one controller: [controllers.<key>]")
+        raise ConfigError(source, "controllers", "configure at least one controller: [controllers.<key>]")
     errors: list[ConfigError] = []
     controllers: dict[str, ControllerSettings] = {}
     for key, table in tables.items():
         where = f"controllers.{key}"
         try:
-            c = convert(table, ControllerSettings, file, where)
+            c = convert(table, ControllerSettings, source, where)
         except ConfigError as exc:
             errors.append(exc)
             continue
         if c.land not in LANDS:
-            errors.append(ConfigError(file, f"{where}.land", f"unknown Land {c.land!r}; one of {', '.join(LANDS)}"))
+            errors.append(ConfigError(source, f"{where}.land", f"unknown Land {c.land!r}; one of {', '.join(LANDS)}"))
         for i, text in enumerate(c.not_searched or ()):
             for lang in ("de", "en"):
                 if not getattr(text, lang).strip():
-                    errors.append(ConfigError(file, f"{where}.not_searched[{i}].{lang}", "empty text"))
+                    errors.append(ConfigError(source, f"{where}.not_searched[{i}].{lang}", "empty text"))
         if not c.stores:
-            errors.append(ConfigError(file, f"{where}.stores", "a controller needs at least one store"))
+            errors.append(ConfigError(source, f"{where}.stores", "a controller needs at least one store"))
         if c.james_login_key and (len(c.james_login_key) < MIN_SECRET_LENGTH or len(set(c.james_login_key)) < 10):
             errors.append(
                 ConfigError(
-                    file,
+                    source,
                     f"{where}.james_login_key",
                     f"needs at least {MIN_SECRET_LENGTH} random characters (James signs logins with it), or leave it out",
                 )
@@ -289,34 +333,43 @@ def parse(raw: Mapping[str, Any], file: Path) -> Settings:
         for store, table in c.stores.items():
             if "connector" not in table:
                 errors.append(
-                    ConfigError(file, f"{where}.stores.{store}.connector", "missing: which connector reads this store")
+                    ConfigError(
+                        source, f"{where}.stores.{store}.connector", "missing: which connector reads this store"
+                    )
                 )
         controllers[key] = msgspec.structs.replace(c, key=key)
     if errors:
         raise ConfigErrors(errors) if len(errors) > 1 else errors[0]
-    return Settings(file=file, dsr=general, controllers=controllers, portal=portal)
+    return Settings(dsr=general, controllers=controllers, portal=portal, source=source, base_dir=base_dir, file=file)
 
 
-def _portal(raw: Any, file: Path) -> PortalSettings:
-    portal = convert(raw, PortalSettings, file, "portal")
+def _portal(raw: Any, source: ConfigSource) -> PortalSettings:
+    portal = convert(raw, PortalSettings, source, "portal")
     if portal.path and (not portal.path.startswith("/") or portal.path.endswith("/")):
         raise ConfigError(
-            file, "portal.path", 'start with / and do not end with / (e.g. "/datenschutz"), or leave empty'
+            source, "portal.path", 'start with / and do not end with / (e.g. "/datenschutz"), or leave empty'
         )
     if not portal.base_url.startswith(("http://", "https://")) or portal.base_url.endswith("/"):
-        raise ConfigError(file, "portal.base_url", "an http(s) address without a trailing slash")
+        raise ConfigError(source, "portal.base_url", "an http(s) address without a trailing slash")
     for key in RateLimits.__struct_fields__:
         if getattr(portal.rate_limits, key) < 1:
-            raise ConfigError(file, f"portal.rate_limits.{key}", "must be at least 1")
+            raise ConfigError(source, f"portal.rate_limits.{key}", "must be at least 1")
+    if not TABLE_PREFIX.fullmatch(portal.table_prefix):
+        raise ConfigError(
+            source,
+            "portal.table_prefix",
+            'lower-case letters, digits and "_", starting with a letter and ending with "_" (e.g. "dsr_"), '
+            'at most 12 characters; or "" for none',
+        )
     if portal.rate_limit_store not in ("memory", "database"):
         raise ConfigError(
-            file,
+            source,
             "portal.rate_limit_store",
             'one of "memory" (one server process) or "database" (shared by all processes)',
         )
     for i, proxy in enumerate(portal.trusted_proxies):
         if (problem := proxy_problem(proxy)) is not None:
-            raise ConfigError(file, f"portal.trusted_proxies[{i}]", problem)
+            raise ConfigError(source, f"portal.trusted_proxies[{i}]", problem)
     return portal
 
 
@@ -337,22 +390,58 @@ def proxy_problem(entry: str) -> str | None:
     return None
 
 
-def connect(settings: Settings, controller: str) -> list[Connector]:
-    """Build the connectors of one controller's stores. Raises :class:`ConfigError`."""
+def connect(
+    settings: Settings, controller: str, *, connectors: Mapping[str, type[Connector]] | None = None
+) -> list[Connector]:
+    """Build the connectors of one controller's stores. Raises :class:`ConfigError`.
+
+    A store's ``connector`` is looked up in ``connectors`` (a host's own classes by name), then
+    taken as a ``"package.module:Class"`` path, then as a name in the ``dsr.connectors``
+    entry-point group; in settings from a mapping it may be the class itself.
+    """
     c = settings.controller(controller)
-    connectors: list[Connector] = []
+    built: list[Connector] = []
     for store, table in c.stores.items():
         context = StoreContext(
-            file=settings.file,
+            file=settings.source,
             key=f"controllers.{controller}.stores.{store}",
             base_dir=settings.base_dir,
             controller=controller,
         )
-        name = table.get("connector")
+        cls = connector_class(table.get("connector"), context, connectors or {})
+        options = {k: v for k, v in table.items() if k != "connector"}
+        built.append(cls.from_settings(store, options, context))
+    return built
+
+
+def connector_class(name: Any, context: StoreContext, extra: Mapping[str, type[Connector]]) -> type[Connector]:
+    """The class a store's ``connector`` names (see :func:`connect`)."""
+    if isinstance(name, type):
+        found: Any = name
+    elif isinstance(name, str) and name in extra:
+        found = extra[name]
+    elif isinstance(name, str) and ":" in name:
+        found = _import_object(name, context)
+    else:
         try:
-            cls = load_connector_class(str(name))
+            return load_connector_class(str(name))
         except KeyError:
             raise context.error("connector", f"no connector named {name!r} is installed") from None
-        options = {k: v for k, v in table.items() if k != "connector"}
-        connectors.append(cls.from_settings(store, options, context))
-    return connectors
+    if not (isinstance(found, type) and issubclass(found, Connector)):
+        raise context.error("connector", f"{name!r} is not a dsr Connector class")
+    return found
+
+
+def _import_object(path: str, context: StoreContext) -> Any:
+    """``package.module:Class`` (or ``package.module:Outer.Inner``), as entry points spell it."""
+    module_name, _, attribute = path.partition(":")
+    try:
+        found: Any = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise context.error("connector", f"cannot import module {module_name!r} ({exc})") from None
+    for part in attribute.split("."):
+        try:
+            found = getattr(found, part)
+        except AttributeError:
+            raise context.error("connector", f"module {module_name!r} has no {attribute!r}") from None
+    return found

@@ -27,7 +27,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, ClassVar
 
-from dsr.errors import ConfigError
+from dsr.errors import ConfigError, ConfigSource
 from dsr.model import (
     Candidate,
     CollectionSpec,
@@ -46,7 +46,8 @@ ENTRY_POINT_GROUP = "dsr.connectors"
 class StoreContext:
     """Where a store's settings came from, so connectors can report errors precisely."""
 
-    file: Path  #: the configuration file
+    #: where the settings came from: the configuration file, or the mapping (``DSRConfig.settings``)
+    file: Path | ConfigSource
     key: str  #: the TOML key of the store's table, e.g. ``controllers.gym.stores.school``
     base_dir: Path  #: relative paths in the settings are relative to this folder
     controller: str  #: key of the controller the store belongs to

@@ -16,6 +16,8 @@ from decimal import Decimal
 
 import msgspec
 
+from dsr.errors import AmbiguousSubject, UnknownSubject
+
 #: A value as a store holds it. Dates, times and decimals keep their Python types; the
 #: renderers format them per language.
 Value = str | int | float | bool | None | dt.date | dt.datetime | Decimal
@@ -167,7 +169,23 @@ class ResolutionStatus(enum.StrEnum):
 class Resolution(msgspec.Struct, frozen=True, kw_only=True):
     status: ResolutionStatus
     candidates: tuple[Candidate, ...]
+    #: set exactly on a match; :meth:`matched` gives it typed as a Subject
     subject: Subject | None = None
+
+    def matched(self) -> Subject:
+        """The one subject of a match; otherwise :class:`~dsr.errors.AmbiguousSubject` (a person
+        must decide between the candidates) or :class:`~dsr.errors.UnknownSubject` (nobody matches),
+        carrying the candidates' references."""
+        if self.status is ResolutionStatus.MATCH and self.subject is not None:
+            return self.subject
+        refs = tuple(c.reference for c in self.candidates)
+        if self.status is ResolutionStatus.AMBIGUOUS:
+            raise AmbiguousSubject(
+                f"the request matches {len(refs)} candidate(s) without one strong, uncontradicted match; "
+                "an officer must check identity before anything is disclosed",
+                refs,
+            )
+        raise UnknownSubject("nobody in this controller's stores matches the request", refs)
 
 
 # --------------------------------------------------------------------------- gather

@@ -133,3 +133,16 @@ def app_client(world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callab
     yield new
     for client in opened:
         client.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """One Chromium per test process: Playwright's sync API allows one running instance at a time."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.portal.portal_setup import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

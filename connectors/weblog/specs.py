@@ -10,6 +10,8 @@ LINES = "log_lines"
 ANONYMOUS = "anonymous_lines"
 
 _OWN, _SYSTEM, _TEXT = Classification.OWN, Classification.SYSTEM, Classification.FREE_TEXT
+#: the texts of a description: German, German for a young reader addressed in "du", English
+_FORMS = ("de", "du", "en")
 #: what the letter says about the two address fields: shown decoded, other people taken out
 _DECODED = {
     "de": "Kodierte Zeichen der Adresse (etwa %C3%BC für ü, + für ein Leerzeichen) sind lesbar dargestellt; "
@@ -27,6 +29,8 @@ FIELDS = (
         explain={
             "de": "Die IP-Adresse, von der die Anfrage kam, oder – wo die Namensauflösung eingeschaltet war – "
             "der Rechnername, den Ihr Internetanbieter dieser Adresse gegeben hat.",
+            "du": "Die IP-Adresse, von der die Anfrage kam, oder – wo die Namensauflösung eingeschaltet war – "
+            "der Rechnername, den dein Internetanbieter dieser Adresse gegeben hat.",
             "en": "The IP address the request came from or, where name lookups were switched on, the host "
             "name your internet provider gave that address.",
         },
@@ -80,6 +84,7 @@ FIELDS = (
         label={"de": "Browser und Betriebssystem", "en": "Browser and operating system"},
         explain={
             "de": "So, wie Ihr Browser sich dem Server gemeldet hat.",
+            "du": "So, wie dein Browser sich dem Server gemeldet hat.",
             "en": "As your browser announced itself to the server.",
         },
     ),
@@ -90,6 +95,11 @@ _WHAT = {
     "IP-Adresse Ihres Internetzugangs oder den Rechnernamen Ihres Internetanbieters, die aufgerufene Seite, "
     "ob der Aufruf gelang und wie viele Daten übertragen wurden, die vorher besuchte Seite sowie Browser und "
     "Betriebssystem, wie Ihr Browser sie meldet.",
+    # "du": for a young reader addressed in "du" (docs/letter.md)
+    "du": "Der Webserver schreibt für jeden Seitenaufruf eine Zeile in sein Protokoll: den Zeitpunkt, die "
+    "IP-Adresse deines Internetzugangs oder den Rechnernamen deines Internetanbieters, die aufgerufene Seite, "
+    "ob der Aufruf gelang und wie viele Daten übertragen wurden, die vorher besuchte Seite sowie Browser und "
+    "Betriebssystem, wie dein Browser sie meldet.",
     "en": "For every page requested, the web server writes one line to its log: the time, the IP address of "
     "your internet connection or the host name of your internet provider, the page requested, whether the "
     "request succeeded and how much data was sent, the previous page, and the browser and operating system "
@@ -107,10 +117,12 @@ _TITLES = {
 _WHOSE = {
     "catalogue": {
         "de": "Gezeigt werden die Zeilen, die entstanden, während Sie im Katalog angemeldet waren.",
+        "du": "Gezeigt werden die Zeilen, die entstanden, während du im Katalog angemeldet warst.",
         "en": "Shown are the lines written while you were logged in to the catalogue.",
     },
     "site": {
         "de": "Gezeigt werden die Zeilen, die entstanden, während Sie im Kundenbereich angemeldet waren.",
+        "du": "Gezeigt werden die Zeilen, die entstanden, während du im Kundenbereich angemeldet warst.",
         "en": "Shown are the lines written while you were logged in to the customer area.",
     },
 }
@@ -120,6 +132,10 @@ _ANONYMOUS = {
     "nur Sie sich je von dieser Adresse aus angemeldet haben. Aufrufe ohne Anmeldung von Adressen, die mehrere "
     "Personen nutzen (etwa der gemeinsame Internetzugang einer Schule), sind nicht enthalten: Sie lassen sich "
     "keiner Person zuordnen.",
+    "du": "Diese Aufrufe geschahen ohne Anmeldung. Wir rechnen sie dir zu, weil nach unseren Anmeldedaten "
+    "nur du dich je von dieser Adresse aus angemeldet hast. Aufrufe ohne Anmeldung von Adressen, die mehrere "
+    "Personen nutzen (etwa der gemeinsame Internetzugang einer Schule), fehlen, weil man sie keiner Person "
+    "zuordnen kann.",
     "en": "These requests were made without logging in. We attribute them to you because, according to our "
     "login records, only you ever logged in from that address. Requests without login from addresses that "
     "several people use (such as a school's shared internet connection) are not included: they cannot be "
@@ -144,7 +160,7 @@ def specs(store: str, scope: str, retention_days: int | None, anonymous: bool) -
             store=store,
             name=LINES,
             title=_TITLES[scope],
-            description={lang: f"{_WHAT[lang]} {_WHOSE[scope][lang]}{keep[lang]}" for lang in ("de", "en")},
+            description={lang: f"{_WHAT[lang]} {_WHOSE[scope][lang]}{keep.get(lang, keep['de'])}" for lang in _FORMS},
             activity=ACTIVITY,
             category=CATEGORY,
             fields=FIELDS,
@@ -158,9 +174,10 @@ def specs(store: str, scope: str, retention_days: int | None, anonymous: bool) -
                 name=ANONYMOUS,
                 title={
                     "de": "Aufrufe ohne Anmeldung von einer nur von Ihnen genutzten Adresse",
+                    "du": "Aufrufe ohne Anmeldung von einer nur von dir genutzten Adresse",
                     "en": "Requests without login from an address only you used",
                 },
-                description={lang: f"{_WHAT[lang]} {_ANONYMOUS[lang]}{keep[lang]}" for lang in ("de", "en")},
+                description={lang: f"{_WHAT[lang]} {_ANONYMOUS[lang]}{keep.get(lang, keep['de'])}" for lang in _FORMS},
                 activity=ACTIVITY,
                 category=CATEGORY,
                 fields=FIELDS,

@@ -2,7 +2,7 @@
 
     from dsr import casefile
     casefile.upgrade("sqlite:///dsr-casefile.db")          # create / migrate (Alembic)
-    engine = casefile.open_engine("sqlite:///dsr-casefile.db")
+    engine = casefile.open_engine("sqlite:///dsr-casefile.db")  # table_prefix="dsr_" by default
     opened = casefile.open_case(engine, secret, casefile.Intake(...))
     ...
     report = casefile.verify(engine)                     # `dsr audit verify`
@@ -69,10 +69,12 @@ from dsr.casefile.jobs import (
     retry_store,
     run_next,
 )
+from dsr.casefile.migrating import DatabaseUnreachable, MigrationError
 from dsr.casefile.requirements import Requirements, RoutingRecord, record_routing, requirements_of
 from dsr.casefile.retention import DEFAULT_PERIOD, purge_closed
 from dsr.casefile.sessions import SessionPolicy, close_session, purge_sessions, session_user_id
 from dsr.casefile.states import Acting, CaseState, Channel, DispatchMethod, RequestType, allowed
+from dsr.casefile.tablenames import DEFAULT_PREFIX, table_prefix, use_table_prefix
 from dsr.casefile.users import (
     ROLES,
     Login,
@@ -125,6 +127,9 @@ __all__ = [
     "CodePolicy",
     "CodeRejected",
     "DEFAULT_PERIOD",
+    "DEFAULT_PREFIX",
+    "DatabaseUnreachable",
+    "MigrationError",
     "DEFAULT_URL",
     "DispatchMethod",
     "Document",
@@ -225,6 +230,8 @@ __all__ = [
     "unlock",
     "upgrade",
     "use_password_hasher",
+    "table_prefix",
+    "use_table_prefix",
     "verify",
     "withdraw",
     "withdraw_refusal_proposal",

@@ -24,7 +24,7 @@ from dsr.casefile.states import Acting, CaseState, Channel, RequestType
 from dsr.casefile.users import User
 from dsr.config import LANDS
 from dsr.model import Descriptor
-from dsr.pipeline.deadlines import BERLIN, due_date
+from dsr.pipeline.deadlines import BERLIN, Deadline, due_date
 
 STATUS_PURPOSE = "status"
 #: languages letters and mails are written in
@@ -81,6 +81,7 @@ class CaseView(msgspec.Struct, frozen=True, kw_only=True):
     closed_at: dt.datetime | None
     language: str | None = None  #: the requester's language (None = the configured default)
     printed_at: dt.datetime | None = None  #: when the approved answer went into a print batch
+    assignee: int | None = None  #: the staff member working the case (user id; None: nobody yet)
 
 
 class PublicStatus(msgspec.Struct, frozen=True, kw_only=True):
@@ -183,6 +184,8 @@ def _add_party(conn: sa.Connection, case_id: int, role: str, party: Party, autho
             case_id=case_id,
             role=role,
             descriptor=msgspec.to_builtins(party.descriptor),
+            name=given_name(party.descriptor),
+            search=search_key(given_name(party.descriptor), party.email),
             email=party.email,
             postal_address=party.postal_address,
             authorisation=authorisation,
@@ -190,13 +193,28 @@ def _add_party(conn: sa.Connection, case_id: int, role: str, party: Party, autho
     )
 
 
+def given_name(descriptor: Descriptor) -> str | None:
+    """First and last name as the request gave them (the case list shows and searches it)."""
+    name = " ".join(n for n in (descriptor.first_name, descriptor.last_name) if n).strip()
+    return name[:300] or None
+
+
+def search_key(name: str | None, email: str | None) -> str | None:
+    """What the case list's search reads: name and address casefolded (any case, ß = ss)."""
+    return " ".join(v for v in (name, email) if v).casefold()[:700] or None
+
+
 def _view(conn: sa.Connection, row: sa.Row[object], today: dt.date) -> CaseView:
-    deadline = deadline_of(conn, row, today)
     open_items = conn.execute(
         sa.select(sa.func.count())
         .select_from(review_items)
         .where(review_items.c.case_id == row.id, review_items.c.decision.is_(None))
     ).scalar_one()
+    return case_view(row, deadline_of(conn, row, today), open_items, today)
+
+
+def case_view(row: Any, deadline: Deadline, open_items: int, today: dt.date) -> CaseView:
+    """A case row as the pages show it (one case, or a page of the case list)."""
     return CaseView(
         reference=row.reference,
         controller=row.controller,
@@ -216,6 +234,7 @@ def _view(conn: sa.Connection, row: sa.Row[object], today: dt.date) -> CaseView:
         closed_at=row.closed_at,
         language=row.language,
         printed_at=row.printed_at,
+        assignee=row.assignee,
     )
 
 

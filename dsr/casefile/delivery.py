@@ -24,8 +24,10 @@ from dsr.casefile.checks import CheckMethod, contact, methods_for
 from dsr.casefile.errors import InputRejected, TransitionRefused
 from dsr.casefile.permission import load_case
 from dsr.casefile.requirements import routing_in
-from dsr.casefile.schema import candidates, deliveries
+from dsr.casefile.schema import candidates, deliveries, parties
 from dsr.casefile.users import User
+from dsr.pipeline.deadlines import BERLIN
+from dsr.pipeline.representation import Capacity, route
 
 
 class Route(enum.StrEnum):
@@ -60,6 +62,9 @@ class DeliveryPlan(msgspec.Struct, frozen=True, kw_only=True):
     #: the contact address is not on file for the subject (nor verified on a guardian row)
     address_not_on_file: bool = False
     undecided: bool = False
+    #: a child below the age of consent asked for themselves: the answer goes by post to a guardian,
+    #: whatever anyone decided (no download, not even one an officer chose)
+    to_guardians: bool = False
 
     @property
     def awaiting_approval(self) -> bool:
@@ -68,7 +73,7 @@ class DeliveryPlan(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def electronic(self) -> bool:
         """A download link may be sent (for an officer's decision: once a second person approved)."""
-        return self.route is Route.DOWNLOAD and not self.awaiting_approval
+        return self.route is Route.DOWNLOAD and not self.awaiting_approval and not self.to_guardians
 
 
 def _email_on_file(conn: sa.Connection, case: Any) -> bool:
@@ -84,14 +89,40 @@ def _email_on_file(conn: sa.Connection, case: Any) -> bool:
     return bool(row and row.email_on_file)
 
 
+def child_asked(conn: sa.Connection, case: Any) -> int | None:
+    """The age of consent, if a child below it asked for themselves (else None): by the routing once
+    it is recorded, before that by the date of birth the request gave (with the default age of
+    consent; the routing carries the controller's own)."""
+    routing = routing_in(conn, case.id, case.subject_reference)
+    if routing is not None:
+        return routing.age_of_consent if routing.to_guardians else None
+    if case.acting != "self":
+        return None
+    given = conn.execute(
+        sa.select(parties.c.descriptor).where(parties.c.case_id == case.id, parties.c.role == "subject")
+    ).scalar()
+    born = (given or {}).get("date_of_birth")
+    if not isinstance(born, str):
+        return None
+    routed = route(Capacity.SELF, dt.date.fromisoformat(born), case.received_at.astimezone(BERLIN).date())
+    return routed.age_of_consent if routed.to_guardians else None
+
+
+def _refuse_download(age_of_consent: int) -> TransitionRefused:
+    return TransitionRefused(
+        "a pupil below the age of consent asked: the answer goes by post to a guardian, never as a download",
+        code="to_guardians_post",
+        age_of_consent=age_of_consent,
+    )
+
+
 def computed_plan(conn: sa.Connection, case: Any) -> DeliveryPlan:
     """The plan from the recorded facts alone (no officer decision)."""
     party = contact(conn, case.id)
     has_email = bool(party is not None and party.email)
-    routing = routing_in(conn, case.id, case.subject_reference)
     methods = set(methods_for(conn, case.id, case.subject_reference))
-    if routing is not None and routing.to_guardians:
-        return DeliveryPlan(route=Route.POST, basis=Basis.POSTAL_ON_FILE)
+    if child_asked(conn, case) is not None:
+        return DeliveryPlan(route=Route.POST, basis=Basis.POSTAL_ON_FILE, to_guardians=True)
     if case.acting == "parent" and CheckMethod.GUARDIAN_RECORDS.value in methods:
         return DeliveryPlan(route=Route.DOWNLOAD, basis=Basis.GUARDIAN_EMAIL_ON_FILE)
     if case.acting == "self" and CheckMethod.ANSWER_BY_POST.value in methods:
@@ -117,8 +148,8 @@ def plan_in(conn: sa.Connection, case: Any) -> DeliveryPlan:
     """The case's delivery: the latest officer decision, else the computed plan."""
     row = _latest_decision(conn, case.id)
     computed = computed_plan(conn, case)
-    if row is None:
-        return computed
+    if row is None or computed.to_guardians:
+        return computed  # a child's answer goes by post to a guardian, whatever was decided
     return DeliveryPlan(
         route=Route(row.route),
         basis=Basis(row.basis),
@@ -158,6 +189,8 @@ def decide_delivery(
                 f"the delivery can no longer be changed in state {case.state}", code="delivery_settled"
             )
         basis: Basis | None
+        if route is Route.DOWNLOAD and (age := child_asked(conn, case)) is not None:
+            raise _refuse_download(age)
         if route is Route.POST:
             basis, reason = Basis.POSTAL_ON_FILE, None
         else:
@@ -217,6 +250,8 @@ def ensure_decided(conn: sa.Connection, case: Any) -> None:
 def ensure_electronic(conn: sa.Connection, case: Any) -> None:
     """Refuse a download link unless the plan allows an electronic delivery."""
     plan = plan_in(conn, case)
+    if plan.to_guardians and (age := child_asked(conn, case)) is not None:
+        raise _refuse_download(age)
     if plan.awaiting_approval:
         raise TransitionRefused("a second person must approve the delivery decision", code="delivery_unapproved")
     if not plan.electronic:

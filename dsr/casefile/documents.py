@@ -15,6 +15,7 @@ import msgspec
 import sqlalchemy as sa
 
 from dsr.casefile import audit, clock
+from dsr.casefile.approval import LETTER_OPENED
 from dsr.casefile.attachments import Document, store_document
 from dsr.casefile.case import Intake, OpenedCase, Party, open_case_in
 from dsr.casefile.errors import NotFound
@@ -203,7 +204,16 @@ def read_document(
         ).first()
         if row is None or row.content is None:
             raise NotFound(f"no document {document_id} in case {reference}")
-        if audited and user is not None:
+        if audited and user is not None and row.kind == "answer":
+            # the record that this person read the letter they may approve (dsr.casefile.approval)
+            audit.append(
+                conn,
+                LETTER_OPENED,
+                actor=user.actor,
+                case_ref=reference,
+                detail={"document": document_id, "sha256": row.sha256},
+            )
+        elif audited and user is not None:
             audit.append(
                 conn,
                 "gathered data viewed",

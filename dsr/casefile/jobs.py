@@ -145,6 +145,18 @@ def enqueue(engine: sa.Engine, kind: str, **kwargs: Any) -> int:
         return enqueue_in(conn, kind, **kwargs)
 
 
+def cancel_queued(engine: sa.Engine, kind: str, case_id: int, *, now: dt.datetime | None = None) -> int:
+    """End the case's queued jobs of ``kind`` unrun (done, error "superseded"): what they were to
+    do happened another way. A job already running goes on. Returns how many were ended."""
+    now = clock.resolve(now)
+    with engine.begin() as conn:
+        return conn.execute(
+            sa.update(jobs)
+            .where(jobs.c.kind == kind, jobs.c.case_id == case_id, jobs.c.state == JobState.QUEUED.value)
+            .values(state=JobState.DONE.value, error="superseded", finished_at=now, updated_at=now)
+        ).rowcount
+
+
 def get_job(engine: sa.Engine, job_id: int) -> Job:
     with engine.connect() as conn:
         row = conn.execute(sa.select(jobs).where(jobs.c.id == job_id)).first()

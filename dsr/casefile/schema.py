@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from dsr.casefile.types import Blob, UTCDateTime
+from dsr.config import DEFAULT_TABLE_PREFIX as DEFAULT_PREFIX
 
 metadata = sa.MetaData(
     naming_convention={
@@ -21,6 +22,9 @@ metadata = sa.MetaData(
     }
 )
 
+#: the canonical table names are the real ones under the default prefix (see the module docstring)
+PREFIX = DEFAULT_PREFIX
+
 CONTROLLER = sa.String(100)  # a key of [controllers.*] in dsr.toml
 
 
@@ -29,17 +33,17 @@ def _id() -> sa.Column[int]:
 
 
 def _case_fk(nullable: bool = False) -> sa.Column[int]:
-    return sa.Column("case_id", sa.Integer, sa.ForeignKey("cases.id"), nullable=nullable, index=True)
+    return sa.Column("case_id", sa.Integer, sa.ForeignKey(PREFIX + "cases.id"), nullable=nullable, index=True)
 
 
 def _user_fk(name: str) -> sa.Column[int]:
-    return sa.Column(name, sa.Integer, sa.ForeignKey("users.id"), nullable=True)
+    return sa.Column(name, sa.Integer, sa.ForeignKey(PREFIX + "users.id"), nullable=True)
 
 
 # ----------------------------------------------------------------------------------- users
 
 users = sa.Table(
-    "users",
+    PREFIX + "users",
     metadata,
     _id(),
     sa.Column("username", sa.String(120), nullable=False, unique=True),
@@ -54,19 +58,19 @@ users = sa.Table(
 )
 
 memberships = sa.Table(
-    "memberships",
+    PREFIX + "memberships",
     metadata,
-    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey(PREFIX + "users.id"), primary_key=True),
     sa.Column("controller", CONTROLLER, primary_key=True),
     sa.Column("role", sa.String(20), primary_key=True),  # officer | approver | admin
 )
 
 sessions = sa.Table(
-    "sessions",
+    PREFIX + "sessions",
     metadata,
     _id(),
     sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
-    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey(PREFIX + "users.id"), nullable=False, index=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("last_seen_at", UTCDateTime, nullable=False),
     sa.Column("expires_at", UTCDateTime, nullable=False),
@@ -75,7 +79,7 @@ sessions = sa.Table(
 # ----------------------------------------------------------------------------------- cases
 
 cases = sa.Table(
-    "cases",
+    PREFIX + "cases",
     metadata,
     _id(),
     sa.Column("reference", sa.String(32), nullable=False, unique=True),
@@ -91,26 +95,32 @@ cases = sa.Table(
     sa.Column("extension_notice_on", sa.Date, nullable=True),
     sa.Column("subject_reference", sa.String(64), nullable=True),  # opaque candidate reference
     sa.Column("status_secret_hash", sa.String(64), nullable=False),
-    sa.Column("prepared_by", sa.Integer, sa.ForeignKey("users.id"), nullable=True),
-    sa.Column("approved_by", sa.Integer, sa.ForeignKey("users.id"), nullable=True),
+    sa.Column("prepared_by", sa.Integer, sa.ForeignKey(PREFIX + "users.id"), nullable=True),
+    sa.Column("approved_by", sa.Integer, sa.ForeignKey(PREFIX + "users.id"), nullable=True),
     sa.Column("dispatch_method", sa.String(20), nullable=True),  # post | download
     sa.Column("dispatched_at", UTCDateTime, nullable=True),
     sa.Column("closed_at", UTCDateTime, nullable=True, index=True),
     sa.Column("purged_at", UTCDateTime, nullable=True),
     sa.Column("language", sa.String(5), nullable=True),  # the requester's: de | en (None = default)
     sa.Column("printed_at", UTCDateTime, nullable=True),  # the approved answer went into a print batch
+    #: the staff member working the case (None: nobody yet); 0007
+    sa.Column("assignee", sa.Integer, sa.ForeignKey(PREFIX + "users.id"), nullable=True, index=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
 )
 
 #: the people of a case: the data subject and, when someone acts for them, the requester
 parties = sa.Table(
-    "parties",
+    PREFIX + "parties",
     metadata,
     _id(),
     _case_fk(),
     sa.Column("role", sa.String(20), nullable=False),  # subject | requester
     sa.Column("descriptor", sa.JSON, nullable=True),  # dsr.model.Descriptor as JSON
+    #: first and last name as given, for the case list (0007)
+    sa.Column("name", sa.String(300), nullable=True),
+    #: name and e-mail address casefolded, what the case list searches (0007; trigram index on PostgreSQL)
+    sa.Column("search", sa.String(700), nullable=True),
     sa.Column("email", sa.String(320), nullable=True),
     sa.Column("postal_address", sa.Text, nullable=True),
     sa.Column("email_verified_at", UTCDateTime, nullable=True),
@@ -118,7 +128,7 @@ parties = sa.Table(
 )
 
 candidates = sa.Table(
-    "candidates",
+    PREFIX + "candidates",
     metadata,
     _id(),
     _case_fk(),
@@ -131,11 +141,11 @@ candidates = sa.Table(
     sa.Column("email_on_file", sa.Boolean, nullable=False, default=False, server_default=sa.false()),
     #: what tells namesakes apart, masked (dsr.casefile.identity.CandidateHints as JSON)
     sa.Column("hints", sa.JSON, nullable=True),
-    sa.UniqueConstraint("case_id", "reference", name="uq_candidates_case_reference"),
+    sa.UniqueConstraint("case_id", "reference", name=f"uq_{PREFIX}candidates_case_reference"),
 )
 
 identity_checks = sa.Table(
-    "identity_checks",
+    PREFIX + "identity_checks",
     metadata,
     _id(),
     _case_fk(),
@@ -151,7 +161,7 @@ identity_checks = sa.Table(
 #: where the answer may go: the system's plan, or an officer's decision (a second person approves
 #: an electronic delivery to an address that is not on file)
 deliveries = sa.Table(
-    "deliveries",
+    PREFIX + "deliveries",
     metadata,
     _id(),
     _case_fk(),
@@ -166,7 +176,7 @@ deliveries = sa.Table(
 
 #: justified identity queries: the deadline is paused while one is unanswered
 identity_queries = sa.Table(
-    "identity_queries",
+    PREFIX + "identity_queries",
     metadata,
     _id(),
     _case_fk(),
@@ -176,7 +186,7 @@ identity_queries = sa.Table(
 )
 
 review_items = sa.Table(
-    "review_items",
+    PREFIX + "review_items",
     metadata,
     _id(),
     _case_fk(),
@@ -186,11 +196,11 @@ review_items = sa.Table(
     sa.Column("ground", sa.String(50), nullable=True),
     _user_fk("decided_by"),
     sa.Column("decided_at", UTCDateTime, nullable=True),
-    sa.UniqueConstraint("case_id", "item", name="uq_review_items_case_item"),
+    sa.UniqueConstraint("case_id", "item", name=f"uq_{PREFIX}review_items_case_item"),
 )
 
 comments = sa.Table(
-    "comments",
+    PREFIX + "comments",
     metadata,
     _id(),
     _case_fk(),
@@ -200,7 +210,7 @@ comments = sa.Table(
 )
 
 documents = sa.Table(
-    "documents",
+    PREFIX + "documents",
     metadata,
     _id(),
     _case_fk(),
@@ -215,11 +225,11 @@ documents = sa.Table(
 )
 
 downloads = sa.Table(
-    "downloads",
+    PREFIX + "downloads",
     metadata,
     _id(),
     _case_fk(),
-    sa.Column("document_id", sa.Integer, sa.ForeignKey("documents.id"), nullable=False),
+    sa.Column("document_id", sa.Integer, sa.ForeignKey(PREFIX + "documents.id"), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("expires_at", UTCDateTime, nullable=False),
     sa.Column("max_count", sa.Integer, nullable=False),
@@ -231,7 +241,7 @@ downloads = sa.Table(
 
 #: short one-time codes sent by e-mail (address verification, download); stored keyed-hashed
 codes = sa.Table(
-    "codes",
+    PREFIX + "codes",
     metadata,
     _id(),
     _case_fk(),
@@ -249,7 +259,7 @@ codes = sa.Table(
 # ----------------------------------------------------------------------------------- audit
 
 events = sa.Table(
-    "events",
+    PREFIX + "events",
     metadata,
     _id(),
     sa.Column("seq", sa.BigInteger, nullable=False, unique=True),
@@ -265,7 +275,7 @@ events = sa.Table(
 #: one row: the last event's seq and hash. Appenders lock it, so the chain never forks, and
 #: verification compares it with the last event, so deleting the newest events shows.
 chain_head = sa.Table(
-    "chain_head",
+    PREFIX + "chain_head",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("seq", sa.BigInteger, nullable=False),
@@ -275,7 +285,7 @@ chain_head = sa.Table(
 # ----------------------------------------------------------------------------------- jobs
 
 jobs = sa.Table(
-    "jobs",
+    PREFIX + "jobs",
     metadata,
     _id(),
     sa.Column("kind", sa.String(50), nullable=False),  # gather | render | ...
@@ -301,7 +311,7 @@ jobs = sa.Table(
 #: the portal's shared rate-limit counters and key/value entries (dsr.casefile.ratelimit); the key
 #: is a hash, so no client address is stored in clear
 rate_limits = sa.Table(
-    "rate_limits",
+    PREFIX + "rate_limits",
     metadata,
     sa.Column("key_hash", sa.String(64), primary_key=True),
     sa.Column("hits", sa.Integer, nullable=False),

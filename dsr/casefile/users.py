@@ -7,8 +7,10 @@ admin); services check ``User.can(controller, role)`` so a user sees nothing of 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from urllib.parse import quote
 
 import msgspec
 import sqlalchemy as sa
@@ -153,6 +155,8 @@ def create_user(
     grants = _check_roles(roles)
     if not grants:
         raise ValueError("a user needs at least one role at one controller")
+    if "(host:" in username:  # the mark of the host's staff (host_user): nobody else may carry it
+        raise InputRejected("a user name may not contain '(host:'", code="username_invalid")
     taken = InputRejected(f"a user named {username!r} exists already", code="username_taken", username=username)
     with engine.begin() as conn:
         if conn.execute(sa.select(users.c.id).where(users.c.username == username)).first() is not None:
@@ -263,6 +267,108 @@ def find_user(engine: sa.Engine, username: str) -> User:
         if user_id is None:
             raise NotFound(f"no user named {username!r}")
         return _load(conn, user_id)
+
+
+# ------------------------------------------------------------- staff the host logs in
+
+#: the password hash of a host's staff member: no argon2 hash, so no dsr password ever matches
+HOST_LOGIN_ONLY = "!host-login"
+_USERNAME_LENGTH = 120
+
+
+def host_suffix(host_id: str) -> str:
+    """The end of the user name of the host's staff member ``host_id``: `` (host:<id>)``, the id
+    percent-encoded (no space or parenthesis in it, so the suffix is unambiguous; a long id hashed)."""
+    key = quote(host_id, safe="")
+    if len(key) > 48:
+        key = "sha256-" + hashlib.sha256(host_id.encode()).hexdigest()[:40]
+    return f" (host:{key})"
+
+
+def host_username(host_id: str, display_name: str) -> str:
+    """The display name followed by the host's id: readable in histories and lists, unique by its end."""
+    suffix = host_suffix(host_id)
+    # one line of printable characters (a NUL would even cut the name short for SQLite's LIKE)
+    printable = "".join(c for c in " ".join(display_name.split()) if c.isprintable())
+    name = printable[: _USERNAME_LENGTH - len(suffix)] or quote(host_id[:40], safe="")
+    return name + suffix
+
+
+def host_user(
+    engine: sa.Engine,
+    host_id: str,
+    display_name: str,
+    roles: Mapping[str, Iterable[str]],
+    *,
+    language: str | None = None,
+    now: dt.datetime | None = None,
+) -> User:
+    """The portal user of a staff member the host has logged in (``officer_auth``), as the host
+    describes them now: created at first sight (actor ``host``), their name and roles brought up to
+    date when the host's differ. Cases, four eyes and the audit trail then treat them as any user
+    (``user:<id>``); they have no dsr password and no second factor (the host is responsible).
+
+    Raises ``ValueError`` for a role dsr does not know."""
+    grants = _check_roles(roles)
+    wanted = {c: frozenset(r) for c, r in grants.items()}
+    username = host_username(host_id, display_name)
+    try:
+        with engine.begin() as conn:
+            row = _host_row(conn, host_id)
+            if row is None:
+                inserted = conn.execute(
+                    sa.insert(users).values(
+                        username=username,
+                        password_hash=HOST_LOGIN_ONLY,
+                        failed_logins=0,
+                        active=True,
+                        created_at=clock.resolve(now),
+                        language=language,
+                    )
+                ).inserted_primary_key
+                assert inserted is not None
+                user_id = int(inserted[0])
+                _grant(conn, user_id, grants)
+                audit.append(
+                    conn, "user created", actor="host", detail={"user": user_id, "roles": _plain(grants)}, now=now
+                )
+                return _load(conn, user_id)
+            user_id, stored_name, active = row
+            if stored_name != username or not active:
+                conn.execute(sa.update(users).where(users.c.id == user_id).values(username=username, active=True))
+            user = _load(conn, user_id)
+            if user.roles != wanted:
+                conn.execute(sa.delete(memberships).where(memberships.c.user_id == user_id))
+                _grant(conn, user_id, grants)
+                audit.append(
+                    conn, "roles changed", actor="host", detail={"user": user_id, "roles": _plain(grants)}, now=now
+                )
+                user = _load(conn, user_id)
+            return user
+    except sa.exc.IntegrityError:  # first seen by another worker at the same moment: theirs stands
+        with engine.connect() as conn:
+            seen = _host_row(conn, host_id)
+            if seen is None:
+                raise
+            return _load(conn, seen[0])
+
+
+def _host_row(conn: sa.Connection, host_id: str) -> tuple[int, str, bool] | None:
+    """(id, user name, active) of the host's ``host_id``: LIKE finds candidates (it ignores case on
+    SQLite and MariaDB), the exact end of the name decides."""
+    suffix = host_suffix(host_id)
+    rows = conn.execute(
+        sa.select(users.c.id, users.c.username, users.c.active).where(
+            users.c.username.endswith(suffix, autoescape=True)
+        )
+    )
+    return next(((r.id, r.username, r.active) for r in rows if r.username.endswith(suffix)), None)
+
+
+def _grant(conn: sa.Connection, user_id: int, grants: Mapping[str, Iterable[str]]) -> None:
+    for controller, names in grants.items():
+        for role in sorted(names):
+            conn.execute(sa.insert(memberships).values(user_id=user_id, controller=controller, role=role))
 
 
 # ------------------------------------------------------------------------ the admin role

@@ -15,6 +15,7 @@ import msgspec
 import sqlalchemy as sa
 
 from dsr.casefile import audit, clock, jobs
+from dsr.casefile.approval import ensure_letter_opened
 from dsr.casefile.attachments import Document, store_document
 from dsr.casefile.delivery import ensure_decided, ensure_electronic
 from dsr.casefile.downloads import DownloadOffer, new_download_token, token_hash
@@ -159,10 +160,20 @@ def prepare(engine: sa.Engine, user: User, reference: str, answer: Document, *, 
         return doc_id
 
 
-def approve(engine: sa.Engine, user: User, reference: str, *, now: dt.datetime | None = None) -> None:
+def approve(
+    engine: sa.Engine,
+    user: User,
+    reference: str,
+    *,
+    letter_opened: bool = False,
+    now: dt.datetime | None = None,
+) -> None:
     """Second pair of eyes: an approver who did not prepare the answer — and took none of its
     redaction decisions (review items, restricted records): whoever decided what the answer
-    leaves out prepared it as much as whoever rendered it."""
+    leaves out prepared it as much as whoever rendered it.
+
+    ``letter_opened``: refuse (``letter_not_opened``) unless this approver opened the current final
+    letter (:mod:`dsr.casefile.approval`); the portal's pages and API always ask for it."""
     now = clock.resolve(now)
     with engine.begin() as conn:
         case = load_case(conn, user, reference, role="approver")
@@ -177,6 +188,8 @@ def approve(engine: sa.Engine, user: User, reference: str, *, now: dt.datetime |
         if (n := _open_items(conn, case.id)) > 0:
             raise TransitionRefused(f"{n} review item(s) are still open", code="items_open", count=n)
         ensure_met(conn, case)
+        if letter_opened:
+            ensure_letter_opened(conn, case, user)
         # a newly approved answer has not been printed yet, even if an earlier version was
         _move(conn, case, CaseState.APPROVED, user.actor, now, {"approved_by": user.id, "printed_at": None})
 

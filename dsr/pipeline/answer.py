@@ -1,24 +1,40 @@
 """An access request (Art. 15) end to end, for one controller and one requester.
 
 identify → gather → restricted records → redact → compose → render. The command line and the
-portal's job handlers both call :func:`prepare_answer`, so the same case gives the same letter.
+portal's job handlers both call :func:`prepare_answer`, so the same case gives the same letter;
+a host program calls :func:`answer` (or :func:`answer_async`) and gets the documents in memory:
+
+    reply = dsr.answer(settings, "gym-musterstadt", dsr.Descriptor(card_number="L0000042"),
+                       facts=dsr.RequestFacts(case_reference="2026-017", received_at=today))
+    reply.pdf, reply.docx            # bytes
+    reply.json.record_count          # disclosure.json as typed values (reply.json_bytes: the file)
+
+Thread-safety: answers for different requests may run at once in threads (:func:`answer_async`
+does): they share nothing but read-only settings and process-wide caches (fonts, style sheet,
+registers). WeasyPrint's layout of the letter body runs one at a time per process, since
+WeasyPrint, pango and fontconfig are not made for concurrent use of the shared font
+configuration (:mod:`dsr.pipeline.render.pdf`); gathering, redaction, the appendix of records,
+JSON and DOCX run in parallel. Connectors given by the caller must not be used by two answers at once.
 """
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import datetime as dt
+import functools
 import itertools
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, ParamSpec, TypeVar, get_args
 
 from dsr.config import ControllerSettings, Settings, connect, load
 from dsr.connector import Connector
-from dsr.errors import AmbiguousSubject, UnknownSubject
-from dsr.model import Descriptor, Gathering, Profile, Record, ResolutionStatus, StoreReport, Subject
-from dsr.pipeline import compose, register, render
+from dsr.errors import DSRError, UnknownSubject
+from dsr.model import Descriptor, Gathering, Profile, Record, StoreReport, Subject
+from dsr.pipeline import compose, disclosure_json, register, render
 from dsr.pipeline.gather import gather
 from dsr.pipeline.identify import descriptor_identifiers, resolve
 from dsr.pipeline.redact import AllowList, Decision, Gazetteer, RedactionResult, load_decisions, redact, review_json
@@ -31,6 +47,8 @@ from dsr.pipeline.restriction import (
     restricted_references,
 )
 
+P = ParamSpec("P")
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 #: fields whose values are catalogue data (titles and authors are nobody's personal data)
@@ -56,13 +74,48 @@ class RequestFacts:
     delivery: Literal["electronic", "post"] = "electronic"
 
 
+#: the documents :func:`answer` can render
+Format = Literal["pdf", "docx", "json"]
+FORMATS: tuple[Format, ...] = get_args(Format)
+
+
+class NotRendered(DSRError, LookupError):
+    """A document was asked for that the answer does not have (not among ``formats``, or a store
+    failed and the answer has no documents at all)."""
+
+
+@dataclass(frozen=True)
+class Documents:
+    """The rendered documents of an answer; a format not asked for (or not rendered) is None."""
+
+    pdf: bytes | None = None  #: the letter, PDF/A-3u, with disclosure.json and CSVs embedded
+    docx: bytes | None = None  #: the same letter as an editable Word document
+    json: bytes | None = None  #: disclosure.json (the same bytes as embedded in the PDF)
+    #: the open review items (redaction, restricted records), when the letter is a draft
+    review: bytes | None = None
+
+    def files(self) -> dict[str, bytes]:
+        """File name → content of the documents there are, for writing them to a folder."""
+        named = {
+            "disclosure.pdf": self.pdf,
+            "disclosure.json": self.json,
+            "disclosure.docx": self.docx,
+            "review.json": self.review,
+        }
+        return {name: content for name, content in named.items() if content is not None}
+
+
 @dataclass(frozen=True)
 class Answer:
-    """The finished documents of one access request (bytes), and how the work went."""
+    """The finished documents of one access request, and how the work went.
+
+    ``pdf``, ``docx`` and ``json_bytes`` are the documents' bytes, ``json`` the machine-readable
+    copy as typed values; each raises :class:`NotRendered` when the answer has no such document.
+    """
 
     reports: tuple[StoreReport, ...]
     complete: bool
-    documents: dict[str, bytes] = field(default_factory=dict)  #: file name → content
+    rendered: Documents = Documents()
     open_reviews: int = 0
     undecided_restricted: int = 0
     negative: bool = False  #: nobody matched and every store answered: the negative letter
@@ -78,6 +131,41 @@ class Answer:
     @property
     def draft(self) -> bool:
         return bool(self.open_reviews or self.undecided_restricted)
+
+    @property
+    def pdf(self) -> bytes:
+        return self._document("pdf", self.rendered.pdf)
+
+    @property
+    def docx(self) -> bytes:
+        return self._document("docx", self.rendered.docx)
+
+    @property
+    def json_bytes(self) -> bytes:
+        return self._document("json", self.rendered.json)
+
+    @functools.cached_property
+    def json(self) -> disclosure_json.DisclosureJson:
+        """disclosure.json as typed values (decoded once)."""
+        return disclosure_json.decode(self.json_bytes)
+
+    @property
+    def files(self) -> dict[str, bytes]:
+        """File name → content (``disclosure.pdf``, ``disclosure.json``, ``disclosure.docx``,
+        ``review.json``), for writing the documents to a folder."""
+        return self.rendered.files()
+
+    @property
+    def documents(self) -> dict[str, bytes]:
+        """The same as :attr:`files` (the name of earlier versions)."""
+        return self.files
+
+    def _document(self, name: str, content: bytes | None) -> bytes:
+        if content is not None:
+            return content
+        if not self.complete:
+            raise NotRendered(f"no {name}: a store failed, and an incomplete answer has no documents")
+        raise NotRendered(f"no {name}: it was not among the formats asked for")
 
 
 @dataclass(frozen=True)
@@ -96,17 +184,7 @@ class WrittenAnswer:
 
 def identify(settings: Settings, controller: str, connectors: Sequence[Connector], descriptor: Descriptor) -> Subject:
     """The one subject the descriptor names, or :class:`AmbiguousSubject` / :class:`UnknownSubject`."""
-    resolution = resolve(controller, connectors, descriptor, secret=settings.dsr.secret_key.encode())
-    if resolution.status is ResolutionStatus.MATCH and resolution.subject is not None:
-        return resolution.subject
-    refs = tuple(c.reference for c in resolution.candidates)
-    if resolution.status is ResolutionStatus.AMBIGUOUS:
-        raise AmbiguousSubject(
-            f"the request matches {len(refs)} candidate(s) without one strong, uncontradicted match; "
-            "an officer must check identity before anything is disclosed",
-            refs,
-        )
-    raise UnknownSubject("nobody in this controller's stores matches the request", refs)
+    return resolve(controller, connectors, descriptor, settings=settings).matched()
 
 
 def prepare_answer(
@@ -119,13 +197,15 @@ def prepare_answer(
     language: str | None = None,
     decisions: Sequence[Decision] = (),
     restricted: dict[str, RestrictionDecision] | None = None,
-    formats: Sequence[str] = ("pdf", "json", "docx"),
+    formats: Sequence[Format] = FORMATS,
 ) -> Answer:
     """Gather, redact, compose and render the answer for a resolved subject.
 
     Returns no documents when a store failed: an incomplete answer must not look complete.
     ``formats`` picks the documents to render (``pdf``, ``json``, ``docx``).
     """
+    if unknown := set(formats) - set(FORMATS):
+        raise ValueError(f"unknown format(s) {', '.join(sorted(unknown))}; one of {', '.join(FORMATS)}")
     controller = settings.controller(controller_key)
     secret = settings.dsr.secret_key.encode()
     lang = language or settings.dsr.language
@@ -149,19 +229,91 @@ def prepare_answer(
         request_retention_days=settings.dsr.request_retention_days,
     )
     documents = _documents(letter, formats)
-    if redaction.open_items or restriction.undecided:
-        documents["review.json"] = review_json(redaction.review_items)
+    open_review = bool(redaction.open_items or restriction.undecided)
+    if open_review:
+        documents = dataclasses.replace(documents, review=review_json(redaction.review_items))
     return Answer(
         reports=gathering.reports,
         complete=True,
-        documents=documents,
+        rendered=documents,
         open_reviews=len(redaction.open_items) + len(restriction.undecided),
         undecided_restricted=len(restriction.undecided),
         restricted_records=restricted_references(gathering, secret),
         unrecorded=request.unrecorded,
         postal_address=request.recipient.has_postal_address,
-        review_sheet=review_sheet(redaction.review_items) if "review.json" in documents else None,
+        review_sheet=review_sheet(redaction.review_items) if open_review else None,
     )
+
+
+def answer(
+    settings: Settings | str | Path,
+    controller: str,
+    requester: Descriptor | Subject,
+    *,
+    facts: RequestFacts = RequestFacts(),
+    formats: Sequence[Format] = FORMATS,
+    language: str | None = None,
+    connectors: Sequence[Connector] | None = None,
+    decisions: Sequence[Decision] = (),
+    restricted: dict[str, RestrictionDecision] | None = None,
+) -> Answer:
+    """The answer to an access request, in memory: identify (for a descriptor), gather, redact,
+    compose and render ``formats``.
+
+    ``settings``: validated settings or a TOML file's path. ``requester``: what the requester
+    told (a :class:`Descriptor`: resolved here; nobody matching gives the negative letter, but
+    only when every store answered; an ambiguous match raises :class:`AmbiguousSubject`) or a
+    subject already resolved. ``connectors``: the controller's connectors when the caller builds
+    them (they stay open); by default they are built from the settings and closed afterwards.
+    A store that fails gives an answer with ``complete`` False and no documents.
+    """
+    settings = settings if isinstance(settings, Settings) else load(settings)
+    own = connectors is None
+    stores = connect(settings, controller) if connectors is None else connectors
+    try:
+        if isinstance(requester, Subject):
+            subject = requester
+        else:
+            try:
+                subject = identify(settings, controller, stores, requester)
+            except UnknownSubject:
+                subject = nobody(controller, requester)
+        return prepare_answer(
+            settings,
+            controller,
+            subject,
+            stores,
+            facts=facts,
+            language=language,
+            decisions=decisions,
+            restricted=restricted,
+            formats=formats,
+        )
+    finally:
+        if own:
+            for c in stores:
+                c.close()
+
+
+def _in_a_thread(fn: Callable[P, T]) -> Callable[P, Coroutine[Any, Any, T]]:
+    """``fn`` as a coroutine function run in a worker thread (same parameters, same types)."""
+
+    @functools.wraps(fn)
+    async def offloaded(*args: P.args, **kwargs: P.kwargs) -> T:
+        call = functools.partial(fn, *args, **kwargs)
+        try:
+            import anyio.to_thread
+        except ImportError:  # the core alone: asyncio's own
+            return await asyncio.to_thread(call)
+        return await anyio.to_thread.run_sync(call)
+
+    return offloaded
+
+
+#: :func:`answer` in a worker thread, so that an event loop (a web app) stays free meanwhile.
+#: Several may run at once (see the module's note on thread-safety). Runs on asyncio, and on trio
+#: too when anyio is installed (it comes with the portal).
+answer_async = _in_a_thread(answer)
 
 
 def answer_access(
@@ -180,44 +332,32 @@ def answer_access(
     an ambiguous match raises :class:`AmbiguousSubject` (a person must decide).
     """
     settings = load(config)
-    redaction_decisions = load_decisions(decisions) if decisions else ()
-    restricted = load_restriction_decisions(decisions) if decisions else {}
-    connectors = connect(settings, controller_key)
-    try:
-        try:
-            subject = identify(settings, controller_key, connectors, descriptor)
-        except UnknownSubject:
-            subject = nobody(controller_key, descriptor)
-        answer = prepare_answer(
-            settings,
-            controller_key,
-            subject,
-            connectors,
-            facts=facts,
-            language=language,
-            decisions=redaction_decisions,
-            restricted=restricted,
-        )
-    finally:
-        for c in connectors:
-            c.close()
+    reply = answer(
+        settings,
+        controller_key,
+        descriptor,
+        facts=facts,
+        language=language,
+        decisions=load_decisions(decisions) if decisions else (),
+        restricted=load_restriction_decisions(decisions) if decisions else {},
+    )
     files: dict[str, Path] = {}
-    if answer.complete:
+    if reply.complete:
         out_dir.mkdir(parents=True, exist_ok=True)
         stale = out_dir / "review.json"
-        if stale.exists() and "review.json" not in answer.documents:
+        if stale.exists() and reply.rendered.review is None:
             stale.unlink()  # a final letter must not sit beside an outdated review list
-        for name, content in answer.documents.items():
+        for name, content in reply.files.items():
             (out_dir / name).write_bytes(content)
             files[_label(name)] = out_dir / name
     return WrittenAnswer(
-        reports=answer.reports,
-        complete=answer.complete,
+        reports=reply.reports,
+        complete=reply.complete,
         files=files,
-        open_reviews=answer.open_reviews,
-        negative=answer.negative,
-        unrecorded=answer.unrecorded,
-        postal_address=answer.postal_address,
+        open_reviews=reply.open_reviews,
+        negative=reply.negative,
+        unrecorded=reply.unrecorded,
+        postal_address=reply.postal_address,
     )
 
 
@@ -244,7 +384,7 @@ def _negative_answer(
     gathering: Gathering,
     facts: RequestFacts,
     language: str,
-    formats: Sequence[str],
+    formats: Sequence[Format],
 ) -> Answer:
     """ "We hold no data about you" (Art. 15(1)): only for a complete search that found nothing."""
     if gathering.records:
@@ -262,19 +402,22 @@ def _negative_answer(
     return Answer(
         reports=gathering.reports,
         complete=True,
-        documents=_documents(letter, formats),
+        rendered=_documents(letter, formats),
         negative=True,
         unrecorded=request.unrecorded,
         postal_address=request.recipient.has_postal_address,
     )
 
 
-def _documents(letter: compose.Disclosure, formats: Sequence[str]) -> dict[str, bytes]:
-    """``disclosure.<format>`` for each of ``formats``; the JSON is encoded once, for its own
-    file and for the PDF's attachment alike (so the two are the same bytes)."""
-    data = render.export_json(letter) if "json" in formats or "pdf" in formats else b""
-    renderers = {"pdf": lambda: render.pdf(letter, data=data), "json": lambda: data, "docx": lambda: docx_bytes(letter)}
-    return {f"disclosure.{f}": renderers[f]() for f in formats}
+def _documents(letter: compose.Disclosure, formats: Sequence[Format]) -> Documents:
+    """The documents of ``formats``; the JSON is encoded once, for its own file and for the PDF's
+    attachment alike (so the two are the same bytes)."""
+    data = render.export_json(letter) if "json" in formats or "pdf" in formats else None
+    return Documents(
+        pdf=render.pdf(letter, data=data) if "pdf" in formats else None,
+        docx=docx_bytes(letter) if "docx" in formats else None,
+        json=data if "json" in formats else None,
+    )
 
 
 def _label(name: str) -> str:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from dsr.config import ControllerSettings, Settings, connect, load, secret_key_problem
 from dsr.errors import ConfigError, ConfigErrors, ConnectorError
-from dsr.pipeline import register
+from dsr.pipeline import land_law, register
+from dsr.pipeline.compose.du_texts import mapping_without_du, register_without_du
 from dsr.pipeline.compose.keys import unworded
 
 
@@ -68,7 +69,10 @@ def register_problems(settings: Settings) -> list[ConfigError]:
 
 def warnings(path: str | Path) -> list[ConfigError]:
     """Findings that do not stop letters: recipients a register names only by their kind
-    ("unsere Steuerberatung"): the actual recipients must be named (CJEU C-154/21)."""
+    ("unsere Steuerberatung"): the actual recipients must be named (CJEU C-154/21); the Land law
+    of a public controller that awaits review (``confidence = "review"`` in
+    dsr/data/land_law.toml: its letters cite the acts by name only); a school's text in "Sie"
+    without a `du` text, which a pupil's letter in "du" would print (dsr.pipeline.compose.du_texts)."""
     try:
         settings = load(path)
     except (ConfigError, ConfigErrors):
@@ -81,10 +85,39 @@ def warnings(path: str | Path) -> list[ConfigError]:
             continue
         seen.add(name)
         try:
-            found.extend(register.unnamed_recipients(register.load(name, base_dir=settings.base_dir)))
+            loaded = register.load(name, base_dir=settings.base_dir)
         except (ConfigError, ConfigErrors):
             continue  # check() reports it
+        found.extend(register.unnamed_recipients(loaded))
+        if any(c.kind == "school" and register_name(c) == name for c in settings.controllers.values()):
+            found.extend(register_without_du(loaded))
+    found.extend(land_law.unchecked(c.land for c in settings.controllers.values() if c.public))
+    found.extend(_pupil_mappings_without_du(settings))
     return found
+
+
+def _pupil_mappings_without_du(settings: Settings) -> list[ConfigError]:
+    """The mapping texts in "Sie" only of the schools' stores (their readers are pupils), each once
+    (schools share a mapping)."""
+    found: dict[str, ConfigError] = {}
+    for key, controller in settings.controllers.items():
+        if controller.kind != "school":
+            continue
+        try:
+            connectors = connect(settings, key)
+        except (ConfigError, ConfigErrors):
+            continue  # check() reports it
+        for connector in connectors:
+            try:
+                mapping = getattr(connector, "mapping", None)
+                where = "" if mapping else f"controllers.{key}.stores.{connector.name}."
+                for w in mapping_without_du(connector.collections(), getattr(mapping, "file", settings.file), where):
+                    found.setdefault(str(w), w)
+            except ConnectorError:
+                continue  # check() reports it
+            finally:
+                connector.close()
+    return list(found.values())
 
 
 def register_name(controller: ControllerSettings) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from dsr.connector import Connector
 from dsr.model import (
@@ -29,6 +30,9 @@ from dsr.model import (
     Subject,
 )
 from dsr.pipeline.names import same
+
+if TYPE_CHECKING:
+    from dsr.config import Settings
 
 
 def normalise_email(value: str) -> str:
@@ -95,9 +99,19 @@ def group_humans(candidates: Sequence[Candidate]) -> list[list[Candidate]]:
 
 
 def resolve(
-    controller: str, connectors: Sequence[Connector], descriptor: Descriptor, secret: bytes = b""
+    controller: str,
+    connectors: Sequence[Connector],
+    descriptor: Descriptor,
+    secret: bytes | None = None,
+    *,
+    settings: Settings | None = None,
 ) -> Resolution:
     """Resolve ``descriptor`` within one controller's stores. Store errors propagate.
+
+    ``secret`` defaults to ``settings``' secret key. (Nothing is keyed with it today: the
+    candidates' references are the connectors' stable hashes, :func:`candidate_reference`, which
+    the case file records; the parameter stays so that callers need not change when that does.)
+    ``resolution.matched()`` gives the subject of a match (typed), or raises why there is none.
 
     A store that cannot be asked must not silently turn an ambiguous case into a match, so
     :class:`~dsr.errors.ConnectorError` is not caught here.

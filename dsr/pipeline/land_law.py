@@ -4,7 +4,10 @@ A public school is a public body of its Land: the Land's data-protection act gov
 BDSG (§ 1 Abs. 1 Satz 1 Nr. 2 BDSG), and the Land's school law is the legal basis for pupil data.
 A private controller cites the BDSG. The file records the source and the day each entry was
 checked, and how sure it is (``confidence``); a provision nobody checked is left empty and the
-letters then name the act without a section rather than a guessed one.
+letters then name the act without a section rather than a guessed one. An entry marked
+``confidence = "review"`` (taken from a secondary list or memory) is not stated as fact either:
+its provisions are not cited, only the acts' names (:func:`citations`), and ``dsr check`` warns
+about it (:func:`unchecked`) until someone reads the source and marks it ``checked``.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import tomllib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
@@ -38,6 +42,11 @@ class LandLaw(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=T
     verified: dt.date
     confidence: Literal["checked", "review"]
     note: str = ""
+
+    @property
+    def checked(self) -> bool:
+        """Whether the provisions were read in the source: only then does a letter cite them."""
+        return self.confidence == "checked"
 
 
 class _File(msgspec.Struct, forbid_unknown_fields=True):
@@ -82,9 +91,33 @@ def of_land(land: str, path: Path = DATA) -> LandLaw:
 def citations(land: str, public: bool, path: Path = DATA) -> Citations:
     """What a controller seated in ``land`` cites."""
     entry = of_land(land, path)
-    school = entry.school_law or entry.school_law_name
+    # an unchecked provision is never stated as fact: the act's name, which is certain, instead
+    school = (entry.checked and entry.school_law) or entry.school_law_name
     if not public:
         return Citations(land_law="BDSG", land_law_access="§ 34 BDSG", land_school_law=school, public=False)
-    return Citations(
-        land_law=entry.dsg_abbr, land_law_access=entry.access or entry.dsg_abbr, land_school_law=school, public=True
-    )
+    access = (entry.checked and entry.access) or entry.dsg_abbr
+    return Citations(land_law=entry.dsg_abbr, land_law_access=access, land_school_law=school, public=True)
+
+
+def unchecked(lands: Iterable[str], path: Path = DATA) -> list[ConfigError]:
+    """A warning per Land of ``lands`` (a public controller's seat) whose entry awaits review:
+    its letters cite the acts by name only, until the provisions are checked in the source."""
+    found = []
+    for land in dict.fromkeys(lands):
+        try:
+            entry = of_land(land, path)
+        except ConfigError as exc:
+            found.append(exc)
+            continue
+        if not entry.checked:
+            found.append(
+                ConfigError(
+                    path,
+                    f"land.{land}",
+                    f'confidence = "review": the provisions ({entry.school_law or "no school-law provision"}'
+                    f"{', ' + entry.access if entry.access else ''}) are unchecked, so letters name only the acts "
+                    f"({entry.dsg_abbr}, {entry.school_law_name}); read them in the source ({entry.source}) "
+                    'and set confidence = "checked"',
+                )
+            )
+    return found

@@ -30,6 +30,9 @@ named recipients, retention, source, third-country transfers and automated decis
     name = { de = "{cc_address}", en = "{cc_address}" }
     text = { de = "Kopie der {kind} vom {created_at:date}", en = "copy of the {kind} of {created_at:date}" }
 
+A German text that addresses the reader ("Führen Ihres Leserkontos") may add ``du = "…"``, which a
+young reader's letter in "du" prints (``Wording.pick``; ``dsr check`` warns for a school without it).
+
 Texts may use ``{land_law}``, ``{land_law_access}``, ``{land_school_law}`` (the Land's provisions
 for a public controller, :mod:`dsr.pipeline.land_law`; BDSG for a private one) and
 ``{authority}`` (the competent supervisory authority).

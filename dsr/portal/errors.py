@@ -1,4 +1,4 @@
-"""Exception handlers: a clear page (or JSON under ``/api/``) in the visitor's language, never a trace.
+"""Exception handlers: a clear page (or JSON on API routes) in the visitor's language, never a trace.
 
 Only the error's type and status reach the log: messages of foreign exceptions (database
 drivers, SMTP) can quote personal data.
@@ -19,6 +19,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from dsr.casefile import CaseError, CodeRejected, NotFound, TooManyRequests, TransitionRefused
 from dsr.errors import ConnectorError, DSRError
 from dsr.portal.i18n import Language, language_of, text
+from dsr.portal.isolation import is_api, portal_of
 from dsr.portal.security import HEADERS
 from dsr.service.mail import MailError
 
@@ -116,7 +117,8 @@ def problem(exc: BaseException) -> tuple[int, str]:
 def request_language(request: Request[Any, Any, Any]) -> Language:
     explicit = request.query_params.get("lang")
     if explicit is None:
-        mount = request.app.state.get("dsr_portal_path", "")
+        portal = portal_of(request)
+        mount = portal.path if portal is not None else ""
         rest = request.url.path[len(mount) :] if request.url.path.startswith(mount) else request.url.path
         explicit = rest.strip("/").split("/", 1)[0]
     return language_of(explicit, request.headers.get("accept-language"))
@@ -124,7 +126,7 @@ def request_language(request: Request[Any, Any, Any]) -> Language:
 
 def security_headers_for(request: Request[Any, Any, Any]) -> dict[str, str]:
     headers = {**HEADERS, "cache-control": "no-store"}
-    portal = request.app.state.get("dsr_portal")
+    portal = portal_of(request)
     if portal is not None and portal.settings.portal.tls:
         headers["strict-transport-security"] = "max-age=31536000; includeSubDomains"
     return headers
@@ -162,9 +164,8 @@ def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
         headers["retry-after"] = RETRY_AFTER_UNAVAILABLE
     # errors raised in middleware (rate limits) or outside any route bypass the header middleware
     headers.update(security_headers_for(request))
-    portal = request.app.state.get("dsr_portal")
-    wants_json = "/api/" in request.url.path or portal is None
-    if wants_json:
+    portal = portal_of(request)
+    if portal is None or is_api(request):
         body: dict[str, Any] = {"error": key.removeprefix("error."), "message": message}
         if (stores := failed_stores(exc)) is not None:
             # as the officer API's refusals: the English rule as message (the stores' names, not the

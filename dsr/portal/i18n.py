@@ -32,9 +32,14 @@ def _texts() -> dict[str, dict[str, str]]:
     return flat
 
 
-def text(language: Language, key: str, **values: object) -> str:
-    """The text ``key`` in ``language``; a missing key shows itself (caught by the tests)."""
-    entry = _texts().get(key)
+def text(language: Language, key: str, *, informal: bool = False, **values: object) -> str:
+    """The text ``key`` in ``language``; a missing key shows itself (caught by the tests).
+
+    ``informal``: a child asking for themselves is addressed with "du" — the ``du.<key>`` twin
+    is used where one exists (German only; English has one form of address).
+    """
+    entry = _texts().get(f"du.{key}") if informal else None
+    entry = entry or _texts().get(key)
     if entry is None:
         return key
     return entry[language].format(**values) if values else entry[language]

@@ -1,7 +1,11 @@
 """The portal as a Litestar plugin a host app mounts at any path, and ``create_app`` for `dsr serve`.
 
-    app = Litestar(plugins=[DSRPlugin(settings, path="/datenschutz")])     # inside a host app
-    app = create_app(settings)                                               # standalone
+    app = Litestar(plugins=[DSRPlugin(DSRConfig(settings=..., path="/datenschutz"))])  # inside a host app
+    app = create_app(settings)                                                          # standalone
+
+``DSRConfig`` (dsr.portal.config) carries the settings and the host's objects (engine, mailer,
+connectors, officer login, templates, OpenAPI mode); ``DSRPlugin(settings, path=…, engine=…,
+mailer=…, migrate=…)`` still works and means the same as a ``DSRConfig`` with those fields.
 
 Extension points (see docs/portal.md):
 
@@ -21,31 +25,48 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import logging
+import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
-import sqlalchemy as sa
-from litestar import Litestar, Router
+from litestar import Litestar, Router, get
 from litestar.config.app import AppConfig
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
+from litestar.openapi.spec import OpenAPI
 from litestar.plugins import InitPlugin
 from litestar.static_files import create_static_files_router
-from litestar.types import ControllerRouterHandler
+from litestar.types import ControllerRouterHandler, Empty, EmptyType
 
 import letter_templates
 from dsr.config import Settings, secret_key_problem
 from dsr.errors import ConfigError
-from dsr.portal.context import STATIC, Portal
+from dsr.portal.config import DSRConfig, connectors_of, settings_of
+from dsr.portal.context import STATIC, Portal, page_environment
 from dsr.portal.errors import EXCEPTION_HANDLERS
+from dsr.portal.host_cli import HostCommands
+from dsr.portal.isolation import (
+    PORTAL_OPT,
+    PORTALS,
+    cookie_guard,
+    filter_access_logs,
+    host_middleware_warnings,
+    host_opt_outs,
+)
 from dsr.portal.security import security_headers
 from dsr.service.mail import Mailer
 
 FONTS = Path(letter_templates.__file__).with_name("fonts")
 log = logging.getLogger(__name__)
 OFFICER_MODULE = "dsr.portal.officer"
+#: ``DSR_PORTAL_WORKER=0``: `dsr serve` (and ``DSRPlugin(settings, …)`` without a DSRConfig) leaves
+#: jobs to a separate `dsr worker`; with a DSRConfig, ``run_worker`` decides
+WORKER_ENV = "DSR_PORTAL_WORKER"
+#: where the portal's own OpenAPI schema is, under the mount path ("own" mode and standalone)
+SCHEMA_PATH = "/api/schema"
+OPENAPI_JSON = "application/vnd.oai.openapi+json"
 
 
 def _officer_module() -> Any | None:
@@ -73,7 +94,7 @@ def route_handlers(portal: Portal) -> list[ControllerRouterHandler]:
     return handlers
 
 
-class DSRPlugin(InitPlugin):
+class DSRPlugin(InitPlugin, HostCommands):  # HostCommands: `litestar dsr …` (CLIPluginProtocol)
     """Mounts the portal under ``path`` (default: ``[portal] path``) of any Litestar app.
 
     At startup the portal database's schema is brought to the newest migration (``migrate=True``,
@@ -82,19 +103,50 @@ class DSRPlugin(InitPlugin):
     message instead of failing requests later.
     """
 
+    @overload
+    def __init__(self, config: DSRConfig, /) -> None: ...
+
+    @overload
     def __init__(
         self,
-        settings: Settings,
+        config: Settings,
+        /,
+        *,
+        path: str | None = None,
+        engine: Any = None,
+        mailer: Mailer | None = None,
+        migrate: bool = True,
+    ) -> None: ...
+
+    def __init__(
+        self,
+        config: DSRConfig | Settings,
+        /,
         *,
         path: str | None = None,
         engine: Any = None,
         mailer: Mailer | None = None,
         migrate: bool = True,
     ) -> None:
+        if not isinstance(config, DSRConfig):
+            worker = os.environ.get(WORKER_ENV, "1") != "0"
+            config = DSRConfig(
+                settings=config, path=path, engine=engine, mailer=mailer, migrate=migrate, run_worker=worker
+            )
+        elif (path, engine, mailer, migrate) != (None, None, None, True):
+            raise TypeError("DSRPlugin(DSRConfig(...)): give path, engine, mailer and migrate inside the DSRConfig")
+        settings = settings_of(config)
         if (weak := secret_key_problem(settings)) is not None:
             raise weak  # the portal keys every code and link with it: refuse to start without one
-        self.portal = Portal.from_settings(settings, engine=engine, mailer=mailer, path=path)
-        self.migrate = migrate
+        self.config = config
+        self.portal = Portal.from_settings(settings, engine=config.engine, mailer=config.mailer, path=config.path)
+        self.portal.pages = page_environment(config.templates)
+        self.portal.connectors_of = connectors_of(config)
+        self.portal.run_worker = config.run_worker
+        self.portal.officer_auth = config.officer_auth
+        self.portal.officer_login_url = config.officer_login_url
+        self.portal.openapi = config.openapi
+        self.migrate = config.migrate
 
     def _schema(self) -> None:
         from dsr import casefile
@@ -105,9 +157,10 @@ class DSRPlugin(InitPlugin):
                 casefile.upgrade(engine)
                 return
             current = casefile.is_current(engine)
-        except sa.exc.DBAPIError as exc:
-            # the database is down: start anyway, requests answer 503 until it is back
-            log.warning("portal database unreachable at startup (%s): schema not checked", type(exc).__name__)
+        except casefile.DatabaseUnreachable as exc:
+            # the database is down: start anyway, requests answer 503 until it is back. Any other
+            # error (casefile.MigrationError: a failed migration, a foreign revision) stops startup
+            log.warning("portal database unreachable at startup (%s): schema not checked", exc)
             return
         if not current:
             raise ConfigError(
@@ -119,17 +172,24 @@ class DSRPlugin(InitPlugin):
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         portal = self.portal
-        app_config.route_handlers.append(
-            Router(
-                path=portal.path or "/",
-                route_handlers=route_handlers(portal),
-                dependencies={"portal": Provide(lambda: portal, use_cache=True, sync_to_thread=False)},
-                exception_handlers=EXCEPTION_HANDLERS,
-                middleware=[security_headers(portal.settings.portal.tls)],
-            )
-        )
-        app_config.state["dsr_portal"] = portal
-        app_config.state["dsr_portal_path"] = portal.path
+        handlers = route_handlers(portal)
+        if portal.openapi == "own":
+            handlers.append(own_schema(portal))
+        # "own" and "none": none of dsr's routes in the host's schema
+        router = mount(portal, handlers, include_in_schema=False if portal.openapi in ("own", "none") else Empty)
+        router.opt.update(host_opt_outs(app_config))  # the host's CSRF check would refuse dsr's forms
+        app_config.route_handlers.append(router)
+        # per mount path: several plugin instances in one app each find their own (isolation.portal_of)
+        app_config.state[PORTALS] = {**(app_config.state.get(PORTALS) or {}), portal.path: portal}
+        if "dsr_portal" not in app_config.state:
+            app_config.state["dsr_portal"] = portal  # the first mounted portal, for old host code; dsr never reads it
+        # after every middleware and hook of the host: its cookies never reach dsr's public pages
+        app_config.before_send.append(cookie_guard(portal.path))
+        for problem in host_middleware_warnings(
+            app_config, portal.path, host_session_officers=portal.officer_auth is not None
+        ):
+            log.warning(problem)
+        app_config.on_startup.append(filter_access_logs)
         app_config.signature_namespace["Portal"] = Portal
         # the schema first: the officer side's startup starts job workers that use it
         app_config.on_startup.insert(0, self._schema)
@@ -142,6 +202,56 @@ class DSRPlugin(InitPlugin):
         return app_config
 
 
+def mount(
+    portal: Portal, handlers: list[ControllerRouterHandler], *, include_in_schema: bool | EmptyType = Empty
+) -> Router:
+    """The router at the portal's path: ``handlers`` with the portal injected, its error pages and headers."""
+    return Router(
+        path=portal.path or "/",
+        route_handlers=handlers,
+        dependencies={"portal": Provide(lambda: portal, use_cache=True, sync_to_thread=False)},
+        exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[security_headers(portal.settings.portal.tls)],
+        include_in_schema=include_in_schema,
+        opt={PORTAL_OPT: portal.path},  # every route knows its portal (dsr.portal.isolation.portal_of)
+    )
+
+
+def openapi_config(portal: Portal) -> OpenAPIConfig:
+    """The portal's own schema at ``<path>/api/schema``: JSON and YAML only, since the interactive
+    renderers load scripts from CDNs, which the CSP forbids."""
+    return OpenAPIConfig(
+        title="dsr portal",
+        version="1",
+        path=f"{portal.path}{SCHEMA_PATH}",
+        render_plugins=[JsonRenderPlugin(), YamlRenderPlugin()],
+    )
+
+
+def own_schema(portal: Portal) -> ControllerRouterHandler:
+    """``<path>/api/schema/openapi.json`` inside a host app (openapi="own"): the schema of dsr's
+    routes alone, made once from an app that holds only them (the host's schema stays the host's)."""
+    made: list[dict[str, Any]] = []
+
+    def schema() -> dict[str, Any]:
+        if not made:
+            shadow = Litestar(
+                route_handlers=[mount(portal, route_handlers(portal))],
+                openapi_config=openapi_config(portal),
+                signature_namespace={"Portal": Portal},
+                logging_config=None,
+            )
+            document: OpenAPI = shadow.openapi_schema
+            made.append(document.to_schema())
+        return made[0]
+
+    @get(f"{SCHEMA_PATH}/openapi.json", include_in_schema=False, sync_to_thread=False, media_type=OPENAPI_JSON)
+    def openapi_json() -> dict[str, Any]:
+        return schema()
+
+    return openapi_json
+
+
 def create_app(
     settings: Settings,
     *,
@@ -149,18 +259,17 @@ def create_app(
     mailer: Mailer | None = None,
     debug: bool = False,
     extra_plugins: Sequence[InitPlugin] = (),
+    run_worker: bool | None = None,
 ) -> Litestar:
-    """The standalone portal (`dsr serve`): the plugin at ``[portal] path`` plus the OpenAPI schema."""
-    plugin = DSRPlugin(settings, engine=engine, mailer=mailer)
+    """The standalone portal (`dsr serve`): the plugin at ``[portal] path`` plus the OpenAPI schema.
+
+    ``run_worker`` None: the job worker runs unless ``DSR_PORTAL_WORKER=0``."""
+    worker = os.environ.get(WORKER_ENV, "1") != "0" if run_worker is None else run_worker
+    # the app is the portal's own: its schema (openapi "host") is the portal's schema
+    plugin = DSRPlugin(DSRConfig(settings=settings, engine=engine, mailer=mailer, run_worker=worker, openapi="host"))
     return Litestar(
         plugins=[plugin, *extra_plugins],
-        # JSON/YAML only: the interactive renderers load scripts from CDNs, which the CSP forbids
-        openapi_config=OpenAPIConfig(
-            title="dsr portal",
-            version="1",
-            path=f"{plugin.portal.path}/api/schema",
-            render_plugins=[JsonRenderPlugin(), YamlRenderPlugin()],
-        ),
+        openapi_config=openapi_config(plugin.portal),
         exception_handlers=EXCEPTION_HANDLERS,
         # the app-level middleware covers 404s outside any route, too
         middleware=[security_headers(settings.portal.tls)],

@@ -75,7 +75,8 @@ class SecurityHeaders:
                     # pages show references, secrets and codes: keep them out of shared caches and history
                     headers["cache-control"] = "no-store"
                 if self.strip_cookies:
-                    # the public side never sets a cookie, whatever a host app or library adds
+                    # what the router's own layers add; a host's middleware and hooks run outside
+                    # this router: dsr.portal.isolation.cookie_guard removes theirs
                     del headers["set-cookie"]
             await send(message)
 

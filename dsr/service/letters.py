@@ -2,9 +2,9 @@
 
 * the identity query (Art. 12(6)): recorded as a *justified* query, which pauses the deadline;
 * the extension notice (Art. 12(3)): the case's deadline moves only together with the notice;
-* the print batch: the approved answers not printed yet in one PDF, for the window envelopes
-  (marked printed, so the next batch leaves them out; a day's batch can be printed again),
-  then "mark as mailed".
+* the print batch: the approved answers not printed yet, previewed (list and one PDF, for the
+  window envelopes), then exactly the previewed letters marked printed, so the next batch leaves
+  them out (a day's batch can be printed again), then "mark as mailed".
 
 The letters go to the person who asked: the parent or representative when someone acts for
 the subject. Every function checks the user's controller through ``dsr.casefile``.
@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Sequence
 
+import msgspec
 import pikepdf
 import sqlalchemy as sa
 
 from dsr import casefile
 from dsr.casefile.documents import read_document, work_case
+from dsr.casefile.printing import Marked, mark_batch_printed, record_preview, unprinted
 from dsr.casefile.schema import cases as case_table
 from dsr.casefile.workflow import answer_document
 from dsr.config import Settings
@@ -135,50 +138,80 @@ def extend_deadline(
     return casefile.extend_deadline(engine, user, reference, months, notice, today).due
 
 
-def print_batch(
-    engine: sa.Engine,
-    user: casefile.User,
-    *,
-    day: dt.date | None = None,
-    now: dt.datetime | None = None,
-) -> tuple[bytes, list[str]]:
-    """One PDF of approved answers (of the user's controllers) to post, and their references.
+class PreviewLetter(msgspec.Struct, frozen=True, kw_only=True):
+    """A letter of the print batch as the preview lists it."""
 
-    Without ``day``: every approved answer not printed yet, which are then marked printed (the
-    next batch leaves them out). With ``day`` (Berlin date): the batch printed that day again,
-    e.g. after a paper jam; nothing is marked."""
-    if day is None:
-        chosen = [
-            v.reference
-            for v in casefile.list_cases(engine, user, states=[casefile.CaseState.APPROVED])
-            if v.printed_at is None
-        ]
-    else:
-        chosen = [
-            v.reference
-            for v in casefile.list_cases(
-                engine, user, states=[casefile.CaseState.APPROVED, casefile.CaseState.DISPATCHED]
+    reference: str
+    controller: str
+    document: int  #: the answer's document id: "mark as printed" takes it back
+    recipient: str  #: whoever asked, by name as the request gave it (personal data: never logged)
+    pages: int
+
+
+def print_preview(engine: sa.Engine, user: casefile.User) -> list[PreviewLetter]:
+    """The approved answers (of the user's controllers) not printed yet, each with its page count.
+    Looking at the batch is audited ("print batch previewed", per case); nothing is marked."""
+    items = unprinted(engine, user)
+    letters = []
+    for item in items:
+        _, content = read_document(engine, user, item.reference, item.document, audited=False)
+        with pikepdf.open(io.BytesIO(content)) as pdf:
+            pages = len(pdf.pages)
+        letters.append(
+            PreviewLetter(
+                reference=item.reference,
+                controller=item.controller,
+                document=item.document,
+                recipient=item.recipient,
+                pages=pages,
             )
-            if v.printed_at is not None and v.printed_at.astimezone(BERLIN).date() == day
-        ]
+        )
+    record_preview(engine, user, items)
+    return letters
+
+
+def preview_pdf(engine: sa.Engine, user: casefile.User, documents: Sequence[int]) -> tuple[bytes, list[str]]:
+    """One PDF of exactly the previewed letters (by document id) that are still unprinted current
+    answers, each padded to even pages for duplex; and their references."""
+    items = unprinted(engine, user, only=list(documents))
+    return _merged(engine, user, [(i.reference, i.document) for i in items]), [i.reference for i in items]
+
+
+def mark_printed(
+    engine: sa.Engine, user: casefile.User, documents: Sequence[int], *, now: dt.datetime | None = None
+) -> Marked:
+    """After the preview: mark exactly its letters printed (a letter approved since is not among them)."""
+    if not documents:
+        raise casefile.InputRejected("name the letters of the previewed batch", code="print_nothing_named")
+    return mark_batch_printed(engine, user, documents, now=now)
+
+
+def print_batch(engine: sa.Engine, user: casefile.User, *, day: dt.date) -> tuple[bytes, list[str]]:
+    """The batch printed on ``day`` (Berlin date) again, e.g. after a paper jam; nothing is marked."""
+    chosen = []
+    for v in casefile.list_cases(engine, user, states=[casefile.CaseState.APPROVED, casefile.CaseState.DISPATCHED]):
+        if v.printed_at is not None and v.printed_at.astimezone(BERLIN).date() == day:
+            with engine.connect() as conn:
+                case_id = conn.execute(
+                    sa.select(case_table.c.id).where(case_table.c.reference == v.reference)
+                ).scalar_one()
+                chosen.append((v.reference, answer_document(conn, case_id).id))
+    return _merged(engine, user, chosen), [ref for ref, _ in chosen]
+
+
+def _merged(engine: sa.Engine, user: casefile.User, letters: Sequence[tuple[str, int]]) -> bytes:
     batch = pikepdf.Pdf.new()
-    letters: list[pikepdf.Pdf] = []  # pikepdf copies pages lazily: the sources stay open until saved
-    for ref in chosen:
-        with engine.connect() as conn:
-            case_id = conn.execute(sa.select(case_table.c.id).where(case_table.c.reference == ref)).scalar_one()
-            doc_id = answer_document(conn, case_id).id
-        _, content = read_document(engine, user, ref, doc_id)
-        letters.append(pikepdf.open(io.BytesIO(content)))
-        batch.pages.extend(letters[-1].pages)
+    opened: list[pikepdf.Pdf] = []  # pikepdf copies pages lazily: the sources stay open until saved
+    for ref, doc_id in letters:
+        _, content = read_document(engine, user, ref, doc_id, audited=False)  # the batch is audited as such
+        opened.append(pikepdf.open(io.BytesIO(content)))
+        batch.pages.extend(opened[-1].pages)
         if len(batch.pages) % 2:
             # duplex printing: each letter starts on a fresh sheet
             x0, y0, x1, y1 = (float(v) for v in batch.pages[-1].mediabox)
             batch.add_blank_page(page_size=(x1 - x0, y1 - y0))
     out = io.BytesIO()
     batch.save(out)
-    for letter in letters:
+    for letter in opened:
         letter.close()
-    if day is None:
-        for ref in chosen:
-            casefile.mark_printed(engine, user, ref, now=now)
-    return out.getvalue(), chosen
+    return out.getvalue()

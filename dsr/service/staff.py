@@ -20,9 +20,9 @@ from dsr.pipeline.deadlines import BERLIN
 
 def portal_engine(settings: Settings) -> sa.Engine:
     """The portal's database, migrated to the newest schema."""
-    url = settings.portal_database_url
-    casefile.upgrade(url)
-    return casefile.open_engine(url)
+    url, prefix = settings.portal_database_url, settings.portal.table_prefix
+    casefile.upgrade(url, table_prefix=prefix)
+    return casefile.open_engine(url, table_prefix=prefix)
 
 
 def new_password() -> str:
@@ -45,11 +45,14 @@ def add_user(
     roles: Sequence[str],
     controllers: Sequence[str],
     password: str | None = None,
+    *,
+    engine: sa.Engine | None = None,
 ) -> NewAccount:
     """Create a staff account with ``roles`` at each of ``controllers`` (which must be configured).
 
     A password given must meet :mod:`dsr.casefile.passwords` (``InputRejected`` before anything
-    is touched); without one a random password is made."""
+    is touched); without one a random password is made. ``engine``: the portal database when it is
+    not the settings' (a host's own, `litestar dsr user add`)."""
     if password is not None:
         check_password(password)
     for key in controllers:
@@ -59,7 +62,7 @@ def add_user(
             raise ConfigError(settings.file, None, f"unknown role {role!r}; one of {', '.join(casefile.ROLES)}")
     password = password or new_password()
     grants = {key: list(roles) for key in controllers}
-    casefile.create_user(portal_engine(settings), username, password, grants)
+    casefile.create_user(engine or portal_engine(settings), username, password, grants)
     return NewAccount(username, password, grants)
 
 

@@ -1,5 +1,6 @@
 """The portal database: migrations on every dialect (the migrated ``engine`` of the other case-file
-tests is in tests/conftest.py)."""
+tests is in tests/conftest.py; dsr inside a host's database, under other prefixes, from the names
+before prefixes and with several processes at once: test_embedded_database.py)."""
 
 from __future__ import annotations
 
@@ -39,9 +40,11 @@ def test_a_database_at_the_first_revision_upgrades_to_exactly_the_schema_in_code
     engine = open_engine(db_url)
     try:
         with engine.connect() as conn:
-            differences = compare_metadata(MigrationContext.configure(conn), metadata)
-        columns = {c["name"] for c in sa.inspect(engine).get_columns("cases")}
-        download_columns = {c["name"] for c in sa.inspect(engine).get_columns("downloads")}
+            differences = compare_metadata(
+                MigrationContext.configure(conn, opts={"version_table": "dsr_alembic_version"}), metadata
+            )
+        columns = {c["name"] for c in sa.inspect(engine).get_columns("dsr_cases")}
+        download_columns = {c["name"] for c in sa.inspect(engine).get_columns("dsr_downloads")}
     finally:
         engine.dispose()
     assert {"language", "printed_at"} <= columns and "token_hash" in download_columns

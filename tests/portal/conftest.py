@@ -21,8 +21,6 @@ import pytest
 from dsr import casefile
 from dsr.config import Settings, load
 from tests.portal.portal_setup import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     Server,
     SMTPSink,
     free_port,
@@ -108,16 +106,6 @@ def server(smtp: SMTPSink, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     casefile.upgrade(settings.portal_database_url)
     with serving(config, port, folder) as url:
         yield Server(url, config, settings)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -1,9 +1,5 @@
-"""WCAG 2.0/2.1 A and AA: axe-core run in real Chromium against every portal page a visitor meets.
-
-axe-core comes from npm (`scripts/install` puts it under `.cache/npm`). The portal's CSP forbids
-inline and foreign scripts, so axe is evaluated through the DevTools protocol (`page.evaluate`),
-which the page's CSP does not govern — the pages are checked exactly as served.
-"""
+"""WCAG 2.0/2.1 A and AA: axe-core run in real Chromium against every portal page a visitor meets
+(the runner: tests/portal/axe.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +7,6 @@ import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,50 +16,18 @@ from dsr.casefile.casepage import candidates_of
 from dsr.model import Descriptor
 from dsr.service import casework
 from tests.officer_world import SCHOOL, make_world
+from tests.portal.axe import Audit, axe_script
 from tests.portal.portal_setup import free_port, serving
 
 pytestmark = pytest.mark.slow
 
-AXE = Path(__file__).resolve().parents[2] / ".cache" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
-TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PASSWORD = "accessible horse battery staple"
 CONTROLLER = "gym-musterstadt"
-
-RUN_AXE = """async (tags) => {
-  const result = await axe.run(document, {runOnly: {type: "tag", values: tags}});
-  return result.violations.map(v => ({
-    id: v.id, impact: v.impact, help: v.help,
-    nodes: v.nodes.map(n => n.target.join(" ") + ": " + n.failureSummary.replace(/\\s+/g, " ")),
-  }));
-}"""
 
 
 @pytest.fixture(scope="module")
 def axe_source() -> str:
-    if not AXE.exists():
-        pytest.skip(f"axe-core is not installed ({AXE} missing): run scripts/install (needs npm)")
-    return AXE.read_text(encoding="utf-8")
-
-
-class Audit:
-    """Collects the WCAG violations of each page visited, to report them all at once."""
-
-    def __init__(self, page: Any, source: str) -> None:
-        self.page, self.source = page, source
-        self.found: dict[str, list[str]] = {}
-
-    def check(self, name: str) -> None:
-        self.page.wait_for_load_state()
-        if self.page.evaluate("typeof axe") == "undefined":  # each navigation starts a fresh window
-            self.page.evaluate(self.source + "\n;undefined")
-        for v in self.page.evaluate(RUN_AXE, TAGS):
-            self.found.setdefault(name, []).append(
-                f"{v['id']} ({v['impact']}): {v['help']}\n      " + "\n      ".join(v["nodes"])
-            )
-
-    def assert_clean(self) -> None:
-        report = "\n".join(f"{page}:\n    " + "\n    ".join(items) for page, items in self.found.items())
-        assert not self.found, "WCAG violations:\n" + report
+    return axe_script()
 
 
 @pytest.mark.parametrize("lang", ["de", "en"])

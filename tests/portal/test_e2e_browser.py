@@ -128,8 +128,7 @@ def wait_for_state(page: Any, state: str, timeout: float = 240) -> None:  # a ha
 
 def confirm_and_gather(page: Any) -> None:
     page.get_by_role("button", name="Treffer suchen").click()
-    page.get_by_role("button", name="Diese Person bestätigen").first.click()
-    page.get_by_role("button", name="Daten sammeln").click()
+    page.get_by_role("button", name="Diese Person bestätigen").first.click()  # and gathering starts
     wait_for_state(page, "review")
 
 
@@ -169,6 +168,12 @@ def test_pupil_asks_officer_reviews_approver_approves_pupil_downloads(
 
     approver = staff(browser, demo_server, "approver")
     open_case(approver, demo_server, reference)
+    # "Freigeben" waits until the approver opened the letter (it opens in a new tab)
+    assert approver.locator("#approve").is_disabled()
+    with approver.context.expect_page() as letter:
+        approver.locator("#final-letter").click()
+    letter.value.close()
+    approver.locator("#approve:enabled").wait_for()
     approver.get_by_role("button", name=re.compile("Freigeben")).click()
     wait_for_state(approver, "approved")
     approver.get_by_role("button", name=re.compile("Sicheren Download anbieten")).click()

@@ -83,7 +83,7 @@ def test_user_add_with_a_taken_name_says_so_in_one_line_and_keeps_the_first_acco
     add = ["user", "add", "--config", str(config), "--username", "twice", "--role", "officer", "--controller", SCHOOL]
     assert main(add) == 0
     engine = sa.create_engine(load(config).portal_database_url)
-    hash_of_twice = sa.text("SELECT password_hash FROM users WHERE username = 'twice'")
+    hash_of_twice = sa.text("SELECT password_hash FROM dsr_users WHERE username = 'twice'")
     with engine.connect() as conn:
         first = conn.execute(hash_of_twice).scalar_one()
     capsys.readouterr()

@@ -17,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from dsr import casefile
+from dsr.casefile.assignment import assign
 from dsr.casefile.documents import open_case_with_documents
 from dsr.casefile.schema import cases as case_table
 from dsr.config import ConfigError, load
@@ -80,7 +81,9 @@ def test_no_officer_page_shows_a_raw_code_in_either_language(app_client: Any, wo
     casefile.propose_refusal(world.engine, world.officer, prepared, "excessive", "zu oft gefragt")
     casefile.create_user(world.engine, "admin", PASSWORD, {SCHOOL: ["officer", "admin"]})
     codes = code_values(world)
+    assign(world.engine, world.officer, review, world.officer.id)  # the list and the history name the assignee
     pages = ["/officer/", "/officer/new", "/officer/totp", "/officer/admin", "/officer/cases/DSR-2026-NOSUCH"]
+    pages += ["/officer/print", "/officer/?assigned=mine"]  # the print batch lists the approved letter
     pages += [f"/officer/cases/{ref}" for ref in (review, prepared, approved)]
     for language, headers in (("de", GERMAN), ("en", ENGLISH)):
         client = app_client()
@@ -169,7 +172,7 @@ def test_the_next_step_names_what_to_do_and_the_childs_path_from_intake(app_clie
     page = unescape(client.get(f"/officer/cases/{opened}", headers=GERMAN).text)
     assert 'data-step="verify"' in page or 'data-step="confirm"' in page
 
-    approved = approved_case(world)
+    approved = approved_case(world, verified=False)  # her request gives her date of birth: she is 13
     page = unescape(client.get(f"/officer/cases/{approved}", headers=GERMAN).text)
     assert 'data-step="print_and_mail"' in page and "Drucken und per Post versenden" in page
     assert 'id="dispatch-download"' not in page and 'id="download-not-offered"' in page
@@ -179,7 +182,12 @@ def test_the_next_step_names_what_to_do_and_the_childs_path_from_intake(app_clie
     login(other, "second")
     prepared = prepared_case(world, world.officer)
     page = unescape(other.get(f"/officer/cases/{prepared}", headers=GERMAN).text)
-    assert 'data-step="approve"' in page and 'id="approve"' in page
+    # first the letter, then "Freigeben" (shown disabled with the reason until then)
+    assert 'data-step="open_letter"' in page and 'id="approve" disabled' in page
+    letter = re.search(r'<a href="([^"]+)" id="final-letter"', page)
+    assert letter and other.get(letter.group(1)).status_code == 200
+    page = unescape(other.get(f"/officer/cases/{prepared}", headers=GERMAN).text)
+    assert 'data-step="approve"' in page and 'id="approve"' in page and 'id="approve" disabled' not in page
 
 
 # --------------------------------------------------------------------------- local time

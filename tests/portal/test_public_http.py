@@ -282,7 +282,7 @@ def test_an_internal_error_shows_a_clear_page_without_details(
     with client_with(f'database_url = "{url}"\nmail = {{ backend = "file" }}\n') as c:
         engine = sa.create_engine(url)
         with engine.begin() as conn:
-            conn.exec_driver_sql("ALTER TABLE cases RENAME TO cases_gone")
+            conn.exec_driver_sql("ALTER TABLE dsr_cases RENAME TO dsr_cases_gone")
         engine.dispose()
         page = submit(c, "en", first_name="Zacharias")
         # nothing of the request was kept: the form says so, with everything typed still in it

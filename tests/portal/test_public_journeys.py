@@ -83,7 +83,11 @@ def test_a_12_year_old_is_told_before_sending_that_the_answer_goes_to_her_parent
 
     page.get_by_role("heading", name="Anfrage erhalten").wait_for()
     steps = page.locator("ol.steps").inner_text()
-    assert "Bestätigen Sie Ihre E-Mail-Adresse mit dem Code" in steps
+    assert "Bestätige deine E-Mail-Adresse mit dem Code" in steps
+    # the receipt speaks to her as the rule did: "du", never "Sie" in the same breath
+    receipt = page.locator("main").inner_text()
+    assert "Deine Anfrage an" in receipt
+    assert not re.search(r"\b(Sie|Ihre[mnrs]?|Ihnen)\b", receipt), receipt
     assert "Die Schule prüft, wer deine Eltern sind" in steps
     assert "Weil du jünger als 14 bist, schicken wir die Antwort per Post an deine Eltern." in steps
     assert page.get_by_role("button", name="Diese Seite drucken").is_visible()
@@ -104,6 +108,14 @@ def test_a_12_year_old_is_told_before_sending_that_the_answer_goes_to_her_parent
     )
     assert "We are checking who made the request" in page.locator("#next-step").inner_text()
     _shot(page, "child-status-en")
+    page.goto(server.url + "/de/status")
+    page.get_by_label("Aktenzeichen").fill(reference)
+    page.get_by_label("Geheimcode").fill(secret)
+    page.get_by_role("button", name="Stand anzeigen").click()
+    page.get_by_role("heading", name="Stand deiner Anfrage").wait_for()
+    status = page.locator("main").inner_text()
+    assert "Hast du deine E-Mail-Adresse noch nicht bestätigt" in status
+    assert not re.search(r"\b(Sie|Ihre[mnrs]?|Ihnen)\b", status), status
     assert smtp.wait_for("emmi@schule.example")
     assert page.context.cookies() == [] and problems == [] and foreign == []
 

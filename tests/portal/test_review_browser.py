@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from tests.officer_world import PASSWORD, make_world
+from tests.portal.axe import AXE, RUN_AXE, TAGS
 from tests.portal.portal_setup import free_port, serving
-from tests.portal.test_accessibility import AXE, RUN_AXE, TAGS
 from tests.service.review_case import CLASSMATE, case_in_review
 
 pytestmark = pytest.mark.slow

@@ -125,7 +125,8 @@ def activities(
             )
 
         def text(value: dict[str, str]) -> str:
-            return fill(pick(value, lang), subs)
+            # a young reader addressed in "du" reads the register's "du" text ("dein Leserkonto")
+            return fill(words.pick(value), subs)
 
         yield Activity(
             key=key,
@@ -165,7 +166,7 @@ def common_facts(
     subs = dict(placeholders or {})
     d = register.defaults
     lang = words.language
-    source, transfers, automated = (fill(pick(t, lang), subs) for t in (d.source, d.transfers, d.automated))
+    source, transfers, automated = (fill(words.pick(t), subs) for t in (d.source, d.transfers, d.automated))
     processor_names = {
         fill(r.name_in(lang), subs) for e in register.activities.values() for r in e.recipients if r.processor
     }
@@ -211,7 +212,7 @@ def disclosed(
             if not name:
                 continue
             said = events.setdefault(name, [])
-            what = _format(pick(rule.text, words.language), record, specs, words)
+            what = _format(words.pick(rule.text), record, specs, words)
             if what and what not in said:
                 said.append(what)
     out = []
@@ -258,9 +259,9 @@ def _recipient_name(
         except KeyError:
             value = None
         if value is not None and str(value) in rule.names:
-            return pick(rule.names[str(value)], words.language)
+            return words.pick(rule.names[str(value)])
     if rule.name:
-        return _format(pick(rule.name, words.language), record, specs, words)
+        return _format(words.pick(rule.name), record, specs, words)
     return ""
 
 

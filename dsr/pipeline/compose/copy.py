@@ -14,7 +14,10 @@ The rules, each declared in the mapping (docs/mapping.md) or read from the value
 - the **relation** of a record (why it concerns the reader) prints in words from
   ``wording.toml [relations]``: the collection's declared ``relation`` or, for rows found through
   another collection, that collection's name — never "loan 4087";
-- **user agents** (kind ``user_agent``) print as "Firefox 128 unter Windows".
+- **user agents** (kind ``user_agent``) print as "Firefox 128 unter Windows";
+- a column with a value in only a **few of many rows** (``SPARSE``: a note in one loan of forty)
+  or of **long texts** (``LONG``: a message's wording) is marked ``Table.asides``: a table
+  prints each of its values as a line under the row, across the width.
 
 Nothing is removed from ``Section.columns`` / ``Section.rows``: the JSON and CSV keep every value.
 """
@@ -30,6 +33,11 @@ from dsr.pipeline.compose.browsers import browser_text
 from dsr.pipeline.compose.letter import Section, Table
 from dsr.pipeline.compose.values import datetime_short
 from dsr.pipeline.compose.wording import Wording
+
+#: a column filled in at most one row in this many is an aside (see :attr:`Table.asides`)
+SPARSE = 8
+#: a column of texts this long on average (characters) is an aside too
+LONG = 120
 
 
 @dataclass(frozen=True)
@@ -149,6 +157,7 @@ class _Builder:
         printed = [p for p in printed if id(p) not in said_once]
         return Table(
             labels=tuple(p.label for p in printed),
+            asides=self._asides(printed, rows),
             rows=tuple(tuple(p.values[i] for p in printed) for i in rows),
             constants=tuple(constants),
             notes=tuple(notes),
@@ -156,6 +165,22 @@ class _Builder:
             joined=len(joined),
             joined_into=tuple(self.joined_into.get(id(src), ())) if joined else (),
         )
+
+    def _asides(self, printed: list[_Printed], rows: list[int]) -> tuple[int, ...]:
+        """The columns (never the first, which names the row) printed as lines under their rows:
+        one with a value in at most one row in ``SPARSE`` (of at least ``SPARSE`` rows), or one
+        of long texts (``LONG`` characters on average: a message's wording), which in a column
+        beside five others would wrap into a narrow strip. At least two columns stay."""
+        if len(printed) < 3:
+            return ()
+        empty = ("", self.empty)
+        out = []
+        for k, p in enumerate(printed[1:], start=1):
+            filled = [v for i in rows if (v := p.values[i]) not in empty]
+            sparse = len(rows) >= SPARSE and len(filled) * SPARSE <= len(rows)
+            if sparse or (filled and sum(map(len, filled)) >= LONG * len(filled)):
+                out.append(k)
+        return tuple(out) if len(printed) - len(out) >= 2 else ()
 
     def _alike(self, p: _Printed, printed: list[_Printed], rows: list[int]) -> bool:
         """Whether ``p`` says the same in every row: one value throughout, or one value wherever

@@ -26,7 +26,7 @@ from dsr.pipeline.compose.letter import (
 from dsr.pipeline.compose.request import Address, Request
 from dsr.pipeline.compose.typed import column_kinds, typed_value
 from dsr.pipeline.compose.values import RelationshipNames, date_text, datetime_text, field_text
-from dsr.pipeline.compose.wording import Wording, pick, wording
+from dsr.pipeline.compose.wording import Wording, form_of, wording
 from dsr.pipeline.register import Register
 
 #: the reader is a minor below this age (§ 2 BGB)
@@ -53,7 +53,8 @@ def disclosure(
     ``request_retention_days``: how long the request file is kept after the case ends
     (``[dsr] request_retention_days``); the letter says so.
     """
-    words = wording(request.language)
+    # a young reader addressed in "du" reads "du" and "deine Mutter" in the copy and section 2 too
+    words = wording(request.language, form=form_of(address_of(request, controller)))
     child = addressed_to_child(request, controller)
     # the day each record is due for erasure by the register's storage rules (Anlage 1 shows it)
     due = erasure_dates(register, gathering.records) if register else {}
@@ -251,7 +252,6 @@ def _section(
     relationships: RelationshipNames,
     due: Mapping[tuple[str, str, str], dt.date],
 ) -> Source:
-    lang = words.language
     columns = spec.fields
     by_name = {f.name: f for f in columns}
     extra: list[FieldSpec] = []
@@ -283,18 +283,18 @@ def _section(
         store=spec.store,
         store_title=words.get("stores", spec.store),
         collection=spec.name,
-        title=pick(spec.title, lang, spec.name),
-        description=pick(spec.description, lang),
+        title=words.pick(spec.title, spec.name),
+        description=words.pick(spec.description),
         activity=spec.activity,
         category=spec.category,
         columns=tuple(
-            Column(name=c.name, label=pick(c.label, lang, c.name), explain=pick(c.explain, lang), kind=kind)
+            Column(name=c.name, label=words.pick(c.label, c.name), explain=words.pick(c.explain), kind=kind)
             for c, kind in zip(columns, column_kinds(columns, (row.data for row in rows)), strict=True)
         ),
         rows=tuple(rows),
         with_relation=any(r.relation for r in rows),
         codes=tuple(
-            CodeNote(column=pick(c.label, lang, c.name), codes=tuple((k, pick(v, lang)) for k, v in c.codes.items()))
+            CodeNote(column=words.pick(c.label, c.name), codes=tuple((k, words.pick(v)) for k, v in c.codes.items()))
             for c in columns
             if c.codes
         ),

@@ -18,7 +18,7 @@ def unworded(specs: Iterable[CollectionSpec], file: str | Path | None, where: st
     """Problems of the collections a store yields: a ``code`` column (but a ``system`` one, which
     is technical and printed as stored) without ``codes``, and a relation (the collection's own,
     else each collection its rows are found through) without words in ``wording.toml
-    [relations]`` in German and English. ``file`` and ``where`` name the store's mapping."""
+    [relations]`` in German (``de`` and ``du``) and English. ``file`` and ``where`` name the store's mapping."""
     words = [wording(lang) for lang in ("de", "en")]
     relations = words[0].table.get("relations", {})
     problems = []
@@ -35,14 +35,16 @@ def unworded(specs: Iterable[CollectionSpec], file: str | Path | None, where: st
                 )
         for relation in (spec.relation,) if spec.relation else spec.via:
             entry = relations.get(relation)
-            if not entry or not all(isinstance(entry.get(lang), str) and entry[lang] for lang in ("de", "en")):
+            # "du": the German text for a young reader addressed in "du" ("zu deiner Ausleihe")
+            if not entry or not all(isinstance(entry.get(lang), str) and entry[lang] for lang in ("de", "du", "en")):
                 problems.append(
                     ConfigError(
                         WORDING,
                         f"relations.{relation}",
                         f"collection {spec.name!r} ({where.rstrip('.') or 'mapping'}) relates its records to the "
-                        f"reader as {relation!r}, which has no words in German and English: the letter would "
-                        "print the key",
+                        f"reader as {relation!r}, which lacks words in German (also a `du` text, for young "
+                        "readers addressed in du) or English: the letter would print the key or address a child "
+                        'as "Sie"',
                     )
                 )
     return problems

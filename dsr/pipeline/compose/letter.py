@@ -64,6 +64,11 @@ class Table(msgspec.Struct, frozen=True, kw_only=True):
     joined: int = 0
     #: the titles of the collections those rows belong to ("Ausleihen, Vormerkungen")
     joined_into: tuple[str, ...] = ()
+    #: indices of ``labels`` with a value in only a few of many rows (a note in one loan of
+    #: forty) or with long texts (a message's wording): a table prints such a value as a line
+    #: under its row ("Notiz: …") instead of a column empty nearly everywhere or a narrow strip
+    #: of text; cards print it as any other field
+    asides: tuple[int, ...] = ()
 
 
 class Section(msgspec.Struct, frozen=True, kw_only=True):

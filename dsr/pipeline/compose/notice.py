@@ -151,7 +151,8 @@ def erasure_law(controller: ControllerSettings) -> str:
     Land's provision where one is recorded (``erasure`` in dsr/data/land_law.toml), else none."""
     if not controller.public:
         return "§ 35 Abs. 3 BDSG"
-    return land_law.of_land(controller.land).erasure
+    entry = land_law.of_land(controller.land)
+    return entry.erasure if entry.checked else ""  # an unchecked provision is not cited
 
 
 def _check_extension(controller: ControllerSettings, request: Request, new_deadline: dt.date, paused_days: int) -> None:

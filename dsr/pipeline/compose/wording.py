@@ -6,6 +6,7 @@ Kept as data so a controller can edit them without touching code.
 from __future__ import annotations
 
 import functools
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -36,16 +37,27 @@ def pick(text: Mapping[str, str] | None, language: str, fallback: str = "") -> s
 
 
 class Wording:
-    def __init__(self, table: Mapping[str, Mapping[str, Mapping[str, str]]], language: str) -> None:
+    """The texts in one language; ``form`` "du" (a young reader addressed in "du", see
+    ``compose.disclosure.address_of``) prefers an entry's ``du`` text to its German one
+    ("deine Mutter" for "Ihre Mutter"). English has one form."""
+
+    def __init__(self, table: Mapping[str, Mapping[str, Mapping[str, str]]], language: str, form: str = "sie") -> None:
         self.table = table
         self.language = language
+        self.form = form
 
     def get(self, section: str, key: str | None, default: str | None = None) -> str:
         """Text for ``key`` in ``section``; ``default`` (or the key itself) when the key is unknown."""
         entry = self.table.get(section, {}).get(key or "")
         if entry is None:
             return default if default is not None else (key or "")
-        return pick(entry, self.language)
+        return self.pick(entry)
+
+    def pick(self, text: Mapping[str, str] | None, fallback: str = "") -> str:
+        """:func:`pick` in this language and form of address (a register's text, too)."""
+        if text and self.form == "du" and self.language == "de" and text.get("du"):
+            return text["du"]
+        return pick(text, self.language, fallback)
 
     def value(self, key: str) -> str:
         return self.get("values", key)
@@ -69,5 +81,21 @@ def _table(path: Path) -> Mapping[str, Mapping[str, Mapping[str, str]]]:
     return raw
 
 
-def wording(language: str, path: Path = WORDING) -> Wording:
-    return Wording(_table(path), language)
+#: the formal address in a German text ("Sie", "Ihnen", "Ihre" …, capitalised as words)
+_FORMAL = re.compile(r"\b(?:Sie|Ihnen|Ihr(?:e[mnrs]?)?)\b")
+
+
+def formal(text: object) -> bool:
+    """Whether a German text addresses its reader as "Sie" (a sentence starting with "Sie" for
+    "they" counts too: a letter in "du" cannot tell them apart and keeps such a text in its box)."""
+    return isinstance(text, str) and _FORMAL.search(text) is not None
+
+
+def wording(language: str, path: Path = WORDING, form: str = "sie") -> Wording:
+    """The texts in ``language``; ``form`` "du" for a reader addressed in "du" (``Wording``)."""
+    return Wording(_table(path), language, form)
+
+
+def form_of(address: str) -> str:
+    """The form of address of a letter's ``address`` ("child", "du", "sie"): "du" or "sie"."""
+    return "sie" if address == "sie" else "du"

@@ -35,9 +35,10 @@ _LEADS = (  # "Am Anger 3", "An der Alten Mühle 5", "Zur Linde 2": after the fi
 _WORD_REST = r"[\w'’-]*+(?:\.(?=-)[\w'’-]*+)*+"
 # A capitalised word (or two) right before a house number ("Lindenweg 4", "Berliner Straße
 # 12a"; whether it is a street is decided in Python: not "Klasse 7b"), or a street led by "Am" …
+# (the first letters of the leads are checked at once before each lead is tried)
 _CAPITAL_LED = re.compile(
     r"[A-ZÄÖÜ](?<![\w'’-].)(?:"
-    rf"(?:{_LEADS})(?P<led>(?:[ \t\u00a0][A-ZÄÖÜ][\w'’-]+){{1,2}})[ \t\u00a0]{_HOUSE}"
+    rf"(?<=[AIZUHVBÜ])(?:{_LEADS})(?P<led>(?:[ \t\u00a0][A-ZÄÖÜ][\w'’-]+){{1,2}})[ \t\u00a0]{_HOUSE}"
     rf"|(?P<a>{_WORD_REST})(?:[ \t\u00a0](?P<b>[A-ZÄÖÜ]{_WORD_REST}))?(?P<dot>\.)?[ \t\u00a0]?{_HOUSE})"
 )
 _TOWN_WORD = r"(?:[A-ZÄÖÜ]\.|[A-ZÄÖÜ][\w'-]*)"  # "Main", "M." (in "Frankfurt a. M.")

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping, Set
 from typing import Protocol
 
-from dsr.pipeline.redact.fold import fold
+from dsr.pipeline.redact.fold import fold_word
 from dsr.pipeline.redact.spans import Hit, Kind, Tier
 from dsr.pipeline.redact.typos import one_edit
 from dsr.pipeline.redact.words import FUNCTION_WORDS, HOMONYMS, NEVER, abbreviation, before, looks_english
@@ -178,7 +178,7 @@ def repeated(text: str, hits: list[Hit], kept: list[Hit], g: Gazetteer) -> list[
             words.update(
                 w
                 for w in text[h.start : h.end].split()
-                if len(w) >= 3 and w[0].isupper() and w not in NOT_NAMES and fold(w) not in me.words
+                if len(w) >= 3 and w[0].isupper() and w not in NOT_NAMES and fold_word(w) not in me.words
             )
     out: list[Hit] = []
     n = len(text)
@@ -211,7 +211,7 @@ def cue_hit(text: str, start: int, end: int, g: Gazetteer, out: list[Hit]) -> No
     if found is None:
         return
     begin, name_end, words = found
-    folded = [fold(w) for w in words]
+    folded = [fold_word(w) for w in words]
     if all(w in me.words for w in folded):
         return  # "Frau Müller" when the subject is a Müller: their own name
     surname = x.token_of.get(folded[-1])
@@ -252,7 +252,7 @@ def _name_after_cue(text: str, end: int, x: _Surnames, cue: str) -> tuple[int, i
     if m is None and cue in _SHORT_TITLES:
         # "Hr. stwora", "Mrs zimmer": after an abbreviated title even a lower-case word is a name
         low = _LOWER_AFTER.match(text, end)
-        if low is not None and fold(low.group(1)) not in FUNCTION_WORDS and low.group(1) not in _PARTICLE_WORDS:
+        if low is not None and fold_word(low.group(1)) not in FUNCTION_WORDS and low.group(1) not in _PARTICLE_WORDS:
             return low.start(1), low.end(1), [low.group(1)]
     if (
         m is None
@@ -322,5 +322,5 @@ def _no_person(text: str, cue_start: int, name_end: int, word: str) -> bool:
 
 
 def _surname(x: _Surnames, word: str) -> bool:
-    t = x.token_of.get(fold(word))
+    t = x.token_of.get(fold_word(word))
     return t is not None and t in x.last_owner

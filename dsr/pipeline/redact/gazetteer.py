@@ -180,16 +180,17 @@ class SubjectOverlay:
                 if len(words) >= 2:
                     self._name(*person_name(" ".join(words[:-1]), words[-1], None))
 
-    def _needles(self) -> tuple[str, ...]:
+    def _needles(self) -> tuple[bytes, ...]:
         """What :attr:`pattern` can only match where these letters and digits stand in a row
-        (separators left out): the national numbers and the IBANs. A cheap test before the regex."""
+        (separators left out): the national numbers and the IBANs. A cheap test before the regex,
+        in ASCII bytes (the text around a find is packed as bytes: faster)."""
         out = {iban for iban in self.ibans}
         for e164 in self.phones:
             try:
                 out.add(str(phonenumbers.parse(e164).national_number))
             except phonenumbers.NumberParseException:
                 continue
-        return tuple(sorted(out))
+        return tuple(n.encode() for n in sorted(out))
 
     def _pattern(self) -> re.Pattern[str] | None:
         """The subject's phone numbers as written in free text (digits with any separators,

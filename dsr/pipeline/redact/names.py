@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from dsr.pipeline.redact.cues import CUE_KEYS, NOT_NAMES, name_after
-from dsr.pipeline.redact.fold import fold
+from dsr.pipeline.redact.fold import fold_word
 from dsr.pipeline.redact.gazetteer import Gazetteer
 from dsr.pipeline.redact.index import PeopleIndex
 from dsr.pipeline.redact.spans import Hit, Kind, Tier
@@ -155,7 +155,7 @@ def next_to_name(text: str, start: int, end: int, x: PeopleIndex, words: dict[in
         if any(t in x.first_owner for _s, t in words.get(end_before, ())):
             return True
     after = word_after(text, end, True)
-    t = x.token_of.get(fold(text[after[0] : after[1]])) if after is not None else None
+    t = x.token_of.get(fold_word(text[after[0] : after[1]])) if after is not None else None
     return t is not None and t in x.last_owner
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Container, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 
 from email_validator import EmailNotValidError, validate_email
 from stdnum import iban as stdnum_iban
@@ -22,7 +22,7 @@ from dsr.pipeline.redact.case_numbers import case_numbers
 from dsr.pipeline.redact.found import Found, Grade
 from dsr.pipeline.redact.hostnames import hostnames
 from dsr.pipeline.redact.ips import IPV4_REST, ip_key, ips, ipv4_found, ipv6s
-from dsr.pipeline.redact.phones import NUMBER_REST, NUMBER_START, normalise_phone, phones
+from dsr.pipeline.redact.phones import NUMBER_REST, normalise_phone, phones
 from dsr.pipeline.redact.spans import Kind
 
 __all__ = [
@@ -42,20 +42,28 @@ __all__ = [
 ]
 
 
-# One scan over a text's digit runs serves three validators: every IPv4 address, phone number,
-# postcode and number-first street starts at one (each pass over a text costs about as much as
-# the Python work on its finds). At a candidate the forms are tried in this order; a form
+# One scan over a text's digit runs serves four validators: every IPv4 address, phone number,
+# postcode, number-first street and IBAN starts at one (each pass over a text costs about as much
+# as the Python work on its finds). At a candidate the forms are tried in this order; a form
 # matches only what its validator can take or nobody else would: an IPv4 address is checked
-# octet by octet, a phone number never starts "(" before an IPv4 address.
+# octet by octet, a phone number never starts "(" before an IPv4 address. The first three never
+# follow a letter or digit (checked once for all three), an IBAN's check digits always follow its
+# country code: at one place only one of them can match. The IBAN is read in a lookahead, so the
+# scan goes on inside it as it went on before (a phone number or postcode is never cut short by
+# an IBAN the validator rejects).
+_IBAN_REST = r"\d(?: ?[A-Za-z0-9]){11,30}(?![A-Za-z0-9])"  # after the first check digit
 _DIGIT_LED = re.compile(
-    rf"{NUMBER_START}(?:(?P<ipv4>{IPV4_REST})|(?P<phone>(?!(?<=\()\d{{1,3}}(?:\.\d{{1,3}}){{3}}(?![\d.])){NUMBER_REST})"
+    r"[+(\d](?:(?<![\w].)"  # NUMBER_START, and any digit for an IBAN
+    rf"(?:(?P<ipv4>{IPV4_REST})|(?P<phone>(?!(?<=\()\d{{1,3}}(?:\.\d{{1,3}}){{3}}(?![\d.])){NUMBER_REST})"
     rf"|(?<=[0-9])(?P<place>{DIGIT_LED_REST}))"
+    rf"|(?<=(?<!\w)[A-Za-z]{{2}}\d)(?=(?P<iban>{_IBAN_REST})))"
 )
 _PLACE = re.compile("[0-9]" + DIGIT_LED_REST)
 _EMAIL = re.compile(r"[^\W_][\w.%+'-]*@[^\W_](?:[\w-]*[^\W_])?(?:\.[^\W_](?:[\w-]*[^\W_])?)+")
 # an IBAN is found from its check digits (digits are rarer than letters); the match starts two
 # characters before them, at the country code
-_IBAN = re.compile(r"\d(?<=(?<!\w)[A-Za-z]{2}\d)\d(?: ?[A-Za-z0-9]){11,30}(?![A-Za-z0-9])")
+_IBAN_START = re.compile(r"\d(?<=(?<!\w)[A-Za-z]{2}\d)")
+_IBAN = re.compile(_IBAN_START.pattern + _IBAN_REST)
 
 
 _LOCAL_RUN = re.compile(r"[\w.%+'-]{1,64}\Z")
@@ -116,13 +124,19 @@ def _valid_email(value: str) -> bool:
     return True
 
 
-def ibans(text: str, known: Container[str] = ()) -> Iterator[Found]:
-    for m in _IBAN.finditer(text):
-        start = m.start() - 2  # the country code before the check digits
-        raw = text[start : m.end()]
+def ibans(
+    text: str, known: Container[str] = (), candidates: Iterable[tuple[int, int]] | None = None
+) -> Iterator[Found]:
+    """IBANs in ``text``. ``candidates``: the spans (from the check digits) where
+    :data:`_IBAN` matches, when a shared scan found them already; overlapping ones are read as
+    ``finditer`` reads them, the first of two."""
+    spans = (m.span() for m in _IBAN.finditer(text)) if candidates is None else _apart(candidates)
+    for at, end in spans:
+        start = at - 2  # the country code before the check digits
+        raw = text[start:end]
         compact = raw.replace(" ", "").upper()
         if compact in known or valid_iban(compact):
-            yield Found(start, m.end(), Kind.IBAN, compact)
+            yield Found(start, end, Kind.IBAN, compact)
             continue
         # a trailing word may have been swallowed ("DE89 3704 … 00 bezahlt"): try shorter tails
         cut = raw.rfind(" ")
@@ -133,6 +147,15 @@ def ibans(text: str, known: Container[str] = ()) -> Iterator[Found]:
                 yield Found(start, start + len(raw), Kind.IBAN, compact)
                 break
             cut = raw.rfind(" ")
+
+
+def _apart(spans: Iterable[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    """The spans that start after the one taken before them, in order."""
+    taken = 0
+    for start, end in sorted(spans):
+        if start >= taken:
+            taken = end
+            yield start, end
 
 
 def valid_iban(compact: str) -> bool:
@@ -201,20 +224,23 @@ def find_all(
     if _has_digit(text):
         numbers: list[re.Match[str]] = []
         places: list[re.Match[str]] = []
+        iban_spans: list[tuple[int, int]] = []
         for m in _DIGIT_LED.finditer(text):
             if m.start("ipv4") >= 0:
                 f = ipv4_found(text, m)
                 if f is not None:
                     out.append(f)
-            elif m.start("phone") >= 0:
-                numbers.append(m)
+            elif m.start("iban") >= 0:
+                iban_spans.append((m.start(), m.end("iban")))
             else:
-                places.append(m)
+                (numbers if m.start("phone") >= 0 else places).append(m)
+                if m.end() - m.start() > 3:
+                    _ibans_inside(text, m, iban_spans)
         found = list(phones(text, known_phones, numbers))
         out.extend(found)
         if len(found) < len(numbers):  # a rejected number may hide a postcode ("Weg 200-202 1010 Wien")
             places = _places_behind(text, numbers, {f.start for f in found}, places)
-        out.extend(ibans(text, known_ibans))
+        out.extend(ibans(text, known_ibans, iban_spans))
         out.extend(ipv6s(text))
         out.extend(addresses(text, places))
         out.extend(cards(text, card_pattern))
@@ -223,6 +249,17 @@ def find_all(
         out.extend(ipv6s(text))  # "fe80::abcd" has no digit
     out.extend(hostnames(text))  # a provider's name for a customer's address is the address
     return out
+
+
+def _ibans_inside(text: str, m: re.Match[str], spans: list[tuple[int, int]]) -> None:
+    """IBAN candidates whose check digits the scan passed over inside ``m`` (a town word or a
+    phone extension takes letters: "10115 DE89 …", "DW12 …")."""
+    at = _IBAN_START.search(text, m.start() + 1, m.end())
+    while at is not None:
+        iban = _IBAN.match(text, at.start())
+        if iban is not None:
+            spans.append(iban.span())
+        at = _IBAN_START.search(text, at.start() + 1, m.end())
 
 
 def _places_behind(

@@ -47,14 +47,15 @@ NUMBER_REST = (
     r"|(?<=[2-9])\d{9}(?!\d)))"
     r")" + _EXT + _END
 )
-#: where :data:`NUMBER_REST` starts (the shared digit-led scan of :mod:`.patterns` reads it)
+#: where :data:`NUMBER_REST` starts (the shared digit-led scan of :mod:`.patterns` starts at
+#: these and at every other digit)
 NUMBER_START = "[+(0-9]"
 _NUMBER = re.compile(NUMBER_START + NUMBER_REST)
 # "Tel. 4711", "Handy: 89 12 34": a number without area code, found only from the cue before it.
-# Starts with a character class (the engine skips to candidates), then checks the second letter
-# (cheap) and the start of a word; the lookbehinds after it say which cue word begins there.
+# Starts with a character class (the engine skips to candidates), then checks the start of a word
+# (most letters are inside one) and the second letter; the lookbehinds after it say which cue word begins there.
 _CUED_LOCAL = re.compile(
-    r"[TtFfPpHhMmCcRr](?=[eEaAoOhHuU])(?<![\w].)(?i:(?<=t)el(?:efon(?:nummer|nr)?|ephone|\.?-?nr)?|(?<=f)(?:on|ax|estnetz)"
+    r"[TtFfPpHhMmCcRr](?<![\w].)(?=[eEaAoOhHuU])(?i:(?<=t)el(?:efon(?:nummer|nr)?|ephone|\.?-?nr)?|(?<=f)(?:on|ax|estnetz)"
     r"|(?<=p)hone|(?<=h)andy(?:nummer|nr)?|(?<=m)obil(?:e|nummer|telefon)?|(?<=c)ell|(?<=r)ufnummer|(?<=t)elefax)\b"
     r"\.?[ \t]*(?:-?[Nn]r\.?)?[ \t]*:?[ \t]*(?P<n>[1-9]\d{0,3}(?:[ \t/-]?\d{1,4}){0,3})" + _END
 )

@@ -9,7 +9,6 @@ generic patterns that cut into them.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 
 from dsr.pipeline.redact.allow import address_key, own_town, same_street
@@ -67,12 +66,14 @@ def _subject_hits(text: str, scan: str, g: Gazetteer, generic: list[Hit]) -> lis
             start = last - length  # ``scan`` is ``text`` shifted by one
             if not scan[start].isalnum() and (last >= n or not scan[last + 1].isalnum()):
                 out.append(Hit(start, last, Kind.OTHER, Tier.KEEP, "subject-own", 0))
-    if generic and me.pattern is not None:
+    # a window's letters and digits are a piece of the whole text's: a number of the subject's
+    # that is nowhere in the text is in no window
+    if generic and me.pattern is not None and _written_in(text, me.needles):
         seen = set()
         for h in generic:
             # a value of the subject that overlaps the hit starts and ends within this window
             lo, hi = max(0, h.start - _REACH), h.end + _REACH
-            packed = _SEPARATORS.sub("", text[lo:hi]).upper()
+            packed = text[lo:hi].encode().translate(None, _SEPARATORS).upper()
             if not any(n in packed for n in me.needles):
                 continue  # none of the subject's numbers is written there
             for m in me.pattern.finditer(text, lo, hi):
@@ -82,8 +83,15 @@ def _subject_hits(text: str, scan: str, g: Gazetteer, generic: list[Hit]) -> lis
     return out
 
 
+def _written_in(text: str, needles: Iterable[bytes]) -> bool:
+    packed = text.encode().translate(None, _SEPARATORS).upper()
+    return any(n in packed for n in needles)
+
+
 _REACH = 64  # longer than any phone number or IBAN as written
-_SEPARATORS = re.compile(r"[^0-9A-Za-z]+")
+# every byte but ASCII letters and digits (a character outside ASCII is encoded in such bytes
+# only): deleted by bytes.translate, ten times faster than a regex substitution
+_SEPARATORS = bytes(b for b in range(256) if not chr(b).isascii() or not chr(b).isalnum())
 
 
 def _outside(patterns: list[Hit], own: list[Hit]) -> list[Hit]:

@@ -52,6 +52,8 @@ class View(NamedTuple):
 
 def decoded(text: str) -> View | None:
     """The text with its URL-like words decoded, or None when nothing is encoded."""
+    if "%" not in text and "+" not in text:  # most texts: two C-speed scans instead of a regex
+        return None
     if _CANDIDATE.search(text) is None:
         return None
     view = _Builder(text)

@@ -17,7 +17,7 @@ import re
 import tomllib
 from importlib import resources
 
-from dsr.pipeline.redact.fold import fold
+from dsr.pipeline.redact.fold import fold, fold_word
 
 
 def _load() -> dict[str, dict[str, str]]:
@@ -77,7 +77,7 @@ def abbreviation(text: str, start: int, end: int, known_name: bool = False) -> b
     counts only by what follows it: "mit Max." ends a sentence."""
     if text[end : end + 1] != ".":
         return False
-    word = fold(text[start:end])
+    word = fold_word(text[start:end])
     if word.endswith("nr") or (word in ABBREVIATIONS and not known_name):
         return True
     i = end + 1
@@ -115,7 +115,7 @@ def before(text: str, start: int) -> Before:
     j = i
     while j > 0 and (text[j - 1].isalnum() or text[j - 1] in "-'"):
         j -= 1
-    return Before(False, False, fold(text[j : i + 1]), j)
+    return Before(False, False, fold_word(text[j : i + 1]), j)
 
 
 def conjunction(word: str) -> bool:

@@ -29,7 +29,7 @@ import pikepdf
 
 from dsr.pipeline.compose.copy import said_once
 from dsr.pipeline.compose.letter import Disclosure, Section, Table
-from dsr.pipeline.compose.wording import wording
+from dsr.pipeline.compose.wording import form_of, wording
 from dsr.pipeline.render.measure import (
     ACTIVITY,
     BOLD,
@@ -228,12 +228,22 @@ class _Typesetter:
             len(rows),
             " · ".join(f"{label}: {value}" for label, value in said_once(shown.constants)),
         )
-        counts: list[Counter[float]] = [Counter() for _ in labels]
-        natural, minimum = measure(labels, rows, counts)
-        if as_cards(labels, rows, minimum):
+        # a column filled in only a few rows (a note) prints under its rows, not as a column
+        aside = set(shown.asides)
+        dense = [k for k in range(len(labels)) if k not in aside]
+        columns = [labels[k] for k in dense] if aside else labels
+        cells = [tuple(values[k] for k in dense) for values in rows] if aside else rows
+        counts: list[Counter[float]] = [Counter() for _ in columns]
+        natural, minimum = measure(columns, cells, counts)
+        if as_cards(columns, cells, minimum):
             self.cards(section, words, lead, labels, rows, skip=shown.empty)
         else:
-            self.table(section, words, lead, labels, rows, fit(natural, minimum, counts))
+            notes = (
+                [[(labels[k], v) for k in shown.asides if (v := values[k]) not in ("", shown.empty)] for values in rows]
+                if aside
+                else []
+            )
+            self.table(section, words, lead, columns, cells, fit(natural, minimum, counts), notes)
         self.y -= 1 * MM
         for note in shown.notes:
             self.paragraph(NOTE, note, after=0.5 * MM)
@@ -268,8 +278,10 @@ class _Typesetter:
         labels: Sequence[str],
         rows: Sequence[Sequence[str]],
         widths: Sequence[float],
+        asides: Sequence[Sequence[tuple[str, str]]] = (),
     ) -> None:
-        """Column labels in bold above a rule, a row per record."""
+        """Column labels in bold above a rule, a row per record; under a row, its ``asides``
+        (label and value of a column it alone fills, see ``Table.asides``) a line each."""
         head = [wrap(clean(label), w, HEAD) for label, w in zip(labels, widths, strict=True)]
         head_height = row_height(head, HEAD)
         usable = PAGE_HEIGHT - TOP - BOTTOM
@@ -312,20 +324,47 @@ class _Typesetter:
             self.new_page()
             heading(continued=True)
 
+        # an aside stands under the row from the second column on (the first, a date, names the row)
+        indent = widths[0] + 2 * CELL_X if len(widths) > 1 and widths[0] <= WIDTH / 3 else 0.0
+
+        def aside_cells(label: str, value: str) -> tuple[list[list[str]], list[float]]:
+            said = clean(f"{label}:")
+            label_width = min(HEAD.face.width(said, HEAD.size), (WIDTH - indent) / 3)
+            value_width = WIDTH - indent - label_width - 4 * CELL_X
+            return [wrap(said, label_width, HEAD), wrap(clean(value), value_width, CELL)], [label_width, value_width]
+
+        def go_on_aside() -> None:
+            self.left = LEFT
+            go_on()
+            self.left = LEFT + indent
+
+        aside_styles = (HEAD, CELL)
+        # a TR of its own: the label its row header, the value spanning the other columns
+        aside_value = f"<</O/Table/ColSpan {len(widths) - 1}>>" if len(widths) > 2 else ""
         first = cells_of(rows[0]) if rows else []
         heading(continued=False, first=row_height(first, CELL) if rows else 0.0)
         for values in rows:
             cells = first if number == 0 else cells_of(values)
             height = row_height(cells, CELL)
             tags = self._tag_row("TD", len(widths))
-            # a row that fits on a page goes to the next one whole; a taller one starts here
-            # when a few of its lines fit
-            if height > self.room() and (height <= whole or self.room() < 3 * CELL.leading + 2 * CELL_Y):
+            notes = [aside_cells(label, value) for label, value in asides[number]] if asides else []
+            total = height + sum(row_height(c, CELL, 0.0) for c, _ in notes) + (CELL_Y if notes else 0.0)
+            # a row that fits on a page goes to the next one whole (with its asides); a taller
+            # one starts here when a few of its lines fit
+            if total > self.room() and (total <= whole or self.room() < 3 * CELL.leading + 2 * CELL_Y):
                 go_on()
             if height <= self.room():
                 self._cells(cells, widths, cell_styles, height, tags=tags)
             else:
                 self._row(cells, widths, cell_styles, go_on, tags=tags)
+            if notes:
+                self.left = LEFT + indent
+                for note, note_widths in notes:
+                    row = self.tags.add("TR")
+                    note_tags = [self.tags.add("TH", _ROW_HEADER, row), self.tags.add("TD", aside_value, row)]
+                    self._row(note, note_widths, aside_styles, go_on_aside, padding=0.0, tags=note_tags)
+                self.left = LEFT
+                self.y -= CELL_Y
             self.rule(self.y, 0.3, RULE_LIGHT)
             number += 1
         self.tags.end()
@@ -482,7 +521,7 @@ def as_stored(section: Section, relation: str) -> Table:
 
 def typeset(letter: Disclosure) -> Appendix:
     """The appendix of ``letter`` (its sections) as pages, starting on a new page."""
-    words = wording(letter.language)
+    words = wording(letter.language, form=form_of(letter.address))
     names = {key: words.value(f"appendix_{key}") for key in ("title", "relation", "continued", "activity")}
     activities = {a.key: a.name for a in letter.activities}
     setter = _Typesetter(words.value("draft") if letter.draft else "")

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from dsr.pipeline.compose.copy import said_once
 from dsr.pipeline.compose.letter import Disclosure, Section, Table
-from dsr.pipeline.compose.wording import Wording, wording
+from dsr.pipeline.compose.wording import Wording, form_of, wording
 from dsr.pipeline.render import measure
 from dsr.pipeline.render.appendix import as_stored
 from dsr.pipeline.render.docx_ooxml import MUTED, RULE, Font, paragraph, run
@@ -38,7 +38,7 @@ def shown(section: Section, words: Wording) -> Table:
 
 def copy_xml(letter: Disclosure) -> str:
     """Anlage 1 as body XML, from a new page: store, processing activity, collections."""
-    words = wording(letter.language)
+    words = wording(letter.language, form=form_of(letter.address))
     activities = {a.key: a.name for a in letter.activities}
     parts = [paragraph(run(words.value("appendix_title"), Font(11, bold=True)), style="Heading1", page_break=True)]
     store = activity = None

@@ -13,7 +13,7 @@ from markupsafe import Markup
 from dsr.errors import RenderError
 from dsr.pipeline.compose.copy import said_once
 from dsr.pipeline.compose.letter import Section, Table
-from dsr.pipeline.compose.wording import TEMPLATES, wording
+from dsr.pipeline.compose.wording import TEMPLATES, formal, wording
 from dsr.pipeline.render.measure import clean
 
 
@@ -33,6 +33,8 @@ def environment() -> jinja2.Environment:
     env.globals["shown"] = _shown
     env.globals["said_once"] = said_once
     env.filters["printable"] = clean
+    # a free text in "Sie" (an officer's reasons, a register's name) stays out of a "du" letter's text
+    env.tests["formal"] = formal
     return env
 
 

@@ -6,7 +6,6 @@ run the background job worker with the app. See docs/officer.md.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import msgspec
@@ -19,9 +18,11 @@ from dsr import casefile
 from dsr.portal.context import Portal
 from dsr.portal.errors import RETRY_AFTER_UNAVAILABLE, database_unavailable, handle, log_failure
 from dsr.portal.i18n import text
-from dsr.portal.officer import api, pages
+from dsr.portal.isolation import API_OPT, COOKIES_OPT, mounted_portal
+from dsr.portal.officer import api, host_login, pages
 from dsr.portal.officer.refusals import refusal_code, refusal_text
 from dsr.portal.officer.session import (
+    COOKIE,
     CSRFRejected,
     EnrolmentRequired,
     NotLoggedIn,
@@ -33,9 +34,6 @@ from dsr.portal.officer.session import (
 from dsr.portal.security import login_limits
 from dsr.service.casework import CaseworkError, handlers
 from dsr.service.worker import BackgroundWorker
-
-#: set DSR_PORTAL_WORKER=0 to run jobs only in a separate `dsr worker`
-WORKER_ENV = "DSR_PORTAL_WORKER"
 
 
 def _json_or_page(
@@ -55,7 +53,7 @@ def _json_or_page(
         if refusal is not None:
             body["code"] = refusal_code(refusal)
         return Response(body, status_code=status, media_type=MediaType.JSON, headers=headers)
-    portal: Portal = request.app.state["dsr_portal"]
+    portal: Portal = mounted_portal(request)
     language = page_language(request)
     if refusal is not None:
         message = refusal_text(refusal, language)
@@ -89,9 +87,11 @@ def _unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[An
 
 
 def _not_logged_in(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if mounted_portal(request).officer_auth is not None:  # the host logs its staff in
+        return host_login.not_logged_in(request, exc)
     if is_api(request):
         return _json_or_page(request, 401, "not_logged_in", "log in first: POST /api/officer/login")
-    portal: Portal = request.app.state["dsr_portal"]
+    portal: Portal = mounted_portal(request)
     return Redirect(portal.url("/officer/login"), status_code=303)
 
 
@@ -127,9 +127,11 @@ def router(portal: Portal) -> Router:
         path="/",
         route_handlers=[
             Router(path="/officer", route_handlers=pages.HANDLERS, include_in_schema=False),
-            Router(path="/api/officer", route_handlers=api.HANDLERS, tags=["officer"]),
+            Router(path="/api/officer", route_handlers=api.HANDLERS, tags=["officer"], opt={API_OPT: True}),
         ],
-        dependencies={"user": Provide(current_user)},
+        opt={COOKIES_OPT: (COOKIE,)},  # the session cookie: the only one on dsr's responses
+        # staff the host logs in (DSRConfig.officer_auth), else dsr's own accounts
+        dependencies={"user": Provide(host_login.current_staff if portal.officer_auth is not None else current_user)},
         middleware=login_limits(portal),  # login attempts per client address
         signature_namespace={"Portal": Portal},
         exception_handlers={
@@ -154,9 +156,11 @@ _workers: dict[int, BackgroundWorker] = {}
 
 
 def startup(portal: Portal) -> None:
-    if os.environ.get(WORKER_ENV, "1") == "0":
-        return
-    worker = BackgroundWorker(portal.engine, handlers(portal.settings), settings=portal.settings)
+    if not portal.run_worker:
+        return  # jobs run in a separate `dsr worker` (DSRConfig.run_worker, DSR_PORTAL_WORKER=0)
+    # verification mails a request could not send at once go out through the host's mailer
+    jobs = handlers(portal.settings, connectors_of=portal.connectors_of, mailer=portal.mailer)
+    worker = BackgroundWorker(portal.engine, jobs, settings=portal.settings)
     _workers[id(portal)] = worker
     worker.start()
 

@@ -15,6 +15,8 @@ import msgspec
 import sqlalchemy as sa
 
 from dsr import casefile
+from dsr.casefile.approval import letter_opened
+from dsr.casefile.assignment import Colleague, assign, colleagues
 from dsr.casefile.casepage import candidates_of, checks_of, comments_of, queries_of
 from dsr.casefile.documents import DocumentInfo, list_documents, review_states
 from dsr.casefile.schema import cases as case_table
@@ -30,6 +32,8 @@ from dsr.service import casework, letters, restricted
 
 class Confirm(msgspec.Struct, kw_only=True):
     candidate: str
+    #: start gathering right after, where the case allows it (the case page's button does)
+    gather: bool = False
 
 
 class IdentityCheck(msgspec.Struct, kw_only=True):
@@ -99,6 +103,10 @@ class Empty(msgspec.Struct, kw_only=True):
     pass
 
 
+class Assign(msgspec.Struct, kw_only=True):
+    assignee: RowId | None = None  #: a colleague's user id (your own to take the case); None: nobody
+
+
 class ManualEntry(msgspec.Struct, kw_only=True):
     """A request that came by post, e-mail or in person, entered by staff."""
 
@@ -130,11 +138,21 @@ def today() -> dt.date:
 
 def _find(p: Portal, u: casefile.User, ref: str, _: Empty) -> Any:
     casefile.get_case(p.engine, u, ref)  # membership first: no store is asked for someone else's case
-    return {"status": casework.find_candidates(p.engine, p.settings, ref, user=u).value}
+    return {"status": casework.find_candidates(p.engine, p.settings, ref, user=u, connectors_of=p.connectors_of).value}
 
 
 def _confirm(p: Portal, u: casefile.User, ref: str, b: Confirm) -> Any:
     casefile.confirm_identity(p.engine, u, ref, b.candidate)
+    if not b.gather:
+        return None
+    # gathering is always the next step after a confirmation: one click for both where the case
+    # allows it; where it does not (e.g. a guardian check is missing) the confirmation stands and
+    # the next-step panel says what blocks gathering
+    try:
+        job = casework.start_gathering(p.engine, p.settings, u, ref, connectors_of=p.connectors_of)
+    except (casefile.CaseError, casework.CaseworkError):
+        return None
+    return {"job": job, "done": "confirm_identity_and_gather"}
 
 
 def _check(p: Portal, u: casefile.User, ref: str, b: IdentityCheck) -> Any:
@@ -163,7 +181,7 @@ def _reply(p: Portal, u: casefile.User, ref: str, b: IdentityReply) -> Any:
 
 def _gather(p: Portal, u: casefile.User, ref: str, _: Empty) -> Any:
     # routing first: a parent not verified as the child's guardian is refused before any store is read
-    return {"job": casework.start_gathering(p.engine, p.settings, u, ref)}
+    return {"job": casework.start_gathering(p.engine, p.settings, u, ref, connectors_of=p.connectors_of)}
 
 
 def _retry(p: Portal, u: casefile.User, ref: str, b: RetryStore) -> Any:
@@ -192,11 +210,16 @@ def _decide_restricted(p: Portal, u: casefile.User, ref: str, b: DecideRestricte
 
 
 def _prepare(p: Portal, u: casefile.User, ref: str, _: Empty) -> Any:
-    return {"document": casework.render_answer(p.engine, p.settings, u, ref)}
+    return {"document": casework.render_answer(p.engine, p.settings, u, ref, connectors_of=p.connectors_of)}
 
 
 def _approve(p: Portal, u: casefile.User, ref: str, _: Empty) -> Any:
-    casefile.approve(p.engine, u, ref)
+    # the approver must have opened the current final letter (dsr.casefile.approval)
+    casefile.approve(p.engine, u, ref, letter_opened=True)
+
+
+def _assign(p: Portal, u: casefile.User, ref: str, b: Assign) -> Any:
+    assign(p.engine, u, ref, b.assignee)
 
 
 def _send_back(p: Portal, u: casefile.User, ref: str, _: Empty) -> Any:
@@ -282,6 +305,7 @@ ACTIONS: dict[str, tuple[type[msgspec.Struct], Action]] = {
     "confirm-refusal": (Empty, _confirm_refusal),
     "withdraw-refusal": (Empty, _withdraw_refusal),
     "close": (Empty, _close),
+    "assign": (Assign, _assign),
 }
 
 
@@ -346,6 +370,10 @@ class CaseDetail(msgspec.Struct, frozen=True, kw_only=True):
     delivery: casefile.DeliveryPlan | None = None
     #: users who decided a review item or restricted record (four eyes: they do not approve)
     deciders: list[int] = []
+    #: the user opened the current final letter (approval waits for it: dsr.casefile.approval)
+    letter_opened: bool = False
+    #: the staff the case may be assigned to (members of its controller)
+    colleagues: list[Colleague] = []
 
 
 def contact_email_verified(p: Portal, references: list[str]) -> dict[str, bool]:
@@ -411,6 +439,8 @@ def case_detail(p: Portal, u: casefile.User, ref: str) -> CaseDetail:
         refusal_grounds=list(casefile.REFUSAL_GROUNDS),
         delivery=casefile.plan_of(p.engine, u, ref),
         deciders=sorted({s.decided_by for s in review_states(p.engine, u, ref) if s.decided_by is not None}),
+        letter_opened=letter_opened(p.engine, u, ref),
+        colleagues=colleagues(p.engine, u, view.controller),
     )
 
 
@@ -462,7 +492,7 @@ def enter_request(p: Portal, u: casefile.User, b: ManualEntry) -> casefile.Opene
         user=u,
     )
     try:
-        casework.find_candidates(p.engine, p.settings, opened.reference, user=u)
+        casework.find_candidates(p.engine, p.settings, opened.reference, user=u, connectors_of=p.connectors_of)
     except DSRError:
         pass  # a store is down: the case page offers "find candidates" again
     return opened
@@ -477,6 +507,10 @@ def staff_ids(detail: CaseDetail) -> set[int]:
         ids.add(detail.refusal.proposed_by)
     if detail.delivery is not None:
         ids |= {i for i in (detail.delivery.decided_by, detail.delivery.approved_by) if i is not None}
+    if detail.case.assignee is not None:
+        ids.add(detail.case.assignee)
+    ids |= {e.detail["previous"] for e in detail.history if isinstance(e.detail.get("previous"), int)}
+    ids |= {e.detail["assignee"] for e in detail.history if isinstance(e.detail.get("assignee"), int)}
     return ids
 
 
@@ -505,38 +539,3 @@ def requester_words(p: Portal, u: casefile.User, ref: str, detail: CaseDetail) -
     beyond = [str(t) for t in detail.case.request_types if str(t) not in ("access", "copy")]
     uploads = [d for d in detail.documents if d.kind in REQUESTER_KINDS and d.kind != "request_details"]
     return RequesterWords(details=details, beyond_access=beyond, uploads=uploads)
-
-
-class ListedPerson(msgspec.Struct, frozen=True, kw_only=True):
-    """Whom a case in the list is about (the request as given), for the list and its search."""
-
-    name: str
-    email: str
-
-
-def listed_people(p: Portal, references: list[str]) -> dict[str, ListedPerson]:
-    """reference → the subject's name and e-mail address as the request gave them. The caller passes
-    only references of cases the user may see (casefile.list_cases)."""
-    if not references:
-        return {}
-    query = (
-        sa.select(case_table.c.reference, parties.c.descriptor, parties.c.email)
-        .join(parties, parties.c.case_id == case_table.c.id)
-        .where(case_table.c.reference.in_(references), parties.c.role == "subject")
-    )
-    found = {}
-    with p.engine.connect() as conn:
-        for ref, descriptor, email in conn.execute(query):
-            given = descriptor or {}
-            name = " ".join(str(given.get(k) or "") for k in ("first_name", "last_name")).strip()
-            found[ref] = ListedPerson(name=name, email=email or "")
-    return found
-
-
-def matches(query: str, reference: str, person: ListedPerson | None) -> bool:
-    """The list's search: part of the reference, the name (any order, any case) or the e-mail address."""
-    words = query.casefold().split()
-    if not words:
-        return True
-    haystack = " ".join([reference, person.name, person.email] if person else [reference]).casefold()
-    return all(w in haystack for w in words)

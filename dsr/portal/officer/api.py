@@ -7,7 +7,7 @@ Log in with ``POST /api/officer/login``; the answer carries the ``csrf_token`` t
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Request, Response, get, post
@@ -15,7 +15,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from dsr import casefile
+from dsr.casefile import caselist
 from dsr.casefile.documents import read_document
+from dsr.casefile.printing import Marked
 from dsr.casefile.users import (
     Account,
     admin_create_user,
@@ -31,7 +33,7 @@ from dsr.portal.officer import actions as a
 from dsr.portal.officer.session import COOKIE, csrf_token, expired_cookie, log_in, session_cookie
 from dsr.portal.params import RowIdPath
 from dsr.service.casework import ReviewEntry, review_entries
-from dsr.service.letters import print_batch
+from dsr.service.letters import PreviewLetter, mark_printed, preview_pdf, print_batch, print_preview
 from dsr.service.staff import new_password
 
 
@@ -83,30 +85,38 @@ async def me(request: Request[Any, Any, Any], user: NamedDependency[casefile.Use
     return _me(user, request.state["dsr_csrf"])
 
 
-@get("/cases", summary="Cases of the user's controllers, soonest deadline first")
+@get(
+    "/cases",
+    summary="One page of the cases of the user's controllers (default: soonest deadline first, 100 a page); "
+    "the header x-total-count says how many match (counted up to 1000; 1001 means more)",
+)
 async def list_cases(
     portal: NamedDependency[Portal],
     user: NamedDependency[casefile.User],
     # the query names the list by its singular ("?state=a&state=b")
     states: Annotated[list[casefile.CaseState] | None, QueryParameter(name="state", required=False)] = None,
-    q: Annotated[str | None, QueryParameter(required=False, description="reference (or part of it)")] = None,
+    q: Annotated[str | None, QueryParameter(required=False, description="name, reference or e-mail (words)")] = None,
     controller: Annotated[str | None, QueryParameter(required=False)] = None,
     overdue: FromQuery[bool] = False,
-) -> list[casefile.CaseView]:
-    found = await portal.call(casefile.list_cases, portal.engine, user, states=states or None)
-    return filter_cases(found, q=q, controller=controller, overdue=overdue)
-
-
-def filter_cases(
-    found: list[casefile.CaseView], *, q: str | None, controller: str | None, overdue: bool
-) -> list[casefile.CaseView]:
-    if q:
-        found = [c for c in found if q.strip().upper() in c.reference]
-    if controller:
-        found = [c for c in found if c.controller == controller]
-    if overdue:
-        found = [c for c in found if c.days_left < 0]
-    return found
+    assigned: Annotated[
+        Literal["mine", "unassigned"] | None, QueryParameter(required=False, description="mine | unassigned")
+    ] = None,
+    sort: FromQuery[Literal["due", "due_desc", "received"]] = "due",
+    page: Annotated[int, QueryParameter(ge=1, le=10_000)] = 1,
+    per_page: Annotated[int, QueryParameter(ge=1, le=caselist.MAX_PER_PAGE)] = 100,
+) -> Response[list[casefile.CaseView]]:
+    wanted = caselist.CaseFilter(
+        states=tuple(states or ()),
+        controller=controller or None,
+        text=(q or "").strip()[:200],
+        assigned=assigned,
+        overdue=overdue,
+        sort=sort,
+        page=page,
+        per_page=per_page,
+    )
+    found = await portal.call(caselist.case_list, portal.engine, user, wanted)
+    return Response([c.case for c in found.cases], headers={"x-total-count": str(found.total)})
 
 
 @post("/cases", summary="Enter a request that came by post, e-mail or in person", status_code=201)
@@ -134,14 +144,41 @@ async def document(
     )
 
 
+@get(
+    "/print-batch/preview",
+    summary="The approved answers not printed yet (reference, document, recipient, pages); audited, marks nothing. "
+    "Then print GET /print-batch/preview.pdf?document=… and mark exactly them: POST /print-batch",
+)
+async def preview_batch(portal: NamedDependency[Portal], user: NamedDependency[casefile.User]) -> list[PreviewLetter]:
+    return await portal.call(print_preview, portal.engine, user)
+
+
+@get(
+    "/print-batch/preview.pdf", summary="One PDF of the previewed letters (by document id) still waiting to be printed"
+)
+async def preview_batch_pdf(
+    portal: NamedDependency[Portal],
+    user: NamedDependency[casefile.User],
+    documents: Annotated[list[int] | None, QueryParameter(name="document", required=False)] = None,
+) -> Response[bytes]:
+    content, refs = await portal.call(preview_pdf, portal.engine, user, documents or [])
+    return _batch(content, refs, a.today())
+
+
+class PrintedIn(msgspec.Struct, kw_only=True):
+    documents: list[int]  #: the document ids of the previewed batch
+
+
 @post(
     "/print-batch",
     status_code=200,
-    summary="One PDF of the approved answers not printed yet (the user's controllers); marks them printed",
+    summary="Mark the previewed letters printed (by document id): a letter approved since the preview is not "
+    "among them; one sent back or prepared again is skipped",
 )
-async def new_batch(portal: NamedDependency[Portal], user: NamedDependency[casefile.User]) -> Response[bytes]:
-    content, refs = await portal.call(print_batch, portal.engine, user)
-    return _batch(content, refs, a.today())
+async def mark_batch(
+    portal: NamedDependency[Portal], user: NamedDependency[casefile.User], data: JSONBody[PrintedIn]
+) -> Marked:
+    return await portal.call(mark_printed, portal.engine, user, data.documents)
 
 
 @get("/print-batch", summary="The batch printed on a day again (default today); marks nothing")
@@ -415,6 +452,18 @@ async def withdraw_refusal(
     return await _do(portal, user, ref, "withdraw-refusal", a.Empty())
 
 
+@post(
+    "/cases/{ref:str}/assign",
+    summary="Assign the case to a colleague of its controller (assignee: a user id, your own to take it; "
+    "null: nobody); audited",
+    status_code=200,
+)
+async def assign(
+    portal: NamedDependency[Portal], user: NamedDependency[casefile.User], ref: FromPath[str], data: JSONBody[a.Assign]
+) -> dict[str, Any]:
+    return await _do(portal, user, ref, "assign", data)
+
+
 @post("/cases/{ref:str}/close", summary="Close the case", status_code=200)
 async def close(
     portal: NamedDependency[Portal], user: NamedDependency[casefile.User], ref: FromPath[str]
@@ -494,7 +543,9 @@ HANDLERS = [
     case,
     document,
     batch,
-    new_batch,
+    preview_batch,
+    preview_batch_pdf,
+    mark_batch,
     find_candidates,
     confirm_identity,
     identity_check,
@@ -524,4 +575,5 @@ HANDLERS = [
     confirm_refusal,
     withdraw_refusal,
     close,
+    assign,
 ]

@@ -124,6 +124,8 @@ def next_step(
             return Step("delivery", "delivery", warnings=warnings)
         return Step("prepare", "h-docs", warnings=warnings)
     if state == "prepared":
+        if may_approve(detail, user) and not detail.letter_opened:
+            return Step("open_letter", "final-letter", warnings=warnings)
         if may_approve(detail, user):
             return Step("approve", "h-docs", warnings=warnings)
         return Step("await_approval", "h-docs", warnings=warnings)

@@ -18,6 +18,7 @@ from litestar.response import Redirect
 from markupsafe import Markup, escape
 
 from dsr import casefile
+from dsr.casefile import caselist
 from dsr.casefile.checks import EVIDENCE, EVIDENCE_CODES, SYSTEM
 from dsr.casefile.delivery import REASONS as DELIVERY_REASONS
 from dsr.casefile.documents import read_document
@@ -38,10 +39,11 @@ from dsr.portal.context import Portal
 from dsr.portal.errors import failed_stores, problem
 from dsr.portal.i18n import LANGUAGES, Language, keys, text
 from dsr.portal.officer import actions as a
-from dsr.portal.officer.api import filter_cases
+from dsr.portal.officer import host_login, printing
 from dsr.portal.officer.flash import Kind, decode, encode
 from dsr.portal.officer.history import fold
 from dsr.portal.officer.nextstep import early_age, may_approve, next_step, offers_download
+from dsr.portal.officer.page import officer_page as _page
 from dsr.portal.officer.refusals import refusal_text
 from dsr.portal.officer.session import (
     COOKIE,
@@ -51,42 +53,13 @@ from dsr.portal.officer.session import (
     page_language,
     session_cookie,
 )
-from dsr.portal.officer.words import Words, local_zone
+from dsr.portal.officer.words import local_zone
 from dsr.portal.params import RowIdPath
 from dsr.service.staff import new_password
 
 #: the choices on a restricted record (dsr.pipeline.restriction); their names are officer.restricted_* texts
 RESTRICTED_DECISIONS = ("withhold", "withhold_silently", "disclose")
 RESTRICTED_GROUNDS = ("bdsg-34", "land-law", "art15-4", "bdsg-29")
-
-
-def _page(
-    portal: Portal,
-    request: Request[Any, Any, Any],
-    template: str,
-    *,
-    status_code: int = 200,
-    user: casefile.User | None = None,
-    language: Language | None = None,
-    here: str | None = None,
-    **context: Any,
-) -> Response[str]:
-    """A page in the officer's language; ``here`` is where the language switch returns to."""
-    if here is None:  # after a POST the page shown is not the address: the switch goes to the list
-        here = request.url.path if request.method == "GET" else portal.url("/officer/")
-        here += f"?{request.url.query}" if request.method == "GET" and request.url.query else ""
-    language = language or page_language(request)
-    staff_names = context.pop("staff_names", {})
-    return portal.render(
-        language,
-        template,
-        status_code=status_code,
-        user=user,
-        csrf=request.state.get("dsr_csrf", ""),
-        here=here,
-        words=Words(language, portal.settings, staff_names),
-        **context,
-    )
 
 
 def _message(exc: Exception, language: Language) -> tuple[int, str]:
@@ -110,7 +83,9 @@ def _named(language: Language, prefix: str, codes: Any) -> dict[str, str]:
 
 
 @get("/login", include_in_schema=False)
-async def login_page(request: Request[Any, Any, Any], portal: NamedDependency[Portal]) -> Response[str]:
+async def login_page(request: Request[Any, Any, Any], portal: NamedDependency[Portal]) -> Response[Any]:
+    if portal.officer_auth is not None:  # staff log in at the host: "Anmeldung über James"
+        return await host_login.login_page(request, portal)
     chosen = request.query_params.get("lang")
     return _page(
         portal,
@@ -175,37 +150,50 @@ async def logout(
 async def case_list(
     request: Request[Any, Any, Any], portal: NamedDependency[Portal], user: NamedDependency[casefile.User]
 ) -> Response[str]:
-    params = request.query_params
-    state = params.get("state") or None
-    states = [casefile.CaseState(state)] if state in {s.value for s in casefile.CaseState} else None
-    found = await portal.call(casefile.list_cases, portal.engine, user, states=states)
-    found = filter_cases(found, q=None, controller=params.get("controller"), overdue=params.get("overdue") == "on")
-    people = await portal.call(a.listed_people, portal, [c.reference for c in found])
-    q = params.get("q", "").strip()
-    if q:  # by name, reference or e-mail address
-        found = [c for c in found if a.matches(q, c.reference, people.get(c.reference))]
-    order = params.get("sort", "due")
-    if order == "due_desc":
-        found = sorted(found, key=lambda c: (c.due_on, c.reference), reverse=True)
-    elif order == "received":
-        found = sorted(found, key=lambda c: c.received_at, reverse=True)
-    unverified = await portal.call(a.unverified_emails, portal, [c.reference for c in found])
+    wanted = list_filter(request.query_params)
+    found = await portal.call(caselist.case_list, portal.engine, user, wanted)
+    references = [c.case.reference for c in found.cases]
+    unverified = await portal.call(a.unverified_emails, portal, references)
+    staff = await portal.call(usernames, portal.engine, {c.case.assignee for c in found.cases if c.case.assignee})
+    filters = {
+        "state": wanted.states[0].value if wanted.states else "",
+        "q": wanted.text,
+        "controller": wanted.controller or "",
+        "overdue": wanted.overdue,
+        "sort": wanted.sort,
+        "assigned": wanted.assigned or "",
+    }
     return _page(
         portal,
         request,
         "officer/list.html",
         user=user,
-        cases=found,
-        people=people,
+        found=found,
+        cases=found.cases,
         states=list(casefile.CaseState),
         unverified=unverified,
-        filters={
-            "state": state or "",
-            "q": q,
-            "controller": params.get("controller", ""),
-            "overdue": params.get("overdue") == "on",
-            "sort": order if order in ("due", "due_desc", "received") else "due",
-        },
+        staff_names=staff,
+        filters=filters,
+        # the filters as a query, for the page links (they keep the filters)
+        query={k: ("on" if v is True else v) for k, v in filters.items() if v},
+    )
+
+
+def list_filter(params: Any) -> caselist.CaseFilter:
+    """The list's filters from the query (anything unknown is left out, never an error)."""
+    state = params.get("state") or ""
+    states = (casefile.CaseState(state),) if state in {s.value for s in casefile.CaseState} else ()
+    sort = params.get("sort", "due")
+    assigned = params.get("assigned") or None
+    page = params.get("page", "1")
+    return caselist.CaseFilter(
+        states=states,
+        controller=params.get("controller") or None,
+        text=params.get("q", "").strip()[:200],
+        assigned=assigned if assigned in ("mine", "unassigned") else None,
+        overdue=params.get("overdue") == "on",
+        sort=sort if sort in ("due", "due_desc", "received") else "due",
+        page=int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1,
     )
 
 
@@ -339,14 +327,16 @@ async def case_action(
     language = page_language(request)
     try:
         body = a.from_form(a.ACTIONS[action][0], {k: v for k, v in form.items() if isinstance(v, str)})
-        await portal.call(a.run, portal, user, ref, action, body)
+        result = await portal.call(a.run, portal, user, ref, action, body)
     except casefile.NotFound:
         raise
     except (DSRError, ValueError, msgspec.ValidationError) as exc:
         _, message = _message(exc, language)
         # back to the case page with the reason: the address never stays on the action
         return _back_to_case(portal, ref, "error", message, "#action-error")
-    return _back_to_case(portal, ref, "done", done_text(language, action))
+    # an action that did more than its name says (confirm + gather) names its own message
+    done = result.get("done") if isinstance(result, dict) else None
+    return _back_to_case(portal, ref, "done", done_text(language, done or action))
 
 
 @get("/cases/{ref:str}/do/{action:str}", include_in_schema=False)
@@ -570,6 +560,7 @@ async def admin_action(
 
 
 HANDLERS = [
+    *printing.HANDLERS,
     login_page,
     login,
     logout,

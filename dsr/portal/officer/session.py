@@ -26,6 +26,7 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.response import Redirect
 
 from dsr import casefile
+from dsr.portal import isolation
 from dsr.portal.context import Portal
 from dsr.portal.i18n import Language, language_of
 from dsr.portal.ratelimit import client_key
@@ -54,7 +55,9 @@ BEFORE_ENROLMENT = ("/officer/totp", "/officer/logout", "/officer/language", "/a
 
 def needs_enrolment(portal: Portal, user: casefile.User) -> bool:
     """The portal requires the second factor and ``user`` has not set it up (yet, or after a reset)."""
-    return portal.settings.portal.require_totp and not user.totp_enabled
+    # staff the host logs in have their second factor (if any) at the host
+    hosted = portal.officer_auth is not None
+    return portal.settings.portal.require_totp and not hosted and not user.totp_enabled
 
 
 def enrolment_required(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -65,7 +68,7 @@ def enrolment_required(request: Request[Any, Any, Any], exc: Exception) -> Respo
             status_code=403,
             media_type=MediaType.JSON,
         )
-    portal: Portal = request.app.state["dsr_portal"]
+    portal: Portal = isolation.mounted_portal(request)
     return Redirect(portal.url("/officer/totp"), status_code=303)
 
 
@@ -108,9 +111,8 @@ async def _sent_csrf(request: Request[Any, Any, Any]) -> str:
     return ""
 
 
-async def current_user(request: Request[Any, Any, Any], portal: NamedDependency[Portal]) -> casefile.User:
-    """The dependency ``user`` of every officer route (except login): a live session, and for a
-    state change the right CSRF token."""
+async def _session_user(portal: Portal, request: Request[Any, Any, Any]) -> tuple[casefile.User, str]:
+    """dsr's own accounts: the user of the live session in the cookie, and its CSRF token."""
     token = request.cookies.get(COOKIE)
     if not token:
         raise NotLoggedIn()
@@ -120,13 +122,27 @@ async def current_user(request: Request[Any, Any, Any], portal: NamedDependency[
     user = await portal.call(casefile.get_user, portal.engine, user_id)
     if not user.active:
         raise NotLoggedIn()
+    return user, csrf_token(portal, token)
+
+
+async def current_user(request: Request[Any, Any, Any], portal: NamedDependency[Portal]) -> casefile.User:
+    """The dependency ``user`` of every officer route (except login): a live session, and for a
+    state change the right CSRF token. (With ``DSRConfig.officer_auth``:
+    :func:`dsr.portal.officer.host_login.current_staff` instead.)"""
+    user, expected = await _session_user(portal, request)
+    return await admit(portal, request, user, expected)
+
+
+async def admit(portal: Portal, request: Request[Any, Any, Any], user: casefile.User, expected: str) -> casefile.User:
+    """Let ``user`` in: their language for the pages, the CSRF token ``expected`` on a state change,
+    the second factor set up first where the portal requires one."""
     # before the CSRF check, so even its error page is in the officer's language
     request.state["dsr_language"] = officer_language(request, user)
     if request.method not in SAFE_METHODS:
         sent = await _sent_csrf(request)
-        if not hmac.compare_digest(sent, csrf_token(portal, token)):
+        if not hmac.compare_digest(sent, expected):
             raise CSRFRejected()
-    request.state["dsr_csrf"] = csrf_token(portal, token)
+    request.state["dsr_csrf"] = expected
     if needs_enrolment(portal, user) and request.url.path not in {portal.url(p) for p in BEFORE_ENROLMENT}:
         raise EnrolmentRequired()
     return user
@@ -155,7 +171,8 @@ def page_language(request: Request[Any, Any, Any]) -> Language:
 
 
 def is_api(request: Request[Any, Any, Any]) -> bool:
-    return "/api/" in request.url.path
+    """An officer API route (by its route metadata, wherever the portal is mounted)."""
+    return isolation.is_api(request)
 
 
 __all__ = [
@@ -164,6 +181,7 @@ __all__ = [
     "CSRFRejected",
     "EnrolmentRequired",
     "NotLoggedIn",
+    "admit",
     "csrf_token",
     "current_user",
     "enrolment_required",

@@ -158,6 +158,11 @@ class Words:
                 current=self.state(str(detail["from"])),
                 target=self.state(str(detail["to"])),
             )
+        if action == "case assigned":
+            assignee = detail.get("assignee")
+            if assignee is None:
+                return text(self.language, "officer.audit.case_unassigned")
+            return text(self.language, "officer.audit.case_assigned_to", user=self.staff(assignee))
         said = named(self.language, "officer.audit", audit_key(action))
         if action == "document stored" and isinstance(detail.get("kind"), str):
             return f"{said}: {self.document(detail['kind'])}"

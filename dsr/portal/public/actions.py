@@ -1,7 +1,8 @@
 """What a requester can do, shared by the HTML pages and the JSON API (thin calls into dsr.casefile).
 
 Each action returns a plain value or raises dsr.casefile' errors; the handlers turn those into a
-page or JSON. Mails go out after the database commit: a mail failure never loses a request.
+page or JSON. Mails go out after the database commit: a mail failure never loses a request, and a
+verification mail that failed is sent again by the job worker. No address or code is logged.
 """
 
 from __future__ import annotations
@@ -25,7 +26,14 @@ from dsr.portal.errors import database_unavailable
 from dsr.portal.i18n import Language
 from dsr.portal.public.intake import UPLOAD_TYPES, Checked, RequestForm, check
 from dsr.service import casework
-from dsr.service.mail import MailError, download_code_message, verification_message
+from dsr.service.mail import (
+    MailError,
+    cancel_verification_mail,
+    deliver,
+    download_code_message,
+    queue_verification_mail,
+    verification_message,
+)
 from dsr.signin import LoginAssertion, LoginRejected, verify_login
 
 log = logging.getLogger("dsr.portal")
@@ -47,6 +55,8 @@ class Submitted:
     signed_in: bool = False
     #: as given: the receipt says from it where the answer goes (a child's goes to the parents)
     date_of_birth: dt.date | None = None
+    #: the verification mail failed and the job worker sends it again
+    mail_queued: bool = False
 
 
 async def submit(
@@ -91,9 +101,14 @@ async def submit(
         await portal.call(_signed_in, portal, opened.reference, login)
         if login.email:
             return Submitted(opened.reference, opened.status_secret, None, signed_in=True, date_of_birth=born)
-    verify_link = await _send_verification(portal, opened.reference, language, controller.name)
+    sent = await _send_verification(portal, opened.reference, language, controller.name, retry=True)
     return Submitted(
-        opened.reference, opened.status_secret, verify_link, signed_in=login is not None, date_of_birth=born
+        opened.reference,
+        opened.status_secret,
+        sent.link,
+        signed_in=login is not None,
+        date_of_birth=born,
+        mail_queued=sent.queued,
     )
 
 
@@ -153,26 +168,48 @@ def _open(portal: Portal, checked: Checked) -> casefile.OpenedCase:
     return open_case_with_documents(portal.engine, portal.secret, checked.intake, attachments)
 
 
-async def _send_verification(portal: Portal, reference: str, language: Language, controller_name: str) -> str | None:
-    """Mail a verification code; returns the token naming it in the link (None: the mail failed)."""
+@dataclass(frozen=True, slots=True)
+class VerificationSent:
+    link: str | None  #: the token naming the code in the mail's link (None: the mail failed)
+    queued: bool = False  #: the mail failed and the job worker sends a new one
+
+
+async def _send_verification(
+    portal: Portal, reference: str, language: Language, controller_name: str, *, retry: bool
+) -> VerificationSent:
+    """Mail a verification code; if the mailer fails and ``retry``, queue the mail for the worker."""
     address, issued = await portal.call(casefile.start_email_verification, portal.engine, portal.secret, reference)
-    link = portal.absolute(f"/{language}/verify/{issued.link}#code={issued.code}")
+    page = portal.absolute(f"/{language}/verify/")
+    message = verification_message(
+        language, address, reference, issued.code, f"{page}{issued.link}#code={issued.code}", controller_name
+    )
     try:
-        await portal.mailer.send(verification_message(language, address, reference, issued.code, link, controller_name))
+        await deliver(portal.mailer, message)
     except MailError as exc:
-        log.warning("verification mail for %s not sent: %s", reference, exc)
-        return None
-    return issued.link
+        # the error's type only: a mailer's message can quote the address
+        log.warning("verification mail for %s not sent (%s)", reference, type(exc).__name__)
+        if not retry:
+            raise
+        try:
+            await portal.call(queue_verification_mail, portal.engine, reference, language=language, page=page)
+        except Exception as failed:  # noqa: BLE001 - the request is saved; a new code can be asked for
+            log.warning("verification mail for %s not queued (%s)", reference, type(failed).__name__)
+            return VerificationSent(None)
+        return VerificationSent(None, queued=True)
+    return VerificationSent(issued.link)
 
 
 async def resend_verification(portal: Portal, reference: str, status_secret: str, language: Language) -> str:
     """A new verification code, for someone holding the reference and status secret."""
     status = await portal.call(casefile.public_status, portal.engine, portal.secret, reference, status_secret)
     controller = portal.settings.controllers.get(status.controller)
-    verify_link = await _send_verification(portal, status.reference, language, controller.name if controller else "")
-    if verify_link is None:
-        raise MailError("the mail backend failed")
-    return verify_link
+    sent = await _send_verification(
+        portal, status.reference, language, controller.name if controller else "", retry=False
+    )
+    assert sent.link is not None  # a failure raised MailError: the requester is asked to try again
+    # they have a code now: a retry still queued would void it
+    await portal.call(cancel_verification_mail, portal.engine, status.reference)
+    return sent.link
 
 
 async def verify(portal: Portal, link: str, code: str) -> str:
@@ -196,7 +233,7 @@ async def status(portal: Portal, reference: str, status_secret: str) -> casefile
 
 async def send_download_code(portal: Portal, token: str, language: Language) -> int:
     address, issued = await portal.call(casefile.send_download_code, portal.engine, portal.secret, token)
-    await portal.mailer.send(download_code_message(language, address, issued.code))
+    await deliver(portal.mailer, download_code_message(language, address, issued.code))
     return issued.id
 
 

@@ -69,6 +69,8 @@ class RequestOut(msgspec.Struct):
     verification_mail_sent: bool
     #: a James login verified the requester (no code needed when James named the address)
     signed_in: bool = False
+    #: the verification mail could not be sent; the job worker sends a new code
+    verification_mail_queued: bool = False
 
 
 class FormProblems(msgspec.Struct):
@@ -175,6 +177,7 @@ async def make_request(
             result.verify_link,
             result.verify_link is not None,
             result.signed_in,
+            result.mail_queued,
         ),
         status_code=201,
     )

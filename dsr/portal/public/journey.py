@@ -53,6 +53,11 @@ class Outlook:
     def age_of_consent(self) -> int:
         return self.routing.age_of_consent
 
+    @property
+    def informal(self) -> bool:
+        """A child asks for themselves: the pages say "du" to them."""
+        return self.routing.to_guardians
+
 
 def local_day(moment: dt.datetime) -> dt.date:
     return moment.astimezone(BERLIN).date()

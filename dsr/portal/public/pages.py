@@ -172,13 +172,15 @@ async def submit_request(
     if isinstance(result, dict):
         return _form_page(portal, language, settings, form, result, status_code=400)
     received = journey.local_day(dt.datetime.now(dt.UTC))
+    outlook = journey.outlook(settings, form.acting, result.date_of_birth, received)
     return portal.render(
         language,
         "public/receipt.html",
+        informal=outlook.informal,
         here="/",
         submitted=result,
         controller=settings,
-        outlook=journey.outlook(settings, form.acting, result.date_of_birth, received),
+        outlook=outlook,
         due_on=journey.answer_due(received, settings.land).strftime("%d.%m.%Y"),
         code_minutes=CODE_MINUTES,
     )
@@ -282,6 +284,7 @@ async def status(lang: FromPath[str], request: Request[Any, Any, Any], portal: N
     return portal.render(
         language,
         "public/status.html",
+        informal=outlook is not None and outlook.informal,
         here="/status",
         status=result,
         controller=controller,

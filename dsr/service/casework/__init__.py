@@ -37,13 +37,19 @@ from dsr.service.casework.gathering import (
 )
 from dsr.service.casework.review import ReviewEntry, decide_items, render_answer, review_entries
 from dsr.service.casework.routing import addressee, settle_routing, start_gathering
+from dsr.service.mail import VERIFICATION_MAIL, Mailer, mailer_for, verification_mail_job
 
 
-def handlers(settings: Settings, *, connectors_of: ConnectorsOf = connect) -> dict[str, casefile.jobs.Handler]:
-    """Every job kind the portal queues, for :func:`dsr.casefile.run_next`."""
+def handlers(
+    settings: Settings, *, connectors_of: ConnectorsOf = connect, mailer: Mailer | None = None
+) -> dict[str, casefile.jobs.Handler]:
+    """Every job kind the portal queues, for :func:`dsr.casefile.run_next` (in the portal's own
+    worker, `dsr worker` and `litestar dsr worker` alike). ``mailer``: the one verification mails
+    a request could not send at once are retried with (default: ``[mail]`` of the settings)."""
     return {
         "gather": gather_job(settings, connectors_of=connectors_of),
         "find_candidates": candidates_job(settings, connectors_of=connectors_of),
+        VERIFICATION_MAIL: verification_mail_job(settings, mailer or mailer_for(settings)),
     }
 
 

@@ -155,7 +155,7 @@ def gather_job(settings: Settings, *, connectors_of: ConnectorsOf = connect) -> 
             if any(p.get("state") != casefile.StoreProgress.OK for p in ctx.progress.values()):
                 return  # the case waits in gathering until the failed store is retried
             ctx.heartbeat()
-            hint = _other_controllers(settings, case.controller, subject)
+            hint = _other_controllers(settings, case.controller, subject, connectors_of)
             answer = prepare_answer(
                 settings,
                 case.controller,
@@ -245,11 +245,11 @@ def _ensure_routing(
         raise CaseworkError(f"case {case.reference}: not gathered, {exc}", code=exc.code) from None
 
 
-def _other_controllers(settings: Settings, controller: str, subject: Subject) -> bytes:
+def _other_controllers(settings: Settings, controller: str, subject: Subject, connectors_of: ConnectorsOf) -> bytes:
     """Keys of other controllers that may hold data of the subject (a hint for the officer; no data)."""
     from dsr.pipeline.other_controllers import other_controllers
 
-    found = other_controllers(settings, controller, subject)
+    found = other_controllers(settings, controller, subject, connectors_of=connectors_of)
     return msgspec.json.encode(
         {
             "found": list(found.found),

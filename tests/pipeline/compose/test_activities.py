@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+from pathlib import Path
 
 import msgspec
 import pytest
@@ -180,8 +181,10 @@ def test_facts_common_to_every_activity_are_said_once():
 
 def test_a_bavarian_public_school_cites_its_school_law_and_a_private_controller_the_bdsg():
     assert "Art. 85 BayEUG" in _text(_letter(()))
+    # North Rhine-Westphalia's entry awaits review: the act by its name, never the unchecked section
     nrw = msgspec.structs.replace(specimen.SCHOOL, land="NW")
-    assert "§ 120 SchulG NRW" in _text(_letter((), controller=nrw))
+    text = _text(_letter((), controller=nrw))
+    assert "Schulgesetz für das Land Nordrhein-Westfalen" in text and "§ 120" not in text
     assert land_law.citations("BY", public=False).land_law_access == "§ 34 BDSG"
     assert land_law.citations("BY", public=True).land_law == "BayDSG"
 
@@ -262,3 +265,35 @@ def test_only_a_private_controller_cites_section_35_bdsg_when_data_are_kept(publ
     assert "Art. 18 DSGVO" in text
     assert ("§ 35 Abs. 3 BDSG" in text) is cited
     assert ("BDSG" in text) is cited  # a Bavarian public school is under the BayDSG, not the BDSG
+
+
+@pytest.mark.parametrize("land", LANDS)
+def test_a_provision_awaiting_review_is_never_cited_as_fact(land):
+    entry = land_law.of_land(land)
+    cited = land_law.citations(land, public=True)
+    if entry.checked:
+        assert cited.land_school_law == (entry.school_law or entry.school_law_name)
+        return
+    assert cited.land_school_law == entry.school_law_name and cited.land_law_access == entry.dsg_abbr
+    erasure = compose.notice("erasure", msgspec.structs.replace(specimen.SCHOOL, land=land), specimen.request("de"))
+    assert erasure.erasure_law == ""
+
+
+def test_dsr_check_warns_about_the_land_law_of_a_public_controller_awaiting_review(tmp_path):
+    from dsr.pipeline.check import warnings
+
+    def config(land: str, public: bool) -> Path:
+        path = tmp_path / f"{land}-{public}.toml"
+        path.write_text(
+            f'[controllers.s]\nname = "S"\nkind = "school"\nland = "{land}"\npublic = {str(public).lower()}\n'
+            'street = "x"\npostal_code = "1"\ncity = "c"\nemail = "e@x.example"\n'
+            '[controllers.s.dpo]\nname = "d"\n[controllers.s.signatory]\nname = "s"\n'
+            '[controllers.s.stores.school]\nconnector = "sql"\nurl = "sqlite:///school.db"\nmapping = "james-school"\n'
+        )
+        return path
+
+    found = [w for w in warnings(config("NW", True)) if w.key and w.key.startswith("land.")]
+    assert [w.key for w in found] == ["land.NW"]
+    assert "review" in found[0].problem and "§ 120 SchulG NRW" in found[0].problem
+    assert not [w for w in warnings(config("BY", True)) if w.key and w.key.startswith("land.")]
+    assert not [w for w in warnings(config("NW", False)) if w.key and w.key.startswith("land.")]  # cites the BDSG

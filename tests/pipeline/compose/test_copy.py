@@ -287,3 +287,30 @@ def test_labels_with_the_same_value_are_said_once_together():
     # every label and value is still there, once
     said = " · ".join(f"{label}: {value}" for label, value in said_once(constants))
     assert all(said.count(label) == 1 for label, _ in constants)
+
+
+def _many_loans(notes: dict[int, str]) -> list[Record]:
+    """A history of 24 loans of two items (one unreturned), with ``notes`` by loan number 0 …"""
+    loans = [loan(200 + k, 1 + k % 2, 1 + k, returned=k != 5, note=notes.get(k)) for k in range(24)]
+    return [*loans, item(1, "Momo", "Michael Ende", "loan 200"), item(2, "Krabat", None, "loan 201")]
+
+
+def test_a_note_in_few_of_many_rows_is_an_aside_and_keeps_its_place_in_the_rows():
+    table = section(letter(_many_loans({7: "Umschlag eingerissen", 19: "Zurück per Post"})), "loan").table
+    (k,) = table.asides
+    assert table.labels[k] == "Notiz"
+    # still a value of every row: cards and the Word copy print it as a field; a table under the row
+    assert [row[k] for row in table.rows if row[k] != "—"] == ["Umschlag eingerissen", "Zurück per Post"]
+    assert table.asides and 0 not in table.asides
+
+
+def test_a_note_in_many_rows_stays_a_column():
+    notes = {k: f"Notiz {k}" for k in range(0, 24, 3)}  # 8 of 24 rows: more than one in eight
+    table = section(letter(_many_loans(notes)), "loan").table
+    assert "Notiz" in table.labels and table.asides == ()
+
+
+def test_long_texts_are_an_aside_even_in_every_row():
+    long = "Liebe Leserin, lieber Leser, " + "die Leihfrist ist abgelaufen, bitte bringen Sie das Buch zurück. " * 2
+    table = section(letter(_many_loans({k: f"{k}. {long}" for k in range(24)})), "loan").table
+    assert [table.labels[k] for k in table.asides] == ["Notiz"]

@@ -120,3 +120,17 @@ def test_internal_may_be_declared_against_the_default():
     fields = {f.name: f for f in loan.fields}
     assert fields["id"].internal  # the key, by default
     assert not fields["item_id"].internal  # declared
+
+
+def test_a_relation_without_a_du_text_fails(monkeypatch):
+    # a young reader addressed in "du" would read "von Ihnen ausgeliehen" in the copy
+    from dsr.pipeline.compose import keys
+    from dsr.pipeline.compose import wording as texts
+
+    table = dict(texts.wording("de").table)
+    table["relations"] = {**table["relations"], "borrowed": {"de": "von Ihnen ausgeliehen", "en": "borrowed by you"}}
+    monkeypatch.setattr(keys, "wording", lambda lang: texts.Wording(table, lang))
+    problems = unworded([spec(fields=(), relation="borrowed")], "x.toml", "")
+    assert [p.key for p in problems] == ["relations.borrowed"] and "du" in str(problems[0])
+    table["relations"]["borrowed"] = {**table["relations"]["borrowed"], "du": "von dir ausgeliehen"}
+    assert unworded([spec(fields=(), relation="borrowed")], "x.toml", "") == []

@@ -184,3 +184,51 @@ def test_the_form_of_address_follows_age_consent_and_setting(born, consent, youn
     age = _age(born, LETTER_DATE)
     expected = "child" if age < consent else young if age < 18 else "sie"
     assert address_of(request("de", born), controller) == expected
+
+
+SIE_TEXTS: dict[str, dict[str, object]] = {
+    "refusal": {"reasons": "Sie haben dieselbe Anfrage zehnmal in einer Woche gestellt."},
+    "extension": {"new_deadline": dt.date(2027, 2, 2), "reasons": "Ihre Anfrage betrifft viele Systeme."},
+    "identity_query": {
+        "identity_options": ("in_person",),
+        "reasons": "Ihre E-Mail-Adresse ist bei uns nicht gespeichert.",
+    },
+    "restriction": {
+        "restricted": ("Ihre Rezensionen",),
+        "reasons": "Sie bestreiten die Richtigkeit.",
+        "informed": ("Ihre Mutter",),
+    },
+    "erasure": {
+        "erased": ("Ihr Leserkonto",),
+        "kept": (compose.Kept(what="Ihre offene Gebühr", why="Haushaltsrecht", until="31.12.2027"),),
+        "informed": ("Ihre Mutter",),
+    },
+}
+
+
+@pytest.mark.parametrize("kind", list(SIE_TEXTS))
+def test_free_texts_in_sie_stand_in_the_box_and_the_du_part_points_there(kind):
+    options = SIE_TEXTS[kind]
+    composed = compose.notice(kind, specimen.SCHOOL, request("de", CHILD), **options)  # type: ignore[arg-type]
+    main, box = split(pdftotext(render.pdf(composed)), "de")
+    assert POLITE.findall(main) == []
+    assert "Kasten „Für Eltern und Lehrkräfte“" in main
+    # every free text is in the letter, word for word: in the box
+    texts = [v for v in options.values() if isinstance(v, str)]
+    texts += [t for v in options.values() if isinstance(v, tuple) for t in v if isinstance(t, str)]
+    texts += [k.what for k in options.get("kept", ())]  # type: ignore[attr-defined]
+    for text in (t for t in texts if POLITE.search(t)):  # (identity options are keys, not texts)
+        assert text in box, text
+
+
+def test_a_neutral_free_text_stays_in_the_du_part():
+    composed = compose.notice("refusal", specimen.SCHOOL, request("de", CHILD), reasons=OPTIONS["refusal"]["reasons"])
+    main, box = split(pdftotext(render.pdf(composed)), "de")
+    assert str(OPTIONS["refusal"]["reasons"]) in main and "Unsere Angaben im Wortlaut" not in box
+
+
+def test_the_under_14_access_answer_says_du_outside_the_box(school_register):
+    # the reader's relatives the register names (a copy of a notice went to the mother) in du
+    composed = letter("disclosure", request("de", CHILD), reg=school_register)
+    main, _ = split(pdftotext(render.pdf(composed)), "de")
+    assert POLITE.findall(main) == []

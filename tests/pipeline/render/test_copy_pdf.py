@@ -10,9 +10,11 @@ import subprocess
 import msgspec
 import pikepdf
 
+from dsr.pipeline import render
 from dsr.pipeline.compose.letter import Table
 from dsr.pipeline.render import appendix, measure
-from tests.pipeline.compose.test_copy import HISTORY, item, letter, loan
+from tests.pipeline.compose.test_copy import HISTORY, _many_loans, item, letter, loan
+from tests.pipeline.render import pdfua_check
 from tests.pipeline.render.sections import section, typeset
 
 
@@ -81,3 +83,22 @@ def test_the_english_copy_says_the_same_in_english():
     text = pdf_text(letter([loan(101, 1, 4), loan(102, 1, 5), item(1, "Momo", "Michael Ende", "loan 101")], "en"))
     assert "Momo – Michael Ende" in text
     assert "you" in text  # the reader, said once
+
+
+def test_a_note_in_one_row_of_many_prints_under_that_row_not_as_a_column():
+    text = pdf_text(letter(_many_loans({7: "Umschlag eingerissen"})))
+    lines = text.splitlines()
+    header = next(line for line in lines if line.startswith("Ausgeliehen am"))
+    assert "Notiz" not in header
+    k = next(i for i, line in enumerate(lines) if "Notiz: Umschlag eingerissen" in line)
+    assert lines[k - 1].startswith("08.03.2024"), "under the eighth loan"
+
+
+def test_an_aside_is_a_row_header_and_its_cell_in_the_tagged_pdf():
+    pdf = render.pdf(letter(_many_loans({7: "Umschlag eingerissen"})))
+    assert pdfua_check.check(pdf) == []
+    rows = [n for n in pdfua_check.read_tree(pdf).root.walk() if n.role == "TR"]
+    aside = next(r for r in rows if any("Umschlag eingerissen" in c.text() for c in r.kids))
+    label, value = aside.kids
+    assert (label.role, label.scope, label.text().strip()) == ("TH", "/Row", "Notiz:")
+    assert value.role == "TD" and value.text().strip() == "Umschlag eingerissen"

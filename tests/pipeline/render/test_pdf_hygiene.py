@@ -111,7 +111,8 @@ def test_each_attached_file_is_listed_once(letters, who, tmp_path):
 
 @pytest.mark.parametrize("who", ["pupil", "heavy_teacher", "chinese"])
 def test_the_copy_of_the_data_has_bookmarks_for_its_stores_and_collections(letters, who):
-    title = wording("de").value("appendix_title")
+    # the pupil is under 14: the letter and its copy say "du" ("Liste mit allen deinen Daten")
+    title = wording("de", form="du" if who == "pupil" else "sie").value("appendix_title")
     with pikepdf.open(io.BytesIO(letters[who])) as doc, doc.open_outline() as outline:
         pages = {page.objgen: number for number, page in enumerate(doc.pages)}
         top = [item for item in outline.root if item.title == title]

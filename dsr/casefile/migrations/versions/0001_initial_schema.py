@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import dsr.casefile.types
+from dsr.casefile.migrations.names import table
 
 revision = "0001"
 down_revision = None
@@ -20,16 +21,16 @@ depends_on = None
 
 def upgrade() -> None:
     head = op.create_table(
-        "chain_head",
+        table("chain_head"),
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("seq", sa.BigInteger(), nullable=False),
         sa.Column("hash", sa.String(length=64), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_chain_head")),
+        sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{table('chain_head')}")),
     )
     # the audit chain starts from this genesis head (seq 0, hash of nothing)
     op.bulk_insert(head, [{"id": 1, "seq": 0, "hash": "0" * 64}])
     op.create_table(
-        "events",
+        table("events"),
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("seq", sa.BigInteger(), nullable=False),
         sa.Column("at", dsr.casefile.types.UTCDateTime(), nullable=False),
@@ -39,14 +40,14 @@ def upgrade() -> None:
         sa.Column("detail", sa.Text(), nullable=False),
         sa.Column("prev_hash", sa.String(length=64), nullable=False),
         sa.Column("hash", sa.String(length=64), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_events")),
-        sa.UniqueConstraint("seq", name=op.f("uq_events_seq")),
+        sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{table('events')}")),
+        sa.UniqueConstraint("seq", name=op.f(f"uq_{table('events')}_seq")),
     )
-    with op.batch_alter_table("events", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_events_case_ref"), ["case_ref"], unique=False)
+    with op.batch_alter_table(table("events"), schema=None) as batch_op:
+        batch_op.create_index(batch_op.f(f"ix_{table('events')}_case_ref"), ["case_ref"], unique=False)
 
     op.create_table(
-        "users",
+        table("users"),
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("username", sa.String(length=120), nullable=False),
         sa.Column("password_hash", sa.String(length=255), nullable=False),
@@ -56,11 +57,11 @@ def upgrade() -> None:
         sa.Column("locked_until", dsr.casefile.types.UTCDateTime(), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_at", dsr.casefile.types.UTCDateTime(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
-        sa.UniqueConstraint("username", name=op.f("uq_users_username")),
+        sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{table('users')}")),
+        sa.UniqueConstraint("username", name=op.f(f"uq_{table('users')}_username")),
     )
     op.create_table(
-        "cases",
+        table("cases"),
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("reference", sa.String(length=32), nullable=False),
         sa.Column("controller", sa.String(length=100), nullable=False),
@@ -83,42 +84,50 @@ def upgrade() -> None:
         sa.Column("purged_at", dsr.casefile.types.UTCDateTime(), nullable=True),
         sa.Column("created_at", dsr.casefile.types.UTCDateTime(), nullable=False),
         sa.Column("updated_at", dsr.casefile.types.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["approved_by"], ["users.id"], name=op.f("fk_cases_approved_by_users")),
-        sa.ForeignKeyConstraint(["prepared_by"], ["users.id"], name=op.f("fk_cases_prepared_by_users")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_cases")),
-        sa.UniqueConstraint("reference", name=op.f("uq_cases_reference")),
+        sa.ForeignKeyConstraint(
+            ["approved_by"], [f"{table('users')}.id"], name=op.f(f"fk_{table('cases')}_approved_by_{table('users')}")
+        ),
+        sa.ForeignKeyConstraint(
+            ["prepared_by"], [f"{table('users')}.id"], name=op.f(f"fk_{table('cases')}_prepared_by_{table('users')}")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{table('cases')}")),
+        sa.UniqueConstraint("reference", name=op.f(f"uq_{table('cases')}_reference")),
     )
-    with op.batch_alter_table("cases", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_cases_closed_at"), ["closed_at"], unique=False)
-        batch_op.create_index(batch_op.f("ix_cases_controller"), ["controller"], unique=False)
-        batch_op.create_index(batch_op.f("ix_cases_due_on"), ["due_on"], unique=False)
-        batch_op.create_index(batch_op.f("ix_cases_state"), ["state"], unique=False)
+    with op.batch_alter_table(table("cases"), schema=None) as batch_op:
+        batch_op.create_index(batch_op.f(f"ix_{table('cases')}_closed_at"), ["closed_at"], unique=False)
+        batch_op.create_index(batch_op.f(f"ix_{table('cases')}_controller"), ["controller"], unique=False)
+        batch_op.create_index(batch_op.f(f"ix_{table('cases')}_due_on"), ["due_on"], unique=False)
+        batch_op.create_index(batch_op.f(f"ix_{table('cases')}_state"), ["state"], unique=False)
 
     op.create_table(
-        "memberships",
+        table("memberships"),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("controller", sa.String(length=100), nullable=False),
         sa.Column("role", sa.String(length=20), nullable=False),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_memberships_user_id_users")),
-        sa.PrimaryKeyConstraint("user_id", "controller", "role", name=op.f("pk_memberships")),
+        sa.ForeignKeyConstraint(
+            ["user_id"], [f"{table('users')}.id"], name=op.f(f"fk_{table('memberships')}_user_id_{table('users')}")
+        ),
+        sa.PrimaryKeyConstraint("user_id", "controller", "role", name=op.f(f"pk_{table('memberships')}")),
     )
     op.create_table(
-        "sessions",
+        table("sessions"),
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("created_at", dsr.casefile.types.UTCDateTime(), nullable=False),
         sa.Column("last_seen_at", dsr.casefile.types.UTCDateTime(), nullable=False),
         sa.Column("expires_at", dsr.casefile.types.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_sessions_user_id_users")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_sessions")),
-        sa.UniqueConstraint("token_hash", name=op.f("uq_sessions_token_hash")),
+        sa.ForeignKeyConstraint(
+            ["user_id"], [f"{table('users')}.id"], name=op.f(f"fk_{table('sessions')}_user_id_{table('users')}")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{table('sessions')}")),
+        sa.UniqueConstraint("token_hash", name=op.f(f"uq_{table('sessions')}_token_hash")),
     )
-    with op.batch_alter_table("sessions", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_sessions_user_id"), ["user_id"], unique=False)
+    with op.batch_alter_table(table("sessions"), schema=None) as batch_op:
+        batch_op.create_index(batch_op.f(f"ix_{table('sessions')}_user_id"), ["user_id"], unique=False)
 
     op.create_table(
-        "candidates",
+        table("candidates"),
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
         sa.Column("reference", sa.String(length=64), nullable=False),
@@ -126,15 +135,17 @@ def upgrade() -> None:
         sa.Column("strong", sa.Boolean(), nullable=False),
         sa.Column("evidence", sa.JSON(), nullable=False),
         sa.Column("confirmed", sa.Boolean(), nullable=False),
-        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_candidates_case_id_cases")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_candidates")),
-        sa.UniqueConstraint("case_id", "reference", name="uq_candidates_case_reference"),
+        sa.ForeignKeyConstraint(
+            ["case_id"], [f"{table('cases')}.id"], name=op.f(f"fk_{table('candidates')}_case_id_{table('cases')}")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{table('candidates')}")),
+        sa.UniqueConstraint("case_id", "reference", name=f"uq_{table('candidates')}_case_reference"),
     )
-    with op.batch_alter_table("candidates", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_candidates_case_id"), ["case_id"], unique=False)
+    with op.batch_alter_table(table("candidates"), schema=None) as batch_op:
+        batch_op.create_index(batch_op.f(f"ix_{table('candidates')}_case_id"), ["case_id"], unique=False)
 
     op.create_table(
-        "codes",
+        table("codes"),
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
         sa.Column("purpose", sa.String(length=20), nullable=False),
@@ -144,28 +155,34 @@ def upgrade() -> None:
         sa.Column("expires_at", dsr.casefile.types.UTCDateTime(), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("used_at", dsr.casefile.types.UTCDateTime(), nullable=True),
-        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_codes_case_id_cases")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_codes")),
+        sa.ForeignKeyConstraint(
+            ["case_id"], [f"{table('cases')}.id"], name=op.f(f"fk_{table('codes')}_case_id_{table('cases')}")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{table('codes')}")),
     )
-    with op.batch_alter_table("codes", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_codes_case_id"), ["case_id"], unique=False)
+    with op.batch_alter_table(table("codes"), schema=None) as batch_op:
+        batch_op.create_index(batch_op.f(f"ix_{table('codes')}_case_id"), ["case_id"], unique=False)
 
     op.create_table(
-        "comments",
+        table("comments"),
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
         sa.Column("author", sa.Integer(), nullable=True),
         sa.Column("at", dsr.casefile.types.UTCDateTime(), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
-        sa.ForeignKeyConstraint(["author"], ["users.id"], name=op.f("fk_comments_author_users")),
-        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_comments_case_id_cases")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_comments")),
+        sa.ForeignKeyConstraint(
+            ["author"], [f"{table('users')}.id"], name=op.f(f"fk_{table('comments')}_author_{table('users')}")
+        ),
+        sa.ForeignKeyConstraint(
+            ["case_id"], [f"{table('cases')}.id"], name=op.f(f"fk_{table('comments')}_case_id_{table('cases')}")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{table('comments')}")),
     )
-    with op.batch_alter_table("comments", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_comments_case_id"), ["case_id"], unique=False)
+    with op.batch_alter_table(table("comments"), schema=None) as batch_op:
+        batch_op.create_index(batch_op.f(f"ix_{table('comments')}_case_id"), ["case_id"], unique=False)
 
     op.create_table(
-        "documents",
+        table("documents"),
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=30), nullable=False),
@@ -176,44 +193,58 @@ def upgrade() -> None:
         sa.Column("content", dsr.casefile.types.Blob(), nullable=True),
         sa.Column("created_at", dsr.casefile.types.UTCDateTime(), nullable=False),
         sa.Column("created_by", sa.Integer(), nullable=True),
-        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_documents_case_id_cases")),
-        sa.ForeignKeyConstraint(["created_by"], ["users.id"], name=op.f("fk_documents_created_by_users")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_documents")),
+        sa.ForeignKeyConstraint(
+            ["case_id"], [f"{table('cases')}.id"], name=op.f(f"fk_{table('documents')}_case_id_{table('cases')}")
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by"], [f"{table('users')}.id"], name=op.f(f"fk_{table('documents')}_created_by_{table('users')}")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{table('documents')}")),
     )
-    with op.batch_alter_table("documents", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_documents_case_id"), ["case_id"], unique=False)
+    with op.batch_alter_table(table("documents"), schema=None) as batch_op:
+        batch_op.create_index(batch_op.f(f"ix_{table('documents')}_case_id"), ["case_id"], unique=False)
 
     op.create_table(
-        "identity_checks",
+        table("identity_checks"),
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
         sa.Column("method", sa.String(length=30), nullable=False),
         sa.Column("performed_by", sa.Integer(), nullable=True),
         sa.Column("performed_at", dsr.casefile.types.UTCDateTime(), nullable=False),
         sa.Column("note", sa.Text(), nullable=True),
-        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_identity_checks_case_id_cases")),
-        sa.ForeignKeyConstraint(["performed_by"], ["users.id"], name=op.f("fk_identity_checks_performed_by_users")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_identity_checks")),
+        sa.ForeignKeyConstraint(
+            ["case_id"], [f"{table('cases')}.id"], name=op.f(f"fk_{table('identity_checks')}_case_id_{table('cases')}")
+        ),
+        sa.ForeignKeyConstraint(
+            ["performed_by"],
+            [f"{table('users')}.id"],
+            name=op.f(f"fk_{table('identity_checks')}_performed_by_{table('users')}"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{table('identity_checks')}")),
     )
-    with op.batch_alter_table("identity_checks", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_identity_checks_case_id"), ["case_id"], unique=False)
+    with op.batch_alter_table(table("identity_checks"), schema=None) as batch_op:
+        batch_op.create_index(batch_op.f(f"ix_{table('identity_checks')}_case_id"), ["case_id"], unique=False)
 
     op.create_table(
-        "identity_queries",
+        table("identity_queries"),
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
         sa.Column("sent_on", sa.Date(), nullable=False),
         sa.Column("answered_on", sa.Date(), nullable=True),
         sa.Column("sent_by", sa.Integer(), nullable=True),
-        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_identity_queries_case_id_cases")),
-        sa.ForeignKeyConstraint(["sent_by"], ["users.id"], name=op.f("fk_identity_queries_sent_by_users")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_identity_queries")),
+        sa.ForeignKeyConstraint(
+            ["case_id"], [f"{table('cases')}.id"], name=op.f(f"fk_{table('identity_queries')}_case_id_{table('cases')}")
+        ),
+        sa.ForeignKeyConstraint(
+            ["sent_by"], [f"{table('users')}.id"], name=op.f(f"fk_{table('identity_queries')}_sent_by_{table('users')}")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{table('identity_queries')}")),
     )
-    with op.batch_alter_table("identity_queries", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_identity_queries_case_id"), ["case_id"], unique=False)
+    with op.batch_alter_table(table("identity_queries"), schema=None) as batch_op:
+        batch_op.create_index(batch_op.f(f"ix_{table('identity_queries')}_case_id"), ["case_id"], unique=False)
 
     op.create_table(
-        "jobs",
+        table("jobs"),
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("kind", sa.String(length=50), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=True),
@@ -231,15 +262,17 @@ def upgrade() -> None:
         sa.Column("created_at", dsr.casefile.types.UTCDateTime(), nullable=False),
         sa.Column("updated_at", dsr.casefile.types.UTCDateTime(), nullable=False),
         sa.Column("finished_at", dsr.casefile.types.UTCDateTime(), nullable=True),
-        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_jobs_case_id_cases")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_jobs")),
+        sa.ForeignKeyConstraint(
+            ["case_id"], [f"{table('cases')}.id"], name=op.f(f"fk_{table('jobs')}_case_id_{table('cases')}")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{table('jobs')}")),
     )
-    with op.batch_alter_table("jobs", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_jobs_case_id"), ["case_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_jobs_state"), ["state"], unique=False)
+    with op.batch_alter_table(table("jobs"), schema=None) as batch_op:
+        batch_op.create_index(batch_op.f(f"ix_{table('jobs')}_case_id"), ["case_id"], unique=False)
+        batch_op.create_index(batch_op.f(f"ix_{table('jobs')}_state"), ["state"], unique=False)
 
     op.create_table(
-        "parties",
+        table("parties"),
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
         sa.Column("role", sa.String(length=20), nullable=False),
@@ -248,14 +281,16 @@ def upgrade() -> None:
         sa.Column("postal_address", sa.Text(), nullable=True),
         sa.Column("email_verified_at", dsr.casefile.types.UTCDateTime(), nullable=True),
         sa.Column("authorisation", sa.Text(), nullable=True),
-        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_parties_case_id_cases")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_parties")),
+        sa.ForeignKeyConstraint(
+            ["case_id"], [f"{table('cases')}.id"], name=op.f(f"fk_{table('parties')}_case_id_{table('cases')}")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{table('parties')}")),
     )
-    with op.batch_alter_table("parties", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_parties_case_id"), ["case_id"], unique=False)
+    with op.batch_alter_table(table("parties"), schema=None) as batch_op:
+        batch_op.create_index(batch_op.f(f"ix_{table('parties')}_case_id"), ["case_id"], unique=False)
 
     op.create_table(
-        "review_items",
+        table("review_items"),
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
         sa.Column("item", sa.String(length=200), nullable=False),
@@ -264,16 +299,22 @@ def upgrade() -> None:
         sa.Column("ground", sa.String(length=50), nullable=True),
         sa.Column("decided_by", sa.Integer(), nullable=True),
         sa.Column("decided_at", dsr.casefile.types.UTCDateTime(), nullable=True),
-        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_review_items_case_id_cases")),
-        sa.ForeignKeyConstraint(["decided_by"], ["users.id"], name=op.f("fk_review_items_decided_by_users")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_review_items")),
-        sa.UniqueConstraint("case_id", "item", name="uq_review_items_case_item"),
+        sa.ForeignKeyConstraint(
+            ["case_id"], [f"{table('cases')}.id"], name=op.f(f"fk_{table('review_items')}_case_id_{table('cases')}")
+        ),
+        sa.ForeignKeyConstraint(
+            ["decided_by"],
+            [f"{table('users')}.id"],
+            name=op.f(f"fk_{table('review_items')}_decided_by_{table('users')}"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{table('review_items')}")),
+        sa.UniqueConstraint("case_id", "item", name=f"uq_{table('review_items')}_case_item"),
     )
-    with op.batch_alter_table("review_items", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_review_items_case_id"), ["case_id"], unique=False)
+    with op.batch_alter_table(table("review_items"), schema=None) as batch_op:
+        batch_op.create_index(batch_op.f(f"ix_{table('review_items')}_case_id"), ["case_id"], unique=False)
 
     op.create_table(
-        "downloads",
+        table("downloads"),
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
         sa.Column("document_id", sa.Integer(), nullable=False),
@@ -282,71 +323,77 @@ def upgrade() -> None:
         sa.Column("max_count", sa.Integer(), nullable=False),
         sa.Column("count", sa.Integer(), nullable=False),
         sa.Column("ended_at", dsr.casefile.types.UTCDateTime(), nullable=True),
-        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_downloads_case_id_cases")),
-        sa.ForeignKeyConstraint(["document_id"], ["documents.id"], name=op.f("fk_downloads_document_id_documents")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_downloads")),
+        sa.ForeignKeyConstraint(
+            ["case_id"], [f"{table('cases')}.id"], name=op.f(f"fk_{table('downloads')}_case_id_{table('cases')}")
+        ),
+        sa.ForeignKeyConstraint(
+            ["document_id"],
+            [f"{table('documents')}.id"],
+            name=op.f(f"fk_{table('downloads')}_document_id_{table('documents')}"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{table('downloads')}")),
     )
-    with op.batch_alter_table("downloads", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_downloads_case_id"), ["case_id"], unique=False)
+    with op.batch_alter_table(table("downloads"), schema=None) as batch_op:
+        batch_op.create_index(batch_op.f(f"ix_{table('downloads')}_case_id"), ["case_id"], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("downloads", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_downloads_case_id"))
+    with op.batch_alter_table(table("downloads"), schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f(f"ix_{table('downloads')}_case_id"))
 
-    op.drop_table("downloads")
-    with op.batch_alter_table("review_items", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_review_items_case_id"))
+    op.drop_table(table("downloads"))
+    with op.batch_alter_table(table("review_items"), schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f(f"ix_{table('review_items')}_case_id"))
 
-    op.drop_table("review_items")
-    with op.batch_alter_table("parties", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_parties_case_id"))
+    op.drop_table(table("review_items"))
+    with op.batch_alter_table(table("parties"), schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f(f"ix_{table('parties')}_case_id"))
 
-    op.drop_table("parties")
-    with op.batch_alter_table("jobs", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_jobs_state"))
-        batch_op.drop_index(batch_op.f("ix_jobs_case_id"))
+    op.drop_table(table("parties"))
+    with op.batch_alter_table(table("jobs"), schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f(f"ix_{table('jobs')}_state"))
+        batch_op.drop_index(batch_op.f(f"ix_{table('jobs')}_case_id"))
 
-    op.drop_table("jobs")
-    with op.batch_alter_table("identity_queries", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_identity_queries_case_id"))
+    op.drop_table(table("jobs"))
+    with op.batch_alter_table(table("identity_queries"), schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f(f"ix_{table('identity_queries')}_case_id"))
 
-    op.drop_table("identity_queries")
-    with op.batch_alter_table("identity_checks", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_identity_checks_case_id"))
+    op.drop_table(table("identity_queries"))
+    with op.batch_alter_table(table("identity_checks"), schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f(f"ix_{table('identity_checks')}_case_id"))
 
-    op.drop_table("identity_checks")
-    with op.batch_alter_table("documents", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_documents_case_id"))
+    op.drop_table(table("identity_checks"))
+    with op.batch_alter_table(table("documents"), schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f(f"ix_{table('documents')}_case_id"))
 
-    op.drop_table("documents")
-    with op.batch_alter_table("comments", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_comments_case_id"))
+    op.drop_table(table("documents"))
+    with op.batch_alter_table(table("comments"), schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f(f"ix_{table('comments')}_case_id"))
 
-    op.drop_table("comments")
-    with op.batch_alter_table("codes", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_codes_case_id"))
+    op.drop_table(table("comments"))
+    with op.batch_alter_table(table("codes"), schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f(f"ix_{table('codes')}_case_id"))
 
-    op.drop_table("codes")
-    with op.batch_alter_table("candidates", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_candidates_case_id"))
+    op.drop_table(table("codes"))
+    with op.batch_alter_table(table("candidates"), schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f(f"ix_{table('candidates')}_case_id"))
 
-    op.drop_table("candidates")
-    with op.batch_alter_table("sessions", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_sessions_user_id"))
+    op.drop_table(table("candidates"))
+    with op.batch_alter_table(table("sessions"), schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f(f"ix_{table('sessions')}_user_id"))
 
-    op.drop_table("sessions")
-    op.drop_table("memberships")
-    with op.batch_alter_table("cases", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_cases_state"))
-        batch_op.drop_index(batch_op.f("ix_cases_due_on"))
-        batch_op.drop_index(batch_op.f("ix_cases_controller"))
-        batch_op.drop_index(batch_op.f("ix_cases_closed_at"))
+    op.drop_table(table("sessions"))
+    op.drop_table(table("memberships"))
+    with op.batch_alter_table(table("cases"), schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f(f"ix_{table('cases')}_state"))
+        batch_op.drop_index(batch_op.f(f"ix_{table('cases')}_due_on"))
+        batch_op.drop_index(batch_op.f(f"ix_{table('cases')}_controller"))
+        batch_op.drop_index(batch_op.f(f"ix_{table('cases')}_closed_at"))
 
-    op.drop_table("cases")
-    op.drop_table("users")
-    with op.batch_alter_table("events", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_events_case_ref"))
+    op.drop_table(table("cases"))
+    op.drop_table(table("users"))
+    with op.batch_alter_table(table("events"), schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f(f"ix_{table('events')}_case_ref"))
 
-    op.drop_table("events")
-    op.drop_table("chain_head")
+    op.drop_table(table("events"))
+    op.drop_table(table("chain_head"))

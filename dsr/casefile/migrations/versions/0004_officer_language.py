@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from dsr.casefile.migrations.names import table
+
 revision = "0004"
 down_revision = "0003"
 branch_labels = None
@@ -17,10 +19,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("users") as batch:
+    with op.batch_alter_table(table("users")) as batch:
         batch.add_column(sa.Column("language", sa.String(length=5), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("users") as batch:
+    with op.batch_alter_table(table("users")) as batch:
         batch.drop_column("language")

@@ -13,6 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from dsr.casefile.migrations.names import table
+
 revision = "0005"
 down_revision = "0004"
 branch_labels = None
@@ -20,12 +22,12 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("codes") as batch:
+    with op.batch_alter_table(table("codes")) as batch:
         batch.add_column(sa.Column("link_hash", sa.String(length=64), nullable=True))
-        batch.create_unique_constraint(op.f("uq_codes_link_hash"), ["link_hash"])
+        batch.create_unique_constraint(op.f(f"uq_{table('codes')}_link_hash"), ["link_hash"])
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("codes") as batch:
-        batch.drop_constraint(op.f("uq_codes_link_hash"), type_="unique")
+    with op.batch_alter_table(table("codes")) as batch:
+        batch.drop_constraint(op.f(f"uq_{table('codes')}_link_hash"), type_="unique")
         batch.drop_column("link_hash")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from dsr.casefile.migrations.names import table
 from dsr.casefile.types import UTCDateTime
 
 revision = "0006"
@@ -24,14 +25,14 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("identity_checks") as batch:
+    with op.batch_alter_table(table("identity_checks")) as batch:
         batch.add_column(sa.Column("candidate", sa.String(length=64), nullable=True))
         batch.add_column(sa.Column("evidence", sa.String(length=40), nullable=True))
-    with op.batch_alter_table("candidates") as batch:
+    with op.batch_alter_table(table("candidates")) as batch:
         batch.add_column(sa.Column("email_on_file", sa.Boolean(), nullable=False, server_default=sa.false()))
         batch.add_column(sa.Column("hints", sa.JSON(), nullable=True))
     op.create_table(
-        "deliveries",
+        table("deliveries"),
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
         sa.Column("route", sa.String(length=20), nullable=False),
@@ -41,22 +42,30 @@ def upgrade() -> None:
         sa.Column("decided_at", UTCDateTime(), nullable=False),
         sa.Column("approved_by", sa.Integer(), nullable=True),
         sa.Column("approved_at", UTCDateTime(), nullable=True),
-        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_deliveries_case_id_cases")),
-        sa.ForeignKeyConstraint(["decided_by"], ["users.id"], name=op.f("fk_deliveries_decided_by_users")),
-        sa.ForeignKeyConstraint(["approved_by"], ["users.id"], name=op.f("fk_deliveries_approved_by_users")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_deliveries")),
+        sa.ForeignKeyConstraint(
+            ["case_id"], [f"{table('cases')}.id"], name=op.f(f"fk_{table('deliveries')}_case_id_{table('cases')}")
+        ),
+        sa.ForeignKeyConstraint(
+            ["decided_by"], [f"{table('users')}.id"], name=op.f(f"fk_{table('deliveries')}_decided_by_{table('users')}")
+        ),
+        sa.ForeignKeyConstraint(
+            ["approved_by"],
+            [f"{table('users')}.id"],
+            name=op.f(f"fk_{table('deliveries')}_approved_by_{table('users')}"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{table('deliveries')}")),
     )
-    with op.batch_alter_table("deliveries") as batch:
-        batch.create_index(batch.f("ix_deliveries_case_id"), ["case_id"], unique=False)
+    with op.batch_alter_table(table("deliveries")) as batch:
+        batch.create_index(batch.f(f"ix_{table('deliveries')}_case_id"), ["case_id"], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("deliveries") as batch:
-        batch.drop_index(batch.f("ix_deliveries_case_id"))
-    op.drop_table("deliveries")
-    with op.batch_alter_table("candidates") as batch:
+    with op.batch_alter_table(table("deliveries")) as batch:
+        batch.drop_index(batch.f(f"ix_{table('deliveries')}_case_id"))
+    op.drop_table(table("deliveries"))
+    with op.batch_alter_table(table("candidates")) as batch:
         batch.drop_column("hints")
         batch.drop_column("email_on_file")
-    with op.batch_alter_table("identity_checks") as batch:
+    with op.batch_alter_table(table("identity_checks")) as batch:
         batch.drop_column("evidence")
         batch.drop_column("candidate")
