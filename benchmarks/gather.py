@@ -22,11 +22,11 @@ import sqlalchemy as sa
 from rich.console import Console
 from rich.table import Table
 
-from connectors.james import MAPPINGS
-from connectors.sql import SQLConnector
 from dsr import Descriptor, resolve
 from dsr.demo.school import populate_school
 from dsr.pipeline import gather
+from dsr_connectors.james import MAPPINGS
+from dsr_connectors.sql import SQLConnector
 
 
 def store(folder: Path, readers: int, loans_per_reader: int) -> Path:

@@ -24,10 +24,10 @@ import sqlalchemy as sa
 from rich.console import Console
 from rich.table import Table
 
-from connectors.james import MAPPINGS
-from connectors.sql import SQLConnector
 from dsr import Descriptor, ResolutionStatus, resolve
 from dsr.demo.school import populate_school
+from dsr_connectors.james import MAPPINGS
+from dsr_connectors.sql import SQLConnector
 
 GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
 

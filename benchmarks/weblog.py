@@ -85,10 +85,10 @@ def build(directory: Path, mb: int) -> dict[str, Path]:
 
 
 def measure(variant: str, directory: Path) -> dict:
-    from connectors.weblog import WebLogConnector
-    from connectors.weblog.files import blocks, log_files
-    from connectors.weblog.line import parse
     from dsr.model import Identifier, IdentifierKind, Subject
+    from dsr_connectors.weblog import WebLogConnector
+    from dsr_connectors.weblog.files import blocks, log_files
+    from dsr_connectors.weblog.line import parse
 
     subject = Subject(
         controller="bench",

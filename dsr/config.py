@@ -35,6 +35,7 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, TypeVar
+from zoneinfo import ZoneInfo
 
 import msgspec
 
@@ -90,7 +91,7 @@ class ControllerSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unkno
     #: (first name and Sie) or "du" (first name, du and plain language, as below the age of consent)
     young_readers_address: Literal["sie", "du"] = "sie"
     #: systems the answer does not search, each with why (neutral wording, no form of address);
-    #: None = the defaults of letter_templates/wording.toml [not_searched], [] = none
+    #: None = the defaults of dsr_letter_templates/wording.toml [not_searched], [] = none
     not_searched: list[LocalText] | None = None
     #: record of processing activities: a built-in name or a path to a TOML file
     register: str | None = None
@@ -190,6 +191,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     def secret(self) -> bytes:
         """``[dsr] secret_key`` as the key of codes, opaque references and review ids."""
         return self.dsr.secret_key.encode()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """``[dsr] timezone``: the local time of pages, mails, letters' dates and deadlines."""
+        return ZoneInfo(self.dsr.timezone)
 
     @property
     def portal_database_url(self) -> str:

@@ -12,8 +12,10 @@ import logging
 import subprocess
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import docx
+import msgspec
 import pytest
 from pypdf import PdfReader
 
@@ -66,11 +68,26 @@ def test_answer_gives_pdf_docx_and_typed_json_in_memory(demo: tuple[dsr.Settings
     copy = reply.json
     assert isinstance(copy, dsr.DisclosureJson)
     assert copy.kind == "disclosure" and copy.case_reference == "DSR-2026-0107"
-    assert copy.letter_date == dt.date.today() and copy.record_count > 0
+    assert copy.letter_date == dt.datetime.now(ZoneInfo("Europe/Berlin")).date() and copy.record_count > 0
     assert copy.record_count == sum(len(c.records) for s in copy.stores for c in s.collections)
     # the JSON is the very file the PDF carries
     assert PdfReader(io.BytesIO(reply.pdf)).attachments["disclosure.json"][0] == reply.json_bytes
     assert {"disclosure.pdf", "disclosure.docx", "disclosure.json"} <= set(reply.files)
+
+
+def test_the_letter_is_dated_by_the_local_day_of_the_configured_zone(
+    demo: tuple[dsr.Settings, DemoSummary],
+) -> None:
+    # UTC+14: for 14 hours of every day its date is not the server's (UTC) one, nor Berlin's
+    settings, summary = demo
+    far_east = msgspec.structs.replace(
+        settings, dsr=msgspec.structs.replace(settings.dsr, timezone="Pacific/Kiritimati")
+    )
+    pupil = summary.featured_pupil()
+    before = dt.datetime.now(ZoneInfo("Pacific/Kiritimati")).date()
+    reply = dsr.answer(far_east, pupil.controller, card(pupil), facts=FACTS, formats=("json",))
+    after = dt.datetime.now(ZoneInfo("Pacific/Kiritimati")).date()
+    assert reply.json.letter_date in (before, after)
 
 
 def test_only_the_formats_asked_for_are_rendered(demo: tuple[dsr.Settings, DemoSummary]) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("dsr", "connectors", "letter_templates")
+PACKAGES = ("dsr", "dsr_connectors", "dsr_letter_templates")
 
 
 def _modules() -> dict[str, Path]:
@@ -110,7 +110,7 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 def _layer(module: str) -> str:
     parts = module.split(".")
     if parts[0] != "dsr":
-        return parts[0]  # connectors, letter_templates
+        return parts[0]  # dsr_connectors, dsr_letter_templates
     if len(parts) == 1:
         return "api"  # dsr/__init__: the public API re-exports the pipeline
     if parts[1] in {"pipeline", "casefile", "service", "portal", "demo", "cli", "testing"}:
@@ -118,18 +118,18 @@ def _layer(module: str) -> str:
     return "core"  # model, config, connector, errors
 
 
-#: what each layer may import besides itself and letter_templates (templates and fonts); the rule for new code
+#: what each layer may import besides itself and dsr_letter_templates (templates and fonts); the rule for new code
 ALLOWED = {
     "core": set(),
     "pipeline": {"core"},
-    "connectors": {"core", "pipeline"},
-    "letter_templates": set(),
+    "dsr_connectors": {"core", "pipeline"},
+    "dsr_letter_templates": set(),
     "casefile": {"core", "pipeline"},
     "service": {"core", "pipeline", "casefile"},
     "portal": {"core", "pipeline", "casefile", "service"},
     "testing": {"core", "pipeline"},
     "api": {"core", "pipeline"},
-    "demo": {"core", "pipeline", "casefile", "service", "connectors", "api"},
+    "demo": {"core", "pipeline", "casefile", "service", "dsr_connectors", "api"},
     "cli": {"core", "pipeline", "casefile", "service", "portal", "demo", "api"},
 }
 
@@ -154,7 +154,8 @@ def test_layers_import_only_what_lies_below():
         f"{module} -> {target}"
         for module, targets in GRAPH.items()
         for target in targets
-        if _layer(target) not in {_layer(module), "letter_templates"} and _layer(target) not in ALLOWED[_layer(module)]
+        if _layer(target) not in {_layer(module), "dsr_letter_templates"}
+        and _layer(target) not in ALLOWED[_layer(module)]
     )
     assert wrong == []
 
@@ -167,7 +168,7 @@ def test_every_layer_is_checked(module):
 def test_the_readme_names_only_folders_and_files_that_exist():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Architecture", 1)[1].split("\n## ", 1)[0]
-    named = set(re.findall(r"`((?:dsr|connectors|letter_templates|tests)/[\w/.-]*)`", section))
+    named = set(re.findall(r"`((?:dsr|dsr_connectors|dsr_letter_templates|tests)/[\w/.-]*)`", section))
     assert len(named) > 10
     missing = sorted(n for n in named if not (ROOT / n).exists())
     assert missing == []

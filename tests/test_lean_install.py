@@ -66,9 +66,19 @@ def test_the_core_installs_without_the_extras(lean: Path) -> None:
 
 
 @pytest.mark.slow
+def test_nothing_is_installed_under_a_name_a_host_could_use_and_everything_is_typed(lean: Path) -> None:
+    # a host (James) has its own top-level modules: dsr's must all carry dsr's name (issue 15)
+    probe = "import importlib.metadata as m, json\nfiles = [str(f) for f in m.files('dsr')]\nprint(json.dumps(files))\n"
+    files = json.loads(_run(lean / "python", "-c", probe).stdout)
+    packages = {f.split("/")[0] for f in files if f.endswith(".py")}
+    assert packages == {"dsr", "dsr_connectors", "dsr_letter_templates"}, packages
+    assert {f"{p}/py.typed" for p in packages} <= set(files)
+
+
+@pytest.mark.slow
 def test_importing_the_core_imports_no_web_framework(lean: Path) -> None:
     probe = (
-        "import sys, dsr, dsr.pipeline.answer, dsr.testing, connectors.sql, connectors.weblog\n"
+        "import sys, dsr, dsr.pipeline.answer, dsr.testing, dsr_connectors.sql, dsr_connectors.weblog\n"
         f"print(sorted(m for m in sys.modules if m.partition('.')[0] in {EXTRA_MODULES!r}))\n"
     )
     assert _run(lean / "python", "-c", probe).stdout.strip() == "[]"

@@ -1,4 +1,4 @@
-"""The fixed retention periods the built-in registers state (connectors/james/register-*.toml), as
+"""The fixed retention periods the built-in registers state (dsr_connectors/james/register-*.toml), as
 windows before the demo's "now": the generator writes no record its own register says is deleted.
 
 A demo letter prints the register's period next to the records; an April log line under

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from connectors.james import SCHOOL_SQL
 from dsr.demo.activity import INCIDENT_COLS, LOGIN_COLS, PRIV_COLS, SEARCH_COLS, build_activity
 from dsr.demo.catalogue import write_items
 from dsr.demo.holds import write_reservations, write_reviews
@@ -27,6 +26,7 @@ from dsr.demo.summary import Featured
 from dsr.demo.texts import NoteWriter
 from dsr.demo.weblogs import WebEvent
 from dsr.demo.world import SchoolWorld, demo_clock
+from dsr_connectors.james import SCHOOL_SQL
 
 PERSON_COLS = (
     "id",

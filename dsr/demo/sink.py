@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 
-from connectors.james import create_schema
+from dsr_connectors.james import create_schema
 
 BATCH = 5000
 

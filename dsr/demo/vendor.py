@@ -12,7 +12,6 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from connectors.james import VENDOR_SQL
 from dsr.demo.people import TOWNS, PeoplePool, ascii_slug, town
 from dsr.demo.retention import TICKET_YEARS, WEB_LOG_DAYS, first_invoice_year
 from dsr.demo.school import NOBODY, SchoolResult
@@ -21,6 +20,7 @@ from dsr.demo.summary import Featured
 from dsr.demo.texts import NoteWriter, Someone
 from dsr.demo.weblogs import AGENTS, WebEvent
 from dsr.demo.world import LIVE_SINCE, demo_clock, new_iban, years_before
+from dsr_connectors.james import VENDOR_SQL
 
 VENDOR = {
     "name": "DS-Software-Lösungen GmbH",

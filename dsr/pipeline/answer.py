@@ -29,6 +29,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, ParamSpec, TypeVar, get_args
+from zoneinfo import ZoneInfo
 
 from dsr.config import ControllerSettings, Settings, connect, load
 from dsr.connector import Connector
@@ -217,7 +218,7 @@ def prepare_answer(
 
     restriction = decide_restricted(gathering, restricted or {}, secret=secret)
     redaction = _redact(controller, restriction.gathering, connectors, decisions, secret, lang)
-    request = _request(facts, subject, gathering, lang, controller_key)
+    request = _request(facts, subject, gathering, lang, controller_key, settings.zone)
     letter = compose.disclosure(
         controller,
         redaction.gathering,
@@ -394,7 +395,7 @@ def _negative_answer(
             "an officer must check them before anything is answered"
         )
     controller = settings.controller(controller_key)
-    request = _request(facts, subject, gathering, language, controller_key)
+    request = _request(facts, subject, gathering, language, controller_key, settings.zone)
     letter = compose.disclosure(
         controller, gathering, request, request_retention_days=settings.dsr.request_retention_days
     )
@@ -459,10 +460,11 @@ _FORMS: dict[str, Literal["frau", "herr"]] = {"f": "frau", "m": "herr"}
 
 
 def _request(
-    facts: RequestFacts, subject: Subject, gathering: Gathering, language: str, controller: str
+    facts: RequestFacts, subject: Subject, gathering: Gathering, language: str, controller: str, zone: ZoneInfo
 ) -> compose.Request:
     p = subject.profile
-    letter_date = facts.letter_date or dt.date.today()
+    # 00:30 in Berlin is still yesterday in UTC: a letter must not be dated before its request
+    letter_date = facts.letter_date or dt.datetime.now(zone).date()
     received: dt.datetime | dt.date | None = facts.received_at
     if isinstance(received, dt.datetime):
         at, precision = received, "time"

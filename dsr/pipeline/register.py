@@ -55,8 +55,8 @@ LANGUAGES = ("de", "en")
 
 #: built-in name → (package, file)
 BUILT_IN = {
-    "james-school": ("connectors.james", "register-school.toml"),
-    "james-vendor": ("connectors.james", "register-vendor.toml"),
+    "james-school": ("dsr_connectors.james", "register-school.toml"),
+    "james-vendor": ("dsr_connectors.james", "register-vendor.toml"),
 }
 
 

@@ -40,7 +40,7 @@ from litestar.plugins import InitPlugin
 from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler, Empty, EmptyType
 
-import letter_templates
+import dsr_letter_templates
 from dsr.config import Settings, secret_key_problem
 from dsr.errors import ConfigError
 from dsr.portal.config import DSRConfig, connectors_of, settings_of
@@ -58,7 +58,7 @@ from dsr.portal.isolation import (
 from dsr.portal.security import security_headers
 from dsr.service.mail import Mailer
 
-FONTS = Path(letter_templates.__file__).with_name("fonts")
+FONTS = Path(dsr_letter_templates.__file__).with_name("fonts")
 log = logging.getLogger(__name__)
 OFFICER_MODULE = "dsr.portal.officer"
 #: ``DSR_PORTAL_WORKER=0``: `dsr serve` (and ``DSRPlugin(settings, …)`` without a DSRConfig) leaves

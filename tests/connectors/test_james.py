@@ -1,13 +1,13 @@
-"""The James stores' DDL ships unchanged: ``connectors/james/*.sql`` are the customer's schema files."""
+"""The James stores' DDL ships unchanged: ``dsr_connectors/james/*.sql`` are the customer's schema files."""
 
 from __future__ import annotations
 
 import hashlib
 
-from connectors.james import SCHOOL_SQL, VENDOR_SQL, statements
+from dsr_connectors.james import SCHOOL_SQL, VENDOR_SQL, statements
 
 #: SHA-256 of the customer's files (``shared/james/school.sql`` and ``vendor.sql``, the version this
-#: release supports). A new schema from the customer: copy the files into connectors/james/ unchanged,
+#: release supports). A new schema from the customer: copy the files into dsr_connectors/james/ unchanged,
 #: record their checksums here and adapt the mappings (school.toml, vendor.toml) to it.
 CUSTOMER_SCHEMA = {
     "school.sql": "915ce846c994d267fb773605e60e32f2518fe5caa514fc15a21cd45ca3bc54b6",

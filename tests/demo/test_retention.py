@@ -1,7 +1,7 @@
 """A demo letter prints each register activity's retention period next to the records: the demo
 must hold no record older than the period its built-in register states, at the demo's reference day.
 
-The periods are read from connectors/james/register-*.toml, so a changed register text fails here
+The periods are read from dsr_connectors/james/register-*.toml, so a changed register text fails here
 until the generator follows it.
 """
 
@@ -18,10 +18,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from connectors import james
 from dsr import cli
 from dsr.demo import DemoSummary, generate
 from dsr.demo.world import SUMMER_TIME_DAY
+from dsr_connectors import james
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}

@@ -22,14 +22,14 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from connectors.sql import SQLConnector
-from connectors.sql.database import text_of
-from connectors.sql.people import person_key
 from dsr import Descriptor, ResolutionStatus, connect, load, resolve
 from dsr.cli import main
 from dsr.connector import Connector
 from dsr.demo import DemoSummary
 from dsr.testing import FakeConnector, FakePerson
+from dsr_connectors.sql import SQLConnector
+from dsr_connectors.sql.database import text_of
+from dsr_connectors.sql.people import person_key
 
 #: how a letter may be typed without it (the test's own table, not dsr's): as it is, written out, reduced
 LETTERS = {

@@ -67,7 +67,7 @@ def test_the_api_previews_the_batch_then_marks_exactly_the_previewed_letters(wor
 
     r = client.post(
         f"/api/officer/cases/{one}/dispatch-post",
-        json={"mailed_on": today().isoformat()},
+        json={"mailed_on": today(world.settings).isoformat()},
         headers={"x-csrf-token": token},
     )
     assert r.status_code == 200

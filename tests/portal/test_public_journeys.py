@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.portal.axe import WIDTHS, Audit, axe_script
+
 pytestmark = pytest.mark.slow
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
@@ -42,8 +44,11 @@ def test_a_12_year_old_is_told_before_sending_that_the_answer_goes_to_her_parent
     server: Any, smtp: Any, page: Any
 ) -> None:
     problems, foreign = _watch(page, server)
+    # WCAG 2.1 AA (axe-core) on every page she sees, at a phone's and a desktop's width
+    audit = Audit(page, axe_script(), widths=WIDTHS, shots="child")
     born = _born_years_ago(12)
     page.goto(server.url + "/de/request/gym-musterstadt")
+    audit.check("form")
     # without a choice nothing about representatives is shown
     page.get_by_label("Für mich selbst").check()
     assert not page.locator("#requester-section").is_visible()
@@ -69,6 +74,7 @@ def test_a_12_year_old_is_told_before_sending_that_the_answer_goes_to_her_parent
     _shot(page, "child-errors")
     summary.get_by_role("link", name="Das Geburtsdatum muss einen Monat enthalten.").click()
     assert page.evaluate("document.activeElement.id") == "dob_month"
+    audit.check("form with errors")
 
     page.get_by_label("Monat").fill(str(born.month))
     # as soon as the date is whole, the rule is said for her
@@ -95,6 +101,7 @@ def test_a_12_year_old_is_told_before_sending_that_the_answer_goes_to_her_parent
     assert re.fullmatch(r"([0-9A-HJKMNP-TV-Z]{4}-){5}[0-9A-HJKMNP-TV-Z]{4}", secret)
     reference = page.locator("#reference").inner_text()
     _shot(page, "child-receipt")
+    audit.check("receipt")
 
     # the status page, typed by hand from the printout: small letters, no hyphens
     page.goto(server.url + "/en/status")
@@ -108,6 +115,7 @@ def test_a_12_year_old_is_told_before_sending_that_the_answer_goes_to_her_parent
     )
     assert "We are checking who made the request" in page.locator("#next-step").inner_text()
     _shot(page, "child-status-en")
+    audit.check("status (en)")
     page.goto(server.url + "/de/status")
     page.get_by_label("Aktenzeichen").fill(reference)
     page.get_by_label("Geheimcode").fill(secret)
@@ -116,12 +124,15 @@ def test_a_12_year_old_is_told_before_sending_that_the_answer_goes_to_her_parent
     status = page.locator("main").inner_text()
     assert "Hast du deine E-Mail-Adresse noch nicht bestätigt" in status
     assert not re.search(r"\b(Sie|Ihre[mnrs]?|Ihnen)\b", status), status
+    audit.check("status (de)")
+    audit.assert_clean()
     assert smtp.wait_for("emmi@schule.example")
     assert page.context.cookies() == [] and problems == [] and foreign == []
 
 
 def test_a_parent_asks_for_two_children_one_of_whom_must_agree(server: Any, smtp: Any, page: Any) -> None:
     problems, foreign = _watch(page, server)
+    audit = Audit(page, axe_script(), widths=WIDTHS, shots="parent")
     told = []
     for first, years in (("Ben", 9), ("Clara", 15)):
         born = _born_years_ago(years)
@@ -129,6 +140,8 @@ def test_a_parent_asks_for_two_children_one_of_whom_must_agree(server: Any, smtp
         page.get_by_label("As a parent for my child").check()
         # the parent's own details appear; the upload for representatives does not
         assert page.get_by_label("Your first name").is_visible()
+        if first == "Ben":
+            audit.check("form for a parent (en)")
         assert not page.locator("#authorisation").is_visible()
         page.get_by_label("Your first name").fill("Maria")
         page.get_by_label("Your last name").fill("Muster")
@@ -149,6 +162,7 @@ def test_a_parent_asks_for_two_children_one_of_whom_must_agree(server: Any, smtp
         assert "The answer goes to you" in steps and "your parents" not in steps
         told.append(page.locator("#reference").inner_text())
         _shot(page, f"parent-receipt-{first.lower()}")
+        audit.check(f"receipt for {first} (en)")
     assert len(set(told)) == 2
 
     # a representative sees the upload, stated with its limit
@@ -156,6 +170,8 @@ def test_a_parent_asks_for_two_children_one_of_whom_must_agree(server: Any, smtp
     page.get_by_label("Als bevollmächtigte Person").check()
     assert page.get_by_label("Vollmacht (nur für Bevollmächtigte)").is_visible()
     assert page.get_by_text("PDF, JPEG oder PNG, höchstens 5 MB.").is_visible()
+    audit.check("form for a representative (de)")
+    audit.assert_clean()
     assert page.context.cookies() == [] and problems == [] and foreign == []
 
 

@@ -44,7 +44,7 @@ class Recipient(msgspec.Struct, frozen=True, kw_only=True):
 class Request(msgspec.Struct, frozen=True, kw_only=True):
     """What the letter says about the request it answers.
 
-    ``channel`` and ``identity_check`` are keys explained in ``letter_templates/wording.toml``
+    ``channel`` and ``identity_check`` are keys explained in ``dsr_letter_templates/wording.toml``
     (e.g. ``portal``, ``email_code``); an unknown key is printed as it is.
 
     A fact nobody recorded is never invented: ``channel`` / ``identity_check`` None, an empty

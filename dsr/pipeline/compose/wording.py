@@ -1,4 +1,4 @@
-"""Short texts the letter prints for values and keys, read from ``letter_templates/wording.toml``.
+"""Short texts the letter prints for values and keys, read from ``dsr_letter_templates/wording.toml``.
 
 Kept as data so a controller can edit them without touching code.
 """
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from dsr.errors import ConfigError
 
-TEMPLATES = Path(__file__).resolve().parents[3] / "letter_templates"
+TEMPLATES = Path(__file__).resolve().parents[3] / "dsr_letter_templates"
 WORDING = TEMPLATES / "wording.toml"
 SECTIONS = (
     "values",

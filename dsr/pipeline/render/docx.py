@@ -30,7 +30,7 @@ from dsr.pipeline.render.docx_copy import copy_xml
 from dsr.pipeline.render.docx_letter import LetterHtml
 from dsr.pipeline.render.docx_ooxml import elements
 
-FONT = "Noto Sans"  # the PDF's font (shipped in letter_templates/fonts)
+FONT = "Noto Sans"  # the PDF's font (shipped in dsr_letter_templates/fonts)
 #: heading style id → size in points, space before and after in mm (style.css: h1.subject, h2, h3)
 HEADINGS = {"Heading1": (11, 0, 6), "Heading2": (10.5, 5, 2), "Heading3": (10, 4, 1.5)}
 

@@ -219,5 +219,5 @@ def _to_unicode(face: Typeface, chars: list[str]) -> bytes:
 
 @functools.cache
 def typeface(file_name: str) -> Typeface:
-    """A font of the shipped set (``letter_templates/fonts``), loaded once per process."""
+    """A font of the shipped set (``dsr_letter_templates/fonts``), loaded once per process."""
     return Typeface(FONTS / file_name)

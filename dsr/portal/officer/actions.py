@@ -21,9 +21,9 @@ from dsr.casefile.casepage import candidates_of, checks_of, comments_of, queries
 from dsr.casefile.documents import DocumentInfo, list_documents, review_states
 from dsr.casefile.schema import cases as case_table
 from dsr.casefile.schema import parties
+from dsr.config import Settings
 from dsr.errors import DSRError
 from dsr.model import Descriptor
-from dsr.pipeline.deadlines import BERLIN
 from dsr.pipeline.redact import REASONS
 from dsr.portal.context import Portal
 from dsr.portal.params import RowId
@@ -129,8 +129,9 @@ class ManualEntry(msgspec.Struct, kw_only=True):
     language: str | None = None  #: de | en: the requester's language for letters and mails (default: config)
 
 
-def today() -> dt.date:
-    return dt.datetime.now(dt.UTC).astimezone(BERLIN).date()
+def today(settings: Settings) -> dt.date:
+    """The local day (``[dsr] timezone``): what "today" means on the officer's pages and in letters."""
+    return dt.datetime.now(settings.zone).date()
 
 
 # --------------------------------------------------------------------------- the actions
@@ -227,9 +228,9 @@ def _send_back(p: Portal, u: casefile.User, ref: str, _: Empty) -> Any:
 
 
 def _post(p: Portal, u: casefile.User, ref: str, b: MailedOn) -> Any:
-    received_on = casefile.get_case(p.engine, u, ref).received_at.astimezone(BERLIN).date()  # membership first
-    mailed_on = b.mailed_on or today()
-    if mailed_on > today():
+    received_on = casefile.get_case(p.engine, u, ref).received_at.astimezone(p.settings.zone).date()  # membership first
+    mailed_on = b.mailed_on or today(p.settings)
+    if mailed_on > today(p.settings):
         raise casefile.InputRejected("the answer cannot have been mailed in the future", code="mailed_on_future")
     if mailed_on < received_on:
         raise casefile.InputRejected(
@@ -473,7 +474,7 @@ def enter_request(p: Portal, u: casefile.User, b: ManualEntry) -> casefile.Opene
         )
     received = b.received_at or dt.datetime.now(dt.UTC)
     if received.tzinfo is None:
-        received = received.replace(tzinfo=BERLIN)  # a time typed by staff is local time
+        received = received.replace(tzinfo=p.settings.zone)  # a time typed by staff is local time
     opened = casefile.open_case(
         p.engine,
         p.secret,

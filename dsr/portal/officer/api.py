@@ -162,7 +162,7 @@ async def preview_batch_pdf(
     documents: Annotated[list[int] | None, QueryParameter(name="document", required=False)] = None,
 ) -> Response[bytes]:
     content, refs = await portal.call(preview_pdf, portal.engine, user, documents or [])
-    return _batch(content, refs, a.today())
+    return _batch(content, refs, a.today(portal.settings))
 
 
 class PrintedIn(msgspec.Struct, kw_only=True):
@@ -185,7 +185,7 @@ async def mark_batch(
 async def batch(
     portal: NamedDependency[Portal], user: NamedDependency[casefile.User], day: FromQuery[dt.date | None] = None
 ) -> Response[bytes]:
-    day = day or a.today()
+    day = day or a.today(portal.settings)
     content, refs = await portal.call(print_batch, portal.engine, user, day=day)
     return _batch(content, refs, day)
 

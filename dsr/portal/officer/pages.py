@@ -53,7 +53,6 @@ from dsr.portal.officer.session import (
     page_language,
     session_cookie,
 )
-from dsr.portal.officer.words import local_zone
 from dsr.portal.params import RowIdPath
 from dsr.service.staff import new_password
 
@@ -250,7 +249,7 @@ async def _case_page(
 ) -> Response[str]:
     detail = await portal.call(a.case_detail, portal, user, ref)
     needs = await portal.call(casefile.requirements_of, portal.engine, user, ref)
-    paused = await portal.call(paused_days, portal.engine, user, ref, a.today())
+    paused = await portal.call(paused_days, portal.engine, user, ref, a.today(portal.settings))
     running = any(j.state in ("queued", "running") for j in detail.jobs)
     language = page_language(request)
     kinds = _named(language, "officer.request_type", [str(k) for k in detail.case.request_types])
@@ -259,7 +258,7 @@ async def _case_page(
         error = flash.message
     query_open = any(q.answered_on is None for q in detail.identity_queries)
     controller = portal.settings.controllers.get(detail.case.controller)
-    received_on = detail.case.received_at.astimezone(local_zone(portal.settings)).date()
+    received_on = detail.case.received_at.astimezone(portal.settings.zone).date()
     early = early_age(detail, received_on, controller.pupil_age_of_consent if controller else 14)
     staff = await portal.call(usernames, portal.engine, a.staff_ids(detail))
     return _page(
@@ -291,7 +290,7 @@ async def _case_page(
         needs=needs,
         paused_days=paused,
         query_open=query_open,
-        today=a.today(),
+        today=a.today(portal.settings),
         # the officer records a guardianship check, consent or authorisation while the case is open
         may_check=detail.case.state in OPEN,
     )

@@ -26,11 +26,6 @@ def named(language: Language, group: str, code: str) -> str:
     return text(language, f"{group}.other") if f"{group}.other" in keys() else code
 
 
-def local_zone(settings: Settings) -> ZoneInfo:
-    """The local time zone of pages, mails and letters (``[dsr] timezone``, default Europe/Berlin)."""
-    return ZoneInfo(settings.dsr.timezone)
-
-
 def state_name(language: Language, state: str) -> str:
     return named(language, "officer.state", state)
 
@@ -52,7 +47,7 @@ class Words:
     @property
     def zone(self) -> ZoneInfo:
         """The local time zone of pages, mails and letters (``[dsr] timezone``)."""
-        return local_zone(self.settings)
+        return self.settings.zone
 
     def local(self, moment: dt.datetime, *, seconds: bool = False) -> str:
         """A stored (UTC) time as the officer's clock shows it, in ``[dsr] timezone``."""

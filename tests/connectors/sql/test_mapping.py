@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from connectors.james import MAPPINGS, SCHOOL_SQL, VENDOR_SQL, create_schema
-from connectors.sql import SQLConnector, load_mapping
 from dsr.config import connect, load
 from dsr.errors import ConfigError
 from dsr.model import Descriptor
+from dsr_connectors.james import MAPPINGS, SCHOOL_SQL, VENDOR_SQL, create_schema
+from dsr_connectors.sql import SQLConnector, load_mapping
 
 SMALL = """
 name = "tiny"

@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from connectors.sql import SQLConnector, load_mapping
 from dsr.errors import ConfigError
 from dsr.model import Classification, Descriptor, Field, Gathering, IdentifierKind, Record, Subject, Withholding
 from dsr.pipeline.identify import confirm, resolve
@@ -28,6 +27,7 @@ from dsr.pipeline.restriction import (
     decide_restricted,
     restricted_references,
 )
+from dsr_connectors.sql import SQLConnector, load_mapping
 from tests.databases import insert_rows
 
 DDL = (

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from connectors.sql import SQLConnector, load_mapping
 from dsr import Descriptor, ResolutionStatus, gather, resolve
 from dsr.cli import main
 from dsr.errors import ConfigError
 from dsr.model import Record
+from dsr_connectors.sql import SQLConnector, load_mapping
 from tests.settings import controller_toml
 
 MAPPING = """

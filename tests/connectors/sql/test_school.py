@@ -8,11 +8,11 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from connectors.james import MAPPINGS, SCHOOL_SQL, create_schema
-from connectors.sql import SQLConnector
 from dsr.errors import ConnectorError
 from dsr.model import Classification, Descriptor, IdentifierKind, Record, ResolutionStatus, Subject
 from dsr.pipeline.identify import resolve
+from dsr_connectors.james import MAPPINGS, SCHOOL_SQL, create_schema
+from dsr_connectors.sql import SQLConnector
 from tests.databases import insert_rows
 
 T0 = dt.datetime(2025, 9, 1, 8, 0)

@@ -10,13 +10,13 @@ import unicodedata
 import pytest
 import sqlalchemy as sa
 
-from connectors.james import MAPPINGS, SCHOOL_SQL, create_schema
-from connectors.sql import SQLConnector
 from dsr import load
 from dsr.config import connect
 from dsr.demo import DemoSummary
 from dsr.model import Descriptor, IdentifierKind, ResolutionStatus
 from dsr.pipeline.identify import resolve
+from dsr_connectors.james import MAPPINGS, SCHOOL_SQL, create_schema
+from dsr_connectors.sql import SQLConnector
 from tests.databases import insert_rows
 
 T0 = dt.datetime(2025, 9, 1, 8, 0)

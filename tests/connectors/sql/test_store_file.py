@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from connectors.james import SCHOOL_SQL, create_schema
 from dsr import ConnectorError, Descriptor, load
 from dsr.config import connect
+from dsr_connectors.james import SCHOOL_SQL, create_schema
 from tests.settings import controller_toml
 
 CONFIG = controller_toml("sqlite:///stores/school #1.db")

@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from connectors.james import MAPPINGS, VENDOR_SQL, create_schema
-from connectors.sql import SQLConnector
 from dsr.model import Descriptor, IdentifierKind, ResolutionStatus
 from dsr.pipeline.identify import resolve
+from dsr_connectors.james import MAPPINGS, VENDOR_SQL, create_schema
+from dsr_connectors.sql import SQLConnector
 from tests.databases import insert_rows
 
 T0 = dt.datetime(2025, 1, 10, 9, 0)

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from connectors.weblog import WebLogConnector
 from dsr.config import connect, parse
 from dsr.errors import ConfigError
 from dsr.model import Identifier, IdentifierKind, StoreState, Subject
 from dsr.pipeline.gather import gather
 from dsr.testing import FakeConnector, FakePerson
+from dsr_connectors.weblog import WebLogConnector
 
 CET = dt.timezone(dt.timedelta(hours=1))
 CEST = dt.timezone(dt.timedelta(hours=2))

@@ -9,8 +9,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from connectors.weblog.line import parse, parse_time
-from connectors.weblog.scan import Needles, Tally, scan
+from dsr_connectors.weblog.line import parse, parse_time
+from dsr_connectors.weblog.scan import Needles, Tally, scan
 
 USERS = ["anna", "anna.b", "banna", "-", "Anna", "anna@example.org"]
 HOSTS = ["203.0.113.10", "2001:db8::7", "p5b0a12cd.dip0.t-ipconnect.de", "::1"]

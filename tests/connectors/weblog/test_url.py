@@ -15,13 +15,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from connectors.weblog import WebLogConnector
-from connectors.weblog.url import readable
 from dsr.model import Classification, Descriptor, Identifier, IdentifierKind, Subject
 from dsr.pipeline.gather import gather
 from dsr.pipeline.identify import confirm, resolve
 from dsr.pipeline.redact import AllowList, Gazetteer, redact
 from dsr.testing import FakeConnector, FakePerson
+from dsr_connectors.weblog import WebLogConnector
+from dsr_connectors.weblog.url import readable
 
 # any text, often with delimiters, escape-like "%xx", pluses, spaces, non-ASCII and control characters
 TOKENS = ("%2F", "%41", "%zz", "%", "/", "?", "#", "&", "=", ";", "+", " ", "\n", "ü", "\u0085")

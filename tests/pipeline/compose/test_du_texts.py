@@ -16,8 +16,6 @@ from pathlib import Path
 
 import msgspec
 
-from connectors.sql.mapping import load_mapping
-from connectors.weblog import specs as weblog
 from dsr.model import (
     Classification,
     CollectionSpec,
@@ -34,8 +32,10 @@ from dsr.pipeline.check import warnings
 from dsr.pipeline.compose import specimen
 from dsr.pipeline.compose.du_texts import mapping_without_du, register_without_du
 from dsr.pipeline.compose.letter import Disclosure
+from dsr_connectors.sql.mapping import load_mapping
+from dsr_connectors.weblog import specs as weblog
 
-JAMES = Path(__file__).resolve().parents[3] / "connectors" / "james"
+JAMES = Path(__file__).resolve().parents[3] / "dsr_connectors" / "james"
 POLITE = re.compile(r"\b(Sie|Ihnen|Ihr|Ihre|Ihren|Ihrem|Ihrer|Ihres)\b")
 LETTER_DATE = specimen.request("de").letter_date
 

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from connectors.sql.mapping import load_mapping, parse_mapping
 from dsr.errors import ConfigError, ConfigErrors
 from dsr.model import Classification as C
 from dsr.model import CollectionSpec, FieldSpec
 from dsr.pipeline.compose.keys import unworded
+from dsr_connectors.sql.mapping import load_mapping, parse_mapping
 
-JAMES = Path(__file__).resolve().parents[3] / "connectors" / "james"
+JAMES = Path(__file__).resolve().parents[3] / "dsr_connectors" / "james"
 
 
 def spec(**changes) -> CollectionSpec:

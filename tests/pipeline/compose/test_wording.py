@@ -8,15 +8,15 @@ from pathlib import Path
 import msgspec
 import pytest
 
-import connectors.james
-from connectors.sql.mapping import load_mapping
-from connectors.weblog import specs as weblog
+import dsr_connectors.james
 from dsr.model import CollectionSpec
 from dsr.pipeline import compose, register
 from dsr.pipeline.compose import specimen
 from dsr.pipeline.compose.wording import wording
+from dsr_connectors.sql.mapping import load_mapping
+from dsr_connectors.weblog import specs as weblog
 
-JAMES = Path(connectors.james.__file__).parent
+JAMES = Path(dsr_connectors.james.__file__).parent
 #: mapping file → the built-in register its controller uses
 MAPPINGS = {"school.toml": "james-school", "vendor.toml": "james-vendor"}
 

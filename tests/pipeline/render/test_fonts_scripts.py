@@ -2,7 +2,7 @@
 read back as a reader's tools read them (poppler's ``pdftotext``), each character drawn with a
 real glyph of an embedded font; and no log line of the rendering names a character of the letter.
 
-The fallback fonts come from Debian packages (scripts/install, letter_templates/fonts/fonts.conf).
+The fallback fonts come from Debian packages (scripts/install, dsr_letter_templates/fonts/fonts.conf).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Parsed into typed values here and validated as far as possible without a database; what needs
 the live schema (tables and columns exist, every column is classified) is checked by
-:mod:`connectors.sql.schema`. The format is documented in ``docs/mapping.md``.
+:mod:`dsr_connectors.sql.schema`. The format is documented in ``docs/mapping.md``.
 """
 
 from __future__ import annotations

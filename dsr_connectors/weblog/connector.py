@@ -21,14 +21,14 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from connectors.weblog.files import UnreadableLog, log_files
-from connectors.weblog.line import LogLine, written_forms
-from connectors.weblog.scan import Needles, Tally, scan
-from connectors.weblog.specs import ANONYMOUS, LINES, specs
-from connectors.weblog.url import readable
 from dsr.connector import Connector, StoreContext
 from dsr.errors import ConfigError, ConnectorError
 from dsr.model import Classification, CollectionSpec, Field, IdentifierKind, Record, Subject
+from dsr_connectors.weblog.files import UnreadableLog, log_files
+from dsr_connectors.weblog.line import LogLine, written_forms
+from dsr_connectors.weblog.scan import Needles, Tally, scan
+from dsr_connectors.weblog.specs import ANONYMOUS, LINES, specs
+from dsr_connectors.weblog.url import readable
 
 Scope = Literal["catalogue", "site"]
 _SETTINGS = {"path", "scope", "tenant_key", "include_exclusive_addresses", "retention_days"}

@@ -11,8 +11,8 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 
-from connectors.sql.database import Database, bind_values, text_of
-from connectors.sql.mapping import Column, People
+from dsr_connectors.sql.database import Database, bind_values, text_of
+from dsr_connectors.sql.mapping import Column, People
 
 
 class Relatives:

@@ -7,6 +7,6 @@
 - ``specs``: how log lines are explained in the letter.
 """
 
-from connectors.weblog.connector import WebLogConnector
+from dsr_connectors.weblog.connector import WebLogConnector
 
 __all__ = ["WebLogConnector"]

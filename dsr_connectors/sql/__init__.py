@@ -8,7 +8,7 @@ schema.py    the mapping against the live schema (dsr check)
 connector.py SQLConnector, the entry point ``sql``
 """
 
-from connectors.sql.connector import SQLConnector, resolve_mapping
-from connectors.sql.mapping import Mapping, load_mapping, parse_mapping
+from dsr_connectors.sql.connector import SQLConnector, resolve_mapping
+from dsr_connectors.sql.mapping import Mapping, load_mapping, parse_mapping
 
 __all__ = ["Mapping", "SQLConnector", "load_mapping", "parse_mapping", "resolve_mapping"]

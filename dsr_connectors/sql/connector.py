@@ -10,20 +10,6 @@ from urllib.parse import quote
 
 import sqlalchemy as sa
 
-from connectors.sql.database import Database, bind_values, missing_sqlite_file, unique_column_sets
-from connectors.sql.mapping import PEOPLE_IDENTIFIERS, CollectionMapping, Mapping, load_mapping
-from connectors.sql.people import (
-    Found,
-    evidence,
-    find,
-    guardians_of,
-    known_people,
-    near,
-    person_key,
-    row_identifiers,
-)
-from connectors.sql.records import walk
-from connectors.sql.schema import check_keys, check_schema
 from dsr.connector import Connector, StoreContext
 from dsr.errors import ConfigError
 from dsr.model import (
@@ -38,13 +24,27 @@ from dsr.model import (
     Subject,
 )
 from dsr.pipeline.identify import candidate_reference
+from dsr_connectors.sql.database import Database, bind_values, missing_sqlite_file, unique_column_sets
+from dsr_connectors.sql.mapping import PEOPLE_IDENTIFIERS, CollectionMapping, Mapping, load_mapping
+from dsr_connectors.sql.people import (
+    Found,
+    evidence,
+    find,
+    guardians_of,
+    known_people,
+    near,
+    person_key,
+    row_identifiers,
+)
+from dsr_connectors.sql.records import walk
+from dsr_connectors.sql.schema import check_keys, check_schema
 
 SETTINGS = ("url", "mapping")
 
 
 def resolve_mapping(value: str, context: StoreContext | None = None) -> Path:
     """A built-in mapping name (``james-school``) or a path relative to the configuration file."""
-    from connectors.james import MAPPINGS
+    from dsr_connectors.james import MAPPINGS
 
     if value in MAPPINGS:
         return MAPPINGS[value]

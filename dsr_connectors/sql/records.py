@@ -23,11 +23,11 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 
-from connectors.sql.database import Database, text_of
-from connectors.sql.mapping import CollectionMapping, Column, Guard, Mapping, Match
-from connectors.sql.relatives import Relatives
 from dsr.model import Classification, Field, IdentifierKind, Record, Subject, Value
 from dsr.pipeline.identify import normalise_email, normalise_name
+from dsr_connectors.sql.database import Database, text_of
+from dsr_connectors.sql.mapping import CollectionMapping, Column, Guard, Mapping, Match
+from dsr_connectors.sql.relatives import Relatives
 
 
 class SubjectView:

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from collections.abc import Mapping as AbcMapping
 
-from connectors.sql.database import is_unique
-from connectors.sql.mapping import PEOPLE_COLUMNS, CollectionMapping, Mapping
 from dsr.errors import ConfigError
+from dsr_connectors.sql.database import is_unique
+from dsr_connectors.sql.mapping import PEOPLE_COLUMNS, CollectionMapping, Mapping
 
 
 def check_schema(mapping: Mapping, tables: AbcMapping[str, Sequence[str]]) -> list[ConfigError]:

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from connectors.weblog.files import CHUNK, blocks
-from connectors.weblog.line import LogLine, parse
+from dsr_connectors.weblog.files import CHUNK, blocks
+from dsr_connectors.weblog.line import LogLine, parse
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ def scan(path: Path, needles: Needles, tally: Tally, chunk: int = CHUNK) -> Iter
     """Parsed candidate lines of one file: the ``user`` field or the address matches a needle.
 
     Candidates are only *candidates*: the caller checks the parsed fields (exact user, scope).
-    Raises :class:`~connectors.weblog.files.UnreadableLog`.
+    Raises :class:`~dsr_connectors.weblog.files.UnreadableLog`.
     """
     users = needles.user_patterns()
     addresses = needles.address_patterns()

@@ -14,13 +14,13 @@ from typing import Any
 import phonenumbers
 import sqlalchemy as sa
 
-from connectors.sql.database import Database, bind_values, text_of
-from connectors.sql.mapping import PEOPLE_COLUMNS, PEOPLE_IDENTIFIERS, People
 from dsr.model import STRONG_KINDS, Descriptor, Evidence, Identifier, IdentifierKind, KnownPerson, Profile
 from dsr.pipeline.identify import descriptor_identifiers, normalise_code, normalise_email, normalise_name
 from dsr.pipeline.names import initials, stored_spellings, swapped_day_and_month
 from dsr.pipeline.names import near as names_near
 from dsr.pipeline.names import same as names_same
+from dsr_connectors.sql.database import Database, bind_values, text_of
+from dsr_connectors.sql.mapping import PEOPLE_COLUMNS, PEOPLE_IDENTIFIERS, People
 
 #: descriptor fields looked up by equality: identifier kind → (People attribute, Descriptor field)
 LOOKUPS = {
