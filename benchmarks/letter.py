@@ -21,6 +21,7 @@ its wall time to the full answer's (median of at most 2 runs; one run for 20 000
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import resource
@@ -81,6 +82,9 @@ def run_case(size: int, mode: str, repeat: int) -> dict:
         work = lambda: {"bytes": len(naive(letter))}  # noqa: E731
     runs = []
     for _ in range(repeat):
+        # the previous run's garbage (reference cycles of the layout engines) goes first: the peak is
+        # one answer's, as in a worker that answers one request after another
+        gc.collect()
         start, start_cpu = time.perf_counter(), _cpu()
         stages = work()
         runs.append({**stages, "seconds": time.perf_counter() - start, "cpu": _cpu() - start_cpu})

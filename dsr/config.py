@@ -111,7 +111,7 @@ class GeneralSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_
     language: Literal["de", "en"] = "de"
     #: days after a case ends until its request file is purged (dsr.casefile.purge_closed)
     request_retention_days: int = 1095
-    #: the local time of the officer pages, mails, letters' dates and deadlines (an IANA zone name)
+    #: the local time of pages and the letters' date (an IANA zone name); deadlines count German days
     timezone: str = "Europe/Berlin"
 
 

@@ -272,3 +272,33 @@ def test_a_weak_secret_in_code_is_refused_naming_the_field(tmp_path: Path) -> No
     with pytest.raises(ConfigError) as caught:
         DSRPlugin(DSRConfig(settings=raw, base_dir=tmp_path))
     assert str(caught.value).startswith(f'{HOST_FIELD}["dsr"]["secret_key"]: needs at least 32')
+
+
+def test_the_portal_lives_in_the_host_s_database_under_its_prefix(tmp_path: Path) -> None:
+    """A host engine, a host table named like one of dsr's, and ``table_prefix``: the request lands
+    in dsr's prefixed tables, the host's table and its own ``alembic_version`` stay untouched."""
+    import sqlalchemy as sa
+    from litestar import Litestar
+    from litestar.testing import TestClient
+
+    from dsr.portal import DSRConfig, DSRPlugin
+    from tests.portal.public_requests import receipt, submit
+
+    host = sa.create_engine(f"sqlite:///{tmp_path / 'james.db'}")
+    with host.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE cases (id INTEGER PRIMARY KEY, title TEXT)")
+        conn.exec_driver_sql("INSERT INTO cases (title) VALUES ('Bücherkiste')")
+        conn.exec_driver_sql("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+        conn.exec_driver_sql("INSERT INTO alembic_version VALUES ('james_0042')")
+    settings = mapping(mail={"backend": "file"}, table_prefix="datenschutz_")
+    plugin = DSRPlugin(DSRConfig(settings=settings, engine=host, run_worker=False, base_dir=tmp_path, path="/ds"))
+    with TestClient(Litestar(plugins=[plugin]), base_url="http://testserver.local/ds") as client:
+        answered = submit(client)
+        assert answered.status_code == 200, answered.text
+        reference, _, _ = receipt(answered)
+    with host.connect() as conn:
+        assert conn.exec_driver_sql("SELECT reference FROM datenschutz_cases").scalars().all() == [reference]
+        assert conn.exec_driver_sql("SELECT title FROM cases").scalars().all() == ["Bücherkiste"]
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all() == ["james_0042"]
+        tables = set(sa.inspect(conn).get_table_names())
+    assert "datenschutz_alembic_version" in tables and not {"dsr_cases", "users", "events"} & tables

@@ -381,3 +381,24 @@ def test_the_deadline_digest_names_the_school_and_the_state_in_words() -> None:
     assert re.findall(r"\b[a-z]+_[a-z_]+\b", text) == []
     for state in OPEN:  # no state shows as its code
         assert f"  {state.value}  " not in text
+
+
+def test_a_bug_on_an_officer_page_gets_the_officers_own_error_page(
+    app_client: Any, world: World, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from dsr.casefile import caselist
+
+    client = app_client()
+    login(client)
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise KeyError("Anna Beispiel")  # a bug whose message could quote personal data
+
+    monkeypatch.setattr(caselist, "case_list", broken)
+    page = client.get("/officer/", headers=GERMAN)
+    assert page.status_code == 500
+    assert "Bei uns ist ein Fehler aufgetreten" in page.text and "officer.css" in page.text  # officer layout
+    assert "Traceback" not in page.text and "Anna Beispiel" not in page.text
+    assert "Anna Beispiel" not in caplog.text and "KeyError" in caplog.text
+    api = client.get("/api/officer/cases")
+    assert api.status_code == 500 and api.json()["error"] == "internal"

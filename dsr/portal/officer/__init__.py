@@ -86,6 +86,14 @@ def _unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[An
     )
 
 
+def _internal(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A bug: the API answers as everywhere; a page says so in the officer's own layout."""
+    if is_api(request):
+        return handle(request, exc)
+    log_failure(request, 500, exc)  # the exception's type and place, never its message
+    return _json_or_page(request, 500, "internal", "internal error", "officer.error.internal")
+
+
 def _not_logged_in(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     if mounted_portal(request).officer_auth is not None:  # the host logs its staff in
         return host_login.not_logged_in(request, exc)
@@ -148,6 +156,8 @@ def router(portal: Portal) -> Router:
             casefile.NotFound: _not_found,
             sa.exc.DBAPIError: _unavailable,
             sa.exc.TimeoutError: _unavailable,
+            # anything else (HTTP errors keep the portal-wide handler, the more specific match)
+            Exception: _internal,
         },
     )
 

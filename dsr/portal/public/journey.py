@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from dsr.casefile import CaseState
 from dsr.config import ControllerSettings
-from dsr.pipeline.deadlines import BERLIN, add_months, due_date
+from dsr.pipeline.deadlines import add_months, due_date
 from dsr.pipeline.representation import ADULTHOOD, Capacity, Requirement, Routing, route
 
 #: the text (journey.check.…) for each check a request may need, in the order they happen
@@ -57,10 +57,6 @@ class Outlook:
     def informal(self) -> bool:
         """A child asks for themselves: the pages say "du" to them."""
         return self.routing.to_guardians
-
-
-def local_day(moment: dt.datetime) -> dt.date:
-    return moment.astimezone(BERLIN).date()
 
 
 def outlook(controller: ControllerSettings, acting: str, born: dt.date | None, received: dt.date) -> Outlook:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
@@ -21,7 +22,6 @@ from dsr.casefile import CaseError, CodeRejected, NotFound, TooManyRequests
 from dsr.casefile.codes import CodePolicy
 from dsr.casefile.downloads import offer_shown
 from dsr.config import ControllerSettings
-from dsr.pipeline.deadlines import BERLIN
 from dsr.portal.context import Portal
 from dsr.portal.errors import problem
 from dsr.portal.i18n import LANGUAGES, Language, language_of, text
@@ -63,7 +63,7 @@ def _form_page(
     status_code: int = 200,
     not_saved: bool = False,
 ) -> Page:
-    today = journey.local_day(dt.datetime.now(dt.UTC))
+    today = dt.datetime.now(portal.settings.zone).date()
     return portal.render(
         language,
         "public/form.html",
@@ -89,9 +89,9 @@ def _form_page(
     )
 
 
-def _local(moment: dt.datetime) -> str:
-    """A time as the requester reads it: German local time (CET/CEST), never UTC."""
-    return moment.astimezone(BERLIN).strftime("%d.%m.%Y, %H:%M")
+def _local(moment: dt.datetime, zone: ZoneInfo) -> str:
+    """A time as the requester reads it: local time (``[dsr] timezone``, e.g. CET/CEST), never UTC."""
+    return moment.astimezone(zone).strftime("%d.%m.%Y, %H:%M")
 
 
 def _language(lang: FromPath[str]) -> Language:
@@ -171,7 +171,7 @@ async def submit_request(
         return _form_page(portal, language, settings, form, {}, status_code=500, not_saved=True)
     if isinstance(result, dict):
         return _form_page(portal, language, settings, form, result, status_code=400)
-    received = journey.local_day(dt.datetime.now(dt.UTC))
+    received = dt.datetime.now(portal.settings.zone).date()
     outlook = journey.outlook(settings, form.acting, result.date_of_birth, received)
     return portal.render(
         language,
@@ -321,7 +321,7 @@ async def _download_page(
         code_id=code_id,
         error=error,
         offer=offer,
-        until=_local(offer.expires_at),
+        until=_local(offer.expires_at, portal.settings.zone),
         code_minutes=CODE_MINUTES,
         code_attempts=CODES.max_attempts,
     )
