@@ -21,7 +21,6 @@ from dsr.casefile.documents import attach_document
 from dsr.casefile.downloads import offer_again
 from dsr.casefile.schema import cases as case_table
 from dsr.casefile.schema import downloads
-from dsr.pipeline.deadlines import BERLIN
 from dsr.portal.context import Portal
 from dsr.service.mail import download_notice_message, send_now
 
@@ -93,11 +92,11 @@ def _notify(
         to,
         view.reference,
         portal.absolute(f"/{language}/download/{offer.token}"),
-        expires_at.astimezone(BERLIN).strftime("%d.%m.%Y"),
+        expires_at.astimezone(portal.settings.zone).strftime("%d.%m.%Y"),
         portal.settings.controller(view.controller).name,
     )
     sent = send_now(portal.mailer, message)
-    day = dt.datetime.now(dt.UTC).astimezone(BERLIN)
+    day = dt.datetime.now(portal.settings.zone)
     attach_document(
         portal.engine,
         view.reference,

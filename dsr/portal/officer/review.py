@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from dsr.pipeline.compose.wording import pick, wording
 from dsr.pipeline.deadlines import BERLIN
@@ -20,6 +21,8 @@ from dsr.portal.i18n import Language, keys, text
 @dataclass(frozen=True)
 class ReviewWords:
     language: Language
+    #: the officer pages' clock (``[dsr] timezone``)
+    zone: ZoneInfo = BERLIN
 
     def _t(self, key: str, **values: object) -> str:
         return text(self.language, f"officer.review.{key}", **values)
@@ -64,6 +67,6 @@ class ReviewWords:
         return self._t("covers_one") if count == 1 else self._t("covers", count=count)
 
     def local(self, moment: dt.datetime) -> str:
-        """A time as the officer's clock shows it (Europe/Berlin)."""
+        """A time as the officer's clock shows it (``[dsr] timezone``)."""
         aware = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-        return aware.astimezone(BERLIN).strftime(text(self.language, "officer.time_format"))
+        return aware.astimezone(self.zone).strftime(text(self.language, "officer.time_format"))

@@ -130,7 +130,7 @@ class Words:
     @property
     def review(self) -> ReviewWords:
         """The redaction review's words (rules, kinds, roles, whose record, local times)."""
-        return ReviewWords(self.language)
+        return ReviewWords(self.language, self.settings.zone)
 
     def progress(self, job_state: str, store_state: str) -> str:
         """A store's state in a job; a store the finished job never needed to ask is "not needed"."""
