@@ -114,11 +114,11 @@ def cookie_guard(mount: str) -> Any:
 
 
 _PUBLIC_PATHS = ("/de/", "/api/public/controllers")
+#: the mount's paths judged for host middleware: the public ones and the officer login
+_ALL_PATHS = (*_PUBLIC_PATHS, "/officer/login")
 
 
-def _covers(
-    exclude: str | list[str] | None, mount: str, paths: tuple[str, ...] = (*_PUBLIC_PATHS, "/officer/login")
-) -> bool:
+def _covers(exclude: str | list[str] | None, mount: str, paths: tuple[str, ...] = _ALL_PATHS) -> bool:
     """Whether a Litestar ``exclude`` (regex patterns searched in the path) skips every path of
     the mount — judged by its public and officer pages."""
     if not exclude:
@@ -132,7 +132,7 @@ def host_middleware_warnings(app_config: AppConfig, mount: str, *, host_session_
 
     ``host_session_officers``: ``officer_auth`` reads the host's session on the officer pages, so
     only the public pages must be excluded from the host's session middleware."""
-    session_paths = _PUBLIC_PATHS if host_session_officers else (*_PUBLIC_PATHS, "/officer/login")
+    session_paths = _PUBLIC_PATHS if host_session_officers else _ALL_PATHS
     problems = []
     for middleware in app_config.middleware:
         if isinstance(middleware, DefineMiddleware) and isinstance(middleware.middleware, type):
