@@ -159,6 +159,8 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from dsr.pipeline.check import check, warnings
 
+    if args.all:
+        return _check_all(args.config, args.jobs)
     problems = check(args.config)
     for p in problems:
         err.print(f"[red]error[/red] {escape(str(p))}", soft_wrap=True)
@@ -175,6 +177,35 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _check_all(config: str, jobs: int) -> int:
+    """``dsr check --all``: a line per controller (stores ok/failed, problems), then every problem."""
+    from rich.table import Table
+
+    from dsr.pipeline.check_controllers import check_all
+
+    result = check_all(config, jobs=jobs)
+    for p in result.problems:
+        err.print(f"[red]error[/red] {escape(p)}", soft_wrap=True)
+    table = Table("controller", "stores ok", "stores failed", "problems")
+    for c in result.controllers:
+        table.add_row(
+            escape(c.controller),
+            escape(", ".join(c.stores_ok)),
+            f"[red]{escape(', '.join(c.stores_failed))}[/red]",
+            str(len(c.problems)) if c.problems else "[green]0[/green]",
+        )
+    out.print(table)
+    for c in result.controllers:
+        for p in c.problems:
+            err.print(f"[red]error[/red] {escape(c.controller)}: {escape(p)}", soft_wrap=True)
+    failing = sum(not c.ok for c in result.controllers)
+    if not result.ok:
+        err.print(f"{failing} of {len(result.controllers)} controller(s) with problems")
+        return EXIT_CONFIG
+    out.print(f"{len(result.controllers)} controller(s): configuration and mappings match the live stores")
+    return EXIT_OK
+
+
 def cmd_retention(args: argparse.Namespace) -> int:
     from dsr.config import load
     from dsr.pipeline.retention import report_text, retention_report
@@ -185,6 +216,38 @@ def cmd_retention(args: argparse.Namespace) -> int:
     if report.failed:
         return EXIT_STORE
     return EXIT_FOUND if report.overdue else EXIT_OK
+
+
+def _restriction_list(config: str, controller: str) -> dict[tuple[str, str, str], dt.date | None]:
+    """The records the portal restricted after an erasure or restriction request, so the letter
+    marks them as restricted like the portal's does. Read only where the portal's database already
+    exists (the CLI never creates it); an unreadable one is said, and the letter goes without marks."""
+    import sqlalchemy as sa
+
+    from dsr.config import load
+    from dsr.errors import ConfigError
+
+    try:
+        settings = load(config)
+    except ConfigError:
+        return {}  # answer_access reports the configuration error itself
+    url = sa.make_url(settings.portal_database_url)
+    if url.get_backend_name() == "sqlite" and not (url.database and Path(url.database).is_file()):
+        return {}
+    try:
+        from dsr import casefile
+        from dsr.service.erasure import restricted_until
+    except ImportError:
+        return {}  # the lean core (no portal part) keeps no restriction list
+    try:
+        engine = casefile.open_engine(url, table_prefix=settings.portal.table_prefix)
+        try:
+            return restricted_until(engine, controller)
+        finally:
+            engine.dispose()
+    except sa.exc.SQLAlchemyError as exc:
+        err.print(f"[yellow]warning[/yellow] the portal's restriction list was not read ({type(exc).__name__})")
+        return {}
 
 
 def cmd_disclose(args: argparse.Namespace) -> int:
@@ -207,6 +270,7 @@ def cmd_disclose(args: argparse.Namespace) -> int:
         language=args.lang,
         decisions=Path(args.decisions) if args.decisions else None,
         facts=facts,
+        processing_restricted=_restriction_list(args.config, args.controller),
     )
     for report in result.reports:
         out.print(
@@ -363,15 +427,30 @@ def cmd_user_password(args: argparse.Namespace) -> int:
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     from dsr.config import load
-    from dsr.service.staff import verify_audit
+    from dsr.service.anchoring import verify
+    from dsr.service.staff import portal_engine
 
-    report = verify_audit(load(args.config))
+    settings = load(args.config)
+    verified = verify(settings, portal_engine(settings), args.checkpoints)
+    report = verified.report
     for problem in report.problems:
-        err.print(f"[red]{problem.kind}[/red] at event {problem.seq}: {problem.explanation}", soft_wrap=True)
+        err.print(f"[red]{problem.kind}[/red] at event {problem.seq}: {escape(problem.explanation)}", soft_wrap=True)
     if not report.ok:
         err.print(f"audit trail NOT intact: {len(report.problems)} problem(s) in {report.events} event(s)")
         return EXIT_FOUND
-    out.print(f"audit trail intact: {report.events} event(s)")
+    matched = f", {verified.checkpoints} signed checkpoint(s) match" if args.checkpoints else ""
+    out.print(f"audit trail intact: {report.events} event(s){matched}")
+    return EXIT_OK
+
+
+def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
+    from dsr.config import load
+    from dsr.service.anchoring import write_checkpoint
+    from dsr.service.staff import portal_engine
+
+    settings = load(args.config)
+    point, path = write_checkpoint(settings, portal_engine(settings), args.out)
+    _say(f"checkpoint: event {point.seq} ({point.events} event(s)), head {point.head}, signed; appended to {path}")
     return EXIT_OK
 
 
@@ -406,15 +485,18 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     from dsr.config import load
     from dsr.service.casework import handlers
+    from dsr.service.queue import prepare
     from dsr.service.staff import portal_engine
-    from dsr.service.worker import work
+    from dsr.service.worker import run
 
     settings = load(args.config)
+    engine = portal_engine(settings)
+    queue = prepare(settings, engine)  # [portal.jobs] backend: the job table, or procrastinate on PostgreSQL
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    out.print("worker running (Ctrl-C to stop)")
+    out.print(f"worker running on the {queue.name} backend (Ctrl-C to stop)")
     try:
-        work(portal_engine(settings), handlers(settings), stop, idle=args.idle, settings=settings)
+        run(settings, engine, handlers(settings), stop, idle=args.idle)
     except KeyboardInterrupt:
         pass
     return EXIT_OK
@@ -430,6 +512,7 @@ def cmd_housekeeping(args: argparse.Namespace) -> int:
     out.print(
         f"{done.downloads_ended} download offer(s) ended, {done.sessions_deleted} session(s) deleted, "
         f"{done.cases_purged} closed case(s) purged, {done.rate_limits_purged} ended rate-limit window(s) deleted"
+        + (", an audit checkpoint written" if done.checkpoints_written else "")
     )
     return EXIT_OK
 
@@ -443,8 +526,13 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     engine = casefile.open_engine(settings.portal_database_url, table_prefix=prefix)
     try:
         done = casefile.upgrade(engine)
+        from dsr.service.queue import prepare
+
+        queue = prepare(settings, engine)  # procrastinate's own tables on PostgreSQL (idempotent)
     finally:
         engine.dispose()
+    if queue.name == "procrastinate":
+        out.print("portal database: procrastinate's job queue tables present")
     if done.moved:
         out.print(f"portal database: tables renamed to the prefix {prefix!r} (from the names without prefix)")
     out.print(f"portal database: schema {done.before or 'none'} → {done.after} (newest)")
@@ -525,7 +613,16 @@ def parser() -> argparse.ArgumentParser:
     au_sub = au.add_subparsers(dest="audit_command", required=True)
     av = au_sub.add_parser("verify", help="detect altered or deleted events (exit 1 on problems)")
     av.add_argument("--config", required=True)
+    av.add_argument(
+        "--checkpoints", metavar="FILE", help="also check the signed checkpoints in FILE (dsr audit checkpoint)"
+    )
     av.set_defaults(func=cmd_audit_verify)
+    ac = au_sub.add_parser(
+        "checkpoint", help="sign the chain's head with the key of [portal.audit] and append it to a file"
+    )
+    ac.add_argument("--config", required=True)
+    ac.add_argument("--out", metavar="FILE", help="JSON-lines file (default: [portal.audit] checkpoint_file)")
+    ac.set_defaults(func=cmd_audit_checkpoint)
 
     us = sub.add_parser("user", help="staff accounts of the portal")
     us_sub = us.add_subparsers(dest="user_command", required=True)
@@ -583,6 +680,10 @@ def parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="validate configuration and mappings against the live stores")
     c.add_argument("--config", required=True)
     c.add_argument("--strict", action="store_true", help="fail on warnings too (e.g. a recipient not named)")
+    c.add_argument(
+        "--all", action="store_true", help="a line per controller (registry included): stores ok/failed, problems"
+    )
+    c.add_argument("--jobs", type=int, default=4, help="with --all: controllers checked at once (threads)")
     c.set_defaults(func=cmd_check)
 
     rt = sub.add_parser(
@@ -642,6 +743,9 @@ def parser() -> argparse.ArgumentParser:
         "rate limits per real client",
     )
     v.set_defaults(func=cmd_serve)
+    from dsr import erasure_cli  # erase, holds, restricted (imports this module: here, not at the top)
+
+    erasure_cli.register(sub)
     return p
 
 

@@ -28,6 +28,7 @@ The full reference is in the README ("Configuration reference").
 
 from __future__ import annotations
 
+import functools
 import importlib
 import ipaddress
 import re
@@ -113,6 +114,9 @@ class GeneralSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_
     request_retention_days: int = 1095
     #: the local time of pages and the letters' date (an IANA zone name); deadlines count German days
     timezone: str = "Europe/Berlin"
+    #: how many controllers' store connections, reflected schemas and redaction indexes a process
+    #: keeps (least recently used go first): a vendor serving 500 schools need not hold 500 of each
+    cache_controllers: int = 32
 
 
 class MailSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -142,6 +146,30 @@ class RateLimits(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     logins_per_hour: int = 20  #: officer login attempts (right or wrong) per client address
 
 
+class AuditSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """``[portal.audit]``: signed checkpoints of the audit chain's head (dsr.casefile.checkpoints)."""
+
+    #: file with the HMAC-SHA256 key (32+ random bytes), outside the database and its backups;
+    #: the environment variable DSR_AUDIT_CHECKPOINT_KEY_FILE overrides it. "" = no checkpoints
+    checkpoint_key_file: str = ""
+    #: JSON-lines file the housekeeping appends a signed checkpoint to once a day ("" = none)
+    checkpoint_file: str = ""
+    #: an address the housekeeping mails each new checkpoint to, through [portal.mail] ("" = none)
+    digest_to: str = ""
+
+
+class JobSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """``[portal.jobs]``: where background jobs (gathering, candidate search, mails) are run from
+    (dsr.service.queue, docs/jobs.md)."""
+
+    #: "table": workers poll the portal database's job table (any database, no other service);
+    #: "procrastinate": PostgreSQL's procrastinate queue carries the jobs (dsr[queue]); "auto":
+    #: procrastinate when the portal database is PostgreSQL and procrastinate is installed
+    backend: Literal["auto", "table", "procrastinate"] = "auto"
+    #: with procrastinate: an address the deadlines digest goes to each weekday morning ("" = none)
+    deadlines_digest_to: str = ""
+
+
 class PortalSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """``[portal]``: the web portal (``dsr serve``). Every key is optional."""
 
@@ -161,6 +189,8 @@ class PortalSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_f
     max_upload_bytes: int = 5_000_000
     mail: MailSettings = MailSettings()
     rate_limits: RateLimits = RateLimits()
+    audit: AuditSettings = AuditSettings()
+    jobs: JobSettings = JobSettings()
     #: where rate-limit counters live: "memory" (one server process) or "database" (the portal's
     #: database, shared by every process and host serving the portal)
     rate_limit_store: str = "memory"
@@ -186,6 +216,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     base_dir: Path
     #: the TOML file read; None for settings from a mapping
     file: Path | None = None
+    #: how errors name a controller's table when it is not ``controllers.<key>``: ``registry[<key>]``
+    #: for a controller listed by the ``[registry]`` (dsr.registry)
+    origins: dict[str, str] = {}
+
+    def where(self, key: str) -> str:
+        """The key errors name a controller's settings by: ``controllers.gym`` or ``registry[gym]``."""
+        return self.origins.get(key, f"controllers.{key}")
 
     @property
     def secret(self) -> bytes:
@@ -220,10 +257,11 @@ _UNKNOWN = re.compile(r"Object contains unknown field `(?P<field>[^`]+)`")
 _T = TypeVar("_T")
 
 
-def convert(value: Any, type_: type[_T], source: ConfigSource | Path | str, prefix: str) -> _T:
-    """msgspec.convert with errors turned into ``ConfigError(source, "prefix.key", problem)``."""
+def convert(value: Any, type_: type[_T], source: ConfigSource | Path | str, prefix: str, *, strict: bool = True) -> _T:
+    """msgspec.convert with errors turned into ``ConfigError(source, "prefix.key", problem)``.
+    ``strict=False`` takes text for numbers and booleans (values read from a database table)."""
     try:
-        return msgspec.convert(value, type_)
+        return msgspec.convert(value, type_, strict=strict)
     except msgspec.ValidationError as exc:
         msg = str(exc)
         m = _PATH.search(msg)
@@ -302,51 +340,86 @@ def from_mapping(raw: Mapping[str, Any], *, source: str = "settings", base_dir: 
 
 def _settings(raw: Mapping[str, Any], source: ConfigSource, base_dir: Path, file: Path | None) -> Settings:
     for top in raw:
-        if top not in ("dsr", "controllers", "portal"):
-            raise ConfigError(source, top, "unknown section (expected [dsr], [controllers.<key>] and [portal])")
+        if top not in ("dsr", "controllers", "portal", "registry", "templates"):
+            raise ConfigError(
+                source,
+                top,
+                "unknown section (expected [dsr], [controllers.<key>], [registry], [templates.<name>] and [portal])",
+            )
     general = convert(raw.get("dsr", {}), GeneralSettings, source, "dsr")
     if not _known_zone(general.timezone):
         raise ConfigError(source, "dsr.timezone", f"unknown time zone {general.timezone!r} (e.g. Europe/Berlin)")
+    if general.cache_controllers < 1:
+        raise ConfigError(source, "dsr.cache_controllers", "must be at least 1")
     portal = _portal(raw.get("portal", {}), source)
     tables = raw.get("controllers", {})
-    if not isinstance(tables, Mapping) or not tables:
+    if not isinstance(tables, Mapping) or not (tables or "registry" in raw):
         raise ConfigError(source, "controllers", "configure at least one controller: [controllers.<key>]")
     errors: list[ConfigError] = []
     controllers: dict[str, ControllerSettings] = {}
     for key, table in tables.items():
-        where = f"controllers.{key}"
-        try:
-            c = convert(table, ControllerSettings, source, where)
-        except ConfigError as exc:
-            errors.append(exc)
-            continue
-        if c.land not in LANDS:
-            errors.append(ConfigError(source, f"{where}.land", f"unknown Land {c.land!r}; one of {', '.join(LANDS)}"))
-        for i, text in enumerate(c.not_searched or ()):
-            for lang in ("de", "en"):
-                if not getattr(text, lang).strip():
-                    errors.append(ConfigError(source, f"{where}.not_searched[{i}].{lang}", "empty text"))
-        if not c.stores:
-            errors.append(ConfigError(source, f"{where}.stores", "a controller needs at least one store"))
-        if c.james_login_key and (len(c.james_login_key) < MIN_SECRET_LENGTH or len(set(c.james_login_key)) < 10):
-            errors.append(
-                ConfigError(
-                    source,
-                    f"{where}.james_login_key",
-                    f"needs at least {MIN_SECRET_LENGTH} random characters (James signs logins with it), or leave it out",
-                )
-            )
-        for store, table in c.stores.items():
-            if "connector" not in table:
-                errors.append(
-                    ConfigError(
-                        source, f"{where}.stores.{store}.connector", "missing: which connector reads this store"
-                    )
-                )
-        controllers[key] = msgspec.structs.replace(c, key=key)
+        c = controller_settings(table, source, f"controllers.{key}", key, errors)
+        if c is not None:
+            controllers[key] = c
+    origins: dict[str, str] = {}
+    if "registry" in raw:
+        from dsr.registry import RegistrySettings, listed, origin, summarised
+
+        registry = convert(raw["registry"], RegistrySettings, source, "registry")
+        templates = convert(raw.get("templates", {}), dict[str, dict[str, Any]], source, "templates")
+        found = listed(registry, templates, source, base_dir, skip=frozenset(tables))
+        listed_errors = list(found.problems)
+        for key, table in found.tables.items():
+            # the table came from a database: text for numbers and booleans is taken
+            c = controller_settings(table, source, origin(key), key, listed_errors, strict=False)
+            if c is not None:
+                controllers[key], origins[key] = c, origin(key)
+        errors.extend(summarised(listed_errors))
     if errors:
         raise ConfigErrors(errors) if len(errors) > 1 else errors[0]
-    return Settings(dsr=general, controllers=controllers, portal=portal, source=source, base_dir=base_dir, file=file)
+    return Settings(
+        dsr=general,
+        controllers=controllers,
+        portal=portal,
+        source=source,
+        base_dir=base_dir,
+        file=file,
+        origins=origins,
+    )
+
+
+def controller_settings(
+    table: Any, source: ConfigSource, where: str, key: str, errors: list[ConfigError], *, strict: bool = True
+) -> ControllerSettings | None:
+    """One controller's table validated (``where`` is what errors name it by); problems go to
+    ``errors``, and None is returned when the table could not be read at all."""
+    try:
+        c = convert(table, ControllerSettings, source, where, strict=strict)
+    except ConfigError as exc:
+        errors.append(exc)
+        return None
+    if c.land not in LANDS:
+        errors.append(ConfigError(source, f"{where}.land", f"unknown Land {c.land!r}; one of {', '.join(LANDS)}"))
+    for i, text in enumerate(c.not_searched or ()):
+        for lang in ("de", "en"):
+            if not getattr(text, lang).strip():
+                errors.append(ConfigError(source, f"{where}.not_searched[{i}].{lang}", "empty text"))
+    if not c.stores:
+        errors.append(ConfigError(source, f"{where}.stores", "a controller needs at least one store"))
+    if c.james_login_key and (len(c.james_login_key) < MIN_SECRET_LENGTH or len(set(c.james_login_key)) < 10):
+        errors.append(
+            ConfigError(
+                source,
+                f"{where}.james_login_key",
+                f"needs at least {MIN_SECRET_LENGTH} random characters (James signs logins with it), or leave it out",
+            )
+        )
+    for store, options in c.stores.items():
+        if "connector" not in options:
+            errors.append(
+                ConfigError(source, f"{where}.stores.{store}.connector", "missing: which connector reads this store")
+            )
+    return msgspec.structs.replace(c, key=key)
 
 
 def _portal(raw: Any, source: ConfigSource) -> PortalSettings:
@@ -376,7 +449,15 @@ def _portal(raw: Any, source: ConfigSource) -> PortalSettings:
     for i, proxy in enumerate(portal.trusted_proxies):
         if (problem := proxy_problem(proxy)) is not None:
             raise ConfigError(source, f"portal.trusted_proxies[{i}]", problem)
+    if portal.jobs.backend == "procrastinate" and portal.database_url and not _is_postgres(portal.database_url):
+        raise ConfigError(
+            source, "portal.jobs.backend", '"procrastinate" needs a PostgreSQL [portal] database_url; or "table"'
+        )
     return portal
+
+
+def _is_postgres(url: str) -> bool:
+    return url.split(":", 1)[0].split("+", 1)[0] in ("postgresql", "postgres")
 
 
 def proxy_problem(entry: str) -> str | None:
@@ -406,11 +487,14 @@ def connect(
     entry-point group; in settings from a mapping it may be the class itself.
     """
     c = settings.controller(controller)
+    from dsr import controller_cache
+
+    controller_cache.configure(settings.dsr.cache_controllers)
     built: list[Connector] = []
     for store, table in c.stores.items():
         context = StoreContext(
             file=settings.source,
-            key=f"controllers.{controller}.stores.{store}",
+            key=f"{settings.where(controller)}.stores.{store}",
             base_dir=settings.base_dir,
             controller=controller,
         )
@@ -430,12 +514,19 @@ def connector_class(name: Any, context: StoreContext, extra: Mapping[str, type[C
         found = _import_object(name, context)
     else:
         try:
-            return load_connector_class(str(name))
+            return _installed_connector(str(name))
         except KeyError:
             raise context.error("connector", f"no connector named {name!r} is installed") from None
     if not (isinstance(found, type) and issubclass(found, Connector)):
         raise context.error("connector", f"{name!r} is not a dsr Connector class")
     return found
+
+
+@functools.cache
+def _installed_connector(name: str) -> type[Connector]:
+    """The entry point's class, looked up once (reading the installed packages' entry points takes
+    tens of milliseconds, and each job builds its controller's connectors)."""
+    return load_connector_class(name)
 
 
 def _import_object(path: str, context: StoreContext) -> Any:

@@ -10,7 +10,9 @@ A connector has one job: given a resolved :class:`~dsr.model.Subject`, yield tha
 - ``collections()``: descriptions of the record kinds it yields, for the letter;
 - ``guardians(subject)``: parents and guardians recorded for a pupil, to verify a parent
   asking on the child's behalf;
-- ``check()``: configuration problems against the live store, for ``dsr check``.
+- ``check()``: configuration problems against the live store, for ``dsr check``;
+- ``writer()``: the store's write side (:class:`dsr.writing.StoreWriter`) for erasure,
+  restriction and rectification, where the mapping declares one.
 
 Connectors are found through the entry-point group ``dsr.connectors``; the built-in ones
 register the same way (see ``pyproject.toml``). :class:`dsr.testing.FakeConnector` is a
@@ -38,6 +40,7 @@ from dsr.model import (
     Record,
     Subject,
 )
+from dsr.writing import StoreWriter
 
 ENTRY_POINT_GROUP = "dsr.connectors"
 
@@ -121,6 +124,10 @@ class Connector(abc.ABC):
     def check(self) -> list[ConfigError]:
         """Problems of the configuration against the live store. Default: none."""
         return []
+
+    def writer(self) -> StoreWriter | None:
+        """The store's write side (erasure, restriction, rectification). Default: read-only."""
+        return None
 
     def close(self) -> None:  # noqa: B027  (a no-op by default: most stores hold nothing open)
         """Release connections."""

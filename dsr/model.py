@@ -275,6 +275,11 @@ class Record(msgspec.Struct, frozen=True, kw_only=True):
     #: fields holding the other party's data (an incident's attacker: addresses, host names, the
     #: authority's case number): withheld until an officer releases them (Art. 15(4) GDPR, § 29 BDSG)
     restricted_fields: tuple[str, ...] = ()
+    #: on dsr's restriction list after an erasure request (Art. 18 GDPR: kept, but only stored);
+    #: set by the service from the case file, never by a connector. The letter says so per row
+    processing_restricted: bool = False
+    #: the last day the restriction lasts, when its holds end on a date
+    restricted_until: dt.date | None = None
 
     def value(self, name: str) -> Value:
         for f in self.fields:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
+import msgspec
+
 from dsr.connector import Connector
 from dsr.errors import ConnectorError
 from dsr.model import (
@@ -22,9 +24,11 @@ from dsr.model import (
     Profile,
     Record,
     Subject,
+    Value,
 )
 from dsr.pipeline.identify import candidate_reference, descriptor_identifiers, normalise_name
 from dsr.pipeline.names import near, same, swapped_day_and_month
+from dsr.writing import Applied, EraseAction, Step, StepAction, StoreWriter, Target, WriteError, WriteRules
 
 
 @dataclass
@@ -68,6 +72,7 @@ class FakeConnector(Connector):
         collections: Sequence[CollectionSpec] = (),
         fail: bool = False,
         controller: str = "fake",
+        writer: StoreWriter | None = None,
     ) -> None:
         super().__init__(name)
         self.people_ = people
@@ -75,6 +80,21 @@ class FakeConnector(Connector):
         self.collections_ = collections
         self.fail = fail
         self.controller = controller
+        #: the write side :meth:`writer` hands out (see :meth:`attach_writer`); None: read-only
+        self.writer_ = writer
+
+    def writer(self) -> StoreWriter | None:
+        return self.writer_
+
+    def attach_writer(
+        self,
+        rules: Mapping[str, WriteRules],
+        held: Mapping[str, Sequence[str]] | None = None,
+        fail_on: Target | None = None,
+    ) -> FakeWriter:
+        """Give this store an in-memory write side (:class:`FakeWriter`) and return it."""
+        self.writer_ = FakeWriter(self, rules, held=held, fail_on=fail_on)
+        return self.writer_
 
     def _check_up(self) -> None:
         if self.fail:
@@ -177,3 +197,113 @@ class FakeConnector(Connector):
                 last_name=p.last_name,
                 role=p.role,
             )
+
+
+class FakeWriter(StoreWriter):
+    """The write side of a :class:`FakeConnector`: changes its in-memory records.
+
+    ``rules`` declares what may be done per collection (as a mapping would); ``held`` maps a
+    record key to the hold kinds that apply to it now (an open loan); ``fail_on`` makes
+    :meth:`apply` raise :class:`~dsr.writing.WriteError` when a batch contains that target, after
+    which nothing of the batch is applied (like a rolled-back transaction).
+    """
+
+    def __init__(
+        self,
+        connector: FakeConnector,
+        rules: Mapping[str, WriteRules],
+        held: Mapping[str, Sequence[str]] | None = None,
+        fail_on: Target | None = None,
+    ) -> None:
+        super().__init__(connector.name)
+        self.connector = connector
+        self.rules_ = dict(rules)
+        self.held = {k: tuple(v) for k, v in (held or {}).items()}
+        self.fail_on = fail_on
+        self.restricted: set[Target] = set()
+
+    def rules(self) -> Mapping[str, WriteRules]:
+        return self.rules_
+
+    def holds(self, targets: Sequence[Target]) -> dict[Target, tuple[str, ...]]:
+        return {t: self.held[t.key] for t in targets if self.held.get(t.key)}
+
+    def current(self, target: Target, columns: Sequence[str]) -> dict[str, Value]:
+        record = self._find(target)
+        if record is None:
+            return {}
+        return {f.name: f.value for f in record.fields if f.name in columns}
+
+    def _find(self, target: Target) -> Record | None:
+        for records in self.connector.records_.values():
+            for r in records:
+                if (r.collection, r.key) == (target.collection, target.key):
+                    return r
+        return None
+
+    def apply(self, steps: Sequence[Step]) -> list[Applied]:
+        if self.fail_on is not None and any(s.target == self.fail_on for s in steps):
+            raise WriteError(f"{self.fail_on.store}.{self.fail_on.collection} {self.fail_on.key}: refused (fake)")
+        data = {k: list(v) for k, v in self.connector.records_.items()}
+        restricted = set(self.restricted)
+        done: list[Applied] = []
+        for step in steps:
+            t = step.target
+            rule = self.rules_.get(t.collection)
+            if rule is None:
+                raise WriteError(f"{t.store}.{t.collection}: no write rules declared")
+            where = [
+                (k, i)
+                for k, rs in data.items()
+                for i, r in enumerate(rs)
+                if (r.collection, r.key) == (t.collection, t.key)
+            ]
+            if not where:
+                done.append(Applied(step=step, changed=False, missing=True))
+                continue
+            k, i = where[0]
+            record = data[k][i]
+            changed = False
+            if step.action is StepAction.ERASE:
+                changed = self._erase(data, k, i, rule)
+            elif step.action is StepAction.RESTRICT:
+                changed = t not in restricted
+                restricted.add(t)
+            elif step.action is StepAction.LIFT:
+                changed = t in restricted
+                restricted.discard(t)
+            elif step.action is StepAction.RECTIFY:
+                refused = set(step.values) - set(rule.rectify)
+                if refused:
+                    raise WriteError(
+                        f"{t.store}.{t.collection} {t.key}: columns not open to rectification: {sorted(refused)}"
+                    )
+                fields = tuple(
+                    msgspec.structs.replace(f, value=step.values.get(f.name, f.value)) for f in record.fields
+                )
+                changed = fields != record.fields
+                data[k][i] = msgspec.structs.replace(record, fields=fields)
+            done.append(Applied(step=step, changed=changed))
+        self.connector.records_ = data
+        self.restricted = restricted
+        return done
+
+    @staticmethod
+    def _erase(data: dict[str, list[Record]], k: str, i: int, rule: WriteRules) -> bool:
+        record = data[k][i]
+        if rule.erase.action is EraseAction.DELETE:
+            del data[k][i]
+            return True
+        if rule.erase.action in (EraseAction.ANONYMISE, EraseAction.OVERWRITE):
+            new = {
+                n: (None if rule.erase.action is EraseAction.ANONYMISE else v) for n, v in rule.erase.columns.items()
+            }
+            fields = tuple(msgspec.structs.replace(f, value=new.get(f.name, f.value)) for f in record.fields)
+            if rule.erase.action is EraseAction.ANONYMISE:
+                del data[k][i]  # no longer the person's: it leaves their records
+                return True
+            data[k][i] = msgspec.structs.replace(record, fields=fields)
+            return fields != record.fields
+        raise WriteError(
+            f"{record.store}.{record.collection} {record.key}: cannot be erased here ({rule.erase.action})"
+        )

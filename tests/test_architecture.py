@@ -115,6 +115,8 @@ def _layer(module: str) -> str:
         return "api"  # dsr/__init__: the public API re-exports the pipeline
     if parts[1] in {"pipeline", "casefile", "service", "portal", "demo", "cli", "testing"}:
         return parts[1]
+    if parts[1] == "erasure_cli":
+        return "cli"  # dsr erase, holds, restricted (registered by dsr.cli)
     return "core"  # model, config, connector, errors
 
 

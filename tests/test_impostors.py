@@ -300,6 +300,15 @@ def _typed_date(text: str) -> str:
     return _DATE_PART.sub(r'\1<date_of_birth>"', text)
 
 
+_FORM_KEY = re.compile(r'(name="idempotency_key"[^>]*value=")[^"]*"')
+
+
+def _issued_key(text: str) -> str:
+    """Each form page carries a fresh random idempotency key (a resubmission without a receipt opens
+    no second case): random for every visitor alike, so it says nothing about the person."""
+    return _FORM_KEY.sub(r'\1<idempotency_key>"', text)
+
+
 def _without(text: str, values: dict[str, str]) -> str:
     """``text`` with each of ``values`` (as a whole word, also JSON-escaped) replaced by its name."""
     for value in sorted(values, key=len, reverse=True):
@@ -330,7 +339,7 @@ def leaks(site: Site, a: Attempt) -> list[str]:
 def transcript(v: Visitor) -> list[str]:
     """The visitor's responses and mail, with what they typed and what the portal issued them replaced by names."""
     names = {**typed_by(v), **{value: label.strip("<>") for value, label in v.secrets.items()}}
-    lines = [f"{s.what} → {s.status}\n{_without(_typed_date(s.text), names)}" for s in v.seen]
+    lines = [f"{s.what} → {s.status}\n{_without(_issued_key(_typed_date(s.text)), names)}" for s in v.seen]
     lines += [f"mail: {_without(str(m['Subject']), names)}\n{_without(body_of(m), names)}" for m in v.mail()]
     return lines
 

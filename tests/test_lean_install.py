@@ -24,7 +24,17 @@ from dsr.demo import generate
 ROOT = Path(__file__).resolve().parents[1]
 
 #: modules of the extras (portal, postgres, mysql, demo): none may be installed or imported by the core
-EXTRA_MODULES = ("litestar", "uvicorn", "aiosmtplib", "argon2", "alembic", "faker", "psycopg", "pymysql")
+EXTRA_MODULES = (
+    "litestar",
+    "uvicorn",
+    "aiosmtplib",
+    "argon2",
+    "alembic",
+    "faker",
+    "psycopg",
+    "pymysql",
+    "procrastinate",
+)
 
 
 def _run(*cmd: str | Path, cwd: Path | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -61,7 +71,9 @@ def test_the_core_installs_without_the_extras(lean: Path) -> None:
     installed = _run(lean / "python", "-m", "pip", "list", "--format=json").stdout
     names = {p["name"].lower() for p in json.loads(installed)}
     assert "dsr" in names and "weasyprint" in names and "sqlalchemy" in names
-    assert names.isdisjoint({"litestar", "uvicorn", "aiosmtplib", "argon2-cffi", "alembic", "faker", "pymysql"})
+    assert names.isdisjoint(
+        {"litestar", "uvicorn", "aiosmtplib", "argon2-cffi", "alembic", "faker", "pymysql", "procrastinate"}
+    )
     assert not any(n.startswith("psycopg") for n in names)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import msgspec
 import sqlalchemy as sa
 
-from dsr.casefile import audit, clock
+from dsr.casefile import audit, clock, idempotency
 from dsr.casefile.checks import SELF_PROOF, methods_for
 from dsr.casefile.codes import case_reference, keyed_hash, matches_status_secret, new_status_secret
 from dsr.casefile.errors import CodeRejected, InputRejected
@@ -131,11 +131,18 @@ def open_case(
 
 
 def open_case_in(
-    conn: sa.Connection, secret: bytes, intake: Intake, *, user: User | None, now: dt.datetime
+    conn: sa.Connection,
+    secret: bytes,
+    intake: Intake,
+    *,
+    user: User | None,
+    now: dt.datetime,
+    claim: idempotency.Claim | None = None,
 ) -> tuple[OpenedCase, int]:
-    """:func:`open_case` inside the caller's transaction; returns the case and its row id."""
+    """:func:`open_case` inside the caller's transaction; returns the case and its row id.
+    With ``claim`` (an idempotency key) the key is recorded with the case."""
     _validate(intake, now)
-    status_secret = new_status_secret()
+    status_secret = new_status_secret() if claim is None else claim.status_secret
     due = due_date(intake.received_at, intake.land)
     for _ in range(10):
         reference = case_reference(intake.received_at.astimezone(BERLIN).year)
@@ -159,6 +166,8 @@ def open_case_in(
             updated_at=now,
         )
     ).inserted_primary_key[0]
+    if claim is not None:
+        idempotency.record(conn, case_id, claim, now)
     _add_party(conn, case_id, "subject", intake.subject, None)
     if intake.requester is not None:
         _add_party(conn, case_id, "requester", intake.requester, intake.authorisation)

@@ -19,6 +19,7 @@ from dsr.casefile.approval import LETTER_OPENED
 from dsr.casefile.attachments import Document, store_document
 from dsr.casefile.case import Intake, OpenedCase, Party, open_case_in
 from dsr.casefile.errors import NotFound
+from dsr.casefile.idempotency import Claim
 from dsr.casefile.permission import actor_of, load_case
 from dsr.casefile.schema import cases, identity_checks, parties, review_items
 from dsr.casefile.states import Acting, CaseState, Channel
@@ -43,7 +44,9 @@ class DocumentInfo(msgspec.Struct, frozen=True, kw_only=True):
 
 
 #: the PDFs dsr renders (drafts, the answer, letters); every other kind is served as an attachment
-LETTER_KINDS = frozenset({"draft", "answer", "identity_query", "extension_notice"})
+LETTER_KINDS = frozenset({"draft", "answer", "identity_query", "extension_notice", "confirmation"})
+#: letters an approver must have opened to approve them ("confirmation": dsr.casefile.confirmation)
+APPROVED_LETTERS = frozenset({"answer", "confirmation"})
 
 
 class WorkCase(msgspec.Struct, frozen=True, kw_only=True):
@@ -145,12 +148,14 @@ def open_case_with_documents(
     *,
     user: User | None = None,
     now: dt.datetime | None = None,
+    claim: Claim | None = None,
 ) -> OpenedCase:
     """Open a case together with the files that came with the request (``(kind, document)``), in
-    one transaction: when a file cannot be stored, no case without it remains."""
+    one transaction: when a file cannot be stored, no case without it remains. ``claim``: the
+    submission's idempotency key (dsr.casefile.idempotency)."""
     now = clock.resolve(now)
     with engine.begin() as conn:
-        opened, case_id = open_case_in(conn, secret, intake, user=user, now=now)
+        opened, case_id = open_case_in(conn, secret, intake, user=user, now=now, claim=claim)
         for kind, document in attachments:
             doc_id = store_document(conn, case_id, kind, document, user.id if user else None, now)
             audit.append(
@@ -204,7 +209,7 @@ def read_document(
         ).first()
         if row is None or row.content is None:
             raise NotFound(f"no document {document_id} in case {reference}")
-        if audited and user is not None and row.kind == "answer":
+        if audited and user is not None and row.kind in APPROVED_LETTERS:
             # the record that this person read the letter they may approve (dsr.casefile.approval)
             audit.append(
                 conn,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import os
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,9 +42,14 @@ class StoreProgress(enum.StrEnum):
     SKIPPED = "skipped"  #: not asked: the job found nothing left to do (e.g. the officer searched already)
 
 
+def _lease() -> dt.timedelta:
+    # benchmarks/crash_safety.py shortens it to see a killed worker's job taken over in seconds
+    return dt.timedelta(seconds=float(os.environ.get("DSR_JOB_LEASE_SECONDS") or 300))
+
+
 @dataclass(frozen=True, slots=True)
 class JobPolicy:
-    lease: dt.timedelta = dt.timedelta(minutes=5)
+    lease: dt.timedelta = field(default_factory=_lease)
     backoff: dt.timedelta = dt.timedelta(seconds=30)  #: doubled after each failed attempt
     max_backoff: dt.timedelta = dt.timedelta(hours=1)
 
@@ -100,7 +106,7 @@ def enqueue_in(
 ) -> int:
     """Queue a job inside the caller's transaction; returns its id."""
     now = clock.resolve(now)
-    return conn.execute(
+    key = conn.execute(
         sa.insert(jobs).values(
             kind=kind,
             case_id=case_id,
@@ -114,7 +120,11 @@ def enqueue_in(
             created_at=now,
             updated_at=now,
         )
-    ).inserted_primary_key[0]
+    ).inserted_primary_key
+    assert key is not None
+    job_id: int = key[0]
+    note_queued(conn, job_id)
+    return job_id
 
 
 def enqueue_once_in(
@@ -247,6 +257,34 @@ def _claim(engine: sa.Engine, worker_claim: str, policy: JobPolicy, now: dt.date
     return None
 
 
+def _claim_id(engine: sa.Engine, job_id: int, worker_claim: str, policy: JobPolicy, now: dt.datetime) -> Job | None:
+    """Claim one job by id if it is due (the same optimistic claim as :func:`_claim`)."""
+    due = sa.or_(
+        sa.and_(jobs.c.state == JobState.QUEUED.value, jobs.c.not_before <= now),
+        sa.and_(jobs.c.state == JobState.RUNNING.value, jobs.c.lease_until < now),
+    )
+    with engine.begin() as conn:
+        row = conn.execute(sa.select(jobs.c.id, jobs.c.version).where(jobs.c.id == job_id, due)).first()
+        if row is None:
+            return None
+        done = conn.execute(
+            sa.update(jobs)
+            .where(jobs.c.id == row.id, jobs.c.version == row.version)
+            .values(
+                state=JobState.RUNNING.value,
+                claim=worker_claim,
+                version=row.version + 1,
+                attempts=jobs.c.attempts + 1,
+                lease_until=now + policy.lease,
+                heartbeat_at=now,
+                updated_at=now,
+            )
+        )
+        if done.rowcount != 1:
+            return None  # another worker claimed it between the two statements
+        return _job(conn.execute(sa.select(jobs).where(jobs.c.id == row.id)).one())
+
+
 def _safe_error(exc: BaseException) -> str:
     # our own errors promise messages without personal data; others (driver errors quoting
     # values, say) are reduced to their type
@@ -271,6 +309,18 @@ def run_next(
     job = _claim(engine, claim_token, policy, now())
     if job is None:
         return None
+    return _execute(engine, job, claim_token, handlers, policy, now)
+
+
+def _execute(
+    engine: sa.Engine,
+    job: Job,
+    claim_token: str,
+    handlers: Mapping[str, Handler],
+    policy: JobPolicy,
+    now: Callable[[], dt.datetime],
+) -> Job:
+    """Run a claimed job's handler and record the outcome."""
     ctx = JobContext(engine, job, claim_token, policy, now, {k: dict(v) for k, v in job.progress.items()})
     handler = handlers.get(job.kind)
     try:
@@ -349,6 +399,7 @@ def retry_store(engine: sa.Engine, job_id: int, store: str, *, actor: str, now: 
                 updated_at=now,
             )
         )
+        note_queued(conn, job_id)
         audit.append(
             conn,
             "store retried",
@@ -356,4 +407,55 @@ def retry_store(engine: sa.Engine, job_id: int, store: str, *, actor: str, now: 
             case_ref=_case_ref(conn, row.case_id),
             now=now,
             detail={"job": job_id, "store": store},
+        )
+
+
+# --------------------------------------------------------------------------- a queue in front of the table
+# With a job queue (dsr.service.queue: procrastinate on PostgreSQL) this table stays the durable
+# record, written in the caller's transaction; the queue only carries "job N is due" messages.
+
+
+#: key in ``Connection.info`` of the ids of jobs queued in the open transaction; present only on
+#: connections a queue watches (dsr.service.queue.outbox), which hands them on after the commit
+QUEUED_IN_TRANSACTION = "dsr.jobs.queued"
+
+
+def note_queued(conn: sa.Connection, job_id: int) -> None:
+    """Remember a job queued (or queued again) in ``conn``'s transaction, for a watching queue."""
+    queued = conn.info.get(QUEUED_IN_TRANSACTION)
+    if queued is not None:
+        queued.append(job_id)
+
+
+def run_job(
+    engine: sa.Engine,
+    job_id: int,
+    handlers: Mapping[str, Handler],
+    *,
+    policy: JobPolicy = JobPolicy(),
+    now: Callable[[], dt.datetime] = clock.utcnow,
+) -> Job | None:
+    """Claim job ``job_id`` if it is due, run it, record the outcome (as :func:`run_next` does).
+
+    None when it is not due: done, failed, running under a live lease, waiting for its backoff, or
+    unknown. A message delivered twice therefore runs the job once per attempt.
+    """
+    claim_token = secrets.token_hex(16)
+    job = _claim_id(engine, job_id, claim_token, policy, now())
+    if job is None:
+        return None
+    return _execute(engine, job, claim_token, handlers, policy, now)
+
+
+def due_job_ids(engine: sa.Engine, *, now: dt.datetime | None = None, limit: int = 1000) -> list[int]:
+    """Ids of jobs due at ``now``: queued and past their ``not_before``, or running with a lease
+    that ran out (their worker died). Oldest first."""
+    now = clock.resolve(now)
+    due = sa.or_(
+        sa.and_(jobs.c.state == JobState.QUEUED.value, jobs.c.not_before <= now),
+        sa.and_(jobs.c.state == JobState.RUNNING.value, jobs.c.lease_until < now),
+    )
+    with engine.connect() as conn:
+        return list(
+            conn.execute(sa.select(jobs.c.id).where(due).order_by(jobs.c.not_before, jobs.c.id).limit(limit)).scalars()
         )

@@ -1,7 +1,7 @@
 """Retention: the request file is personal data and is deleted a set time after the case ends.
 
 Purging deletes parties, candidates, identity checks and queries, review decisions, comments,
-codes, download offers, documents and jobs of the case, and keeps a stub of the case row
+codes, download offers, documents, jobs, rectifications and objections of the case, and keeps a stub of the case row
 (reference, controller, kinds of request, dates, state) for statistics and for the audit trail.
 The audit chain is untouched and stays verifiable: events never held personal data, only the
 case reference, and a "case purged" event records the purge itself.
@@ -24,7 +24,9 @@ from dsr.casefile.schema import (
     identity_checks,
     identity_queries,
     jobs,
+    objections,
     parties,
+    rectifications,
     review_items,
 )
 
@@ -42,6 +44,8 @@ _CHILDREN = (
     review_items,
     comments,
     jobs,
+    rectifications,  # before and after of a correction: the person's own data
+    objections,  # the reasons speak of the person's situation
 )
 
 

@@ -318,3 +318,139 @@ rate_limits = sa.Table(
     sa.Column("value", Blob, nullable=True),
     sa.Column("expires_at", UTCDateTime, nullable=True, index=True),
 )
+
+# ------------------------------------------------------------------- erasure (0008)
+
+#: erasure plans (dsr.pipeline.erasure.ErasurePlan): the id is the plan's content hash, so an
+#: approval names exactly the plan approved. ``plan``: plan.json as written (record keys, no values)
+erasure_plans = sa.Table(
+    PREFIX + "erasure_plans",
+    metadata,
+    sa.Column("id", sa.String(16), primary_key=True),  # "E-" + 12 hex digits
+    _case_fk(nullable=True),
+    sa.Column("controller", CONTROLLER, nullable=False, index=True),
+    sa.Column("subject_reference", sa.String(64), nullable=False, index=True),
+    sa.Column("plan", sa.Text, nullable=False),
+    sa.Column("state", sa.String(20), nullable=False, index=True),  # proposed | approved | executed | superseded
+    sa.Column("proposed_by", sa.String(64), nullable=False),  # an audit actor ("user:3", "cli")
+    sa.Column("proposed_at", UTCDateTime, nullable=False),
+    sa.Column("approved_by", sa.String(64), nullable=True),
+    sa.Column("approved_at", UTCDateTime, nullable=True),
+    sa.Column("executed_by", sa.String(64), nullable=True),
+    sa.Column("executed_at", UTCDateTime, nullable=True),
+)
+
+#: what was done to which record, in order: ids and actions only, never a value. A row is written
+#: before its store is changed (``done_at`` None) and completed after the store committed, so a
+#: crash in between is found and finished by running again
+erasure_log = sa.Table(
+    PREFIX + "erasure_log",
+    metadata,
+    _id(),
+    sa.Column("plan_id", sa.String(16), sa.ForeignKey(PREFIX + "erasure_plans.id"), nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("store", sa.String(100), nullable=False),
+    sa.Column("collection", sa.String(100), nullable=False),
+    sa.Column("key", sa.String(200), nullable=False),
+    sa.Column("action", sa.String(20), nullable=False),  # erase | restrict | lift | list
+    sa.Column("erase_action", sa.String(20), nullable=True),  # delete | anonymise | overwrite
+    sa.Column("changed", sa.Boolean, nullable=True),  # None until the store committed
+    sa.Column("done_at", UTCDateTime, nullable=True),
+    sa.UniqueConstraint("plan_id", "seq", name=f"uq_{PREFIX}erasure_log_plan_seq"),
+)
+
+#: records restricted instead of erased (Art. 18), each scheduled for erasure when its holds end;
+#: ``how``: flag (the store's column) | list (dsr's restriction list, honoured by gather and
+#: exported by ``dsr restricted``)
+restrictions = sa.Table(
+    PREFIX + "restrictions",
+    metadata,
+    _id(),
+    sa.Column("controller", CONTROLLER, nullable=False),
+    sa.Column("store", sa.String(100), nullable=False),
+    sa.Column("collection", sa.String(100), nullable=False),
+    sa.Column("key", sa.String(200), nullable=False),
+    sa.Column("how", sa.String(10), nullable=False),  # flag | list
+    sa.Column("holds", sa.JSON, nullable=False),  # [{"kind", "until", "kept_with"}]: kinds, dates and ids
+    sa.Column("until", sa.Date, nullable=True),  # the last day of the dated holds; None: a condition lasts
+    sa.Column("state", sa.String(20), nullable=False),  # restricted | erased | lifted
+    sa.Column("plan_id", sa.String(16), sa.ForeignKey(PREFIX + "erasure_plans.id"), nullable=False, index=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("ended_at", UTCDateTime, nullable=True),
+    sa.Index(f"ix_{PREFIX}restrictions_controller_state", "controller", "state"),
+    sa.UniqueConstraint("plan_id", "store", "collection", "key", name=f"uq_{PREFIX}restrictions_plan_target"),
+)
+
+#: Art. 19 GDPR: one task per named recipient of an affected activity, until done or documented
+#: as impossible or disproportionate
+notices = sa.Table(
+    PREFIX + "notices",
+    metadata,
+    _id(),
+    _case_fk(nullable=True),
+    sa.Column("plan_id", sa.String(16), sa.ForeignKey(PREFIX + "erasure_plans.id"), nullable=True, index=True),
+    sa.Column("number", sa.Integer, nullable=False),  # the recipient's place in the plan
+    sa.Column("kind", sa.String(20), nullable=False),  # erasure | restriction | rectification
+    sa.Column("activity", sa.String(100), nullable=False),
+    sa.Column("recipient", sa.JSON, nullable=False),  # the recipient's name by language
+    sa.Column("channel", sa.String(10), nullable=False),  # letter | email
+    sa.Column("state", sa.String(20), nullable=False),  # open | done | impossible | disproportionate
+    sa.Column("note", sa.Text, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("closed_by", sa.String(64), nullable=True),
+    sa.Column("closed_at", UTCDateTime, nullable=True),
+    sa.UniqueConstraint("plan_id", "number", name=f"uq_{PREFIX}notices_plan_number"),
+)
+
+# ------------------------------------------------------------ rectification, objection (0009)
+
+#: Art. 16: one row per column corrected through the connector, or the supplementary statement
+#: recorded where the controller cannot verify the correct value (``applied`` False). ``before`` and
+#: ``after`` are personal data: kept here only (retention empties them with the case), never logged
+rectifications = sa.Table(
+    PREFIX + "rectifications",
+    metadata,
+    _id(),
+    _case_fk(),
+    sa.Column("store", sa.String(100), nullable=False),
+    sa.Column("collection", sa.String(100), nullable=False),
+    sa.Column("key", sa.String(200), nullable=False),
+    sa.Column("column", sa.String(100), nullable=False),
+    sa.Column("before", sa.JSON, nullable=True),  # the stored value as JSON (dates as ISO text)
+    sa.Column("after", sa.JSON, nullable=True),
+    sa.Column("applied", sa.Boolean, nullable=False),  # the store was changed
+    sa.Column("verified", sa.Boolean, nullable=False),  # the controller verified the correct value
+    sa.Column("statement", sa.Text, nullable=True),  # the supplementary statement (Art. 16 sentence 2)
+    sa.Column("applied_by", sa.String(64), nullable=False),  # an audit actor ("user:3")
+    sa.Column("applied_at", UTCDateTime, nullable=False),
+)
+
+#: Art. 21: the balancing decision on an objection, its reasons, and what stopping the processing did
+objections = sa.Table(
+    PREFIX + "objections",
+    metadata,
+    _id(),
+    _case_fk(),
+    sa.Column("processing", sa.String(100), nullable=False),  # an activity of the register, or loan_history
+    sa.Column("decision", sa.String(20), nullable=False),  # upheld | rejected
+    sa.Column("reasons", sa.Text, nullable=False),
+    sa.Column("decided_by", sa.String(64), nullable=False),
+    sa.Column("decided_at", UTCDateTime, nullable=False),
+    sa.Column("applied", sa.JSON, nullable=True),  # counts of what was stopped: {"rectified": 1, "anonymised": 4}
+    sa.Column("applied_at", UTCDateTime, nullable=True),
+)
+
+# ------------------------------------------------------------------------ idempotency keys
+
+#: a submission's idempotency key (dsr.casefile.idempotency): a resubmission with the same key
+#: finds its case instead of opening another. Only keyed hashes are stored, never the key.
+idempotency_keys = sa.Table(
+    PREFIX + "idempotency_keys",
+    metadata,
+    _id(),
+    sa.Column("key_hash", sa.String(64), nullable=False, unique=True),
+    _case_fk(),
+    sa.Column("fingerprint", sa.String(64), nullable=False),  # keyed hash of the request as typed
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)

@@ -10,6 +10,7 @@ could name a code could use up its attempts and lock the requester out.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import sqlalchemy as sa
 
@@ -61,9 +62,12 @@ def confirm_email(
     *,
     policy: CodePolicy = CodePolicy(),
     now: dt.datetime | None = None,
+    then: Callable[[sa.Connection, str], object] | None = None,
 ) -> str:
     """Confirm the address with the code it received; ``link`` is the code's token from the mail's
-    link (``IssuedCode.link``). Returns the case reference."""
+    link (``IssuedCode.link``). Returns the case reference. ``then(conn, reference)`` runs in the
+    same transaction (the portal queues the candidate search): a crash after the commit cannot
+    leave a confirmed address whose search was never queued, as the used code cannot be sent again."""
     now = clock.resolve(now)
     with engine.begin() as conn:
         code_id = codes.code_by_link(conn, PURPOSE, link)
@@ -72,6 +76,8 @@ def confirm_email(
             reference = conn.execute(sa.select(cases.c.reference).where(cases.c.id == row.case_id)).scalar_one()
             conn.execute(sa.update(parties).where(parties.c.id == row.target_id).values(email_verified_at=now))
             audit.append(conn, "e-mail verified", actor="requester", case_ref=reference, now=now)
+            if then is not None:
+                then(conn, reference)
         else:
             left = codes.attempts_left(conn, code_id, policy)
     # raised after the commit, so the failed attempt stays counted

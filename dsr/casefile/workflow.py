@@ -130,6 +130,13 @@ def decide(
         case = load_case(conn, user, reference)
         if CaseState(case.state) is not CaseState.REVIEW:
             raise TransitionRefused("decisions are taken while the case is in review", code="decide_in_review")
+        taken = conn.execute(
+            sa.select(review_items.c.decision, review_items.c.ground, review_items.c.decided_by).where(
+                review_items.c.case_id == case.id, review_items.c.item == item
+            )
+        ).first()
+        if taken is not None and tuple(taken) == (decision, ground, user.id):
+            return  # the same decision again (a retry after its answer was lost): nothing new to record
         done = conn.execute(
             sa.update(review_items)
             .where(review_items.c.case_id == case.id, review_items.c.item == item)

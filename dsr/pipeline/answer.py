@@ -25,11 +25,13 @@ import datetime as dt
 import functools
 import itertools
 import logging
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, ParamSpec, TypeVar, get_args
 from zoneinfo import ZoneInfo
+
+import msgspec
 
 from dsr.config import ControllerSettings, Settings, connect, load
 from dsr.connector import Connector
@@ -199,18 +201,22 @@ def prepare_answer(
     decisions: Sequence[Decision] = (),
     restricted: dict[str, RestrictionDecision] | None = None,
     formats: Sequence[Format] = FORMATS,
+    processing_restricted: Mapping[tuple[str, str, str], dt.date | None] | None = None,
 ) -> Answer:
     """Gather, redact, compose and render the answer for a resolved subject.
 
     Returns no documents when a store failed: an incomplete answer must not look complete.
     ``formats`` picks the documents to render (``pdf``, ``json``, ``docx``).
+    ``processing_restricted``: the records on the restriction list after an erasure request,
+    (store, collection, key) → the last day or None (:func:`dsr.service.erasure.restricted_until`):
+    the letter marks them.
     """
     if unknown := set(formats) - set(FORMATS):
         raise ValueError(f"unknown format(s) {', '.join(sorted(unknown))}; one of {', '.join(FORMATS)}")
     controller = settings.controller(controller_key)
     secret = settings.dsr.secret_key.encode()
     lang = language or settings.dsr.language
-    gathering = gather(subject, connectors)
+    gathering = _mark_restricted(gather(subject, connectors), processing_restricted or {})
     if not gathering.complete:
         return Answer(reports=gathering.reports, complete=False)
     if subject.reference == NOBODY:
@@ -257,6 +263,7 @@ def answer(
     connectors: Sequence[Connector] | None = None,
     decisions: Sequence[Decision] = (),
     restricted: dict[str, RestrictionDecision] | None = None,
+    processing_restricted: Mapping[tuple[str, str, str], dt.date | None] | None = None,
 ) -> Answer:
     """The answer to an access request, in memory: identify (for a descriptor), gather, redact,
     compose and render ``formats``.
@@ -267,6 +274,7 @@ def answer(
     subject already resolved. ``connectors``: the controller's connectors when the caller builds
     them (they stay open); by default they are built from the settings and closed afterwards.
     A store that fails gives an answer with ``complete`` False and no documents.
+    ``processing_restricted``: the controller's restriction list (:func:`prepare_answer`).
     """
     settings = settings if isinstance(settings, Settings) else load(settings)
     own = connectors is None
@@ -289,6 +297,7 @@ def answer(
             decisions=decisions,
             restricted=restricted,
             formats=formats,
+            processing_restricted=processing_restricted,
         )
     finally:
         if own:
@@ -326,11 +335,13 @@ def answer_access(
     language: str | None = None,
     decisions: Path | None = None,
     facts: RequestFacts = RequestFacts(),
+    processing_restricted: Mapping[tuple[str, str, str], dt.date | None] | None = None,
 ) -> WrittenAnswer:
     """``dsr disclose``: identify, answer, and write the documents into ``out_dir``.
 
     Nobody matching is answered with the negative letter, but only when every store answered;
     an ambiguous match raises :class:`AmbiguousSubject` (a person must decide).
+    ``processing_restricted``: the restriction list the portal keeps (the CLI reads it).
     """
     settings = load(config)
     reply = answer(
@@ -341,6 +352,7 @@ def answer_access(
         language=language,
         decisions=load_decisions(decisions) if decisions else (),
         restricted=load_restriction_decisions(decisions) if decisions else {},
+        processing_restricted=processing_restricted,
     )
     files: dict[str, Path] = {}
     if reply.complete:
@@ -449,6 +461,19 @@ def _redact(
         people, gathering.subject, allow=AllowList.for_controller(controller, catalogue=catalogue)
     )
     return redact(gathering, gazetteer, decisions=decisions, secret=secret, language=language)
+
+
+def _mark_restricted(gathering: Gathering, restricted: Mapping[tuple[str, str, str], dt.date | None]) -> Gathering:
+    """Records on the restriction list, marked for the letter (Art. 18 GDPR)."""
+    if not restricted:
+        return gathering
+    marked = tuple(
+        msgspec.structs.replace(r, processing_restricted=True, restricted_until=restricted[t])
+        if (t := (r.store, r.collection, r.key)) in restricted
+        else r
+        for r in gathering.records
+    )
+    return msgspec.structs.replace(gathering, records=marked)
 
 
 def _default_register(controller: ControllerSettings) -> str:

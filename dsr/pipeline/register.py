@@ -108,7 +108,12 @@ class RetentionRule(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     suspend the rule when true (the reader agreed to keep their loan history); ``referenced_by``:
     "collection.field" — a record another record points at (a loan with a fee) is kept with it.
     A record whose ``after`` (and ``or_after``) field is empty (a loan not yet returned) has no
-    date yet."""
+    date yet.
+
+    ``law``: the provision that *obliges* the controller to keep the records until the date
+    ("§ 147 Abs. 1 Nr. 4, Abs. 3 AO; § 14b Abs. 1 UStG"). An erasure request waits for such a
+    rule (a retention hold, :mod:`dsr.pipeline.erasure`); a rule without it is the controller's
+    own storage period, which an erasure request cuts short."""
 
     collections: list[str]
     after: str
@@ -119,6 +124,7 @@ class RetentionRule(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     years: int = 0
     from_year_end: bool = False
     unless: list[str] = []
+    law: str = ""
 
 
 class ActivityEntry(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

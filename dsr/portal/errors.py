@@ -11,10 +11,12 @@ import sqlite3
 import traceback
 from typing import Any
 
+import msgspec
 import sqlalchemy as sa
 from litestar import Request, Response
 from litestar.enums import MediaType
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
 
 from dsr.casefile import CaseError, CodeRejected, NotFound, TooManyRequests, TransitionRefused
 from dsr.errors import ConnectorError, DSRError
@@ -33,6 +35,38 @@ _CODE_TEXTS = {
     "this download has expired; please contact us": "error.download_expired",
     "unknown reference or wrong secret": "error.status_rejected",
 }
+
+
+class Problem(msgspec.Struct, kw_only=True):
+    """The body of every error the JSON APIs (public and officer) answer, as the OpenAPI document
+    says it (:func:`problems`): never a stack trace, never Litestar's own ``{status_code, detail}``."""
+
+    error: str  #: the kind, stable: bad_request, not_logged_in, csrf, forbidden, not_found, refused, …
+    message: str  #: in words: the visitor's language (public API), English (officer API)
+    code: str | msgspec.UnsetType = msgspec.UNSET  #: the rule that refused (officer API), for programs
+    fields: dict[str, str] | msgspec.UnsetType = msgspec.UNSET  #: field → what to fix (a public request)
+    stores: list[str] | msgspec.UnsetType = msgspec.UNSET  #: the stores that could not be read
+
+
+#: what each error status means on the portal's APIs (the OpenAPI document's descriptions)
+MEANINGS = {
+    400: "The request is malformed or a value is refused (`error`: bad_request, invalid_form, code_invalid, …)",
+    401: "Not logged in, or a wrong username, password or second factor",
+    403: "A missing or wrong CSRF token, a role the user does not have, or the second factor not set up yet",
+    404: "No such case, document, code, controller or user (or none the user may see)",
+    409: "Refused by a rule of the case's workflow in its current state (`code` names the rule)",
+    413: "The body is too large",
+    429: "Too many attempts from this address or account: try again later (Retry-After)",
+    503: "The database, a store or the mail server cannot be reached; nothing was changed (Retry-After)",
+}
+
+
+def problems(*statuses: int) -> dict[int, ResponseSpec]:
+    """The documented error responses of an API operation: each a :class:`Problem`."""
+    return {
+        status: ResponseSpec(Problem, description=MEANINGS[status], generate_examples=False)
+        for status in sorted(statuses)
+    }
 
 
 #: how long a client should wait when the database is gone (a restart or failover takes minutes)
@@ -167,6 +201,11 @@ def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     portal = portal_of(request)
     if portal is None or is_api(request):
         body: dict[str, Any] = {"error": key.removeprefix("error."), "message": message}
+        if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
+            # which field and what it must be (msgspec's words name the rule, never the value sent)
+            wrong = {str(e.get("key") or "body"): str(e.get("message", "")) for e in exc.extra if isinstance(e, dict)}
+            if wrong:
+                body["fields"] = wrong
         if (stores := failed_stores(exc)) is not None:
             # as the officer API's refusals: the English rule as message (the stores' names, not the
             # driver's words or a file path), its code, and which stores failed

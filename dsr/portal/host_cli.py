@@ -7,7 +7,7 @@
 Through Litestar's CLI plugin protocol (:class:`HostCommands`, which :class:`DSRPlugin` is): the
 commands use the mounted plugin's own configuration — its settings, the host's engine, its
 connectors — not a TOML file. They run the same functions as ``dsr migrate``, ``dsr user add`` and
-``dsr worker`` (``casefile.upgrade``, ``service.staff.add_user``, ``service.worker.work``), with
+``dsr worker`` (``casefile.upgrade``, ``service.staff.add_user``, ``service.worker.run``), with
 the same output and exit codes (2: configuration or input refused, 4: another error).
 """
 
@@ -82,9 +82,13 @@ def migrate(app: Litestar, mount: str | None) -> None:
     portal = portal_of(app, mount)
 
     def upgrade() -> None:
+        from dsr.service.queue import prepare
+
         before = casefile.current_revision(portal.engine)
         casefile.upgrade(portal.engine)
         click.echo(f"portal database: schema {before or 'none'} → {casefile.current_revision(portal.engine)} (newest)")
+        if prepare(portal.settings, portal.engine).name == "procrastinate":
+            click.echo("portal database: procrastinate's job queue tables present")
 
     _run(upgrade)
 
@@ -131,15 +135,15 @@ def user_add(
 def worker(app: Litestar, mount: str | None, idle: float) -> None:
     """Run background jobs (gathering) outside the web server (DSRConfig(run_worker=False))."""
     from dsr.service.casework import handlers
-    from dsr.service.worker import work
+    from dsr.service.worker import run
 
     portal = portal_of(app, mount)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     click.echo("worker running (Ctrl-C to stop)")
     jobs = handlers(portal.settings, connectors_of=portal.connectors_of, mailer=portal.mailer)
-    with contextlib.suppress(KeyboardInterrupt):
-        _run(lambda: work(portal.engine, jobs, stop, idle=idle, settings=portal.settings))
+    with contextlib.suppress(KeyboardInterrupt):  # the backend of [portal.jobs] (dsr.service.queue)
+        _run(lambda: run(portal.settings, portal.engine, jobs, stop, idle=idle))
 
 
 __all__ = ["HostCommands", "group", "portal_of"]

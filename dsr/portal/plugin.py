@@ -57,6 +57,7 @@ from dsr.portal.isolation import (
 )
 from dsr.portal.security import security_headers
 from dsr.service.mail import Mailer
+from dsr.service.queue import close_queue
 
 FONTS = Path(dsr_letter_templates.__file__).with_name("fonts")
 log = logging.getLogger(__name__)
@@ -170,6 +171,19 @@ class DSRPlugin(InitPlugin, HostCommands):  # HostCommands: `litestar dsr …` (
                 f"{casefile.head_revision()}: run `dsr migrate --config …` (or mount DSRPlugin with migrate=True)",
             )
 
+    def _queue(self) -> None:
+        """The job queue's startup: with procrastinate, the ids of jobs each commit queued are sent
+        to it from now on (dsr.service.queue), and its tables are created or checked."""
+        import sqlalchemy as sa
+
+        from dsr.service.queue import prepare, queue_for
+
+        queue_for(self.portal.settings, self.portal.engine)  # a ConfigError stops the startup
+        try:
+            prepare(self.portal.settings, self.portal.engine, migrate=self.migrate)
+        except sa.exc.OperationalError as exc:  # the database is down: the sweep catches up later
+            log.warning("portal database unreachable at startup (%s): job queue not checked", type(exc).__name__)
+
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         portal = self.portal
         handlers = route_handlers(portal)
@@ -193,11 +207,13 @@ class DSRPlugin(InitPlugin, HostCommands):  # HostCommands: `litestar dsr …` (
         app_config.signature_namespace["Portal"] = Portal
         # the schema first: the officer side's startup starts job workers that use it
         app_config.on_startup.insert(0, self._schema)
+        app_config.on_startup.insert(1, self._queue)
         officer = _officer_module()
         if officer is not None and hasattr(officer, "startup"):
             app_config.on_startup.append(lambda: officer.startup(portal))
         if officer is not None and hasattr(officer, "shutdown"):
             app_config.on_shutdown.append(lambda: officer.shutdown(portal))
+        app_config.on_shutdown.append(lambda: close_queue(portal.engine))
         app_config.on_shutdown.append(portal.engine.dispose)
         return app_config
 

@@ -2,7 +2,8 @@
 ``dsr housekeeping`` from cron: end download offers past their time, delete idle or expired
 officer sessions, purge request files of cases that ended longer ago than
 ``[dsr] request_retention_days``, and delete rate-limit counters whose window has ended (they
-are keyed by a hash of a client address).
+are keyed by a hash of a client address). With ``[portal.audit] checkpoint_file`` set it also
+appends a signed checkpoint of the audit chain once a day (:mod:`dsr.service.anchoring`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import sqlalchemy as sa
 from dsr import casefile
 from dsr.casefile import ratelimit
 from dsr.config import Settings
+from dsr.errors import ConfigError
+from dsr.service.anchoring import daily_checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +29,7 @@ class Tidied:
     sessions_deleted: int
     cases_purged: int
     rate_limits_purged: int = 0
+    checkpoints_written: int = 0
 
 
 def tidy(engine: sa.Engine, settings: Settings, *, now: dt.datetime | None = None) -> Tidied:
@@ -37,6 +41,7 @@ def tidy(engine: sa.Engine, settings: Settings, *, now: dt.datetime | None = Non
             casefile.purge_closed(engine, period=dt.timedelta(days=settings.dsr.request_retention_days), now=now)
         ),
         rate_limits_purged=ratelimit.purge_expired(engine, now=now),
+        checkpoints_written=_checkpoint(engine, settings, now),
     )
     log.info(
         "housekeeping: %d download offers ended, %d sessions deleted, %d cases purged, %d rate-limit counters deleted",
@@ -46,3 +51,12 @@ def tidy(engine: sa.Engine, settings: Settings, *, now: dt.datetime | None = Non
         result.rate_limits_purged,
     )
     return result
+
+
+def _checkpoint(engine: sa.Engine, settings: Settings, now: dt.datetime | None) -> int:
+    # a missing key or an unwritable file must not stop the rest of the housekeeping
+    try:
+        return int(daily_checkpoint(engine, settings, now=now) is not None)
+    except (ConfigError, OSError) as exc:
+        log.warning("housekeeping: no audit checkpoint written (%s)", exc)
+        return 0

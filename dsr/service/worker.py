@@ -1,57 +1,40 @@
 """The job worker: runs queued jobs until stopped. ``dsr serve`` runs one in a background thread,
 ``dsr worker`` runs one on its own (several may run at once: claims never collide).
+
+:func:`work` is the job table's own polling loop; :func:`run` and :class:`BackgroundWorker` with
+settings run whichever backend ``[portal.jobs] backend`` chooses (dsr.service.queue).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Mapping
 
 import sqlalchemy as sa
 
 from dsr import casefile
 from dsr.config import Settings
-from dsr.service.housekeeping import tidy
+from dsr.service.queue import queue_for
+from dsr.service.queue.table import HOUSEKEEPING_EVERY, work
+
+__all__ = ["HOUSEKEEPING_EVERY", "BackgroundWorker", "run", "work"]
 
 log = logging.getLogger(__name__)
 
 
-#: seconds between two rounds of housekeeping (expired downloads, sessions, old request files)
-HOUSEKEEPING_EVERY = 300.0
-
-
-def work(
+def run(
+    settings: Settings,
     engine: sa.Engine,
     handlers: Mapping[str, casefile.jobs.Handler],
     stop: threading.Event,
     *,
     idle: float = 1.0,
-    settings: Settings | None = None,
 ) -> None:
-    """Run due jobs; when none is due, wait ``idle`` seconds (or until ``stop`` is set).
-
-    With ``settings`` the worker also does the housekeeping (:func:`dsr.service.housekeeping.tidy`)
-    every :data:`HOUSEKEEPING_EVERY` seconds, so expired download offers end without cron.
-    """
-    next_tidy = 0.0
-    while not stop.is_set():
-        if settings is not None and time.monotonic() >= next_tidy:
-            next_tidy = time.monotonic() + HOUSEKEEPING_EVERY
-            try:
-                tidy(engine, settings)
-            except Exception as exc:  # noqa: BLE001 - housekeeping retries next round
-                log.warning("worker: housekeeping failed (%s)", type(exc).__name__)
-        try:
-            job = casefile.run_next(engine, handlers)
-        except Exception as exc:  # noqa: BLE001 - the database may be briefly unavailable; keep the worker alive
-            log.warning("worker: could not claim a job (%s)", type(exc).__name__)
-            job = None
-        if job is None:
-            stop.wait(idle)
-        else:
-            log.info("worker: job %s (%s) is %s", job.id, job.kind, job.state)
+    """Run jobs and periodic work on the configured backend until ``stop`` is set (`dsr worker`)."""
+    queue = queue_for(settings, engine)
+    log.info("worker: jobs from the %s backend", queue.name)
+    queue.run_worker(handlers, stop, idle=idle)
 
 
 class BackgroundWorker:
@@ -66,12 +49,19 @@ class BackgroundWorker:
         settings: Settings | None = None,
     ) -> None:
         self._stop = threading.Event()
-        self._thread = threading.Thread(
-            target=work,
-            args=(engine, handlers, self._stop),
-            kwargs={"idle": idle, "settings": settings},
-            name="dsr-worker",
-            daemon=True,
+        # without settings: the job table's polling loop alone (no housekeeping), as tests want it
+        self._thread = (
+            threading.Thread(
+                target=work, args=(engine, handlers, self._stop), kwargs={"idle": idle}, name="dsr-worker", daemon=True
+            )
+            if settings is None
+            else threading.Thread(
+                target=run,
+                args=(settings, engine, handlers, self._stop),
+                kwargs={"idle": idle},
+                name="dsr-worker",
+                daemon=True,
+            )
         )
 
     def start(self) -> None:

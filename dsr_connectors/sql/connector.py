@@ -24,8 +24,10 @@ from dsr.model import (
     Subject,
 )
 from dsr.pipeline.identify import candidate_reference
+from dsr.writing import StoreWriter
 from dsr_connectors.sql.database import Database, bind_values, missing_sqlite_file, unique_column_sets
 from dsr_connectors.sql.mapping import PEOPLE_IDENTIFIERS, CollectionMapping, Mapping, load_mapping
+from dsr_connectors.sql.open_stores import OpenStore, SharedDatabase, loaded_mapping, open_store
 from dsr_connectors.sql.people import (
     Found,
     evidence,
@@ -37,9 +39,12 @@ from dsr_connectors.sql.people import (
     row_identifiers,
 )
 from dsr_connectors.sql.records import walk
-from dsr_connectors.sql.schema import check_keys, check_schema
+from dsr_connectors.sql.schema import check_keys, check_schema, check_write_rules
+from dsr_connectors.sql.writing import SQLWriter
 
 SETTINGS = ("url", "mapping")
+#: optional: the database URL the write side uses (an account that may UPDATE and DELETE); default ``url``
+OPTIONAL_SETTINGS = ("write_url",)
 
 
 def resolve_mapping(value: str, context: StoreContext | None = None) -> Path:
@@ -51,8 +56,9 @@ def resolve_mapping(value: str, context: StoreContext | None = None) -> Path:
     return context.path(value) if context else Path(value)
 
 
-def resolve_url(value: str, context: StoreContext) -> sa.URL:
-    """Parse a SQLAlchemy URL; a relative SQLite file is relative to the configuration file."""
+def resolve_url(value: str, context: StoreContext, writable: bool = False) -> sa.URL:
+    """Parse a SQLAlchemy URL; a relative SQLite file is relative to the configuration file.
+    ``writable``: a SQLite file opened for the write side (still never created)."""
     try:
         url = sa.make_url(value)
     except sa.exc.ArgumentError:
@@ -67,7 +73,8 @@ def resolve_url(value: str, context: StoreContext) -> sa.URL:
         # opened read-only (SQLite URI): a store is read, never made — SQLite would create a missing
         # file empty, and the answer would say "we hold no data about you". A missing file fails
         # this store when it is read (and can be retried), naming the file.
-        url = url.set(database=f"file:{quote(str(path.resolve()))}", query={**url.query, "mode": "ro", "uri": "true"})
+        mode = "rw" if writable else "ro"
+        url = url.set(database=f"file:{quote(str(path.resolve()))}", query={**url.query, "mode": mode, "uri": "true"})
     return url
 
 
@@ -86,8 +93,20 @@ class SQLConnector(Connector):
         self.mapping = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
         self.controller = controller
         self.context = context
-        self.engine = url if isinstance(url, sa.Engine) else _engine(url)
-        self.db = Database(name, self.engine, self.mapping.tables())
+        #: built from settings: the engine and reflected schema kept for the controller between
+        #: requests (dsr_connectors.sql.open_stores); otherwise this connector's own
+        self.opened: OpenStore | None = None
+        if context is not None and not isinstance(url, sa.Engine):
+            self.opened = open_store(context.controller, name, sa.make_url(url), _engine)
+        self.engine = self.opened.engine if self.opened else url if isinstance(url, sa.Engine) else _engine(url)
+        #: where the write side connects (``write_url``); None: as the reads do (a read-only SQLite file reopened writable)
+        self.write_url: sa.URL | None = None
+        self._writer: SQLWriter | None = None
+        self.db = (
+            SharedDatabase(name, self.opened, self.mapping.tables())
+            if self.opened
+            else Database(name, self.engine, self.mapping.tables())
+        )
         kinds = {IdentifierKind.KEY}
         for source in self.mapping.people:
             if source.identify:
@@ -103,15 +122,22 @@ class SQLConnector(Connector):
     @classmethod
     def from_settings(cls, name: str, settings: AbcMapping[str, Any], context: StoreContext) -> SQLConnector:
         for key in settings:
-            if key not in SETTINGS:
-                raise context.error(key, f"unknown setting for the sql connector; known: {', '.join(SETTINGS)}")
+            if key not in SETTINGS + OPTIONAL_SETTINGS:
+                known = ", ".join(SETTINGS + OPTIONAL_SETTINGS)
+                raise context.error(key, f"unknown setting for the sql connector; known: {known}")
         for key in SETTINGS:
             if not isinstance(settings.get(key), str) or not settings[key]:
                 raise context.error(key, "missing: a text value is required")
+        if "write_url" in settings and (not isinstance(settings["write_url"], str) or not settings["write_url"]):
+            raise context.error("write_url", "must be a database URL")
         url = resolve_url(settings["url"], context)
-        mapping = load_mapping(resolve_mapping(settings["mapping"], context))
+        write_url = resolve_url(settings["write_url"], context, writable=True) if "write_url" in settings else None
+        mapping = loaded_mapping(resolve_mapping(settings["mapping"], context))
         try:
-            return cls(name, url, mapping, controller=context.controller, context=context)
+            connector = cls(name, url, mapping, controller=context.controller, context=context)
+            if write_url is not None:
+                connector.write_url = write_url
+            return connector
         except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
             raise context.error("url", f"cannot use this database URL ({type(exc).__name__})") from None
         except ModuleNotFoundError as exc:  # the URL names a driver that is not installed
@@ -230,11 +256,14 @@ class SQLConnector(Connector):
     def check(self) -> list[ConfigError]:
         try:
             inspector = sa.inspect(self.engine)
-            tables = {t: [c["name"] for c in inspector.get_columns(t)] for t in inspector.get_table_names()}
-            reflected = {}
-            for name in sorted({c.table for c in self.mapping.collections} & set(tables)):
-                reflected[name] = sa.Table(name, sa.MetaData())
-                inspector.reflect_table(reflected[name], None)
+            described = {t: inspector.get_columns(t) for t in inspector.get_table_names()}
+            tables = {t: [c["name"] for c in cols] for t, cols in described.items()}
+            nullable = {t: {c["name"]: bool(c.get("nullable", True)) for c in cols} for t, cols in described.items()}
+            # one MetaData: a table several others refer to is reflected once, not once per referrer
+            meta = sa.MetaData()
+            wanted = sorted({c.table for c in self.mapping.collections} & set(tables))
+            meta.reflect(self.engine, only=wanted)
+            reflected = {name: meta.tables[name] for name in wanted}
         except sa.exc.SQLAlchemyError as exc:
             missing = missing_sqlite_file(self.engine)
             problem = (
@@ -245,13 +274,17 @@ class SQLConnector(Connector):
             if self.context:
                 return [self.context.error("url", problem)]
             return [ConfigError(self.mapping.file, None, problem)]
-        return check_schema(self.mapping, tables) + check_keys(
-            self.mapping,
-            tables,
-            {name: [c.name for c in t.primary_key.columns] for name, t in reflected.items()},
-            {name: unique_column_sets(t) for name, t in reflected.items()},
-            lambda c: self._duplicated(reflected[c.table], c),
-            f"{self.name!r} ({self.context.key})" if self.context else repr(self.name),
+        return (
+            check_schema(self.mapping, tables)
+            + check_write_rules(self.mapping, nullable)
+            + check_keys(
+                self.mapping,
+                tables,
+                {name: [c.name for c in t.primary_key.columns] for name, t in reflected.items()},
+                {name: unique_column_sets(t) for name, t in reflected.items()},
+                lambda c: self._duplicated(reflected[c.table], c),
+                f"{self.name!r} ({self.context.key})" if self.context else repr(self.name),
+            )
         )
 
     def _duplicated(self, table: sa.Table, c: CollectionMapping) -> bool | None:
@@ -265,8 +298,29 @@ class SQLConnector(Connector):
         except sa.exc.SQLAlchemyError:
             return None
 
+    # ------------------------------------------------------------------ write
+
+    def writer(self) -> StoreWriter | None:
+        """Erasure, restriction and rectification as the mapping declares them; None when it declares none."""
+        if not self.mapping.write_rules(self.name):
+            return None
+        if self._writer is None:
+            self._writer = SQLWriter(self.name, self._write_engine(), self.mapping)
+        return self._writer
+
+    def _write_engine(self) -> sa.Engine:
+        if self.write_url is not None:
+            return _engine(self.write_url)
+        url = self.engine.url
+        if url.get_backend_name() == "sqlite" and url.query.get("mode") == "ro":
+            return _engine(url.update_query_dict({"mode": "rw"}))
+        return self.engine
+
     def close(self) -> None:
-        self.engine.dispose()
+        if self._writer is not None and self._writer.engine is not self.engine:
+            self._writer.engine.dispose()
+        if self.opened is None:  # a shared engine is disposed when its controller leaves the cache
+            self.engine.dispose()
 
 
 #: database drivers dsr installs as extras (`pip install 'dsr[postgres]'`)

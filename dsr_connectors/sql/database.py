@@ -135,7 +135,7 @@ def bind_values(column: sa.Column[Any], values: Iterable[Any], casefold: bool = 
         if v is None:
             continue
         try:
-            converted = _convert(column.type, v)
+            converted = column_value(column.type, v)
         except (ValueError, TypeError, InvalidOperation):
             continue
         if casefold and isinstance(converted, str):
@@ -144,7 +144,7 @@ def bind_values(column: sa.Column[Any], values: Iterable[Any], casefold: bool = 
     return list(out)
 
 
-def _convert(type_: sa.types.TypeEngine[Any], v: Any) -> Any:
+def column_value(type_: sa.types.TypeEngine[Any], v: Any) -> Any:
     if isinstance(type_, sa.Integer):
         if isinstance(v, bool):
             raise TypeError

@@ -7,6 +7,7 @@ the live schema (tables and columns exist, every column is classified) is checke
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping as AbcMapping
 from dataclasses import dataclass
@@ -19,6 +20,9 @@ from dsr.config import convert, read_toml
 from dsr.errors import ConfigError, ConfigErrors
 from dsr.model import Classification, CollectionSpec, FieldSpec, IdentifierKind
 from dsr.model import Join as JoinSpec
+from dsr.writing import WriteRules
+from dsr_connectors.sql import write_rules
+from dsr_connectors.sql.write_rules import WRITE_KEYS, WriteDecl
 
 LANGUAGES = ("de", "en")
 KINDS = ("text", "int", "date", "datetime", "money", "bool", "code", "user_agent")
@@ -232,6 +236,8 @@ class CollectionMapping:
     guards: tuple[Guard, ...]
     #: the key was written in the mapping (not the default ``id``)
     key_given: bool = True
+    #: the write side: erase, restrict, rectify, holds (docs/mapping.md, "Write side")
+    write: WriteDecl = WriteDecl()
 
     @property
     def table(self) -> str:
@@ -275,6 +281,15 @@ class Mapping:
 
     def specs(self, store: str) -> list[CollectionSpec]:
         return [collection_spec(store, c) for c in self.collections]
+
+    def write_rules(self, store: str) -> dict[str, WriteRules]:
+        """The declared write rules by collection (empty: a read-only mapping)."""
+        out = {}
+        for c in self.collections:
+            rules = write_rules.write_rules(store, c.name, c.write)
+            if rules is not None:
+                out[c.name] = rules
+        return out
 
 
 def collection_spec(store: str, c: CollectionMapping) -> CollectionSpec:
@@ -340,11 +355,14 @@ def parse_mapping(raw: AbcMapping[str, Any], file: Path) -> Mapping:
     data = convert(top, _File, file, "")
     raw_collections = convert(raw.get("collections", {}), dict[str, dict[str, Any]], file, "collections")
     converted = {}
+    writes: dict[str, WriteDecl] = {}
     for name, c in raw_collections.items():
         columns = convert(c.get("columns", {}), dict[str, dict[str, Any]], file, f"collections.{name}.columns")
         cols = {col: convert(v, Column, file, f"collections.{name}.columns.{col}") for col, v in columns.items()}
-        coll = convert({k: v for k, v in c.items() if k != "columns"}, Collection, file, f"collections.{name}")
+        plain = {k: v for k, v in c.items() if k != "columns" and k not in WRITE_KEYS}
+        coll = convert(plain, Collection, file, f"collections.{name}")
         converted[name] = msgspec.structs.replace(coll, columns=cols)
+        writes[name] = write_rules.parse(c, file, f"collections.{name}")
     errors: list[ConfigError] = []
     converted = _resolve_joins(file, converted, errors)
     data = msgspec.structs.replace(data, collections=converted)
@@ -352,6 +370,8 @@ def parse_mapping(raw: AbcMapping[str, Any], file: Path) -> Mapping:
         name: _collection(file, name, c, set(data.collections), errors, key_given="key" in raw_collections[name])
         for name, c in data.collections.items()
     }
+    collections = {n: dataclasses.replace(c, write=writes[n]) for n, c in collections.items()}
+    _check_writes(file, collections, errors)
     for i, p in enumerate(data.people):
         _check_people(file, f"people[{i}]", p, errors)
     _check_relatives(file, data, errors)
@@ -612,6 +632,15 @@ def _check_people(file: Path, where: str, p: People, errors: list[ConfigError]) 
         errors.append(ConfigError(file, where, "a people source needs a name or an e-mail column"))
     if p.role and p.role_column:
         errors.append(ConfigError(file, f"{where}.role", "give role or role_column, not both"))
+
+
+def _check_writes(file: Path, collections: dict[str, CollectionMapping], errors: list[ConfigError]) -> None:
+    """The write side of each collection, and collections of one table erasing a row two ways."""
+    tables: dict[str, list[tuple[str, WriteDecl]]] = {}
+    for c in collections.values():
+        write_rules.validate(file, f"collections.{c.name}", c.write, list(c.raw.columns), c.key, _text, errors)
+        tables.setdefault(c.table, []).append((c.name, c.write))
+    errors.extend(write_rules.conflicts(file, tables))
 
 
 def _check_parent_columns(file: Path, collections: dict[str, CollectionMapping], errors: list[ConfigError]) -> None:

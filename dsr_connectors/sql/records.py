@@ -18,6 +18,7 @@ import ipaddress
 import itertools
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from collections.abc import Mapping as RowLike
 from decimal import Decimal, InvalidOperation
 from typing import Any, cast
 
@@ -80,28 +81,28 @@ def walk(db: Database, mapping: Mapping, store: str, subject: Subject, conn: sa.
             # (a table without a unique key may hold those); a row several alternatives yield is one
             seen: Counter[tuple[str, str]] = Counter()
             for row, relation in _alternative(db, coll, alt, view, found, key_columns, conn):
-                identity = _identity(row, coll.key, unique)
-                rows.setdefault(identity, (row, relation))
-                seen[identity] += 1
+                ident = identity(row, coll.key, unique)
+                rows.setdefault(ident, (row, relation))
+                seen[ident] += 1
             copies |= seen  # the larger count of each
         found[coll.name] = []
         named = [n for n, c in coll.raw.columns.items() if c.relative and c.holds == "key"]
         relatives.fetch(row[n] for row, _ in rows.values() for n in named)
-        for identity, (row, relation) in rows.items():
-            for copy in range(copies[identity] if identity[0] == "row" else 1):
+        for ident, (row, relation) in rows.items():
+            for copy in range(copies[ident] if ident[0] == "row" else 1):
                 found[coll.name].append(row)
-                key = _record_key(identity, row, coll.key, copy)
+                key = record_key(ident, row, coll.key, copy)
                 yield _record(store, coll, key, row, relation, view, relatives)
 
 
-def key_text(row: sa.RowMapping, columns: Sequence[str]) -> str:
+def key_text(row: RowLike[Any, Any], columns: Sequence[str]) -> str:
     """The key of a row as text; a composite key's parts joined by ``/`` (``/`` in a part escaped)."""
     if len(columns) == 1:
         return text_of(row[columns[0]])
     return "/".join(text_of(row[c]).replace("\\", "\\\\").replace("/", "\\/") for c in columns)
 
 
-def _identity(row: sa.RowMapping, columns: Sequence[str], unique: bool) -> tuple[str, str]:
+def identity(row: RowLike[Any, Any], columns: Sequence[str], unique: bool) -> tuple[str, str]:
     """What makes a row this row: its key where the schema makes the key unique, else its content.
 
     A unique index lets several rows have NULL in the key: those are told apart by content too.
@@ -112,7 +113,7 @@ def _identity(row: sa.RowMapping, columns: Sequence[str], unique: bool) -> tuple
     return ("row", content)
 
 
-def _record_key(identity: tuple[str, str], row: sa.RowMapping, columns: Sequence[str], copy: int) -> str:
+def record_key(identity: tuple[str, str], row: RowLike[Any, Any], columns: Sequence[str], copy: int) -> str:
     kind, value = identity
     if kind == "key":
         return value

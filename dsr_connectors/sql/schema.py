@@ -126,3 +126,41 @@ def _key_toml(columns: Sequence[str]) -> str:
     if len(columns) == 1:
         return f'key = "{columns[0]}"'
     return "key = [" + ", ".join(f'"{c}"' for c in columns) + "]"
+
+
+def check_write_rules(mapping: Mapping, nullable: AbcMapping[str, AbcMapping[str, bool]]) -> list[ConfigError]:
+    """The write declarations against the live schema (``nullable``: table → column → may be NULL):
+    every column they name exists, and erasure sets no NOT NULL column to NULL."""
+    errors: list[ConfigError] = []
+    for c in mapping.collections:
+        w, where, columns = c.write, f"collections.{c.name}", nullable.get(c.table)
+        if columns is None or not w.declared():
+            continue  # check_schema reports the missing table
+
+        def need(key: str, name: str, table: str = c.table, have: AbcMapping[str, bool] = columns) -> None:
+            if name not in have:
+                errors.append(mapping.error(key, f"column {table}.{name} not found in the database"))
+
+        if w.erase is not None:
+            for i, name in enumerate(w.erase.columns):
+                need(f"{where}.erase.columns[{i}]", name)
+                if columns.get(name) is False:
+                    errors.append(
+                        mapping.error(
+                            f"{where}.erase.columns[{i}]",
+                            f"column {c.table}.{name} is NOT NULL: erasure cannot set it to NULL; "
+                            'overwrite it with a value instead (set = { column = "…" })',
+                        )
+                    )
+            for name in w.erase.set:
+                need(f"{where}.erase.set.{name}", name)
+            for i, name in enumerate(w.erase.stamp):
+                need(f"{where}.erase.stamp[{i}]", name)
+        if w.restrict is not None and w.restrict.column is not None:
+            need(f"{where}.restrict.column", w.restrict.column)
+        for i, name in enumerate(w.rectify):
+            need(f"{where}.rectify[{i}]", name)
+        for i, h in enumerate(w.holds):
+            for name in h.when:
+                need(f"{where}.holds[{i}].when.{name}", name)
+    return errors

@@ -7,6 +7,8 @@
     tenant_key = "gym-musterstadt"      # catalogue only
     include_exclusive_addresses = false # default for anonymous lines from addresses only the subject used
     retention_days = 14                 # optional: stated in the letter
+    keep_days = 14                      # optional: after how many days rotation deletes a line (default:
+                                        # retention_days, else 14); the erasure plan says when lines expire
 
 A line belongs to the subject when its ``user`` field is one of their login names (catalogue)
 or e-mail addresses (site, any case) and its path is in scope. Anonymous lines are never
@@ -24,14 +26,18 @@ from typing import Any, Literal
 from dsr.connector import Connector, StoreContext
 from dsr.errors import ConfigError, ConnectorError
 from dsr.model import Classification, CollectionSpec, Field, IdentifierKind, Record, Subject
+from dsr.writing import StoreWriter
 from dsr_connectors.weblog.files import UnreadableLog, log_files
 from dsr_connectors.weblog.line import LogLine, written_forms
 from dsr_connectors.weblog.scan import Needles, Tally, scan
 from dsr_connectors.weblog.specs import ANONYMOUS, LINES, specs
 from dsr_connectors.weblog.url import readable
+from dsr_connectors.weblog.writing import LogWriter
 
 Scope = Literal["catalogue", "site"]
-_SETTINGS = {"path", "scope", "tenant_key", "include_exclusive_addresses", "retention_days"}
+_SETTINGS = {"path", "scope", "tenant_key", "include_exclusive_addresses", "retention_days", "keep_days"}
+#: days a rotated log is kept when neither keep_days nor retention_days says (daily files, two weeks)
+KEEP_DAYS = 14
 _OWN, _SYSTEM, _TEXT = Classification.OWN, Classification.SYSTEM, Classification.FREE_TEXT
 
 
@@ -59,6 +65,7 @@ class WebLogConnector(Connector):
         tenant_key: str | None = None,
         include_exclusive_addresses: bool = False,
         retention_days: int | None = None,
+        keep_days: int | None = None,
     ) -> None:
         super().__init__(name)
         if scope not in ("catalogue", "site"):
@@ -70,6 +77,8 @@ class WebLogConnector(Connector):
         self.tenant_key = tenant_key
         self.include_exclusive_addresses = include_exclusive_addresses
         self.retention_days = retention_days
+        #: after how many days rotation deletes a line: the write side's ``expires_after_days``
+        self.keep_days = keep_days or retention_days or KEEP_DAYS
         self.malformed_lines = 0
         #: lines and bytes read by the last records() call (for benchmarks and the case log)
         self.tally = Tally()
@@ -103,7 +112,10 @@ class WebLogConnector(Connector):
         retention = settings.get("retention_days")
         if retention is not None and (isinstance(retention, bool) or not isinstance(retention, int) or retention < 1):
             raise context.error("retention_days", "must be a whole number of days, at least 1")
-        connector = cls(name, context.path(path), scope, tenant_key, include, retention)
+        keep = settings.get("keep_days")
+        if keep is not None and (isinstance(keep, bool) or not isinstance(keep, int) or keep < 1):
+            raise context.error("keep_days", "must be a whole number of days, at least 1")
+        connector = cls(name, context.path(path), scope, tenant_key, include, retention, keep)
         connector.context = context
         return connector
 
@@ -142,6 +154,10 @@ class WebLogConnector(Connector):
 
     def collections(self) -> list[CollectionSpec]:
         return specs(self.name, self.scope, self.retention_days, self.include_exclusive_addresses)
+
+    def writer(self) -> StoreWriter:
+        """Logs cannot be edited: lines expire by rotation after ``keep_days``; restriction is dsr's list."""
+        return LogWriter(self.name, self.keep_days)
 
     def check(self) -> list[ConfigError]:
         if not self.directory.is_dir():

@@ -96,6 +96,15 @@ BODIES: dict[str, dict[str, Any]] = {
     "comment": {"body": "b"},
     "propose-refusal": {"ground": "excessive", "note": "n"},
     "print-batch": {"documents": [1, 2, 3]},
+    "hold": {"scope": "school/loan", "until": "2030-01-01", "reason": "r"},  # erasure/hold
+    "task": {"task": 1, "outcome": "done"},  # erasure/task, rights/task
+    "restriction-plan": {"ground": "accuracy"},  # erasure/restriction-plan
+    "lift": {"informed_on": "2026-01-02"},  # erasure/lift
+    "letter": {"kind": "rectification"},  # rights/letter (erasure/letter takes optional reasons)
+    "rectify": {
+        "changes": [{"store": "school", "collection": "account", "key": "1", "column": "email", "value": "a@b.de"}]
+    },
+    "objection": {"processing": "loan_history", "decision": "upheld", "reasons": "r"},
 }
 
 
@@ -459,7 +468,7 @@ def test_restricted_records_need_a_decision_with_a_ground_before_the_answer_is_p
         headers={"x-csrf-token": token},
         json={"record": record["reference"], "decision": "withhold", "ground": "because"},
     )
-    assert r.status_code == 400 and "bdsg-34" in r.json()["message"]
+    assert r.status_code == 400 and "bdsg-34" in r.json()["fields"]["ground"]  # the schema's list of grounds
     r = client.post(
         f"/officer/cases/{ref}/do/decide-restricted",
         data={

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from dsr.model import CollectionSpec, FieldSpec, Record, Value
 from dsr.pipeline.compose.browsers import browser_text
 from dsr.pipeline.compose.letter import Section, Table
-from dsr.pipeline.compose.values import datetime_short
+from dsr.pipeline.compose.values import date_text, datetime_short
 from dsr.pipeline.compose.wording import Wording
 
 #: a column filled in at most one row in this many is an aside (see :attr:`Table.asides`)
@@ -132,6 +132,10 @@ class _Builder:
         if src.section.with_relation:
             said = [relation_words(src.spec, row.relation, self.words) or self.empty for row in src.section.rows]
             printed.append(_Printed(self.words.value("appendix_relation"), "", said))
+        if any(r.processing_restricted for r in src.records):  # kept after an erasure request
+            printed.append(
+                _Printed(self.words.value("appendix_restricted"), "", [self._restricted(r) for r in src.records])
+            )
         # a record found only through another's row (an item through a loan) is printed in the
         # rows pointing at it; a record of its own (a loan a fee points at) keeps its place
         joined = {j for j in self.joined.get(id(src), ()) if _found_through(src, j)}
@@ -165,6 +169,14 @@ class _Builder:
             joined=len(joined),
             joined_into=tuple(self.joined_into.get(id(src), ())) if joined else (),
         )
+
+    def _restricted(self, record: Record) -> str:
+        if not record.processing_restricted:
+            return self.empty
+        if record.restricted_until is None:
+            return self.words.value("appendix_restricted_row")
+        until = date_text(record.restricted_until, self.words.language)
+        return self.words.value("appendix_restricted_until").replace("{until}", until)
 
     def _asides(self, printed: list[_Printed], rows: list[int]) -> tuple[int, ...]:
         """The columns (never the first, which names the row) printed as lines under their rows:

@@ -6,7 +6,13 @@
 - ``erasure``: what we erased, what we had to keep (restricted) and until when, whom we told
   (Art. 17, 18, 19);
 - ``restriction``: what we restricted at your request and why, that we tell you before lifting
-  it, whom we told (Art. 18, 19).
+  it, whom we told (Art. 18, 19);
+- ``rectification``: what we corrected (field and new value), what we recorded as a supplementary
+  statement instead and why, whom we told (Art. 16, 19);
+- ``objection``: the decision with its reasons; upheld: what stopped; rejected: the compelling
+  legitimate grounds and the right to complain (Art. 21, 7(3), 77);
+- ``portability``: the cover letter of the data file (Art. 20), with the reasons for what the
+  right does not reach.
 """
 
 from __future__ import annotations
@@ -33,7 +39,16 @@ from dsr.pipeline.compose.values import date_text
 from dsr.pipeline.compose.wording import wording
 from dsr.pipeline.deadlines import MAX_EXTENSION_MONTHS, Deadline, ExtensionNotAllowed
 
-KINDS = ("identity_query", "extension", "refusal", "erasure", "restriction")
+KINDS = (
+    "identity_query",
+    "extension",
+    "refusal",
+    "erasure",
+    "restriction",
+    "rectification",
+    "objection",
+    "portability",
+)
 
 
 class Kept(msgspec.Struct, frozen=True, kw_only=True):
@@ -68,11 +83,22 @@ class Notice(msgspec.Struct, frozen=True, kw_only=True):
     erased: tuple[str, ...] = ()
     kept: tuple[Kept, ...] = ()
     informed: tuple[str, ...] = ()  #: recipients told of the erasure or restriction (Art. 19)
+    #: recipients not told, each with why (Art. 19 sentence 1: impossible or disproportionate effort)
+    not_informed: tuple[str, ...] = ()
     restricted: tuple[str, ...] = ()  #: what is restricted at the person's request (Art. 18)
     #: the national provision beside Art. 17(3), 18 GDPR for data kept instead of erased: § 35 Abs. 3
     #: BDSG for a private controller; for a public body the Land's act governs (not the BDSG), and
     #: "" where dsr/data/land_law.toml records no checked provision (the GDPR alone is cited)
     erasure_law: str = ""
+    corrected: tuple[str, ...] = ()  #: rectification: "field label: new value"
+    #: rectification: "field label: value asked for" recorded as a supplementary statement instead
+    supplemented: tuple[str, ...] = ()
+    statement: str = ""  #: rectification: the supplementary statement (why the store was not changed)
+    decision: str = ""  #: objection: upheld | rejected
+    processing: str = ""  #: objection: the processing objected to, in words
+    stopped: tuple[str, ...] = ()  #: objection upheld: what stopped, in words
+    files: tuple[str, ...] = ()  #: portability: the files the letter carries (embedded in the PDF)
+    covered: tuple[str, ...] = ()  #: portability: the activities the file covers, in words
 
     @property
     def record_count(self) -> int:
@@ -91,7 +117,16 @@ def notice(
     erased: Sequence[str] = (),
     kept: Sequence[Kept] = (),
     informed: Sequence[str] = (),
+    not_informed: Sequence[str] = (),
     restricted: Sequence[str] = (),
+    corrected: Sequence[str] = (),
+    supplemented: Sequence[str] = (),
+    statement: str = "",
+    decision: str = "",
+    processing: str = "",
+    stopped: Sequence[str] = (),
+    files: Sequence[str] = (),
+    covered: Sequence[str] = (),
     draft: bool = False,
     paused_days: int = 0,
 ) -> Notice:
@@ -109,6 +144,12 @@ def notice(
         raise ValueError("a refusal needs the reasons (Art. 12(4) GDPR)")
     if kind == "restriction" and (not restricted or not reasons):
         raise ValueError("a restriction confirmation needs what is restricted and the reasons (Art. 18(1) GDPR)")
+    if kind == "rectification" and not (corrected or supplemented):
+        raise ValueError("a rectification confirmation names what was corrected or supplemented (Art. 16 GDPR)")
+    if kind == "objection" and (decision not in ("upheld", "rejected") or not reasons or not processing):
+        raise ValueError("an objection's decision states the processing, the decision and its reasons (Art. 21 GDPR)")
+    if kind == "portability" and not (files or reasons):
+        raise ValueError("a portability letter carries the file or the reasons it is refused (Art. 20 GDPR)")
     lang = request.language
     words = wording(lang)
     child = addressed_to_child(request, controller)
@@ -141,8 +182,17 @@ def notice(
         erased=tuple(erased),
         kept=tuple(kept),
         informed=tuple(informed),
+        not_informed=tuple(not_informed),
         restricted=tuple(restricted),
         erasure_law=erasure_law(controller),
+        corrected=tuple(corrected),
+        supplemented=tuple(supplemented),
+        statement=statement,
+        decision=decision,
+        processing=processing,
+        stopped=tuple(stopped),
+        files=tuple(files),
+        covered=tuple(covered),
     )
 
 

@@ -72,12 +72,14 @@ _STREET_NOUNS = frozenset(
     " graben berg hof".split()
 )
 # the end of a street name written as one word ("Lindenweg", "Sophie-Scholl-Anlage")
-_STREET_SUFFIXES = (
+STREET_SUFFIXES = (
     *_STREET_NOUNS,
     *"feld garten park straat stieg twiete zeile aue brücke höhe hang winkel bogen wiese grund leite steige"
     " redder kai gässchen anlage anlagen terrasse passage deich steg brink koppel siedlung stiege hain".split(),
 )
-_ENDS_IN_STREET_WORD = re.compile("(?:" + "|".join(re.escape(w) for w in _STREET_SUFFIXES) + r")\Z")
+_ENDS_IN_STREET_WORD = re.compile("(?:" + "|".join(re.escape(w) for w in STREET_SUFFIXES) + r")\Z")
+# the start of every street :data:`_CAPITAL_LED` finds from its lead ("Am Anger 3")
+_LED = re.compile(rf"[AIZUHVBÜ](?<![\w'’-].)(?:{_LEADS})[ \t\u00a0][A-ZÄÖÜ]")
 # what may lead a street name: "Am", "An der" … and adjectives ("Alte Gasse"); written in lower
 # case ("wohnt am Hohen Weg 3") only before an inflected adjective
 _PREFIX_BEFORE = re.compile(
@@ -134,11 +136,21 @@ _TOWN_BEFORE = re.compile(r"(?<![\w'’-])[A-Z][a-z]+(?:[ \t\u00a0][A-Z][a-z]+)?
 _JOINER = re.compile(r"[ \t\u00a0]*[,;·|–-]?[ \t\u00a0]*(?:\r?\n[ \t\u00a0]*)?")
 
 
-def addresses(text: str, digit_led: Iterable[re.Match[str]] | None = None) -> list[Found]:
+def addresses(
+    text: str, digit_led: Iterable[re.Match[str]] | None = None, street_word: bool | None = None
+) -> list[Found]:
     """Addresses in ``text``; a street directly followed by its postcode and town is one find
     (``parts`` = (street, town)). ``digit_led``: the postcode and number-first candidates, when
-    a shared scan found them already (matches of "[0-9]" + :data:`DIGIT_LED_REST`)."""
-    streets = _streets(text)
+    a shared scan found them already (matches of "[0-9]" + :data:`DIGIT_LED_REST`).
+    ``street_word``: whether the lower-cased text holds one of :data:`STREET_SUFFIXES`, when a
+    shared pass told it already (:mod:`.presence`): without one, only a street led by "Am" …
+    can be found."""
+    if street_word is None or street_word or _LED.search(text) is not None:
+        streets = _streets(text)
+    elif isinstance(digit_led, list) and not digit_led:
+        return []  # no street, no postcode
+    else:
+        streets = []
     towns = _digit_led(text, streets, _DIGIT_LED.finditer(text) if digit_led is None else digit_led)
     if not towns:
         return [Found(s, e, Kind.ADDRESS, text[s:e], parts=(text[s:e], "")) for s, e in _union(streets)]

@@ -26,11 +26,13 @@ anzeige-nummer anzeige-nr strafanzeige ermittlungsverfahren bearbeitungsnummer
 case_no case_number case_ref case_reference crime_reference crime_ref police_reference police_ref
 incident_no incident_number incident_ref report_no report_number reference_no reference_number ref_no
 """
+#: the cue words as :meth:`str.lower` writes each of their :data:`CUE_FORMS`
+CUE_WORDS = tuple(w.replace("_", " ") for w in _CUE_WORDS.split())
+#: the cue words as people write them: as listed, capitalised, in capitals, in title case
+CUE_FORMS = frozenset(f for c in CUE_WORDS for f in (c, c.capitalize(), c.upper(), c.title()))
 _CUES = ahocorasick.Automaton()
-for _word in _CUE_WORDS.split():
-    _cue = _word.replace("_", " ")
-    for _written in {_cue, _cue.capitalize(), _cue.upper(), _cue.title()}:  # as people write them
-        _CUES.add_word(_written, len(_written))
+for _written in CUE_FORMS:
+    _CUES.add_word(_written, len(_written))
 _CUES.make_automaton()
 # a part of the number: digits first (letters may follow), or a short register sign before one
 _PART = r"\d[0-9A-Za-z]*(?:[/.-][0-9A-Za-z]+)*"

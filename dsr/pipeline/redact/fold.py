@@ -94,13 +94,18 @@ _SCAN = {ord(c): " " for c in '()[]{}<>"/\\|:;!?*#=~^$%§«»„“”‚'}
 
 
 _SCAN_TABLE = {chr(k): v for k, v in {**_TABLE, **_SCAN}.items()}
-# Most characters fold to themselves: replacing the few that do not with a regex is several
-# times faster than str.translate on non-ASCII (German) text.
-_SCAN_CHARS = re.compile("[" + re.escape("".join(_SCAN_TABLE)) + "]")
 
 
 # ASCII text (log lines, English notes) folds with one translate table
 _ASCII_SCAN = str.maketrans({k: v for k, v in _SCAN_TABLE.items() if ord(k) < 128})
+
+
+# Most characters fold to themselves: replacing the few that do not with a regex is several
+# times faster than str.translate on non-ASCII (German) text. What becomes a space (white space,
+# separators: many in log lines and URLs) is replaced in C with one string; only the rest
+# (accents, typographic apostrophes and dashes) needs a lookup per character.
+_TO_SPACE = re.compile("[" + re.escape("".join(k for k, v in _SCAN_TABLE.items() if v == " ")) + "]")
+_TO_OTHER = re.compile("[" + re.escape("".join(k for k, v in _SCAN_TABLE.items() if v != " ")) + "]")
 
 
 def _scan_char(m: re.Match[str]) -> str:
@@ -119,4 +124,4 @@ def fold_for_scan(text: str) -> str:
         low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
     if low.isascii():
         return " " + low.translate(_ASCII_SCAN)
-    return " " + _SCAN_CHARS.sub(_scan_char, low)
+    return " " + _TO_OTHER.sub(_scan_char, _TO_SPACE.sub(" ", low))

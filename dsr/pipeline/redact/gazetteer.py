@@ -268,13 +268,22 @@ def people_fingerprint(people: Iterable[KnownPerson]) -> str:
 
 
 class GazetteerCache:
-    """The people index per (store fingerprint, allow-list, card pattern), so a portal builds it
-    once per change of the stores instead of once per request. Least recently used go first."""
+    """The people index per controller and (store fingerprint, allow-list, card pattern), so a
+    portal builds it once per change of the stores instead of once per request. Bounded to
+    ``size`` controllers (default: ``[dsr] cache_controllers``, :mod:`dsr.controller_cache`),
+    least recently used first; a controller keeps its ``per_controller`` latest indexes."""
 
-    def __init__(self, size: int = 4) -> None:
-        self.size = size
-        self._indexes: OrderedDict[tuple[str, AllowList | None, str | None], PeopleIndex] = OrderedDict()
+    def __init__(self, size: int | None = None, per_controller: int = 4) -> None:
+        from dsr.controller_cache import ControllerCache
+
+        self.per_controller = per_controller
+        self._controllers: ControllerCache[OrderedDict[tuple[str, AllowList | None, str | None], PeopleIndex]]
+        self._controllers = ControllerCache(size=size)
         self._lock = threading.Lock()  # a portal may build from worker threads
+
+    @property
+    def size(self) -> int:
+        return self._controllers.size
 
     def gazetteer(
         self,
@@ -283,16 +292,19 @@ class GazetteerCache:
         subject: Subject,
         allow: AllowList | None = None,
         card_pattern: str | None = CARD_PATTERN,
+        *,
+        controller: str = "",
     ) -> Gazetteer:
         """The gazetteer for ``subject``; ``people`` is only called when the index is not cached."""
         key = (fingerprint, allow, card_pattern)
+        indexes = self._controllers.get(controller or subject.controller, OrderedDict)
         with self._lock:
-            index = self._indexes.get(key)
+            index = indexes.get(key)
             if index is None:
                 index = PeopleIndex.build(people(), allow, card_pattern)
-                self._indexes[key] = index
-                while len(self._indexes) > self.size:
-                    self._indexes.popitem(last=False)
+                indexes[key] = index
+                while len(indexes) > self.per_controller:
+                    indexes.popitem(last=False)
             else:
-                self._indexes.move_to_end(key)
+                indexes.move_to_end(key)
         return Gazetteer.for_subject(index, subject)

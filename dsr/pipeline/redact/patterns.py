@@ -23,6 +23,7 @@ from dsr.pipeline.redact.found import Found, Grade
 from dsr.pipeline.redact.hostnames import hostnames
 from dsr.pipeline.redact.ips import IPV4_REST, ip_key, ips, ipv4_found, ipv6s
 from dsr.pipeline.redact.phones import NUMBER_REST, normalise_phone, phones
+from dsr.pipeline.redact.presence import CASE_NUMBER, LOCAL_PHONE, STREET, possible_rules
 from dsr.pipeline.redact.spans import Kind
 
 __all__ = [
@@ -220,7 +221,10 @@ def find_all(
     """Every validated identifier in ``text``. Cheap pre-checks skip patterns that cannot match;
     values the gazetteer knows skip the (slower) validators."""
     out: list[Found] = []
-    out.extend(emails(text, known_emails))
+    # each finder below is skipped where it can find nothing: a call costs as much as a short
+    # text's scan
+    if "@" in text:
+        out.extend(emails(text, known_emails))
     if _has_digit(text):
         numbers: list[re.Match[str]] = []
         places: list[re.Match[str]] = []
@@ -236,15 +240,20 @@ def find_all(
                 (numbers if m.start("phone") >= 0 else places).append(m)
                 if m.end() - m.start() > 3:
                     _ibans_inside(text, m, iban_spans)
-        found = list(phones(text, known_phones, numbers))
-        out.extend(found)
-        if len(found) < len(numbers):  # a rejected number may hide a postcode ("Weg 200-202 1010 Wien")
-            places = _places_behind(text, numbers, {f.start for f in found}, places)
-        out.extend(ibans(text, known_ibans, iban_spans))
+        rules = possible_rules(text.lower())  # which of the cue- and word-led rules can match
+        if numbers or rules & LOCAL_PHONE:
+            found = list(phones(text, known_phones, numbers, local_cue=bool(rules & LOCAL_PHONE)))
+            out += found
+            if len(found) < len(numbers):  # a rejected number may hide a postcode ("Weg 200-202 1010 Wien")
+                places = _places_behind(text, numbers, {f.start for f in found}, places)
+        if iban_spans:
+            out.extend(ibans(text, known_ibans, iban_spans))
         out.extend(ipv6s(text))
-        out.extend(addresses(text, places))
-        out.extend(cards(text, card_pattern))
-        out.extend(case_numbers(text))  # an authority's reference: an officer decides
+        out += addresses(text, places, street_word=bool(rules & STREET))
+        if card_pattern is not None:
+            out.extend(cards(text, card_pattern))
+        if rules & CASE_NUMBER:
+            out.extend(case_numbers(text))  # an authority's reference: an officer decides
     elif ":" in text:
         out.extend(ipv6s(text))  # "fe80::abcd" has no digit
     out.extend(hostnames(text))  # a provider's name for a customer's address is the address

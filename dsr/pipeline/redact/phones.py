@@ -104,17 +104,25 @@ _CC = phonenumbers.COUNTRY_CODE_TO_REGION_CODE
 _ZERO_KEPT = frozenset({39, 378, 379})  # Italy, San Marino, Vatican: the 0 belongs to the number
 
 
-def phones(text: str, known: Container[str] = (), numbers: Iterable[re.Match[str]] | None = None) -> Iterator[Found]:
+def phones(
+    text: str,
+    known: Container[str] = (),
+    numbers: Iterable[re.Match[str]] | None = None,
+    local_cue: bool | None = None,
+) -> Iterator[Found]:
     """Phone numbers in ``text``. ``known``: E.164 numbers of known people (and the subject):
     a candidate that reads as one of them needs no validation, and its value is that number.
     ``numbers``: the candidates, when a shared scan found them already (matches of
-    :data:`NUMBER_START` + :data:`NUMBER_REST`)."""
+    :data:`NUMBER_START` + :data:`NUMBER_REST`). ``local_cue``: whether the text holds one of
+    :data:`LOCAL_CUE_PIECES`, when a shared pass told it already (:mod:`.presence`)."""
     taken: list[tuple[int, int]] = []
     for m in _NUMBER.finditer(text) if numbers is None else numbers:
         f = _candidate(text, m, known, national=m.start("nanp") < 0)
         if f is not None:
             taken.append((f.start, f.end))
             yield f
+    if not (_has_local_cue(text) if local_cue is None else local_cue):
+        return
     for m in _CUED_LOCAL.finditer(text):
         start, end = m.span("n")
         written = m.group("n")
@@ -126,6 +134,17 @@ def phones(text: str, known: Container[str] = (), numbers: Iterable[re.Match[str
         if hit is None and nanp and is_valid(nanp[0]):
             hit = nanp[0]
         yield Found(start, end, Kind.PHONE, hit or digits, Grade.VALID if hit else Grade.CUED)
+
+
+#: a piece of every cue word of :data:`_CUED_LOCAL`, as ``str.lower`` writes it however the word
+#: was cased: pieces without "s" and "i", which the regex's case folding also matches as "ſ" and
+#: "İ" — a cheap substring test spares the regex on most texts (it is tried at many letters)
+LOCAL_CUE_PIECES = ("tel", "fon", "fax", "tnetz", "phone", "handy", "mob", "cell", "rufnummer")
+
+
+def _has_local_cue(text: str) -> bool:
+    low = text.lower()
+    return any(p in low for p in LOCAL_CUE_PIECES)
 
 
 def _overlaps(start: int, end: int, taken: list[tuple[int, int]]) -> bool:

@@ -19,6 +19,7 @@ from dsr.casefile.approval import letter_opened
 from dsr.casefile.assignment import Colleague, assign, colleagues
 from dsr.casefile.casepage import candidates_of, checks_of, comments_of, queries_of
 from dsr.casefile.documents import DocumentInfo, list_documents, review_states
+from dsr.casefile.rights import ASKED_KIND, Asked, asked_of
 from dsr.casefile.schema import cases as case_table
 from dsr.casefile.schema import parties
 from dsr.config import Settings
@@ -26,6 +27,7 @@ from dsr.errors import DSRError
 from dsr.model import Descriptor
 from dsr.pipeline.redact import REASONS
 from dsr.portal.context import Portal
+from dsr.portal.officer import erasure, rights
 from dsr.portal.params import RowId
 from dsr.service import casework, letters, restricted
 
@@ -307,6 +309,8 @@ ACTIONS: dict[str, tuple[type[msgspec.Struct], Action]] = {
     "withdraw-refusal": (Empty, _withdraw_refusal),
     "close": (Empty, _close),
     "assign": (Assign, _assign),
+    **erasure.ACTIONS,  # erasure-plan, -hold, -approve, -execute, -task, -letter
+    **rights.ACTIONS,  # objection-decide, portability-make
 }
 
 
@@ -522,6 +526,8 @@ class RequesterWords(msgspec.Struct, frozen=True, kw_only=True):
     #: the requester asks to correct, erase, restrict or objects: the page makes it stand out
     beyond_access: list[str]
     uploads: list[DocumentInfo]  #: files the requester sent (authorisation, ID copies)
+    #: a rectification: the detail the form names as wrong and the correct value
+    rectification: Asked | None = None
 
 
 #: documents that came from the requester (the rest dsr or staff wrote)
@@ -539,4 +545,6 @@ def requester_words(p: Portal, u: casefile.User, ref: str, detail: CaseDetail) -
         details = content.decode("utf-8", errors="replace")
     beyond = [str(t) for t in detail.case.request_types if str(t) not in ("access", "copy")]
     uploads = [d for d in detail.documents if d.kind in REQUESTER_KINDS and d.kind != "request_details"]
-    return RequesterWords(details=details, beyond_access=beyond, uploads=uploads)
+    asked = [d for d in detail.documents if d.kind == ASKED_KIND]
+    rectification = asked_of(read_document(p.engine, u, ref, asked[-1].id, audited=False)[1]) if asked else None
+    return RequesterWords(details=details, beyond_access=beyond, uploads=uploads, rectification=rectification)

@@ -2,6 +2,11 @@
 
 Log in with ``POST /api/officer/login``; the answer carries the ``csrf_token`` to send as
 ``X-CSRF-Token`` with every later POST (the session itself is the HttpOnly cookie).
+
+Every route but the login checks the session before it reads the body (:func:`signed_in`): a
+stranger learns nothing from how a body is refused. Bodies are typed with the domain's code lists
+and bounds (``*Body`` below), so the OpenAPI document says what the handlers accept; every error
+is a ``Problem`` (dsr.portal.errors).
 """
 
 from __future__ import annotations
@@ -10,12 +15,15 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Request, Response, get, post
+from litestar import Request, Response, Router, get, post
+from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
+from litestar.handlers import BaseRouteHandler
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from dsr import casefile
-from dsr.casefile import caselist
+from dsr.casefile import caselist, delivery
+from dsr.casefile.checks import EVIDENCE_CODES
 from dsr.casefile.documents import read_document
 from dsr.casefile.printing import Marked
 from dsr.casefile.users import (
@@ -27,11 +35,18 @@ from dsr.casefile.users import (
     list_accounts,
 )
 from dsr.errors import DSRError
+from dsr.pipeline.deadlines import MAX_EXTENSION_MONTHS
+from dsr.pipeline.redact import REASONS
+from dsr.pipeline.restriction import RecordAction, WithholdingGround
+from dsr.portal.apidoc import DOCUMENT_TYPES, documented, serving, with_options
 from dsr.portal.context import Portal
-from dsr.portal.errors import StoresUnavailable, failed_stores
+from dsr.portal.errors import StoresUnavailable, failed_stores, problems
+from dsr.portal.isolation import mounted_portal
 from dsr.portal.officer import actions as a
-from dsr.portal.officer.session import COOKIE, csrf_token, expired_cookie, log_in, session_cookie
-from dsr.portal.params import RowIdPath
+from dsr.portal.officer import erasure_api, host_login, rights_api
+from dsr.portal.officer.notify import MAX_DOWNLOADS, VALID_DAYS
+from dsr.portal.officer.session import COOKIE, csrf_token, current_user, expired_cookie, log_in, session_cookie
+from dsr.portal.params import RowId, RowIdPath, one_of
 from dsr.service.casework import ReviewEntry, review_entries
 from dsr.service.letters import PreviewLetter, mark_printed, preview_pdf, print_batch, print_preview
 from dsr.service.staff import new_password
@@ -52,6 +67,53 @@ class Me(msgspec.Struct, kw_only=True):
 
 class Opened(msgspec.Struct):
     reference: str
+
+
+# --------------------------------------------------------------------------- bodies as the API types them
+# Subclasses of the actions' bodies (the pages post the same fields, checked by the same rules):
+# here each field carries the domain's list or bounds, so the schema says what is accepted.
+
+ReasonCode = Annotated[str, one_of(REASONS, "a reason code (the case's `reasons` names them)")]
+
+
+class DecideBody(a.Decide, kw_only=True):
+    decision: Literal["disclose", "redact", "withhold"]
+    reason: ReasonCode
+
+
+class DecideRestrictedBody(a.DecideRestricted, kw_only=True):
+    decision: Annotated[str, one_of(RecordAction)]
+    ground: Annotated[str, one_of(WithholdingGround)] | None = None  #: required to withhold
+
+
+class DeliveryDecisionBody(a.DeliveryDecision, kw_only=True):
+    route: Literal["post", "download"]
+    #: download to an address not on file: why (dsr.casefile.delivery.REASONS)
+    reason: Annotated[str, one_of(delivery.REASONS)] | None = None
+
+
+class IdentityCheckBody(a.IdentityCheck, kw_only=True):
+    evidence: Annotated[str, one_of(sorted(EVIDENCE_CODES))] | None = None
+
+
+class DownloadOfferBody(a.DownloadOffer, kw_only=True):
+    valid_days: Annotated[int, msgspec.Meta(ge=VALID_DAYS[0], le=VALID_DAYS[1])] = 14
+    max_count: Annotated[int, msgspec.Meta(ge=MAX_DOWNLOADS[0], le=MAX_DOWNLOADS[1])] = 3
+
+
+class ExtendBody(a.Extend, kw_only=True):
+    months: Annotated[int, msgspec.Meta(ge=1, le=MAX_EXTENSION_MONTHS)]
+
+
+class ProposeRefusalBody(a.ProposeRefusal, kw_only=True):
+    ground: Annotated[str, one_of(casefile.REFUSAL_GROUNDS)]
+
+
+class ManualEntryBody(a.ManualEntry, kw_only=True):
+    #: requests through the portal are entered by the requester
+    channel: Literal["post", "email", "in_person"]  # type: ignore[assignment]
+    request_types: Annotated[list[casefile.RequestType], msgspec.Meta(min_length=1)]
+    language: Literal["de", "en"] | None = None
 
 
 def _me(user: casefile.User, csrf: str) -> Me:
@@ -121,9 +183,10 @@ async def list_cases(
 
 @post("/cases", summary="Enter a request that came by post, e-mail or in person", status_code=201)
 async def enter(
-    portal: NamedDependency[Portal], user: NamedDependency[casefile.User], data: JSONBody[a.ManualEntry]
+    portal: NamedDependency[Portal], user: NamedDependency[casefile.User], data: JSONBody[ManualEntryBody]
 ) -> Opened:
-    opened = await portal.call(a.enter_request, portal, user, data)
+    entry = msgspec.structs.replace(data, channel=casefile.Channel(data.channel))
+    opened = await portal.call(a.enter_request, portal, user, entry)
     return Opened(opened.reference)
 
 
@@ -134,7 +197,11 @@ async def case(
     return await portal.call(a.case_detail, portal, user, ref)
 
 
-@get("/cases/{ref:str}/documents/{document_id:int}", summary="A document of the case (viewing is audited)")
+@get(
+    "/cases/{ref:str}/documents/{document_id:int}",
+    summary="A document of the case, as stored: a letter (PDF), an upload, a note (viewing is audited)",
+    operation_class=serving(*DOCUMENT_TYPES),
+)
 async def document(
     portal: NamedDependency[Portal], user: NamedDependency[casefile.User], ref: FromPath[str], document_id: RowIdPath
 ) -> Response[bytes]:
@@ -154,7 +221,9 @@ async def preview_batch(portal: NamedDependency[Portal], user: NamedDependency[c
 
 
 @get(
-    "/print-batch/preview.pdf", summary="One PDF of the previewed letters (by document id) still waiting to be printed"
+    "/print-batch/preview.pdf",
+    summary="One PDF of the previewed letters (by document id) still waiting to be printed",
+    operation_class=serving("application/pdf"),
 )
 async def preview_batch_pdf(
     portal: NamedDependency[Portal],
@@ -166,7 +235,7 @@ async def preview_batch_pdf(
 
 
 class PrintedIn(msgspec.Struct, kw_only=True):
-    documents: list[int]  #: the document ids of the previewed batch
+    documents: list[RowId]  #: the document ids of the previewed batch
 
 
 @post(
@@ -181,7 +250,11 @@ async def mark_batch(
     return await portal.call(mark_printed, portal.engine, user, data.documents)
 
 
-@get("/print-batch", summary="The batch printed on a day again (default today); marks nothing")
+@get(
+    "/print-batch",
+    summary="The batch printed on a day again (default today); marks nothing",
+    operation_class=serving("application/pdf"),
+)
 async def batch(
     portal: NamedDependency[Portal], user: NamedDependency[casefile.User], day: FromQuery[dt.date | None] = None
 ) -> Response[bytes]:
@@ -236,7 +309,7 @@ async def identity_check(
     portal: NamedDependency[Portal],
     user: NamedDependency[casefile.User],
     ref: FromPath[str],
-    data: JSONBody[a.IdentityCheck],
+    data: JSONBody[IdentityCheckBody],
 ) -> dict[str, Any]:
     return await _do(portal, user, ref, "identity-check", data)
 
@@ -250,7 +323,7 @@ async def decide_delivery(
     portal: NamedDependency[Portal],
     user: NamedDependency[casefile.User],
     ref: FromPath[str],
-    data: JSONBody[a.DeliveryDecision],
+    data: JSONBody[DeliveryDecisionBody],
 ) -> dict[str, Any]:
     return await _do(portal, user, ref, "decide-delivery", data)
 
@@ -329,7 +402,10 @@ async def review(
     status_code=200,
 )
 async def decide(
-    portal: NamedDependency[Portal], user: NamedDependency[casefile.User], ref: FromPath[str], data: JSONBody[a.Decide]
+    portal: NamedDependency[Portal],
+    user: NamedDependency[casefile.User],
+    ref: FromPath[str],
+    data: JSONBody[DecideBody],
 ) -> dict[str, Any]:
     return await _do(portal, user, ref, "decide", data)
 
@@ -343,7 +419,7 @@ async def decide_restricted(
     portal: NamedDependency[Portal],
     user: NamedDependency[casefile.User],
     ref: FromPath[str],
-    data: JSONBody[a.DecideRestricted],
+    data: JSONBody[DecideRestrictedBody],
 ) -> dict[str, Any]:
     return await _do(portal, user, ref, "decide-restricted", data)
 
@@ -388,7 +464,7 @@ async def dispatch_download(
     portal: NamedDependency[Portal],
     user: NamedDependency[casefile.User],
     ref: FromPath[str],
-    data: JSONBody[a.DownloadOffer],
+    data: JSONBody[DownloadOfferBody],
 ) -> dict[str, Any]:
     return await _do(portal, user, ref, "dispatch-download", data)
 
@@ -408,7 +484,10 @@ async def resend_download_notice(
     "/cases/{ref:str}/extend", summary="Extend the deadline with the notice letter (first month only)", status_code=200
 )
 async def extend(
-    portal: NamedDependency[Portal], user: NamedDependency[casefile.User], ref: FromPath[str], data: JSONBody[a.Extend]
+    portal: NamedDependency[Portal],
+    user: NamedDependency[casefile.User],
+    ref: FromPath[str],
+    data: JSONBody[ExtendBody],
 ) -> dict[str, Any]:
     return await _do(portal, user, ref, "extend", data)
 
@@ -429,7 +508,7 @@ async def propose_refusal(
     portal: NamedDependency[Portal],
     user: NamedDependency[casefile.User],
     ref: FromPath[str],
-    data: JSONBody[a.ProposeRefusal],
+    data: JSONBody[ProposeRefusalBody],
 ) -> dict[str, Any]:
     return await _do(portal, user, ref, "propose-refusal", data)
 
@@ -501,7 +580,7 @@ async def admin_reset_user_totp(
 class NewAccount(msgspec.Struct, kw_only=True):
     username: str
     controller: str  #: a controller the admin administers
-    roles: list[str]  #: officer | approver | admin
+    roles: Annotated[list[Literal["officer", "approver", "admin"]], msgspec.Meta(min_length=1)]
 
 
 class IssuedPassword(msgspec.Struct, kw_only=True):
@@ -534,7 +613,7 @@ async def admin_new_password(
     return IssuedPassword(id=user_id, username=username, password=password)
 
 
-HANDLERS = [
+ROUTES = [
     login,
     logout,
     me,
@@ -576,4 +655,29 @@ HANDLERS = [
     withdraw_refusal,
     close,
     assign,
+    *erasure_api.ROUTES,
+    *rights_api.ROUTES,
+]
+
+
+async def signed_in(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Who asks, before what they sent is read: 401/403 before a 400 about the body. (The
+    dependency ``user`` asks again; a session lookup is one indexed query.)"""
+    if connection.scope.get("method") == "OPTIONS":
+        return  # what a path allows is no secret
+    portal: Portal = mounted_portal(connection)
+    who = host_login.current_staff if portal.officer_auth is not None else current_user
+    await who(connection, portal)  # type: ignore[arg-type]  # a guard of an HTTP route gets the Request
+
+
+#: what the router mounts: the login, and every other route behind the session check
+HANDLERS = [
+    *documented([login], problems(400, 401, 429, 503)),
+    Router(
+        path="/",
+        guards=[signed_in],
+        route_handlers=with_options(
+            documented([h for h in ROUTES if h is not login], problems(400, 401, 403, 404, 409, 503))
+        ),
+    ),
 ]

@@ -15,6 +15,8 @@ from dsr import casefile
 from dsr.casefile.requirements import Requirements
 from dsr.pipeline.representation import Capacity, route
 from dsr.portal.officer.actions import CaseDetail
+from dsr.portal.officer.erasure import ErasureView, erasure_step
+from dsr.portal.officer.rights import RightsView, rights_step
 
 #: an acting of the request → the capacity the age rule knows it by
 _CAPACITY = {"self": Capacity.SELF, "parent": Capacity.PARENT, "representative": Capacity.REPRESENTATIVE}
@@ -95,6 +97,8 @@ def next_step(
     running: bool,
     early: EarlyAge | None,
     query_open: bool,
+    erasure: ErasureView | None = None,
+    rights: RightsView | None = None,
 ) -> Step:
     state = detail.case.state.value
     warnings = _warnings(detail, needs, early)
@@ -122,6 +126,10 @@ def next_step(
             return Step("needs", "needs", {"count": len(needs.open)}, warnings)
         if detail.delivery is not None and detail.delivery.undecided:
             return Step("delivery", "delivery", warnings=warnings)
+        if erasure is not None and (worked := erasure_step(erasure)) is not None:
+            return Step(worked[0], "erasure", worked[1], warnings)  # its letter is the answer
+        if rights is not None and (step := rights_step(rights)) is not None:
+            return Step(step[0], step[1], step[2], warnings)  # apply, tell recipients, the letter
         return Step("prepare", "h-docs", warnings=warnings)
     if state == "prepared":
         if may_approve(detail, user) and not detail.letter_opened:
@@ -134,6 +142,11 @@ def next_step(
             return Step("offer_download", "h-dispatch", warnings=warnings)
         return Step("print_and_mail", "h-dispatch", warnings=warnings)
     if state == "dispatched":
+        # access asked for as well: the answer went out, now the erasure and its second letter
+        if erasure is not None and (worked := erasure_step(erasure)) is not None:
+            return Step(worked[0], "erasure", worked[1], warnings)
+        if rights is not None and (step := rights_step(rights)) is not None:
+            return Step(step[0], step[1], step[2], warnings)  # the rights letter follows the access answer
         return Step("close", "h-docs", warnings=warnings)
     return Step("none", warnings=warnings)
 

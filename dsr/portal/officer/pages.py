@@ -39,7 +39,7 @@ from dsr.portal.context import Portal
 from dsr.portal.errors import failed_stores, problem
 from dsr.portal.i18n import LANGUAGES, Language, keys, text
 from dsr.portal.officer import actions as a
-from dsr.portal.officer import host_login, printing
+from dsr.portal.officer import erasure, host_login, printing, rights
 from dsr.portal.officer.flash import Kind, decode, encode
 from dsr.portal.officer.history import fold
 from dsr.portal.officer.nextstep import early_age, may_approve, next_step, offers_download
@@ -260,7 +260,13 @@ async def _case_page(
     controller = portal.settings.controllers.get(detail.case.controller)
     received_on = detail.case.received_at.astimezone(portal.settings.zone).date()
     early = early_age(detail, received_on, controller.pupil_age_of_consent if controller else 14)
-    staff = await portal.call(usernames, portal.engine, a.staff_ids(detail))
+    review_open = any(r.decision is None for r in detail.review)
+    erased = await portal.call(erasure.erasure_view, portal, user, detail.case, review_open, language)
+    worked = await portal.call(rights.rights_view, portal, user, detail.case, detail.documents, language)
+    staff_ids = (
+        a.staff_ids(detail) | (erasure.staff_ids(erased) if erased else set()) | (worked.staff if worked else set())
+    )
+    staff = await portal.call(usernames, portal.engine, staff_ids)
     return _page(
         portal,
         request,
@@ -284,7 +290,11 @@ async def _case_page(
         can_approve=user.can(detail.case.controller, "approver"),
         may_approve=may_approve(detail, user),
         offers_download=offers_download(detail, needs, early),
-        step=next_step(detail, needs, user, running=running, early=early, query_open=query_open),
+        step=next_step(
+            detail, needs, user, running=running, early=early, query_open=query_open, erasure=erased, rights=worked
+        ),
+        erasure=erased,
+        rights=worked,
         early=early,
         requester_words=await portal.call(a.requester_words, portal, user, ref, detail),
         needs=needs,
@@ -560,6 +570,8 @@ async def admin_action(
 
 HANDLERS = [
     *printing.HANDLERS,
+    *erasure.HANDLERS,
+    *rights.HANDLERS,
     login_page,
     login,
     logout,

@@ -14,11 +14,13 @@ import traceback
 from dataclasses import dataclass
 
 import msgspec
+import sqlalchemy as sa
 
 from dsr import casefile
-from dsr.casefile import ratelimit
+from dsr.casefile import idempotency, ratelimit
 from dsr.casefile.checks import record_james_login
 from dsr.casefile.documents import open_case_with_documents
+from dsr.casefile.rights import ASKED_KIND, asked_document
 from dsr.config import ControllerSettings
 from dsr.pipeline.identify import candidate_reference
 from dsr.portal.context import Portal
@@ -26,6 +28,7 @@ from dsr.portal.errors import database_unavailable
 from dsr.portal.i18n import Language
 from dsr.portal.public.intake import UPLOAD_TYPES, Checked, RequestForm, check
 from dsr.service import casework
+from dsr.service.casework.candidates import queue_candidate_search_in
 from dsr.service.mail import (
     MailError,
     cancel_verification_mail,
@@ -57,14 +60,25 @@ class Submitted:
     date_of_birth: dt.date | None = None
     #: the verification mail failed and the job worker sends it again
     mail_queued: bool = False
+    #: the request came before with the same idempotency key: this is its first receipt again
+    replayed: bool = False
 
 
 async def submit(
-    portal: Portal, controller_key: str, form: RequestForm, language: Language
+    portal: Portal, controller_key: str, form: RequestForm, language: Language, key: str | None = None
 ) -> Submitted | dict[str, str]:
+    """Open a case for the form. ``key``: the submission's idempotency key (dsr.casefile.idempotency);
+    a key seen before answers with that case's receipt and opens none."""
     controller = portal.settings.controllers.get(controller_key)
     if controller is None:
         raise casefile.NotFound("no such controller")
+    claim = None
+    if key is not None:
+        # the request as typed, before a James login fills in the address (its token is used once)
+        claim = idempotency.claim(portal.secret, controller.key, key, msgspec.json.encode(form))
+        earlier = await portal.call(idempotency.find, portal.engine, claim)
+        if earlier is not None:
+            return await _replayed(portal, controller, form, earlier, language)
     login = None
     if form.james_login:
         login = await portal.call(_james_login, portal, controller, form.james_login)
@@ -82,10 +96,15 @@ async def submit(
     # the page's language is the requester's: letters and mails to them are written in it
     checked = dataclasses.replace(checked, intake=msgspec.structs.replace(checked.intake, language=language))
     try:
-        opened = await portal.call(_open, portal, checked)
+        opened = await portal.call(_open, portal, checked, claim)
     except Exception as exc:
         if database_unavailable(exc):
             raise  # the 503 page: nothing stored, try again in a few minutes
+        if claim is not None and isinstance(exc, sa.exc.IntegrityError):
+            # the same key came in concurrently and its case was committed first
+            earlier = await portal.call(idempotency.find, portal.engine, claim)
+            if earlier is not None:
+                return await _replayed(portal, controller, form, earlier, language)
         # everything was rolled back: say so on the form. The log gets the error's type and place
         # only (a driver's message can quote the statement's values: names, the upload)
         where = traceback.extract_tb(exc.__traceback__)[-1:]
@@ -141,7 +160,25 @@ def _signed_in(portal: Portal, reference: str, login: LoginAssertion) -> None:
         log.warning("candidate search for %s not queued (%s)", reference, type(exc).__name__)
 
 
-def _open(portal: Portal, checked: Checked) -> casefile.OpenedCase:
+async def _replayed(
+    portal: Portal, controller: ControllerSettings, form: RequestForm, earlier: idempotency.Earlier, language: Language
+) -> Submitted:
+    """The first receipt of a request sent again. The verification code is sent only if the first
+    submission stopped before issuing one: a resubmission never mails a second code."""
+    checked = check(form, controller, received_at=dt.datetime.now(dt.UTC), max_upload_bytes=2**63)
+    born = checked.intake.subject.descriptor.date_of_birth if isinstance(checked, Checked) else None
+    if earlier.code_issued or form.james_login:
+        signed_in = bool(form.james_login)  # a James login named the address: no code was needed
+        return Submitted(
+            earlier.reference, earlier.status_secret, None, signed_in=signed_in, date_of_birth=born, replayed=True
+        )
+    sent = await _send_verification(portal, earlier.reference, language, controller.name, retry=True)
+    return Submitted(
+        earlier.reference, earlier.status_secret, sent.link, date_of_birth=born, mail_queued=sent.queued, replayed=True
+    )
+
+
+def _open(portal: Portal, checked: Checked, claim: idempotency.Claim | None = None) -> casefile.OpenedCase:
     """The case with its details and upload, in one transaction (no case without its files)."""
     attachments = []
     if checked.details:
@@ -150,6 +187,17 @@ def _open(portal: Portal, checked: Checked) -> casefile.OpenedCase:
                 "request_details",
                 casefile.Document(
                     filename="details.txt", media_type="text/plain; charset=utf-8", content=checked.details.encode()
+                ),
+            )
+        )
+    if checked.rectification is not None:
+        attachments.append(
+            (
+                ASKED_KIND,
+                casefile.Document(
+                    filename="rectification.json",
+                    media_type="application/json",
+                    content=asked_document(checked.rectification),
                 ),
             )
         )
@@ -165,7 +213,7 @@ def _open(portal: Portal, checked: Checked) -> casefile.OpenedCase:
                 ),
             )
         )
-    return open_case_with_documents(portal.engine, portal.secret, checked.intake, attachments)
+    return open_case_with_documents(portal.engine, portal.secret, checked.intake, attachments, claim=claim)
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,12 +265,15 @@ async def verify(portal: Portal, link: str, code: str) -> str:
     person in the stores is then queued for the worker."""
     if len(link) > LINK_LIMIT:
         raise casefile.CodeRejected("this code is no longer valid; ask for a new one")
-    reference = await portal.call(casefile.confirm_email, portal.engine, portal.secret, link, code)
-    try:
-        await portal.call(casework.queue_candidate_search, portal.engine, portal.settings, reference)
-    except Exception as exc:  # noqa: BLE001 - the address is confirmed; the officer can still search by hand
-        log.warning("candidate search for %s not queued (%s)", reference, type(exc).__name__)
-    return reference
+    # the search is queued in the confirmation's transaction: confirmed and queued, or neither
+    return await portal.call(
+        casefile.confirm_email,
+        portal.engine,
+        portal.secret,
+        link,
+        code,
+        then=lambda conn, reference: queue_candidate_search_in(conn, portal.settings, reference),
+    )
 
 
 async def status(portal: Portal, reference: str, status_secret: str) -> casefile.PublicStatus:

@@ -1,7 +1,7 @@
 """The JSON API of the public side (``/api/public/…``): everything the pages do, with OpenAPI.
 
-Errors come back as ``{"error": code, "message": text}`` in the language of ``?lang=`` or
-Accept-Language (see dsr.portal.errors).
+Errors come back as ``{"error": code, "message": text}`` (a ``Problem``, see dsr.portal.errors) in
+the language of ``?lang=`` or Accept-Language; each operation documents the statuses it answers.
 """
 
 from __future__ import annotations
@@ -9,17 +9,19 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.exceptions import NotFoundException, ValidationException
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 
-from dsr.casefile import CaseState
+from dsr.casefile import Acting, CaseState, RequestType
+from dsr.casefile.idempotency import KEY_MAX, KEY_MIN, valid_key
+from dsr.portal.apidoc import serving
 from dsr.portal.context import Portal
-from dsr.portal.errors import request_language
+from dsr.portal.errors import Problem, problems, request_language
 from dsr.portal.i18n import text
 from dsr.portal.params import RowId
 from dsr.portal.public import actions
@@ -29,6 +31,9 @@ from dsr.portal.ratelimit import SubmissionLimit
 
 #: de or en: the language of error messages and e-mails (default: Accept-Language)
 Lang = FromQuery[str | None]
+#: an idempotency key (dsr.casefile.idempotency.valid_key); in the body also "" for none
+KEY_PATTERN = rf"^[A-Za-z0-9._:+/=-]{{{KEY_MIN},{KEY_MAX}}}$"
+BODY_KEY_PATTERN = rf"^([A-Za-z0-9._:+/=-]{{{KEY_MIN},{KEY_MAX}}})?$"
 
 
 class ControllerOut(msgspec.Struct):
@@ -45,8 +50,9 @@ class AuthorisationIn(msgspec.Struct):
 
 class RequestIn(msgspec.Struct, kw_only=True):
     controller: str
-    types: list[str]
-    acting: str = "self"
+    #: none chosen is reported with the other fields to fix (``fields.types``), as on the form
+    types: list[RequestType]
+    acting: Acting = Acting.SELF
     first_name: str
     last_name: str
     email: str
@@ -56,9 +62,14 @@ class RequestIn(msgspec.Struct, kw_only=True):
     requester_last_name: str = ""
     postal_address: str = ""
     details: str = ""
+    #: a rectification: which detail is wrong (name, email, address, phone, class, other) and the correct value
+    rect_detail: str = ""
+    rect_value: str = ""
     authorisation: AuthorisationIn | None = None
     #: a login assertion signed by James (``dsr.signin``): the requester is logged in there
     james_login: str = ""
+    #: as the ``Idempotency-Key`` header (which wins when both are sent)
+    idempotency_key: Annotated[str, msgspec.Meta(pattern=BODY_KEY_PATTERN)] = ""
 
 
 class RequestOut(msgspec.Struct):
@@ -71,12 +82,9 @@ class RequestOut(msgspec.Struct):
     signed_in: bool = False
     #: the verification mail could not be sent; the job worker sends a new code
     verification_mail_queued: bool = False
-
-
-class FormProblems(msgspec.Struct):
-    error: str
-    message: str
-    fields: dict[str, str]
+    #: the request was received before with this ``Idempotency-Key``: its first receipt again (the
+    #: code went out by e-mail then, so ``verification_token`` is null)
+    replayed: bool = False
 
 
 class SecretIn(msgspec.Struct):
@@ -113,7 +121,11 @@ class DownloadIn(msgspec.Struct):
     code: str
 
 
-@get("/controllers", summary="Controllers a request can be addressed to")
+#: every public operation: a refused value, a busy address (the rate limits), the database gone
+COMMON = (400, 429, 503)
+
+
+@get("/controllers", summary="Controllers a request can be addressed to", responses=problems(503))
 async def controllers(portal: NamedDependency[Portal]) -> list[ControllerOut]:
     return [ControllerOut(key, c.name, c.kind) for key, c in portal.settings.controllers.items()]
 
@@ -122,7 +134,11 @@ async def controllers(portal: NamedDependency[Portal]) -> list[ControllerOut]:
     "/requests",
     summary="Make a request; sends the verification code by e-mail",
     status_code=201,
-    responses=None,
+    description="Send an `Idempotency-Key` (16–200 characters of letters, digits and `-_.:+/=`, e.g. a "
+    "random UUID) to be able to send the request again when no answer came: the same key with the same "
+    "request answers with the first receipt (`replayed`: true) and opens no second case; with a different "
+    "request it is refused (409, `code` idempotency_key_reused). Keys are kept per controller, as hashes.",
+    responses=problems(*COMMON, 404, 409, 413),
 )
 async def make_request(
     data: JSONBody[RequestIn],
@@ -130,10 +146,23 @@ async def make_request(
     portal: NamedDependency[Portal],
     submissions: NamedDependency[SubmissionLimit],
     lang: Lang = None,
-) -> Response[RequestOut | FormProblems]:
+    idempotency_key: Annotated[
+        str | None,
+        HeaderParameter(
+            name="idempotency-key",
+            description="a random key naming this submission (16–200 characters)",
+            min_length=KEY_MIN,
+            max_length=KEY_MAX,
+            pattern=KEY_PATTERN,
+        ),
+    ] = None,
+) -> Response[RequestOut | Problem]:
     language = request_language(request)
     if data.controller not in portal.settings.controllers:
         raise NotFoundException()
+    key = idempotency_key or data.idempotency_key or None
+    if key is not None and not valid_key(key):
+        raise ValidationException("Idempotency-Key: 16–200 characters of letters, digits and -_.:+/=")
     upload = None
     if data.authorisation is not None:
         try:
@@ -154,6 +183,8 @@ async def make_request(
             "requester_last_name",
             "postal_address",
             "details",
+            "rect_detail",
+            "rect_value",
             "james_login",
         )
     }
@@ -161,15 +192,16 @@ async def make_request(
         # only an accepted request counts against the address's limit (dsr.portal.ratelimit.SubmissionLimit)
         async with submissions.counting(request) as slot:
             result = await actions.submit(
-                portal, data.controller, RequestForm.from_fields(fields, data.types, upload), language
+                portal, data.controller, RequestForm.from_fields(fields, data.types, upload), language, key
             )
-            if isinstance(result, dict):
+            if isinstance(result, dict) or result.replayed:
                 slot.give_back()
     except actions.NotSaved:
-        return Response(FormProblems("not_saved", text(language, "form.error.not_saved"), {}), status_code=500)
+        return Response(Problem(error="not_saved", message=text(language, "form.error.not_saved")), status_code=500)
     if isinstance(result, dict):
-        problems = {name: text(language, key) for name, key in result.items()}
-        return Response(FormProblems("invalid_form", text(language, "form.error.summary"), problems), status_code=400)
+        to_fix = {name: text(language, key) for name, key in result.items()}
+        summary = text(language, "form.error.summary")
+        return Response(Problem(error="invalid_form", message=summary, fields=to_fix), status_code=400)
     return Response(
         RequestOut(
             result.reference,
@@ -178,12 +210,19 @@ async def make_request(
             result.verify_link is not None,
             result.signed_in,
             result.mail_queued,
+            result.replayed,
         ),
         status_code=201,
     )
 
 
-@post("/verifications", summary="Send a new verification code", opt={"rate_limit": "code"}, status_code=200)
+@post(
+    "/verifications",
+    summary="Send a new verification code",
+    opt={"rate_limit": "code"},
+    status_code=200,
+    responses=problems(*COMMON, 404, 409),
+)
 async def resend_verification(
     data: JSONBody[SecretIn], request: Request[Any, Any, Any], portal: NamedDependency[Portal], lang: Lang = None
 ) -> VerificationSent:
@@ -200,6 +239,7 @@ async def resend_verification(
     status_code=200,
     description="`token` is the `verification_token` of the request (or of a resend), as in the "
     "mail's link; an unknown token is refused like a stale code (`code_invalid`).",
+    responses=problems(*COMMON, 404, 409),
 )
 async def confirm(
     token: FromPath[str], data: JSONBody[CodeIn], portal: NamedDependency[Portal], lang: Lang = None
@@ -208,7 +248,11 @@ async def confirm(
 
 
 @post(
-    "/status", summary="Stage and deadline of a request (never its data)", opt={"rate_limit": "code"}, status_code=200
+    "/status",
+    summary="Stage and deadline of a request (never its data)",
+    opt={"rate_limit": "code"},
+    status_code=200,
+    responses=problems(*COMMON, 404),
 )
 async def status(data: JSONBody[SecretIn], portal: NamedDependency[Portal], lang: Lang = None) -> StatusOut:
     s = await actions.status(portal, data.reference, data.status_secret)
@@ -220,6 +264,7 @@ async def status(data: JSONBody[SecretIn], portal: NamedDependency[Portal], lang
     summary="Send a one-time download code to the verified address",
     opt={"rate_limit": "code"},
     status_code=200,
+    responses=problems(*COMMON, 404, 409),
 )
 async def download_code(
     token: FromPath[str], request: Request[Any, Any, Any], portal: NamedDependency[Portal], lang: Lang = None
@@ -229,10 +274,12 @@ async def download_code(
 
 @post(
     "/downloads/{token:str}",
-    summary="Download the answer with a fresh code",
+    summary="Download the answer (the letter as PDF) with a fresh code",
     opt={"rate_limit": "download"},
     status_code=200,
-    media_type="application/octet-stream",
+    media_type="application/pdf",
+    operation_class=serving("application/pdf"),
+    responses=problems(*COMMON, 404, 409),
 )
 async def download(
     token: FromPath[str], data: JSONBody[DownloadIn], portal: NamedDependency[Portal], lang: Lang = None

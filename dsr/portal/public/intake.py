@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from email_validator import EmailNotValidError, validate_email
 
 from dsr.casefile import Acting, Channel, Intake, Party, RequestType
+from dsr.casefile.rights import DETAILS, Asked
 from dsr.config import ControllerSettings
 from dsr.model import Descriptor
 from dsr.pipeline.deadlines import BERLIN
@@ -54,6 +55,9 @@ class RequestForm:
     email: str = ""
     postal_address: str = ""
     details: str = ""
+    #: a rectification: which detail is wrong (dsr.casefile.rights.DETAILS) and the correct value
+    rect_detail: str = ""
+    rect_value: str = ""
     authorisation: Upload | None = None
     #: a login assertion signed by James (dsr.signin): the requester is logged in there
     james_login: str = ""
@@ -74,6 +78,8 @@ class RequestForm:
             "email",
             "postal_address",
             "details",
+            "rect_detail",
+            "rect_value",
             "james_login",
         ):
             value = fields.get(name)
@@ -89,6 +95,7 @@ class Checked:
     intake: Intake
     details: str | None
     authorisation: Upload | None
+    rectification: Asked | None = None  #: what is wrong, for a rectification (kept with the request)
 
 
 def check(
@@ -118,6 +125,7 @@ def check(
     for name in ("postal_address", "details"):
         if len(getattr(form, name)) > LONG_LIMIT:
             problems[name] = f"form.error.{name}_too_long"
+    asked = _rectification(form, types, problems)
     dob: dt.date | None = None
     # "in the past" is judged by the German calendar day, as the deadline is
     birth = read_birth_date(form.birth, received_at.astimezone(BERLIN).date())
@@ -187,4 +195,21 @@ def check(
         requester=requester,
         authorisation=authorisation,
     )
-    return Checked(intake, form.details or None, upload)
+    return Checked(intake, form.details or None, upload, asked)
+
+
+def _rectification(form: RequestForm, types: list[RequestType], problems: dict[str, str]) -> Asked | None:
+    """For a rectification: which detail is wrong and the correct value — or, instead, the further
+    details saying it (a letter's words, typed in by staff or sent through the API). Ignored for
+    other requests."""
+    if RequestType.RECTIFICATION not in types or (not form.rect_detail and not form.rect_value and form.details):
+        return None
+    if form.rect_detail not in DETAILS:
+        problems["rect_detail"] = "form.error.rect_detail"
+    if len(form.rect_value) > TEXT_LIMIT:
+        problems["rect_value"] = "form.error.rect_value_too_long"
+    elif not form.rect_value and not form.details:
+        problems["rect_value"] = "form.error.rect_value"
+    if "rect_detail" in problems or "rect_value" in problems:
+        return None
+    return Asked(detail=form.rect_detail, value=form.rect_value)

@@ -8,6 +8,7 @@ the status secret and e-mail codes are POSTed; links in mails carry codes only i
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,6 +22,7 @@ from litestar.response import Redirect
 from dsr.casefile import CaseError, CodeRejected, NotFound, TooManyRequests
 from dsr.casefile.codes import CodePolicy
 from dsr.casefile.downloads import offer_shown
+from dsr.casefile.idempotency import valid_key
 from dsr.config import ControllerSettings
 from dsr.portal.context import Portal
 from dsr.portal.errors import problem
@@ -50,6 +52,8 @@ def _anchor(name: str, key: str) -> str:
         return "acting-self"
     if name == "date_of_birth":
         return f"dob_{part_of(key)}"
+    if name == "rect_detail":
+        return "rect_detail-name"
     return name
 
 
@@ -62,6 +66,7 @@ def _form_page(
     *,
     status_code: int = 200,
     not_saved: bool = False,
+    key: str | None = None,
 ) -> Page:
     today = dt.datetime.now(portal.settings.zone).date()
     return portal.render(
@@ -86,6 +91,8 @@ def _form_page(
             "adult_by": journey.adult_by(controller, today).isoformat(),
         },
         not_saved=not_saved,
+        # a fresh key with each new form; the same one while the form comes back to be fixed
+        idempotency_key=key if key is not None and valid_key(key) else secrets.token_urlsafe(24),
     )
 
 
@@ -160,17 +167,19 @@ async def submit_request(
     if isinstance(upload, UploadFile) and upload.filename:
         file = Upload(upload.filename, upload.content_type or "", await upload.read())
     form = RequestForm.from_fields(fields, raw.getall("types", []), file)
+    key = fields.get("idempotency_key")
+    key = key if key is not None and valid_key(key) else None  # a form without one still works
     try:
         # only an accepted request counts against the address's limit; a form sent back does not
         async with submissions.counting(request) as slot:
-            result = await actions.submit(portal, controller, form, language)
-            if isinstance(result, dict):
+            result = await actions.submit(portal, controller, form, language, key)
+            if isinstance(result, dict) or result.replayed:
                 slot.give_back()
     except actions.NotSaved:
         # nothing was kept: the form again, everything typed still in it, saying to send it once more
-        return _form_page(portal, language, settings, form, {}, status_code=500, not_saved=True)
+        return _form_page(portal, language, settings, form, {}, status_code=500, not_saved=True, key=key)
     if isinstance(result, dict):
-        return _form_page(portal, language, settings, form, result, status_code=400)
+        return _form_page(portal, language, settings, form, result, status_code=400, key=key)
     received = dt.datetime.now(portal.settings.zone).date()
     outlook = journey.outlook(settings, form.acting, result.date_of_birth, received)
     return portal.render(

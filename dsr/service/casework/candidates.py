@@ -22,6 +22,8 @@ from dsr.pipeline.identify import resolve
 from dsr.service.casework.common import CaseworkError, ConnectorsOf, case_by_reference, close_connectors, store_names
 
 log = logging.getLogger("dsr.service.casework")
+#: the states in which the officer may search for the person (again)
+SEARCHABLE = frozenset({casefile.CaseState.RECEIVED, casefile.CaseState.IDENTITY_PENDING})
 
 
 def find_candidates(
@@ -32,8 +34,17 @@ def find_candidates(
     user: casefile.User | None = None,
     connectors_of: ConnectorsOf = connect,
 ) -> ResolutionStatus:
-    """Run the identify stage for a case and record its candidates (the officer confirms one)."""
+    """Run the identify stage for a case and record its candidates (the officer confirms one).
+
+    Only while the identity is open (received, or an identity query outstanding): once a candidate
+    is confirmed, or the case ended, a new search would change what the confirmation rests on."""
     case = case_by_reference(engine, reference)
+    if case.state not in SEARCHABLE:
+        raise casefile.TransitionRefused(
+            f"candidates are searched while the identity is open; this case is {case.state.value}",
+            code="not_now",
+            current=case.state.value,
+        )
     if case.descriptor is None:
         raise CaseworkError(f"case {reference} has no description of the person", code="no_description")
     connectors = connectors_of(settings, case.controller)
@@ -53,18 +64,25 @@ def queue_candidate_search(
     Idempotent: a case gets at most one such job (a second verification finds it), and none
     once the case left ``received``. Returns the job id, None when nothing was queued.
     """
+    with engine.begin() as conn:
+        return queue_candidate_search_in(conn, settings, reference, actor=actor)
+
+
+def queue_candidate_search_in(
+    conn: sa.Connection, settings: Settings, reference: str, *, actor: str = "requester"
+) -> int | None:
+    """:func:`queue_candidate_search` inside the caller's transaction (the address's confirmation)."""
     from dsr.casefile import audit
     from dsr.casefile.permission import load_case
 
-    with engine.begin() as conn:
-        case = load_case(conn, None, reference)
-        if case.state != casefile.CaseState.RECEIVED.value:
-            return None
-        job_id, new = casefile.jobs.enqueue_once_in(
-            conn, "find_candidates", case_id=case.id, stores=store_names(settings, case.controller)
-        )
-        if new:
-            audit.append(conn, "candidate search queued", actor=actor, case_ref=reference, detail={"job": job_id})
+    case = load_case(conn, None, reference)
+    if case.state != casefile.CaseState.RECEIVED.value:
+        return None
+    job_id, new = casefile.jobs.enqueue_once_in(
+        conn, "find_candidates", case_id=case.id, stores=store_names(settings, case.controller)
+    )
+    if new:
+        audit.append(conn, "candidate search queued", actor=actor, case_ref=reference, detail={"job": job_id})
     return job_id if new else None
 
 

@@ -10,6 +10,7 @@ store leaves the case in ``gathering``; the officer retries that store alone
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 from collections.abc import Sequence
 
@@ -164,6 +165,7 @@ def gather_job(settings: Settings, *, connectors_of: ConnectorsOf = connect) -> 
                 facts=letter_facts(engine, work_case(engine, case.id), subject, connectors),
                 language=language_of(settings, case),
                 formats=("pdf",),
+                processing_restricted=_restriction_list(engine, case.controller),
             )
             # the mapping's words for the restricted records the officer decides on
             specs = {(c.store, c.name): c for connector in connectors for c in connector.collections()}
@@ -228,6 +230,13 @@ def gather_job(settings: Settings, *, connectors_of: ConnectorsOf = connect) -> 
         casefile.finish_gathering(engine, case.reference)
 
     return run
+
+
+def _restriction_list(engine: sa.Engine, controller: str) -> dict[tuple[str, str, str], dt.date | None]:
+    """Records restricted after an erasure request: the letter marks them (Art. 18 GDPR)."""
+    from dsr.service.erasure import restricted_until
+
+    return restricted_until(engine, controller)
 
 
 def _ensure_routing(

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from dsr.pipeline.redact.addresses import _CAPITAL_LED, _HOUSE, _LEADS, _WORD_REST, DIGIT_LED_REST
 from dsr.pipeline.redact.ips import IPV4_REST
 from dsr.pipeline.redact.patterns import _DIGIT_LED, _IBAN, find_all, ibans
-from dsr.pipeline.redact.phones import _CUED_LOCAL, _END, NUMBER_REST, NUMBER_START
+from dsr.pipeline.redact.phones import _CUED_LOCAL, _END, NUMBER_REST, NUMBER_START, _has_local_cue
 from dsr.pipeline.redact.spans import Kind
 
 # the scan before IBANs joined it
@@ -134,6 +134,29 @@ street_texts = st.lists(
 def test_the_street_and_phone_cue_scans_find_what_they_found_before(text: str) -> None:
     assert [m.span() for m in _CAPITAL_LED.finditer(text)] == [m.span() for m in _STREETS_BEFORE.finditer(text)]
     assert [m.span() for m in _CUED_LOCAL.finditer(text)] == [m.span() for m in _CUED_BEFORE.finditer(text)]
+
+
+#: every cue word of the local-number scan, with the letters its case folding reads alike
+CUE_WORDS = (
+    "tel telefon telefonnummer telefonnr telephone tel.nr tel-nr telnr fon fax festnetz phone handy "
+    "handynummer handynr mobil mobile mobilnummer mobiltelefon cell rufnummer telefax"
+).split()
+_ALIKE = {"s": "sSſ", "i": "iIİı", "k": "kKK"}
+
+
+@settings(max_examples=800, deadline=None)
+@given(
+    st.sampled_from(CUE_WORDS).flatmap(
+        lambda w: st.tuples(*(st.sampled_from(_ALIKE.get(c, c + c.upper())) for c in w)).map("".join)
+    ),
+    st.sampled_from(["", "x ", "Die ", "\n"]),
+    st.sampled_from([" ", ": ", ". ", "-Nr. "]),
+)
+def test_the_cheap_phone_cue_test_never_skips_a_cued_number(cue: str, before: str, after: str) -> None:
+    """The substring test in front of the cue scan may only skip texts the scan finds nothing in."""
+    text = before + cue + after + "4711 23"
+    if _CUED_LOCAL.search(text):
+        assert _has_local_cue(text), text
 
 
 def test_an_iban_behind_a_postcode_is_found() -> None:
