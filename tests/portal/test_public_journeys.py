@@ -96,7 +96,8 @@ def test_a_12_year_old_is_told_before_sending_that_the_answer_goes_to_her_parent
     assert not re.search(r"\b(Sie|Ihre[mnrs]?|Ihnen)\b", receipt), receipt
     assert "Die Schule prüft, wer deine Eltern sind" in steps
     assert "Weil du jünger als 14 bist, schicken wir die Antwort per Post an deine Eltern." in steps
-    assert page.get_by_role("button", name="Diese Seite drucken").is_visible()
+    # the print button is shown by the page's script once it has run (hidden without JavaScript)
+    page.get_by_role("button", name="Diese Seite drucken").wait_for(state="visible", timeout=10_000)
     secret = page.locator("#status-secret").inner_text()
     assert re.fullmatch(r"([0-9A-HJKMNP-TV-Z]{4}-){5}[0-9A-HJKMNP-TV-Z]{4}", secret)
     reference = page.locator("#reference").inner_text()
