@@ -38,11 +38,10 @@ from dsr.model import Value
 from dsr.pipeline.compose.wording import pick
 from dsr.portal.context import Portal
 from dsr.portal.i18n import Language, keys, text
-from dsr.portal.officer.erasure import TaskRow
+from dsr.portal.officer.erasure import TaskBody, TaskRow  # one Art. 19 task form for both sections
 from dsr.portal.officer.flash import encode
 from dsr.portal.officer.refusals import refusal_text
 from dsr.portal.officer.session import page_language
-from dsr.portal.params import RowId
 from dsr.service import objection, portability, rectification, rights_letter
 from dsr.writing import Target
 
@@ -309,12 +308,6 @@ def _objection(p: Portal, u: casefile.User, ref: str, b: ObjectionBody) -> Any:
 def _portability(p: Portal, u: casefile.User, ref: str, _: NoBody) -> Any:
     made = portability.make_for_case(p.engine, p.settings, u, ref, connectors_of=p.connectors_of)
     return {"document": made.document, "refusal": made.refusal, "done": "rights.portability"}
-
-
-class TaskBody(msgspec.Struct, kw_only=True):
-    task: RowId
-    outcome: Literal["done", "impossible", "disproportionate"]
-    note: str | None = None  #: required unless done: the letter states it
 
 
 class LetterBody(msgspec.Struct, kw_only=True):
