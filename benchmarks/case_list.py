@@ -36,7 +36,8 @@ from dsr import casefile  # noqa: E402
 from dsr.casefile.case import search_key  # noqa: E402
 from dsr.casefile.caselist import CaseFilter, case_list  # noqa: E402
 from dsr.casefile.schema import cases, memberships, parties, users  # noqa: E402
-from dsr.pipeline.deadlines import BERLIN, due_date  # noqa: E402
+from dsr.config import DEFAULT_ZONE as BERLIN  # noqa: E402
+from dsr.pipeline.deadlines import due_date  # noqa: E402
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 TARGET_MS = 100.0

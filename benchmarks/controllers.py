@@ -3,14 +3,17 @@
     .venv/bin/python benchmarks/controllers.py [--schools 500] [--distinct 500] [--jobs 4] [--dir /tmp/dsr-bench-controllers]
 
 Measured: loading the settings (one query on the customer table, 500 controllers validated),
-``dsr check --all`` over every school, a gather for one reader of one school with a cold and a
-warm cache (fresh process each; time and peak memory), and the memory of a process that served
-``--visits`` schools one after another, for several ``[dsr] cache_controllers``.
+``dsr check --all`` over every school, the answer path for one reader of one school — identify,
+gather, redact (people read and hashed, the index built or taken from the process's cache),
+compose, disclosure.json: :func:`dsr.answer` with ``formats=("json",)``, as a gather job does —
+with a cold and a warm cache (fresh process; time and memory), and the memory of a process that
+served ``--visits`` schools one after another, for several ``[dsr] cache_controllers``.
 
 The schools are small demo schools (``dsr.demo``; ``--readers`` each), generated in two processes
 (≈ 0.4 s each: a few minutes once, then cached in --dir). ``--distinct N`` generates N of them and
-copies their files under the other tenant keys, for a quicker first run.
-Prints a table; record the result in benchmarks/RESULTS.md ("Many controllers").
+copies their files under the other tenant keys, for a quicker first run. ``--answer-only``
+measures the answer path alone (bigger schools: ``--distinct 4 --readers 600 --dir …``).
+Prints a table (with the load average: the machine may be shared); record the result in benchmarks/RESULTS.md ("Many controllers").
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -134,32 +138,34 @@ def rss_mb() -> tuple[float, float]:
     return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
 
 
-def _card(path: Path) -> str:
+def _card(path: Path, nth: int = 0) -> str:
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
         row = db.execute(
-            "SELECT card_number FROM person WHERE card_number IS NOT NULL AND kind = 'student' ORDER BY id LIMIT 1"
+            "SELECT card_number FROM person WHERE card_number IS NOT NULL AND kind = 'student' ORDER BY id"
+            " LIMIT 1 OFFSET ?",
+            (nth,),
         ).fetchone()
     return str(row[0])
 
 
-def gather_one(settings: object, key: str, folder: Path, people: object | None = None) -> int:
-    """Identify one reader of school ``key`` by card and gather their records (as a gather job
-    does: the controller's connectors built, used, closed); with ``people`` (a GazetteerCache)
-    the redaction index is built or taken from the cache too. Returns the record count."""
-    from dsr import Descriptor, resolve
+def answer_one(settings: object, key: str, folder: Path, nth: int = 0, redact: bool = True) -> int:
+    """The ``nth`` pupil of school ``key``, by card: with ``redact`` the answer path a gather job
+    runs (:func:`dsr.answer`: connectors built, identify, gather, redact, compose, disclosure.json,
+    connectors closed); without it identify and gather only. Returns the record count."""
+    from dsr import Descriptor, answer, resolve
     from dsr.config import Settings, connect
     from dsr.pipeline.gather import gather
-    from dsr.pipeline.redact.gazetteer import GazetteerCache
 
     assert isinstance(settings, Settings)
+    card = _card(folder / "schools" / f"school-{key}.db", nth)
+    if redact:
+        reply = answer(settings, key, Descriptor(card_number=card), formats=("json",))
+        assert reply.complete
+        return reply.json.record_count
     connectors = connect(settings, key)
     try:
-        found_card = resolve(key, connectors, Descriptor(card_number=_card(folder / "schools" / f"school-{key}.db")))
-        subject = found_card.matched()
-        found = gather(subject, connectors)
-        if isinstance(people, GazetteerCache):
-            people.gazetteer(key, lambda: [p for c in connectors for p in c.people()], subject, controller=key)
-        return len(found.records)
+        subject = resolve(key, connectors, Descriptor(card_number=card)).matched()
+        return len(gather(subject, connectors).records)
     finally:
         for c in connectors:
             c.close()
@@ -169,32 +175,76 @@ def child(args: argparse.Namespace) -> None:
     """One measurement in a fresh process (clean caches and peak memory); prints JSON."""
     from dsr.config import load
     from dsr.controller_cache import configured_size
-    from dsr.pipeline.redact.gazetteer import GazetteerCache
+    from dsr.pipeline.answer import PEOPLE_INDEXES
     from dsr_connectors.sql.open_stores import STORES
 
     folder = args.dir
     settings = load(write_config(folder, args.cache))
     keys = list(settings.controllers)
-    people = GazetteerCache() if args.child != "stores" else None
+    answer_one(settings, keys[0], folder)  # imports, fonts of nothing, the wording: not the cache
+    PEOPLE_INDEXES.clear()
+    STORES.clear()
     base, _ = rss_mb()
     out: dict[str, float] = {"base_mb": base}
     if args.child == "gather":
         key = keys[len(keys) // 2]
-        for label in ("cold", "warm"):
-            started = time.perf_counter()
-            out[f"{label}_records"] = gather_one(settings, key, folder, people)
-            out[f"{label}_ms"] = (time.perf_counter() - started) * 1000
+        # cold: the school's engine, schema and index built; warm: all kept (the same pupil, then
+        # another: the index serves every subject); "index cold": stores kept, index dropped
+        for label, nth in (("cold", 0), ("warm", 0), ("warm_other", 1), ("index_cold", 2)):
+            if label == "index_cold":
+                PEOPLE_INDEXES.clear()
+            runs = []
+            for _ in range(1 if label == "cold" else 5):
+                if label == "index_cold":
+                    PEOPLE_INDEXES.clear()
+                started = time.perf_counter()
+                out[f"{label}_records"] = answer_one(settings, key, folder, nth)
+                runs.append((time.perf_counter() - started) * 1000)
+            out[f"{label}_ms"] = sorted(runs)[len(runs) // 2]  # the median of 5 (cold: once)
             out[f"{label}_rss_mb"], out[f"{label}_peak_mb"] = rss_mb()
+        out["gather_only_ms"] = min(
+            _timed(lambda: answer_one(settings, key, folder, 0, redact=False)) for _ in range(5)
+        )
+        out.update(_people_costs(settings, key))
     else:
         started = time.perf_counter()
         for key in keys[: args.visits]:
-            gather_one(settings, key, folder, people)
+            answer_one(settings, key, folder, redact=args.child != "stores")
         out["seconds"] = time.perf_counter() - started
         out["rss_mb"], out["peak_mb"] = rss_mb()
         out["cached_stores"] = len(STORES)
-        out["cached_indexes"] = len(people._controllers) if people is not None else 0
+        out["cached_indexes"] = len(PEOPLE_INDEXES._controllers)
         out["size"] = configured_size()
     print(json.dumps(out))
+
+
+def _people_costs(settings: object, key: str) -> dict[str, float]:
+    """What freshness costs on every answer (the people read and hashed) and what the cache saves
+    (the index built): best of 5, the school's connectors warm."""
+    from dsr.config import Settings, connect
+    from dsr.pipeline.redact import AllowList, PeopleIndex, people_fingerprint
+
+    assert isinstance(settings, Settings)
+    connectors = connect(settings, key)
+    try:
+        people = [p for c in connectors for p in c.people()]
+        allow = AllowList.for_controller(settings.controller(key))
+        return {
+            "people": len(people),
+            "read_hash_ms": min(
+                _timed(lambda: people_fingerprint([p for c in connectors for p in c.people()])) for _ in range(5)
+            ),
+            "build_ms": min(_timed(lambda: PeopleIndex.build(people, allow)) for _ in range(5)),
+        }
+    finally:
+        for c in connectors:
+            c.close()
+
+
+def _timed(fn: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    fn()
+    return (time.perf_counter() - started) * 1000
 
 
 def run_child(args: argparse.Namespace, what: str, cache: int) -> dict[str, float]:
@@ -213,6 +263,7 @@ def main() -> None:
     p.add_argument("--jobs", type=int, default=4, help="threads of dsr check --all")
     p.add_argument("--visits", type=int, default=200, help="schools gathered one after another (memory)")
     p.add_argument("--dir", type=Path, default=Path("/tmp/dsr-bench-controllers"))
+    p.add_argument("--answer-only", action="store_true", help="skip dsr check --all and the memory runs")
     p.add_argument("--child", choices=("gather", "visits", "stores"), help=argparse.SUPPRESS)
     p.add_argument("--cache", type=int, default=32, help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -224,6 +275,7 @@ def main() -> None:
 
     from dsr.config import load
 
+    start_load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     started = time.perf_counter()
     config = prepare(args.dir, args.schools, args.distinct, args.readers)
     print(f"stores ready in {time.perf_counter() - started:.1f} s ({args.dir})", file=sys.stderr)
@@ -236,28 +288,45 @@ def main() -> None:
     rows = [(f"load settings: registry of {len(settings.controllers)} schools", f"{min(loads) * 1000:.0f} ms", "")]
 
     cmd = [sys.executable, "-c", "import sys; from dsr.cli import main; sys.exit(main())"]
-    started = time.perf_counter()
-    done = subprocess.run(
-        [*cmd, "check", "--all", "--config", str(config), "--jobs", str(args.jobs)], capture_output=True, text=True
-    )
-    took = time.perf_counter() - started
-    rows.append((f"dsr check --all --jobs {args.jobs} (exit {done.returncode})", f"{took:.1f} s", "whole process"))
+    if not args.answer_only:
+        started = time.perf_counter()
+        done = subprocess.run(
+            [*cmd, "check", "--all", "--config", str(config), "--jobs", str(args.jobs)], capture_output=True, text=True
+        )
+        took = time.perf_counter() - started
+        rows.append((f"dsr check --all --jobs {args.jobs} (exit {done.returncode})", f"{took:.1f} s", "whole process"))
 
     g = run_child(args, "gather", 32)
-    for label in ("cold", "warm"):
+    labels = {
+        "cold": "answer one reader, cold cache (first request in the process)",
+        "warm": "… warm cache, the same reader (median of 5)",
+        "warm_other": "… warm cache, another reader of the school (median of 5)",
+        "index_cold": "… stores kept, people index dropped (median of 5)",
+    }
+    for label, text in labels.items():
         rows.append(
             (
-                f"gather one reader, {label} cache ({g[label + '_records']:.0f} records)",
+                f"{text} ({g[label + '_records']:.0f} records)",
                 f"{g[label + '_ms']:.1f} ms",
                 f"RSS {g[label + '_rss_mb']:.0f} MB, peak {g[label + '_peak_mb']:.0f} MB",
             )
         )
-    for what, cache in [("visits", c) for c in (8, 32, 128, args.visits)] + [("stores", args.visits)]:
+    rows.append(("identify + gather only, warm (best of 5)", f"{g['gather_only_ms']:.1f} ms", ""))
+    rows.append(
+        (
+            f"the school's {g['people']:.0f} people read and hashed (every answer: freshness; best of 5)",
+            f"{g['read_hash_ms']:.1f} ms",
+            "",
+        )
+    )
+    rows.append(("their index built (what a warm cache saves; best of 5)", f"{g['build_ms']:.1f} ms", ""))
+    runs = [("visits", c) for c in (8, 32, 128, args.visits)] + [("stores", args.visits)]
+    for what, cache in runs if not args.answer_only else []:
         m = run_child(args, what, cache)
         rows.append(
             (
-                f"{args.visits} schools gathered, cache_controllers = {cache}"
-                + (" (no redaction index)" if what == "stores" else ""),
+                f"{args.visits} schools answered, cache_controllers = {cache}"
+                + (" (identify + gather only: no redaction index)" if what == "stores" else ""),
                 f"{m['seconds']:.1f} s",
                 f"RSS {m['rss_mb']:.0f} MB (start {m['base_mb']:.0f}), peak {m['peak_mb']:.0f} MB; "
                 f"kept: {m['cached_stores']:.0f} stores, {m['cached_indexes']:.0f} indexes",
@@ -269,7 +338,10 @@ def main() -> None:
     for row in rows:
         table.add_row(*row)
     Console(width=160).print(table)
-    print(f"{dt.date.today()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"{dt.datetime.now().isoformat(timespec='minutes')}, {os.cpu_count()} cores, load average (1/5/15 min)"
+        f" {' / '.join(f'{x:.1f}' for x in os.getloadavg())} at the end (at the start: {start_load})"
+    )
 
 
 if __name__ == "__main__":

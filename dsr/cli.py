@@ -511,7 +511,8 @@ def cmd_housekeeping(args: argparse.Namespace) -> int:
     done = tidy(portal_engine(settings), settings)
     out.print(
         f"{done.downloads_ended} download offer(s) ended, {done.sessions_deleted} session(s) deleted, "
-        f"{done.cases_purged} closed case(s) purged, {done.rate_limits_purged} ended rate-limit window(s) deleted"
+        f"{done.cases_purged} closed case(s) purged, {done.rate_limits_purged} ended rate-limit window(s) deleted, "
+        f"{done.idempotency_keys_purged} idempotency key(s) deleted"
         + (", an audit checkpoint written" if done.checkpoints_written else "")
     )
     return EXIT_OK

@@ -107,13 +107,19 @@ class ControllerSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unkno
     stores: dict[str, dict[str, Any]] = {}
 
 
+#: ``[dsr] timezone`` unless set: the schools' clock. The core's functions that read a local day take
+#: a ``zone`` and default to this one, so an install that sets nothing keeps German days
+DEFAULT_TIME_ZONE = "Europe/Berlin"
+DEFAULT_ZONE = ZoneInfo(DEFAULT_TIME_ZONE)
+
+
 class GeneralSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     secret_key: str = ""
     language: Literal["de", "en"] = "de"
     #: days after a case ends until its request file is purged (dsr.casefile.purge_closed)
     request_retention_days: int = 1095
-    #: the local time of pages and the letters' date (an IANA zone name); deadlines count German days
-    timezone: str = "Europe/Berlin"
+    #: the local time of pages, mails, letters and deadlines (an IANA zone name)
+    timezone: str = DEFAULT_TIME_ZONE
     #: how many controllers' store connections, reflected schemas and redaction indexes a process
     #: keeps (least recently used go first): a vendor serving 500 schools need not hold 500 of each
     cache_controllers: int = 32

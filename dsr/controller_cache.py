@@ -1,7 +1,7 @@
 """What a process keeps per controller between requests, bounded: the ``[dsr] cache_controllers``
 most recently used controllers (store connections and reflected schemas in
 :mod:`dsr_connectors.sql.open_stores`, people indexes in
-:class:`dsr.pipeline.redact.gazetteer.GazetteerCache`). A vendor serving 500 schools holds the
+:data:`dsr.pipeline.answer.PEOPLE_INDEXES`, a :class:`dsr.pipeline.redact.gazetteer.GazetteerCache`). A vendor serving 500 schools holds the
 few schools being worked on, not 500 of each; an evicted controller's value is released
 (engines disposed) and rebuilt on its next use.
 """

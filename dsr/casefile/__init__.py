@@ -110,6 +110,7 @@ from dsr.casefile.workflow import (
     refusal_proposal,
     send_back,
     start_gathering,
+    start_gathering_in,
     withdraw,
     withdraw_refusal_proposal,
 )
@@ -227,6 +228,7 @@ __all__ = [
     "set_roles",
     "start_email_verification",
     "start_gathering",
+    "start_gathering_in",
     "unlock",
     "upgrade",
     "use_password_hasher",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import msgspec
 import sqlalchemy as sa
@@ -22,9 +23,9 @@ from dsr.casefile.requirements import requirements_in
 from dsr.casefile.schema import cases, comments, parties, review_items
 from dsr.casefile.states import Acting, CaseState, Channel, RequestType
 from dsr.casefile.users import User
-from dsr.config import LANDS
+from dsr.config import DEFAULT_ZONE, LANDS
 from dsr.model import Descriptor
-from dsr.pipeline.deadlines import BERLIN, Deadline, due_date
+from dsr.pipeline.deadlines import Deadline, due_date, receipt_day
 
 STATUS_PURPOSE = "status"
 #: languages letters and mails are written in
@@ -97,19 +98,20 @@ class PublicStatus(msgspec.Struct, frozen=True, kw_only=True):
     date_of_birth: dt.date | None = None
 
 
-def _validate(intake: Intake, now: dt.datetime) -> None:
+def _validate(intake: Intake, now: dt.datetime, zone: ZoneInfo) -> None:
     if not intake.request_types:
         raise InputRejected("a request names at least one kind (access, erasure, ...)", code="no_kind")
     if intake.land not in LANDS:
         raise InputRejected(f"unknown Land {intake.land!r}", code="unknown_land", land=intake.land)
     if intake.received_at.tzinfo is None:
         raise InputRejected("the time of receipt must be timezone-aware", code="naive_time")
-    # by the German calendar day: a date typed ahead would move the deadline and the reference's year
-    if intake.received_at.astimezone(BERLIN).date() > now.astimezone(BERLIN).date():
+    # by the local calendar day: a date typed ahead would move the deadline and the reference's year
+    today = clock.today(zone, now)
+    if receipt_day(intake.received_at, zone) > today:
         raise InputRejected(
             "the request cannot have been received in the future",
             code="received_in_future",
-            today=now.astimezone(BERLIN).strftime("%d.%m.%Y"),
+            today=today.strftime("%d.%m.%Y"),
         )
     if intake.acting is not Acting.SELF and intake.requester is None:
         raise InputRejected("a parent or representative must be recorded as the requester", code="requester_missing")
@@ -120,13 +122,20 @@ def _validate(intake: Intake, now: dt.datetime) -> None:
 
 
 def open_case(
-    engine: sa.Engine, secret: bytes, intake: Intake, *, user: User | None = None, now: dt.datetime | None = None
+    engine: sa.Engine,
+    secret: bytes,
+    intake: Intake,
+    *,
+    user: User | None = None,
+    now: dt.datetime | None = None,
+    zone: ZoneInfo = DEFAULT_ZONE,
 ) -> OpenedCase:
-    """Record a request. ``user`` is the officer entering a postal/e-mail/in-person request.
+    """Record a request. ``user`` is the officer entering a postal/e-mail/in-person request; ``zone``
+    (``Settings.zone``) decides its day of receipt, so its deadline and its reference's year.
     (A request that brings files: :func:`dsr.casefile.documents.open_case_with_documents`.)"""
     now = clock.resolve(now)
     with engine.begin() as conn:
-        opened, _ = open_case_in(conn, secret, intake, user=user, now=now)
+        opened, _ = open_case_in(conn, secret, intake, user=user, now=now, zone=zone)
     return opened
 
 
@@ -138,14 +147,15 @@ def open_case_in(
     user: User | None,
     now: dt.datetime,
     claim: idempotency.Claim | None = None,
+    zone: ZoneInfo = DEFAULT_ZONE,
 ) -> tuple[OpenedCase, int]:
     """:func:`open_case` inside the caller's transaction; returns the case and its row id.
     With ``claim`` (an idempotency key) the key is recorded with the case."""
-    _validate(intake, now)
+    _validate(intake, now, zone)
     status_secret = new_status_secret() if claim is None else claim.status_secret
-    due = due_date(intake.received_at, intake.land)
+    due = due_date(intake.received_at, intake.land, zone=zone)
     for _ in range(10):
-        reference = case_reference(intake.received_at.astimezone(BERLIN).year)
+        reference = case_reference(receipt_day(intake.received_at, zone).year)
         if conn.execute(sa.select(cases.c.id).where(cases.c.reference == reference)).first() is None:
             break
     case_id = conn.execute(
@@ -213,13 +223,13 @@ def search_key(name: str | None, email: str | None) -> str | None:
     return " ".join(v for v in (name, email) if v).casefold()[:700] or None
 
 
-def _view(conn: sa.Connection, row: sa.Row[object], today: dt.date) -> CaseView:
+def _view(conn: sa.Connection, row: sa.Row[object], today: dt.date, zone: ZoneInfo) -> CaseView:
     open_items = conn.execute(
         sa.select(sa.func.count())
         .select_from(review_items)
         .where(review_items.c.case_id == row.id, review_items.c.decision.is_(None))
     ).scalar_one()
-    return case_view(row, deadline_of(conn, row, today), open_items, today)
+    return case_view(row, deadline_of(conn, row, today, zone), open_items, today)
 
 
 def case_view(row: Any, deadline: Deadline, open_items: int, today: dt.date) -> CaseView:
@@ -247,36 +257,50 @@ def case_view(row: Any, deadline: Deadline, open_items: int, today: dt.date) -> 
     )
 
 
-def get_case(engine: sa.Engine, user: User, reference: str, *, today: dt.date | None = None) -> CaseView:
+def get_case(
+    engine: sa.Engine, user: User, reference: str, *, today: dt.date | None = None, zone: ZoneInfo = DEFAULT_ZONE
+) -> CaseView:
+    """One case; ``zone`` (``Settings.zone``) decides its day of receipt and, unless given, today."""
     with engine.begin() as conn:
-        return _view(conn, load_case(conn, user, reference), today or clock.utcnow().astimezone(BERLIN).date())
+        return _view(conn, load_case(conn, user, reference), today or clock.today(zone), zone)
 
 
 def list_cases(
-    engine: sa.Engine, user: User, *, states: Sequence[CaseState] | None = None, today: dt.date | None = None
+    engine: sa.Engine,
+    user: User,
+    *,
+    states: Sequence[CaseState] | None = None,
+    today: dt.date | None = None,
+    zone: ZoneInfo = DEFAULT_ZONE,
 ) -> list[CaseView]:
     """Cases of the user's controllers, soonest deadline first."""
-    today = today or clock.utcnow().astimezone(BERLIN).date()
+    today = today or clock.today(zone)
     query = sa.select(cases).where(cases.c.controller.in_(sorted(user.controllers)), cases.c.purged_at.is_(None))
     if states:
         query = query.where(cases.c.state.in_([s.value for s in states]))
     with engine.connect() as conn:
-        views = [_view(conn, row, today) for row in conn.execute(query)]
+        views = [_view(conn, row, today, zone) for row in conn.execute(query)]
     return sorted(views, key=lambda v: (v.due_on, v.reference))
 
 
 def public_status(
-    engine: sa.Engine, secret: bytes, reference: str, status_secret: str, *, today: dt.date | None = None
+    engine: sa.Engine,
+    secret: bytes,
+    reference: str,
+    status_secret: str,
+    *,
+    today: dt.date | None = None,
+    zone: ZoneInfo = DEFAULT_ZONE,
 ) -> PublicStatus:
     """The status page. A wrong reference and a wrong secret fail alike."""
-    today = today or clock.utcnow().astimezone(BERLIN).date()
+    today = today or clock.today(zone)
     with engine.connect() as conn:
         row = conn.execute(sa.select(cases).where(cases.c.reference == reference)).first()
         stored = row.status_secret_hash if row is not None else "0" * 64
         known = matches_status_secret(secret, STATUS_PURPOSE, status_secret, stored)
         if not known or row is None or row.purged_at is not None:
             raise CodeRejected("unknown reference or wrong secret")
-        deadline = deadline_of(conn, row, today)
+        deadline = deadline_of(conn, row, today, zone)
         given = conn.execute(
             sa.select(parties.c.descriptor).where(parties.c.case_id == row.id, parties.c.role == "subject")
         ).scalar()
@@ -284,7 +308,7 @@ def public_status(
         return PublicStatus(
             reference=row.reference,
             state=_shown_state(conn, row),
-            received_on=row.received_at.astimezone(BERLIN).date(),
+            received_on=receipt_day(row.received_at, zone),
             due_on=deadline.due,
             controller=row.controller,
             acting=row.acting,

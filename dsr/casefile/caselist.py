@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 import msgspec
 import sqlalchemy as sa
@@ -22,7 +23,8 @@ from dsr.casefile.codes import ALPHABET
 from dsr.casefile.schema import cases, identity_queries, parties, review_items
 from dsr.casefile.states import CaseState
 from dsr.casefile.users import User
-from dsr.pipeline.deadlines import BERLIN, Deadline, pause_days
+from dsr.config import DEFAULT_ZONE
+from dsr.pipeline.deadlines import Deadline, pause_days
 
 #: states whose deadline no longer runs (the list shows them as ended, never overdue)
 ENDED = frozenset({CaseState.DISPATCHED, CaseState.CLOSED, CaseState.REFUSED, CaseState.WITHDRAWN})
@@ -132,9 +134,17 @@ _ORDER = {
 }
 
 
-def case_list(engine: sa.Engine, user: User, wanted: CaseFilter, *, today: dt.date | None = None) -> CaseList:
-    """One page of the cases of the user's controllers that match ``wanted``."""
-    today = today or clock.utcnow().astimezone(BERLIN).date()
+def case_list(
+    engine: sa.Engine,
+    user: User,
+    wanted: CaseFilter,
+    *,
+    today: dt.date | None = None,
+    zone: ZoneInfo = DEFAULT_ZONE,
+) -> CaseList:
+    """One page of the cases of the user's controllers that match ``wanted``; days of receipt and
+    today in ``zone`` (``Settings.zone``)."""
+    today = today or clock.today(zone)
     per_page = min(max(wanted.per_page, 1), MAX_PER_PAGE)
     page = max(wanted.page, 1)
     subject = parties.alias("subject")
@@ -149,7 +159,7 @@ def case_list(engine: sa.Engine, user: User, wanted: CaseFilter, *, today: dt.da
         rows = conn.execute(
             query.where(*where).order_by(*_ORDER[wanted.sort]).limit(per_page).offset((page - 1) * per_page)
         ).all()
-        views = _views(conn, rows, today)
+        views = _views(conn, rows, today, zone)
     listed = [
         ListedCase(case=view, name=row.subject_name or "", email=row.subject_email or "")
         for row, view in zip(rows, views, strict=True)
@@ -158,7 +168,7 @@ def case_list(engine: sa.Engine, user: User, wanted: CaseFilter, *, today: dt.da
     return CaseList(cases=listed, total=total, page=page, per_page=per_page)
 
 
-def _views(conn: sa.Connection, rows: Sequence[Any], today: dt.date) -> list[CaseView]:
+def _views(conn: sa.Connection, rows: Sequence[Any], today: dt.date, zone: ZoneInfo) -> list[CaseView]:
     """The views of a page's rows: their deadlines (with pauses) and open review items, in two queries."""
     ids = [r.id for r in rows]
     pauses: dict[int, list[tuple[dt.date, dt.date | None]]] = {}
@@ -179,7 +189,8 @@ def _views(conn: sa.Connection, rows: Sequence[Any], today: dt.date) -> list[Cas
         )
     views = []
     for row in rows:
-        deadline = Deadline(row.received_at, row.land, paused_days=pause_days(pauses.get(row.id, []), today))
+        paused = pause_days(pauses.get(row.id, []), today)
+        deadline = Deadline(row.received_at, row.land, paused_days=paused, zone=zone)
         if row.extension_months:
             deadline = deadline.extend(row.extension_months, row.extension_notice_on)
         views.append(case_view(row, deadline, open_items.get(row.id, 0), today))

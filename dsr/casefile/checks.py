@@ -10,6 +10,8 @@ know all of that, so knowledge never verifies. A check records **possession or p
   by post to that address;
 * the person in front of staff with an official ID document;
 * for a parent: the same, as the guardian (the guardian row's e-mail or address on file);
+* for a pupil below the age of consent who asked alone: the answer goes only by post to the
+  guardians the school's records hold (recorded by dsr when the routing is settled);
 * for a representative: the written authorisation or, for a child, the custody or court document
   **examined by an officer** (an upload alone proves nothing), and the representative verified.
 
@@ -41,6 +43,9 @@ class CheckMethod(enum.StrEnum):
     ANSWER_BY_POST = "answer_by_post"  #: the answer goes only by post to the address on file
     # a parent for their child
     GUARDIAN_RECORDS = "guardian_records"  #: system: the proven address is a guardian row's of that child
+    #: system: a pupil below the age of consent asked alone, and the school's records hold a guardian
+    #: with a postal address: the answer goes only by post there (``dsr.casefile.requirements``)
+    GUARDIANS_ON_FILE = "guardians_on_file"
     GUARDIAN_IN_PERSON = "guardian_in_person"  #: staff saw the parent (ID) and the custody papers
     GUARDIAN_POSTAL = "guardian_postal"  #: a letter to the guardian's postal address on file was answered
     PUPIL_CONSENT = "pupil_consent"  #: the pupil (old enough to act alone) agrees to the parent's request
@@ -52,7 +57,9 @@ class CheckMethod(enum.StrEnum):
 
 
 #: recorded by dsr itself when the proof arrives; never by staff
-SYSTEM = frozenset({CheckMethod.EMAIL_CODE, CheckMethod.JAMES_LOGIN, CheckMethod.GUARDIAN_RECORDS})
+SYSTEM = frozenset(
+    {CheckMethod.EMAIL_CODE, CheckMethod.JAMES_LOGIN, CheckMethod.GUARDIAN_RECORDS, CheckMethod.GUARDIANS_ON_FILE}
+)
 #: what proves a self request (the requester holds or is the person)
 SELF_PROOF = frozenset(
     {
@@ -73,6 +80,7 @@ EVIDENCE: dict[CheckMethod, tuple[str, ...]] = {
     CheckMethod.EMAIL_REPLY: ("reply_from_email_on_file",),
     CheckMethod.ANSWER_BY_POST: ("post_to_address_on_file",),
     CheckMethod.GUARDIAN_RECORDS: ("guardian_email_on_file",),
+    CheckMethod.GUARDIANS_ON_FILE: ("guardian_address_on_file",),
     CheckMethod.GUARDIAN_IN_PERSON: ("id_and_custody_papers",),
     CheckMethod.GUARDIAN_POSTAL: ("code_to_guardian_postal_on_file",),
     CheckMethod.PUPIL_CONSENT: ("statement_in_person", "signed_statement"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 
 def utcnow() -> dt.datetime:
@@ -16,3 +17,8 @@ def resolve(now: dt.datetime | None) -> dt.datetime:
     if now.tzinfo is None:
         raise ValueError("naive datetime given where an aware one is required")
     return now.astimezone(dt.UTC)
+
+
+def today(zone: ZoneInfo, now: dt.datetime | None = None) -> dt.date:
+    """The local day in ``zone`` (``Settings.zone``) at ``now``: near midnight the UTC day is another."""
+    return resolve(now).astimezone(zone).date()

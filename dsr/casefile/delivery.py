@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import msgspec
 import sqlalchemy as sa
@@ -26,7 +27,8 @@ from dsr.casefile.permission import load_case
 from dsr.casefile.requirements import routing_in
 from dsr.casefile.schema import candidates, deliveries, parties
 from dsr.casefile.users import User
-from dsr.pipeline.deadlines import BERLIN
+from dsr.config import DEFAULT_ZONE
+from dsr.pipeline.deadlines import receipt_day
 from dsr.pipeline.representation import Capacity, route
 
 
@@ -89,10 +91,11 @@ def _email_on_file(conn: sa.Connection, case: Any) -> bool:
     return bool(row and row.email_on_file)
 
 
-def child_asked(conn: sa.Connection, case: Any) -> int | None:
+def child_asked(conn: sa.Connection, case: Any, zone: ZoneInfo = DEFAULT_ZONE) -> int | None:
     """The age of consent, if a child below it asked for themselves (else None): by the routing once
     it is recorded, before that by the date of birth the request gave (with the default age of
-    consent; the routing carries the controller's own)."""
+    consent; the routing carries the controller's own), the age taken on the day of receipt in
+    ``zone`` (``Settings.zone``) as the routing takes it."""
     routing = routing_in(conn, case.id, case.subject_reference)
     if routing is not None:
         return routing.age_of_consent if routing.to_guardians else None
@@ -104,7 +107,7 @@ def child_asked(conn: sa.Connection, case: Any) -> int | None:
     born = (given or {}).get("date_of_birth")
     if not isinstance(born, str):
         return None
-    routed = route(Capacity.SELF, dt.date.fromisoformat(born), case.received_at.astimezone(BERLIN).date())
+    routed = route(Capacity.SELF, dt.date.fromisoformat(born), receipt_day(case.received_at, zone))
     return routed.age_of_consent if routed.to_guardians else None
 
 
@@ -116,12 +119,12 @@ def _refuse_download(age_of_consent: int) -> TransitionRefused:
     )
 
 
-def computed_plan(conn: sa.Connection, case: Any) -> DeliveryPlan:
-    """The plan from the recorded facts alone (no officer decision)."""
+def computed_plan(conn: sa.Connection, case: Any, *, zone: ZoneInfo = DEFAULT_ZONE) -> DeliveryPlan:
+    """The plan from the recorded facts alone (no officer decision); ``zone``: :func:`child_asked`."""
     party = contact(conn, case.id)
     has_email = bool(party is not None and party.email)
     methods = set(methods_for(conn, case.id, case.subject_reference))
-    if child_asked(conn, case) is not None:
+    if child_asked(conn, case, zone) is not None:
         return DeliveryPlan(route=Route.POST, basis=Basis.POSTAL_ON_FILE, to_guardians=True)
     if case.acting == "parent" and CheckMethod.GUARDIAN_RECORDS.value in methods:
         return DeliveryPlan(route=Route.DOWNLOAD, basis=Basis.GUARDIAN_EMAIL_ON_FILE)
@@ -144,10 +147,11 @@ def _latest_decision(conn: sa.Connection, case_id: int) -> sa.Row[Any] | None:
     ).first()
 
 
-def plan_in(conn: sa.Connection, case: Any) -> DeliveryPlan:
-    """The case's delivery: the latest officer decision, else the computed plan."""
+def plan_in(conn: sa.Connection, case: Any, *, zone: ZoneInfo = DEFAULT_ZONE) -> DeliveryPlan:
+    """The case's delivery: the latest officer decision, else the computed plan (``zone``:
+    ``Settings.zone``, the clock of a child's age before the routing is recorded)."""
     row = _latest_decision(conn, case.id)
-    computed = computed_plan(conn, case)
+    computed = computed_plan(conn, case, zone=zone)
     if row is None or computed.to_guardians:
         return computed  # a child's answer goes by post to a guardian, whatever was decided
     return DeliveryPlan(
@@ -160,9 +164,9 @@ def plan_in(conn: sa.Connection, case: Any) -> DeliveryPlan:
     )
 
 
-def plan_of(engine: sa.Engine, user: User, reference: str) -> DeliveryPlan:
+def plan_of(engine: sa.Engine, user: User, reference: str, *, zone: ZoneInfo = DEFAULT_ZONE) -> DeliveryPlan:
     with engine.connect() as conn:
-        return plan_in(conn, load_case(conn, user, reference))
+        return plan_in(conn, load_case(conn, user, reference), zone=zone)
 
 
 _SETTLED = frozenset({"approved", "dispatched", "closed", "refused", "withdrawn"})
@@ -176,9 +180,11 @@ def decide_delivery(
     reason: str | None = None,
     *,
     now: dt.datetime | None = None,
+    zone: ZoneInfo = DEFAULT_ZONE,
 ) -> None:
     """An officer decides the delivery: by post to the address on file, or — with a coded reason,
-    and a second person's approval (:func:`approve_delivery`) — electronically to the contact address."""
+    and a second person's approval (:func:`approve_delivery`) — electronically to the contact address.
+    ``zone`` (``Settings.zone``): the day of receipt on which a child's age is taken."""
     route = Route(route)
     now = clock.resolve(now)
     with engine.begin() as conn:
@@ -189,12 +195,12 @@ def decide_delivery(
                 f"the delivery can no longer be changed in state {case.state}", code="delivery_settled"
             )
         basis: Basis | None
-        if route is Route.DOWNLOAD and (age := child_asked(conn, case)) is not None:
+        if route is Route.DOWNLOAD and (age := child_asked(conn, case, zone)) is not None:
             raise _refuse_download(age)
         if route is Route.POST:
             basis, reason = Basis.POSTAL_ON_FILE, None
         else:
-            computed = computed_plan(conn, case)
+            computed = computed_plan(conn, case, zone=zone)
             if computed.route is Route.DOWNLOAD:
                 basis, reason = computed.basis, None  # nothing to decide: the address is on file
             else:
@@ -238,19 +244,19 @@ def approve_delivery(engine: sa.Engine, user: User, reference: str, *, now: dt.d
         )
 
 
-def ensure_decided(conn: sa.Connection, case: Any) -> None:
+def ensure_decided(conn: sa.Connection, case: Any, *, zone: ZoneInfo = DEFAULT_ZONE) -> None:
     """Refuse "zur Freigabe" while nobody decided where the answer goes."""
-    if plan_in(conn, case).undecided:
+    if plan_in(conn, case, zone=zone).undecided:
         raise TransitionRefused(
             "the contact address is not on file for this person: decide the delivery first",
             code="delivery_undecided",
         )
 
 
-def ensure_electronic(conn: sa.Connection, case: Any) -> None:
+def ensure_electronic(conn: sa.Connection, case: Any, *, zone: ZoneInfo = DEFAULT_ZONE) -> None:
     """Refuse a download link unless the plan allows an electronic delivery."""
-    plan = plan_in(conn, case)
-    if plan.to_guardians and (age := child_asked(conn, case)) is not None:
+    plan = plan_in(conn, case, zone=zone)
+    if plan.to_guardians and (age := child_asked(conn, case, zone)) is not None:
         raise _refuse_download(age)
     if plan.awaiting_approval:
         raise TransitionRefused("a second person must approve the delivery decision", code="delivery_unapproved")

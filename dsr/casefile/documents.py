@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import msgspec
 import sqlalchemy as sa
@@ -24,6 +25,7 @@ from dsr.casefile.permission import actor_of, load_case
 from dsr.casefile.schema import cases, identity_checks, parties, review_items
 from dsr.casefile.states import Acting, CaseState, Channel
 from dsr.casefile.users import User
+from dsr.config import DEFAULT_ZONE
 from dsr.model import Descriptor
 
 
@@ -149,13 +151,14 @@ def open_case_with_documents(
     user: User | None = None,
     now: dt.datetime | None = None,
     claim: Claim | None = None,
+    zone: ZoneInfo = DEFAULT_ZONE,
 ) -> OpenedCase:
     """Open a case together with the files that came with the request (``(kind, document)``), in
     one transaction: when a file cannot be stored, no case without it remains. ``claim``: the
-    submission's idempotency key (dsr.casefile.idempotency)."""
+    submission's idempotency key (dsr.casefile.idempotency); ``zone``: as for ``open_case``."""
     now = clock.resolve(now)
     with engine.begin() as conn:
-        opened, case_id = open_case_in(conn, secret, intake, user=user, now=now, claim=claim)
+        opened, case_id = open_case_in(conn, secret, intake, user=user, now=now, claim=claim, zone=zone)
         for kind, document in attachments:
             doc_id = store_document(conn, case_id, kind, document, user.id if user else None, now)
             audit.append(

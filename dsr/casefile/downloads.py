@@ -15,6 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 import msgspec
 import sqlalchemy as sa
@@ -28,6 +30,7 @@ from dsr.casefile.permission import load_case
 from dsr.casefile.requirements import ensure_met
 from dsr.casefile.schema import cases, documents, downloads
 from dsr.casefile.users import User
+from dsr.config import DEFAULT_ZONE
 
 PURPOSE = "download"
 
@@ -168,17 +171,26 @@ def fetch_download(
 
 
 def renew_download_link(
-    engine: sa.Engine, user: User, reference: str, *, now: dt.datetime | None = None
+    engine: sa.Engine,
+    user: User,
+    reference: str,
+    *,
+    now: dt.datetime | None = None,
+    then: Callable[[sa.Connection, int, int], object] | None = None,
+    zone: ZoneInfo = DEFAULT_ZONE,
 ) -> DownloadOffer:
     """A new link token for the case's open download offer (the old link stops working).
+    ``zone``: ``Settings.zone``, for the delivery plan (:func:`dsr.casefile.delivery.child_asked`).
 
     Only the token's hash is kept, so a notice that could not be mailed cannot be re-sent with
-    the same link: the officer renews it and sends the notice again."""
+    the same link: the officer renews it and sends the notice again. ``then(conn, case_id,
+    download_id)`` runs in the same transaction (the portal queues the notice job, which makes
+    the new link itself)."""
     now = clock.resolve(now)
     token = new_download_token()
     with engine.begin() as conn:
         case = load_case(conn, user, reference)
-        ensure_electronic(conn, case)  # the plan may have changed since the offer was made
+        ensure_electronic(conn, case, zone=zone)  # the plan may have changed since the offer was made
         offer = conn.execute(
             sa.select(downloads).where(downloads.c.case_id == case.id).order_by(downloads.c.id.desc())
         ).first()
@@ -188,6 +200,8 @@ def renew_download_link(
         audit.append(
             conn, "download link renewed", actor=user.actor, case_ref=reference, now=now, detail={"download": offer.id}
         )
+        if then is not None:
+            then(conn, case.id, offer.id)
     return DownloadOffer(id=offer.id, token=token)
 
 
@@ -203,9 +217,13 @@ def offer_again(
     valid_for: dt.timedelta | None = None,
     max_count: int | None = None,
     now: dt.datetime | None = None,
+    then: Callable[[sa.Connection, int, int], object] | None = None,
+    zone: ZoneInfo = DEFAULT_ZONE,
 ) -> DownloadOffer:
     """A new download offer for a case dispatched by download whose last offer ended (expired or
     used up): the requester lost the chance to download, not the right to the answer.
+    ``then(conn, case_id, download_id)`` runs in the same transaction (the notice job); ``zone``:
+    ``Settings.zone``, for the delivery plan.
 
     The same archived answer is offered (it is what was sent); by default for as long and as
     often as the last offer. While an offer is still open the officer renews its link instead
@@ -219,7 +237,7 @@ def offer_again(
                 "only an answer dispatched by download can be offered again", code="not_offered_by_download"
             )
         ensure_met(conn, case, download=True)
-        ensure_electronic(conn, case)
+        ensure_electronic(conn, case, zone=zone)
         last = conn.execute(
             sa.select(downloads).where(downloads.c.case_id == case.id).order_by(downloads.c.id.desc())
         ).first()
@@ -254,6 +272,8 @@ def offer_again(
             now=now,
             detail={"download": download_id, "previous": last.id, "days": valid_for.days, "max_count": max_count},
         )
+        if then is not None:
+            then(conn, case.id, download_id)
     return DownloadOffer(id=download_id, token=token)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from zoneinfo import ZoneInfo
 
 import msgspec
 import sqlalchemy as sa
@@ -12,7 +13,7 @@ from dsr.casefile import clock
 from dsr.casefile.permission import deadline_of
 from dsr.casefile.schema import cases
 from dsr.casefile.states import OPEN, CaseState
-from dsr.pipeline.deadlines import BERLIN
+from dsr.config import DEFAULT_ZONE
 
 
 class DueCase(msgspec.Struct, frozen=True, kw_only=True):
@@ -31,16 +32,18 @@ def due_cases(
     today: dt.date | None = None,
     within_days: int = 7,
     controllers: Iterable[str] | None = None,
+    zone: ZoneInfo = DEFAULT_ZONE,
 ) -> list[DueCase]:
-    """Open cases due within ``within_days`` or overdue, most urgent first."""
-    today = today or clock.utcnow().astimezone(BERLIN).date()
+    """Open cases due within ``within_days`` or overdue, most urgent first; days of receipt and
+    today in ``zone`` (``Settings.zone``)."""
+    today = today or clock.today(zone)
     query = sa.select(cases).where(cases.c.state.in_([s.value for s in OPEN]))
     if controllers is not None:
         query = query.where(cases.c.controller.in_(sorted(controllers)))
     result = []
     with engine.connect() as conn:
         for row in conn.execute(query):
-            deadline = deadline_of(conn, row, today)
+            deadline = deadline_of(conn, row, today, zone)
             left = deadline.days_left(today)
             if left <= within_days:
                 result.append(

@@ -4,6 +4,8 @@ A client whose connection broke after the commit got no receipt, though its case
 sends the same request with the same key (the public form carries one, the JSON API takes an
 ``Idempotency-Key`` header) and gets the first receipt back: the same reference and status secret.
 
+A key is honoured for :data:`KEY_WINDOW` (7 days) at least; housekeeping then deletes it.
+
 The key is a secret of the one who sent the request, so only keyed hashes are stored: of the key
 (scoped to the controller) and of the request as typed, so that a key sent with a different
 request is refused instead of answering with someone else's receipt. The status secret of a case
@@ -27,6 +29,11 @@ from dsr.casefile.schema import cases, codes, idempotency_keys
 from dsr.casefile.verification import PURPOSE as VERIFICATION
 
 KEY_MIN, KEY_MAX = 16, 200  #: characters; shorter keys are guessable, longer ones are not keys
+#: how long a key is honoured at least: housekeeping deletes keys older than this
+#: (dsr.casefile.retention.purge_idempotency_keys), after which the same request opens a new case.
+#: A client retries within minutes, a job queue within hours; a form left open in a tab is sent
+#: again after a weekend at the latest. Longer would only keep hashes nobody asks for.
+KEY_WINDOW = dt.timedelta(days=7)
 _KEY_CHARACTERS = frozenset(string.ascii_letters + string.digits + "-_.:+/=")
 
 

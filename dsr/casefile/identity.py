@@ -12,7 +12,8 @@ is kept as the case's needs (``dsr.casefile.requirements``), which gate gatherin
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from zoneinfo import ZoneInfo
 
 import msgspec
 import sqlalchemy as sa
@@ -24,8 +25,9 @@ from dsr.casefile.permission import load_case
 from dsr.casefile.schema import candidates, cases, identity_queries
 from dsr.casefile.states import CaseState, check_move
 from dsr.casefile.users import User
+from dsr.config import DEFAULT_ZONE
 from dsr.model import Candidate, IdentifierKind
-from dsr.pipeline.deadlines import BERLIN, pause_days
+from dsr.pipeline.deadlines import pause_days
 
 #: a masked character: enough to tell two addresses apart, not enough to learn one
 MASK = "\u2022\u2022\u2022"
@@ -65,10 +67,6 @@ def hints_of(candidate: Candidate) -> CandidateHints:
         emails=tuple(mask_email(e) for e in emails),
         address=", ".join(parts) or None,
     )
-
-
-def _today(now: dt.datetime) -> dt.date:
-    return now.astimezone(BERLIN).date()
 
 
 def _on_file(candidate: Candidate, email: str | None) -> bool:
@@ -149,13 +147,23 @@ def confirmation_proof(
 
 
 def confirm_identity(
-    engine: sa.Engine, user: User, reference: str, candidate_reference: str, *, now: dt.datetime | None = None
+    engine: sa.Engine,
+    user: User,
+    reference: str,
+    candidate_reference: str,
+    *,
+    now: dt.datetime | None = None,
+    zone: ZoneInfo = DEFAULT_ZONE,
+    then: Callable[[sa.Connection, str], object] | None = None,
 ) -> None:
     """The officer confirms which person the request is about.
 
     For a self request only a candidate the requester was verified as: a check recorded for that
     candidate, or the code entered from an address on file for them (recorded here as the check).
-    For a parent or representative: the only candidate, or the one a recorded check names."""
+    For a parent or representative: the only candidate, or the one a recorded check names.
+
+    ``then(conn, reference)`` runs in the same transaction (the officer's "confirm and gather"
+    queues the gathering there): a crash after the commit cannot leave the one without the other."""
     now = clock.resolve(now)
     with engine.begin() as conn:
         case = load_case(conn, user, reference)
@@ -187,7 +195,7 @@ def confirm_identity(
         conn.execute(
             sa.update(identity_queries)
             .where(identity_queries.c.case_id == case.id, identity_queries.c.answered_on.is_(None))
-            .values(answered_on=_today(now))
+            .values(answered_on=clock.today(zone, now))
         )
         conn.execute(
             sa.update(cases)
@@ -202,6 +210,8 @@ def confirm_identity(
             now=now,
             detail={"candidate": candidate_reference, "from": case.state, "to": CaseState.IDENTITY_CONFIRMED.value},
         )
+        if then is not None:
+            then(conn, reference)
 
 
 def send_identity_query(
@@ -212,13 +222,15 @@ def send_identity_query(
     justified: bool,
     sent_on: dt.date | None = None,
     now: dt.datetime | None = None,
+    zone: ZoneInfo = DEFAULT_ZONE,
 ) -> None:
-    """Record that the requester was asked to prove who they are.
+    """Record that the requester was asked to prove who they are (``sent_on`` default: today in
+    ``zone``, ``Settings.zone``).
 
     Only a *justified* identity query pauses the deadline; a clarification question does not.
     """
     now = clock.resolve(now)
-    sent_on = sent_on or _today(now)
+    sent_on = sent_on or clock.today(zone, now)
     with engine.begin() as conn:
         case = load_case(conn, user, reference)
         if not justified:
@@ -261,12 +273,13 @@ def identity_query_answered(
     *,
     answered_on: dt.date | None = None,
     now: dt.datetime | None = None,
+    zone: ZoneInfo = DEFAULT_ZONE,
 ) -> None:
-    """The reply to the identity query came in on ``answered_on`` (default today): the pause ends
+    """The reply to the identity query came in on ``answered_on`` (default today in ``zone``): the pause ends
     that day, whether or not the reply proves who the requester is. Confirm the identity
     separately, or send a new query (a new pause) when the reply was not enough."""
     now = clock.resolve(now)
-    today = _today(now)
+    today = clock.today(zone, now)
     answered_on = answered_on or today
     if answered_on > today:
         raise InputRejected("the reply cannot have come in the future", code="reply_in_future")

@@ -199,15 +199,24 @@ class JobContext:
         return [s for s, p in sorted(self.progress.items()) if p.get("state") != StoreProgress.OK]
 
     def _write(self, **values: Any) -> None:
-        now = self.now()
         with self.engine.begin() as conn:
-            done = conn.execute(
-                sa.update(jobs)
-                .where(jobs.c.id == self.job.id, jobs.c.claim == self.claim)
-                .values(updated_at=now, heartbeat_at=now, lease_until=now + self.policy.lease, **values)
-            )
+            self._write_in(conn, **values)
+
+    def _write_in(self, conn: sa.Connection, **values: Any) -> None:
+        now = self.now()
+        done = conn.execute(
+            sa.update(jobs)
+            .where(jobs.c.id == self.job.id, jobs.c.claim == self.claim)
+            .values(updated_at=now, heartbeat_at=now, lease_until=now + self.policy.lease, **values)
+        )
         if done.rowcount != 1:
             raise LeaseLost(f"job {self.job.id} was taken over by another worker")
+
+    def step_in(self, conn: sa.Connection, step: str, entry: Mapping[str, Any]) -> None:
+        """Record a step of a job that is not a store (a notice kept, then sent) in the caller's
+        transaction: it commits together with what the step did, so a re-run knows where to go on."""
+        self.progress[step] = dict(entry)
+        self._write_in(conn, progress=dict(self.progress))
 
     def heartbeat(self) -> None:
         self._write()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -29,14 +30,16 @@ def load_case(conn: sa.Connection, user: User | None, reference: str, role: str 
     return row
 
 
-def deadline_of(conn: sa.Connection, row: Row, today: dt.date) -> Deadline:
-    """The case's deadline as of ``today`` (an unanswered identity query keeps pausing it)."""
+def deadline_of(conn: sa.Connection, row: Row, today: dt.date, zone: ZoneInfo) -> Deadline:
+    """The case's deadline as of ``today`` (an unanswered identity query keeps pausing it), its day
+    of receipt read in ``zone`` (``Settings.zone``)."""
     pauses = conn.execute(
         sa.select(identity_queries.c.sent_on, identity_queries.c.answered_on).where(
             identity_queries.c.case_id == row.id
         )
     ).all()
-    deadline = Deadline(row.received_at, row.land, paused_days=pause_days([(p[0], p[1]) for p in pauses], today))
+    paused = pause_days([(p[0], p[1]) for p in pauses], today)
+    deadline = Deadline(row.received_at, row.land, paused_days=paused, zone=zone)
     if row.extension_months:
         deadline = deadline.extend(row.extension_months, row.extension_notice_on)
     return deadline

@@ -7,7 +7,11 @@ codes. Each need is met by something recorded on the case:
 
 * ``guardian_verification`` — the automatic check of the requester against the child's guardian
   rows (identity check ``guardian_records``, recorded only when it *verified*), or an officer's
-  ``guardian_in_person`` / ``guardian_postal`` check;
+  ``guardian_in_person`` / ``guardian_postal`` check; for a pupil below the age of consent who
+  asked alone, also ``guardians_on_file``: recorded by dsr with the routing when the school's
+  records hold a guardian with a full postal address, since the answer then goes only by post to
+  that address, which nobody asking can change (for a parent it never counts: it says nothing
+  about who asks);
 * ``pupil_consent`` — an officer recorded ``pupil_consent``;
 * ``written_authorisation`` — an officer examined the subject's signed authorisation (check
   ``written_authorisation``, or ``legal_representation``); an upload or a line typed at intake
@@ -42,10 +46,15 @@ from dsr.casefile.schema import documents
 GUARDIAN_RECORDS = CheckMethod.GUARDIAN_RECORDS.value
 #: the document kind the routing is kept as
 ROUTING = "routing"
+#: ``RoutingRecord.guardian`` of a young pupil who asked alone: the school's records hold a guardian
+#: the answer can be posted to (met by ``guardians_on_file``), or none with a full address
+ON_FILE, NOT_ON_FILE = "on_file", "not_on_file"
 
 #: which recorded checks meet which need
 MEETS: dict[str, frozenset[str]] = {
-    "guardian_verification": frozenset({GUARDIAN_RECORDS, "guardian_in_person", "guardian_postal"}),
+    "guardian_verification": frozenset(
+        {GUARDIAN_RECORDS, "guardian_in_person", "guardian_postal", CheckMethod.GUARDIANS_ON_FILE.value}
+    ),
     "pupil_consent": frozenset({"pupil_consent"}),
     "written_authorisation": frozenset({"written_authorisation", "legal_representation"}),
     "legal_representation": frozenset({"legal_representation"}),
@@ -70,7 +79,9 @@ class RoutingRecord(msgspec.Struct, frozen=True, kw_only=True):
     age_of_consent: int
     needs: tuple[str, ...]
     to_guardians: bool = False  #: a pupil below the age of consent asked: the answer goes to a guardian
-    guardian: str | None = None  #: the automatic guardian check: verified | name_only | not_a_guardian
+    #: the automatic guardian check: verified | name_only | not_a_guardian (a parent); on_file |
+    #: not_on_file (a young pupil who asked alone: a guardian with a postal address in the records)
+    guardian: str | None = None
     guardians_on_file: int | None = None
 
 
@@ -94,28 +105,55 @@ def record_routing(
     engine: sa.Engine, reference: str, routing: RoutingRecord, *, actor: str = "system", now: dt.datetime | None = None
 ) -> None:
     """Keep the routing with the case; a verified guardian check becomes identity check ``guardian_records``."""
-    now = clock.resolve(now)
     with engine.begin() as conn:
-        case = load_case(conn, None, reference)
-        doc = Document(filename="routing.json", media_type="application/json", content=msgspec.json.encode(routing))
-        doc_id = store_document(conn, case.id, ROUTING, doc, None, now)
-        if routing.guardian == "verified":
-            insert_check(conn, case.id, CheckMethod.GUARDIAN_RECORDS, routing.subject, by=None, now=now)
-        # codes only: no age, no names, no addresses in the event log
+        record_routing_in(conn, reference, routing, actor=actor, now=now)
+
+
+def record_routing_in(
+    conn: sa.Connection,
+    reference: str,
+    routing: RoutingRecord,
+    *,
+    actor: str = "system",
+    now: dt.datetime | None = None,
+) -> None:
+    """:func:`record_routing` inside the caller's transaction (the identity's confirmation)."""
+    now = clock.resolve(now)
+    case = load_case(conn, None, reference)
+    doc = Document(filename="routing.json", media_type="application/json", content=msgspec.json.encode(routing))
+    doc_id = store_document(conn, case.id, ROUTING, doc, None, now)
+    if routing.guardian == "verified":
+        insert_check(conn, case.id, CheckMethod.GUARDIAN_RECORDS, routing.subject, by=None, now=now)
+    if routing.guardian == ON_FILE and routing.capacity == "self" and routing.to_guardians:
+        # the letter goes only by post to the guardian row's address: in the same transaction as the routing
+        insert_check(conn, case.id, CheckMethod.GUARDIANS_ON_FILE, routing.subject, by=None, now=now)
         audit.append(
             conn,
-            "routing settled",
-            actor=actor,
+            "identity checked",
+            actor="system",
             case_ref=reference,
             now=now,
             detail={
-                "document": doc_id,
-                "capacity": routing.capacity,
-                "needs": list(routing.needs),
-                "to_guardians": routing.to_guardians,
-                "guardian_check": routing.guardian,
+                "method": CheckMethod.GUARDIANS_ON_FILE.value,
+                "candidate": routing.subject,
+                "evidence": "guardian_address_on_file",
             },
         )
+    # codes only: no age, no names, no addresses in the event log
+    audit.append(
+        conn,
+        "routing settled",
+        actor=actor,
+        case_ref=reference,
+        now=now,
+        detail={
+            "document": doc_id,
+            "capacity": routing.capacity,
+            "needs": list(routing.needs),
+            "to_guardians": routing.to_guardians,
+            "guardian_check": routing.guardian,
+        },
+    )
 
 
 def routing_in(conn: sa.Connection, case_id: int, subject: str | None) -> RoutingRecord | None:
@@ -144,6 +182,9 @@ def requirements_in(conn: sa.Connection, case: Any) -> Requirements:
     if routing is None:
         return Requirements(routing=None, needs=())
     methods = set(methods_for(conn, case.id, case.subject_reference))
+    if routing.capacity != "self":
+        # the guardians on file say where a young pupil's answer goes, nothing about a parent who asks
+        methods.discard(CheckMethod.GUARDIANS_ON_FILE.value)
     needs = [Need(requirement=n, met=bool(MEETS.get(n, frozenset()) & methods)) for n in routing.needs]
     return Requirements(routing=routing, needs=tuple(needs))
 

@@ -5,6 +5,9 @@ codes, download offers, documents, jobs, rectifications and objections of the ca
 (reference, controller, kinds of request, dates, state) for statistics and for the audit trail.
 The audit chain is untouched and stays verifiable: events never held personal data, only the
 case reference, and a "case purged" event records the purge itself.
+
+Idempotency keys (keyed hashes, :mod:`dsr.casefile.idempotency`) go much sooner, whatever the
+state of their case: once their window has passed nobody sends the request again.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from dsr.casefile import audit, clock
+from dsr.casefile.idempotency import KEY_WINDOW
 from dsr.casefile.schema import (
     candidates,
     cases,
@@ -21,6 +25,7 @@ from dsr.casefile.schema import (
     comments,
     documents,
     downloads,
+    idempotency_keys,
     identity_checks,
     identity_queries,
     jobs,
@@ -84,3 +89,15 @@ def purge_closed(
             )
         purged.append(reference)
     return purged
+
+
+def purge_idempotency_keys(
+    engine: sa.Engine, *, window: dt.timedelta = KEY_WINDOW, now: dt.datetime | None = None
+) -> int:
+    """Delete the idempotency keys recorded more than ``window`` ago; returns how many."""
+    now = clock.resolve(now)
+    with engine.begin() as conn:
+        deleted: int = conn.execute(
+            sa.delete(idempotency_keys).where(idempotency_keys.c.created_at <= now - window)
+        ).rowcount
+    return deleted

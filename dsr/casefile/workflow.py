@@ -8,8 +8,9 @@ appends the audit event in the same transaction.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import msgspec
 import sqlalchemy as sa
@@ -25,7 +26,8 @@ from dsr.casefile.requirements import ensure_may_gather, ensure_met
 from dsr.casefile.schema import cases, documents, downloads, review_items
 from dsr.casefile.states import OPEN, TERMINAL, CaseState, DispatchMethod, check_move
 from dsr.casefile.users import User
-from dsr.pipeline.deadlines import BERLIN, Deadline, ExtensionNotAllowed
+from dsr.config import DEFAULT_ZONE
+from dsr.pipeline.deadlines import Deadline, ExtensionNotAllowed
 
 #: withhold_silently: a restricted record left out and not even counted (dsr.pipeline.restriction)
 DECISIONS = ("disclose", "redact", "withhold", "withhold_silently")
@@ -67,16 +69,21 @@ def start_gathering(
     engine: sa.Engine, user: User, reference: str, stores: Sequence[str], *, now: dt.datetime | None = None
 ) -> int:
     """Queue the gathering job for a confirmed subject; returns the job id."""
-    now = clock.resolve(now)
     with engine.begin() as conn:
-        case = load_case(conn, user, reference)
-        if case.subject_reference is None:
-            raise TransitionRefused(
-                "the person is not confirmed: an ambiguous match cannot proceed", code="not_confirmed"
-            )
-        ensure_may_gather(conn, case)
-        _move(conn, case, CaseState.GATHERING, user.actor, now)
-        return jobs.enqueue_in(conn, "gather", case_id=case.id, stores=stores, now=now)
+        return start_gathering_in(conn, user, reference, stores, now=now)
+
+
+def start_gathering_in(
+    conn: sa.Connection, user: User, reference: str, stores: Sequence[str], *, now: dt.datetime | None = None
+) -> int:
+    """:func:`start_gathering` inside the caller's transaction (the identity's confirmation)."""
+    now = clock.resolve(now)
+    case = load_case(conn, user, reference)
+    if case.subject_reference is None:
+        raise TransitionRefused("the person is not confirmed: an ambiguous match cannot proceed", code="not_confirmed")
+    ensure_may_gather(conn, case)
+    _move(conn, case, CaseState.GATHERING, user.actor, now)
+    return jobs.enqueue_in(conn, "gather", case_id=case.id, stores=stores, now=now)
 
 
 def finish_gathering(engine: sa.Engine, reference: str, *, now: dt.datetime | None = None) -> None:
@@ -154,14 +161,23 @@ def decide(
         )
 
 
-def prepare(engine: sa.Engine, user: User, reference: str, answer: Document, *, now: dt.datetime | None = None) -> int:
-    """Store the finished answer for approval; returns its document id."""
+def prepare(
+    engine: sa.Engine,
+    user: User,
+    reference: str,
+    answer: Document,
+    *,
+    now: dt.datetime | None = None,
+    zone: ZoneInfo = DEFAULT_ZONE,
+) -> int:
+    """Store the finished answer for approval; returns its document id. ``zone`` (``Settings.zone``):
+    the clock of the delivery plan (a child's age on the day of receipt)."""
     now = clock.resolve(now)
     with engine.begin() as conn:
         case = load_case(conn, user, reference)
         if (n := _open_items(conn, case.id)) > 0:
             raise TransitionRefused(f"{n} review item(s) are still open", code="items_open", count=n)
-        ensure_decided(conn, case)
+        ensure_decided(conn, case, zone=zone)
         doc_id = store_document(conn, case.id, "answer", answer, user.id, now)
         _move(conn, case, CaseState.PREPARED, user.actor, now, {"prepared_by": user.id}, {"document": doc_id})
         return doc_id
@@ -267,15 +283,22 @@ def dispatch_by_download(
     valid_for: dt.timedelta = dt.timedelta(days=14),
     max_count: int = 3,
     now: dt.datetime | None = None,
+    then: Callable[[sa.Connection, int, int], object] | None = None,
+    zone: ZoneInfo = DEFAULT_ZONE,
 ) -> DownloadOffer:
-    """Offer the approved answer for secure download; returns the offer's id and link token."""
+    """Offer the approved answer for secure download; returns the offer's id and link token
+    (``zone``: ``Settings.zone``, the clock of the delivery plan).
+
+    ``then(conn, case_id, download_id)`` runs in the same transaction: the portal queues the notice
+    job there (``dsr.service.download_notice``), which makes the link the requester gets — the
+    token returned here is then never shown to anyone."""
 
     now = clock.resolve(now)
     token = new_download_token()
     with engine.begin() as conn:
         case = load_case(conn, user, reference)
         ensure_met(conn, case, download=True)
-        ensure_electronic(conn, case)
+        ensure_electronic(conn, case, zone=zone)
         doc = answer_document(conn, case.id)
         download_id = conn.execute(
             sa.insert(downloads).values(
@@ -297,6 +320,8 @@ def dispatch_by_download(
             {"dispatch_method": DispatchMethod.DOWNLOAD.value, "dispatched_at": now},
             {"method": "download", "download": download_id, "document": doc.id, "sha256": doc.sha256},
         )
+        if then is not None:
+            then(conn, case.id, download_id)
         return DownloadOffer(id=download_id, token=token)
 
 
@@ -492,16 +517,18 @@ def extend_deadline(
     notice_sent_on: dt.date,
     *,
     now: dt.datetime | None = None,
+    zone: ZoneInfo = DEFAULT_ZONE,
 ) -> Deadline:
-    """Extend by up to two months; only with the notice sent inside the first month (kept as a copy)."""
+    """Extend by up to two months; only with the notice sent inside the first month (kept as a copy).
+    ``zone`` (``Settings.zone``): the local time of the day of receipt and of today."""
     now = clock.resolve(now)
     with engine.begin() as conn:
         case = load_case(conn, user, reference)
         if CaseState(case.state) in TERMINAL or CaseState(case.state) is CaseState.DISPATCHED:
             raise TransitionRefused("the answer has already gone out", code="already_sent")
-        today = now.astimezone(BERLIN).date()
+        today = clock.today(zone, now)
         try:
-            deadline = deadline_of(conn, case, today).extend(months, notice_sent_on)
+            deadline = deadline_of(conn, case, today, zone).extend(months, notice_sent_on)
         except ExtensionNotAllowed as exc:
             raise TransitionRefused(str(exc), code="extension_not_allowed") from None
         doc_id = store_document(conn, case.id, "extension_notice", notice, user.id, now)

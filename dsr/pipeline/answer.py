@@ -11,7 +11,7 @@ a host program calls :func:`answer` (or :func:`answer_async`) and gets the docum
 
 Thread-safety: answers for different requests may run at once in threads (:func:`answer_async`
 does): they share nothing but read-only settings and process-wide caches (fonts, style sheet,
-registers). WeasyPrint's layout of the letter body runs one at a time per process, since
+registers, the people indexes of :data:`PEOPLE_INDEXES`, built under a lock and only read after). WeasyPrint's layout of the letter body runs one at a time per process, since
 WeasyPrint, pango and fontconfig are not made for concurrent use of the shared font
 configuration (:mod:`dsr.pipeline.render.pdf`); gathering, redaction, the appendix of records,
 JSON and DOCX run in parallel. Connectors given by the caller must not be used by two answers at once.
@@ -23,7 +23,6 @@ import asyncio
 import dataclasses
 import datetime as dt
 import functools
-import itertools
 import logging
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,7 +39,16 @@ from dsr.model import Descriptor, Gathering, Profile, Record, StoreReport, Subje
 from dsr.pipeline import compose, disclosure_json, register, render
 from dsr.pipeline.gather import gather
 from dsr.pipeline.identify import descriptor_identifiers, resolve
-from dsr.pipeline.redact import AllowList, Decision, Gazetteer, RedactionResult, load_decisions, redact, review_json
+from dsr.pipeline.redact import (
+    AllowList,
+    Decision,
+    GazetteerCache,
+    RedactionResult,
+    load_decisions,
+    people_fingerprint,
+    redact,
+    review_json,
+)
 from dsr.pipeline.redact.review import review_sheet
 from dsr.pipeline.render.docx import docx_bytes
 from dsr.pipeline.restriction import (
@@ -56,6 +64,11 @@ log = logging.getLogger(__name__)
 
 #: fields whose values are catalogue data (titles and authors are nobody's personal data)
 CATALOGUE_FIELDS = frozenset({"title", "author"})
+
+#: this process's people indexes (the redaction gazetteer), per controller, bounded by
+#: ``[dsr] cache_controllers``; keyed by a hash of the people the stores return on each request,
+#: so a person added since the last answer is in the next one (docs/redaction.md, "Freshness")
+PEOPLE_INDEXES = GazetteerCache(per_controller=2)
 
 
 @dataclass(frozen=True)
@@ -456,9 +469,15 @@ def _redact(
         for f in r.fields
         if f.name in CATALOGUE_FIELDS and isinstance(f.value, str) and f.value
     }
-    people = itertools.chain.from_iterable(c.people() for c in connectors)
-    gazetteer = Gazetteer.build(
-        people, gathering.subject, allow=AllowList.for_controller(controller, catalogue=catalogue)
+    # read on every request: the hash of what the stores return now is the cache key, so a stale
+    # index (missing a new classmate, who would then go unredacted) is never used
+    people = [p for c in connectors for p in c.people()]
+    gazetteer = PEOPLE_INDEXES.gazetteer(
+        people_fingerprint(people),
+        lambda: people,
+        gathering.subject,
+        allow=AllowList.for_controller(controller),
+        phrases=catalogue,  # the subject's own: applied at scan time, so the index serves every subject
     )
     return redact(gathering, gazetteer, decisions=decisions, secret=secret, language=language)
 
@@ -516,4 +535,5 @@ def _request(
         language=language,  # type: ignore[arg-type]
         letter_date=letter_date,
         delivery=facts.delivery,
+        timezone=zone.key,
     )

@@ -11,8 +11,9 @@ GDPR Art. 12(3): the month may be extended by up to two further months, but only
 sent *within* the first month. The clock is paused only while a justified identity query is
 outstanding (a clarification question does not pause it); paused days push the end back.
 
-Receipt times are read in Europe/Berlin: a request arriving 23:30 UTC on 31 January was received
-on 1 February in Germany.
+Receipt times are read in the controller's local time (``[dsr] timezone``, ``zone``; Europe/Berlin
+unless set): a request arriving 23:30 UTC on 31 January was received on 1 February in Germany, on
+31 January in New York. The holidays stay the Land's.
 """
 
 from __future__ import annotations
@@ -26,10 +27,9 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from dsr.config import LANDS
+from dsr.config import DEFAULT_ZONE, LANDS
 from dsr.errors import DSRError
 
-BERLIN = ZoneInfo("Europe/Berlin")
 #: GDPR Art. 12(3): "by two further months where necessary"
 MAX_EXTENSION_MONTHS = 2
 
@@ -38,11 +38,11 @@ class ExtensionNotAllowed(DSRError):
     """The deadline cannot be extended as asked (too long, or the notice came too late)."""
 
 
-def receipt_day(received: dt.datetime | dt.date) -> dt.date:
-    """The German calendar day on which a request arrived (naive times are German local time)."""
+def receipt_day(received: dt.datetime | dt.date, zone: ZoneInfo = DEFAULT_ZONE) -> dt.date:
+    """The local calendar day in ``zone`` on which a request arrived (naive times are local already)."""
     if isinstance(received, dt.datetime):
         if received.tzinfo is not None:
-            received = received.astimezone(BERLIN)
+            received = received.astimezone(zone)
         return received.date()
     return received
 
@@ -77,13 +77,20 @@ def next_working_day(day: dt.date, land: str) -> dt.date:
     return day
 
 
-def due_date(received: dt.datetime | dt.date, land: str, *, months: int = 1, paused_days: int = 0) -> dt.date:
-    """The last day on which the answer is in time."""
+def due_date(
+    received: dt.datetime | dt.date,
+    land: str,
+    *,
+    months: int = 1,
+    paused_days: int = 0,
+    zone: ZoneInfo = DEFAULT_ZONE,
+) -> dt.date:
+    """The last day on which the answer is in time (counted from the day of receipt in ``zone``)."""
     if months < 1:
         raise ValueError("a deadline runs for at least one month")
     if paused_days < 0:
         raise ValueError("paused days cannot be negative")
-    end = add_months(receipt_day(received), months) + dt.timedelta(days=paused_days)
+    end = add_months(receipt_day(received, zone), months) + dt.timedelta(days=paused_days)
     return next_working_day(end, land)
 
 
@@ -109,6 +116,8 @@ class Deadline:
     paused_days: int = 0
     #: when the extension notice was sent (kept so the decision can be shown)
     extension_notice: dt.date | None = None
+    #: the local time that decides the day of receipt (``Settings.zone``)
+    zone: ZoneInfo = DEFAULT_ZONE
 
     def __post_init__(self) -> None:
         _check_land(self.land)
@@ -116,11 +125,13 @@ class Deadline:
     @property
     def first_month_ends(self) -> dt.date:
         """End of the first month: the last day an extension notice may go out."""
-        return due_date(self.received, self.land, paused_days=self.paused_days)
+        return due_date(self.received, self.land, paused_days=self.paused_days, zone=self.zone)
 
     @property
     def due(self) -> dt.date:
-        return due_date(self.received, self.land, months=1 + self.extension_months, paused_days=self.paused_days)
+        return due_date(
+            self.received, self.land, months=1 + self.extension_months, paused_days=self.paused_days, zone=self.zone
+        )
 
     def days_left(self, today: dt.date) -> int:
         """Days until the due date; 0 on the day itself, negative when overdue."""
@@ -135,7 +146,7 @@ class Deadline:
             raise ExtensionNotAllowed("an extension adds at least one month")
         if self.extension_months + months > MAX_EXTENSION_MONTHS:
             raise ExtensionNotAllowed(f"the deadline may be extended by at most {MAX_EXTENSION_MONTHS} months in total")
-        if notice_sent < receipt_day(self.received):
+        if notice_sent < receipt_day(self.received, self.zone):
             raise ExtensionNotAllowed("the extension notice cannot predate the request")
         if notice_sent > self.first_month_ends:
             raise ExtensionNotAllowed(

@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
-from dsr.config import ControllerSettings
+from dsr.config import DEFAULT_ZONE, ControllerSettings
 from dsr.model import Gathering, Record, StoreState, Text
 from dsr.pipeline.compose.activities import disclosed, erasure_dates
 from dsr.pipeline.compose.values import date_text
@@ -154,12 +154,14 @@ def plan_erasure(
     today: dt.date,
     legal_claims: Sequence[LegalClaim] = (),
     now: dt.datetime | None = None,
+    zone: ZoneInfo = DEFAULT_ZONE,
 ) -> ErasurePlan:
     """The plan for erasing everything ``gathering`` holds of its subject.
 
     ``writers``: the write side of each store, by store name (``Connector.writer()``); a store
     without one is kept and named in ``incomplete``. ``register``: the controller's record of
     processing activities (retention duties, recipients). ``now``: the plan's ``created`` (UTC).
+    ``zone`` (``[dsr] timezone``): the local day of a record's stored time.
     """
     records = sorted(gathering.records, key=_target)
     rules = {store: w.rules() for store, w in writers.items()}
@@ -168,7 +170,7 @@ def plan_erasure(
     holds = _with_references(records, gathering, own, rule_of, register)
     specs = {(c.store, c.name): c for c in gathering.collections}
     actions = tuple(
-        _action(r, rule_of[_target(r)], r.store in writers, holds[_target(r)], specs, today) for r in records
+        _action(r, rule_of[_target(r)], r.store in writers, holds[_target(r)], specs, today, zone) for r in records
     )
     incomplete = {r.store for r in gathering.reports if r.state is not StoreState.OK}
     incomplete |= {r.store for r in records if rule_of[_target(r)] is None}  # no write side for it
@@ -193,6 +195,7 @@ def plan_restriction(
     ground: str,
     until: dt.date | None = None,
     now: dt.datetime | None = None,
+    zone: ZoneInfo = DEFAULT_ZONE,
 ) -> ErasurePlan:
     """The plan for restricting everything ``gathering`` holds of its subject at the person's
     request (Art. 18(1) GDPR, ``ground`` one of :data:`RESTRICTION_GROUNDS`): every record with a
@@ -201,7 +204,7 @@ def plan_restriction(
     nothing is erased. Records of a store without a write side are kept (restricted by hand)."""
     if ground not in RESTRICTION_GROUNDS:
         raise ValueError(f"unknown restriction ground {ground!r}; one of {', '.join(RESTRICTION_GROUNDS)}")
-    erasing = plan_erasure(gathering, writers, register, today=today, now=now)
+    erasing = plan_erasure(gathering, writers, register, today=today, now=now, zone=zone)
     said = words()["grounds"][ground]
     hold = Hold(kind=HoldKind.REQUEST, until=until, law=str(said["law"]), reason=dict(said["reason"]))
     actions = tuple(
@@ -414,6 +417,7 @@ def _action(
     holds: tuple[Hold, ...],
     specs: Mapping[tuple[str, str], Any],
     today: dt.date,
+    zone: ZoneInfo,
 ) -> PlannedAction:
     target = _target(record)
     spec = specs.get((record.store, record.collection))
@@ -440,7 +444,7 @@ def _action(
             reason=note or dict(keep["none"]),
         )
     if rule.erase.action is EraseAction.EXPIRES:
-        gone = _expiry(record, spec, rule, today)
+        gone = _expiry(record, spec, rule, today, zone)
         return PlannedAction(
             target=target,
             title=title,
@@ -463,7 +467,7 @@ def _action(
     return PlannedAction(target=target, title=title, outcome=PlannedOutcome.ERASE, erase=rule.erase.action, reason=note)
 
 
-def _expiry(record: Record, spec: Any, rule: WriteRules, today: dt.date) -> dt.date | None:
+def _expiry(record: Record, spec: Any, rule: WriteRules, today: dt.date, zone: ZoneInfo) -> dt.date | None:
     """The day the store forgets the record: its date (the collection's ``order_by`` field, else
     its first date) plus the rotation's days; today plus the days for a record without a date."""
     days = rule.erase.expires_after_days
@@ -474,13 +478,10 @@ def _expiry(record: Record, spec: Any, rule: WriteRules, today: dt.date) -> dt.d
     for name in names:
         value = _value(record, name)
         if isinstance(value, dt.datetime):
-            value = value.astimezone(_BERLIN).date() if value.tzinfo is not None else value.date()
+            value = value.astimezone(zone).date() if value.tzinfo is not None else value.date()
         if isinstance(value, dt.date):
             return value + dt.timedelta(days=days)
     return today + dt.timedelta(days=days)
-
-
-_BERLIN = ZoneInfo("Europe/Berlin")
 
 
 def _recipients(
@@ -598,7 +599,7 @@ class _Row(msgspec.Struct, frozen=True, kw_only=True):
     law: tuple[str, ...]
 
 
-def plan_pdf(plan: ErasurePlan, controller: ControllerSettings, language: str, zone: ZoneInfo = _BERLIN) -> bytes:
+def plan_pdf(plan: ErasurePlan, controller: ControllerSettings, language: str, zone: ZoneInfo = DEFAULT_ZONE) -> bytes:
     """``plan.pdf``: the plan for the officers who approve it, on A4 in ``language`` ("de", "en"),
     set like the letters (their fonts and style sheet, tagged PDF/A; nothing fetched from outside)."""
     # WeasyPrint only when a PDF is wanted: planning and the JSON do without it

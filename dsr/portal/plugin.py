@@ -203,6 +203,8 @@ class DSRPlugin(InitPlugin, HostCommands):  # HostCommands: `litestar dsr …` (
             app_config, portal.path, host_session_officers=portal.officer_auth is not None
         ):
             log.warning(problem)
+        if (console := console_mail_warning(self.portal.settings, self.config.mailer)) is not None:
+            log.warning(console)
         app_config.on_startup.append(filter_access_logs)
         app_config.signature_namespace["Portal"] = Portal
         # the schema first: the officer side's startup starts job workers that use it
@@ -293,4 +295,16 @@ def create_app(
         # logging is the host's (or the CLI's) business; Litestar's own config would replace the
         # root handlers, and its exception logging could write tracebacks quoting request data
         logging_config=None,
+    )
+
+
+def console_mail_warning(settings: Settings, mailer: object | None) -> str | None:
+    """A deployment (``[portal] tls = true``) whose mail still goes to the console: every code and
+    download link would land in the service's log instead of the requester's mailbox. Said once
+    at start, with no address or code in it; the demo (no TLS) and a host's own mailer are quiet."""
+    if mailer is not None or settings.portal.mail.backend != "console" or not settings.portal.tls:
+        return None
+    return (
+        '[portal.mail] backend is "console": codes and download links are printed to standard output '
+        '(the service\'s log) and reach nobody; set backend = "smtp" (docs/portal.md)'
     )

@@ -135,6 +135,7 @@ def make_plan(
             register_of(settings, controller),
             today=today,
             legal_claims=legal_claims,
+            zone=settings.zone,
         )
     finally:
         close_connectors(connectors)
@@ -166,6 +167,7 @@ def make_restriction_plan(
             today=today,
             ground=ground,
             until=until,
+            zone=settings.zone,
         )
     finally:
         close_connectors(connectors)

@@ -239,8 +239,8 @@ def prepare_confirmation(
     document id."""
     from dsr.service.letters import _request
 
-    view = casefile.get_case(engine, user, reference)
-    request = _request(engine, user, reference, language or view.language or settings.dsr.language)
+    view = casefile.get_case(engine, user, reference, zone=settings.zone)
+    request = _request(engine, settings, user, reference, language or view.language or settings.dsr.language)
     letter = confirmation_letter(kind, settings, view.controller, request, plan, told, reasons=reasons)
     name = "loeschbestaetigung.pdf" if kind == "erasure" else "einschraenkung.pdf"
     document = casefile.Document(filename=name, media_type="application/pdf", content=render.pdf(letter))
@@ -248,4 +248,4 @@ def prepare_confirmation(
         from dsr.casefile import confirmation
 
         return confirmation.prepare(engine, user, reference, document)
-    return casefile.prepare(engine, user, reference, document)
+    return casefile.prepare(engine, user, reference, document, zone=settings.zone)

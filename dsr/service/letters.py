@@ -15,28 +15,27 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Sequence
+from zoneinfo import ZoneInfo
 
 import msgspec
 import pikepdf
 import sqlalchemy as sa
 
 from dsr import casefile
+from dsr.casefile.clock import today as today_in
 from dsr.casefile.documents import read_document, work_case
 from dsr.casefile.printing import Marked, mark_batch_printed, record_preview, unprinted
 from dsr.casefile.schema import cases as case_table
 from dsr.casefile.workflow import answer_document
-from dsr.config import Settings
+from dsr.config import DEFAULT_ZONE, Settings
 from dsr.pipeline import compose, render
-from dsr.pipeline.deadlines import BERLIN
 from dsr.service.casework import facts_of, recipient
 
 
-def _today() -> dt.date:
-    return dt.datetime.now(dt.UTC).astimezone(BERLIN).date()
-
-
-def _request(engine: sa.Engine, user: casefile.User, reference: str, language: str) -> compose.Request:
-    view = casefile.get_case(engine, user, reference)
+def _request(
+    engine: sa.Engine, settings: Settings, user: casefile.User, reference: str, language: str
+) -> compose.Request:
+    view = casefile.get_case(engine, user, reference, zone=settings.zone)
     subject = casefile.get_party(engine, user, reference, "subject")
     requester = (
         casefile.get_party(engine, user, reference, "requester") if view.acting is not casefile.Acting.SELF else None
@@ -56,7 +55,8 @@ def _request(engine: sa.Engine, user: casefile.User, reference: str, language: s
         identity_check=facts.identity_check,
         recipient=to,
         language=language,  # type: ignore[arg-type]
-        letter_date=_today(),
+        letter_date=today_in(settings.zone),
+        timezone=settings.dsr.timezone,
     )
 
 
@@ -75,18 +75,18 @@ def send_identity_query(
     deadline pauses until it is answered). Returns the letter's document id."""
     from dsr.casefile.documents import attach_document
 
-    view = casefile.get_case(engine, user, reference)
-    request = _request(engine, user, reference, language or view.language or settings.dsr.language)
+    view = casefile.get_case(engine, user, reference, zone=settings.zone)
+    request = _request(engine, settings, user, reference, language or view.language or settings.dsr.language)
     letter = compose.notice(
         "identity_query",
         settings.controller(view.controller),
         request,
         reasons=reasons,
-        reply_by=_today() + dt.timedelta(days=reply_within_days),
+        reply_by=today_in(settings.zone) + dt.timedelta(days=reply_within_days),
         identity_options=options,
     )
     pdf = render.pdf(letter)
-    casefile.send_identity_query(engine, user, reference, justified=True)
+    casefile.send_identity_query(engine, user, reference, justified=True, zone=settings.zone)
     return attach_document(
         engine,
         reference,
@@ -107,8 +107,8 @@ def extend_deadline(
     language: str | None = None,
 ) -> dt.date:
     """Compose the extension notice and extend the deadline with it (refused after the first month)."""
-    view = casefile.get_case(engine, user, reference)
-    today = _today()
+    view = casefile.get_case(engine, user, reference, zone=settings.zone)
+    today = today_in(settings.zone)
     # the new date is computed by the same rule the case will use (identity-query pauses
     # included, or the letter would name a day earlier than the case's); refused there if too late
     from dsr.casefile.identity import paused_days
@@ -117,13 +117,15 @@ def extend_deadline(
     paused = paused_days(engine, user, reference, today)
     try:
         new_due = (
-            Deadline(view.received_at, settings.controller(view.controller).land, paused_days=paused)
+            Deadline(
+                view.received_at, settings.controller(view.controller).land, paused_days=paused, zone=settings.zone
+            )
             .extend(view.extension_months + months, today)
             .due
         )
     except ExtensionNotAllowed as exc:
         raise casefile.TransitionRefused(str(exc)) from None
-    request = _request(engine, user, reference, language or view.language or settings.dsr.language)
+    request = _request(engine, settings, user, reference, language or view.language or settings.dsr.language)
     letter = compose.notice(
         "extension",
         settings.controller(view.controller),
@@ -135,7 +137,7 @@ def extend_deadline(
     notice = casefile.Document(
         filename="fristverlaengerung.pdf", media_type="application/pdf", content=render.pdf(letter)
     )
-    return casefile.extend_deadline(engine, user, reference, months, notice, today).due
+    return casefile.extend_deadline(engine, user, reference, months, notice, today, zone=settings.zone).due
 
 
 class PreviewLetter(msgspec.Struct, frozen=True, kw_only=True):
@@ -186,11 +188,14 @@ def mark_printed(
     return mark_batch_printed(engine, user, documents, now=now)
 
 
-def print_batch(engine: sa.Engine, user: casefile.User, *, day: dt.date) -> tuple[bytes, list[str]]:
-    """The batch printed on ``day`` (Berlin date) again, e.g. after a paper jam; nothing is marked."""
+def print_batch(
+    engine: sa.Engine, user: casefile.User, *, day: dt.date, zone: ZoneInfo = DEFAULT_ZONE
+) -> tuple[bytes, list[str]]:
+    """The batch printed on ``day`` (local date in ``zone``) again, e.g. after a paper jam; nothing is marked."""
     chosen = []
-    for v in casefile.list_cases(engine, user, states=[casefile.CaseState.APPROVED, casefile.CaseState.DISPATCHED]):
-        if v.printed_at is not None and v.printed_at.astimezone(BERLIN).date() == day:
+    sent = [casefile.CaseState.APPROVED, casefile.CaseState.DISPATCHED]
+    for v in casefile.list_cases(engine, user, states=sent, zone=zone):
+        if v.printed_at is not None and v.printed_at.astimezone(zone).date() == day:
             with engine.connect() as conn:
                 case_id = conn.execute(
                     sa.select(case_table.c.id).where(case_table.c.reference == v.reference)

@@ -49,14 +49,18 @@ class Message:
     to: str
     subject: str
     body: str
+    #: fixed headers for a message that may have to be sent again as the same message (the
+    #: download notice: dsr.service.download_notice); None: a new Message-ID and the current time
+    message_id: str | None = None
+    date: str | None = None
 
     def as_email(self, sender: str) -> EmailMessage:
         msg = EmailMessage()
         msg["From"] = sender
         msg["To"] = self.to
         msg["Subject"] = self.subject
-        msg["Date"] = email.utils.formatdate(localtime=False)
-        msg["Message-ID"] = email.utils.make_msgid(domain=sender.rpartition("@")[2] or "localhost")
+        msg["Date"] = self.date or email.utils.formatdate(localtime=False)
+        msg["Message-ID"] = self.message_id or email.utils.make_msgid(domain=sender.rpartition("@")[2] or "localhost")
         msg["Auto-Submitted"] = "auto-generated"
         msg.set_content(self.body)
         return msg

@@ -324,7 +324,7 @@ def prepare(
     document id."""
     from dsr.service.letters import _request
 
-    view = casefile.get_case(engine, user, reference)
+    view = casefile.get_case(engine, user, reference, zone=settings.zone)
     if kind not in {str(t) for t in view.request_types} | ({"portability"} if "copy" in view.request_types else set()):
         raise casefile.TransitionRefused("the request does not ask for this right", code="rights_not_requested")
     dispatched = casefile.CaseState(view.state) is casefile.CaseState.DISPATCHED
@@ -337,10 +337,10 @@ def prepare(
             else "the case's answer has gone out already",
             code="rights_access_first" if not dispatched else "rights_answered",
         )
-    request = _request(engine, user, reference, language or view.language or settings.dsr.language)
+    request = _request(engine, settings, user, reference, language or view.language or settings.dsr.language)
     letter, files = _notice(kind, engine, settings, user, reference, view.controller, request, connectors_of)
     content = with_files(render.pdf(letter), files, request.letter_date)
     document = casefile.Document(filename=FILENAMES[kind], media_type="application/pdf", content=content)
     if dispatched:
         return confirmation.prepare(engine, user, reference, document)
-    return casefile.prepare(engine, user, reference, document)
+    return casefile.prepare(engine, user, reference, document, zone=settings.zone)

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from dsr import casefile
+from dsr.casefile.clock import today as today_in
 from dsr.casefile.passwords import check_password
 from dsr.config import Settings
 from dsr.errors import ConfigError
-from dsr.pipeline.deadlines import BERLIN
 
 
 def portal_engine(settings: Settings) -> sa.Engine:
@@ -83,8 +83,8 @@ class DeadlineReport:
 
 
 def deadlines(settings: Settings, *, today: dt.date | None = None, within_days: int = 7) -> DeadlineReport:
-    today = today or dt.datetime.now(dt.UTC).astimezone(BERLIN).date()
-    due = casefile.due_cases(portal_engine(settings), today=today, within_days=within_days)
+    today = today or today_in(settings.zone)
+    due = casefile.due_cases(portal_engine(settings), today=today, within_days=within_days, zone=settings.zone)
     return DeadlineReport(today, due, {key: c.name for key, c in settings.controllers.items()})
 
 

@@ -12,7 +12,7 @@ import re
 from html import unescape
 from typing import Any
 
-from dsr.pipeline.deadlines import BERLIN
+from dsr.config import DEFAULT_ZONE as BERLIN  # no [dsr] timezone in these tests
 from tests.officer_world import PASSWORD, World, page_csrf
 from tests.portal.officer_language import ENGLISH, GERMAN, german_left_in
 from tests.service.review_case import CLASSMATE, case_in_review

@@ -166,7 +166,7 @@ def test_the_next_step_names_what_to_do_and_the_childs_path_from_intake(app_clie
     page = unescape(client.get(f"/officer/cases/{opened}", headers=GERMAN).text)
     assert "Nächster Schritt" in page and "Treffer suchen." in page
     # the age rule at intake, before any store is read
-    assert "Jünger als 14: Die Antwort geht per Post an eine geprüfte sorgeberechtigte Person" in page
+    assert "Jünger als 14: Die Antwort geht per Post an die Sorgeberechtigten unter ihrer Anschrift" in page
 
     casework.find_candidates(world.engine, world.settings, opened, user=world.officer)
     page = unescape(client.get(f"/officer/cases/{opened}", headers=GERMAN).text)

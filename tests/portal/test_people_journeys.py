@@ -1,12 +1,13 @@
-"""Three people at the portal in Chromium: a teacher asking for her own data, an officer working
-three cases and an approver — what each is told at every step, that nothing is offered that would
-only be refused, and every page checked with axe-core (WCAG 2.1 AA) at 375 and 1280 px in German
+"""People at the portal in Chromium: a teacher asking for her own data, an officer working three
+cases, an approver, and both at work on a 12-year-old's own request, which goes to his guardians —
+what each is told at every step, that nothing is offered that would only be refused, and every page checked with axe-core (WCAG 2.1 AA) at 375 and 1280 px in German
 and English, with no raw code or UTC time on it. The 12-year-old's and the parent's journeys are in
 test_public_journeys.py.
 
 The measure of issue 13: the officer handles the demo pupil's request (confirm, gather, review two
 items, prepare) and the approver approves — every click and submit made through Playwright on the
-case is counted (opening the case from the list too), and the total must be 8 or fewer.
+case is counted (opening the case from the list too), and the total must be 8 or fewer — for the
+pupil made 15 and for the same pupil at 12, whose answer goes by post to his guardians.
 
 `dsr serve` (its worker gathers) on a demo of seed 2, whose pupil's answer has exactly two items to
 review; mail goes to files. Screenshots: tests/artifacts/people-*.png.
@@ -63,6 +64,16 @@ class People:
     codes: set[str]
     #: clicks on the pupil's case, by person (the officer's journey, then the approver's)
     clicks: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Child:
+    """The demo's pupil as he is (12): his own request, address verified, one match found."""
+
+    url: str
+    world: World
+    request: str
+    codes: set[str]
 
 
 def _decide_all(w: World, ref: str) -> None:
@@ -143,6 +154,35 @@ def people(tmp_path_factory: pytest.TempPathFactory) -> Iterator[People]:
 
 
 @pytest.fixture(scope="module")
+def child(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Child]:
+    """A second portal on the same demo, its pupil left at 12: below the age of consent of Bavaria."""
+    folder = tmp_path_factory.mktemp("child")
+    demo = generate(folder / "demo", schools=1, readers_per_school=20, loans_per_reader=3, seed=SEED)
+    port = free_port()
+    w = make_world(demo, folder, portal=f'base_url = "http://127.0.0.1:{port}"\n')
+    pupil = w.demo.featured_pupil()
+    assert pupil.date_of_birth is not None
+    born = pupil.date_of_birth
+    today = dt.date.today()
+    assert today.year - born.year - ((today.month, today.day) < (born.month, born.day)) < 14
+    # he asked on the portal from the address the school holds for him and entered the code
+    ref = w.open_request(
+        Descriptor(
+            first_name=pupil.first_name, last_name=pupil.last_name, card_number=pupil.card_number, date_of_birth=born
+        ),
+        email=str(pupil.email),
+    )
+    secret = w.settings.dsr.secret_key.encode()
+    _, issued = casefile.start_email_verification(w.engine, secret, ref)
+    casefile.confirm_email(w.engine, secret, str(issued.link), str(issued.code))
+    casework.find_candidates(w.engine, w.settings, ref, user=w.officer)
+    assert w.settings.file is not None
+    with serving(w.settings.file, port, folder):
+        yield Child(f"http://127.0.0.1:{port}", w, ref, code_values(w))
+    w.engine.dispose()
+
+
+@pytest.fixture(scope="module")
 def axe_source() -> str:
     return axe_script()
 
@@ -157,14 +197,14 @@ class Desk:
     account in a second tab whose browser asks for English, to read every page in both languages.
     Counted clicks go through :meth:`click`; every page is checked through :meth:`look`."""
 
-    def __init__(self, browser: Any, people: People, username: str, source: str) -> None:
-        self.people = people
+    def __init__(self, browser: Any, site: People | Child, username: str, source: str) -> None:
+        self.site = site
         self.contexts = [
             browser.new_context(locale=loc, viewport={"width": 1280, "height": 900}) for loc in ("de-DE", "en-GB")
         ]
         self.page, self.mirror = (c.new_page() for c in self.contexts)
         for page in (self.page, self.mirror):
-            page.goto(f"{people.url}/officer/login")
+            page.goto(f"{site.url}/officer/login")
             page.locator("#username").fill(username)
             page.locator("#password").fill(PASSWORD)
             page.locator("main form button[type=submit]").click()
@@ -194,7 +234,7 @@ class Desk:
         self.audits[1].check(name)
 
     def _codes(self, page: Any, language: str, name: str) -> None:
-        if found := raw_codes(page.content(), self.people.codes, language):
+        if found := raw_codes(page.content(), self.site.codes, language):
             self.shown_codes[f"{name} ({language})"] = found
 
     def told(self, selector: str = "main") -> str:
@@ -205,7 +245,7 @@ class Desk:
 
     def open_case(self, reference: str, name: str) -> None:
         """From the list, by the person's name (the list shows it; the reference is only a number)."""
-        self.page.goto(f"{self.people.url}/officer/")
+        self.page.goto(f"{self.site.url}/officer/")
         row = self.page.locator(f"tr[data-reference='{reference}']")
         assert name in row.inner_text() and SCHOOL_NAME in row.inner_text()
         self.click(row.get_by_role("link", name=reference))
@@ -376,6 +416,87 @@ def test_an_approver_reads_the_letter_and_approves(people: People, browser: Any,
     total = people.clicks["officer"] + people.clicks["approver"]
     print(f"clicks on the pupil's case: {people.clicks} = {total}")
     assert total <= MOST_CLICKS, people.clicks
+
+
+# --------------------------------------------------------------------------- a child asks for himself
+
+
+def test_a_pupil_under_14_asks_for_himself_and_the_answer_goes_to_his_guardians(
+    child: Child, browser: Any, axe_source: str
+) -> None:
+    """The same standard request as the 15-year-old's, from the pupil at 12: the officer is told at
+    intake that the answer goes by post to the guardians, the guardianship is the school's records
+    (recorded by dsr with the routing, shown on the case page), and the case takes no more clicks.
+    Before (an officer's guardianship check by hand): 9 — open, confirm, decide ×2, "Prüfung
+    festhalten", prepare, and the approver's open, letter, approve."""
+    w = child.world
+    pupil = w.demo.featured_pupil()
+    name = f"{pupil.first_name} {pupil.last_name}"
+    clicks: dict[str, int] = {}
+    desk = Desk(browser, child, "officer", axe_source)
+    try:
+        desk.open_case(child.request, name)
+        assert desk.step() == "confirm"
+        panel = desk.told("#next-step")
+        # at intake, from the date of birth he gave: where the answer goes, and that none is downloaded
+        assert "Identität bestätigen." in panel
+        assert (
+            "Jünger als 14: Die Antwort geht per Post an die Sorgeberechtigten unter ihrer Anschrift in den "
+            "Schulunterlagen, nicht an das Kind. Kein Download." in panel
+        )
+        assert desk.page.locator("#approve, #dispatch-download, #start-gather, #prepare").count() == 0
+        desk.look("child - confirm")
+        desk.click(desk.page.get_by_role("button", name="Diese Person bestätigen"))
+        assert desk.told("#action-done") == "Die Identität ist bestätigt; die Datensammlung ist gestartet."
+        desk.wait_for_state("review")
+        # the guardianship is settled with the routing, and the case page says on what it rests
+        needs = desk.told("#needs")
+        assert "Das Kind ist jünger als 14: Die Antwort geht per Post an die Sorgeberechtigten" in needs
+        assert "Sorgerecht aus den Schulunterlagen: Dort stehen 1 sorgeberechtigte Person(en) mit Anschrift." in needs
+        assert desk.page.locator("[data-need='guardian_verification']").get_attribute("data-met") == "yes"
+        checks = desk.page.locator("li[data-check='guardians_on_file']").inner_text()
+        assert "Sorgeberechtigte mit Anschrift in den Schulunterlagen" in checks and "automatisch" in checks
+        assert desk.step() == "review" and "2 Stelle(n) prüfen." in desk.told("#next-step")
+        assert "Jünger als 14" in desk.told("#next-step")  # still said at every step
+        desk.look("child - review")
+        for left in (1, 0):
+            item = desk.page.locator("ol.review li", has=desk.page.get_by_role("button", name="Entscheiden")).first
+            desk.click(item.get_by_role("button", name="Entscheiden"))
+            assert f"{left} von 2" in desk.told("#review")
+        # nothing open: no guardianship check to record by hand before the answer is made
+        assert desk.step() == "prepare" and "Die endgültige Antwort erstellen." in desk.told("#next-step")
+        desk.click(desk.page.get_by_role("button", name="Endgültige Antwort erstellen (zur Freigabe)"))
+        assert desk.told("#action-done") == "Die endgültige Antwort ist erstellt und wartet auf Freigabe."
+        assert desk.step() == "await_approval"
+        clicks["officer"] = desk.clicks
+    finally:
+        desk.close()
+    desk.assert_clean()
+
+    desk = Desk(browser, child, "approver", axe_source)
+    try:
+        desk.open_case(child.request, name)
+        assert desk.step() == "open_letter" and "Jünger als 14" in desk.told("#next-step")
+        with desk.page.context.expect_page() as opened:
+            desk.click(desk.page.locator("#final-letter"))
+        letter = opened.value
+        letter.wait_for_load_state()
+        desk.page.bring_to_front()
+        desk.page.locator("#approve:enabled").wait_for()
+        desk.click(desk.page.get_by_role("button", name="Freigeben (Vier-Augen-Prinzip)"))
+        assert desk.told("#action-done") == "Die Antwort ist freigegeben."
+        # it goes by post to his guardians: no download is offered, and the officer is told why
+        assert desk.step() == "print_and_mail" and "Drucken und per Post versenden" in desk.told("#next-step")
+        assert desk.page.locator("#dispatch-download").count() == 0
+        assert "Kein Download möglich: Die Antwort geht per Post" in desk.told("#download-not-offered")
+        desk.look("child - approved")
+        clicks["approver"] = desk.clicks
+    finally:
+        desk.close()
+    desk.assert_clean()
+    total = clicks["officer"] + clicks["approver"]
+    print(f"clicks on the child's case: {clicks} = {total}")
+    assert total <= MOST_CLICKS, clicks
 
 
 # --------------------------------------------------------------------------- the teacher

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 from typing import Any
@@ -102,6 +103,21 @@ def test_pages_load_nothing_from_third_parties(client: Any) -> None:
 def test_hsts_only_over_tls(client_with: Any) -> None:
     with client_with('tls = true\nmail = { backend = "file" }\n') as tls_client:
         assert "max-age=" in tls_client.get("/de/").headers["strict-transport-security"]
+
+
+def test_a_deployment_mailing_to_the_console_is_warned_once_at_start(
+    client_with: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    # over TLS (a deployment) codes printed to stdout would sit in the service log and reach nobody
+    with caplog.at_level(logging.WARNING, logger="dsr"):
+        with client_with("tls = true\n"):
+            pass
+        warned = [r.getMessage() for r in caplog.records if "console" in r.getMessage()]
+        assert len(warned) == 1 and 'backend = "smtp"' in warned[0] and "@" not in warned[0]
+        caplog.clear()
+        with client_with('tls = true\nmail = { backend = "file" }\n'), client_with(""):  # real mail; the demo
+            pass
+        assert not [r for r in caplog.records if "console" in r.getMessage()]
 
 
 # --------------------------------------------------------------------------- the request form

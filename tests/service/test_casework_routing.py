@@ -17,12 +17,15 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 
 from dsr import casefile
-from dsr.casefile.casepage import candidates_of
+from dsr.casefile.casepage import candidates_of, checks_of
 from dsr.casefile.documents import latest_document_id, read_document
 from dsr.casefile.schema import events, parties
+from dsr.config import connect
 from dsr.model import Descriptor, ResolutionStatus
+from dsr.pipeline.answer import identify
 from dsr.pipeline.redact import REASONS
 from dsr.service import casework
+from dsr.service.casework.routing import guardians_for_post
 from tests.officer_world import SCHOOL, World
 
 pytestmark = pytest.mark.slow
@@ -161,16 +164,34 @@ def test_a_pupil_of_13_asking_alone_is_answered_through_her_guardian(world: Worl
     assert "Datenträger" in text and "disclosure.json" not in text
     to_prepared(world, ref)
 
-    with pytest.raises(casefile.TransitionRefused) as refused:
-        casefile.approve(world.engine, world.approver, ref)
-    assert refused.value.code == "to_guardians"
-    casefile.record_identity_check(world.engine, world.officer, ref, casefile.CheckMethod.GUARDIAN_POSTAL)
+    # the school's records hold her guardian with a full address, and the letter goes only there by
+    # post: dsr recorded that as the guardianship with the routing; no officer's check is needed
+    needs = casefile.requirements_of(world.engine, world.officer, ref)
+    assert needs.routing is not None and needs.routing.guardian == "on_file" and needs.open == ()
+    checks = [(k.method, k.evidence, k.performed_by) for k in checks_of(world.engine, world.officer, ref)]
+    assert ("guardians_on_file", "guardian_address_on_file", None) in checks
     casefile.approve(world.engine, world.approver, ref)
     with pytest.raises(casefile.TransitionRefused) as refused:
         casefile.dispatch_by_download(world.engine, world.officer, ref)
     assert refused.value.code == "to_guardians_post"
     casefile.dispatch_by_post(world.engine, world.officer, ref, dt.date.today())
     assert casefile.get_case(world.engine, world.officer, ref).state is casefile.CaseState.DISPATCHED
+
+
+def test_the_guardians_on_file_are_those_the_post_can_reach(world: World) -> None:
+    """What the automatic guardianship of a young pupil rests on: guardian rows with a full postal
+    address in the school's own store — and for someone without any, nothing."""
+    connectors = connect(world.settings, SCHOOL)
+    try:
+        pupil = identify(world.settings, SCHOOL, connectors, Descriptor(card_number=world.pupil().card_number))
+        staff = world.demo.featured(SCHOOL, "library_staff")
+        adult = identify(world.settings, SCHOOL, connectors, Descriptor(card_number=staff.card_number))
+        _, _, street = guardian_row(world)
+        assert guardians_for_post(connectors, pupil) == ("on_file", 1) and street
+        assert guardians_for_post(connectors, adult) == ("not_on_file", 0)
+    finally:
+        for c in connectors:
+            c.close()
 
 
 def test_a_parent_of_a_pupil_old_enough_to_decide_needs_the_pupils_consent(world: World) -> None:

@@ -275,7 +275,7 @@ def _format(template: str, record: Record, specs: Mapping[tuple[str, str], Field
         if f is None:
             return m.group(0)
         if m.group(2) == "date" and isinstance(f.value, dt.date) and f.classification is not Classification.REFERENCE:
-            return date_text(f.value, words.language)
+            return date_text(f.value, words.language, zone=words.zone)
         return field_text(f, specs.get((record.collection, f.name)), words)
 
     return _PLACEHOLDER.sub(one, template)

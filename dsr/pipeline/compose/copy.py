@@ -95,7 +95,9 @@ class _Builder:
                 elif spec.kind == "datetime":  # "10.09.2021 13:06": a column of times stays narrow
                     raw = [_value(r, name) for r in src.records]
                     values = [
-                        datetime_short(t, lang) if isinstance(t, dt.datetime) and v != self.empty else v
+                        datetime_short(t, lang, self.words.zone)
+                        if isinstance(t, dt.datetime) and v != self.empty
+                        else v
                         for t, v in zip(raw, values, strict=True)
                     ]
                 out = [_Printed(column.label, column.explain, values)]

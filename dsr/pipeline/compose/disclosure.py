@@ -54,7 +54,7 @@ def disclosure(
     (``[dsr] request_retention_days``); the letter says so.
     """
     # a young reader addressed in "du" reads "du" and "deine Mutter" in the copy and section 2 too
-    words = wording(request.language, form=form_of(address_of(request, controller)))
+    words = wording(request.language, form=form_of(address_of(request, controller)), zone=request.zone)
     child = addressed_to_child(request, controller)
     # the day each record is due for erasure by the register's storage rules (Anlage 1 shows it)
     due = erasure_dates(register, gathering.records) if register else {}
@@ -125,8 +125,8 @@ def received_text(request: Request) -> str:
     if request.received == "unrecorded":
         return ""
     if request.received == "day":
-        return date_text(request.received_at, request.language)
-    return datetime_text(request.received_at, request.language)
+        return date_text(request.received_at, request.language, zone=request.zone)
+    return datetime_text(request.received_at, request.language, request.zone)
 
 
 def addressed_to_child(request: Request, controller: ControllerSettings) -> bool:

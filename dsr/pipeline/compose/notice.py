@@ -151,7 +151,7 @@ def notice(
     if kind == "portability" and not (files or reasons):
         raise ValueError("a portability letter carries the file or the reasons it is refused (Art. 20 GDPR)")
     lang = request.language
-    words = wording(lang)
+    words = wording(lang, zone=request.zone)
     child = addressed_to_child(request, controller)
     # an identity query is sent because the check has not been done: that is no missing fact
     unrecorded = [f for f in request.unrecorded if not (kind == "identity_query" and f == "identity_check")]
@@ -210,7 +210,7 @@ def _check_extension(controller: ControllerSettings, request: Request, new_deadl
     goes out within the first month, and the answer is due at most two months after that month."""
     if request.received == "unrecorded":
         raise ExtensionNotAllowed("an extension notice needs the date the request was received")
-    deadline = Deadline(request.received_at, controller.land, paused_days=paused_days)
+    deadline = Deadline(request.received_at, controller.land, paused_days=paused_days, zone=request.zone)
     latest = deadline.extend(MAX_EXTENSION_MONTHS, request.letter_date).due  # refuses a late notice
     if new_deadline > latest:
         raise ExtensionNotAllowed(

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 import msgspec
+
+from dsr.config import DEFAULT_TIME_ZONE
 
 Language = Literal["de", "en"]
 #: how a letter speaks to its reader: "sie" (formal; adults, and young people where the controller
@@ -63,6 +66,13 @@ class Request(msgspec.Struct, frozen=True, kw_only=True):
     #: how much of the receipt was recorded: "time" (date and time), "day", or "unrecorded"
     received: Literal["time", "day", "unrecorded"] = "time"
     delivery: Delivery = "electronic"
+    #: the reader's clock (``[dsr] timezone``, an IANA name: the composed letter is kept encoded):
+    #: times in the letter are printed as it showed them
+    timezone: str = DEFAULT_TIME_ZONE
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
     @property
     def unrecorded(self) -> tuple[str, ...]:

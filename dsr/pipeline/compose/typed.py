@@ -3,7 +3,7 @@
 The same rules as the printed text (:mod:`dsr.pipeline.compose.values`) decide first: a REFERENCE
 never gives its stored value (another person's id), only the role or that it is the reader; a
 SECRET gives only that it exists; a coded value gives its code with the explanation. What is
-left keeps its type: dates, times in German time with their offset, numbers (decimals exact),
+left keeps its type: dates, times in local time (``[dsr] timezone``) with their offset, numbers (decimals exact),
 booleans, and None where nothing is stored — never a placeholder such as "—" or "Sie".
 """
 
@@ -13,11 +13,13 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import msgspec
 
+from dsr.config import DEFAULT_ZONE
 from dsr.model import Classification, Field, FieldSpec, Value
-from dsr.pipeline.compose.values import LETTER_ZONE, RelationshipNames
+from dsr.pipeline.compose.values import RelationshipNames
 from dsr.pipeline.compose.wording import Wording, pick
 
 
@@ -51,7 +53,7 @@ class Date(msgspec.Struct, frozen=True, tag="date"):
 
 
 class DateTime(msgspec.Struct, frozen=True, tag="datetime"):
-    """An aware time in German time (Europe/Berlin)."""
+    """An aware time in the reader's local time (``[dsr] timezone``)."""
 
     value: dt.datetime
 
@@ -103,7 +105,7 @@ def _plain(value: Value, spec: FieldSpec | None, words: Wording) -> Typed:
     if isinstance(value, bool):
         return value
     if isinstance(value, dt.datetime):
-        return DateTime(in_letter_zone(value))
+        return DateTime(in_letter_zone(value, words.zone))
     if isinstance(value, dt.date):
         return Date(value)
     if kind == "bool" and isinstance(value, int):
@@ -118,11 +120,12 @@ def _plain(value: Value, spec: FieldSpec | None, words: Wording) -> Typed:
     return value
 
 
-def in_letter_zone(value: dt.datetime) -> dt.datetime:
-    """An aware time in German time; a naive one is taken as German time already (as the letter does)."""
+def in_letter_zone(value: dt.datetime, zone: ZoneInfo = DEFAULT_ZONE) -> dt.datetime:
+    """An aware time in ``zone`` (``[dsr] timezone``); a naive one is taken as local time already
+    (as the letter does)."""
     if value.tzinfo is None:
-        return value.replace(tzinfo=LETTER_ZONE)
-    return value.astimezone(LETTER_ZONE)
+        return value.replace(tzinfo=zone)
+    return value.astimezone(zone)
 
 
 def column_kinds(specs: Sequence[FieldSpec], rows: Iterable[Sequence[Typed]]) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ import enum
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from dsr.config import DEFAULT_ZONE
 from dsr.model import Classification, Field, FieldSpec, Value
 from dsr.pipeline.compose.wording import Wording, pick
 
@@ -31,36 +32,33 @@ MONTHS_EN = (
 )
 
 
-def date_text(value: dt.date, language: str, *, long: bool = False) -> str:
+def date_text(value: dt.date, language: str, *, long: bool = False, zone: ZoneInfo = DEFAULT_ZONE) -> str:
     """25.11.2026 in German; 2026-11-25 in English, or 25 November 2026 with ``long`` (for prose,
     where an ISO date reads as a code). Month names are not taken from the locale: the letter must
-    not depend on the machine's settings."""
-    if isinstance(value, dt.datetime):  # the day in German time, not in UTC (near midnight they differ)
-        value = local_time(value).date()
+    not depend on the machine's settings. A time gives its day in ``zone``."""
+    if isinstance(value, dt.datetime):  # the day in local time, not in UTC (near midnight they differ)
+        value = local_time(value, zone).date()
     if language == "de":
         return value.strftime("%d.%m.%Y")
     return f"{value.day} {MONTHS_EN[value.month - 1]} {value.year}" if long else value.isoformat()
 
 
-#: the schools' time zone: letters give times as the reader's clock showed them
-LETTER_ZONE = ZoneInfo("Europe/Berlin")
+def local_time(value: dt.datetime, zone: ZoneInfo = DEFAULT_ZONE) -> dt.datetime:
+    """An aware time (the portal stores UTC) as the reader's clock in ``zone`` (``[dsr] timezone``)
+    showed it; a naive one is taken as already local (a school database stores its wall clock)."""
+    return value.astimezone(zone) if value.tzinfo is not None else value
 
 
-def local_time(value: dt.datetime) -> dt.datetime:
-    """An aware time (the portal stores UTC) in German time; a naive one is taken as already local."""
-    return value.astimezone(LETTER_ZONE) if value.tzinfo is not None else value
-
-
-def datetime_text(value: dt.datetime, language: str) -> str:
-    value = local_time(value)
+def datetime_text(value: dt.datetime, language: str, zone: ZoneInfo = DEFAULT_ZONE) -> str:
+    value = local_time(value, zone)
     if language == "de":
         return value.strftime("%d.%m.%Y, %H:%M Uhr")
     return value.strftime("%Y-%m-%d %H:%M")
 
 
-def datetime_short(value: dt.datetime, language: str) -> str:
+def datetime_short(value: dt.datetime, language: str, zone: ZoneInfo = DEFAULT_ZONE) -> str:
     """A time in a table's cell: "10.09.2021 13:06" (the letter's prose says "…, 13:06 Uhr")."""
-    value = local_time(value)
+    value = local_time(value, zone)
     return value.strftime("%d.%m.%Y %H:%M" if language == "de" else "%Y-%m-%d %H:%M")
 
 
@@ -117,7 +115,7 @@ def value_text(value: Value, spec: FieldSpec | None, words: Wording) -> str:
     if isinstance(value, bool):
         return words.value("yes" if value else "no")
     if isinstance(value, dt.datetime):
-        return datetime_text(value, language)
+        return datetime_text(value, language, words.zone)
     if isinstance(value, dt.date):
         return date_text(value, language)
     if kind == "money" and isinstance(value, (Decimal, int, float)):

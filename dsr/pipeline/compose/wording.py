@@ -10,7 +10,9 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from dsr.config import DEFAULT_ZONE
 from dsr.errors import ConfigError
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "dsr_letter_templates"
@@ -39,12 +41,20 @@ def pick(text: Mapping[str, str] | None, language: str, fallback: str = "") -> s
 class Wording:
     """The texts in one language; ``form`` "du" (a young reader addressed in "du", see
     ``compose.disclosure.address_of``) prefers an entry's ``du`` text to its German one
-    ("deine Mutter" for "Ihre Mutter"). English has one form."""
+    ("deine Mutter" for "Ihre Mutter"). English has one form. ``zone`` is the reader's clock
+    (``[dsr] timezone``): the letter prints a stored time as it was there."""
 
-    def __init__(self, table: Mapping[str, Mapping[str, Mapping[str, str]]], language: str, form: str = "sie") -> None:
+    def __init__(
+        self,
+        table: Mapping[str, Mapping[str, Mapping[str, str]]],
+        language: str,
+        form: str = "sie",
+        zone: ZoneInfo = DEFAULT_ZONE,
+    ) -> None:
         self.table = table
         self.language = language
         self.form = form
+        self.zone = zone
 
     def get(self, section: str, key: str | None, default: str | None = None) -> str:
         """Text for ``key`` in ``section``; ``default`` (or the key itself) when the key is unknown."""
@@ -91,9 +101,10 @@ def formal(text: object) -> bool:
     return isinstance(text, str) and _FORMAL.search(text) is not None
 
 
-def wording(language: str, path: Path = WORDING, form: str = "sie") -> Wording:
-    """The texts in ``language``; ``form`` "du" for a reader addressed in "du" (``Wording``)."""
-    return Wording(_table(path), language, form)
+def wording(language: str, path: Path = WORDING, form: str = "sie", zone: ZoneInfo = DEFAULT_ZONE) -> Wording:
+    """The texts in ``language``; ``form`` "du" for a reader addressed in "du"; ``zone`` the
+    reader's clock (``Wording``)."""
+    return Wording(_table(path), language, form, zone)
 
 
 def form_of(address: str) -> str:

@@ -8,9 +8,10 @@ import re
 from collections.abc import Collection, Iterable
 from typing import Literal
 
+import ahocorasick
 import msgspec
 
-from dsr.pipeline.redact.fold import fold, transliterate
+from dsr.pipeline.redact.fold import fold, spellings, transliterate
 
 #: what happens to an IP address that no known person has (config: ``[controllers.K] unknown_ip``)
 UnknownIp = Literal["redact", "review", "keep"]
@@ -66,6 +67,39 @@ class AllowList(msgspec.Struct, frozen=True, kw_only=True):
             addresses=tuple(addresses),
             unknown_ip=policy,
         )
+
+
+class Phrases:
+    """Allow-listed phrases of one request, kept apart from the cached people index: the catalogue
+    titles and authors in the subject's own records, which differ from subject to subject while
+    the index (with the controller's allow-list) is the same for all.
+
+    Folded and spelled exactly as :class:`~dsr.pipeline.redact.index.PeopleIndex` spells the
+    allow-list's terms, and found in the same scan (:func:`dsr.pipeline.redact.scan.gazetteer_hits`
+    merges :meth:`ends` into the index's matches in the automaton's own order), so a cached index
+    with a request's phrases finds what an index built with them would: "Momo" stays "Momo" in
+    the records of a reader who borrowed it, though a classmate is called Momo.
+    """
+
+    def __init__(self, terms: Iterable[str]) -> None:
+        keys = {s for t in terms for s in spellings(fold(t.strip())) if len(s) >= 2}
+        self.automaton: ahocorasick.Automaton | None = None
+        if keys:
+            automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+            for s in keys:
+                automaton.add_word(" " + s, len(s))
+            automaton.make_automaton()
+            self.automaton = automaton
+
+    def __bool__(self) -> bool:
+        return self.automaton is not None
+
+    def ends(self, scan: str) -> list[tuple[int, int]]:
+        """(end, length) of every phrase in ``scan`` (a :func:`~dsr.pipeline.redact.fold.fold_for_scan`),
+        by end, the longest first at one end — the order the index's automaton reports in."""
+        if self.automaton is None:
+            return []
+        return list(self.automaton.iter(scan))
 
 
 _COUNTRY_PREFIX = re.compile(r"\A(?:d|de|a|at|ch|fl)-(?=\d)")

@@ -7,7 +7,9 @@ address — is kept by identity, not by string: "Anna" stays when the requester 
 though a classmate is an Anna too.
 
 The portal answers many requests against the same stores: :class:`GazetteerCache` keeps the
-index per store fingerprint and only builds the (small) overlay per request.
+index per store fingerprint and only builds the (small) overlay per request. What differs from
+request to request stays out of the index: the subject's own rows (the overlay) and the catalogue
+titles of their records (:class:`~dsr.pipeline.redact.allow.Phrases`, found beside the index).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import msgspec
 import phonenumbers
 
 from dsr.model import Identifier, IdentifierKind, KnownPerson, Subject
-from dsr.pipeline.redact.allow import AllowList, address_key
+from dsr.pipeline.redact.allow import AllowList, Phrases, address_key
 from dsr.pipeline.redact.fold import fold, spellings
 from dsr.pipeline.redact.index import CARD_PATTERN, PeopleIndex, person_name, street_forms
 from dsr.pipeline.redact.ips import ip_key
@@ -34,6 +36,7 @@ __all__ = [
     "CARD_PATTERN",
     "Gazetteer",
     "GazetteerCache",
+    "Phrases",
     "SubjectOverlay",
     "address_key",
     "people_fingerprint",
@@ -225,12 +228,14 @@ class SubjectOverlay:
 
 
 class Gazetteer:
-    """Everyone the controller knows (:attr:`index`) and what of it is the subject's
-    (:attr:`subject`). Build with :meth:`build`, or from a cached index with :meth:`for_subject`."""
+    """Everyone the controller knows (:attr:`index`), what of it is the subject's
+    (:attr:`subject`), and the request's own allow-listed phrases (:attr:`phrases`). Build with
+    :meth:`build`, or from a cached index with :meth:`for_subject`."""
 
-    def __init__(self, index: PeopleIndex, subject: SubjectOverlay) -> None:
+    def __init__(self, index: PeopleIndex, subject: SubjectOverlay, phrases: Phrases | None = None) -> None:
         self.index = index
         self.subject = subject
+        self.phrases = phrases if phrases is not None else Phrases(())
 
     @classmethod
     def build(
@@ -245,8 +250,11 @@ class Gazetteer:
         return cls.for_subject(PeopleIndex.build(people, allow, card_pattern), subject)
 
     @classmethod
-    def for_subject(cls, index: PeopleIndex, subject: Subject) -> Gazetteer:
-        return cls(index, SubjectOverlay(index, subject))
+    def for_subject(cls, index: PeopleIndex, subject: Subject, phrases: Iterable[str] = ()) -> Gazetteer:
+        """The gazetteer for ``subject`` on a (cached) index; ``phrases``: allow-listed text of this
+        request only (the catalogue titles in the subject's records) — kept as if the index had
+        been built with them in its allow-list."""
+        return cls(index, SubjectOverlay(index, subject), Phrases(phrases))
 
     @property
     def people(self) -> list[KnownPerson | None]:
@@ -258,8 +266,10 @@ class Gazetteer:
 
 
 def people_fingerprint(people: Iterable[KnownPerson]) -> str:
-    """A hash of every person's data: equal for equal store contents (for :class:`GazetteerCache`
-    when the stores offer no cheaper change marker)."""
+    """A hash of every person's data, in the stores' order: equal for equal store contents, and
+    different after any change of a name, identifier or address, an added or a removed person (the
+    key of :class:`GazetteerCache`: stores offer no cheaper marker that is safe, see
+    docs/redaction.md). The order counts: the index numbers people in it."""
     h = hashlib.blake2b(digest_size=16)
     enc = msgspec.msgpack.Encoder(order="deterministic")
     for p in people:
@@ -271,7 +281,9 @@ class GazetteerCache:
     """The people index per controller and (store fingerprint, allow-list, card pattern), so a
     portal builds it once per change of the stores instead of once per request. Bounded to
     ``size`` controllers (default: ``[dsr] cache_controllers``, :mod:`dsr.controller_cache`),
-    least recently used first; a controller keeps its ``per_controller`` latest indexes."""
+    least recently used first; a controller keeps its ``per_controller`` latest indexes.
+    The allow-list is the controller's (:meth:`AllowList.for_controller` without a catalogue):
+    a request's catalogue titles go in ``phrases``, or every subject would get an index of its own."""
 
     def __init__(self, size: int | None = None, per_controller: int = 4) -> None:
         from dsr.controller_cache import ControllerCache
@@ -285,6 +297,15 @@ class GazetteerCache:
     def size(self) -> int:
         return self._controllers.size
 
+    def indexes(self, controller: str) -> int:
+        """How many indexes the controller has in the cache (0: none, or evicted)."""
+        kept = self._controllers.peek(controller)
+        with self._lock:
+            return len(kept) if kept is not None else 0
+
+    def clear(self) -> None:
+        self._controllers.clear()
+
     def gazetteer(
         self,
         fingerprint: str,
@@ -294,8 +315,10 @@ class GazetteerCache:
         card_pattern: str | None = CARD_PATTERN,
         *,
         controller: str = "",
+        phrases: Iterable[str] = (),
     ) -> Gazetteer:
-        """The gazetteer for ``subject``; ``people`` is only called when the index is not cached."""
+        """The gazetteer for ``subject``; ``people`` is only called when the index is not cached.
+        ``phrases``: the request's own allow-listed text (:meth:`Gazetteer.for_subject`)."""
         key = (fingerprint, allow, card_pattern)
         indexes = self._controllers.get(controller or subject.controller, OrderedDict)
         with self._lock:
@@ -307,4 +330,4 @@ class GazetteerCache:
                     indexes.popitem(last=False)
             else:
                 indexes.move_to_end(key)
-        return Gazetteer.for_subject(index, subject)
+        return Gazetteer.for_subject(index, subject, phrases)

@@ -65,11 +65,22 @@ def gazetteer_hits(text: str, scan: str, g: Gazetteer) -> list[Hit]:
     out: list[Hit] = []
     cues: list[Hit] = []  # after the others: on a tie the gazetteer's own rule names the item
     words: dict[int, list[tuple[int, int]]] = {}  #: end → (start, token) of name tokens ending there
+    # the request's own allow-listed phrases (g.phrases), merged into the index's matches where
+    # the index would report them had it been built with them: by end, the longest first
+    phrases = g.phrases.ends(scan) if g.phrases else []
+    p = 0
+    due = phrases[0][0] if phrases else n + 1  # the end of the next phrase
     for last, payload in x.automaton.iter(scan):
         kid = payload >> SHIFT
         code = payload & 7
         end = last  # exclusive end in ``text``
-        start = end - key_len[kid]
+        length = key_len[kid]
+        while due <= end and (due < end or phrases[p][1] >= length):
+            if not (due == end and phrases[p][1] == length and payload & ALLOWED):  # one key, one hit
+                _phrase(scan, n, due, phrases[p][1], out)
+            p += 1
+            due = phrases[p][0] if p < len(phrases) else n + 1
+        start = end - length
         at_end = end >= n or not scan[end + 1].isalnum()
         if payload & ALLOWED and at_end:
             out.append(Hit(start, end, Kind.OTHER, Tier.KEEP, "allow-list"))
@@ -90,10 +101,18 @@ def gazetteer_hits(text: str, scan: str, g: Gazetteer) -> list[Hit]:
             else:
                 tier = Tier.REVIEW if code == LOGIN_REVIEW else Tier.REDACT
                 out.append(Hit(start, end, _KINDS[code], tier, _RULES[code], person))
+    for end, length in phrases[p:]:
+        _phrase(scan, n, end, length, out)
     if cues:
         out += repeated(text, cues, [h for h in out if h.rule == "allow-list"], g)
         out += cues
     return out
+
+
+def _phrase(scan: str, n: int, end: int, length: int, out: list[Hit]) -> None:
+    """An allow-listed phrase of the request ending at ``end``, kept (as the index's own are)."""
+    if end >= n or not scan[end + 1].isalnum():
+        out.append(Hit(end - length, end, Kind.OTHER, Tier.KEEP, "allow-list"))
 
 
 def _token(

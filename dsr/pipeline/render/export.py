@@ -102,7 +102,7 @@ def _received(letter: Disclosure) -> str | None:
         return None
     if request.received == "day":
         return request.received_at.date().isoformat()
-    return in_letter_zone(request.received_at).isoformat()
+    return in_letter_zone(request.received_at, request.zone).isoformat()
 
 
 def _record(section: Section, row: Row) -> _Record:

@@ -30,6 +30,7 @@ from dsr.portal.context import Portal
 from dsr.portal.officer import erasure, rights
 from dsr.portal.params import RowId
 from dsr.service import casework, letters, restricted
+from dsr.service.download_notice import DOWNLOAD_NOTICE, notice_state
 
 
 class Confirm(msgspec.Struct, kw_only=True):
@@ -145,17 +146,14 @@ def _find(p: Portal, u: casefile.User, ref: str, _: Empty) -> Any:
 
 
 def _confirm(p: Portal, u: casefile.User, ref: str, b: Confirm) -> Any:
-    casefile.confirm_identity(p.engine, u, ref, b.candidate)
     if not b.gather:
+        casefile.confirm_identity(p.engine, u, ref, b.candidate, zone=p.settings.zone)
         return None
-    # gathering is always the next step after a confirmation: one click for both where the case
-    # allows it; where it does not (e.g. a guardian check is missing) the confirmation stands and
-    # the next-step panel says what blocks gathering
-    try:
-        job = casework.start_gathering(p.engine, p.settings, u, ref, connectors_of=p.connectors_of)
-    except (casefile.CaseError, casework.CaseworkError):
-        return None
-    return {"job": job, "done": "confirm_identity_and_gather"}
+    # gathering is always the next step after a confirmation: one click, one transaction for both
+    # where the case allows it; where it does not (e.g. a guardian check is missing) the
+    # confirmation stands and the next-step panel says what blocks gathering
+    job = casework.confirm_and_gather(p.engine, p.settings, u, ref, b.candidate, connectors_of=p.connectors_of)
+    return None if job is None else {"job": job, "done": "confirm_identity_and_gather"}
 
 
 def _check(p: Portal, u: casefile.User, ref: str, b: IdentityCheck) -> Any:
@@ -167,7 +165,7 @@ def _check(p: Portal, u: casefile.User, ref: str, b: IdentityCheck) -> Any:
 def _decide_delivery(p: Portal, u: casefile.User, ref: str, b: DeliveryDecision) -> Any:
     if b.route not in ("post", "download"):
         raise casefile.InputRejected("the answer goes by post or as a download", code="delivery_route")
-    casefile.decide_delivery(p.engine, u, ref, b.route, b.reason or None)
+    casefile.decide_delivery(p.engine, u, ref, b.route, b.reason or None, zone=p.settings.zone)
 
 
 def _approve_delivery(p: Portal, u: casefile.User, ref: str, _: Empty) -> Any:
@@ -179,7 +177,7 @@ def _query(p: Portal, u: casefile.User, ref: str, b: IdentityQuery) -> Any:
 
 
 def _reply(p: Portal, u: casefile.User, ref: str, b: IdentityReply) -> Any:
-    casefile.identity_query_answered(p.engine, u, ref, answered_on=b.received_on)
+    casefile.identity_query_answered(p.engine, u, ref, answered_on=b.received_on, zone=p.settings.zone)
 
 
 def _gather(p: Portal, u: casefile.User, ref: str, _: Empty) -> Any:
@@ -246,13 +244,17 @@ def _post(p: Portal, u: casefile.User, ref: str, b: MailedOn) -> Any:
 def _download(p: Portal, u: casefile.User, ref: str, b: DownloadOffer) -> Any:
     from dsr.portal.officer.notify import offer_download
 
-    return {"download": offer_download(p, u, ref, valid_days=b.valid_days, max_count=b.max_count)}
+    offer = offer_download(p, u, ref, valid_days=b.valid_days, max_count=b.max_count)
+    done = "dispatch_download" if offer.notice == "sent" else "dispatch_download_queued"
+    return {"download": offer.download, "notice": offer.notice, "done": done}
 
 
 def _resend_notice(p: Portal, u: casefile.User, ref: str, _: Empty) -> Any:
     from dsr.portal.officer.notify import resend_notice
 
-    return {"download": resend_notice(p, u, ref)}
+    offer = resend_notice(p, u, ref)
+    done = "resend_download_notice" if offer.notice == "sent" else "resend_download_notice_queued"
+    return {"download": offer.download, "notice": offer.notice, "done": done}
 
 
 def _extend(p: Portal, u: casefile.User, ref: str, b: Extend) -> Any:
@@ -379,6 +381,8 @@ class CaseDetail(msgspec.Struct, frozen=True, kw_only=True):
     letter_opened: bool = False
     #: the staff the case may be assigned to (members of its controller)
     colleagues: list[Colleague] = []
+    #: the newest download notice: sent | queued | failed | not_needed (None: none was queued)
+    download_notice: str | None = None
 
 
 def contact_email_verified(p: Portal, references: list[str]) -> dict[str, bool]:
@@ -410,8 +414,9 @@ def unverified_emails(p: Portal, references: list[str]) -> set[str]:
 
 def case_detail(p: Portal, u: casefile.User, ref: str) -> CaseDetail:
     """Everything the case page shows. Viewing the request details and the review is audited."""
-    view = casefile.get_case(p.engine, u, ref)
+    view = casefile.get_case(p.engine, u, ref, zone=p.settings.zone)
     requester = casefile.get_party(p.engine, u, ref, "requester") if view.acting is not casefile.Acting.SELF else None
+    case_jobs = casefile.jobs_of_case(p.engine, _case_id(p, ref))
     jobs = [
         JobView(
             id=j.id,
@@ -421,8 +426,9 @@ def case_detail(p: Portal, u: casefile.User, ref: str) -> CaseDetail:
             progress=j.progress,
             failed_stores=list(j.failed_stores),
         )
-        for j in casefile.jobs_of_case(p.engine, _case_id(p, ref))
+        for j in case_jobs
     ]
+    notices = [j for j in case_jobs if j.kind == DOWNLOAD_NOTICE]  # newest first
     return CaseDetail(
         case=view,
         allowed=sorted(s.value for s in casefile.allowed(view.state)),
@@ -442,10 +448,11 @@ def case_detail(p: Portal, u: casefile.User, ref: str) -> CaseDetail:
         email_verified=contact_email_verified(p, [view.reference]).get(view.reference),
         refusal=casefile.refusal_proposal(p.engine, u, ref),
         refusal_grounds=list(casefile.REFUSAL_GROUNDS),
-        delivery=casefile.plan_of(p.engine, u, ref),
+        delivery=casefile.plan_of(p.engine, u, ref, zone=p.settings.zone),
         deciders=sorted({s.decided_by for s in review_states(p.engine, u, ref) if s.decided_by is not None}),
         letter_opened=letter_opened(p.engine, u, ref),
         colleagues=colleagues(p.engine, u, view.controller),
+        download_notice=notice_state(notices[0]) if notices else None,
     )
 
 
@@ -495,6 +502,7 @@ def enter_request(p: Portal, u: casefile.User, b: ManualEntry) -> casefile.Opene
             language=b.language or None,
         ),
         user=u,
+        zone=p.settings.zone,
     )
     try:
         casework.find_candidates(p.engine, p.settings, opened.reference, user=u, connectors_of=p.connectors_of)

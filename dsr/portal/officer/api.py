@@ -34,16 +34,16 @@ from dsr.casefile.users import (
     admin_unlock,
     list_accounts,
 )
-from dsr.errors import DSRError
 from dsr.pipeline.deadlines import MAX_EXTENSION_MONTHS
 from dsr.pipeline.redact import REASONS
 from dsr.pipeline.restriction import RecordAction, WithholdingGround
 from dsr.portal.apidoc import DOCUMENT_TYPES, documented, serving, with_options
 from dsr.portal.context import Portal
-from dsr.portal.errors import StoresUnavailable, failed_stores, problems
+from dsr.portal.errors import problems
 from dsr.portal.isolation import mounted_portal
 from dsr.portal.officer import actions as a
 from dsr.portal.officer import erasure_api, host_login, rights_api
+from dsr.portal.officer.api_actions import run_action
 from dsr.portal.officer.notify import MAX_DOWNLOADS, VALID_DAYS
 from dsr.portal.officer.session import COOKIE, csrf_token, current_user, expired_cookie, log_in, session_cookie
 from dsr.portal.params import RowId, RowIdPath, one_of
@@ -177,7 +177,7 @@ async def list_cases(
         page=page,
         per_page=per_page,
     )
-    found = await portal.call(caselist.case_list, portal.engine, user, wanted)
+    found = await portal.call(caselist.case_list, portal.engine, user, wanted, zone=portal.settings.zone)
     return Response([c.case for c in found.cases], headers={"x-total-count": str(found.total)})
 
 
@@ -259,7 +259,7 @@ async def batch(
     portal: NamedDependency[Portal], user: NamedDependency[casefile.User], day: FromQuery[dt.date | None] = None
 ) -> Response[bytes]:
     day = day or a.today(portal.settings)
-    content, refs = await portal.call(print_batch, portal.engine, user, day=day)
+    content, refs = await portal.call(print_batch, portal.engine, user, day=day, zone=portal.settings.zone)
     return _batch(content, refs, day)
 
 
@@ -273,31 +273,18 @@ def _batch(content: bytes, refs: list[str], day: dt.date) -> Response[bytes]:
     )
 
 
-async def _do(portal: Portal, user: casefile.User, ref: str, name: str, body: msgspec.Struct) -> dict[str, Any]:
-    """Run an action. A store it needed that could not be read (find-candidates, gather, prepare) is
-    503 with the stores' names (``StoresUnavailable``: nothing changed, try later), never a 500 or a
-    409 — the same request may succeed once the store is back."""
-    try:
-        result = await portal.call(a.run, portal, user, ref, name, body)
-    except DSRError as exc:
-        if (stores := failed_stores(exc)) is None:
-            raise
-        raise StoresUnavailable(stores) from exc
-    return {"ok": True, **(result or {})}
-
-
 @post("/cases/{ref:str}/find-candidates", summary="Run the identify stage and record candidates", status_code=200)
 async def find_candidates(
     portal: NamedDependency[Portal], user: NamedDependency[casefile.User], ref: FromPath[str]
 ) -> dict[str, Any]:
-    return await _do(portal, user, ref, "find-candidates", a.Empty())
+    return await run_action(portal, user, ref, "find-candidates", a.Empty())
 
 
 @post("/cases/{ref:str}/confirm-identity", summary="Confirm which candidate the request is about", status_code=200)
 async def confirm_identity(
     portal: NamedDependency[Portal], user: NamedDependency[casefile.User], ref: FromPath[str], data: JSONBody[a.Confirm]
 ) -> dict[str, Any]:
-    return await _do(portal, user, ref, "confirm-identity", data)
+    return await run_action(portal, user, ref, "confirm-identity", data)
 
 
 @post(
@@ -311,7 +298,7 @@ async def identity_check(
     ref: FromPath[str],
     data: JSONBody[IdentityCheckBody],
 ) -> dict[str, Any]:
-    return await _do(portal, user, ref, "identity-check", data)
+    return await run_action(portal, user, ref, "identity-check", data)
 
 
 @post(
@@ -325,7 +312,7 @@ async def decide_delivery(
     ref: FromPath[str],
     data: JSONBody[DeliveryDecisionBody],
 ) -> dict[str, Any]:
-    return await _do(portal, user, ref, "decide-delivery", data)
+    return await run_action(portal, user, ref, "decide-delivery", data)
 
 
 @post(
@@ -336,7 +323,7 @@ async def decide_delivery(
 async def approve_delivery(
     portal: NamedDependency[Portal], user: NamedDependency[casefile.User], ref: FromPath[str]
 ) -> dict[str, Any]:
-    return await _do(portal, user, ref, "approve-delivery", a.Empty())
+    return await run_action(portal, user, ref, "approve-delivery", a.Empty())
 
 
 @post(
@@ -348,7 +335,7 @@ async def identity_query(
     ref: FromPath[str],
     data: JSONBody[a.IdentityQuery],
 ) -> dict[str, Any]:
-    return await _do(portal, user, ref, "identity-query", data)
+    return await run_action(portal, user, ref, "identity-query", data)
 
 
 @post(
@@ -362,14 +349,14 @@ async def identity_reply(
     ref: FromPath[str],
     data: JSONBody[a.IdentityReply],
 ) -> dict[str, Any]:
-    return await _do(portal, user, ref, "identity-reply", data)
+    return await run_action(portal, user, ref, "identity-reply", data)
 
 
 @post("/cases/{ref:str}/gather", summary="Start gathering from every store (background job)", status_code=200)
 async def gather(
     portal: NamedDependency[Portal], user: NamedDependency[casefile.User], ref: FromPath[str]
 ) -> dict[str, Any]:
-    return await _do(portal, user, ref, "gather", a.Empty())
+    return await run_action(portal, user, ref, "gather", a.Empty())
 
 
 @post("/cases/{ref:str}/retry-store", summary="Run one failed store of a job again", status_code=200)
@@ -379,7 +366,7 @@ async def retry_store(
     ref: FromPath[str],
     data: JSONBody[a.RetryStore],
 ) -> dict[str, Any]:
-    return await _do(portal, user, ref, "retry-store", data)
+    return await run_action(portal, user, ref, "retry-store", data)
 
 
 @get(
@@ -407,7 +394,7 @@ async def decide(
     ref: FromPath[str],
     data: JSONBody[DecideBody],
 ) -> dict[str, Any]:
-    return await _do(portal, user, ref, "decide", data)
+    return await run_action(portal, user, ref, "decide", data)
 
 
 @post(
@@ -421,28 +408,28 @@ async def decide_restricted(
     ref: FromPath[str],
     data: JSONBody[DecideRestrictedBody],
 ) -> dict[str, Any]:
-    return await _do(portal, user, ref, "decide-restricted", data)
+    return await run_action(portal, user, ref, "decide-restricted", data)
 
 
 @post("/cases/{ref:str}/prepare", summary="Render the final answer with the decisions, for approval", status_code=200)
 async def prepare(
     portal: NamedDependency[Portal], user: NamedDependency[casefile.User], ref: FromPath[str]
 ) -> dict[str, Any]:
-    return await _do(portal, user, ref, "prepare", a.Empty())
+    return await run_action(portal, user, ref, "prepare", a.Empty())
 
 
 @post("/cases/{ref:str}/approve", summary="Approve (an approver other than the preparer)", status_code=200)
 async def approve(
     portal: NamedDependency[Portal], user: NamedDependency[casefile.User], ref: FromPath[str]
 ) -> dict[str, Any]:
-    return await _do(portal, user, ref, "approve", a.Empty())
+    return await run_action(portal, user, ref, "approve", a.Empty())
 
 
 @post("/cases/{ref:str}/send-back", summary="Send the answer back to review", status_code=200)
 async def send_back(
     portal: NamedDependency[Portal], user: NamedDependency[casefile.User], ref: FromPath[str]
 ) -> dict[str, Any]:
-    return await _do(portal, user, ref, "send-back", a.Empty())
+    return await run_action(portal, user, ref, "send-back", a.Empty())
 
 
 @post("/cases/{ref:str}/dispatch-post", summary="Mark the approved answer as mailed", status_code=200)
@@ -452,7 +439,7 @@ async def dispatch_post(
     ref: FromPath[str],
     data: JSONBody[a.MailedOn],
 ) -> dict[str, Any]:
-    return await _do(portal, user, ref, "dispatch-post", data)
+    return await run_action(portal, user, ref, "dispatch-post", data)
 
 
 @post(
@@ -466,7 +453,7 @@ async def dispatch_download(
     ref: FromPath[str],
     data: JSONBody[DownloadOfferBody],
 ) -> dict[str, Any]:
-    return await _do(portal, user, ref, "dispatch-download", data)
+    return await run_action(portal, user, ref, "dispatch-download", data)
 
 
 @post(
@@ -477,7 +464,7 @@ async def dispatch_download(
 async def resend_download_notice(
     portal: NamedDependency[Portal], user: NamedDependency[casefile.User], ref: FromPath[str]
 ) -> dict[str, Any]:
-    return await _do(portal, user, ref, "resend-download-notice", a.Empty())
+    return await run_action(portal, user, ref, "resend-download-notice", a.Empty())
 
 
 @post(
@@ -489,14 +476,14 @@ async def extend(
     ref: FromPath[str],
     data: JSONBody[ExtendBody],
 ) -> dict[str, Any]:
-    return await _do(portal, user, ref, "extend", data)
+    return await run_action(portal, user, ref, "extend", data)
 
 
 @post("/cases/{ref:str}/comment", summary="Add a comment", status_code=200)
 async def comment(
     portal: NamedDependency[Portal], user: NamedDependency[casefile.User], ref: FromPath[str], data: JSONBody[a.Comment]
 ) -> dict[str, Any]:
-    return await _do(portal, user, ref, "comment", data)
+    return await run_action(portal, user, ref, "comment", data)
 
 
 @post(
@@ -510,7 +497,7 @@ async def propose_refusal(
     ref: FromPath[str],
     data: JSONBody[ProposeRefusalBody],
 ) -> dict[str, Any]:
-    return await _do(portal, user, ref, "propose-refusal", data)
+    return await run_action(portal, user, ref, "propose-refusal", data)
 
 
 @post(
@@ -521,14 +508,14 @@ async def propose_refusal(
 async def confirm_refusal(
     portal: NamedDependency[Portal], user: NamedDependency[casefile.User], ref: FromPath[str]
 ) -> dict[str, Any]:
-    return await _do(portal, user, ref, "confirm-refusal", a.Empty())
+    return await run_action(portal, user, ref, "confirm-refusal", a.Empty())
 
 
 @post("/cases/{ref:str}/withdraw-refusal", summary="Withdraw the proposed refusal; the case goes on", status_code=200)
 async def withdraw_refusal(
     portal: NamedDependency[Portal], user: NamedDependency[casefile.User], ref: FromPath[str]
 ) -> dict[str, Any]:
-    return await _do(portal, user, ref, "withdraw-refusal", a.Empty())
+    return await run_action(portal, user, ref, "withdraw-refusal", a.Empty())
 
 
 @post(
@@ -540,14 +527,14 @@ async def withdraw_refusal(
 async def assign(
     portal: NamedDependency[Portal], user: NamedDependency[casefile.User], ref: FromPath[str], data: JSONBody[a.Assign]
 ) -> dict[str, Any]:
-    return await _do(portal, user, ref, "assign", data)
+    return await run_action(portal, user, ref, "assign", data)
 
 
 @post("/cases/{ref:str}/close", summary="Close the case", status_code=200)
 async def close(
     portal: NamedDependency[Portal], user: NamedDependency[casefile.User], ref: FromPath[str]
 ) -> dict[str, Any]:
-    return await _do(portal, user, ref, "close", a.Empty())
+    return await run_action(portal, user, ref, "close", a.Empty())
 
 
 @get("/admin/users", summary="Users of the controllers the admin administers: roles, second factor, lock-out")

@@ -25,12 +25,10 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from dsr import casefile
 from dsr.casefile import confirmation
 from dsr.casefile.confirmation import Confirmation
-from dsr.errors import DSRError
 from dsr.pipeline.erasure import ErasurePlan
 from dsr.portal.context import Portal
-from dsr.portal.errors import StoresUnavailable, failed_stores
-from dsr.portal.officer import actions as a
 from dsr.portal.officer import erasure as e
+from dsr.portal.officer.api_actions import run_action
 
 
 class ErasureState(msgspec.Struct, frozen=True, kw_only=True):
@@ -75,18 +73,6 @@ def _state(p: Portal, u: casefile.User, ref: str) -> ErasureState:
     )
 
 
-async def _do(portal: Portal, user: casefile.User, ref: str, name: str, body: msgspec.Struct) -> dict[str, Any]:
-    """As every action of the API: a store that could not be read is 503 with its name (nothing
-    changed; try again later)."""
-    try:
-        result = await portal.call(a.run, portal, user, ref, name, body)
-    except DSRError as exc:
-        if (stores := failed_stores(exc)) is None:
-            raise
-        raise StoresUnavailable(stores) from exc
-    return {"ok": True, **(result or {})}
-
-
 @get("/cases/{ref:str}/erasure", summary="The erasure or restriction of a case: stage, current plan, Art. 19 notices")
 async def erasure_state(
     portal: NamedDependency[Portal], user: NamedDependency[casefile.User], ref: FromPath[str]
@@ -114,7 +100,7 @@ async def erasure_plan_pdf(
 async def erasure_plan(
     portal: NamedDependency[Portal], user: NamedDependency[casefile.User], ref: FromPath[str]
 ) -> dict[str, Any]:
-    return await _do(portal, user, ref, "erasure-plan", e.NoBody())
+    return await run_action(portal, user, ref, "erasure-plan", e.NoBody())
 
 
 @post(
@@ -129,7 +115,7 @@ async def erasure_hold(
     ref: FromPath[str],
     data: JSONBody[e.LegalClaimBody],
 ) -> dict[str, Any]:
-    return await _do(portal, user, ref, "erasure-hold", data)
+    return await run_action(portal, user, ref, "erasure-hold", data)
 
 
 @post(
@@ -140,7 +126,7 @@ async def erasure_hold(
 async def erasure_approve(
     portal: NamedDependency[Portal], user: NamedDependency[casefile.User], ref: FromPath[str], data: JSONBody[e.PlanRef]
 ) -> dict[str, Any]:
-    return await _do(portal, user, ref, "erasure-approve", data)
+    return await run_action(portal, user, ref, "erasure-approve", data)
 
 
 @post(
@@ -152,7 +138,7 @@ async def erasure_approve(
 async def erasure_execute(
     portal: NamedDependency[Portal], user: NamedDependency[casefile.User], ref: FromPath[str], data: JSONBody[e.PlanRef]
 ) -> dict[str, Any]:
-    return await _do(portal, user, ref, "erasure-execute", data)
+    return await run_action(portal, user, ref, "erasure-execute", data)
 
 
 @post(
@@ -166,7 +152,7 @@ async def erasure_task(
     ref: FromPath[str],
     data: JSONBody[e.TaskBody],
 ) -> dict[str, Any]:
-    return await _do(portal, user, ref, "erasure-task", data)
+    return await run_action(portal, user, ref, "erasure-task", data)
 
 
 @post(
@@ -181,7 +167,7 @@ async def erasure_letter(
     ref: FromPath[str],
     data: JSONBody[e.LetterBody],
 ) -> dict[str, Any]:
-    return await _do(portal, user, ref, "erasure-letter", data)
+    return await run_action(portal, user, ref, "erasure-letter", data)
 
 
 @post(
@@ -196,7 +182,7 @@ async def restriction_plan(
     ref: FromPath[str],
     data: JSONBody[e.RestrictionBody],
 ) -> dict[str, Any]:
-    return await _do(portal, user, ref, "restriction-plan", data)
+    return await run_action(portal, user, ref, "restriction-plan", data)
 
 
 @post(
@@ -211,7 +197,7 @@ async def restriction_lift(
     ref: FromPath[str],
     data: JSONBody[e.LiftBody],
 ) -> dict[str, Any]:
-    return await _do(portal, user, ref, "restriction-lift", data)
+    return await run_action(portal, user, ref, "restriction-lift", data)
 
 
 @post(
@@ -223,7 +209,7 @@ async def restriction_lift(
 async def letter_approve(
     portal: NamedDependency[Portal], user: NamedDependency[casefile.User], ref: FromPath[str]
 ) -> dict[str, Any]:
-    return await _do(portal, user, ref, "erasure-letter-approve", e.NoBody())
+    return await run_action(portal, user, ref, "erasure-letter-approve", e.NoBody())
 
 
 @post(
@@ -237,7 +223,7 @@ async def letter_post(
     ref: FromPath[str],
     data: JSONBody[e.MailedBody],
 ) -> dict[str, Any]:
-    return await _do(portal, user, ref, "erasure-letter-post", data)
+    return await run_action(portal, user, ref, "erasure-letter-post", data)
 
 
 ROUTES = [

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from dsr import casefile
-from dsr.casefile.requirements import Requirements
+from dsr.casefile.requirements import NOT_ON_FILE, Requirements
 from dsr.pipeline.representation import Capacity, route
 from dsr.portal.officer.actions import CaseDetail
 from dsr.portal.officer.erasure import ErasureView, erasure_step
@@ -172,7 +172,7 @@ def _warnings(detail: CaseDetail, needs: Requirements, early: EarlyAge | None) -
     acting = detail.case.acting.value
     if to_guardians(needs, early):
         found.append("to_guardians")
-    if routing is not None and routing.guardian in ("name_only", "not_a_guardian"):
+    if routing is not None and routing.guardian in ("name_only", "not_a_guardian", NOT_ON_FILE):
         found.append("guardian_unproven")
     if routing is None and early is not None and early.age < early.age_of_consent and acting != "self":
         found.append("guardian_needed")

@@ -3,32 +3,36 @@
 The mail goes to the contact address (the parent's or representative's when someone acts for
 the subject), in the requester's language; the download itself needs a fresh code sent to that
 verified address — so an address that was never verified cannot get a download offer at all.
-The link carries a random token of which only the hash is stored, so when the notice could not
-be mailed, :func:`resend_notice` renews the link and sends it again. Once an offer has ended
-(expired or used up), both :func:`offer_download` and :func:`resend_notice` make a new one.
-Every notice sent is kept with the case as the exact message (``download_notice``, .eml).
+
+The notice is a job (``dsr.service.download_notice``), queued in the transaction that makes or
+renews the offer: a crash after that commit leaves the job for a worker, never a dispatched case
+without its notice. The action then runs the job at once, so the officer usually sees "sent";
+when the mail cannot go out now, a worker retries it and the case page says "queued". The job
+makes the link (only its hash is stored) and keeps every notice with the case before it is sent
+(``download_notice``, .eml): the message as sent, but with the link's token withheld. :func:`resend_notice` renews the link (a
+new job, a new token) and sends the notice again. Once an offer has ended (expired or used up),
+both :func:`offer_download` and :func:`resend_notice` make a new one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
+import msgspec
 import sqlalchemy as sa
 
 from dsr import casefile
 from dsr.casefile.checks import contact
-from dsr.casefile.documents import attach_document
 from dsr.casefile.downloads import offer_again
 from dsr.casefile.schema import cases as case_table
-from dsr.casefile.schema import downloads
 from dsr.portal.context import Portal
-from dsr.service.mail import download_notice_message, send_now
+from dsr.service.download_notice import DOWNLOAD_NOTICE, notice_job, notice_state, queue_notice_in
+from dsr.service.mail import Language
 
 #: how long an offer may run, in days: long enough to be noticed, short enough that a forgotten
 #: link does not stay open for ever
 VALID_DAYS = (1, 60)
-#: the kind under which the sent notice (.eml) is kept with the case
-NOTICE_KIND = "download_notice"
 #: how many downloads one offer allows (a retry after a broken connection, a second device)
 MAX_DOWNLOADS = (1, 10)
 
@@ -79,67 +83,70 @@ def _address(portal: Portal, user: casefile.User, reference: str) -> str:
     return party.email
 
 
-def _notify(
-    portal: Portal, user: casefile.User, view: casefile.CaseView, to: str, offer: casefile.DownloadOffer
-) -> None:
-    """Mail the notice, then keep the message exactly as sent (the .eml bytes) with the case: the
-    record of what the requester was told, and when (audited as "document stored")."""
-    language = view.language or portal.settings.dsr.language  # the requester's, from the form
-    with portal.engine.connect() as conn:
-        expires_at = conn.execute(sa.select(downloads.c.expires_at).where(downloads.c.id == offer.id)).scalar_one()
-    message = download_notice_message(
-        language,
-        to,
-        view.reference,
-        portal.absolute(f"/{language}/download/{offer.token}"),
-        expires_at.astimezone(portal.settings.zone).strftime("%d.%m.%Y"),
-        portal.settings.controller(view.controller).name,
-    )
-    sent = send_now(portal.mailer, message)
-    day = dt.datetime.now(portal.settings.zone)
-    attach_document(
-        portal.engine,
-        view.reference,
-        NOTICE_KIND,
-        casefile.Document(
-            filename=f"download-notice-{day:%Y-%m-%d-%H%M}.eml",
-            media_type="message/rfc822",
-            content=bytes(sent),
-        ),
-        user=user,
-    )
+class NoticeQueued(msgspec.Struct, frozen=True, kw_only=True):
+    """An offer made or renewed, and its notice: ``sent`` at once, or ``queued`` (a worker sends it)."""
+
+    download: int
+    notice: str
+
+
+def _queue_notice(
+    portal: Portal, view: casefile.CaseView, queued: list[int]
+) -> Callable[[sa.Connection, int, int], None]:
+    """The notice job, queued in the offer's own transaction (dsr.service.download_notice)."""
+    language: Language = "en" if (view.language or portal.settings.dsr.language) == "en" else "de"
+    page = portal.absolute(f"/{language}/download/")
+
+    def queue(conn: sa.Connection, case_id: int, download_id: int) -> None:
+        queued.append(queue_notice_in(conn, case_id, download_id, language=language, page=page))
+
+    return queue
+
+
+def _send_at_once(portal: Portal, download_id: int, job_id: int) -> NoticeQueued:
+    """Run the notice job here and now, as the officer waits; when the mail cannot go out (or a
+    worker took the job first) it stays queued and a worker sends it, retrying with backoff."""
+    job = casefile.jobs.run_job(portal.engine, job_id, {DOWNLOAD_NOTICE: notice_job(portal.settings, portal.mailer)})
+    state = notice_state(job) if job is not None else "queued"
+    return NoticeQueued(download=download_id, notice="sent" if state == "sent" else "queued")
 
 
 def offer_download(
     portal: Portal, user: casefile.User, reference: str, *, valid_days: int = 14, max_count: int = 3
-) -> int:
-    """Dispatch by download (or, after the last offer ended, offer again) and e-mail the notice;
-    returns the download id."""
+) -> NoticeQueued:
+    """Dispatch by download (or, after the last offer ended, offer again) and e-mail the notice."""
     check_offer(valid_days, max_count)
-    to = _address(portal, user, reference)
+    _address(portal, user, reference)
     view = casefile.get_case(portal.engine, user, reference)
-    if view.state is casefile.CaseState.DISPATCHED:
-        offer = offer_again(
-            portal.engine, user, reference, valid_for=dt.timedelta(days=valid_days), max_count=max_count
-        )
-    else:
-        offer = casefile.dispatch_by_download(
-            portal.engine, user, reference, valid_for=dt.timedelta(days=valid_days), max_count=max_count
-        )
-    _notify(portal, user, casefile.get_case(portal.engine, user, reference), to, offer)
-    return offer.id
+    queued: list[int] = []
+    offering = offer_again if view.state is casefile.CaseState.DISPATCHED else casefile.dispatch_by_download
+    offer = offering(
+        portal.engine,
+        user,
+        reference,
+        valid_for=dt.timedelta(days=valid_days),
+        max_count=max_count,
+        then=_queue_notice(portal, view, queued),
+        zone=portal.settings.zone,
+    )
+    return _send_at_once(portal, offer.id, queued[0])
 
 
-def resend_notice(portal: Portal, user: casefile.User, reference: str) -> int:
+def resend_notice(portal: Portal, user: casefile.User, reference: str) -> NoticeQueued:
     """Renew the open offer's link (the old one stops working) and mail the notice again; when the
     offer has ended, a new one like it (same length, same number of downloads)."""
-    to = _address(portal, user, reference)
+    _address(portal, user, reference)
+    view = casefile.get_case(portal.engine, user, reference)
+    queued: list[int] = []
     try:
-        offer = casefile.renew_download_link(portal.engine, user, reference)
+        offer = casefile.renew_download_link(
+            portal.engine, user, reference, then=_queue_notice(portal, view, queued), zone=portal.settings.zone
+        )
     except casefile.TransitionRefused as exc:
-        dispatched = casefile.get_case(portal.engine, user, reference).state is casefile.CaseState.DISPATCHED
+        dispatched = view.state is casefile.CaseState.DISPATCHED
         if getattr(exc, "code", None) != "no_download_offer" or not dispatched:
             raise
-        offer = offer_again(portal.engine, user, reference)
-    _notify(portal, user, casefile.get_case(portal.engine, user, reference), to, offer)
-    return offer.id
+        offer = offer_again(
+            portal.engine, user, reference, then=_queue_notice(portal, view, queued), zone=portal.settings.zone
+        )
+    return _send_at_once(portal, offer.id, queued[0])

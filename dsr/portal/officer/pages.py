@@ -150,7 +150,7 @@ async def case_list(
     request: Request[Any, Any, Any], portal: NamedDependency[Portal], user: NamedDependency[casefile.User]
 ) -> Response[str]:
     wanted = list_filter(request.query_params)
-    found = await portal.call(caselist.case_list, portal.engine, user, wanted)
+    found = await portal.call(caselist.case_list, portal.engine, user, wanted, zone=portal.settings.zone)
     references = [c.case.reference for c in found.cases]
     unverified = await portal.call(a.unverified_emails, portal, references)
     staff = await portal.call(usernames, portal.engine, {c.case.assignee for c in found.cases if c.case.assignee})

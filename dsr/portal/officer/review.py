@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from dsr.config import DEFAULT_ZONE
 from dsr.pipeline.compose.wording import pick, wording
-from dsr.pipeline.deadlines import BERLIN
 from dsr.pipeline.redact.review import Place
 from dsr.portal.i18n import Language, keys, text
 
@@ -22,7 +22,7 @@ from dsr.portal.i18n import Language, keys, text
 class ReviewWords:
     language: Language
     #: the officer pages' clock (``[dsr] timezone``)
-    zone: ZoneInfo = BERLIN
+    zone: ZoneInfo = DEFAULT_ZONE
 
     def _t(self, key: str, **values: object) -> str:
         return text(self.language, f"officer.review.{key}", **values)

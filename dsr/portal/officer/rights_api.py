@@ -11,7 +11,6 @@ case's answer — or the second letter, where the access answer went out first);
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -23,12 +22,10 @@ from dsr import casefile
 from dsr.casefile.documents import DocumentInfo, latest_document_id, read_document
 from dsr.casefile.erasure import notices_of_case
 from dsr.casefile.rights import Objection, Rectification, objections_of, rectifications_of
-from dsr.errors import DSRError
 from dsr.portal.apidoc import serving
 from dsr.portal.context import Portal
-from dsr.portal.errors import StoresUnavailable, failed_stores
-from dsr.portal.officer import actions as a
 from dsr.portal.officer import rights as r
+from dsr.portal.officer.api_actions import reading_stores, run_action
 from dsr.portal.officer.erasure import TaskRow
 from dsr.service import portability, rectification
 from dsr.writing import Target
@@ -142,21 +139,6 @@ def _zip(p: Portal, u: casefile.User, ref: str) -> tuple[DocumentInfo, bytes]:
     return read_document(p.engine, u, ref, doc)
 
 
-async def _call(portal: Portal, fn: Callable[..., Any], *args: Any) -> Any:
-    """As every action of the API: a store that could not be read is 503 with its name (nothing
-    changed; try again later)."""
-    try:
-        return await portal.call(fn, *args)
-    except DSRError as exc:
-        if (stores := failed_stores(exc)) is None:
-            raise
-        raise StoresUnavailable(stores) from exc
-
-
-async def _do(portal: Portal, user: casefile.User, ref: str, name: str, body: msgspec.Struct) -> dict[str, Any]:
-    return {"ok": True, **((await _call(portal, a.run, portal, user, ref, name, body)) or {})}
-
-
 @get("/cases/{ref:str}/rights", summary="Rectifications, objection decisions, Art. 19 notices and portability files")
 async def rights_state(
     portal: NamedDependency[Portal], user: NamedDependency[casefile.User], ref: FromPath[str]
@@ -172,7 +154,7 @@ async def rights_state(
 async def rights_fields(
     portal: NamedDependency[Portal], user: NamedDependency[casefile.User], ref: FromPath[str]
 ) -> list[FieldOut]:
-    return await _call(portal, _fields, portal, user, ref)  # type: ignore[no-any-return]
+    return await reading_stores(portal, _fields, portal, user, ref)  # type: ignore[no-any-return]
 
 
 @post(
@@ -187,7 +169,7 @@ async def rights_rectify(
     ref: FromPath[str],
     data: JSONBody[RectifyBody],
 ) -> dict[str, Any]:
-    return {"ok": True, **await _call(portal, _rectify, portal, user, ref, data)}
+    return {"ok": True, **await reading_stores(portal, _rectify, portal, user, ref, data)}
 
 
 @post(
@@ -202,7 +184,7 @@ async def rights_objection(
     ref: FromPath[str],
     data: JSONBody[r.ObjectionBody],
 ) -> dict[str, Any]:
-    return await _do(portal, user, ref, "objection-decide", data)
+    return await run_action(portal, user, ref, "objection-decide", data)
 
 
 @post(
@@ -214,7 +196,7 @@ async def rights_objection(
 async def rights_portability(
     portal: NamedDependency[Portal], user: NamedDependency[casefile.User], ref: FromPath[str]
 ) -> dict[str, Any]:
-    return await _do(portal, user, ref, "portability-make", r.NoBody())
+    return await run_action(portal, user, ref, "portability-make", r.NoBody())
 
 
 @get(
@@ -248,7 +230,7 @@ async def rights_task(
     ref: FromPath[str],
     data: JSONBody[r.TaskBody],
 ) -> dict[str, Any]:
-    return await _do(portal, user, ref, "rights-task", data)
+    return await run_action(portal, user, ref, "rights-task", data)
 
 
 @post(
@@ -263,7 +245,7 @@ async def rights_letter(
     ref: FromPath[str],
     data: JSONBody[r.LetterBody],
 ) -> dict[str, Any]:
-    return await _do(portal, user, ref, "rights-letter", data)
+    return await run_action(portal, user, ref, "rights-letter", data)
 
 
 ROUTES = [

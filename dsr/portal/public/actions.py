@@ -17,7 +17,7 @@ import msgspec
 import sqlalchemy as sa
 
 from dsr import casefile
-from dsr.casefile import idempotency, ratelimit
+from dsr.casefile import clock, idempotency, ratelimit
 from dsr.casefile.checks import record_james_login
 from dsr.casefile.documents import open_case_with_documents
 from dsr.casefile.rights import ASKED_KIND, asked_document
@@ -87,7 +87,11 @@ async def submit(
         if login.email:
             form = dataclasses.replace(form, email=login.email)  # the address James holds for the person
     checked = check(
-        form, controller, received_at=dt.datetime.now(dt.UTC), max_upload_bytes=portal.settings.portal.max_upload_bytes
+        form,
+        controller,
+        received_at=clock.utcnow(),  # the casefile's clock: the case's events carry the same time
+        max_upload_bytes=portal.settings.portal.max_upload_bytes,
+        zone=portal.settings.zone,
     )
     if isinstance(checked, dict):
         return checked
@@ -165,7 +169,7 @@ async def _replayed(
 ) -> Submitted:
     """The first receipt of a request sent again. The verification code is sent only if the first
     submission stopped before issuing one: a resubmission never mails a second code."""
-    checked = check(form, controller, received_at=dt.datetime.now(dt.UTC), max_upload_bytes=2**63)
+    checked = check(form, controller, received_at=clock.utcnow(), max_upload_bytes=2**63, zone=portal.settings.zone)
     born = checked.intake.subject.descriptor.date_of_birth if isinstance(checked, Checked) else None
     if earlier.code_issued or form.james_login:
         signed_in = bool(form.james_login)  # a James login named the address: no code was needed
@@ -213,7 +217,9 @@ def _open(portal: Portal, checked: Checked, claim: idempotency.Claim | None = No
                 ),
             )
         )
-    return open_case_with_documents(portal.engine, portal.secret, checked.intake, attachments, claim=claim)
+    return open_case_with_documents(
+        portal.engine, portal.secret, checked.intake, attachments, claim=claim, zone=portal.settings.zone
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,7 +255,9 @@ async def _send_verification(
 
 async def resend_verification(portal: Portal, reference: str, status_secret: str, language: Language) -> str:
     """A new verification code, for someone holding the reference and status secret."""
-    status = await portal.call(casefile.public_status, portal.engine, portal.secret, reference, status_secret)
+    status = await portal.call(
+        casefile.public_status, portal.engine, portal.secret, reference, status_secret, zone=portal.settings.zone
+    )
     controller = portal.settings.controllers.get(status.controller)
     sent = await _send_verification(
         portal, status.reference, language, controller.name if controller else "", retry=False
@@ -278,7 +286,12 @@ async def verify(portal: Portal, link: str, code: str) -> str:
 
 async def status(portal: Portal, reference: str, status_secret: str) -> casefile.PublicStatus:
     return await portal.call(
-        casefile.public_status, portal.engine, portal.secret, reference.strip().upper(), status_secret.strip()
+        casefile.public_status,
+        portal.engine,
+        portal.secret,
+        reference.strip().upper(),
+        status_secret.strip(),
+        zone=portal.settings.zone,
     )
 
 

@@ -9,14 +9,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from email_validator import EmailNotValidError, validate_email
 
 from dsr.casefile import Acting, Channel, Intake, Party, RequestType
 from dsr.casefile.rights import DETAILS, Asked
-from dsr.config import ControllerSettings
+from dsr.config import DEFAULT_ZONE, ControllerSettings
 from dsr.model import Descriptor
-from dsr.pipeline.deadlines import BERLIN
+from dsr.pipeline.deadlines import receipt_day
 from dsr.portal.public.birth_date import DateProblem, TypedDate, read_birth_date
 
 TEXT_LIMIT = 200  #: names, card numbers
@@ -99,9 +100,14 @@ class Checked:
 
 
 def check(
-    form: RequestForm, controller: ControllerSettings, *, received_at: dt.datetime, max_upload_bytes: int
+    form: RequestForm,
+    controller: ControllerSettings,
+    *,
+    received_at: dt.datetime,
+    max_upload_bytes: int,
+    zone: ZoneInfo = DEFAULT_ZONE,
 ) -> Checked | dict[str, str]:
-    """The intake, or {field: text key} describing what to fix."""
+    """The intake, or {field: text key} describing what to fix (``zone``: ``Settings.zone``)."""
     problems: dict[str, str] = {}
     types: list[RequestType] = []
     for value in form.types:
@@ -127,8 +133,8 @@ def check(
             problems[name] = f"form.error.{name}_too_long"
     asked = _rectification(form, types, problems)
     dob: dt.date | None = None
-    # "in the past" is judged by the German calendar day, as the deadline is
-    birth = read_birth_date(form.birth, received_at.astimezone(BERLIN).date())
+    # "in the past" is judged by the local calendar day, as the deadline is
+    birth = read_birth_date(form.birth, receipt_day(received_at, zone))
     if isinstance(birth, DateProblem):
         problems["date_of_birth"] = birth.key
     else:

@@ -19,7 +19,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 
-from dsr.casefile import CaseError, CodeRejected, NotFound, TooManyRequests
+from dsr.casefile import CaseError, CodeRejected, NotFound, TooManyRequests, clock
 from dsr.casefile.codes import CodePolicy
 from dsr.casefile.downloads import offer_shown
 from dsr.casefile.idempotency import valid_key
@@ -68,7 +68,7 @@ def _form_page(
     not_saved: bool = False,
     key: str | None = None,
 ) -> Page:
-    today = dt.datetime.now(portal.settings.zone).date()
+    today = clock.today(portal.settings.zone)
     return portal.render(
         language,
         "public/form.html",
@@ -180,7 +180,7 @@ async def submit_request(
         return _form_page(portal, language, settings, form, {}, status_code=500, not_saved=True, key=key)
     if isinstance(result, dict):
         return _form_page(portal, language, settings, form, result, status_code=400, key=key)
-    received = dt.datetime.now(portal.settings.zone).date()
+    received = clock.today(portal.settings.zone)  # the day the case was opened on (the same clock)
     outlook = journey.outlook(settings, form.acting, result.date_of_birth, received)
     return portal.render(
         language,

@@ -36,7 +36,8 @@ from dsr.service.casework.gathering import (
     recipient,
 )
 from dsr.service.casework.review import ReviewEntry, decide_items, render_answer, review_entries
-from dsr.service.casework.routing import addressee, settle_routing, start_gathering
+from dsr.service.casework.routing import addressee, confirm_and_gather, settle_routing, start_gathering
+from dsr.service.download_notice import DOWNLOAD_NOTICE, notice_job
 from dsr.service.mail import VERIFICATION_MAIL, Mailer, mailer_for, verification_mail_job
 
 
@@ -45,11 +46,13 @@ def handlers(
 ) -> dict[str, casefile.jobs.Handler]:
     """Every job kind the portal queues, for :func:`dsr.casefile.run_next` (in the portal's own
     worker, `dsr worker` and `litestar dsr worker` alike). ``mailer``: the one verification mails
-    a request could not send at once are retried with (default: ``[mail]`` of the settings)."""
+    a request could not send at once are retried with, and download notices are sent with
+    (default: ``[mail]`` of the settings)."""
     return {
         "gather": gather_job(settings, connectors_of=connectors_of),
         "find_candidates": candidates_job(settings, connectors_of=connectors_of),
         VERIFICATION_MAIL: verification_mail_job(settings, mailer or mailer_for(settings)),
+        DOWNLOAD_NOTICE: notice_job(settings, mailer or mailer_for(settings)),
     }
 
 
@@ -62,6 +65,7 @@ __all__ = [
     "case_by_reference",
     "cases_table",
     "close_connectors",
+    "confirm_and_gather",
     "confirmed_subject",
     "decide_items",
     "facts_of",

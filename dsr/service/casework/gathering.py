@@ -117,7 +117,9 @@ def facts_of(
     )
 
 
-def letter_facts(engine: sa.Engine, case: WorkCase, subject: Subject, connectors: Sequence[Connector]) -> RequestFacts:
+def letter_facts(
+    engine: sa.Engine, settings: Settings, case: WorkCase, subject: Subject, connectors: Sequence[Connector]
+) -> RequestFacts:
     """:func:`facts_of` with the addressee the case's routing asks for, and whether the answer goes
     by post (a paper letter then says how to get the electronic copy)."""
     from dsr.casefile.delivery import Route, plan_in
@@ -125,7 +127,7 @@ def letter_facts(engine: sa.Engine, case: WorkCase, subject: Subject, connectors
 
     with engine.connect() as conn:
         routing = routing_in(conn, case.id, case.subject_reference)
-        by_post = plan_in(conn, case).route is Route.POST
+        by_post = plan_in(conn, case, zone=settings.zone).route is Route.POST
     facts = facts_of(case, subject, addressee=addressee(engine, case, subject, routing, connectors))
     return dataclasses.replace(facts, delivery="post") if by_post else facts
 
@@ -162,7 +164,7 @@ def gather_job(settings: Settings, *, connectors_of: ConnectorsOf = connect) -> 
                 case.controller,
                 subject,
                 connectors,
-                facts=letter_facts(engine, work_case(engine, case.id), subject, connectors),
+                facts=letter_facts(engine, settings, work_case(engine, case.id), subject, connectors),
                 language=language_of(settings, case),
                 formats=("pdf",),
                 processing_restricted=_restriction_list(engine, case.controller),

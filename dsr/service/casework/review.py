@@ -204,7 +204,7 @@ def render_answer(
             case.controller,
             subject,
             connectors,
-            facts=letter_facts(engine, case, subject, connectors),
+            facts=letter_facts(engine, settings, case, subject, connectors),
             language=language_of(settings, case, language),
             decisions=_decisions(engine, user, reference),
             restricted=restricted_decisions(engine, user, reference),
@@ -237,4 +237,5 @@ def render_answer(
         casefile.Document(
             filename="disclosure.pdf", media_type="application/pdf", content=answer.documents["disclosure.pdf"]
         ),
+        zone=settings.zone,
     )

@@ -5,7 +5,8 @@ subject's age on the day of receipt, the controller's age of consent) and, for a
 the requester against the child's guardian rows before the case may move on. The ``gather`` job
 calls :func:`settle_routing` again before it reads any store, so no path gathers without it.
 :func:`addressee` gives the letter's addressee: the verified parent (or, for a young pupil who
-asked alone, the guardians on file) "for" the child.
+asked alone, the guardians on file) "for" the child; for that pupil the routing records
+whether the school's records hold a guardian the answer can be posted to (:func:`guardians_for_post`).
 """
 
 from __future__ import annotations
@@ -18,12 +19,22 @@ import sqlalchemy as sa
 
 from dsr import casefile
 from dsr.casefile.documents import WorkCase
-from dsr.casefile.requirements import RoutingRecord, record_routing, routing_in
+from dsr.casefile.permission import load_case
+from dsr.casefile.requirements import (
+    NOT_ON_FILE,
+    ON_FILE,
+    RoutingRecord,
+    ensure_may_gather,
+    record_routing,
+    record_routing_in,
+    routing_in,
+)
 from dsr.config import Settings, connect
 from dsr.connector import Connector
-from dsr.model import Descriptor, Subject
+from dsr.errors import DSRError
+from dsr.model import Descriptor, KnownPerson, Subject
 from dsr.pipeline import compose
-from dsr.pipeline.deadlines import BERLIN
+from dsr.pipeline.deadlines import receipt_day
 from dsr.pipeline.representation import (
     Capacity,
     GuardianCheck,
@@ -92,13 +103,27 @@ def settle_routing(
         kept = routing_in(conn, case.id, case.subject_reference)
     if kept is not None:
         return _rechecked(engine, case, subject, connectors, kept, actor)
-    received = case.received_at.astimezone(BERLIN).date()
+    record = new_routing(engine, settings, case, subject, connectors)
+    record_routing(engine, case.reference, record, actor=actor)
+    log.info("routing settled for %s: %s needs %s", case.reference, record.capacity, ",".join(record.needs) or "-")
+    return record
+
+
+def new_routing(
+    engine: sa.Engine, settings: Settings, case: WorkCase, subject: Subject, connectors: Sequence[Connector]
+) -> RoutingRecord:
+    """The routing for ``case.subject_reference``, computed from the stores (not recorded)."""
+    assert case.subject_reference is not None
+    received = receipt_day(case.received_at, settings.zone)
     routing = route_request(settings.controller(case.controller), Capacity(case.acting.value), subject, received)
     check = (
         guardian_check(engine, case, subject, connectors)
         if Requirement.GUARDIAN_VERIFICATION in routing.needs
         else None
     )
+    guardian, on_file = (check.status.value, check.guardians_on_file) if check else (None, None)
+    if routing.to_guardians:
+        guardian, on_file = guardians_for_post(connectors, subject)
     record = RoutingRecord(
         subject=case.subject_reference,
         capacity=routing.capacity.value,
@@ -106,12 +131,28 @@ def settle_routing(
         age_of_consent=routing.age_of_consent,
         needs=tuple(n.value for n in routing.needs),
         to_guardians=routing.to_guardians,
-        guardian=check.status.value if check else None,
-        guardians_on_file=check.guardians_on_file if check else None,
+        guardian=guardian,
+        guardians_on_file=on_file,
     )
-    record_routing(engine, case.reference, record, actor=actor)
-    log.info("routing settled for %s: %s needs %s", case.reference, record.capacity, ",".join(record.needs) or "-")
     return record
+
+
+def postable(guardian: KnownPerson) -> bool:
+    """A guardian row the answer can be posted to: street, postal code and city on file."""
+    return bool(guardian.street and guardian.postal_code and guardian.city)
+
+
+def guardians_for_post(connectors: Sequence[Connector], subject: Subject) -> tuple[str, int]:
+    """For a pupil below the age of consent who asked alone: ``on_file`` and how many guardian rows
+    have a full postal address, or ``not_on_file`` and how many rows there are at all.
+
+    ``on_file`` meets the guardianship (``guardians_on_file``, recorded with the routing): the letter
+    is addressed from these rows (:func:`addressee`) and goes only by post (the delivery plan), so
+    nobody who asks, nor anything typed into the request, can send it elsewhere. Without such a row
+    an officer checks the guardianship in person or by letter. Store errors propagate."""
+    rows = [g for c in connectors for g in c.guardians(subject)]
+    reachable = [g for g in rows if postable(g)]
+    return (ON_FILE, len(reachable)) if reachable else (NOT_ON_FILE, len(rows))
 
 
 def _rechecked(
@@ -123,7 +164,15 @@ def _rechecked(
     actor: str,
 ) -> RoutingRecord:
     """A parent whose guardian check failed may have proven their e-mail address since (the
-    automatic check compares a proven address only): check again, keep the new result."""
+    automatic check compares a proven address only), or the school has since entered a young
+    pupil's guardian with an address: check again, keep the new result."""
+    if kept.to_guardians and kept.guardian == NOT_ON_FILE:
+        guardian, on_file = guardians_for_post(connectors, subject)
+        if guardian == kept.guardian:
+            return kept
+        record = msgspec.structs.replace(kept, guardian=guardian, guardians_on_file=on_file)
+        record_routing(engine, case.reference, record, actor=actor)
+        return record
     if kept.guardian not in ("name_only", "not_a_guardian"):
         return kept
     asking = requester_descriptor(engine, case)
@@ -154,6 +203,65 @@ def start_gathering(
     return casefile.start_gathering(engine, user, reference, store_names(settings, case.controller))
 
 
+def confirm_and_gather(
+    engine: sa.Engine,
+    settings: Settings,
+    user: casefile.User,
+    reference: str,
+    candidate: str,
+    *,
+    connectors_of: ConnectorsOf = connect,
+) -> int | None:
+    """The officer confirms ``candidate`` and, where the case allows it, gathering starts: one
+    transaction (a crash cannot leave a confirmed case whose gathering the click asked for was
+    never queued). Returns the gather job's id; None when only the confirmation was made.
+
+    The routing needs the stores, so it is worked out for the candidate *before* the transaction
+    and recorded in it. Where the stores cannot tell it (one is down, the person is gone), or the
+    case may not be gathered yet (a guardian check is missing), the confirmation stands alone and
+    the case page says what blocks gathering, as after a confirmation without gathering."""
+    casefile.get_case(engine, user, reference)  # membership first: no store is asked for someone else's case
+    case = case_by_reference(engine, reference)
+    routing: RoutingRecord | None = None
+    with engine.connect() as conn:
+        kept = routing_in(conn, case.id, candidate)
+    if case.descriptor is not None and case.state in (
+        casefile.CaseState.RECEIVED,
+        casefile.CaseState.IDENTITY_PENDING,
+    ):
+        as_confirmed = msgspec.structs.replace(case, subject_reference=candidate)
+        try:
+            connectors = connectors_of(settings, case.controller)
+            try:
+                subject = confirmed_subject(settings, as_confirmed, connectors)
+                routing = (
+                    _rechecked(engine, as_confirmed, subject, connectors, kept, user.actor)
+                    if kept is not None
+                    else new_routing(engine, settings, as_confirmed, subject, connectors)
+                )
+            finally:
+                close_connectors(connectors)
+        except DSRError:
+            log.info("confirm and gather %s: the routing could not be worked out; confirmation alone", reference)
+            routing = None
+    stores = store_names(settings, case.controller)
+    queued: list[int] = []
+
+    def gather_too(conn: sa.Connection, ref: str) -> None:
+        if routing is None:
+            return
+        if kept is None:
+            record_routing_in(conn, ref, routing, actor=user.actor)
+        try:
+            ensure_may_gather(conn, load_case(conn, user, ref))
+        except casefile.TransitionRefused:
+            return  # the confirmation stands; the next-step panel names what is missing
+        queued.append(casefile.start_gathering_in(conn, user, ref, stores))
+
+    casefile.confirm_identity(engine, user, reference, candidate, zone=settings.zone, then=gather_too)
+    return queued[0] if queued else None
+
+
 def addressee(
     engine: sa.Engine, case: WorkCase, subject: Subject, routing: RoutingRecord | None, connectors: Sequence[Connector]
 ) -> compose.Recipient | None:
@@ -175,7 +283,8 @@ def addressee(
         if not guardians:
             return None
         names = [g.full_name or " ".join(p for p in (g.first_name, g.last_name) if p) for g in guardians]
-        first = next((g for g in guardians if g.street), guardians[0])
+        # the row the automatic guardianship check counted (a full address) before a street alone
+        first = next((g for g in guardians if postable(g)), next((g for g in guardians if g.street), guardians[0]))
         return compose.Recipient(
             name=" / ".join(dict.fromkeys(n for n in names if n)) or "—",
             street=first.street,
