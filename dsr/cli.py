@@ -514,6 +514,7 @@ def cmd_housekeeping(args: argparse.Namespace) -> int:
         f"{done.cases_purged} closed case(s) purged, {done.rate_limits_purged} ended rate-limit window(s) deleted, "
         f"{done.idempotency_keys_purged} idempotency key(s) deleted"
         + (", an audit checkpoint written" if done.checkpoints_written else "")
+        + (f", {done.totp_secrets_sealed} second-factor secret(s) encrypted" if done.totp_secrets_sealed else "")
     )
     return EXIT_OK
 

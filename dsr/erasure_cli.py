@@ -350,6 +350,12 @@ def register(sub: Any) -> None:
     r.add_argument("--controller", required=True)
     r.add_argument("--format", choices=("csv", "json"), default="csv")
     r.add_argument("--lift", metavar="PLAN_ID", help="lift the restrictions of a restriction plan (Art. 18(3) GDPR)")
-    r.add_argument("--informed-on", type=_date, default=None, help="--lift: the day the person was told, YYYY-MM-DD")
+    r.add_argument(
+        "--informed-on",
+        type=_date,
+        default=None,
+        help="--lift: the day the person was told otherwise than by the lift notice, YYYY-MM-DD "
+        "(without it: the day the case's lift notice was mailed; refused before it went out)",
+    )
     r.add_argument("--note", default=None, help="--lift: how they were told (kept with the case)")
     r.set_defaults(func=cmd_restricted)

@@ -51,6 +51,7 @@ from dsr.casefile.errors import (
     TooManyRequests,
     TransitionRefused,
 )
+from dsr.casefile.guardians import GuardianAddress, keep_addressee_from_records, kept_guardian_of, recorded_guardian_of
 from dsr.casefile.identity import (
     confirm_identity,
     identity_query_answered,
@@ -125,6 +126,10 @@ __all__ = [
     "CaseView",
     "Channel",
     "CheckMethod",
+    "GuardianAddress",
+    "recorded_guardian_of",
+    "keep_addressee_from_records",
+    "kept_guardian_of",
     "CodePolicy",
     "CodeRejected",
     "DEFAULT_PERIOD",

@@ -28,6 +28,7 @@ import sqlalchemy as sa
 
 from dsr.casefile import audit, clock
 from dsr.casefile.errors import InputRejected
+from dsr.casefile.guardians import OFFICER_GUARDIAN_CHECKS, GuardianAddress, keep_guardian_address, validated
 from dsr.casefile.permission import load_case
 from dsr.casefile.schema import candidates, identity_checks, parties
 from dsr.casefile.users import User
@@ -121,8 +122,9 @@ def insert_check(
     now: dt.datetime,
     evidence: str | None = None,
     note: str | None = None,
-) -> None:
-    conn.execute(
+) -> int:
+    """Insert one check; returns its id."""
+    inserted = conn.execute(
         sa.insert(identity_checks).values(
             case_id=case_id,
             method=method.value,
@@ -133,6 +135,9 @@ def insert_check(
             note=note,
         )
     )
+    key = inserted.inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
 def record_identity_check(
@@ -144,16 +149,26 @@ def record_identity_check(
     *,
     candidate: str | None = None,
     evidence: str | None = None,
+    guardian: GuardianAddress | None = None,
     now: dt.datetime | None = None,
 ) -> None:
     """An officer records a check for one candidate (default: the case's confirmed subject).
 
     The candidate must be one the case found; checks dsr makes itself (codes, James logins, the
     guardian rows) cannot be recorded by hand. The free-text ``note`` stays in the case file;
-    the audit log gets the codes."""
+    the audit log gets the codes.
+
+    ``guardian``: with a guardianship check for a young pupil who asked alone, the name and postal
+    address of the guardian checked: where the school's records hold none, the answer is
+    addressed there (:mod:`dsr.casefile.guardians`); refused with any other check."""
     method = CheckMethod(method)
     if method in SYSTEM:
         raise InputRejected(f"{method.value} is recorded by dsr itself, never by hand", code="system_check")
+    if guardian is not None and method.value not in OFFICER_GUARDIAN_CHECKS:
+        raise InputRejected(
+            "a guardian's address is recorded only with a check of the guardianship", code="guardian_address_method"
+        )
+    guardian = validated(guardian) if guardian is not None else None
     now = clock.resolve(now)
     with engine.begin() as conn:
         case = load_case(conn, user, reference)
@@ -170,15 +185,12 @@ def record_identity_check(
                 "the case is about another person: a check cannot verify a second one", code="not_subject"
             )
         code = evidence_for(method, evidence)
-        insert_check(conn, case.id, method, candidate, by=user, now=now, evidence=code, note=note)
-        audit.append(
-            conn,
-            "identity checked",
-            actor=user.actor,
-            case_ref=reference,
-            detail={"method": method.value, "candidate": candidate, "evidence": code},
-            now=now,
-        )
+        check = insert_check(conn, case.id, method, candidate, by=user, now=now, evidence=code, note=note)
+        detail: dict[str, str | bool] = {"method": method.value, "candidate": candidate, "evidence": code}
+        if guardian is not None:
+            keep_guardian_address(conn, case.id, check, candidate, guardian, user_id=user.id, now=now)
+            detail["guardian_address"] = True  # that one was recorded; the address stays in the case file
+        audit.append(conn, "identity checked", actor=user.actor, case_ref=reference, detail=detail, now=now)
 
 
 def methods_for(conn: sa.Connection, case_id: int, candidate: str | None) -> list[str]:

@@ -46,9 +46,10 @@ class DocumentInfo(msgspec.Struct, frozen=True, kw_only=True):
 
 
 #: the PDFs dsr renders (drafts, the answer, letters); every other kind is served as an attachment
-LETTER_KINDS = frozenset({"draft", "answer", "identity_query", "extension_notice", "confirmation"})
-#: letters an approver must have opened to approve them ("confirmation": dsr.casefile.confirmation)
-APPROVED_LETTERS = frozenset({"answer", "confirmation"})
+LETTER_KINDS = frozenset({"draft", "answer", "identity_query", "extension_notice", "confirmation", "lift_notice"})
+#: letters an approver must have opened to approve them ("confirmation", "lift_notice":
+#: dsr.casefile.confirmation)
+APPROVED_LETTERS = frozenset({"answer", "confirmation", "lift_notice"})
 
 
 class WorkCase(msgspec.Struct, frozen=True, kw_only=True):

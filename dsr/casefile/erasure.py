@@ -455,12 +455,14 @@ def end_restriction(
     who: Who,
     reason: str = "",
     informed_on: dt.date | None = None,
+    informed_how: str = "",
     now: dt.datetime | None = None,
 ) -> None:
     """End a restriction: ``erased`` (the record is gone) or ``lifted`` (an officer's decision:
     the hold ended and the record need not be erased, e.g. a security record released). Audited;
     ``reason`` is a code, not free text; ``informed_on``: the day the person was told before a
-    restriction at their request was lifted (Art. 18(3) GDPR; :func:`dsr.service.erasure.lift`)."""
+    restriction at their request was lifted (Art. 18(3) GDPR; :func:`dsr.service.erasure.lift`),
+    ``informed_how`` how (a code: ``letter`` — dsr's lift notice —, ``in_person``, ``phone``, ``other``)."""
     if state is RestrictionState.RESTRICTED:
         raise ValueError("a restriction ends as erased or lifted")
     now = clock.resolve(now)
@@ -486,6 +488,7 @@ def end_restriction(
                 "key": row.key,
                 **({"reason": reason} if reason else {}),
                 **({"informed_on": informed_on.isoformat()} if informed_on else {}),
+                **({"informed_how": informed_how} if informed_how else {}),
             },
         )
 

@@ -11,7 +11,9 @@ codes. Each need is met by something recorded on the case:
   asked alone, also ``guardians_on_file``: recorded by dsr with the routing when the school's
   records hold a guardian with a full postal address, since the answer then goes only by post to
   that address, which nobody asking can change (for a parent it never counts: it says nothing
-  about who asks);
+  about who asks). Without such a guardian in the records, an officer's check counts for that
+  pupil only with the checked guardian's name and postal address recorded with it
+  (:mod:`dsr.casefile.guardians`): the answer must have a guardian to go to, never the child;
 * ``pupil_consent`` — an officer recorded ``pupil_consent``;
 * ``written_authorisation`` — an officer examined the subject's signed authorisation (check
   ``written_authorisation``, or ``legal_representation``); an upload or a line typed at intake
@@ -39,6 +41,7 @@ from dsr.casefile import audit, clock
 from dsr.casefile.attachments import Document, store_document
 from dsr.casefile.checks import CheckMethod, insert_check, methods_for
 from dsr.casefile.errors import TransitionRefused
+from dsr.casefile.guardians import OFFICER_GUARDIAN_CHECKS, recorded_guardian
 from dsr.casefile.permission import load_case
 from dsr.casefile.schema import documents
 
@@ -185,6 +188,10 @@ def requirements_in(conn: sa.Connection, case: Any) -> Requirements:
     if routing.capacity != "self":
         # the guardians on file say where a young pupil's answer goes, nothing about a parent who asks
         methods.discard(CheckMethod.GUARDIANS_ON_FILE.value)
+    if routing.to_guardians and recorded_guardian(conn, case.id, case.subject_reference) is None:
+        # a young pupil's answer goes by post to a guardian: an officer's check of one counts only
+        # with the address it goes to (dsr.casefile.guardians), else the letter could reach only the child
+        methods -= OFFICER_GUARDIAN_CHECKS
     needs = [Need(requirement=n, met=bool(MEETS.get(n, frozenset()) & methods)) for n in routing.needs]
     return Requirements(routing=routing, needs=tuple(needs))
 
@@ -211,14 +218,8 @@ def ensure_met(conn: sa.Connection, case: Any, *, download: bool = False) -> Non
     A case without routing is not refused here: every answer the portal prepares passes through the
     ``gather`` job, which records the routing first (``dsr.service.casework``)."""
     state = requirements_in(conn, case)
+    ensure_addressed(state)
     for need in state.open:
-        if need == "guardian_verification" and state.routing is not None and state.routing.to_guardians:
-            raise TransitionRefused(
-                "a pupil below the age of consent asked: the answer goes to a verified guardian; "
-                "record the guardian check first",
-                code="to_guardians",
-                age_of_consent=state.routing.age_of_consent,
-            )
         raise TransitionRefused(f"the case still needs {need}", code=REFUSAL.get(need, "requirement_open"))
     if download and state.routing is not None and state.routing.to_guardians:
         raise TransitionRefused(
@@ -226,6 +227,28 @@ def ensure_met(conn: sa.Connection, case: Any, *, download: bool = False) -> Non
             code="to_guardians_post",
             age_of_consent=state.routing.age_of_consent,
         )
+
+
+def ensure_addressed(state: Requirements) -> None:
+    """Refuse a young pupil's answer while no verified guardian names where it goes: the school's
+    records hold none with a full address (``guardians_on_file``), and no officer recorded one with
+    a guardianship check. Without it the letter could only be addressed to the child. Checked when
+    the answer is prepared (nothing is rendered to the child's address) and again when approved
+    and dispatched."""
+    routing = state.routing
+    if routing is not None and routing.to_guardians and "guardian_verification" in state.open:
+        raise TransitionRefused(
+            "a pupil below the age of consent asked: the answer goes by post to a verified guardian, and no "
+            "guardian's postal address is on file; ask the school to enter it, or check the guardianship "
+            "and record the guardian's name and address with the check",
+            code="to_guardians",
+            age_of_consent=routing.age_of_consent,
+        )
+
+
+def ensure_addressable(conn: sa.Connection, case: Any) -> None:
+    """:func:`ensure_addressed` for a case row (``prepare``)."""
+    ensure_addressed(requirements_in(conn, case))
 
 
 def requirements_of(engine: sa.Engine, user: Any, reference: str) -> Requirements:

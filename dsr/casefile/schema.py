@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from dsr.casefile.types import Blob, UTCDateTime
+from dsr.casefile.types import Blob, LongText, UTCDateTime
 from dsr.config import DEFAULT_TABLE_PREFIX as DEFAULT_PREFIX
 
 metadata = sa.MetaData(
@@ -48,7 +48,8 @@ users = sa.Table(
     _id(),
     sa.Column("username", sa.String(120), nullable=False, unique=True),
     sa.Column("password_hash", sa.String(255), nullable=False),
-    sa.Column("totp_secret", sa.String(64), nullable=True),  # base32; None = no second factor
+    # encrypted (v1:…, dsr.casefile.totp_sealing; base32 in clear before); None = no second factor
+    sa.Column("totp_secret", sa.String(255), nullable=True),
     sa.Column("totp_last_step", sa.BigInteger, nullable=True),  # refuses replaying a used code
     sa.Column("failed_logins", sa.Integer, nullable=False, default=0),
     sa.Column("locked_until", UTCDateTime, nullable=True),
@@ -330,7 +331,7 @@ erasure_plans = sa.Table(
     _case_fk(nullable=True),
     sa.Column("controller", CONTROLLER, nullable=False, index=True),
     sa.Column("subject_reference", sa.String(64), nullable=False, index=True),
-    sa.Column("plan", sa.Text, nullable=False),
+    sa.Column("plan", LongText, nullable=False),  # MariaDB: LONGTEXT (migration 0012)
     sa.Column("state", sa.String(20), nullable=False, index=True),  # proposed | approved | executed | superseded
     sa.Column("proposed_by", sa.String(64), nullable=False),  # an audit actor ("user:3", "cli")
     sa.Column("proposed_at", UTCDateTime, nullable=False),

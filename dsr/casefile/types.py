@@ -47,3 +47,16 @@ class Blob(sa.types.TypeDecorator[bytes]):
         if dialect.name in ("mysql", "mariadb"):
             return dialect.type_descriptor(mysql.LONGBLOB())
         return dialect.type_descriptor(sa.LargeBinary())
+
+
+class LongText(sa.types.TypeDecorator[str]):
+    """Text of any size (MariaDB's TEXT stops at 64 KiB, so LONGTEXT there): an erasure plan of a
+    reader with years of loans is longer than that."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: sa.Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name in ("mysql", "mariadb"):
+            return dialect.type_descriptor(mysql.LONGTEXT())
+        return dialect.type_descriptor(sa.Text())

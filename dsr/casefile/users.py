@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -23,6 +24,9 @@ from dsr.casefile.passwords import check_password
 from dsr.casefile.ratelimit import key_hash
 from dsr.casefile.schema import memberships, rate_limits, users
 from dsr.casefile.sessions import SessionPolicy, close_all_sessions, open_session
+from dsr.casefile.totp_sealing import PREFIX, SecretUnreadable, is_sealed, seal, unseal
+
+log = logging.getLogger(__name__)
 
 ROLES = ("officer", "approver", "admin")
 _hasher = PasswordHasher()  # argon2id with the library's recommended parameters (RFC 9106)
@@ -207,16 +211,42 @@ def set_password(engine: sa.Engine, user_id: int, password: str, *, actor: str) 
         audit.append(conn, "password changed", actor=actor, detail={"user": user_id})
 
 
-def enable_totp(engine: sa.Engine, user_id: int, secret: str, code: str, *, now: dt.datetime | None = None) -> None:
-    """Turn on the second factor once the user proves their app shows the right code."""
+def enable_totp(
+    engine: sa.Engine, user_id: int, secret: str, code: str, *, key: bytes, now: dt.datetime | None = None
+) -> None:
+    """Turn on the second factor once the user proves their app shows the right code.
+
+    The secret is stored encrypted under ``key`` (``[dsr] secret_key``, :mod:`dsr.casefile.totp_sealing`)."""
     now = clock.resolve(now)
     step = totp.matching_step(secret, code, now)
     if step is None:
         raise LoginFailed("the code does not match; check the authenticator app's clock")
+    sealed = seal(key, user_id, secret)
     with engine.begin() as conn:
         _load(conn, user_id)
-        conn.execute(sa.update(users).where(users.c.id == user_id).values(totp_secret=secret, totp_last_step=step))
+        conn.execute(sa.update(users).where(users.c.id == user_id).values(totp_secret=sealed, totp_last_step=step))
         audit.append(conn, "second factor enabled", actor=f"user:{user_id}", detail={"user": user_id}, now=now)
+
+
+def seal_clear_totp_secrets(engine: sa.Engine, key: bytes) -> int:
+    """Encrypt under ``key`` (``[dsr] secret_key``) every second-factor secret still stored in
+    clear from before encryption at rest (``dsr housekeeping``; a login does it for its own user).
+    Returns how many."""
+    sealed = 0
+    with engine.begin() as conn:
+        clear = conn.execute(
+            sa.select(users.c.id, users.c.totp_secret).where(
+                users.c.totp_secret.is_not(None), sa.not_(users.c.totp_secret.startswith(PREFIX))
+            )
+        ).all()
+        for user_id, secret in clear:
+            # only if unchanged meanwhile (a login may have sealed it, an admin reset it)
+            sealed += conn.execute(
+                sa.update(users)
+                .where(users.c.id == user_id, users.c.totp_secret == secret)
+                .values(totp_secret=seal(key, user_id, secret))
+            ).rowcount
+    return sealed
 
 
 def disable_totp(engine: sa.Engine, user_id: int, *, actor: str) -> None:
@@ -515,11 +545,17 @@ def login(
     policy: LoginPolicy = LoginPolicy(),
     now: dt.datetime | None = None,
     client: str | None = None,
+    key: bytes | None = None,
 ) -> Login:
     """Check password (and second factor when enabled); open a session.
 
     Raises :class:`LoginFailed` (never saying which part was wrong) or :class:`TooManyRequests`
     while the account is locked after ``policy.max_failures`` failures in a row.
+
+    ``key`` (``[dsr] secret_key``) decrypts the second factor's secret; a secret still stored in
+    clear is encrypted with it at this successful login. When the password is right but the
+    secret does not decrypt (the key changed), the login fails with code ``totp_unreadable``,
+    counted as a failure: only an admin's reset of the second factor helps.
 
     ``client`` (the portal passes a keyed hash of the client's address) locks the account only
     for that client after ``policy.max_failures``: failures from one address cannot lock an
@@ -537,13 +573,27 @@ def login(
             _verify(_dummy(), password)
             raise LoginFailed("login failed")
         if client is not None:
-            result = _login_from(conn, row, password, totp_code, client, policy, now)
+            result = _login_from(conn, row, password, totp_code, client, policy, now, key)
         else:
-            result = _login_account(conn, row, password, totp_code, policy, now)
+            result = _login_account(conn, row, password, totp_code, policy, now, key)
     # raised outside the transaction, so the failure counter is committed
     if result is None:
         raise LoginFailed("login failed")
+    if isinstance(result, LoginFailed):
+        raise result
     return result
+
+
+def _unreadable() -> LoginFailed:
+    # the log names neither the user nor the value: the audit event has the user's id
+    log.error(
+        "login refused: a second-factor secret could not be decrypted ([dsr] secret_key changed?); "
+        "an admin resets that user's second factor (dsr user reset-totp)"
+    )
+    return LoginFailed(
+        "the second factor of this account cannot be checked; an administrator must reset it",
+        code="totp_unreadable",
+    )
 
 
 def _login_account(
@@ -553,21 +603,24 @@ def _login_account(
     totp_code: str | None,
     policy: LoginPolicy,
     now: dt.datetime,
-) -> Login | None:
+    key: bytes | None,
+) -> Login | LoginFailed | None:
     """:func:`login` with failures counted on the account (no client known: the command line)."""
     if row.locked_until is not None and now < row.locked_until:
         raise TooManyRequests("account locked after repeated failed logins; try again later")
-    ok, step = _credentials_ok(row, password, totp_code, now)
-    if ok:
-        return _succeed(conn, row, password, step, policy, now)
+    checked = _credentials_ok(row, password, totp_code, now, key)
+    if checked.ok:
+        return _succeed(conn, row, password, checked, policy, now, key)
     locked = _fail_on_account(conn, row, policy.max_failures, policy, now)
     detail: dict[str, str | int] = {"user": row.id}
     if locked is not None:
         detail.update(scope="account", minutes=locked // dt.timedelta(minutes=1))
+    if checked.unreadable:
+        detail["reason"] = "totp_unreadable"
     audit.append(
         conn, "account locked" if locked is not None else "login failed", actor=f"user:{row.id}", detail=detail, now=now
     )
-    return None
+    return _unreadable() if checked.unreadable else None
 
 
 def _fail_on_account(
@@ -595,17 +648,34 @@ def _fail_on_account(
     return length
 
 
+class _Checked(msgspec.Struct, frozen=True):
+    """What :func:`_credentials_ok` found."""
+
+    ok: bool
+    #: the TOTP step of the code used, to refuse replays
+    step: int | None = None
+    #: the password was right but the stored second-factor secret does not decrypt
+    unreadable: bool = False
+    #: the second factor's secret is still stored in clear (from before encryption at rest)
+    clear_secret: str | None = None
+
+
 def _credentials_ok(
-    row: sa.Row[object], password: str, totp_code: str | None, now: dt.datetime
-) -> tuple[bool, int | None]:
-    """Password and (when enrolled) second factor right; the TOTP step used, to refuse replays."""
-    ok = _verify(row.password_hash, password)
-    step = None
-    if ok and row.totp_secret is not None:
-        step = totp.matching_step(row.totp_secret, totp_code or "", now)
-        # a code already used (same or earlier step) is a replay
-        ok = step is not None and (row.totp_last_step is None or step > row.totp_last_step)
-    return ok, step
+    row: sa.Row[object], password: str, totp_code: str | None, now: dt.datetime, key: bytes | None
+) -> _Checked:
+    """Password and (when enrolled) second factor right."""
+    if not _verify(row.password_hash, password):
+        return _Checked(ok=False)
+    if row.totp_secret is None:
+        return _Checked(ok=True)
+    try:
+        secret = unseal(key, row.id, row.totp_secret)
+    except SecretUnreadable:
+        return _Checked(ok=False, unreadable=True)
+    step = totp.matching_step(secret, totp_code or "", now)
+    # a code already used (same or earlier step) is a replay
+    ok = step is not None and (row.totp_last_step is None or step > row.totp_last_step)
+    return _Checked(ok=ok, step=step, clear_secret=None if is_sealed(row.totp_secret) else secret)
 
 
 def _failures_key(user_id: int, client: str) -> str:
@@ -620,7 +690,8 @@ def _login_from(
     client: str,
     policy: LoginPolicy,
     now: dt.datetime,
-) -> Login | None:
+    secret_key: bytes | None,
+) -> Login | LoginFailed | None:
     """:func:`login` with failures counted per (account, client) in ``rate_limits`` (same
     transaction as the user row's lock, so concurrent attempts count one after the other), and
     on the account from every client together."""
@@ -633,10 +704,10 @@ def _login_from(
     if live and counter.hits >= policy.max_failures:
         _verify(_dummy(), password)  # as long as a real check: the time tells nothing either
         return None
-    ok, step = _credentials_ok(row, password, totp_code, now)
-    if ok:
+    checked = _credentials_ok(row, password, totp_code, now, secret_key)
+    if checked.ok:
         conn.execute(sa.delete(rate_limits).where(rate_limits.c.key_hash == key))
-        return _succeed(conn, row, password, step, policy, now)
+        return _succeed(conn, row, password, checked, policy, now, secret_key)
     failures = counter.hits + 1 if live else 1
     # failures in a row within lock_for of the first; the lock then lasts lock_for from now
     ends = now + policy.lock_for if failures >= policy.max_failures or not live else counter.expires_at
@@ -656,18 +727,27 @@ def _login_from(
         detail.update(scope="account", minutes=everywhere // dt.timedelta(minutes=1))
     elif failures >= policy.max_failures:
         detail["scope"] = "address"
-    audit.append(
-        conn, "account locked" if "scope" in detail else "login failed", actor=f"user:{row.id}", detail=detail, now=now
-    )
-    return None
+    locked = "scope" in detail
+    if checked.unreadable:
+        detail["reason"] = "totp_unreadable"
+    audit.append(conn, "account locked" if locked else "login failed", actor=f"user:{row.id}", detail=detail, now=now)
+    return _unreadable() if checked.unreadable else None
 
 
 def _succeed(
-    conn: sa.Connection, row: sa.Row[object], password: str, step: int | None, policy: LoginPolicy, now: dt.datetime
+    conn: sa.Connection,
+    row: sa.Row[object],
+    password: str,
+    checked: _Checked,
+    policy: LoginPolicy,
+    now: dt.datetime,
+    key: bytes | None,
 ) -> Login:
     values: dict[str, object] = {"failed_logins": 0, "locked_until": None}
-    if step is not None:
-        values["totp_last_step"] = step
+    if checked.step is not None:
+        values["totp_last_step"] = checked.step
+    if checked.clear_secret is not None and key:  # stored before encryption at rest: encrypted now
+        values["totp_secret"] = seal(key, row.id, checked.clear_secret)
     if _hasher.check_needs_rehash(row.password_hash):
         values["password_hash"] = _hasher.hash(password)
     conn.execute(sa.update(users).where(users.c.id == row.id).values(**values))

@@ -22,7 +22,7 @@ from dsr.casefile.delivery import ensure_decided, ensure_electronic
 from dsr.casefile.downloads import DownloadOffer, new_download_token, token_hash
 from dsr.casefile.errors import InputRejected, NotFound, TransitionRefused
 from dsr.casefile.permission import actor_of, deadline_of, load_case
-from dsr.casefile.requirements import ensure_may_gather, ensure_met
+from dsr.casefile.requirements import ensure_addressable, ensure_may_gather, ensure_met
 from dsr.casefile.schema import cases, documents, downloads, review_items
 from dsr.casefile.states import OPEN, TERMINAL, CaseState, DispatchMethod, check_move
 from dsr.casefile.users import User
@@ -178,6 +178,7 @@ def prepare(
         if (n := _open_items(conn, case.id)) > 0:
             raise TransitionRefused(f"{n} review item(s) are still open", code="items_open", count=n)
         ensure_decided(conn, case, zone=zone)
+        ensure_addressable(conn, case)  # a young pupil's answer: a guardian to address it to
         doc_id = store_document(conn, case.id, "answer", answer, user.id, now)
         _move(conn, case, CaseState.PREPARED, user.actor, now, {"prepared_by": user.id}, {"document": doc_id})
         return doc_id

@@ -27,6 +27,7 @@ import sqlalchemy as sa
 
 from dsr.casefile import erasure as cf
 from dsr.casefile.attachments import Document
+from dsr.casefile.confirmation import announced
 from dsr.casefile.documents import attach_document
 from dsr.casefile.errors import InputRejected, NotFound, TransitionRefused
 from dsr.casefile.users import User
@@ -46,6 +47,7 @@ from dsr.pipeline.erasure import (
 )
 from dsr.pipeline.gather import gather
 from dsr.service.casework.common import ConnectorsOf, close_connectors
+from dsr.service.casework.routing import keep_guardian_addressee
 from dsr.writing import RestrictHow, Step, StepAction, StoreWriter, Target, WriteError
 
 log = logging.getLogger(__name__)
@@ -263,7 +265,9 @@ def execute(
     """Carry out an approved plan (see the module docstring). Raises
     :class:`~dsr.casefile.TransitionRefused` (``plan_not_approved``, ``plan_altered``) before any
     store is touched, :class:`ErasureError` when a store has no write side or refuses (that store
-    is rolled back; the stores before it stay done and a re-run carries on)."""
+    is rolled back; the stores before it stay done and a re-run carries on). Before the first store
+    is written, a young pupil's guardian addressee is kept with the plan's case
+    (:func:`~dsr.service.casework.routing.keep_guardian_addressee`)."""
     stored = cf.ensure_executable(engine, plan_id, actor)
     plan = stored.plan
     erased = tuple(a.target for a in plan.actions if a.outcome is PlannedOutcome.ERASE)
@@ -281,6 +285,10 @@ def execute(
     connectors = connectors_of(settings, plan.controller)
     try:
         writers = writers_of(connectors)
+        if plan.kind == "erasure" and stored.case_reference is not None:
+            # the erasure overwrites the subject's account: a young pupil's guardian rows can no longer
+            # be reached through her, so the addressee of her case's letters is kept first
+            keep_guardian_addressee(engine, settings, stored.case_reference, connectors)
         lines = cf.log_intent(engine, plan_id, _lines_of(plan, writers))
         changed = 0
         for store in dict.fromkeys(line.target.store for line in lines):
@@ -489,6 +497,11 @@ def at_request(row: cf.Restriction) -> bool:
     return any(h.get("kind") == HoldKind.REQUEST for h in row.holds)
 
 
+#: how the person was told before a restriction at their request is lifted (Art. 18(3) GDPR):
+#: dsr's lift notice (:mod:`dsr.service.lift_notice`), or otherwise, recorded as such
+INFORMED_HOW = ("letter", "in_person", "phone", "other")
+
+
 def lift(
     engine: sa.Engine,
     settings: Settings,
@@ -497,6 +510,7 @@ def lift(
     actor: User | str,
     reason: str,
     informed_on: dt.date | None = None,
+    informed_how: str = "other",
     connectors_of: ConnectorsOf = connect,
 ) -> None:
     """An officer ends a restriction without erasing (a security record released, a hold
@@ -520,20 +534,26 @@ def lift(
         finally:
             close_connectors(connectors)
     cf.end_restriction(
-        engine, restriction_id, cf.RestrictionState.LIFTED, who=actor, reason=reason, informed_on=informed_on
+        engine,
+        restriction_id,
+        cf.RestrictionState.LIFTED,
+        who=actor,
+        reason=reason,
+        informed_on=informed_on,
+        informed_how=informed_how if informed_on else "",
     )
 
 
-def _check_told(settings: Settings, row: cf.Restriction, informed_on: dt.date | None) -> None:
+def _check_told(settings: Settings, row: cf.Restriction | None, informed_on: dt.date | None) -> None:
     if informed_on is None:
         raise TransitionRefused(
             "the person must be told before a restriction at their request is lifted (Art. 18(3) GDPR): "
-            "record the day they were told",
+            "send the lift notice, or record the day they were told otherwise",
             code="restriction_not_told",
         )
     if informed_on > dt.datetime.now(settings.zone).date():
         raise InputRejected("the person cannot have been told in the future", code="informed_on_future")
-    if informed_on < row.created_at.astimezone(settings.zone).date():
+    if row is not None and informed_on < row.created_at.astimezone(settings.zone).date():
         raise InputRejected("the person was told before the restriction began", code="informed_on_early")
 
 
@@ -544,17 +564,25 @@ def lift_plan(
     *,
     actor: User | str,
     informed_on: dt.date | None,
+    informed_how: str = "other",
     note: str = "",
     connectors_of: ConnectorsOf = connect,
 ) -> int:
     """Lift every restriction a restriction plan (at the person's request) still holds, once the
-    person was told (Art. 18(3) GDPR: ``informed_on`` required, checked before anything changes).
-    ``note`` (how they were told; personal data) is kept as a document of the plan's case, never
-    in the audit trail. Returns how many restrictions were lifted."""
+    person was told (Art. 18(3) GDPR), checked before anything changes: without ``informed_on``
+    the case's lift notice must have gone out (:func:`told_by_letter`: the day it was mailed counts,
+    and the day it names must have come); with it the person was told otherwise, ``informed_how``
+    (in_person | phone | other), recorded as such. ``note`` (how they were told; personal data) is
+    kept as a document of the plan's case, never in the audit trail. Returns how many restrictions
+    were lifted."""
     stored = cf.get_plan(engine, plan_id, actor)
     rows = cf.restrictions_of(engine, stored.controller, plan_id_=plan_id)
     if stored.plan.kind != "restriction":
         raise TransitionRefused("only a restriction plan is lifted as a whole", code="restriction_not_requested")
+    if informed_how not in INFORMED_HOW:
+        raise InputRejected(f"told: one of {', '.join(INFORMED_HOW)}", code="informed_how")
+    if informed_on is None and rows:
+        informed_on, informed_how = told_by_letter(engine, settings, stored), "letter"
     for row in rows:
         _check_told(settings, row, informed_on)
     if note.strip() and stored.case_reference is not None:
@@ -566,7 +594,7 @@ def lift_plan(
             Document(
                 filename=f"aufhebung-{plan_id}.txt",
                 media_type="text/plain; charset=utf-8",
-                content=f"{plan_id} {told}\n{note.strip()}\n".encode(),
+                content=f"{plan_id} {told} {informed_how}\n{note.strip()}\n".encode(),
             ),
             user=actor if isinstance(actor, User) else None,
         )
@@ -578,9 +606,33 @@ def lift_plan(
             actor=actor,
             reason="request_ended",
             informed_on=informed_on,
+            informed_how=informed_how,
             connectors_of=connectors_of,
         )
     return len(rows)
+
+
+def told_by_letter(engine: sa.Engine, settings: Settings, stored: cf.StoredPlan) -> dt.date:
+    """The day the case's lift notice of this plan was mailed: refused while there is none
+    (``restriction_not_told``), while it has not gone out (``lift_notice_not_sent``) and before the
+    day it names (``lift_notice_later``)."""
+    notice = announced(engine, stored.case_reference, stored.id) if stored.case_reference else None
+    if notice is None:
+        _check_told(settings, None, None)
+    assert notice is not None
+    if notice.mailed_on is None:
+        raise TransitionRefused(
+            "the lift notice has not gone out yet: it is approved and mailed before the restriction is lifted "
+            "(Art. 18(3) GDPR)",
+            code="lift_notice_not_sent",
+        )
+    if dt.datetime.now(settings.zone).date() < notice.lift_on:
+        raise TransitionRefused(
+            f"the lift notice announced the lift from {notice.lift_on.isoformat()}",
+            code="lift_notice_later",
+            day=notice.lift_on.isoformat(),
+        )
+    return notice.mailed_on
 
 
 # ------------------------------------------------------------------ the log, replay, the list

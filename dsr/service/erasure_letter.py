@@ -19,13 +19,14 @@ import msgspec
 import sqlalchemy as sa
 
 from dsr import casefile
-from dsr.config import ControllerSettings, Settings
+from dsr.config import ControllerSettings, Settings, connect
 from dsr.model import Text
 from dsr.pipeline import compose, render
 from dsr.pipeline.compose.disclosure import address_of
 from dsr.pipeline.compose.values import date_text
 from dsr.pipeline.compose.wording import Wording, form_of, wording
 from dsr.pipeline.erasure import WORDS, ErasurePlan, PlannedAction, PlannedOutcome
+from dsr.service.casework.common import ConnectorsOf
 
 Kind = Literal["erasure", "restriction"]
 #: how an Art. 19 notice task ended: told, or not (Art. 19 sentence 1 GDPR), or not yet
@@ -231,16 +232,25 @@ def prepare_confirmation(
     reasons: str = "",
     language: str | None = None,
     second: bool = False,
+    connectors_of: ConnectorsOf = connect,
 ) -> int:
     """Compose and render the confirmation and store it as the case's answer for approval (the
     case moves to ``prepared``; the usual four-eyes approval and dispatch follow). ``second``: the
     request asked for access too, whose answer went out first: the confirmation is the case's
-    second letter (:mod:`dsr.casefile.confirmation`, its own approval and dispatch). Returns its
-    document id."""
+    second letter (:mod:`dsr.casefile.confirmation`, its own approval and dispatch). Addressed as
+    the access answer is (a young pupil's to her guardians; refused, ``to_guardians``, while none
+    is known). Returns its document id."""
     from dsr.service.letters import _request
 
     view = casefile.get_case(engine, user, reference, zone=settings.zone)
-    request = _request(engine, settings, user, reference, language or view.language or settings.dsr.language)
+    request = _request(
+        engine,
+        settings,
+        user,
+        reference,
+        language or view.language or settings.dsr.language,
+        connectors_of=connectors_of,
+    )
     letter = confirmation_letter(kind, settings, view.controller, request, plan, told, reasons=reasons)
     name = "loeschbestaetigung.pdf" if kind == "erasure" else "einschraenkung.pdf"
     document = casefile.Document(filename=name, media_type="application/pdf", content=render.pdf(letter))

@@ -6,8 +6,9 @@
   window envelopes), then exactly the previewed letters marked printed, so the next batch leaves
   them out (a day's batch can be printed again), then "mark as mailed".
 
-The letters go to the person who asked: the parent or representative when someone acts for
-the subject. Every function checks the user's controller through ``dsr.casefile``.
+The letters go to whom the access answer goes (:func:`_request`): the person who asked — the
+parent or representative when someone acts for the subject —, and for a pupil below the age of
+consent who asked alone, her guardians. Every function checks the user's controller through ``dsr.casefile``.
 """
 
 from __future__ import annotations
@@ -27,27 +28,46 @@ from dsr.casefile.documents import read_document, work_case
 from dsr.casefile.printing import Marked, mark_batch_printed, record_preview, unprinted
 from dsr.casefile.schema import cases as case_table
 from dsr.casefile.workflow import answer_document
-from dsr.config import DEFAULT_ZONE, Settings
+from dsr.config import DEFAULT_ZONE, Settings, connect
 from dsr.pipeline import compose, render
 from dsr.service.casework import facts_of, recipient
+from dsr.service.casework.common import ConnectorsOf
+from dsr.service.casework.routing import letter_addressee
 
 
 def _request(
-    engine: sa.Engine, settings: Settings, user: casefile.User, reference: str, language: str
+    engine: sa.Engine,
+    settings: Settings,
+    user: casefile.User,
+    reference: str,
+    language: str,
+    *,
+    connectors_of: ConnectorsOf = connect,
 ) -> compose.Request:
+    """What a letter of the case says about the request, and whom it is addressed to: by the access
+    answer's rule (:func:`dsr.service.casework.routing.letter_addressee`: a young pupil who asked
+    alone through her guardians, refused while none is known; a parent as verified), else whoever
+    asked, as the request gives them — the subject with her date of birth, so a young reader is
+    written to as the access answer writes to her."""
     view = casefile.get_case(engine, user, reference, zone=settings.zone)
-    subject = casefile.get_party(engine, user, reference, "subject")
-    requester = (
-        casefile.get_party(engine, user, reference, "requester") if view.acting is not casefile.Acting.SELF else None
-    )
-    to = recipient(requester, subject) if requester is not None else recipient(subject) if subject else None
+    with engine.connect() as conn:
+        case_id = conn.execute(sa.select(case_table.c.id).where(case_table.c.reference == reference)).scalar_one()
+    case = work_case(engine, case_id)
+    to = letter_addressee(engine, settings, case, connectors_of=connectors_of)
+    if to is None:
+        subject = casefile.get_party(engine, user, reference, "subject")
+        requester = (
+            casefile.get_party(engine, user, reference, "requester")
+            if view.acting is not casefile.Acting.SELF
+            else None
+        )
+        if requester is not None:
+            to = recipient(requester, subject)
+        elif subject is not None:
+            to = msgspec.structs.replace(recipient(subject), date_of_birth=subject.descriptor.date_of_birth)
     if to is None:
         raise casefile.TransitionRefused("the case has no requester to write to", code="no_requester")
-    with engine.connect() as conn:
-        from dsr.casefile.schema import cases as table
-
-        case_id = conn.execute(sa.select(table.c.id).where(table.c.reference == reference)).scalar_one()
-    facts = facts_of(work_case(engine, case_id))
+    facts = facts_of(case)
     return compose.Request(
         case_reference=reference,
         received_at=view.received_at,

@@ -337,7 +337,15 @@ def prepare(
             else "the case's answer has gone out already",
             code="rights_access_first" if not dispatched else "rights_answered",
         )
-    request = _request(engine, settings, user, reference, language or view.language or settings.dsr.language)
+    # addressed as the access answer is: a young pupil's letter to her guardians (or refused, ``to_guardians``)
+    request = _request(
+        engine,
+        settings,
+        user,
+        reference,
+        language or view.language or settings.dsr.language,
+        connectors_of=connectors_of,
+    )
     letter, files = _notice(kind, engine, settings, user, reference, view.controller, request, connectors_of)
     content = with_files(render.pdf(letter), files, request.letter_date)
     document = casefile.Document(filename=FILENAMES[kind], media_type="application/pdf", content=content)

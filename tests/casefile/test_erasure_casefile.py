@@ -72,6 +72,16 @@ def test_the_proposer_cannot_approve_a_second_officer_does(engine: sa.Engine, st
     assert casefile.verify(engine).ok
 
 
+def test_a_plan_longer_than_64_kib_is_kept_whole(engine: sa.Engine, staff: tuple[User, User]) -> None:
+    # a reader with years of loans: MariaDB's TEXT (64 KiB) refused such a plan before migration 0012
+    officer, second = staff
+    plan = _plan(*(f"loan-{n:05d}" for n in range(1500)))
+    assert len(msgspec.json.encode(plan)) > 2 * 65536
+    cf.propose_plan(engine, plan, who=officer, now=T)
+    approved = cf.approve_plan(engine, second, plan.id, now=T)
+    assert approved.plan == plan and len(approved.plan.actions) == 1500
+
+
 def test_an_approval_names_the_content_a_changed_plan_is_a_new_plan(
     engine: sa.Engine, staff: tuple[User, User]
 ) -> None:

@@ -32,6 +32,7 @@ from dsr.casefile.schema import sessions, users
 from dsr.casefile.users import admin_reset_totp, admin_unlock, find_user, list_accounts
 
 T0 = dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.UTC)
+KEY = b"the [dsr] secret_key of these tests, 32+ characters"  # encrypts second factors
 
 
 def test_rfc6238_test_vectors() -> None:
@@ -96,15 +97,16 @@ def test_second_factor_is_required_once_enabled_and_codes_cannot_be_replayed(eng
     user = create_user(engine, "approver1", "pw-2", {"gym": ["approver"]}, now=T0)
     secret = totp.new_secret()
     with pytest.raises(LoginFailed):
-        enable_totp(engine, user.id, secret, "000000" if totp.code(secret, T0) != "000000" else "111111", now=T0)
-    enable_totp(engine, user.id, secret, totp.code(secret, T0), now=T0)
+        wrong = "000000" if totp.code(secret, T0) != "000000" else "111111"
+        enable_totp(engine, user.id, secret, wrong, key=KEY, now=T0)
+    enable_totp(engine, user.id, secret, totp.code(secret, T0), key=KEY, now=T0)
     later = T0 + dt.timedelta(minutes=2)
     with pytest.raises(LoginFailed):
-        login(engine, "approver1", "pw-2", now=later)  # no code
+        login(engine, "approver1", "pw-2", now=later, key=KEY)  # no code
     good = totp.code(secret, later)
-    assert login(engine, "approver1", "pw-2", good, now=later).user.totp_enabled
+    assert login(engine, "approver1", "pw-2", good, now=later, key=KEY).user.totp_enabled
     with pytest.raises(LoginFailed):
-        login(engine, "approver1", "pw-2", good, now=later + dt.timedelta(seconds=5))  # replay
+        login(engine, "approver1", "pw-2", good, now=later + dt.timedelta(seconds=5), key=KEY)  # replay
 
 
 def test_changing_the_password_ends_every_session(engine: sa.Engine) -> None:
@@ -174,7 +176,7 @@ def test_an_admin_changes_only_accounts_whose_every_controller_they_administer(e
     shared = create_user(engine, "shared", "pw-shared", {"gym": ["officer"], "realschule": ["approver"]}, now=T0)
     other = create_user(engine, "other", "pw-other", {"realschule": ["officer"]}, now=T0)
     secret = totp.new_secret()
-    enable_totp(engine, shared.id, secret, totp.code(secret, T0), now=T0)
+    enable_totp(engine, shared.id, secret, totp.code(secret, T0), key=KEY, now=T0)
 
     accounts = {a.username: a for a in list_accounts(engine, admin, now=T0)}
     assert set(accounts) == {"admin-gym", "own", "shared"}

@@ -3,8 +3,9 @@ the school's records hold (docs/officer.md, "A child asks for herself"; real dat
 
 * the routing names a guardian with a postal address on file (``on_file``): dsr records the check
   ``guardians_on_file`` with it, in the same transaction, and the guardianship is met;
-* none on file (``not_on_file``): nothing is recorded, approval is refused until an officer checked
-  the guardianship, and staff cannot record dsr's own check by hand;
+* none on file (``not_on_file``): nothing is recorded, preparing and approving are refused until an
+  officer checked the guardianship and recorded the guardian's name and address with it, and staff
+  cannot record dsr's own check by hand;
 * the check counts for nobody but that pupil's own request: never for a parent who asks;
 * a routing that is not kept (the confirmation refused, its transaction rolled back) leaves no check;
 * the letter still says how the pupil was identified, and no download is ever offered.
@@ -134,7 +135,7 @@ def test_guardians_on_file_meet_the_guardianship_and_the_answer_goes_only_by_pos
     assert casefile.get_case(engine, officer, ref).state is CaseState.DISPATCHED
 
 
-def test_without_a_guardian_on_file_approval_waits_for_an_officers_check(
+def test_without_a_guardian_on_file_the_answer_waits_for_a_checked_guardians_address(
     engine: sa.Engine, staff: tuple[User, User]
 ) -> None:
     officer, approver = staff
@@ -144,15 +145,26 @@ def test_without_a_guardian_on_file_approval_waits_for_an_officers_check(
     )
     assert [m for m, _, _ in _methods(engine, officer, ref)] == ["in_person"]
     assert casefile.requirements_of(engine, officer, ref).open == ("guardian_verification",)
-    _to_prepared(engine, officer, ref)
+    casefile.start_gathering(engine, officer, ref, ["school"], now=T)
+    casefile.finish_gathering(engine, ref, now=T)
+    # no guardian to address it to: the answer is not even stored for approval
     with pytest.raises(TransitionRefused) as refused:
-        casefile.approve(engine, approver, ref, now=T)
+        casefile.prepare(engine, officer, ref, ANSWER, now=T)
     assert refused.value.code == "to_guardians"
     # dsr's own check is never typed in by staff
     with pytest.raises(InputRejected) as typed:
         casefile.record_identity_check(engine, officer, ref, CheckMethod.GUARDIANS_ON_FILE)
     assert typed.value.code == "system_check"
+    # an officer's check alone says nothing of where the letter goes (tests/service/test_young_pupil_guardian_address.py)
     casefile.record_identity_check(engine, officer, ref, CheckMethod.GUARDIAN_IN_PERSON)
+    with pytest.raises(TransitionRefused) as still:
+        casefile.prepare(engine, officer, ref, ANSWER, now=T)
+    assert still.value.code == "to_guardians"
+    guardian = casefile.GuardianAddress(
+        name="Petra Beispiel", street="Amselweg 7", postal_code="93047", city="Regensburg"
+    )
+    casefile.record_identity_check(engine, officer, ref, CheckMethod.GUARDIAN_IN_PERSON, guardian=guardian)
+    casefile.prepare(engine, officer, ref, ANSWER, now=T)
     casefile.approve(engine, approver, ref, now=T)
 
 

@@ -75,7 +75,7 @@ def test_freigeben_is_shown_disabled_until_the_approver_opened_the_final_letter(
     assert re.search(r'<button type="submit" id="approve" disabled aria-describedby="approve-reason">', page.text)
     assert "Freigeben ist erst möglich" in page.text
     r = client.post(f"/officer/cases/{ref}/do/approve", data={"_csrf": page_csrf(page.text)})
-    assert "Bitte zuerst die endgültige Antwort öffnen" in r.text  # refused on the server too
+    assert "Bitte zuerst das Schreiben öffnen und lesen" in r.text  # refused on the server too
     assert casefile.get_case(world.engine, world.officer, ref).state is casefile.CaseState.PREPARED
 
     letter = re.search(r'<a href="([^"]+)" id="final-letter"', page.text)

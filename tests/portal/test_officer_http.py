@@ -100,6 +100,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "task": {"task": 1, "outcome": "done"},  # erasure/task, rights/task
     "restriction-plan": {"ground": "accuracy"},  # erasure/restriction-plan
     "lift": {"informed_on": "2026-01-02"},  # erasure/lift
+    "lift-notice": {"lift_on": "2030-01-01"},  # erasure/lift-notice (…/approve, …/post: no body needed)
     "letter": {"kind": "rectification"},  # rights/letter (erasure/letter takes optional reasons)
     "rectify": {
         "changes": [{"store": "school", "collection": "account", "key": "1", "column": "email", "value": "a@b.de"}]

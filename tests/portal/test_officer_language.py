@@ -339,6 +339,14 @@ def test_every_rule_code_and_every_code_the_pages_show_has_words_in_both_languag
         "delivery_reason",
     } <= codes
     codes |= set(REFUSAL.values())  # an open need refuses with its own code (dsr.casefile.requirements)
+    # a second letter's refusals are its track's prefix and a suffix (dsr.casefile.confirmation)
+    from dsr.casefile.confirmation import REFUSALS, TRACKS
+
+    built = (source / "casefile" / "confirmation.py").read_text(encoding="utf-8")
+    suffixes = set(re.findall(r'code=f"\{track\.refusals\}_([a-z_]+)"', built))
+    assert suffixes and suffixes <= set(REFUSALS), suffixes
+    codes |= {f"{t.refusals}_{r}" for t in TRACKS for r in REFUSALS}
+    assert {"confirmation_four_eyes", "lift_notice_sent"} <= codes
     assert {"written_authorisation_missing", "legal_representation_missing", "representative_unverified"} <= codes
     assert {f"officer.refused.{c}" for c in codes} <= keys()
 

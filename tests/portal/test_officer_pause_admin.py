@@ -148,7 +148,8 @@ def test_an_admin_unlocks_an_account_and_resets_a_second_factor_of_their_control
     casefile.create_user(world.engine, "school-admin", PASSWORD, {SCHOOL: ["admin"]})
     now = dt.datetime.now(dt.UTC)
     secret = totp.new_secret()
-    casefile.enable_totp(world.engine, world.approver.id, secret, totp.code(secret, now), now=now)
+    key = world.settings.secret
+    casefile.enable_totp(world.engine, world.approver.id, secret, totp.code(secret, now), key=key, now=now)
     lock_out(app_client, "officer")
 
     admin = app_client()
@@ -239,7 +240,7 @@ def test_user_unlock_reset_totp_and_password_on_the_command_line(demo: Any, tmp_
 
         now = dt.datetime.now(dt.UTC)
         secret = totp.new_secret()
-        casefile.enable_totp(engine, user.id, secret, totp.code(secret, now), now=now)
+        casefile.enable_totp(engine, user.id, secret, totp.code(secret, now), key=load(config).secret, now=now)
         assert main(["user", "reset-totp", "--config", str(config), "--username", "u1"]) == 0
         assert not casefile.get_user(engine, user.id).totp_enabled
 

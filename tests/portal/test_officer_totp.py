@@ -130,13 +130,34 @@ def test_after_an_admin_reset_the_user_sets_it_up_again_before_going_on(strict: 
     w, client = strict
     now = dt.datetime.now(dt.UTC)
     secret = totp.new_secret()
-    casefile.enable_totp(w.engine, w.officer.id, secret, totp.code(secret, now), now=now)
+    casefile.enable_totp(w.engine, w.officer.id, secret, totp.code(secret, now), key=w.settings.secret, now=now)
     assert log_in(client, code=totp.code(secret, now + dt.timedelta(seconds=30))).status_code == 303
     assert client.get("/officer/", follow_redirects=False).status_code == 200
     admin = casefile.create_user(w.engine, "school-admin", PASSWORD, {SCHOOL: ["admin"]})
     admin_reset_totp(w.engine, admin, w.officer.id)
     assert client.get("/officer/", follow_redirects=False).headers["location"] == "/officer/totp"
     assert find_user(w.engine, "officer").totp_enabled is False
+
+
+def test_after_the_secret_key_changed_the_login_says_an_admin_must_reset_the_second_factor(
+    strict: tuple[World, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    w, client = strict
+    now = dt.datetime.now(dt.UTC)
+    secret = totp.new_secret()
+    before = b"the [dsr] secret_key before it was replaced, 0123456789"
+    casefile.enable_totp(w.engine, w.officer.id, secret, totp.code(secret, now), key=before, now=now)
+    r = log_in(client, code=totp.code(secret, now + dt.timedelta(seconds=30)))
+    assert r.status_code == 400 and "Verwaltung bitten, sie zurückzusetzen" in r.text and secret not in r.text
+    r = client.post("/api/officer/login", json={"username": "officer", "password": PASSWORD, "totp": "123456"})
+    assert r.status_code == 401 and r.json()["error"] == "totp_unreadable" and "reset" in r.json()["message"]
+    wrong = client.post("/api/officer/login", json={"username": "officer", "password": "wrong", "totp": "123456"})
+    assert wrong.status_code == 401 and wrong.json()["error"] == "login_failed"  # a guesser learns nothing
+    assert any("second-factor secret could not be decrypted" in r.getMessage() for r in caplog.records)
+    admin = casefile.create_user(w.engine, "school-admin", PASSWORD, {SCHOOL: ["admin"]})
+    admin_reset_totp(w.engine, admin, w.officer.id)
+    r = log_in(client)
+    assert r.status_code == 303 and r.headers["location"] == "/officer/totp"  # set up again, under today's key
 
 
 def test_with_require_totp_false_the_password_alone_lets_staff_in(world: World, app_client: Any) -> None:

@@ -159,7 +159,10 @@ def test_a_pupil_of_13_asking_alone_is_answered_through_her_guardian(world: Worl
     casefile.confirm_identity(world.engine, world.officer, ref, strong[0].reference)
     casework.start_gathering(world.engine, world.settings, world.officer, ref)
     text = draft_text(world, ref)
-    assert name in text and street in text and f"gesetzliche Vertretung für {world.pupil().first_name}" in text
+    # addressed to the guardian, for her, and it says who asked: she did, not the guardian
+    pupil = f"{world.pupil().first_name} {world.pupil().last_name}"
+    assert name in text and street in text and f"{pupil} hat diese Anfrage selbst gestellt" in text
+    assert "gesetzliche Vertretung" not in text
     # the answer goes by post: the paper letter says how to get the electronic copy
     assert "Datenträger" in text and "disclosure.json" not in text
     to_prepared(world, ref)

@@ -12,7 +12,9 @@
 - ``objection``: the decision with its reasons; upheld: what stopped; rejected: the compelling
   legitimate grounds and the right to complain (Art. 21, 7(3), 77);
 - ``portability``: the cover letter of the data file (Art. 20), with the reasons for what the
-  right does not reach.
+  right does not reach;
+- ``restriction_lift``: we will lift the restriction made at your request from a given day, and
+  why (the ground of Art. 18(1) that ended); told before lifting it (Art. 18(3)), with the rights.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ KINDS = (
     "rectification",
     "objection",
     "portability",
+    "restriction_lift",
 )
 
 
@@ -99,6 +102,8 @@ class Notice(msgspec.Struct, frozen=True, kw_only=True):
     stopped: tuple[str, ...] = ()  #: objection upheld: what stopped, in words
     files: tuple[str, ...] = ()  #: portability: the files the letter carries (embedded in the PDF)
     covered: tuple[str, ...] = ()  #: portability: the activities the file covers, in words
+    lift_on: str = ""  #: restriction_lift: the day the restriction is lifted, in words
+    ground_law: str = ""  #: restriction_lift: the letter of Art. 18(1) whose ground ended
 
     @property
     def record_count(self) -> int:
@@ -127,6 +132,8 @@ def notice(
     stopped: Sequence[str] = (),
     files: Sequence[str] = (),
     covered: Sequence[str] = (),
+    lift_on: dt.date | None = None,
+    ground_law: str = "",
     draft: bool = False,
     paused_days: int = 0,
 ) -> Notice:
@@ -150,6 +157,8 @@ def notice(
         raise ValueError("an objection's decision states the processing, the decision and its reasons (Art. 21 GDPR)")
     if kind == "portability" and not (files or reasons):
         raise ValueError("a portability letter carries the file or the reasons it is refused (Art. 20 GDPR)")
+    if kind == "restriction_lift" and (not restricted or not reasons or lift_on is None):
+        raise ValueError("a lift notice names what is restricted, why it ends and from when (Art. 18(3) GDPR)")
     lang = request.language
     words = wording(lang, zone=request.zone)
     child = addressed_to_child(request, controller)
@@ -193,6 +202,8 @@ def notice(
         stopped=tuple(stopped),
         files=tuple(files),
         covered=tuple(covered),
+        lift_on=date_text(lift_on, lang, long=True) if lift_on else "",
+        ground_law=ground_law,
     )
 
 

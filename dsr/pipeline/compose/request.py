@@ -24,7 +24,9 @@ Delivery = Literal["electronic", "post"]
 class Recipient(msgspec.Struct, frozen=True, kw_only=True):
     """Who the letter is addressed to. Personal data: never logged.
 
-    ``acting_for`` names the child when a parent or guardian asks on the child's behalf.
+    ``acting_for`` names the child when the letter goes to a parent or guardian for the child:
+    because they asked on the child's behalf, or (``subject_asked``) because the child asked
+    herself and is below the age of consent, so the answer goes to her guardian.
     """
 
     name: str
@@ -34,6 +36,9 @@ class Recipient(msgspec.Struct, frozen=True, kw_only=True):
     #: "frau" | "herr" | None (neutral salutation)
     form: Literal["frau", "herr"] | None = None
     acting_for: str | None = None
+    #: the person ``acting_for`` names made the request themselves (a young pupil who asked alone):
+    #: the letter says so, instead of saying the addressee asked
+    subject_asked: bool = False
     #: the addressee's date of birth, when the addressee is the subject: a child below the
     #: controller's age of consent gets a letter in child-appropriate language (Art. 12(1))
     date_of_birth: dt.date | None = None

@@ -291,7 +291,10 @@ class GazetteerCache:
         self.per_controller = per_controller
         self._controllers: ControllerCache[OrderedDict[tuple[str, AllowList | None, str | None], PeopleIndex]]
         self._controllers = ControllerCache(size=size)
-        self._lock = threading.Lock()  # a portal may build from worker threads
+        self._lock = threading.Lock()  # guards the indexes; held briefly, never while building one
+        #: one lock per controller, held while its index is built: the same index is not built twice
+        #: at once, and a build (seconds for a large school) holds up no other controller's answer
+        self._building: dict[str, threading.Lock] = {}
 
     @property
     def size(self) -> int:
@@ -320,14 +323,21 @@ class GazetteerCache:
         """The gazetteer for ``subject``; ``people`` is only called when the index is not cached.
         ``phrases``: the request's own allow-listed text (:meth:`Gazetteer.for_subject`)."""
         key = (fingerprint, allow, card_pattern)
-        indexes = self._controllers.get(controller or subject.controller, OrderedDict)
+        name = controller or subject.controller
+        indexes = self._controllers.get(name, OrderedDict)
         with self._lock:
             index = indexes.get(key)
+            if index is not None:
+                indexes.move_to_end(key)
+                return Gazetteer.for_subject(index, subject, phrases)
+            building = self._building.setdefault(name, threading.Lock())
+        with building:
+            with self._lock:
+                index = indexes.get(key)  # built by another thread while this one waited
             if index is None:
                 index = PeopleIndex.build(people(), allow, card_pattern)
-                indexes[key] = index
-                while len(indexes) > self.per_controller:
-                    indexes.popitem(last=False)
-            else:
-                indexes.move_to_end(key)
+                with self._lock:
+                    indexes[key] = index
+                    while len(indexes) > self.per_controller:
+                        indexes.popitem(last=False)
         return Gazetteer.for_subject(index, subject, phrases)

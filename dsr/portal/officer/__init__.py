@@ -127,6 +127,8 @@ def _not_found(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
 def _login_failed(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     if isinstance(exc, casefile.TooManyRequests):
         return _json_or_page(request, 429, "locked", "too many failed logins: the account is locked for a while")
+    if isinstance(exc, casefile.LoginFailed) and exc.code == "totp_unreadable":  # told only after the right password
+        return _json_or_page(request, 401, "totp_unreadable", str(exc), "officer.login.totp_unreadable")
     return _json_or_page(request, 401, "login_failed", "wrong username, password or second factor")
 
 

@@ -46,6 +46,20 @@ class IdentityCheck(msgspec.Struct, kw_only=True):
     #: what was compared (dsr.casefile.checks.EVIDENCE; needed where a method compares several)
     evidence: str | None = None
     note: str | None = None
+    #: with a guardianship check for a young pupil whose school records hold no guardian's address:
+    #: the guardian checked, whom the answer is then addressed to (all four, or none)
+    guardian_name: str | None = None
+    guardian_street: str | None = None
+    guardian_postal_code: str | None = None
+    guardian_city: str | None = None
+
+    def guardian(self) -> casefile.GuardianAddress | None:
+        """The guardian's address when any of it was filled in (the case file refuses a partial one)."""
+        given = (self.guardian_name, self.guardian_street, self.guardian_postal_code, self.guardian_city)
+        if not any(v and v.strip() for v in given):
+            return None
+        name, street, postal_code, city = (v or "" for v in given)
+        return casefile.GuardianAddress(name=name, street=street, postal_code=postal_code, city=city)
 
 
 class DeliveryDecision(msgspec.Struct, kw_only=True):
@@ -158,7 +172,14 @@ def _confirm(p: Portal, u: casefile.User, ref: str, b: Confirm) -> Any:
 
 def _check(p: Portal, u: casefile.User, ref: str, b: IdentityCheck) -> Any:
     casefile.record_identity_check(
-        p.engine, u, ref, b.method, b.note or None, candidate=b.candidate or None, evidence=b.evidence or None
+        p.engine,
+        u,
+        ref,
+        b.method,
+        b.note or None,
+        candidate=b.candidate or None,
+        evidence=b.evidence or None,
+        guardian=b.guardian(),
     )
 
 
@@ -383,6 +404,9 @@ class CaseDetail(msgspec.Struct, frozen=True, kw_only=True):
     colleagues: list[Colleague] = []
     #: the newest download notice: sent | queued | failed | not_needed (None: none was queued)
     download_notice: str | None = None
+    #: a young pupil's guardian an officer checked and recorded with their postal address (where the
+    #: school's records hold none, the answer is addressed there: dsr.casefile.guardians)
+    guardian_address: casefile.GuardianAddress | None = None
 
 
 def contact_email_verified(p: Portal, references: list[str]) -> dict[str, bool]:
@@ -447,6 +471,7 @@ def case_detail(p: Portal, u: casefile.User, ref: str) -> CaseDetail:
         reasons=dict(REASONS),
         email_verified=contact_email_verified(p, [view.reference]).get(view.reference),
         refusal=casefile.refusal_proposal(p.engine, u, ref),
+        guardian_address=casefile.recorded_guardian_of(p.engine, u, ref),
         refusal_grounds=list(casefile.REFUSAL_GROUNDS),
         delivery=casefile.plan_of(p.engine, u, ref, zone=p.settings.zone),
         deciders=sorted({s.decided_by for s in review_states(p.engine, u, ref) if s.decided_by is not None}),

@@ -12,8 +12,10 @@ other action) and a route of the JSON API:
 4. ``erasure-task``: close each Art. 19 notice task (told / impossible / disproportionate + note);
 5. ``erasure-letter``: the confirmation (:mod:`dsr.service.erasure_letter`) becomes the case's
    prepared answer; approval and dispatch follow as for every answer.
-6. ``restriction-lift``: a restriction at the person's request is lifted once the officer records
-   the day the person was told (Art. 18(3)).
+6. ``restriction-lift``: a restriction at the person's request is lifted once the person was told
+   (Art. 18(3)): by the lift notice (``lift-notice``, its approval and post:
+   :mod:`dsr.portal.officer.lift_notice`) — the day it was mailed counts —, or otherwise (in person,
+   by phone), recorded with the day the officer gives.
 
 A request that asks for access (or a copy) as well is answered in order: the access answer first,
 from the data as they are; once it is dispatched the erasure is planned and carried out, and its
@@ -51,6 +53,8 @@ from dsr.pipeline.erasure import (
 )
 from dsr.portal.context import Portal
 from dsr.portal.i18n import Language, keys, text
+from dsr.portal.officer.lift_notice import ACTIONS as NOTICE_ACTIONS
+from dsr.portal.officer.lift_notice import NoticeView, notice_view
 from dsr.portal.officer.session import page_language
 from dsr.portal.params import RowId
 from dsr.service import erasure as service
@@ -98,9 +102,12 @@ class RestrictionBody(msgspec.Struct, kw_only=True):
 
 
 class LiftBody(msgspec.Struct, kw_only=True):
-    """Lifting a restriction at the person's request: the day they were told (Art. 18(3) GDPR)."""
+    """Lifting a restriction at the person's request once they were told (Art. 18(3) GDPR): by the
+    lift notice (no day: the day it was mailed counts; refused until it went out), or otherwise on
+    ``informed_on``, ``told`` how."""
 
-    informed_on: dt.date | None = None  #: required: lifting is refused without it
+    informed_on: dt.date | None = None  #: the day they were told otherwise; None: by the lift notice
+    told: Literal["in_person", "phone", "other"] | None = None  #: with informed_on (default other)
     note: str | None = None  #: how they were told (kept with the case)
 
 
@@ -189,6 +196,8 @@ class ErasureView(msgspec.Struct, frozen=True, kw_only=True):
     #: restrictions at the person's request the executed plan still holds (lifted: 0)
     active: int = 0
     lifted_at: dt.datetime | None = None
+    #: the lift notice of the restriction (Art. 18(3)); None unless the restriction was executed
+    notice: NoticeView | None = None
     #: the second letter (access was asked for as well): its document and how far it went
     letter_id: int | None = None
     letter_approved_by: str | None = None
@@ -221,6 +230,12 @@ def erasure_step(view: ErasureView) -> tuple[str, dict[str, object]] | None:
         return f"erasure.{view.stage}", {}
     if view.stage == "tasks":
         return "erasure.tasks", {"count": view.open_tasks}
+    notice = view.notice
+    if view.stage == "done" and notice is not None and notice.document and notice.mailed_on is None:
+        if notice.approved_at is not None:
+            return "erasure.lift_notice_dispatch", {}
+        key = {"": "erasure.lift_notice_approve", "open": "erasure.lift_notice_open"}.get(notice.reason)
+        return key or "erasure.lift_notice_await", {}
     return None
 
 
@@ -289,6 +304,7 @@ def _lift(p: Portal, u: casefile.User, ref: str, b: LiftBody) -> Any:
         current.plan.id,
         actor=u,
         informed_on=b.informed_on,
+        informed_how=(b.told or "other") if b.informed_on else "letter",
         note=(b.note or "").strip(),
         connectors_of=p.connectors_of,
     )
@@ -375,6 +391,7 @@ def _letter(p: Portal, u: casefile.User, ref: str, b: LetterBody) -> Any:
         kind=kind,
         reasons=(b.reasons or "").strip(),
         second=second_letter(view.request_types),
+        connectors_of=p.connectors_of,
     )
     return {"document": document, "done": "erasure.letter"}
 
@@ -390,6 +407,7 @@ ACTIONS: dict[str, tuple[type[msgspec.Struct], Action]] = {
     "restriction-lift": (LiftBody, _lift),
     "erasure-letter-approve": (NoBody, _approve_letter),
     "erasure-letter-post": (MailedBody, _post_letter),
+    **NOTICE_ACTIONS,  # lift-notice, -approve, -post
 }
 
 
@@ -502,6 +520,11 @@ def erasure_view(
     restricting = plan.kind == "restriction"
     held = restrictions_of(p.engine, plan.controller, state=None, plan_id_=plan.id) if restricting else []
     lifted = [r.ended_at for r in held if r.state.value == "lifted" and r.ended_at is not None]
+    active = sum(1 for r in held if r.state.value == "restricted")
+    notice = None
+    if restricting and current.executed_at is not None:
+        first_sent = not second or (letter is not None and letter.dispatched_at is not None)
+        notice = notice_view(p, u, view, plan.id, active=active > 0, first_sent=first_sent)
     return ErasureView(
         kind=kind,
         stage=stage,
@@ -525,8 +548,9 @@ def erasure_view(
         known=frozenset(k for k in keys() if k.startswith("officer.erasure.holds.")),
         ground=plan.ground,
         restrict_until=next((h.until for a in plan.actions for h in a.holds if h.kind is HoldKind.REQUEST), None),
-        active=sum(1 for r in held if r.state.value == "restricted"),
+        active=active,
         lifted_at=max(lifted) if lifted else None,
+        notice=notice,
         **_letter_view(p, u, view, letter),
     )
 
@@ -557,6 +581,7 @@ def _letter_view(
 def staff_ids(view: ErasureView) -> set[int]:
     """The users the section names (proposer, approver, who closed a task), by id."""
     actors = [view.proposed_by, view.approved_by, view.letter_approved_by, *(t.closed_by for t in view.tasks)]
+    actors.append(view.notice.approved_by if view.notice is not None else None)
     return {int(a.removeprefix("user:")) for a in actors if a and a.removeprefix("user:").isdigit()}
 
 

@@ -8,7 +8,8 @@ confirmation becomes the answer); then the usual ``…/approve`` and dispatch.
 
 A restriction at the person's request: ``…/erasure/restriction-plan`` (ground, optional until)
 instead of ``…/erasure/plan``, the same steps, and ``…/erasure/lift`` (the day the person was
-told, Art. 18(3) GDPR). Access asked for as well: the access answer is dispatched first; the
+told, Art. 18(3) GDPR; without it the lift notice must have gone out: ``…/erasure/lift-notice``,
+``…/lift-notice/approve``, ``…/lift-notice/post``). Access asked for as well: the access answer is dispatched first; the
 confirmation is then a second letter, ``…/erasure/letter/approve`` and ``…/erasure/letter/post``.
 """
 
@@ -28,6 +29,7 @@ from dsr.casefile.confirmation import Confirmation
 from dsr.pipeline.erasure import ErasurePlan
 from dsr.portal.context import Portal
 from dsr.portal.officer import erasure as e
+from dsr.portal.officer import lift_notice as n
 from dsr.portal.officer.api_actions import run_action
 
 
@@ -188,8 +190,9 @@ async def restriction_plan(
 @post(
     "/cases/{ref:str}/erasure/lift",
     status_code=200,
-    summary="Lift the case's restriction (Art. 18(3) GDPR): refused (restriction_not_told) unless informed_on, "
-    "the day the person was told, is given. Returns how many records were lifted",
+    summary="Lift the case's restriction (Art. 18(3) GDPR) once the person was told: without informed_on by the "
+    "lift notice (refused until it went out: restriction_not_told, lift_notice_not_sent, lift_notice_later); with "
+    "informed_on and told (in_person | phone | other) told otherwise. Returns how many records were lifted",
 )
 async def restriction_lift(
     portal: NamedDependency[Portal],
@@ -226,7 +229,50 @@ async def letter_post(
     return await run_action(portal, user, ref, "erasure-letter-post", data)
 
 
+@post(
+    "/cases/{ref:str}/erasure/lift-notice",
+    status_code=200,
+    summary="Prepare the lift notice (Art. 18(3) GDPR): which restriction is lifted from lift_on (today or later) "
+    "and why (the ground that ended, and reasons); approved and mailed like a second letter. Returns the document id",
+)
+async def lift_notice_prepare(
+    portal: NamedDependency[Portal],
+    user: NamedDependency[casefile.User],
+    ref: FromPath[str],
+    data: JSONBody[n.LiftNoticeBody],
+) -> dict[str, Any]:
+    return await run_action(portal, user, ref, "lift-notice", data)
+
+
+@post(
+    "/cases/{ref:str}/erasure/lift-notice/approve",
+    status_code=200,
+    summary="Approve the lift notice: an approver who did not prepare it and opened it (GET …/documents/{id})",
+)
+async def lift_notice_approve(
+    portal: NamedDependency[Portal], user: NamedDependency[casefile.User], ref: FromPath[str]
+) -> dict[str, Any]:
+    return await run_action(portal, user, ref, "lift-notice-approve", n.NoticeApproval())
+
+
+@post(
+    "/cases/{ref:str}/erasure/lift-notice/post",
+    status_code=200,
+    summary="Record that the approved lift notice was mailed (mailed_on, default today): the day the person was told",
+)
+async def lift_notice_post(
+    portal: NamedDependency[Portal],
+    user: NamedDependency[casefile.User],
+    ref: FromPath[str],
+    data: JSONBody[n.NoticeMailed],
+) -> dict[str, Any]:
+    return await run_action(portal, user, ref, "lift-notice-post", data)
+
+
 ROUTES = [
+    lift_notice_prepare,
+    lift_notice_approve,
+    lift_notice_post,
     restriction_plan,
     restriction_lift,
     letter_approve,

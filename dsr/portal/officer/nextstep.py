@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from dsr import casefile
-from dsr.casefile.requirements import NOT_ON_FILE, Requirements
+from dsr.casefile.requirements import ON_FILE, Requirements
 from dsr.pipeline.representation import Capacity, route
 from dsr.portal.officer.actions import CaseDetail
 from dsr.portal.officer.erasure import ErasureView, erasure_step
@@ -82,6 +82,19 @@ def to_guardians(needs: Requirements, early: EarlyAge | None) -> bool:
     return early is not None and early.to_guardians
 
 
+def guardian_address_missing(needs: Requirements) -> bool:
+    """A young pupil asked alone, the school's records hold no guardian with a full address, and no
+    officer recorded a checked guardian's address: the answer has nowhere to go yet (preparing and
+    approving are refused, ``to_guardians``)."""
+    routing = needs.routing
+    return (
+        routing is not None
+        and routing.to_guardians
+        and routing.guardian != ON_FILE  # not_on_file; None: a routing kept before the records were read
+        and "guardian_verification" in needs.open
+    )
+
+
 def offers_download(detail: CaseDetail, needs: Requirements, early: EarlyAge | None) -> bool:
     """Whether "offer the download" can succeed: a download route, a verified address, and not a
     child's answer (that goes by post to a guardian)."""
@@ -122,6 +135,8 @@ def next_step(
         left += sum(1 for r in detail.restricted if r.decision is None)
         if left:
             return Step("review", "review", {"count": left}, warnings)
+        if guardian_address_missing(needs):
+            return Step("guardian_address", "h-check", warnings=warnings)
         if needs.open:
             return Step("needs", "needs", {"count": len(needs.open)}, warnings)
         if detail.delivery is not None and detail.delivery.undecided:
@@ -172,7 +187,9 @@ def _warnings(detail: CaseDetail, needs: Requirements, early: EarlyAge | None) -
     acting = detail.case.acting.value
     if to_guardians(needs, early):
         found.append("to_guardians")
-    if routing is not None and routing.guardian in ("name_only", "not_a_guardian", NOT_ON_FILE):
+    if guardian_address_missing(needs):
+        found.append("guardian_address")  # said from the confirmation on: the stores were read then
+    elif routing is not None and routing.guardian in ("name_only", "not_a_guardian"):
         found.append("guardian_unproven")
     if routing is None and early is not None and early.age < early.age_of_consent and acting != "self":
         found.append("guardian_needed")

@@ -121,15 +121,10 @@ async def login(request: Request[Any, Any, Any], portal: NamedDependency[Portal]
             error=text(language, "officer.login.locked"),
             **failed,
         )
-    except casefile.LoginFailed:
-        return _page(
-            portal,
-            request,
-            "officer/login.html",
-            status_code=400,
-            error=text(language, "officer.login.refused"),  # also when locked: nobody learns which
-            **failed,
-        )
+    except casefile.LoginFailed as exc:
+        # also when locked: nobody learns which; only the right password learns of an unreadable second factor
+        refused = "officer.login.totp_unreadable" if exc.code == "totp_unreadable" else "officer.login.refused"
+        return _page(portal, request, "officer/login.html", status_code=400, error=text(language, refused), **failed)
     if chosen is not None and chosen != done.user.language:
         await portal.call(set_language, portal.engine, done.user.id, chosen)
     # [portal] require_totp: without the second factor the first page is the one that sets it up
@@ -447,7 +442,8 @@ async def enable_totp(
             error=text(page_language(request), "officer.totp.stale"),
         )
     try:
-        await portal.call(casefile.enable_totp, portal.engine, user.id, secret, str(form.get("code", "")).strip())
+        code = str(form.get("code", "")).strip()
+        await portal.call(casefile.enable_totp, portal.engine, user.id, secret, code, key=portal.secret)
     except casefile.LoginFailed:
         return _totp(
             portal, request, user, secret, status_code=400, error=text(page_language(request), "officer.totp.wrong")

@@ -153,9 +153,16 @@ async def log_in(
 ) -> casefile.Login:
     """``casefile.login`` with failed attempts counted per client address (a keyed hash of it), so
     wrong passwords from one place lock the account for that place only. A locked client gets the
-    same LoginFailed as a wrong password; the audit log records the lock."""
+    same LoginFailed as a wrong password; the audit log records the lock. ``[dsr] secret_key``
+    decrypts the second factor's secret."""
     return await portal.call(
-        casefile.login, portal.engine, username, password, totp_code, client=client_key(portal.secret, request)
+        casefile.login,
+        portal.engine,
+        username,
+        password,
+        totp_code,
+        client=client_key(portal.secret, request),
+        key=portal.secret,
     )
 
 

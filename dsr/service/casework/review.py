@@ -35,7 +35,7 @@ from dsr.service.casework.common import (
     confirmed_subject,
 )
 from dsr.service.casework.gathering import language_of, letter_facts
-from dsr.service.casework.routing import settle_routing
+from dsr.service.casework.routing import ensure_guardian_addressed, settle_routing
 from dsr.service.restricted import RESTRICTED, restricted_decisions
 
 
@@ -198,13 +198,15 @@ def render_answer(
     connectors = connectors_of(settings, case.controller)
     try:
         subject = confirmed_subject(settings, case, connectors)
-        settle_routing(engine, settings, case, subject, connectors, actor=user.actor)  # kept since gathering
+        routing = settle_routing(engine, settings, case, subject, connectors, actor=user.actor)  # kept since gathering
+        facts = letter_facts(engine, settings, case, subject, connectors)
+        ensure_guardian_addressed(routing, facts.recipient)
         answer = prepare_answer(
             settings,
             case.controller,
             subject,
             connectors,
-            facts=letter_facts(engine, settings, case, subject, connectors),
+            facts=facts,
             language=language_of(settings, case, language),
             decisions=_decisions(engine, user, reference),
             restricted=restricted_decisions(engine, user, reference),

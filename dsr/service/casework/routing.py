@@ -5,8 +5,12 @@ subject's age on the day of receipt, the controller's age of consent) and, for a
 the requester against the child's guardian rows before the case may move on. The ``gather`` job
 calls :func:`settle_routing` again before it reads any store, so no path gathers without it.
 :func:`addressee` gives the letter's addressee: the verified parent (or, for a young pupil who
-asked alone, the guardians on file) "for" the child; for that pupil the routing records
-whether the school's records hold a guardian the answer can be posted to (:func:`guardians_for_post`).
+asked alone, the guardians on file, else the guardian an officer checked and recorded with their
+address: :func:`guardian_addressee`) "for" the child; for that pupil the routing records whether the
+school's records hold a guardian the answer can be posted to (:func:`guardians_for_post`).
+:func:`letter_addressee` applies the same rule to every other letter of the case (the erasure,
+restriction, rectification, objection and portability confirmations, the lift notice), and
+:func:`ensure_guardian_addressed` refuses any of them, the answer included, that has no guardian to go to.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ from dsr.pipeline.representation import (
     verify_guardian,
 )
 from dsr.service.casework.common import (
+    CaseworkError,
     ConnectorsOf,
     case_by_reference,
     close_connectors,
@@ -279,17 +284,144 @@ def addressee(
             return guardian_recipient(check.guardian, subject)
         return None  # no guardian row names the requester: the address the requester gave
     if routing.to_guardians:
-        guardians = sorted((g for c in connectors for g in c.guardians(subject)), key=lambda g: g.key)
-        if not guardians:
-            return None
-        names = [g.full_name or " ".join(p for p in (g.first_name, g.last_name) if p) for g in guardians]
-        # the row the automatic guardianship check counted (a full address) before a street alone
-        first = next((g for g in guardians if postable(g)), next((g for g in guardians if g.street), guardians[0]))
-        return compose.Recipient(
-            name=" / ".join(dict.fromkeys(n for n in names if n)) or "—",
-            street=first.street,
-            postal_code=first.postal_code,
-            city=first.city,
-            acting_for=subject.profile.name or None,
-        )
+        return guardian_addressee(engine, case, subject, connectors)
     return None
+
+
+def guardian_addressee(
+    engine: sa.Engine, case: WorkCase, subject: Subject | None, connectors: Sequence[Connector]
+) -> compose.Recipient:
+    """A young pupil who asked alone: the answer goes by post to a guardian, "for" her, and says she asked.
+
+    The school's records first: the guardian rows with a full postal address (those at the first
+    one's address are named together). Where they hold none, the guardian an officer checked and
+    recorded with name and address (:mod:`dsr.casefile.guardians`). Where neither is known, a letter
+    with no addressee (a draft: preparing it is refused, ``to_guardians``) — never the child's own
+    address, nor one typed into the request. ``subject`` None: the stores no longer hold her (an
+    erasure overwrote her account; her guardian rows cannot be reached through her): the guardian
+    kept with the case addresses it — the rows' one dsr kept before the erasure
+    (:func:`keep_guardian_addressee`), or an officer's record made since."""
+    named = subject.profile.name if subject is not None else None
+    asked = case.descriptor
+    child = named or (" ".join(p for p in (asked.first_name, asked.last_name) if p) if asked else None) or None
+    from_rows = school_guardian(subject, connectors) if subject is not None else None
+    checked = from_rows or casefile.kept_guardian_of(engine, case.reference)
+    if checked is not None:
+        return compose.Recipient(
+            name=checked.name,
+            street=checked.street,
+            postal_code=checked.postal_code,
+            city=checked.city,
+            acting_for=child,
+            subject_asked=True,
+        )
+    return compose.Recipient(name="", acting_for=child, subject_asked=True)
+
+
+def school_guardian(subject: Subject, connectors: Sequence[Connector]) -> casefile.GuardianAddress | None:
+    """The guardian the school's records address a young pupil's letters to: the rows with a full
+    postal address, those at the first one's address named together (None: no such row). Store
+    errors propagate."""
+    rows = sorted((g for c in connectors for g in c.guardians(subject) if postable(g)), key=lambda g: g.key)
+    if not rows:
+        return None
+    first = rows[0]
+    same = [g for g in rows if (g.street, g.postal_code, g.city) == (first.street, first.postal_code, first.city)]
+    names = [g.full_name or " ".join(p for p in (g.first_name, g.last_name) if p) for g in same]
+    return casefile.GuardianAddress(
+        name=" / ".join(dict.fromkeys(n for n in names if n)) or "—",
+        street=first.street or "",
+        postal_code=first.postal_code or "",
+        city=first.city or "",
+    )
+
+
+def keep_guardian_addressee(
+    engine: sa.Engine, settings: Settings, reference: str, connectors: Sequence[Connector]
+) -> bool:
+    """Before an erasure of a young pupil who asked alone is executed: keep with the case the guardian
+    her letters go to from the school's records (:func:`school_guardian`), since the erasure
+    overwrites her account and the stores then no longer lead to her guardian rows. Later letters of
+    the case fall back to it (:func:`guardian_addressee`); it proves no guardianship (an officer's
+    check still needs their own record). Nothing is kept for any other case, nor where the records
+    hold no such guardian (an officer's record addresses those), nor once the stores no longer find
+    her (an erasure run again: kept by the first run). True: kept now. Store errors propagate, before
+    any store is written."""
+    case = case_by_reference(engine, reference)
+    if case.subject_reference is None:
+        return False
+    with engine.connect() as conn:
+        routing = routing_in(conn, case.id, case.subject_reference)
+    if routing is None or not routing.to_guardians:
+        return False
+    try:
+        subject = confirmed_subject(settings, case, connectors)
+    except CaseworkError as exc:
+        if exc.code != "subject_gone":
+            raise
+        return False
+    address = school_guardian(subject, connectors)
+    if address is None:
+        return False
+    with engine.begin() as conn:
+        kept = casefile.keep_addressee_from_records(conn, case.id, case.subject_reference, address)
+    if kept is not None:
+        log.info("case %s: the guardian addressee was kept before the erasure", reference)
+    return kept is not None
+
+
+def ensure_guardian_addressed(routing: RoutingRecord | None, to: compose.Recipient | None) -> None:
+    """A young pupil's letter — the answer or any other of her case — is rendered only with a
+    guardian's full postal address to go to: the guardianship can be met while the records changed
+    since (a row's address removed, an erasure), and the letter must then not be made at all
+    (``casefile.prepare`` refuses the same when nobody is known)."""
+    if (
+        routing is not None
+        and routing.to_guardians
+        and not (to is not None and to.street and to.postal_code and to.city)
+    ):
+        raise casefile.TransitionRefused(
+            "a pupil below the age of consent asked: no guardian's postal address is known to send the answer to",
+            code="to_guardians",
+            age_of_consent=routing.age_of_consent,
+        )
+
+
+def letter_addressee(
+    engine: sa.Engine, settings: Settings, case: WorkCase, *, connectors_of: ConnectorsOf = connect
+) -> compose.Recipient | None:
+    """The addressee of a letter of the case other than the access answer, by the answer's own rule
+    (:func:`addressee`): a young pupil who asked alone is written to through her guardians (refused,
+    ``to_guardians``, while none is known), a parent is the verified parent "for" the child. None:
+    the letter goes to whoever asked, as the request gives them (an adult, a pupil at or above the
+    age of consent, a representative), or the case has no routing yet (no subject confirmed).
+
+    The stores are asked only where the routing needs them. Once the subject is gone from them (an
+    executed erasure), a young pupil's letter goes to the guardian kept with the case (the one her
+    letters went to, kept before the erasure, or one an officer recorded), and a parent's to the
+    address they gave. Store errors propagate (the letter is not made)."""
+    if case.subject_reference is None:
+        return None
+    with engine.connect() as conn:
+        routing = routing_in(conn, case.id, case.subject_reference)
+    parent = (
+        routing is not None
+        and case.acting is casefile.Acting.PARENT
+        and Requirement.GUARDIAN_VERIFICATION.value in routing.needs
+    )
+    if routing is None or not (routing.to_guardians or parent):
+        return None
+    connectors = connectors_of(settings, case.controller)
+    try:
+        try:
+            subject = confirmed_subject(settings, case, connectors)
+        except CaseworkError as exc:
+            if exc.code != "subject_gone":
+                raise
+            to = guardian_addressee(engine, case, None, ()) if routing.to_guardians else None
+        else:
+            to = addressee(engine, case, subject, routing, connectors)
+    finally:
+        close_connectors(connectors)
+    ensure_guardian_addressed(routing, to)
+    return to

@@ -5,6 +5,8 @@ part keeps to "du" with the law in the box. The oracle is the PDF's text (pdftot
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from dsr.pipeline import compose, render
@@ -49,6 +51,26 @@ CASES: dict[str, tuple[dict[str, object], dict[str, list[str]]]] = {
                 "Art. 77 DSGVO",
             ],
             "en": ["We reject your objection", "Art. 21(1) sentence 2 GDPR", "Art. 77 GDPR"],
+        },
+    ),
+    "restriction_lift": (
+        {
+            "restricted": ("Ausleihen: 4 Einträge",),
+            "reasons": "Die Richtigkeit der Daten ist überprüft.",
+            "lift_on": dt.date(2027, 1, 15),
+            "ground_law": "Art. 18 Abs. 1 lit. a DSGVO",
+        },
+        {
+            "de": [
+                "Ankündigung der Aufhebung der Einschränkung",
+                "ab dem 15.01.2027",
+                "Ausleihen: 4 Einträge",
+                "Die Einschränkung beruhte auf Art. 18 Abs. 1 lit. a DSGVO; dieser Grund ist entfallen.",
+                "Art. 18 Abs. 3 DSGVO",
+                "Widerspruchsrecht (Art. 21 DSGVO)",
+                "Art. 77 DSGVO",
+            ],
+            "en": ["the restriction will be lifted", "from 15 January 2027", "Art. 18(3) GDPR", "Art. 77 GDPR"],
         },
     ),
     "portability": (

@@ -45,6 +45,11 @@ OPTIONS: dict[str, dict[str, object]] = {
     "refusal": {"reasons": "Es ist die zehnte gleiche Anfrage in einer Woche."},
     "erasure": {"erased": ("Leserkonto",), "informed": ("DS-Software-Lösungen",)},
     "restriction": {"restricted": ("Rezensionen",), "reasons": "Die Richtigkeit wird geprüft."},
+    "restriction_lift": {
+        "restricted": ("Rezensionen",),
+        "reasons": "Die Richtigkeit ist geprüft.",
+        "lift_on": dt.date(2027, 1, 15),
+    },
 }
 KINDS = ("disclosure", "negative", *OPTIONS)
 

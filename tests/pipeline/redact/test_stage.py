@@ -230,6 +230,53 @@ def test_cached_index_serves_each_subject_its_own_overlay():
     assert len(calls) == 2  # the stores changed: a new index
 
 
+def test_a_slow_index_build_holds_up_no_other_controller_and_runs_once():
+    import threading
+
+    from dsr.model import Identifier, IdentifierKind, Profile, Subject
+    from dsr.pipeline.redact import find
+    from dsr.pipeline.redact.gazetteer import GazetteerCache
+
+    people = list(FakeConnector("school", people=PEOPLE).people())
+    release, started = threading.Event(), threading.Event()
+    builds: list[str] = []
+
+    def slow() -> list:  # a large school's people, still being read
+        builds.append("slow")
+        started.set()
+        assert release.wait(10)
+        return people
+
+    def quick() -> list:
+        builds.append("quick")
+        return people
+
+    def subject(controller: str) -> Subject:
+        return Subject(
+            controller=controller,
+            reference="1",
+            identifiers=frozenset({Identifier(IdentifierKind.KEY, "1", "school")}),
+            profile=Profile(first_name="Anna", last_name="Müller"),
+        )
+
+    cache = GazetteerCache()
+    cache.gazetteer("v1", quick, subject("small"))  # cached before the big school's build starts
+    got: list[object] = []
+    big = [threading.Thread(target=lambda: got.append(cache.gazetteer("v1", slow, subject("big")))) for _ in range(2)]
+    big[0].start()
+    assert started.wait(10)
+    big[1].start()  # the same index asked for again while it is being built
+    # meanwhile the cached school answers, and a new one builds its own index
+    small = cache.gazetteer("v1", quick, subject("small"))
+    other = cache.gazetteer("v1", quick, subject("other"))
+    assert [h.end - h.start for h in find("Lena Schmidt", small)] == [len("Lena Schmidt")]
+    assert other is not None and len(got) == 0  # the big school's build is still waiting
+    release.set()
+    for t in big:
+        t.join(10)
+    assert len(got) == 2 and builds == ["quick", "slow", "quick"]  # the big index was built once
+
+
 def test_people_fingerprint_changes_with_the_stores_only():
     from dsr.pipeline.redact import people_fingerprint
 
