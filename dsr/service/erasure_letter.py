@@ -240,10 +240,10 @@ def prepare_confirmation(
     second letter (:mod:`dsr.casefile.confirmation`, its own approval and dispatch). Addressed as
     the access answer is (a young pupil's to her guardians; refused, ``to_guardians``, while none
     is known). Returns its document id."""
-    from dsr.service.letters import _request
+    from dsr.service.letters import letter_request
 
     view = casefile.get_case(engine, user, reference, zone=settings.zone)
-    request = _request(
+    request = letter_request(
         engine,
         settings,
         user,

@@ -6,7 +6,7 @@
   window envelopes), then exactly the previewed letters marked printed, so the next batch leaves
   them out (a day's batch can be printed again), then "mark as mailed".
 
-The letters go to whom the access answer goes (:func:`_request`): the person who asked — the
+The letters go to whom the access answer goes (:func:`letter_request`): the person who asked — the
 parent or representative when someone acts for the subject —, and for a pupil below the age of
 consent who asked alone, her guardians. Every function checks the user's controller through ``dsr.casefile``.
 """
@@ -35,7 +35,7 @@ from dsr.service.casework.common import ConnectorsOf
 from dsr.service.casework.routing import letter_addressee
 
 
-def _request(
+def letter_request(
     engine: sa.Engine,
     settings: Settings,
     user: casefile.User,
@@ -96,7 +96,7 @@ def send_identity_query(
     from dsr.casefile.documents import attach_document
 
     view = casefile.get_case(engine, user, reference, zone=settings.zone)
-    request = _request(engine, settings, user, reference, language or view.language or settings.dsr.language)
+    request = letter_request(engine, settings, user, reference, language or view.language or settings.dsr.language)
     letter = compose.notice(
         "identity_query",
         settings.controller(view.controller),
@@ -145,7 +145,7 @@ def extend_deadline(
         )
     except ExtensionNotAllowed as exc:
         raise casefile.TransitionRefused(str(exc)) from None
-    request = _request(engine, settings, user, reference, language or view.language or settings.dsr.language)
+    request = letter_request(engine, settings, user, reference, language or view.language or settings.dsr.language)
     letter = compose.notice(
         "extension",
         settings.controller(view.controller),

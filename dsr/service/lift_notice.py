@@ -78,7 +78,7 @@ def prepare(
     for a day before today (``lift_on_past``), before the case's answer — with access asked for as
     well, the restriction's confirmation — went out (``lift_notice_too_early``), and once it went
     out itself (``lift_notice_sent``). Returns the document id."""
-    from dsr.service.letters import _request
+    from dsr.service.letters import letter_request
 
     view = casefile.get_case(engine, user, reference, zone=settings.zone)
     stored = restriction_plan(engine, user, reference)
@@ -93,7 +93,7 @@ def prepare(
             )
     chosen = settings.controller(view.controller)
     # addressed as the access answer is: a young pupil's notice to her guardians (or refused, ``to_guardians``)
-    request = _request(
+    request = letter_request(
         engine,
         settings,
         user,

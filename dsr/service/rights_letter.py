@@ -322,7 +322,7 @@ def prepare(
     to ``prepared``); once an access answer went out first (the case is dispatched), as the case's
     second letter. Refused while an Art. 19 task of the right is open (``art19_open``). Returns the
     document id."""
-    from dsr.service.letters import _request
+    from dsr.service.letters import letter_request
 
     view = casefile.get_case(engine, user, reference, zone=settings.zone)
     if kind not in {str(t) for t in view.request_types} | ({"portability"} if "copy" in view.request_types else set()):
@@ -338,7 +338,7 @@ def prepare(
             code="rights_access_first" if not dispatched else "rights_answered",
         )
     # addressed as the access answer is: a young pupil's letter to her guardians (or refused, ``to_guardians``)
-    request = _request(
+    request = letter_request(
         engine,
         settings,
         user,
