@@ -354,6 +354,11 @@ class KnownPerson(msgspec.Struct, frozen=True, kw_only=True):
     city: str | None = None
     role: str | None = None  #: e.g. "student", "teacher", "guardian", "customer_contact"
 
+    @property
+    def name(self) -> str:
+        """The name as a letter prints it: the single name field, or first and last name."""
+        return self.full_name or " ".join(p for p in (self.first_name, self.last_name) if p)
+
 
 def today() -> dt.date:
     return dt.date.today()

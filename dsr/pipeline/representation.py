@@ -165,7 +165,7 @@ def recipient_for_child(check: GuardianCheck, child: Subject) -> Recipient:
 def guardian_recipient(g: KnownPerson, child: Subject) -> Recipient:
     """A guardian row as the letter's addressee "for" the child: the address on file, never a typed one."""
     return Recipient(
-        name=g.full_name or " ".join(p for p in (g.first_name, g.last_name) if p) or "—",
+        name=g.name or "—",
         street=g.street,
         postal_code=g.postal_code,
         city=g.city,

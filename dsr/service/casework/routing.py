@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Protocol
 
 import msgspec
 import sqlalchemy as sa
@@ -36,7 +37,7 @@ from dsr.casefile.requirements import (
 from dsr.config import Settings, connect
 from dsr.connector import Connector
 from dsr.errors import DSRError
-from dsr.model import Descriptor, KnownPerson, Subject
+from dsr.model import Descriptor, Subject
 from dsr.pipeline import compose
 from dsr.pipeline.deadlines import receipt_day
 from dsr.pipeline.representation import (
@@ -142,9 +143,18 @@ def new_routing(
     return record
 
 
-def postable(guardian: KnownPerson) -> bool:
-    """A guardian row the answer can be posted to: street, postal code and city on file."""
-    return bool(guardian.street and guardian.postal_code and guardian.city)
+class PostalAddress(Protocol):
+    @property
+    def street(self) -> str | None: ...
+    @property
+    def postal_code(self) -> str | None: ...
+    @property
+    def city(self) -> str | None: ...
+
+
+def postable(address: PostalAddress) -> bool:
+    """A guardian row, or a letter's addressee, the answer can be posted to: street, postal code and city."""
+    return bool(address.street and address.postal_code and address.city)
 
 
 def guardians_for_post(connectors: Sequence[Connector], subject: Subject) -> tuple[str, int]:
@@ -327,7 +337,7 @@ def school_guardian(subject: Subject, connectors: Sequence[Connector]) -> casefi
         return None
     first = rows[0]
     same = [g for g in rows if (g.street, g.postal_code, g.city) == (first.street, first.postal_code, first.city)]
-    names = [g.full_name or " ".join(p for p in (g.first_name, g.last_name) if p) for g in same]
+    names = [g.name for g in same]
     return casefile.GuardianAddress(
         name=" / ".join(dict.fromkeys(n for n in names if n)) or "—",
         street=first.street or "",
@@ -375,11 +385,7 @@ def ensure_guardian_addressed(routing: RoutingRecord | None, to: compose.Recipie
     guardian's full postal address to go to: the guardianship can be met while the records changed
     since (a row's address removed, an erasure), and the letter must then not be made at all
     (``casefile.prepare`` refuses the same when nobody is known)."""
-    if (
-        routing is not None
-        and routing.to_guardians
-        and not (to is not None and to.street and to.postal_code and to.city)
-    ):
+    if routing is not None and routing.to_guardians and not (to is not None and postable(to)):
         raise casefile.TransitionRefused(
             "a pupil below the age of consent asked: no guardian's postal address is known to send the answer to",
             code="to_guardians",
